@@ -1,0 +1,293 @@
+//! A case's history as events (RULES.md §2). State and clocks derive from the events, so
+//! every replica computes the same answer offline.
+
+use chrono::{DateTime, FixedOffset, NaiveDate};
+use serde::{Deserialize, Serialize};
+
+use crate::ids::{EventId, PersonId};
+use crate::vocab::{ReplyType, Route, Satisfaction};
+
+/// What happened. The payload carries what the law makes the event depend on.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "kebab-case")]
+pub enum EventKind {
+    /// 登记: the item was registered.
+    Registered,
+    /// 分流: triaged into one of the five routes.
+    Routed { route: Route },
+    /// 转送: forwarded to a competent unit.
+    Forwarded { unit: String },
+    /// 交办: assigned to a unit for handling.
+    Assigned { unit: String },
+    /// The receiving unit objects that the item is outside its remit (T4).
+    Objected { unit: String, reason: String },
+    /// 导入其他法定程序: diverted to litigation, arbitration, reconsideration…
+    Diverted { procedure: String },
+    /// 不予受理 (第十九条第三款).
+    NotAccepted { reason: String },
+    /// 不再受理: same facts and reasons after 复核 (第三十六条第三款).
+    NotReaccepted { reason: String },
+    /// 受理: accepted for handling; T5 and the fast track start here.
+    Accepted,
+    /// 简易办理: handled on the fast track (10 working days).
+    FastTrack,
+    /// 告知: written notice given (受理告知书, T2/T3).
+    Acknowledged,
+    /// 延期: extension approved by the head of unit (T6).
+    Extended { days: u32, approved_by: String, reason: String },
+    /// 调解/和解: mediation or settlement reached (第三十三条).
+    Mediated { agreement: String },
+    /// 听证: a hearing was held over `days` days; they are not counted in T10.
+    Hearing { days: u32 },
+    /// 答复: 信访处理意见书 delivered.
+    Replied { reply: ReplyType },
+    /// 请求复查: the petitioner asked for review (T7 met, T8 starts).
+    ReviewRequested,
+    /// 复查意见书 delivered.
+    ReviewOpinion { reply: ReplyType },
+    /// 请求复核: the petitioner asked for re-review (T9 met, T10 starts).
+    ReReviewRequested,
+    /// 复核意见书 delivered; the item is final (三级终结).
+    ReReviewOpinion { reply: ReplyType },
+    /// 办结/息诉: closed.
+    Closed { satisfaction: Option<Satisfaction> },
+    /// 终结: final; follow-up care continues (第三十七条第三款).
+    Finalized,
+    /// 回访: follow-up visit made.
+    FollowUp { outcome: String },
+}
+
+impl EventKind {
+    /// The stable machine code of the kind.
+    pub fn code(&self) -> &'static str {
+        match self {
+            EventKind::Registered => "registered",
+            EventKind::Routed { .. } => "routed",
+            EventKind::Forwarded { .. } => "forwarded",
+            EventKind::Assigned { .. } => "assigned",
+            EventKind::Objected { .. } => "objected",
+            EventKind::Diverted { .. } => "diverted",
+            EventKind::NotAccepted { .. } => "not-accepted",
+            EventKind::NotReaccepted { .. } => "not-reaccepted",
+            EventKind::Accepted => "accepted",
+            EventKind::FastTrack => "fast-track",
+            EventKind::Acknowledged => "acknowledged",
+            EventKind::Extended { .. } => "extended",
+            EventKind::Mediated { .. } => "mediated",
+            EventKind::Hearing { .. } => "hearing",
+            EventKind::Replied { .. } => "replied",
+            EventKind::ReviewRequested => "review-requested",
+            EventKind::ReviewOpinion { .. } => "review-opinion",
+            EventKind::ReReviewRequested => "re-review-requested",
+            EventKind::ReReviewOpinion { .. } => "re-review-opinion",
+            EventKind::Closed { .. } => "closed",
+            EventKind::Finalized => "finalized",
+            EventKind::FollowUp { .. } => "follow-up",
+        }
+    }
+
+    /// The Chinese name of the kind.
+    pub fn zh(&self) -> &'static str {
+        match self {
+            EventKind::Registered => "登记",
+            EventKind::Routed { .. } => "分流",
+            EventKind::Forwarded { .. } => "转送",
+            EventKind::Assigned { .. } => "交办",
+            EventKind::Objected { .. } => "异议",
+            EventKind::Diverted { .. } => "导入法定程序",
+            EventKind::NotAccepted { .. } => "不予受理",
+            EventKind::NotReaccepted { .. } => "不再受理",
+            EventKind::Accepted => "受理",
+            EventKind::FastTrack => "简易办理",
+            EventKind::Acknowledged => "告知",
+            EventKind::Extended { .. } => "延期",
+            EventKind::Mediated { .. } => "调解",
+            EventKind::Hearing { .. } => "听证",
+            EventKind::Replied { .. } => "答复",
+            EventKind::ReviewRequested => "请求复查",
+            EventKind::ReviewOpinion { .. } => "复查意见",
+            EventKind::ReReviewRequested => "请求复核",
+            EventKind::ReReviewOpinion { .. } => "复核意见",
+            EventKind::Closed { .. } => "办结",
+            EventKind::Finalized => "终结",
+            EventKind::FollowUp { .. } => "回访",
+        }
+    }
+
+    /// Every kind code, for help texts.
+    pub const CODES: &'static [&'static str] = &[
+        "registered",
+        "routed",
+        "forwarded",
+        "assigned",
+        "objected",
+        "diverted",
+        "not-accepted",
+        "not-reaccepted",
+        "accepted",
+        "fast-track",
+        "acknowledged",
+        "extended",
+        "mediated",
+        "hearing",
+        "replied",
+        "review-requested",
+        "review-opinion",
+        "re-review-requested",
+        "re-review-opinion",
+        "closed",
+        "finalized",
+        "follow-up",
+    ];
+}
+
+/// One event in a case's history.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CaseEvent {
+    pub id: EventId,
+    #[serde(flatten)]
+    pub kind: EventKind,
+    /// The legal date of the event (the day a clock starts from or is met on).
+    pub date: NaiveDate,
+    /// When it was recorded, and by whom.
+    pub recorded_at: DateTime<FixedOffset>,
+    pub recorded_by: PersonId,
+    /// Free text: document number, remarks.
+    #[serde(default)]
+    pub remark: String,
+}
+
+/// Where a case stands, derived from its events.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum CaseStatus {
+    Registered,
+    Routed,
+    Forwarded,
+    Diverted,
+    NotAccepted,
+    InProgress,
+    Extended,
+    Replied,
+    UnderReview,
+    Reviewed,
+    UnderReReview,
+    Final,
+    Closed,
+}
+
+impl CaseStatus {
+    /// Every status.
+    pub const ALL: &'static [CaseStatus] = &[
+        CaseStatus::Registered,
+        CaseStatus::Routed,
+        CaseStatus::Forwarded,
+        CaseStatus::Diverted,
+        CaseStatus::NotAccepted,
+        CaseStatus::InProgress,
+        CaseStatus::Extended,
+        CaseStatus::Replied,
+        CaseStatus::UnderReview,
+        CaseStatus::Reviewed,
+        CaseStatus::UnderReReview,
+        CaseStatus::Final,
+        CaseStatus::Closed,
+    ];
+
+    /// The stable machine code.
+    pub fn code(self) -> &'static str {
+        match self {
+            CaseStatus::Registered => "registered",
+            CaseStatus::Routed => "routed",
+            CaseStatus::Forwarded => "forwarded",
+            CaseStatus::Diverted => "diverted",
+            CaseStatus::NotAccepted => "not-accepted",
+            CaseStatus::InProgress => "in-progress",
+            CaseStatus::Extended => "extended",
+            CaseStatus::Replied => "replied",
+            CaseStatus::UnderReview => "under-review",
+            CaseStatus::Reviewed => "reviewed",
+            CaseStatus::UnderReReview => "under-re-review",
+            CaseStatus::Final => "final",
+            CaseStatus::Closed => "closed",
+        }
+    }
+
+    /// The Chinese name.
+    pub fn zh(self) -> &'static str {
+        match self {
+            CaseStatus::Registered => "已登记",
+            CaseStatus::Routed => "已分流",
+            CaseStatus::Forwarded => "已转送交办",
+            CaseStatus::Diverted => "已导入法定程序",
+            CaseStatus::NotAccepted => "不予受理",
+            CaseStatus::InProgress => "办理中",
+            CaseStatus::Extended => "办理中(延期)",
+            CaseStatus::Replied => "已答复",
+            CaseStatus::UnderReview => "复查中",
+            CaseStatus::Reviewed => "已复查",
+            CaseStatus::UnderReReview => "复核中",
+            CaseStatus::Final => "已终结",
+            CaseStatus::Closed => "已办结",
+        }
+    }
+
+    /// Parses a code or a Chinese name.
+    pub fn parse(input: &str) -> Option<CaseStatus> {
+        let s = input.trim();
+        Self::ALL.iter().copied().find(|t| t.code() == s || t.zh() == s)
+    }
+
+    /// Whether the case is still being worked (clocks may run).
+    pub fn is_open(self) -> bool {
+        !matches!(
+            self,
+            CaseStatus::Closed | CaseStatus::Final | CaseStatus::NotAccepted | CaseStatus::Diverted
+        )
+    }
+}
+
+impl std::fmt::Display for CaseStatus {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.zh())
+    }
+}
+
+/// Sorts events into their canonical order: by legal date, then recording time, then id,
+/// so every replica walks the same sequence whatever order the events merged in.
+pub fn sort_events(events: &mut [CaseEvent]) {
+    events.sort_by(|a, b| (a.date, a.recorded_at, a.id).cmp(&(b.date, b.recorded_at, b.id)));
+}
+
+/// The status a (sorted) history leads to.
+pub fn status_of(events: &[CaseEvent]) -> CaseStatus {
+    let mut status = CaseStatus::Registered;
+    for event in events {
+        status = match (&event.kind, status) {
+            (EventKind::Registered, s) => s,
+            // A closed or final case stays so; later notes or follow-ups don't reopen it.
+            (EventKind::FollowUp { .. }, s) => s,
+            (EventKind::Routed { .. }, _) => CaseStatus::Routed,
+            (EventKind::Forwarded { .. } | EventKind::Assigned { .. }, _) => CaseStatus::Forwarded,
+            (EventKind::Objected { .. }, _) => CaseStatus::Registered,
+            (EventKind::Diverted { .. }, _) => CaseStatus::Diverted,
+            (EventKind::NotAccepted { .. } | EventKind::NotReaccepted { .. }, _) => CaseStatus::NotAccepted,
+            (EventKind::Accepted | EventKind::FastTrack | EventKind::Acknowledged, s) => match s {
+                CaseStatus::Extended => CaseStatus::Extended,
+                _ => CaseStatus::InProgress,
+            },
+            (EventKind::Extended { .. }, _) => CaseStatus::Extended,
+            (EventKind::Mediated { .. } | EventKind::Hearing { .. }, s) => match s {
+                CaseStatus::UnderReview | CaseStatus::UnderReReview | CaseStatus::Extended => s,
+                _ => CaseStatus::InProgress,
+            },
+            (EventKind::Replied { .. }, _) => CaseStatus::Replied,
+            (EventKind::ReviewRequested, _) => CaseStatus::UnderReview,
+            (EventKind::ReviewOpinion { .. }, _) => CaseStatus::Reviewed,
+            (EventKind::ReReviewRequested, _) => CaseStatus::UnderReReview,
+            (EventKind::ReReviewOpinion { .. } | EventKind::Finalized, _) => CaseStatus::Final,
+            (EventKind::Closed { .. }, _) => CaseStatus::Closed,
+        };
+    }
+    status
+}

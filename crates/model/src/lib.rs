@@ -1,0 +1,27 @@
+//! Fengqiao's domain model: the records of petition (信访) work and their validation.
+//!
+//! Brief overview:
+//! - [`case::Registration`] is what a clerk enters; [`validate::validate_registration`]
+//!   checks it; with an id, a [`case::CaseNumber`] and provenance it becomes a [`case::Case`].
+//! - A case's history is a set of [`event::CaseEvent`]s; [`event::status_of`] derives where
+//!   it stands. Clocks derive from the same events in `fengqiao-rules`.
+//! - [`org`] holds the directory's records: units, leaders, staff, devices, field visits.
+//! - [`vocab`] holds the closed vocabularies (channels, the five routes, reply types…),
+//!   each with a stable code and its Chinese name.
+//!
+//! Architecture invariant: this crate knows nothing of Automerge, iroh, files or the system
+//! clock (only UUIDv7 generation reads it); `today` is always a parameter.
+
+pub mod case;
+pub mod event;
+pub mod ids;
+pub mod org;
+pub mod validate;
+pub mod vocab;
+
+pub use case::{Case, CaseFlags, CaseNumber, Content, Note, Petitioner, Registration, Source};
+pub use event::{CaseEvent, CaseStatus, EventKind};
+pub use ids::*;
+pub use org::{Device, FieldVisit, Household, Leader, OrgUnit, Person};
+pub use validate::FieldError;
+pub use vocab::*;

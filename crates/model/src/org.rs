@@ -1,0 +1,92 @@
+//! The organisation: units, leaders, staff and devices (the `directory` document's records).
+
+use chrono::{DateTime, FixedOffset, NaiveDate};
+use serde::{Deserialize, Serialize};
+
+use crate::ids::{CaseId, LeaderId, PersonId, UnitId, VisitId};
+use crate::vocab::{LeaderLevel, Role, UnitKind};
+
+/// An organisational unit: the county, a township, a village, or a responsible department.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OrgUnit {
+    pub id: UnitId,
+    pub name: String,
+    pub kind: UnitKind,
+    /// The unit above (a village's township, a township's county).
+    pub parent: Option<UnitId>,
+    /// A short ASCII code for townships, used in document names (`cases/<code>/2026-Q1`).
+    #[serde(default)]
+    pub code: String,
+}
+
+/// A leader who receives petitioners and carries cases.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Leader {
+    pub id: LeaderId,
+    pub name: String,
+    /// 职务, e.g. 市委书记, 副市长, 镇长.
+    pub title: String,
+    pub level: LeaderLevel,
+    /// The township a township leader belongs to.
+    #[serde(default)]
+    pub township: Option<String>,
+}
+
+/// A staff member: the author of changes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Person {
+    pub id: PersonId,
+    pub name: String,
+    #[serde(default)]
+    pub unit: String,
+}
+
+/// A laptop or server known to the directory.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Device {
+    /// The device's public key (its iroh endpoint id) or, before sync is set up, its local id.
+    pub id: String,
+    pub name: String,
+    /// The short code that prefixes the case numbers this device issues.
+    pub code: String,
+    pub role: Role,
+    /// Townships whose documents the device may hold; empty with role Office means all.
+    #[serde(default)]
+    pub scope: Vec<String>,
+    pub enrolled_at: DateTime<FixedOffset>,
+    #[serde(default)]
+    pub revoked: bool,
+}
+
+/// A household visited on a field visit.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Household {
+    pub head: String,
+    pub address: String,
+    /// What was heard or agreed.
+    pub outcome: String,
+}
+
+/// A field visit (下访, 带案下访): planned, then recorded.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FieldVisit {
+    pub id: VisitId,
+    /// The leader who goes down, when it is a leader's visit.
+    #[serde(default)]
+    pub leader: Option<LeaderId>,
+    /// Staff who go along.
+    #[serde(default)]
+    pub staff: Vec<String>,
+    pub township: String,
+    pub village: String,
+    pub date: NaiveDate,
+    #[serde(default)]
+    pub households: Vec<Household>,
+    /// Cases carried down (带案下访).
+    #[serde(default)]
+    pub linked_cases: Vec<CaseId>,
+    /// Empty until the visit is recorded.
+    #[serde(default)]
+    pub outcome: String,
+}

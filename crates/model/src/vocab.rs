@@ -1,0 +1,193 @@
+//! The closed vocabularies of petition work: channels, routes, content types, reply types.
+//!
+//! Each term has a stable machine code (used in storage, JSON and the CLI) and its Chinese
+//! name as the law and the office use it. Both parse, so a clerk may type either.
+
+use serde::{Deserialize, Serialize};
+
+/// A term that is not in a vocabulary.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("“{input}” 不是有效的{what}；可选：{choices} (unknown {what})")]
+pub struct UnknownTerm {
+    /// Which vocabulary was searched.
+    pub what: &'static str,
+    /// The rejected input.
+    pub input: String,
+    /// The accepted values, for the message.
+    pub choices: String,
+}
+
+macro_rules! vocabulary {
+    (
+        $(#[$doc:meta])* $name:ident, $what:literal {
+            $( $(#[$vdoc:meta])* $variant:ident = ($code:literal, $zh:literal) ),+ $(,)?
+        }
+    ) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+        pub enum $name {
+            $( $(#[$vdoc])* #[serde(rename = $code, alias = $zh)] $variant ),+
+        }
+
+        impl $name {
+            /// Every term, in the order the office lists them.
+            pub const ALL: &'static [$name] = &[$($name::$variant),+];
+
+            /// The stable machine code.
+            pub fn code(self) -> &'static str {
+                match self { $($name::$variant => $code),+ }
+            }
+
+            /// The Chinese name.
+            pub fn zh(self) -> &'static str {
+                match self { $($name::$variant => $zh),+ }
+            }
+
+            /// Parses a machine code or a Chinese name.
+            pub fn parse(input: &str) -> Result<Self, UnknownTerm> {
+                let s = input.trim();
+                Self::ALL
+                    .iter()
+                    .copied()
+                    .find(|t| t.code().eq_ignore_ascii_case(s) || t.zh() == s)
+                    .ok_or_else(|| UnknownTerm {
+                        what: $what,
+                        input: input.to_owned(),
+                        choices: Self::ALL
+                            .iter()
+                            .map(|t| format!("{}({})", t.zh(), t.code()))
+                            .collect::<Vec<_>>()
+                            .join("、"),
+                    })
+            }
+        }
+
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.zh())
+            }
+        }
+
+        impl std::str::FromStr for $name {
+            type Err = UnknownTerm;
+            fn from_str(s: &str) -> Result<Self, Self::Err> {
+                Self::parse(s)
+            }
+        }
+    };
+}
+
+vocabulary!(
+    /// How the petition reached us (RULES.md §4).
+    Channel, "渠道" {
+        Letter = ("letter", "来信"),
+        Visit = ("visit", "来访"),
+        Online = ("online", "网上"),
+        Phone = ("phone", "来电"),
+        LeaderReception = ("leader-reception", "领导接访"),
+        FieldVisit = ("field-visit", "下访"),
+        Grid = ("grid", "网格"),
+        Hotline12345 = ("12345", "12345转办"),
+    }
+);
+
+vocabulary!(
+    /// The five routes of the classification list (RULES.md §3).
+    Route, "分流途径" {
+        /// Accusations against officials go to discipline inspection (第二十二条第二款, 第三十条).
+        DisciplineReport = ("discipline-report", "纪检举报"),
+        /// Courts, procuratorate, police (诉访分离).
+        LitigationRelated = ("litigation-related", "涉法涉诉"),
+        /// Reconsideration, ruling, licence, penalty, statutory duty (第三十一条第(四)(五)项).
+        AdministrativeDuty = ("administrative-duty", "行政职责"),
+        /// Mediation (第三十三条, 第三十七条).
+        Dispute = ("dispute", "矛盾纠纷"),
+        /// Ordinary petition handling; the only route where T5/T6 run (第三十一条第(六)项).
+        PetitionRequest = ("petition-request", "信访诉求"),
+    }
+);
+
+vocabulary!(
+    /// The 2022 law's content types (第二十九、三十、三十一条).
+    ContentType, "内容类别" {
+        Suggestion = ("suggestion", "建议意见类"),
+        Accusation = ("accusation", "检举控告类"),
+        Claim = ("claim", "申诉求决类"),
+    }
+);
+
+vocabulary!(
+    /// The outcome stated in a 信访处理意见书 (第三十二条).
+    ReplyType, "答复意见" {
+        Support = ("support", "支持"),
+        Explain = ("explain", "解释说明"),
+        NotSupport = ("not-support", "不予支持"),
+    }
+);
+
+vocabulary!(
+    /// Satisfaction evaluation (满意度评价).
+    Satisfaction, "满意度" {
+        Satisfied = ("satisfied", "满意"),
+        BasicallySatisfied = ("basically-satisfied", "基本满意"),
+        Dissatisfied = ("dissatisfied", "不满意"),
+    }
+);
+
+vocabulary!(
+    /// The level of a leader, which the roster rules select on.
+    LeaderLevel, "领导级别" {
+        CityPrincipal = ("city-principal", "市主要领导"),
+        City = ("city", "市领导"),
+        TownshipPrincipal = ("township-principal", "乡镇主要领导"),
+        Township = ("township", "乡镇领导"),
+        Department = ("department", "部门负责人"),
+    }
+);
+
+vocabulary!(
+    /// What a device may do; decides what it receives and whether it may write.
+    Role, "角色" {
+        /// County petition office: every document, read-write.
+        Office = ("office", "信访局"),
+        /// Township staff: their township's documents, read-write.
+        Township = ("township", "乡镇"),
+        /// Leaders: roster and the cases they carry, read-only.
+        Leader = ("leader", "领导"),
+        /// Runs the server; directory only.
+        Admin = ("admin", "管理员"),
+        /// Inspection: read-only.
+        ReadOnly = ("read-only", "只读"),
+    }
+);
+
+vocabulary!(
+    /// Kinds of organisational unit.
+    UnitKind, "单位类别" {
+        County = ("county", "县市"),
+        Township = ("township", "乡镇街道"),
+        Village = ("village", "村社区"),
+        Department = ("department", "责任单位"),
+    }
+);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn terms_parse_by_code_and_chinese_name() {
+        assert_eq!(Route::parse("矛盾纠纷"), Ok(Route::Dispute));
+        assert_eq!(Route::parse("dispute"), Ok(Route::Dispute));
+        assert_eq!(Channel::parse("12345"), Ok(Channel::Hotline12345));
+        let err = Route::parse("随便").unwrap_err();
+        assert!(err.to_string().contains("信访诉求"), "{err}");
+    }
+
+    #[test]
+    fn serde_uses_codes_and_accepts_chinese() {
+        assert_eq!(serde_json::to_string(&Route::Dispute).ok().as_deref(), Some("\"dispute\""));
+        let r: Route = serde_json::from_str("\"纪检举报\"").unwrap_or(Route::Dispute);
+        assert_eq!(r, Route::DisciplineReport);
+    }
+}
