@@ -10,7 +10,12 @@
 //! always a parameter.
 
 pub mod calendar;
+pub mod clock;
 
 pub use calendar::{
     CalendarError, DayInfo, DayKind, Holiday, HolidayCalendar, MakeupDay, YearCalendar,
+};
+pub use clock::{
+    Adjustments, ClockError, ClockId, ClockKind, Deadline, Diagnostic, DueStatus, DueThresholds,
+    Period, deadline,
 };
