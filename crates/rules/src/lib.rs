@@ -10,10 +10,14 @@
 //! always a parameter.
 
 pub mod calendar;
+pub mod case_clocks;
 pub mod clock;
 
 pub use calendar::{
     CalendarError, DayInfo, DayKind, Holiday, HolidayCalendar, MakeupDay, YearCalendar,
+};
+pub use case_clocks::{
+    AccountabilityWarning, CaseClocks, CaseFacts, ClockReport, ClockState, Trigger, case_clocks,
 };
 pub use clock::{
     Adjustments, ClockError, ClockId, ClockKind, Deadline, Diagnostic, DueStatus, DueThresholds,
