@@ -12,6 +12,7 @@
 pub mod calendar;
 pub mod case_clocks;
 pub mod clock;
+pub mod guide;
 
 pub use calendar::{
     CalendarError, DayInfo, DayKind, Holiday, HolidayCalendar, MakeupDay, YearCalendar,
@@ -22,4 +23,7 @@ pub use case_clocks::{
 pub use clock::{
     Adjustments, ClockError, ClockId, ClockKind, Deadline, Diagnostic, DueStatus, DueThresholds,
     Period, deadline,
+};
+pub use guide::{
+    Classification, ComplaintType, Guide, GuideList, ListVersion, RouteInfo, SearchHit, route_info,
 };
