@@ -1,1 +1,30 @@
-//! placeholder
+//! Fengqiao's replicated store: the only crate that touches Automerge.
+//!
+//! Typical workflow:
+//! 1. [`Store::init`] creates a data directory (device identity, directory document) or
+//!    [`Store::open`] opens one; the process holds an exclusive lock on it.
+//! 2. Writes ([`Store::add_case`], [`Store::add_event`], [`Store::add_note`],
+//!    [`Store::set_field`], [`Store::resolve_conflict`], roster records) each make one
+//!    Automerge change in one transaction, then wait until [`storage::DurableStorage`]
+//!    confirms the change is fsynced. When a write returns `Ok`, it survives `kill -9`.
+//! 3. Reads ([`Store::list_cases`], [`Store::case`], [`Store::conflicts`]) return plain
+//!    model types and view structs; no Automerge type leaves this crate.
+//! 4. Documents are exchanged whole or incrementally with [`Store::export_document`] /
+//!    [`Store::import_document`] (the base for sync bundles).
+//!
+//! Documents are held by a samod `Repo` (so the sync crate can serve them) over our own
+//! crash-safe storage; see ARCHITECTURE.md for why.
+
+pub mod docs;
+pub mod error;
+pub mod local;
+pub mod record;
+pub mod storage;
+
+mod store;
+
+pub use docs::{DocName, ROSTER_COLLECTIONS};
+pub use error::StoreError;
+pub use local::DeviceIdentity;
+pub use storage::StorageProblem;
+pub use store::*;

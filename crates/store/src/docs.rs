@@ -1,0 +1,161 @@
+//! The documents and their names (DESIGN.md "Data: documents and records").
+//!
+//! Each logical document has a name (`directory`, `cases/gangkou/2026-Q1`, …) and a samod
+//! [`DocumentId`] derived from the county and the name, so every laptop that needs
+//! `cases/gangkou/2026-Q1` offline arrives at the same id. Each document starts from a
+//! byte-identical genesis change (fixed actor, zero timestamp, the same empty containers),
+//! so two laptops that create it independently create the same change and their records
+//! land in one shared map instead of two conflicting ones.
+
+use std::fmt;
+use std::str::FromStr;
+
+use automerge::transaction::{CommitOptions, Transactable};
+use automerge::{ActorId, Automerge, ObjType, ROOT};
+use chrono::{Datelike, NaiveDate};
+use samod::DocumentId;
+use uuid::Uuid;
+
+/// Namespace for the v5 UUIDs that become document ids.
+const DOC_NAMESPACE: Uuid = Uuid::from_u128(0x6b1d_2f0e_8a43_4c55_9e7d_f3a1_c0de_2022);
+
+/// A logical document.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum DocName {
+    /// Org units, people, devices, catalogue, calendars.
+    Directory,
+    /// Cases registered in a township in one quarter.
+    Cases { township: String, year: i32, quarter: u32 },
+    /// Field visits in a township in one year.
+    Visits { township: String, year: i32 },
+    /// The reception roster of the county for one year.
+    Roster { year: i32 },
+}
+
+/// A document name that does not parse.
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("“{0}” 不是有效的文档名 (bad document name)")]
+pub struct BadDocName(pub String);
+
+impl DocName {
+    /// The cases document a case received on `date` in `township` (code) belongs to.
+    pub fn cases_for(township_code: &str, date: NaiveDate) -> DocName {
+        DocName::Cases { township: township_code.to_owned(), year: date.year(), quarter: date.month0() / 3 + 1 }
+    }
+
+    /// The top-level containers every copy of this document starts with.
+    pub fn containers(&self) -> &'static [&'static str] {
+        match self {
+            DocName::Directory => DIRECTORY_CONTAINERS,
+            DocName::Cases { .. } => &["cases"],
+            DocName::Visits { .. } => &["visits"],
+            DocName::Roster { .. } => ROSTER_COLLECTIONS,
+        }
+    }
+
+    /// The township code, for documents that belong to one.
+    pub fn township(&self) -> Option<&str> {
+        match self {
+            DocName::Cases { township, .. } | DocName::Visits { township, .. } => Some(township),
+            _ => None,
+        }
+    }
+
+    /// The samod id of this document in `county`.
+    pub fn document_id(&self, county: &str) -> DocumentId {
+        let uuid = Uuid::new_v5(&DOC_NAMESPACE, format!("fengqiao:{county}:{self}").as_bytes());
+        // A UUID's 16 bytes are always a valid samod document id.
+        match DocumentId::try_from(uuid.as_bytes().to_vec()) {
+            Ok(id) => id,
+            Err(e) => unreachable!("16 bytes are always a document id: {e}"),
+        }
+    }
+
+    /// The genesis change of this document: the same bytes on every laptop.
+    pub fn genesis(&self, county: &str) -> Result<automerge::Change, automerge::AutomergeError> {
+        let actor = ActorId::from(Uuid::new_v5(&DOC_NAMESPACE, format!("genesis:{county}:{self}").as_bytes()).as_bytes().as_slice());
+        let mut doc = Automerge::new().with_actor(actor);
+        let containers = self.containers();
+        doc.transact_with(
+            |_| CommitOptions::default().with_time(0),
+            |tx| {
+                for name in containers {
+                    tx.put_object(ROOT, *name, ObjType::Map)?;
+                }
+                Ok::<_, automerge::AutomergeError>(())
+            },
+        )
+        .map_err(|f| f.error)?;
+        doc.get_last_local_change().ok_or(automerge::AutomergeError::Fail)
+    }
+}
+
+/// The containers of the directory document.
+pub const DIRECTORY_CONTAINERS: &[&str] =
+    &["meta", "units", "leaders", "people", "devices", "actors", "catalogue", "calendars", "route_lists"];
+
+/// The record collections of a roster document. Collections are created in the genesis
+/// change, never later, so two laptops never create one concurrently.
+pub const ROSTER_COLLECTIONS: &[&str] =
+    &["rules", "slots", "leave", "swaps", "changes", "standby", "publications", "ledger", "bookings", "meta"];
+
+impl fmt::Display for DocName {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            DocName::Directory => f.write_str("directory"),
+            DocName::Cases { township, year, quarter } => write!(f, "cases/{township}/{year}-Q{quarter}"),
+            DocName::Visits { township, year } => write!(f, "visits/{township}/{year}"),
+            DocName::Roster { year } => write!(f, "roster/{year}"),
+        }
+    }
+}
+
+impl FromStr for DocName {
+    type Err = BadDocName;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let bad = || BadDocName(s.to_owned());
+        let parts: Vec<&str> = s.split('/').collect();
+        match parts.as_slice() {
+            ["directory"] => Ok(DocName::Directory),
+            ["cases", township, period] => {
+                let (year, q) = period.split_once("-Q").ok_or_else(bad)?;
+                let quarter: u32 = q.parse().map_err(|_| bad())?;
+                if !(1..=4).contains(&quarter) {
+                    return Err(bad());
+                }
+                Ok(DocName::Cases { township: (*township).to_owned(), year: year.parse().map_err(|_| bad())?, quarter })
+            }
+            ["visits", township, year] => {
+                Ok(DocName::Visits { township: (*township).to_owned(), year: year.parse().map_err(|_| bad())? })
+            }
+            ["roster", year] => Ok(DocName::Roster { year: year.parse().map_err(|_| bad())? }),
+            _ => Err(bad()),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_round_trip() {
+        for name in ["directory", "cases/gangkou/2026-Q1", "visits/gangkou/2026", "roster/2026"] {
+            let parsed: DocName = name.parse().unwrap();
+            assert_eq!(parsed.to_string(), name);
+        }
+        assert!("cases/gangkou/2026-Q5".parse::<DocName>().is_err());
+    }
+
+    #[test]
+    fn genesis_is_byte_identical_and_ids_are_deterministic() {
+        let name = DocName::Cases { township: "gangkou".into(), year: 2026, quarter: 1 };
+        let a = name.genesis("宁国市").unwrap();
+        let b = name.genesis("宁国市").unwrap();
+        assert_eq!(a.raw_bytes(), b.raw_bytes());
+        assert_eq!(name.document_id("宁国市"), name.document_id("宁国市"));
+        assert_ne!(name.document_id("宁国市"), name.document_id("旌德县"));
+        let other = DocName::Cases { township: "gangkou".into(), year: 2026, quarter: 2 };
+        assert_ne!(other.genesis("宁国市").unwrap().hash(), a.hash());
+    }
+}

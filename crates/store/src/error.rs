@@ -1,0 +1,89 @@
+//! Store errors. Messages are Chinese-first (the staff's language) with the English gist in
+//! parentheses, and name the record, field, file or document concerned.
+
+use std::path::PathBuf;
+
+use fengqiao_model::FieldError;
+
+use crate::storage::DurabilityError;
+
+/// Everything that can go wrong in the store.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The data directory has not been initialised.
+    #[error("数据目录 {0} 尚未初始化，请先运行 `fengqiao init` (data directory not initialised)")]
+    NotInitialised(PathBuf),
+    /// `init` on a directory that already holds a store.
+    #[error("数据目录 {0} 已经初始化过 (already initialised)")]
+    AlreadyInitialised(PathBuf),
+    /// Another process has the data directory open.
+    #[error("数据目录 {0} 正被另一个 Fengqiao 进程使用 (data directory is locked by another process)")]
+    Locked(PathBuf),
+    /// A file of the store could not be read or written.
+    #[error("读写 {path} 失败：{source} (I/O error)")]
+    Io { path: PathBuf, source: std::io::Error },
+    /// The device identity file is damaged.
+    #[error("设备身份文件 {path} 已损坏：{reason} (device file damaged)")]
+    BadIdentity { path: PathBuf, reason: String },
+    /// What the clerk entered is invalid; every problem is listed.
+    #[error("登记信息有误：\n{}", .0.iter().map(|e| format!("  - {e}")).collect::<Vec<_>>().join("\n"))]
+    Invalid(Vec<FieldError>),
+    /// No case with that id or number.
+    #[error("找不到案件 {0} (no such case)")]
+    NoSuchCase(String),
+    /// A field that cannot be set this way.
+    #[error("字段 {field} 不能修改：{why} (field cannot be set)")]
+    FieldNotSettable { field: String, why: String },
+    /// A value that the field does not accept.
+    #[error("字段 {field} 的值 “{value}” 无效：{why} (invalid value)")]
+    BadValue { field: String, value: String, why: String },
+    /// No conflict at that case and field.
+    #[error("案件 {case} 的字段 {field} 没有待解决的冲突 (no such conflict)")]
+    NoSuchConflict { case: String, field: String },
+    /// The chosen value is not one of the conflicting values.
+    #[error("所选值不在冲突的候选值中（共 {count} 个候选，从 1 开始编号） (choice out of range)")]
+    BadChoice { count: usize },
+    /// A record in a document does not have the shape the model expects.
+    #[error("文档 {doc} 中的记录 {id} 已损坏：{reason} (damaged record)")]
+    DamagedRecord { doc: String, id: String, reason: String },
+    /// A document's data could not be applied.
+    #[error("文档 {doc} 数据无法合并：{reason} (document data rejected)")]
+    BadDocumentData { doc: String, reason: String },
+    /// A write was not confirmed on disk; the change may be lost.
+    #[error("未能确认保存到磁盘：{0}")]
+    NotDurable(#[from] DurabilityError),
+    /// The device's role or scope does not allow this.
+    #[error("本设备无权执行此操作：{0} (not permitted)")]
+    NotPermitted(String),
+    /// Unknown roster collection.
+    #[error("排班文档没有名为 {0} 的记录集 (no such roster collection)")]
+    NoSuchCollection(String),
+    /// The repository stopped.
+    #[error("存储引擎已停止 (repository stopped)")]
+    Stopped,
+    /// An Automerge operation failed.
+    #[error("automerge: {0}")]
+    Automerge(#[from] automerge::AutomergeError),
+}
+
+impl StoreError {
+    pub(crate) fn io(path: impl Into<PathBuf>) -> impl FnOnce(std::io::Error) -> StoreError {
+        let path = path.into();
+        move |source| StoreError::Io { path, source }
+    }
+}
+
+impl From<crate::record::RecordError> for StoreError {
+    fn from(e: crate::record::RecordError) -> Self {
+        match e {
+            crate::record::RecordError::Automerge(a) => StoreError::Automerge(a),
+            other => StoreError::BadValue { field: String::new(), value: String::new(), why: other.to_string() },
+        }
+    }
+}
+
+impl From<samod::Stopped> for StoreError {
+    fn from(_: samod::Stopped) -> Self {
+        StoreError::Stopped
+    }
+}

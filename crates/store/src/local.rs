@@ -1,0 +1,189 @@
+//! What belongs to this laptop alone and never replicates: its identity, the writer
+//! epoch, case-number sequences and the lock that keeps two processes apart.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use automerge::{ActorId, Author};
+use fengqiao_model::{Person, Role};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use crate::error::StoreError;
+use crate::storage::write_atomically;
+
+const ACTOR_NAMESPACE: Uuid = Uuid::from_u128(0x2f6e_94a1_77c3_4b0a_8d5e_0f1e_a2c4_b6d8);
+
+/// This device's identity and settings (`device.json`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeviceIdentity {
+    /// Local device id (a UUID until sync gives the device its key-based id).
+    pub device_id: String,
+    pub device_name: String,
+    /// Prefix of the case numbers this device issues.
+    pub device_code: String,
+    /// The county whose directory this device belongs to.
+    pub county: String,
+    pub role: Role,
+    /// Township names this device works in; empty for the county office (all).
+    pub scope: Vec<String>,
+    /// The staff member using the device; the author of its changes.
+    pub person: Person,
+    /// Bumped after every unclean shutdown, so the device never reuses an Automerge
+    /// sequence number that a lost change may already have sent to a peer.
+    pub epoch: u32,
+}
+
+impl DeviceIdentity {
+    /// The Automerge actor for this device, person and epoch.
+    pub fn actor(&self) -> ActorId {
+        let key = format!("{}|{}|{}", self.device_id, self.person.id, self.epoch);
+        ActorId::from(Uuid::new_v5(&ACTOR_NAMESPACE, key.as_bytes()).as_bytes().as_slice())
+    }
+
+    /// The Automerge author id of the person.
+    pub fn author(&self) -> Author<'static> {
+        Author::from(self.person.id.0.as_bytes().to_vec())
+    }
+
+    /// Whether this device may work on `township`.
+    pub fn in_scope(&self, township: &str) -> bool {
+        self.scope.is_empty() || self.scope.iter().any(|t| t == township)
+    }
+
+    /// Whether this device's role may write cases.
+    pub fn may_write_cases(&self) -> bool {
+        matches!(self.role, Role::Office | Role::Township)
+    }
+}
+
+/// The files of a data directory.
+#[derive(Debug, Clone)]
+pub struct DataDir {
+    pub root: PathBuf,
+}
+
+impl DataDir {
+    pub fn new(root: impl Into<PathBuf>) -> Self {
+        Self { root: root.into() }
+    }
+    pub fn identity_file(&self) -> PathBuf {
+        self.root.join("device.json")
+    }
+    pub fn documents(&self) -> PathBuf {
+        self.root.join("documents")
+    }
+    pub fn quarantine(&self) -> PathBuf {
+        self.root.join("quarantine")
+    }
+    fn lock_file(&self) -> PathBuf {
+        self.root.join("store.lock")
+    }
+    fn open_marker(&self) -> PathBuf {
+        self.root.join("open.marker")
+    }
+    fn sequence_file(&self, year: i32) -> PathBuf {
+        self.root.join("sequences").join(format!("{year}"))
+    }
+
+    pub fn is_initialised(&self) -> bool {
+        self.identity_file().exists()
+    }
+
+    pub fn read_identity(&self) -> Result<DeviceIdentity, StoreError> {
+        let path = self.identity_file();
+        let text = match fs::read_to_string(&path) {
+            Ok(t) => t,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                return Err(StoreError::NotInitialised(self.root.clone()));
+            }
+            Err(e) => return Err(StoreError::Io { path, source: e }),
+        };
+        serde_json::from_str(&text).map_err(|e| StoreError::BadIdentity { path, reason: e.to_string() })
+    }
+
+    pub fn write_identity(&self, identity: &DeviceIdentity) -> Result<(), StoreError> {
+        let path = self.identity_file();
+        let text = serde_json::to_vec_pretty(identity)
+            .map_err(|e| StoreError::BadIdentity { path: path.clone(), reason: e.to_string() })?;
+        write_atomically(&path, &text).map_err(StoreError::io(path))
+    }
+
+    /// Takes the next case-number sequence for `year`. The counter is made durable
+    /// *before* the number is used, so a crash can leave a gap but never a duplicate.
+    pub fn next_sequence(&self, year: i32) -> Result<u32, StoreError> {
+        let path = self.sequence_file(year);
+        let current = match fs::read_to_string(&path) {
+            Ok(t) => t.trim().parse::<u32>().map_err(|e| StoreError::BadIdentity {
+                path: path.clone(),
+                reason: format!("序号文件内容无效：{e}"),
+            })?,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => 0,
+            Err(e) => return Err(StoreError::Io { path, source: e }),
+        };
+        let next = current + 1;
+        write_atomically(&path, next.to_string().as_bytes()).map_err(StoreError::io(path))?;
+        Ok(next)
+    }
+}
+
+/// Holds the data directory for one process; dropping it marks a clean shutdown.
+#[derive(Debug)]
+pub struct DirLock {
+    _file: fs::File,
+    marker: PathBuf,
+}
+
+impl DirLock {
+    /// Locks `dir`; returns the lock and whether the last session ended uncleanly.
+    pub fn acquire(dir: &DataDir) -> Result<(DirLock, bool), StoreError> {
+        let path = dir.lock_file();
+        let file = fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&path)
+            .map_err(StoreError::io(&path))?;
+        match file.try_lock() {
+            Ok(()) => {}
+            Err(fs::TryLockError::WouldBlock) => return Err(StoreError::Locked(dir.root.clone())),
+            Err(fs::TryLockError::Error(e)) => return Err(StoreError::Io { path, source: e }),
+        }
+        let marker = dir.open_marker();
+        let unclean = marker.exists();
+        write_atomically(&marker, std::process::id().to_string().as_bytes()).map_err(StoreError::io(&marker))?;
+        Ok((DirLock { _file: file, marker }, unclean))
+    }
+}
+
+impl Drop for DirLock {
+    fn drop(&mut self) {
+        if let Err(e) = fs::remove_file(&self.marker) {
+            tracing::warn!(error = %e, "could not mark a clean shutdown");
+        }
+    }
+}
+
+/// Creates the data directory's folders.
+pub fn create_layout(dir: &DataDir) -> Result<(), StoreError> {
+    for d in [dir.root.clone(), dir.documents(), dir.root.join("sequences")] {
+        fs::create_dir_all(&d).map_err(StoreError::io(&d))?;
+    }
+    Ok(())
+}
+
+/// A short device code from a device id: 5 characters of an unambiguous base-30 alphabet.
+pub fn device_code_for(id: &Uuid) -> String {
+    const ALPHABET: &[u8] = b"ABCDEFGHJKMNPQRSTVWXYZ23456789";
+    let mut n = id.as_u128() & u128::from(u64::MAX); // the random bits of a UUIDv7
+    let mut out = String::new();
+    for _ in 0..5 {
+        out.push(char::from(ALPHABET[(n % ALPHABET.len() as u128) as usize]));
+        n /= ALPHABET.len() as u128;
+    }
+    out
+}
+
+pub(crate) fn path_display(p: &Path) -> String {
+    p.display().to_string()
+}

@@ -1,0 +1,246 @@
+//! How records map onto Automerge: one record is one map keyed by its UUID.
+//!
+//! A record's serde form (from `fengqiao-model`) is written field by field: objects become
+//! maps, arrays become lists, strings/numbers/booleans become scalars. So two laptops that
+//! edit different fields of one case merge cleanly, and two that edit the same field leave
+//! both values, which [`conflicts_in`] finds. The serde names in `fengqiao-model` are
+//! therefore part of the storage format: renaming one is a format change.
+
+use automerge::transaction::Transactable;
+use automerge::{ObjId, ObjType, ReadDoc, ScalarValue, ScalarValueRef, ValueRef};
+use serde_json::{Map, Number, Value};
+
+/// An error converting between a record and the document.
+#[derive(Debug, thiserror::Error)]
+pub enum RecordError {
+    #[error("automerge: {0}")]
+    Automerge(#[from] automerge::AutomergeError),
+    #[error("字段 {path} 的值类型不受支持 (unsupported value)")]
+    Unsupported { path: String },
+}
+
+/// Writes `value` as a new map at `parent[key]`.
+pub fn put_record<T: Transactable>(tx: &mut T, parent: &ObjId, key: &str, value: &Value) -> Result<ObjId, RecordError> {
+    let obj = tx.put_object(parent, key, ObjType::Map)?;
+    if let Value::Object(fields) = value {
+        for (k, v) in fields {
+            put_value(tx, &obj, k, v)?;
+        }
+    }
+    Ok(obj)
+}
+
+/// Writes one JSON value at `obj[key]`.
+pub fn put_value<T: Transactable>(tx: &mut T, obj: &ObjId, key: &str, value: &Value) -> Result<(), RecordError> {
+    match value {
+        Value::Object(_) => {
+            put_record(tx, obj, key, value)?;
+        }
+        Value::Array(items) => {
+            let list = tx.put_object(obj, key, ObjType::List)?;
+            for (i, item) in items.iter().enumerate() {
+                insert_value(tx, &list, i, item)?;
+            }
+        }
+        scalar => tx.put(obj, key, to_scalar(scalar))?,
+    }
+    Ok(())
+}
+
+fn insert_value<T: Transactable>(tx: &mut T, list: &ObjId, index: usize, value: &Value) -> Result<(), RecordError> {
+    match value {
+        Value::Object(fields) => {
+            let obj = tx.insert_object(list, index, ObjType::Map)?;
+            for (k, v) in fields {
+                put_value(tx, &obj, k, v)?;
+            }
+        }
+        Value::Array(items) => {
+            let inner = tx.insert_object(list, index, ObjType::List)?;
+            for (i, item) in items.iter().enumerate() {
+                insert_value(tx, &inner, i, item)?;
+            }
+        }
+        scalar => tx.insert(list, index, to_scalar(scalar))?,
+    }
+    Ok(())
+}
+
+/// The Automerge scalar for a JSON scalar.
+pub fn to_scalar(value: &Value) -> ScalarValue {
+    match value {
+        Value::Null => ScalarValue::Null,
+        Value::Bool(b) => ScalarValue::Boolean(*b),
+        Value::Number(n) => {
+            if let Some(i) = n.as_i64() {
+                ScalarValue::Int(i)
+            } else if let Some(u) = n.as_u64() {
+                ScalarValue::Uint(u)
+            } else {
+                ScalarValue::F64(n.as_f64().unwrap_or(0.0))
+            }
+        }
+        Value::String(s) => ScalarValue::Str(s.as_str().into()),
+        // Objects and arrays are never scalars; callers route them to put_record.
+        Value::Object(_) | Value::Array(_) => ScalarValue::Null,
+    }
+}
+
+/// The JSON value of an Automerge scalar.
+pub fn scalar_to_json(s: &ScalarValueRef<'_>) -> Value {
+    match s {
+        ScalarValueRef::Str(s) => Value::String(s.to_string()),
+        ScalarValueRef::Int(i) | ScalarValueRef::Counter(i) | ScalarValueRef::Timestamp(i) => Value::Number((*i).into()),
+        ScalarValueRef::Uint(u) => Value::Number((*u).into()),
+        ScalarValueRef::F64(f) => Number::from_f64(*f).map(Value::Number).unwrap_or(Value::Null),
+        ScalarValueRef::Boolean(b) => Value::Bool(*b),
+        ScalarValueRef::Null | ScalarValueRef::Bytes(_) | ScalarValueRef::Unknown { .. } => Value::Null,
+    }
+}
+
+/// Reads the object `obj` as JSON, taking the deterministic winner of any conflict.
+pub fn read_value<R: ReadDoc>(doc: &R, obj: &ObjId, obj_type: ObjType) -> Value {
+    match obj_type {
+        ObjType::Map | ObjType::Table => {
+            let mut out = Map::new();
+            for item in doc.map_range(obj, ..) {
+                let v = match &item.value {
+                    ValueRef::Scalar(s) => scalar_to_json(s),
+                    ValueRef::Object(t) => read_value(doc, &item.id(), *t),
+                };
+                out.insert(item.key.into_owned(), v);
+            }
+            Value::Object(out)
+        }
+        ObjType::List => Value::Array(
+            doc.list_range(obj, ..)
+                .map(|item| match &item.value {
+                    ValueRef::Scalar(s) => scalar_to_json(s),
+                    ValueRef::Object(t) => read_value(doc, &item.id(), *t),
+                })
+                .collect(),
+        ),
+        ObjType::Text => Value::String(doc.text(obj).unwrap_or_default()),
+    }
+}
+
+/// Reads the map at `parent[key]`, if there is one.
+pub fn read_record<R: ReadDoc>(doc: &R, parent: &ObjId, key: &str) -> Option<(ObjId, Value)> {
+    match doc.get(parent, key).ok()?? {
+        (automerge::Value::Object(t @ (ObjType::Map | ObjType::Table)), id) => {
+            let v = read_value(doc, &id, t);
+            Some((id, v))
+        }
+        _ => None,
+    }
+}
+
+/// One value among concurrent values of a field, with the op that wrote it.
+#[derive(Debug, Clone)]
+pub struct RawConflictValue {
+    pub value: Value,
+    pub op: ObjId,
+}
+
+/// A field with more than one concurrent value.
+#[derive(Debug, Clone)]
+pub struct RawConflict {
+    /// Dotted path from the record, e.g. `content.request` or `petitioners.0.phone`.
+    pub path: String,
+    pub values: Vec<RawConflictValue>,
+}
+
+/// Finds every field of the record at `obj` (recursively) with concurrent values.
+/// `skip` names top-level keys not to descend into (e.g. the notes map).
+pub fn conflicts_in<R: ReadDoc>(doc: &R, obj: &ObjId, skip: &[&str]) -> Vec<RawConflict> {
+    let mut out = Vec::new();
+    walk_conflicts(doc, obj, "", skip, &mut out);
+    out
+}
+
+fn walk_conflicts<R: ReadDoc>(doc: &R, obj: &ObjId, prefix: &str, skip: &[&str], out: &mut Vec<RawConflict>) {
+    let Ok(Some(obj_type)) = doc.object_type(obj).map(Some) else { return };
+    let join = |k: &str| if prefix.is_empty() { k.to_owned() } else { format!("{prefix}.{k}") };
+    match obj_type {
+        ObjType::Map | ObjType::Table => {
+            let items: Vec<_> = doc.map_range(obj, ..).map(|i| i.into_owned()).collect();
+            for item in items {
+                if prefix.is_empty() && skip.contains(&item.key.as_ref()) {
+                    continue;
+                }
+                let path = join(&item.key);
+                if item.conflict {
+                    out.push(collect_conflict(doc, obj, automerge::Prop::Map(item.key.to_string()), path.clone()));
+                }
+                if let ValueRef::Object(_) = item.value {
+                    walk_conflicts(doc, &item.id(), &path, &[], out);
+                }
+            }
+        }
+        ObjType::List => {
+            let items: Vec<_> = doc.list_range(obj, ..).map(|i| i.into_owned()).collect();
+            for item in items {
+                let path = join(&item.index.to_string());
+                if item.conflict {
+                    out.push(collect_conflict(doc, obj, automerge::Prop::Seq(item.index), path.clone()));
+                }
+                if let ValueRef::Object(_) = item.value {
+                    walk_conflicts(doc, &item.id(), &path, &[], out);
+                }
+            }
+        }
+        ObjType::Text => {}
+    }
+}
+
+fn collect_conflict<R: ReadDoc>(doc: &R, obj: &ObjId, prop: automerge::Prop, path: String) -> RawConflict {
+    let values = doc
+        .get_all(obj, prop)
+        .unwrap_or_default()
+        .into_iter()
+        .map(|(v, id)| RawConflictValue {
+            value: match v {
+                automerge::Value::Scalar(s) => scalar_to_json(&scalar_ref(&s)),
+                automerge::Value::Object(t) => read_value(doc, &id, t),
+            },
+            op: id,
+        })
+        .collect();
+    RawConflict { path, values }
+}
+
+fn scalar_ref(s: &ScalarValue) -> ScalarValueRef<'_> {
+    match s {
+        ScalarValue::Str(s) => ScalarValueRef::Str(s.as_str().into()),
+        ScalarValue::Int(i) => ScalarValueRef::Int(*i),
+        ScalarValue::Uint(u) => ScalarValueRef::Uint(*u),
+        ScalarValue::F64(f) => ScalarValueRef::F64(*f),
+        ScalarValue::Counter(c) => ScalarValueRef::Int(i64::from(c)),
+        ScalarValue::Timestamp(t) => ScalarValueRef::Timestamp(*t),
+        ScalarValue::Boolean(b) => ScalarValueRef::Boolean(*b),
+        _ => ScalarValueRef::Null,
+    }
+}
+
+/// Navigates a dotted path from `obj` to the container and final key of a field.
+pub fn resolve_path<R: ReadDoc>(doc: &R, obj: &ObjId, path: &str) -> Option<(ObjId, automerge::Prop)> {
+    let mut parts: Vec<&str> = path.split('.').collect();
+    let last = parts.pop()?;
+    let mut current = obj.clone();
+    for part in parts {
+        let prop = prop_of(doc, &current, part)?;
+        match doc.get(&current, prop).ok()?? {
+            (automerge::Value::Object(_), id) => current = id,
+            _ => return None,
+        }
+    }
+    let prop = prop_of(doc, &current, last)?;
+    Some((current, prop))
+}
+
+fn prop_of<R: ReadDoc>(doc: &R, obj: &ObjId, part: &str) -> Option<automerge::Prop> {
+    match doc.object_type(obj).ok()? {
+        ObjType::List | ObjType::Text => part.parse().ok().map(automerge::Prop::Seq),
+        _ => Some(automerge::Prop::Map(part.to_owned())),
+    }
+}

@@ -1,0 +1,425 @@
+//! Crash-safe storage for samod.
+//!
+//! samod's `Storage` trait is infallible and samod persists asynchronously, while a clerk
+//! must know when a registration is safe on disk. [`DurableStorage`] closes that gap:
+//!
+//! - every `put` writes a temp file, fsyncs it, renames it into place and fsyncs the
+//!   directory, so a `kill -9` leaves either the old state or the new file, never half;
+//! - a snapshot (compaction) is read back and checked before its `put` returns, and samod
+//!   deletes the incrementals it supersedes only after that;
+//! - once any `put` fails, the storage is *poisoned*: it refuses every later delete (so a
+//!   failed compaction can never cost the incrementals) and every write acknowledgement
+//!   reports the failure;
+//! - it records which change hashes are durable, so the store can wait until a user's
+//!   change is on disk before it says "saved" ([`DurableStorage::wait_durable`]);
+//! - on load, a chunk whose checksum fails (a corrupt or truncated file) is moved to the
+//!   quarantine directory and reported ([`DurableStorage::problems`]) instead of being
+//!   silently skipped; the rest of the document still opens.
+//!
+//! The key layout is samod's (and automerge-repo's nodefs adapter's), so JS tools can
+//! read a data directory: `<2 chars of id>/<rest of id>/{incremental,snapshot}/<hash>`.
+
+use std::collections::{HashMap, HashSet};
+use std::fs;
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use automerge::ChangeHash;
+use samod::storage::{Storage, StorageKey};
+use sha2::{Digest, Sha256};
+use tokio::sync::Notify;
+
+/// A problem found in the files of a document.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StorageProblem {
+    /// The samod document id the file belonged to.
+    pub document_id: String,
+    /// Where the damaged file was moved.
+    pub quarantined_to: PathBuf,
+    /// What was wrong with it.
+    pub reason: String,
+}
+
+#[derive(Default)]
+struct State {
+    /// Change hashes known to be on disk, per document id string.
+    durable: HashMap<String, HashSet<ChangeHash>>,
+    /// The first write failure, if any; once set, deletes are refused.
+    failure: Option<String>,
+    problems: Vec<StorageProblem>,
+}
+
+/// samod storage that writes atomically, fails loudly and reports durability.
+#[derive(Clone)]
+pub struct DurableStorage {
+    root: PathBuf,
+    quarantine: PathBuf,
+    state: Arc<Mutex<State>>,
+    written: Arc<Notify>,
+}
+
+impl std::fmt::Debug for DurableStorage {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DurableStorage").field("root", &self.root).finish()
+    }
+}
+
+/// Why a change could not be confirmed durable.
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum DurabilityError {
+    /// A write to disk failed (disk full, permissions, I/O error).
+    #[error("写入磁盘失败：{0} (write to disk failed)")]
+    WriteFailed(String),
+    /// The storage did not confirm the write in time.
+    #[error("存储在 {0:?} 内未确认写入 (storage did not confirm the write)")]
+    Timeout(Duration),
+}
+
+impl DurableStorage {
+    /// Storage rooted at `root`; damaged files go to `quarantine`.
+    pub fn new(root: PathBuf, quarantine: PathBuf) -> io::Result<Self> {
+        fs::create_dir_all(&root)?;
+        Ok(Self {
+            root,
+            quarantine,
+            state: Arc::new(Mutex::new(State::default())),
+            written: Arc::new(Notify::new()),
+        })
+    }
+
+    /// The directory holding the documents.
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, State> {
+        // A panic while holding this lock cannot leave the sets half-updated in a way
+        // that matters (they only grow), so recover from poisoning.
+        self.state.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Problems found while loading documents (quarantined files).
+    pub fn problems(&self) -> Vec<StorageProblem> {
+        self.lock().problems.clone()
+    }
+
+    /// The first write failure, if the storage is poisoned.
+    pub fn failure(&self) -> Option<String> {
+        self.lock().failure.clone()
+    }
+
+    fn is_durable(&self, doc: &str, hash: &ChangeHash) -> Result<bool, DurabilityError> {
+        let state = self.lock();
+        if let Some(f) = &state.failure {
+            return Err(DurabilityError::WriteFailed(f.clone()));
+        }
+        Ok(state.durable.get(doc).is_some_and(|s| s.contains(hash)))
+    }
+
+    /// Waits until `hash` of document `doc` is on disk, or the storage fails.
+    pub async fn wait_durable(&self, doc: &str, hash: ChangeHash, timeout: Duration) -> Result<(), DurabilityError> {
+        let deadline = tokio::time::Instant::now() + timeout;
+        loop {
+            let notified = self.written.notified();
+            if self.is_durable(doc, &hash)? {
+                return Ok(());
+            }
+            if tokio::time::timeout_at(deadline, notified).await.is_err() {
+                return if self.is_durable(doc, &hash)? { Ok(()) } else { Err(DurabilityError::Timeout(timeout)) };
+            }
+        }
+    }
+
+    fn mark_durable(&self, doc: &str, hashes: impl IntoIterator<Item = ChangeHash>) {
+        self.lock().durable.entry(doc.to_owned()).or_default().extend(hashes);
+        self.written.notify_waiters();
+    }
+
+    fn fail(&self, what: String) {
+        tracing::error!(error = %what, "storage write failed; deletes are refused from now on");
+        let mut state = self.lock();
+        if state.failure.is_none() {
+            state.failure = Some(what);
+        }
+        drop(state);
+        self.written.notify_waiters();
+    }
+
+    fn path_of(&self, key: &StorageKey) -> PathBuf {
+        let mut path = self.root.clone();
+        let mut parts = key.into_iter();
+        if let Some(first) = parts.next() {
+            // Split the document id like the nodefs adapter, to keep directories small.
+            if first.len() > 2 {
+                path.push(&first[..2]);
+                path.push(&first[2..]);
+            } else {
+                path.push(first);
+            }
+        }
+        for part in parts {
+            path.push(part);
+        }
+        path
+    }
+
+    fn key_of(&self, path: &Path) -> Option<StorageKey> {
+        let rel = path.strip_prefix(&self.root).ok()?;
+        let mut parts: Vec<String> = rel.iter().map(|p| p.to_string_lossy().into_owned()).collect();
+        if parts.len() >= 2 {
+            let joined = format!("{}{}", parts[0], parts[1]);
+            parts.splice(0..2, [joined]);
+        }
+        StorageKey::from_parts(parts).ok()
+    }
+
+    fn quarantine_file(&self, key: &StorageKey, path: &Path, reason: String) {
+        let document_id = key.into_iter().next().cloned().unwrap_or_default();
+        let name = key.into_iter().cloned().collect::<Vec<_>>().join("_");
+        let target = self.quarantine.join(format!("{}-{name}", chrono::Utc::now().format("%Y%m%dT%H%M%S")));
+        let moved = fs::create_dir_all(&self.quarantine).and_then(|_| fs::rename(path, &target));
+        if let Err(e) = &moved {
+            tracing::error!(path = %path.display(), error = %e, "could not quarantine a damaged file");
+        }
+        tracing::error!(%document_id, file = %path.display(), %reason, "damaged document file quarantined");
+        self.lock().problems.push(StorageProblem {
+            document_id,
+            quarantined_to: if moved.is_ok() { target } else { path.to_owned() },
+            reason,
+        });
+    }
+
+    /// Reads every file under `prefix`, checking each chunk; damaged ones are quarantined.
+    fn load_range_blocking(&self, prefix: &StorageKey) -> HashMap<StorageKey, Vec<u8>> {
+        let mut out = HashMap::new();
+        let dir = self.path_of(prefix);
+        let mut stack = vec![dir];
+        while let Some(dir) = stack.pop() {
+            let Ok(entries) = fs::read_dir(&dir) else { continue };
+            for entry in entries.flatten() {
+                let path = entry.path();
+                if path.is_dir() {
+                    stack.push(path);
+                    continue;
+                }
+                if path.extension().is_some_and(|e| e == "tmp") {
+                    // A temp file is a write that never completed: it was never acknowledged.
+                    let _ = fs::remove_file(&path);
+                    continue;
+                }
+                let Some(key) = self.key_of(&path) else { continue };
+                if !prefix.is_prefix_of(&key) {
+                    continue;
+                }
+                match fs::read(&path) {
+                    Ok(bytes) => match check_chunk(&key, &bytes) {
+                        Ok(()) => {
+                            out.insert(key, bytes);
+                        }
+                        Err(reason) => self.quarantine_file(&key, &path, reason),
+                    },
+                    Err(e) => self.quarantine_file(&key, &path, format!("无法读取：{e}")),
+                }
+            }
+        }
+        out
+    }
+
+    fn put_blocking(&self, key: &StorageKey, data: &[u8]) -> io::Result<()> {
+        let path = self.path_of(key);
+        let invalid = |reason: String| io::Error::new(io::ErrorKind::InvalidData, reason);
+        check_chunk(key, data).map_err(invalid)?;
+        write_atomically(&path, data)?;
+        let hashes = if is_snapshot(key) {
+            // Read the snapshot back and load it before samod is told it is saved,
+            // because samod then deletes the incrementals it replaces.
+            let back = fs::read(&path)?;
+            if back != data {
+                return Err(io::Error::other("snapshot read back differs from what was written"));
+            }
+            let doc = automerge::Automerge::load(&back).map_err(|e| invalid(format!("snapshot does not load: {e}")))?;
+            doc.get_changes_meta(&[]).iter().map(|c| c.hash).collect()
+        } else {
+            incremental_hash(key, data).map_err(invalid)?.into_iter().collect::<Vec<_>>()
+        };
+        if let Some(doc) = key.into_iter().next() {
+            self.mark_durable(doc, hashes);
+        }
+        Ok(())
+    }
+
+    fn delete_blocking(&self, key: &StorageKey) -> io::Result<()> {
+        if let Some(f) = self.failure() {
+            return Err(io::Error::other(format!("refusing delete after a failed write ({f})")));
+        }
+        let path = self.path_of(key);
+        match fs::remove_file(&path) {
+            Ok(()) => {}
+            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(()),
+            Err(e) => return Err(e),
+        }
+        if let Some(parent) = path.parent() {
+            sync_dir(parent)?;
+        }
+        Ok(())
+    }
+}
+
+fn is_snapshot(key: &StorageKey) -> bool {
+    key.into_iter().nth(1).is_some_and(|p| p == "snapshot")
+}
+
+/// Writes `data` to `path` so that a crash leaves either nothing new or the whole file.
+pub(crate) fn write_atomically(path: &Path, data: &[u8]) -> io::Result<()> {
+    let dir = path.parent().ok_or_else(|| io::Error::other("path has no parent directory"))?;
+    fs::create_dir_all(dir)?;
+    let file_name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let tmp = dir.join(format!(".{file_name}.{}.tmp", std::process::id()));
+    {
+        let mut f = fs::File::create(&tmp)?;
+        f.write_all(data)?;
+        f.sync_all()?;
+    }
+    if let Err(e) = fs::rename(&tmp, path) {
+        let _ = fs::remove_file(&tmp);
+        return Err(e);
+    }
+    sync_dir(dir)
+}
+
+fn sync_dir(dir: &Path) -> io::Result<()> {
+    fs::File::open(dir)?.sync_all()
+}
+
+const MAGIC: [u8; 4] = [0x85, 0x6f, 0x4a, 0x83];
+
+/// Checks a stored chunk for damage: a truncated or altered file fails here.
+///
+/// Incrementals are single changes, parsed and verified in full (they are small).
+/// Snapshots are whole documents; their chunk checksums are verified without
+/// decompressing, so opening the store does not load every document twice.
+fn check_chunk(key: &StorageKey, bytes: &[u8]) -> Result<(), String> {
+    if is_snapshot(key) {
+        check_document_checksum(bytes)
+    } else {
+        incremental_hash(key, bytes).map(|_| ())
+    }
+}
+
+/// The hash of an incremental change chunk (None for keys that are not changes).
+fn incremental_hash(key: &StorageKey, bytes: &[u8]) -> Result<Option<ChangeHash>, String> {
+    if key.into_iter().nth(1).is_some_and(|p| p == "incremental") {
+        let change = automerge::Change::try_from(bytes).map_err(|e| format!("变更块损坏：{e}"))?;
+        Ok(Some(change.hash()))
+    } else {
+        Ok(None)
+    }
+}
+
+fn check_document_checksum(bytes: &[u8]) -> Result<(), String> {
+    let mut rest = bytes;
+    while !rest.is_empty() {
+        if rest.len() < 9 || rest[..4] != MAGIC {
+            return Err("文件头损坏（不是 automerge 数据块）".into());
+        }
+        let checksum = &rest[4..8];
+        let chunk_type = rest[8];
+        let mut cursor = &rest[9..];
+        let len = leb128_u64(&mut cursor).ok_or("长度字段损坏")? as usize;
+        if cursor.len() < len {
+            return Err(format!("文件被截断：需要 {len} 字节，只有 {} 字节", cursor.len()));
+        }
+        let data = &cursor[..len];
+        let mut hasher = Sha256::new();
+        hasher.update([chunk_type]);
+        let mut len_bytes = Vec::with_capacity(10);
+        write_leb128(&mut len_bytes, len as u64);
+        hasher.update(&len_bytes);
+        hasher.update(data);
+        let digest = hasher.finalize();
+        // Compressed changes carry the checksum of their uncompressed form; leave those to
+        // automerge's own load.
+        if chunk_type != 2 && digest[..4] != *checksum {
+            return Err("校验和不符（文件内容被改动或损坏）".into());
+        }
+        rest = &cursor[len..];
+    }
+    Ok(())
+}
+
+fn leb128_u64(input: &mut &[u8]) -> Option<u64> {
+    let mut result = 0u64;
+    for (i, byte) in input.iter().enumerate().take(10) {
+        result |= u64::from(byte & 0x7f) << (7 * i);
+        if byte & 0x80 == 0 {
+            *input = &input[i + 1..];
+            return Some(result);
+        }
+    }
+    None
+}
+
+fn write_leb128(out: &mut Vec<u8>, mut value: u64) {
+    loop {
+        let byte = (value & 0x7f) as u8;
+        value >>= 7;
+        if value == 0 {
+            out.push(byte);
+            return;
+        }
+        out.push(byte | 0x80);
+    }
+}
+
+impl Storage for DurableStorage {
+    async fn load(&self, key: StorageKey) -> Option<Vec<u8>> {
+        let this = self.clone();
+        tokio::task::spawn_blocking(move || {
+            let path = this.path_of(&key);
+            match fs::read(&path) {
+                Ok(bytes) => Some(bytes),
+                Err(e) if e.kind() == io::ErrorKind::NotFound => None,
+                Err(e) => {
+                    tracing::error!(file = %path.display(), error = %e, "cannot read");
+                    None
+                }
+            }
+        })
+        .await
+        .ok()
+        .flatten()
+    }
+
+    async fn load_range(&self, prefix: StorageKey) -> HashMap<StorageKey, Vec<u8>> {
+        let this = self.clone();
+        tokio::task::spawn_blocking(move || this.load_range_blocking(&prefix)).await.unwrap_or_default()
+    }
+
+    async fn put(&self, key: StorageKey, data: Vec<u8>) {
+        let this = self.clone();
+        let result = tokio::task::spawn_blocking(move || {
+            let r = this.put_blocking(&key, &data);
+            (key, r)
+        })
+        .await;
+        match result {
+            Ok((_, Ok(()))) => {}
+            Ok((key, Err(e))) => self.fail(format!("{key}: {e}")),
+            Err(e) => self.fail(format!("write task failed: {e}")),
+        }
+    }
+
+    async fn delete(&self, key: StorageKey) {
+        let this = self.clone();
+        let result = tokio::task::spawn_blocking(move || {
+            let r = this.delete_blocking(&key);
+            (key, r)
+        })
+        .await;
+        if let Ok((key, Err(e))) = result {
+            tracing::warn!(%key, error = %e, "delete not done");
+        }
+    }
+}

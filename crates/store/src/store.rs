@@ -1,0 +1,1372 @@
+//! The [`Store`]: typed, per-record reads and writes over the documents.
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+use std::time::Duration;
+
+use automerge::transaction::Transactable;
+use automerge::{ActorId, Automerge, ChangeHash, ObjId, ObjType, ROOT, ReadDoc};
+use chrono::{DateTime, Datelike, FixedOffset, NaiveDate, Utc};
+use fengqiao_model::{
+    Case, CaseEvent, CaseId, CaseNumber, CaseStatus, EventId, EventKind, Note, NoteId, OrgUnit, Person, PersonId,
+    Registration, ResolutionId, Role, Route, UnitId, UnitKind, event, validate,
+};
+use samod::{DocHandle, Repo};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use uuid::Uuid;
+
+use crate::docs::{DocName, ROSTER_COLLECTIONS};
+use crate::error::StoreError;
+use crate::local::{self, DataDir, DeviceIdentity, DirLock};
+use crate::record;
+use crate::storage::{DurableStorage, StorageProblem};
+
+/// How long a write may wait for the disk before it is reported as not saved.
+const DURABILITY_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// Keys inside a case record that hold its sub-records rather than case fields.
+const CASE_SUBRECORDS: &[&str] = &["events", "notes", "resolutions"];
+
+/// Case fields that are identity or provenance and cannot be set.
+const FIXED_CASE_FIELDS: &[&str] = &["id", "number", "registered_at", "registered_by"];
+
+/// China Standard Time, the offset every timestamp is shown in.
+pub fn china_offset() -> FixedOffset {
+    FixedOffset::east_opt(8 * 3600).unwrap_or_else(|| FixedOffset::east_opt(0).unwrap_or_else(|| unreachable!()))
+}
+
+/// The current time in China Standard Time.
+pub fn now_cst() -> DateTime<FixedOffset> {
+    Utc::now().with_timezone(&china_offset())
+}
+
+/// A township (or street) of the county, with its villages, for `init`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TownshipSpec {
+    pub name: String,
+    /// Short ASCII code used in document names; derived from the name when empty.
+    pub code: String,
+    pub villages: Vec<String>,
+}
+
+/// What `init` needs to know.
+#[derive(Debug, Clone)]
+pub struct InitOptions {
+    pub device_name: String,
+    pub county: String,
+    pub role: Role,
+    /// Townships this device works in (names); empty means all (county office).
+    pub scope: Vec<String>,
+    pub person_name: String,
+    /// The county's townships, when this device creates the directory.
+    pub townships: Vec<TownshipSpec>,
+    /// An existing directory document to join instead of creating one.
+    pub directory: Option<Vec<u8>>,
+}
+
+/// One row of the case list.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CaseSummary {
+    pub id: CaseId,
+    pub number: String,
+    pub received_on: NaiveDate,
+    pub township: String,
+    pub village: String,
+    /// The first petitioner's name, or the first representative's.
+    pub petitioner: String,
+    pub request: String,
+    pub channel: String,
+    pub route: Option<Route>,
+    pub status: CaseStatus,
+    pub has_conflicts: bool,
+    pub document: String,
+}
+
+/// Filters for [`Store::list_cases`]; empty fields match everything.
+#[derive(Debug, Clone, Default)]
+pub struct CaseFilter {
+    pub township: Option<String>,
+    pub status: Option<CaseStatus>,
+    pub route: Option<Route>,
+    pub from: Option<NaiveDate>,
+    pub to: Option<NaiveDate>,
+    /// Matched against number, names, village and content.
+    pub text: Option<String>,
+}
+
+/// One of several concurrent values of a field, with who wrote it and when.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ConflictValue {
+    pub value: Value,
+    pub person: Option<PersonId>,
+    pub person_name: Option<String>,
+    pub device: Option<String>,
+    pub written_at: Option<DateTime<FixedOffset>>,
+}
+
+/// A field of a case where laptops wrote concurrently.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Conflict {
+    pub case_id: CaseId,
+    pub case_number: String,
+    pub field: String,
+    pub values: Vec<ConflictValue>,
+}
+
+/// A recorded conflict decision.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Resolution {
+    pub id: ResolutionId,
+    pub field: String,
+    pub chosen: Value,
+    pub discarded: Vec<Value>,
+    pub resolved_by: PersonId,
+    pub resolved_by_name: String,
+    pub resolved_at: DateTime<FixedOffset>,
+    pub reason: String,
+}
+
+/// A case with everything recorded on it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CaseRecord {
+    pub case: Case,
+    pub status: CaseStatus,
+    pub events: Vec<CaseEvent>,
+    pub notes: Vec<Note>,
+    pub conflicts: Vec<Conflict>,
+    pub resolutions: Vec<Resolution>,
+    pub document: String,
+}
+
+/// Health of one document, for `doctor`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct DocumentReport {
+    pub name: String,
+    pub document_id: String,
+    pub loaded: bool,
+    pub files: usize,
+    pub bytes_on_disk: u64,
+    pub changes: usize,
+    pub operations: usize,
+    pub records: usize,
+    pub damaged_records: Vec<String>,
+}
+
+/// The store's health.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct DoctorReport {
+    pub documents: Vec<DocumentReport>,
+    pub problems: Vec<StorageProblemReport>,
+    pub storage_failure: Option<String>,
+}
+
+/// A quarantined file, for reports.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct StorageProblemReport {
+    pub document: String,
+    pub quarantined_to: String,
+    pub reason: String,
+}
+
+/// The replicated store of one data directory.
+pub struct Store {
+    dir: DataDir,
+    identity: DeviceIdentity,
+    actor: ActorId,
+    storage: DurableStorage,
+    repo: Repo,
+    handles: Mutex<HashMap<DocName, DocHandle>>,
+    rt: tokio::runtime::Runtime,
+    _lock: DirLock,
+}
+
+impl std::fmt::Debug for Store {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Store").field("dir", &self.dir.root).finish()
+    }
+}
+
+fn runtime() -> Result<tokio::runtime::Runtime, StoreError> {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .thread_name("fengqiao-store")
+        .enable_all()
+        .build()
+        .map_err(|e| StoreError::Io { path: PathBuf::from("<tokio runtime>"), source: e })
+}
+
+/// A deterministic id for a directory unit, so re-running `init` names units the same.
+fn unit_id(county: &str, kind: &str, name: &str) -> UnitId {
+    UnitId(Uuid::new_v5(&Uuid::NAMESPACE_OID, format!("fengqiao:{county}:{kind}:{name}").as_bytes()))
+}
+
+fn township_code(spec: &TownshipSpec) -> String {
+    if !spec.code.is_empty() {
+        return spec.code.clone();
+    }
+    let hash = Uuid::new_v5(&Uuid::NAMESPACE_OID, spec.name.as_bytes());
+    format!("t{}", &hash.simple().to_string()[..8])
+}
+
+impl Store {
+    /// Creates a new store in `dir`.
+    pub fn init(dir: impl AsRef<Path>, opts: InitOptions) -> Result<Store, StoreError> {
+        let data = DataDir::new(dir.as_ref());
+        if data.is_initialised() {
+            return Err(StoreError::AlreadyInitialised(data.root.clone()));
+        }
+        local::create_layout(&data)?;
+        let device_uuid = Uuid::now_v7();
+        let identity = DeviceIdentity {
+            device_id: device_uuid.to_string(),
+            device_name: opts.device_name.clone(),
+            device_code: local::device_code_for(&device_uuid),
+            county: opts.county.clone(),
+            role: opts.role,
+            scope: opts.scope.clone(),
+            person: Person { id: PersonId::generate(), name: opts.person_name.clone(), unit: String::new() },
+            epoch: 0,
+        };
+        // The identity is written last: a crash during init leaves an uninitialised dir.
+        let store = Store::open_with(data.clone(), identity.clone())?;
+        if let Some(bytes) = &opts.directory {
+            store.import_document(&DocName::Directory, bytes)?;
+        } else {
+            store.create_directory(&opts)?;
+        }
+        let known = store.townships()?;
+        for name in &opts.scope {
+            if !known.iter().any(|t| &t.name == name) {
+                return Err(StoreError::Invalid(vec![fengqiao_model::FieldError::UnknownTownship {
+                    name: name.clone(),
+                    known: known.iter().map(|t| t.name.clone()).collect::<Vec<_>>().join("、"),
+                }]));
+            }
+        }
+        store.register_device()?;
+        data.write_identity(&identity)?;
+        Ok(store)
+    }
+
+    /// Opens the store in `dir`.
+    pub fn open(dir: impl AsRef<Path>) -> Result<Store, StoreError> {
+        let data = DataDir::new(dir.as_ref());
+        let identity = data.read_identity()?;
+        let store = Store::open_with(data, identity)?;
+        store.register_actor()?;
+        Ok(store)
+    }
+
+    fn open_with(data: DataDir, mut identity: DeviceIdentity) -> Result<Store, StoreError> {
+        let (lock, unclean) = DirLock::acquire(&data)?;
+        if unclean && data.is_initialised() {
+            identity.epoch += 1;
+            tracing::warn!(epoch = identity.epoch, "last session ended uncleanly; writing as a new actor");
+            data.write_identity(&identity)?;
+        }
+        let storage = DurableStorage::new(data.documents(), data.quarantine()).map_err(StoreError::io(data.documents()))?;
+        let rt = runtime()?;
+        let repo = rt.block_on(
+            Repo::build_tokio()
+                .with_peer_id(samod::PeerId::from(format!("fengqiao-{}", identity.device_id)))
+                .with_storage(storage.clone())
+                .load(),
+        );
+        Ok(Store {
+            actor: identity.actor(),
+            dir: data,
+            identity,
+            storage,
+            repo,
+            handles: Mutex::new(HashMap::new()),
+            rt,
+            _lock: lock,
+        })
+    }
+
+    /// This device's identity.
+    pub fn identity(&self) -> &DeviceIdentity {
+        &self.identity
+    }
+
+    /// The data directory.
+    pub fn data_dir(&self) -> &Path {
+        &self.dir.root
+    }
+
+    /// The samod repo, for the sync layer.
+    pub fn repo(&self) -> &Repo {
+        &self.repo
+    }
+
+    fn handles(&self) -> std::sync::MutexGuard<'_, HashMap<DocName, DocHandle>> {
+        self.handles.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// The handle of a document; with `create`, brings it into being from its genesis.
+    fn doc(&self, name: &DocName, create: bool) -> Result<Option<DocHandle>, StoreError> {
+        if let Some(h) = self.handles().get(name) {
+            return Ok(Some(h.clone()));
+        }
+        let county = &self.identity.county;
+        let id = name.document_id(county);
+        if create {
+            let genesis = name.genesis(county)?;
+            let key = samod::storage::StorageKey::from_parts([id.to_string(), "incremental".into(), genesis.hash().to_string()])
+                .map_err(|e| StoreError::BadDocumentData { doc: name.to_string(), reason: e.to_string() })?;
+            self.rt.block_on(samod::storage::Storage::put(&self.storage, key, genesis.raw_bytes().to_vec()));
+            if let Some(f) = self.storage.failure() {
+                return Err(StoreError::NotDurable(crate::storage::DurabilityError::WriteFailed(f)));
+            }
+        }
+        let found = self.rt.block_on(self.repo.find(id))?;
+        if let Some(h) = &found {
+            self.handles().insert(name.clone(), h.clone());
+            if create && *name != DocName::Directory {
+                self.catalogue_add(name, h)?;
+            }
+        }
+        Ok(found)
+    }
+
+    fn must_doc(&self, name: &DocName) -> Result<DocHandle, StoreError> {
+        self.doc(name, true)?
+            .ok_or_else(|| StoreError::BadDocumentData { doc: name.to_string(), reason: "文档无法创建".into() })
+    }
+
+    /// Runs one transaction as this device and person, and waits until it is on disk.
+    fn write<T>(
+        &self,
+        name: &DocName,
+        f: impl FnOnce(&mut automerge::transaction::Transaction<'_>) -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
+        let handle = self.must_doc(name)?;
+        self.write_handle(&handle, f)
+    }
+
+    fn write_handle<T>(
+        &self,
+        handle: &DocHandle,
+        f: impl FnOnce(&mut automerge::transaction::Transaction<'_>) -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
+        let author = self.identity.author();
+        let actor = self.actor.clone();
+        let (result, hash) = handle.with_document(|doc| {
+            doc.set_author(Some(author));
+            doc.set_actor(actor);
+            let time = Utc::now().timestamp();
+            match doc.transact_with(|_| automerge::transaction::CommitOptions::default().with_time(time), f) {
+                Ok(success) => Ok((success.result, success.hash)),
+                Err(failure) => Err(failure.error),
+            }
+        })?;
+        if let Some(hash) = hash {
+            self.wait_durable(handle, hash)?;
+        }
+        Ok(result)
+    }
+
+    fn wait_durable(&self, handle: &DocHandle, hash: ChangeHash) -> Result<(), StoreError> {
+        let doc = handle.document_id().to_string();
+        self.rt.block_on(self.storage.wait_durable(&doc, hash, DURABILITY_TIMEOUT))?;
+        Ok(())
+    }
+
+    fn read<T>(&self, name: &DocName, f: impl FnOnce(&Automerge) -> T) -> Result<Option<T>, StoreError> {
+        Ok(self.doc(name, false)?.map(|h| h.with_document(|d| f(d))))
+    }
+
+    // ----- directory -----
+
+    fn create_directory(&self, opts: &InitOptions) -> Result<(), StoreError> {
+        let county = opts.county.clone();
+        let townships = opts.townships.clone();
+        self.write(&DocName::Directory, |tx| {
+            let meta = map_at(tx, "meta")?;
+            tx.put(&meta, "county", county.as_str())?;
+            tx.put(&meta, "schema", 1_i64)?;
+            let units = map_at(tx, "units")?;
+            let county_id = unit_id(&county, "county", &county);
+            let county_unit = OrgUnit { id: county_id, name: county.clone(), kind: UnitKind::County, parent: None, code: String::new() };
+            record::put_record(tx, &units, &county_id.to_string(), &to_json(&county_unit)?)?;
+            for spec in &townships {
+                let tid = unit_id(&county, "township", &spec.name);
+                let unit = OrgUnit {
+                    id: tid,
+                    name: spec.name.clone(),
+                    kind: UnitKind::Township,
+                    parent: Some(county_id),
+                    code: township_code(spec),
+                };
+                record::put_record(tx, &units, &tid.to_string(), &to_json(&unit)?)?;
+                for village in &spec.villages {
+                    let vid = unit_id(&county, &format!("village:{}", spec.name), village);
+                    let unit = OrgUnit { id: vid, name: village.clone(), kind: UnitKind::Village, parent: Some(tid), code: String::new() };
+                    record::put_record(tx, &units, &vid.to_string(), &to_json(&unit)?)?;
+                }
+            }
+            Ok(())
+        })
+    }
+
+    fn register_device(&self) -> Result<(), StoreError> {
+        let device = fengqiao_model::Device {
+            id: self.identity.device_id.clone(),
+            name: self.identity.device_name.clone(),
+            code: self.identity.device_code.clone(),
+            role: self.identity.role,
+            scope: self.identity.scope.clone(),
+            enrolled_at: now_cst(),
+            revoked: false,
+        };
+        let person = self.identity.person.clone();
+        self.write(&DocName::Directory, |tx| {
+            let devices = map_at(tx, "devices")?;
+            record::put_record(tx, &devices, &device.id, &to_json(&device)?)?;
+            let people = map_at(tx, "people")?;
+            record::put_record(tx, &people, &person.id.to_string(), &to_json(&person)?)?;
+            Ok(())
+        })?;
+        self.register_actor()
+    }
+
+    /// Records which device and person this process's actor stands for, so history and
+    /// conflicts can name them.
+    fn register_actor(&self) -> Result<(), StoreError> {
+        let actor = self.actor.to_hex_string();
+        let known = self
+            .read(&DocName::Directory, |d| map_in(d, "actors").and_then(|m| d.get(&m, actor.as_str()).ok().flatten()).is_some())?
+            .unwrap_or(false);
+        if known {
+            return Ok(());
+        }
+        let value = serde_json::json!({
+            "device": self.identity.device_id,
+            "person": self.identity.person.id.to_string(),
+            "epoch": self.identity.epoch,
+        });
+        self.write(&DocName::Directory, |tx| {
+            let actors = map_at(tx, "actors")?;
+            record::put_record(tx, &actors, &actor, &value)?;
+            Ok(())
+        })
+    }
+
+    fn catalogue_add(&self, name: &DocName, handle: &DocHandle) -> Result<(), StoreError> {
+        let key = name.to_string();
+        let listed = self
+            .read(&DocName::Directory, |d| map_in(d, "catalogue").and_then(|m| d.get(&m, key.as_str()).ok().flatten()).is_some())?
+            .unwrap_or(false);
+        if listed {
+            return Ok(());
+        }
+        let id = handle.document_id().to_string();
+        self.write(&DocName::Directory, |tx| {
+            let catalogue = map_at(tx, "catalogue")?;
+            tx.put(&catalogue, key.as_str(), id.as_str())?;
+            Ok(())
+        })
+    }
+
+    /// Every document listed in the directory's catalogue, plus the directory.
+    pub fn catalogue(&self) -> Result<Vec<DocName>, StoreError> {
+        let mut names: Vec<DocName> = self
+            .read(&DocName::Directory, |d| {
+                map_in(d, "catalogue")
+                    .map(|m| d.keys(&m).filter_map(|k| k.parse::<DocName>().ok()).collect::<Vec<_>>())
+                    .unwrap_or_default()
+            })?
+            .unwrap_or_default();
+        names.sort();
+        names.insert(0, DocName::Directory);
+        Ok(names)
+    }
+
+    fn directory_records(&self, collection: &str) -> Result<Vec<Value>, StoreError> {
+        Ok(self
+            .read(&DocName::Directory, |d| {
+                map_in(d, collection).map(|m| match record::read_value(d, &m, ObjType::Map) {
+                    Value::Object(o) => o.into_iter().map(|(_, v)| v).collect(),
+                    _ => Vec::new(),
+                })
+            })?
+            .flatten()
+            .unwrap_or_default())
+    }
+
+    /// Every org unit in the directory.
+    pub fn units(&self) -> Result<Vec<OrgUnit>, StoreError> {
+        let mut units: Vec<OrgUnit> =
+            self.directory_records("units")?.into_iter().filter_map(|v| serde_json::from_value(v).ok()).collect();
+        units.sort_by(|a, b| a.name.cmp(&b.name));
+        Ok(units)
+    }
+
+    /// The county's townships.
+    pub fn townships(&self) -> Result<Vec<OrgUnit>, StoreError> {
+        Ok(self.units()?.into_iter().filter(|u| u.kind == UnitKind::Township).collect())
+    }
+
+    /// The villages of a township (by name).
+    pub fn villages(&self, township: &str) -> Result<Vec<String>, StoreError> {
+        let units = self.units()?;
+        let Some(t) = units.iter().find(|u| u.kind == UnitKind::Township && u.name == township) else {
+            return Ok(Vec::new());
+        };
+        Ok(units.iter().filter(|u| u.parent == Some(t.id)).map(|u| u.name.clone()).collect())
+    }
+
+    /// People known to the directory.
+    pub fn people(&self) -> Result<Vec<Person>, StoreError> {
+        Ok(self.directory_records("people")?.into_iter().filter_map(|v| serde_json::from_value(v).ok()).collect())
+    }
+
+    /// Devices known to the directory.
+    pub fn devices(&self) -> Result<Vec<fengqiao_model::Device>, StoreError> {
+        Ok(self.directory_records("devices")?.into_iter().filter_map(|v| serde_json::from_value(v).ok()).collect())
+    }
+
+    /// Leaders known to the directory.
+    pub fn leaders(&self) -> Result<Vec<fengqiao_model::Leader>, StoreError> {
+        Ok(self.directory_records("leaders")?.into_iter().filter_map(|v| serde_json::from_value(v).ok()).collect())
+    }
+
+    /// Adds or updates a leader.
+    pub fn put_leader(&self, leader: &fengqiao_model::Leader) -> Result<(), StoreError> {
+        self.require_role(&[Role::Office, Role::Admin], "维护领导名单")?;
+        let value = to_json(leader)?;
+        let key = leader.id.to_string();
+        self.write(&DocName::Directory, |tx| {
+            let leaders = map_at(tx, "leaders")?;
+            update_record(tx, &leaders, &key, &value)
+        })
+    }
+
+    /// A holiday calendar override the office added (TOML text per year).
+    pub fn calendar_overrides(&self) -> Result<BTreeMap<i32, String>, StoreError> {
+        Ok(self
+            .read(&DocName::Directory, |d| {
+                map_in(d, "calendars").map(|m| {
+                    d.map_range(&m, ..)
+                        .filter_map(|item| {
+                            let year = item.key.parse::<i32>().ok()?;
+                            match record::read_value(d, &m, ObjType::Map).get(item.key.as_ref()) {
+                                Some(Value::String(s)) => Some((year, s.clone())),
+                                _ => None,
+                            }
+                        })
+                        .collect()
+                })
+            })?
+            .flatten()
+            .unwrap_or_default())
+    }
+
+    /// Stores a year's holiday calendar (the State Council notice, as TOML text).
+    pub fn put_calendar_override(&self, year: i32, toml_text: &str) -> Result<(), StoreError> {
+        self.require_role(&[Role::Office, Role::Admin], "维护节假日安排")?;
+        let text = toml_text.to_owned();
+        self.write(&DocName::Directory, |tx| {
+            let calendars = map_at(tx, "calendars")?;
+            tx.put(&calendars, year.to_string(), text.as_str())?;
+            Ok(())
+        })
+    }
+
+    fn require_role(&self, roles: &[Role], what: &str) -> Result<(), StoreError> {
+        if roles.contains(&self.identity.role) {
+            Ok(())
+        } else {
+            Err(StoreError::NotPermitted(format!("{what}（本设备角色：{}）", self.identity.role)))
+        }
+    }
+
+    fn township_code_of(&self, name: &str) -> Result<String, StoreError> {
+        self.townships()?.into_iter().find(|t| t.name == name).map(|t| t.code).ok_or_else(|| {
+            StoreError::Invalid(vec![fengqiao_model::FieldError::UnknownTownship {
+                name: name.to_owned(),
+                known: self.townships().map(|ts| ts.iter().map(|t| t.name.clone()).collect::<Vec<_>>().join("、")).unwrap_or_default(),
+            }])
+        })
+    }
+
+    // ----- cases -----
+
+    /// Validates and registers a case; returns it once it is safe on disk.
+    pub fn add_case(&self, registration: Registration) -> Result<Case, StoreError> {
+        self.add_case_at(registration, now_cst())
+    }
+
+    /// [`Store::add_case`] with an explicit registration time (demo data, imports).
+    pub fn add_case_at(&self, mut registration: Registration, at: DateTime<FixedOffset>) -> Result<Case, StoreError> {
+        if !self.identity.may_write_cases() {
+            return Err(StoreError::NotPermitted(format!("登记案件（本设备角色：{}）", self.identity.role)));
+        }
+        registration.township = registration.township.trim().to_owned();
+        let townships: Vec<String> = self.townships()?.into_iter().map(|t| t.name).collect();
+        validate::validate_registration(&registration, &townships, at.date_naive()).map_err(StoreError::Invalid)?;
+        if !self.identity.in_scope(&registration.township) {
+            return Err(StoreError::NotPermitted(format!(
+                "在 {} 登记案件（本设备负责：{}）",
+                registration.township,
+                self.identity.scope.join("、")
+            )));
+        }
+        let code = self.township_code_of(&registration.township)?;
+        let name = DocName::cases_for(&code, registration.received_on);
+        let year = at.year();
+        let sequence = self.dir.next_sequence(year)?;
+        let case = Case {
+            id: CaseId::generate(),
+            number: CaseNumber { device_code: self.identity.device_code.clone(), year, sequence },
+            registered_at: at,
+            registered_by: self.identity.person.id,
+            registration,
+        };
+        let registered = CaseEvent {
+            id: EventId::generate(),
+            kind: EventKind::Registered,
+            date: case.registration.received_on,
+            recorded_at: at,
+            recorded_by: self.identity.person.id,
+            remark: String::new(),
+        };
+        let mut value = to_json(&case)?;
+        if let Value::Object(fields) = &mut value {
+            let mut events = serde_json::Map::new();
+            events.insert(registered.id.to_string(), to_json(&registered)?);
+            fields.insert("events".into(), Value::Object(events));
+            fields.insert("notes".into(), Value::Object(Default::default()));
+            fields.insert("resolutions".into(), Value::Object(Default::default()));
+        }
+        let key = case.id.to_string();
+        self.write(&name, |tx| {
+            let cases = map_at(tx, "cases")?;
+            record::put_record(tx, &cases, &key, &value)?;
+            Ok(())
+        })?;
+        Ok(case)
+    }
+
+    /// The case documents this device holds.
+    fn case_documents(&self) -> Result<Vec<DocName>, StoreError> {
+        Ok(self.catalogue()?.into_iter().filter(|n| matches!(n, DocName::Cases { .. })).collect())
+    }
+
+    /// Finds which document holds a case (by id or case number).
+    fn locate(&self, key: &str) -> Result<(DocName, CaseId), StoreError> {
+        let by_id = key.parse::<CaseId>().ok();
+        for name in self.case_documents()? {
+            let found = self.read(&name, |d| {
+                let cases = map_in(d, "cases")?;
+                if let Some(id) = by_id {
+                    return d.get(&cases, id.to_string()).ok().flatten().map(|_| id);
+                }
+                d.map_range(&cases, ..).find_map(|item| {
+                    let (case_obj, _) = (item.id(), ());
+                    match d.get(&case_obj, "number").ok().flatten() {
+                        Some((automerge::Value::Scalar(s), _)) if s.as_str() == Some(key) => item.key.parse::<CaseId>().ok(),
+                        _ => None,
+                    }
+                })
+            })?;
+            if let Some(Some(id)) = found {
+                return Ok((name, id));
+            }
+        }
+        Err(StoreError::NoSuchCase(key.to_owned()))
+    }
+
+    /// Lists cases matching `filter`, newest first.
+    pub fn list_cases(&self, filter: &CaseFilter) -> Result<Vec<CaseSummary>, StoreError> {
+        let docs = self.case_documents()?;
+        let mut handles = Vec::new();
+        for name in docs {
+            if let (Some(want), Some(code)) = (&filter.township, name.township()) {
+                // Skip whole documents of other townships without reading them.
+                if self.township_code_of(want).map(|c| c != code).unwrap_or(false) {
+                    continue;
+                }
+            }
+            if let Some(h) = self.doc(&name, false)? {
+                handles.push((name, h));
+            }
+        }
+        // Documents are independent: read them on both cores.
+        let chunks: Vec<Vec<CaseSummary>> = std::thread::scope(|s| {
+            let per_thread = handles.len().div_ceil(2).max(1);
+            let workers: Vec<_> = handles
+                .chunks(per_thread)
+                .map(|chunk| {
+                    s.spawn(move || {
+                        let mut out = Vec::new();
+                        for (name, h) in chunk {
+                            h.with_document(|d| summarise_doc(d, name, filter, &mut out));
+                        }
+                        out
+                    })
+                })
+                .collect();
+            workers.into_iter().filter_map(|w| w.join().ok()).collect()
+        });
+        let mut all: Vec<CaseSummary> = chunks.into_iter().flatten().collect();
+        all.sort_by(|a, b| b.received_on.cmp(&a.received_on).then_with(|| b.number.cmp(&a.number)));
+        Ok(all)
+    }
+
+    /// One case with its events, notes, conflicts and resolutions.
+    pub fn case(&self, key: &str) -> Result<CaseRecord, StoreError> {
+        let (name, id) = self.locate(key)?;
+        let directory = self.who_index()?;
+        let record = self
+            .read(&name, |d| read_case(d, &name, id, &directory))?
+            .ok_or_else(|| StoreError::NoSuchCase(key.to_owned()))??;
+        Ok(record)
+    }
+
+    /// Records an event on a case.
+    pub fn add_event(&self, key: &str, kind: EventKind, date: NaiveDate, remark: &str) -> Result<CaseEvent, StoreError> {
+        self.require_case_writer()?;
+        let (name, id) = self.locate(key)?;
+        let today = now_cst().date_naive();
+        if date > today {
+            return Err(StoreError::BadValue { field: "date".into(), value: date.to_string(), why: "事件日期不能晚于今天".into() });
+        }
+        let event = CaseEvent {
+            id: EventId::generate(),
+            kind,
+            date,
+            recorded_at: now_cst(),
+            recorded_by: self.identity.person.id,
+            remark: remark.to_owned(),
+        };
+        let value = to_json(&event)?;
+        let key = event.id.to_string();
+        self.write(&name, |tx| {
+            let events = case_sub(tx, id, "events")?;
+            record::put_record(tx, &events, &key, &value)?;
+            Ok(())
+        })?;
+        Ok(event)
+    }
+
+    /// Adds a note to a case.
+    pub fn add_note(&self, key: &str, text: &str) -> Result<Note, StoreError> {
+        self.require_case_writer()?;
+        if text.trim().is_empty() {
+            return Err(StoreError::Invalid(vec![fengqiao_model::FieldError::Required { field: "note.text" }]));
+        }
+        let (name, id) = self.locate(key)?;
+        let note = Note {
+            id: NoteId::generate(),
+            author: self.identity.person.id,
+            author_name: self.identity.person.name.clone(),
+            written_at: now_cst(),
+            text: text.to_owned(),
+        };
+        let value = to_json(&note)?;
+        let note_key = note.id.to_string();
+        self.write(&name, |tx| {
+            let notes = case_sub(tx, id, "notes")?;
+            record::put_record(tx, &notes, &note_key, &value)?;
+            Ok(())
+        })?;
+        Ok(note)
+    }
+
+    fn require_case_writer(&self) -> Result<(), StoreError> {
+        if self.identity.may_write_cases() {
+            Ok(())
+        } else {
+            Err(StoreError::NotPermitted(format!("修改案件（本设备角色：{}）", self.identity.role)))
+        }
+    }
+
+    /// Sets one field of a case, e.g. `route`, `lead_unit`, `content.request`,
+    /// `flags.supervised` or `petitioners.0.phone`. `value` is text; it is read as the
+    /// field's type, checked against the model, and stored in canonical form.
+    pub fn set_field(&self, key: &str, field: &str, value: &str) -> Result<(), StoreError> {
+        self.require_case_writer()?;
+        let top = field.split('.').next().unwrap_or_default();
+        if FIXED_CASE_FIELDS.contains(&top) || CASE_SUBRECORDS.contains(&top) {
+            return Err(StoreError::FieldNotSettable { field: field.into(), why: "编号、登记信息和历史记录不可直接修改".into() });
+        }
+        let (name, id) = self.locate(key)?;
+        let townships: Vec<String> = self.townships()?.into_iter().map(|t| t.name).collect();
+        let field = field.to_owned();
+        let text = value.to_owned();
+        self.write(&name, move |tx| {
+            let case_obj = case_obj(tx, id)?;
+            let current = record::read_value(tx, &case_obj, ObjType::Map);
+            let new_value = typed_value(&current, &field, &text)?;
+            let mut updated = current.clone();
+            set_path(&mut updated, &field, new_value.clone())
+                .ok_or_else(|| StoreError::FieldNotSettable { field: field.clone(), why: "没有这个字段".into() })?;
+            strip_subrecords(&mut updated);
+            let case: Case = serde_json::from_value(updated)
+                .map_err(|e| StoreError::BadValue { field: field.clone(), value: text.clone(), why: e.to_string() })?;
+            validate::validate_registration(&case.registration, &townships, case.registered_at.date_naive())
+                .map_err(StoreError::Invalid)?;
+            // Store the canonical form (codes, not the Chinese aliases a clerk may type).
+            let canonical = get_path(&to_json(&case)?, &field).cloned().unwrap_or(new_value);
+            let (obj, prop) = record::resolve_path(tx, &case_obj, &field)
+                .ok_or_else(|| StoreError::FieldNotSettable { field: field.clone(), why: "没有这个字段".into() })?;
+            put_at(tx, &obj, prop, &canonical)?;
+            Ok(())
+        })
+    }
+
+    /// Every open conflict in the cases this device holds.
+    pub fn conflicts(&self) -> Result<Vec<Conflict>, StoreError> {
+        let who = self.who_index()?;
+        let mut out = Vec::new();
+        for name in self.case_documents()? {
+            if let Some(list) = self.read(&name, |d| doc_conflicts(d, &who))? {
+                out.extend(list);
+            }
+        }
+        Ok(out)
+    }
+
+    /// Resolves a conflict by choosing one of its values (1-based `choice`), recording
+    /// who decided, when and why.
+    pub fn resolve_conflict(&self, key: &str, field: &str, choice: usize, reason: &str) -> Result<Resolution, StoreError> {
+        self.require_case_writer()?;
+        let record = self.case(key)?;
+        let conflict = record
+            .conflicts
+            .iter()
+            .find(|c| c.field == field)
+            .ok_or_else(|| StoreError::NoSuchConflict { case: key.into(), field: field.into() })?;
+        if choice == 0 || choice > conflict.values.len() {
+            return Err(StoreError::BadChoice { count: conflict.values.len() });
+        }
+        let chosen = conflict.values[choice - 1].value.clone();
+        let discarded: Vec<Value> =
+            conflict.values.iter().enumerate().filter(|(i, _)| *i != choice - 1).map(|(_, v)| v.value.clone()).collect();
+        let resolution = Resolution {
+            id: ResolutionId::generate(),
+            field: field.to_owned(),
+            chosen: chosen.clone(),
+            discarded,
+            resolved_by: self.identity.person.id,
+            resolved_by_name: self.identity.person.name.clone(),
+            resolved_at: now_cst(),
+            reason: reason.to_owned(),
+        };
+        let (name, id) = self.locate(key)?;
+        let value = to_json(&resolution)?;
+        let rkey = resolution.id.to_string();
+        let field = field.to_owned();
+        self.write(&name, move |tx| {
+            let case_obj = case_obj(tx, id)?;
+            let (obj, prop) = record::resolve_path(tx, &case_obj, &field)
+                .ok_or_else(|| StoreError::NoSuchConflict { case: id.to_string(), field: field.clone() })?;
+            // A new put depends on every concurrent value, so it supersedes them all.
+            put_at(tx, &obj, prop, &chosen)?;
+            let resolutions = case_sub(tx, id, "resolutions")?;
+            record::put_record(tx, &resolutions, &rkey, &value)?;
+            Ok(())
+        })?;
+        Ok(resolution)
+    }
+
+    fn who_index(&self) -> Result<WhoIndex, StoreError> {
+        let people: HashMap<PersonId, String> = self.people()?.into_iter().map(|p| (p.id, p.name)).collect();
+        let actors: HashMap<String, (String, String)> = self
+            .directory_records_keyed("actors")?
+            .into_iter()
+            .map(|(k, v)| {
+                let device = v.get("device").and_then(Value::as_str).unwrap_or_default().to_owned();
+                let person = v.get("person").and_then(Value::as_str).unwrap_or_default().to_owned();
+                (k, (device, person))
+            })
+            .collect();
+        let devices: HashMap<String, String> = self.devices()?.into_iter().map(|d| (d.id, d.name)).collect();
+        Ok(WhoIndex { people, actors, devices })
+    }
+
+    fn directory_records_keyed(&self, collection: &str) -> Result<Vec<(String, Value)>, StoreError> {
+        Ok(self
+            .read(&DocName::Directory, |d| {
+                map_in(d, collection).map(|m| match record::read_value(d, &m, ObjType::Map) {
+                    Value::Object(o) => o.into_iter().collect(),
+                    _ => Vec::new(),
+                })
+            })?
+            .flatten()
+            .unwrap_or_default())
+    }
+
+    // ----- roster -----
+
+    fn roster_collection(collection: &str) -> Result<&'static str, StoreError> {
+        ROSTER_COLLECTIONS
+            .iter()
+            .copied()
+            .find(|c| *c == collection)
+            .ok_or_else(|| StoreError::NoSuchCollection(collection.to_owned()))
+    }
+
+    /// Every record of a roster collection for `year`, keyed by record id.
+    pub fn roster_records(&self, year: i32, collection: &str) -> Result<Vec<(String, Value)>, StoreError> {
+        let collection = Self::roster_collection(collection)?;
+        let name = DocName::Roster { year };
+        Ok(self
+            .read(&name, |d| {
+                map_in(d, collection).map(|m| match record::read_value(d, &m, ObjType::Map) {
+                    Value::Object(o) => o.into_iter().collect(),
+                    _ => Vec::new(),
+                })
+            })?
+            .flatten()
+            .unwrap_or_default())
+    }
+
+    /// Writes one roster record (field by field, so concurrent edits of different fields
+    /// of one slot merge).
+    pub fn put_roster_record(&self, year: i32, collection: &str, id: &str, value: &Value) -> Result<(), StoreError> {
+        self.require_role(&[Role::Office, Role::Township, Role::Leader], "修改排班")?;
+        let collection = Self::roster_collection(collection)?;
+        let id = id.to_owned();
+        let value = value.clone();
+        self.write(&DocName::Roster { year }, move |tx| {
+            let map = map_at(tx, collection)?;
+            update_record(tx, &map, &id, &value)
+        })
+    }
+
+    // ----- documents as bytes -----
+
+    /// The whole document, compacted (for bundles and backups).
+    pub fn export_document(&self, name: &DocName) -> Result<Option<Vec<u8>>, StoreError> {
+        self.read(name, |d| d.save())
+    }
+
+    /// Merges document bytes (a full save or changes) into the local copy and waits
+    /// until the result is on disk. Damaged bytes change nothing.
+    pub fn import_document(&self, name: &DocName, bytes: &[u8]) -> Result<usize, StoreError> {
+        // Check first in a scratch document, so a damaged file cannot half-apply.
+        let mut scratch = Automerge::new();
+        scratch
+            .load_incremental(bytes)
+            .map_err(|e| StoreError::BadDocumentData { doc: name.to_string(), reason: e.to_string() })?;
+        let handle = self.must_doc(name)?;
+        let (applied, heads) = handle.with_document(|d| {
+            let before = d.get_heads();
+            let r = d.load_incremental(bytes);
+            let after = d.get_heads();
+            (r, if before == after { Vec::new() } else { after })
+        });
+        let applied = applied.map_err(|e| StoreError::BadDocumentData { doc: name.to_string(), reason: e.to_string() })?;
+        for hash in heads {
+            self.wait_durable(&handle, hash)?;
+        }
+        Ok(applied)
+    }
+
+    /// Health of every document: loads, sizes, change counts, damaged records.
+    pub fn doctor(&self) -> Result<DoctorReport, StoreError> {
+        let mut documents = Vec::new();
+        for name in self.catalogue()? {
+            let id = name.document_id(&self.identity.county);
+            let (files, bytes_on_disk) = dir_size(&self.doc_dir(&id.to_string()));
+            let stats = self.read(&name, |d| {
+                let stats = d.stats();
+                let (records, damaged) = count_records(d, &name);
+                (stats.num_changes as usize, stats.num_ops as usize, records, damaged)
+            })?;
+            let (loaded, (changes, operations, records, damaged_records)) = match stats {
+                Some(s) => (true, s),
+                None => (false, (0, 0, 0, Vec::new())),
+            };
+            documents.push(DocumentReport {
+                name: name.to_string(),
+                document_id: id.to_string(),
+                loaded,
+                files,
+                bytes_on_disk,
+                changes,
+                operations,
+                records,
+                damaged_records,
+            });
+        }
+        let problems = self
+            .storage
+            .problems()
+            .into_iter()
+            .map(|p: StorageProblem| StorageProblemReport {
+                document: self.name_of_id(&p.document_id).unwrap_or(p.document_id.clone()),
+                quarantined_to: local::path_display(&p.quarantined_to),
+                reason: p.reason,
+            })
+            .collect();
+        Ok(DoctorReport { documents, problems, storage_failure: self.storage.failure() })
+    }
+
+    /// Quarantined files found so far (they are found as documents load).
+    pub fn storage_problems(&self) -> Vec<StorageProblem> {
+        self.storage.problems()
+    }
+
+    fn name_of_id(&self, id: &str) -> Option<String> {
+        self.catalogue().ok()?.into_iter().find(|n| n.document_id(&self.identity.county).to_string() == id).map(|n| n.to_string())
+    }
+
+    fn doc_dir(&self, id: &str) -> PathBuf {
+        let root = self.storage.root();
+        if id.len() > 2 { root.join(&id[..2]).join(&id[2..]) } else { root.join(id) }
+    }
+
+    /// Stops the repo cleanly (pending writes finish).
+    pub fn close(self) {
+        self.rt.block_on(self.repo.stop());
+    }
+}
+
+/// Maps actors to devices and people.
+struct WhoIndex {
+    people: HashMap<PersonId, String>,
+    actors: HashMap<String, (String, String)>,
+    devices: HashMap<String, String>,
+}
+
+fn to_json<T: Serialize>(value: &T) -> Result<Value, StoreError> {
+    serde_json::to_value(value).map_err(|e| StoreError::BadValue { field: String::new(), value: String::new(), why: e.to_string() })
+}
+
+fn map_in<R: ReadDoc>(d: &R, key: &str) -> Option<ObjId> {
+    match d.get(ROOT, key).ok()?? {
+        (automerge::Value::Object(ObjType::Map), id) => Some(id),
+        _ => None,
+    }
+}
+
+fn map_at<R: ReadDoc>(d: &R, key: &str) -> Result<ObjId, StoreError> {
+    map_in(d, key).ok_or_else(|| StoreError::BadDocumentData { doc: String::new(), reason: format!("缺少顶层容器 {key}") })
+}
+
+fn case_obj<R: ReadDoc>(d: &R, id: CaseId) -> Result<ObjId, StoreError> {
+    let cases = map_at(d, "cases")?;
+    match d.get(&cases, id.to_string())? {
+        Some((automerge::Value::Object(_), obj)) => Ok(obj),
+        _ => Err(StoreError::NoSuchCase(id.to_string())),
+    }
+}
+
+fn case_sub<R: ReadDoc>(d: &R, id: CaseId, sub: &str) -> Result<ObjId, StoreError> {
+    let obj = case_obj(d, id)?;
+    match d.get(&obj, sub)? {
+        Some((automerge::Value::Object(_), m)) => Ok(m),
+        _ => Err(StoreError::DamagedRecord { doc: String::new(), id: id.to_string(), reason: format!("缺少 {sub}") }),
+    }
+}
+
+fn put_at<T: Transactable>(tx: &mut T, obj: &ObjId, prop: automerge::Prop, value: &Value) -> Result<(), StoreError> {
+    match prop {
+        automerge::Prop::Map(k) => record::put_value(tx, obj, &k, value)?,
+        automerge::Prop::Seq(i) => match value {
+            Value::Object(_) | Value::Array(_) => {
+                return Err(StoreError::FieldNotSettable { field: i.to_string(), why: "只能修改单个值".into() });
+            }
+            scalar => tx.put(obj, i, record::to_scalar(scalar))?,
+        },
+    }
+    Ok(())
+}
+
+/// Updates the record at `parent[key]` field by field; creates it if missing.
+fn update_record<T: Transactable + ReadDoc>(tx: &mut T, parent: &ObjId, key: &str, value: &Value) -> Result<(), StoreError> {
+    let existing = match tx.get(parent, key)? {
+        Some((automerge::Value::Object(ObjType::Map), obj)) => Some(obj),
+        _ => None,
+    };
+    let (Some(obj), Value::Object(fields)) = (existing, value) else {
+        record::put_value(tx, parent, key, value)?;
+        return Ok(());
+    };
+    let current = record::read_value(tx, &obj, ObjType::Map);
+    for (k, v) in fields {
+        if current.get(k) != Some(v) {
+            record::put_value(tx, &obj, k, v)?;
+        }
+    }
+    if let Value::Object(cur) = &current {
+        for k in cur.keys() {
+            if !fields.contains_key(k) {
+                tx.delete(&obj, k.as_str())?;
+            }
+        }
+    }
+    Ok(())
+}
+
+fn strip_subrecords(value: &mut Value) {
+    if let Value::Object(o) = value {
+        for k in CASE_SUBRECORDS {
+            o.remove(*k);
+        }
+    }
+}
+
+fn get_path<'a>(value: &'a Value, path: &str) -> Option<&'a Value> {
+    path.split('.').try_fold(value, |v, part| match v {
+        Value::Object(o) => o.get(part),
+        Value::Array(a) => part.parse::<usize>().ok().and_then(|i| a.get(i)),
+        _ => None,
+    })
+}
+
+fn set_path(value: &mut Value, path: &str, new: Value) -> Option<()> {
+    let mut parts: Vec<&str> = path.split('.').collect();
+    let last = parts.pop()?;
+    let mut cur = value;
+    for part in parts {
+        cur = match cur {
+            Value::Object(o) => o.get_mut(part)?,
+            Value::Array(a) => a.get_mut(part.parse::<usize>().ok()?)?,
+            _ => return None,
+        };
+    }
+    match cur {
+        Value::Object(o) => {
+            o.insert(last.to_owned(), new);
+            Some(())
+        }
+        Value::Array(a) => {
+            *a.get_mut(last.parse::<usize>().ok()?)? = new;
+            Some(())
+        }
+        _ => None,
+    }
+}
+
+/// Reads `text` as the JSON type the field has now (or as the model expects).
+fn typed_value(current: &Value, field: &str, text: &str) -> Result<Value, StoreError> {
+    let bad = |why: &str| StoreError::BadValue { field: field.into(), value: text.into(), why: why.into() };
+    match get_path(current, field) {
+        Some(Value::Bool(_)) => match text.trim() {
+            "true" | "是" | "yes" | "1" => Ok(Value::Bool(true)),
+            "false" | "否" | "no" | "0" => Ok(Value::Bool(false)),
+            _ => Err(bad("应为 true/false（是/否）")),
+        },
+        Some(Value::Number(_)) => text.trim().parse::<i64>().map(|n| Value::Number(n.into())).map_err(|_| bad("应为整数")),
+        Some(Value::Array(_)) => Ok(Value::Array(
+            text.split([',', '，', '、']).map(str::trim).filter(|s| !s.is_empty()).map(|s| Value::String(s.into())).collect(),
+        )),
+        Some(Value::Object(_)) => serde_json::from_str(text).map_err(|e| bad(&format!("应为 JSON 对象：{e}"))),
+        Some(Value::Null) | None if text.trim().is_empty() => Ok(Value::Null),
+        _ => Ok(Value::String(text.to_owned())),
+    }
+}
+
+fn parse_map<T: for<'de> Deserialize<'de>>(v: Option<&Value>) -> (Vec<T>, Vec<String>) {
+    let mut ok = Vec::new();
+    let mut bad = Vec::new();
+    if let Some(Value::Object(o)) = v {
+        for (k, v) in o {
+            match serde_json::from_value::<T>(v.clone()) {
+                Ok(t) => ok.push(t),
+                Err(e) => bad.push(format!("{k}: {e}")),
+            }
+        }
+    }
+    (ok, bad)
+}
+
+fn summarise_doc(d: &Automerge, name: &DocName, filter: &CaseFilter, out: &mut Vec<CaseSummary>) {
+    let Some(cases) = map_in(d, "cases") else { return };
+    let doc_name = name.to_string();
+    for item in d.map_range(&cases, ..) {
+        let ValueRef::Object(_) = item.value else { continue };
+        let value = record::read_value(d, &item.id(), ObjType::Map);
+        let Some(summary) = summarise(&value, &doc_name) else { continue };
+        if matches_filter(&summary, &value, filter) {
+            out.push(summary);
+        }
+    }
+}
+
+use automerge::ValueRef;
+
+fn summarise(value: &Value, doc: &str) -> Option<CaseSummary> {
+    let s = |k: &str| get_path(value, k).and_then(Value::as_str).unwrap_or_default().to_owned();
+    let (mut events, _) = parse_map::<CaseEvent>(value.get("events"));
+    event::sort_events(&mut events);
+    let petitioner = ["petitioners.0.name", "representatives.0.name"]
+        .iter()
+        .map(|p| s(p))
+        .find(|n| !n.is_empty())
+        .unwrap_or_default();
+    Some(CaseSummary {
+        id: s("id").parse().ok()?,
+        number: s("number"),
+        received_on: s("received_on").parse().ok()?,
+        township: s("township"),
+        village: s("village"),
+        petitioner,
+        request: s("content.request"),
+        channel: s("channel"),
+        route: value.get("route").and_then(|r| serde_json::from_value(r.clone()).ok()),
+        status: event::status_of(&events),
+        has_conflicts: false,
+        document: doc.to_owned(),
+    })
+}
+
+fn matches_filter(s: &CaseSummary, value: &Value, f: &CaseFilter) -> bool {
+    if f.township.as_ref().is_some_and(|t| *t != s.township)
+        || f.status.is_some_and(|st| st != s.status)
+        || f.route.is_some_and(|r| Some(r) != s.route)
+        || f.from.is_some_and(|d| s.received_on < d)
+        || f.to.is_some_and(|d| s.received_on > d)
+    {
+        return false;
+    }
+    match &f.text {
+        Some(q) if !q.trim().is_empty() => {
+            let q = q.trim();
+            s.number.contains(q)
+                || s.petitioner.contains(q)
+                || s.village.contains(q)
+                || s.request.contains(q)
+                || get_path(value, "content.facts").and_then(Value::as_str).is_some_and(|t| t.contains(q))
+                || value.get("petitioners").and_then(Value::as_array).is_some_and(|ps| {
+                    ps.iter().any(|p| p.get("name").and_then(Value::as_str).is_some_and(|n| n.contains(q)))
+                })
+        }
+        _ => true,
+    }
+}
+
+fn read_case(d: &Automerge, name: &DocName, id: CaseId, who: &WhoIndex) -> Result<CaseRecord, StoreError> {
+    let obj = case_obj(d, id)?;
+    let mut value = record::read_value(d, &obj, ObjType::Map);
+    let (mut events, _) = parse_map::<CaseEvent>(value.get("events"));
+    event::sort_events(&mut events);
+    let (mut notes, _) = parse_map::<Note>(value.get("notes"));
+    notes.sort_by(|a, b| (a.written_at, a.id).cmp(&(b.written_at, b.id)));
+    let (mut resolutions, _) = parse_map::<Resolution>(value.get("resolutions"));
+    resolutions.sort_by(|a, b| a.resolved_at.cmp(&b.resolved_at));
+    strip_subrecords(&mut value);
+    let case: Case = serde_json::from_value(value)
+        .map_err(|e| StoreError::DamagedRecord { doc: name.to_string(), id: id.to_string(), reason: e.to_string() })?;
+    let changes = ChangeIndex::new(d);
+    let conflicts = record::conflicts_in(d, &obj, CASE_SUBRECORDS)
+        .into_iter()
+        .map(|raw| to_conflict(raw, &case, &changes, who))
+        .collect();
+    Ok(CaseRecord { status: event::status_of(&events), case, events, notes, conflicts, resolutions, document: name.to_string() })
+}
+
+fn doc_conflicts(d: &Automerge, who: &WhoIndex) -> Vec<Conflict> {
+    let Some(cases) = map_in(d, "cases") else { return Vec::new() };
+    let mut changes: Option<ChangeIndex> = None;
+    let mut out = Vec::new();
+    for item in d.map_range(&cases, ..) {
+        let raw = record::conflicts_in(d, &item.id(), CASE_SUBRECORDS);
+        if raw.is_empty() {
+            continue;
+        }
+        let value = record::read_value(d, &item.id(), ObjType::Map);
+        let mut stripped = value.clone();
+        strip_subrecords(&mut stripped);
+        let Ok(case) = serde_json::from_value::<Case>(stripped) else { continue };
+        let changes = changes.get_or_insert_with(|| ChangeIndex::new(d));
+        out.extend(raw.into_iter().map(|r| to_conflict(r, &case, changes, who)));
+    }
+    out
+}
+
+/// Finds the change (and so the time and author) that wrote an op.
+struct ChangeIndex {
+    by_actor: HashMap<ActorId, Vec<(u64, u64, i64, Option<Vec<u8>>)>>,
+}
+
+impl ChangeIndex {
+    fn new(d: &Automerge) -> Self {
+        let mut by_actor: HashMap<ActorId, Vec<(u64, u64, i64, Option<Vec<u8>>)>> = HashMap::new();
+        for c in d.get_changes_meta(&[]) {
+            by_actor.entry(c.actor.clone().into_owned()).or_default().push((
+                c.start_op,
+                c.max_op,
+                c.timestamp,
+                c.author.as_ref().map(|a| a.as_bytes().to_vec()),
+            ));
+        }
+        Self { by_actor }
+    }
+
+    fn find(&self, op: &ObjId) -> Option<(ActorId, i64, Option<Vec<u8>>)> {
+        let automerge::ObjId::Id(counter, actor, _) = op else { return None };
+        self.by_actor.get(actor)?.iter().find(|(start, max, _, _)| start <= counter && counter <= max).map(|(_, _, t, a)| (actor.clone(), *t, a.clone()))
+    }
+}
+
+fn to_conflict(raw: record::RawConflict, case: &Case, changes: &ChangeIndex, who: &WhoIndex) -> Conflict {
+    let values = raw
+        .values
+        .into_iter()
+        .map(|v| {
+            let found = changes.find(&v.op);
+            let (device, person, person_name, written_at) = match found {
+                Some((actor, time, author)) => {
+                    let person = author.and_then(|a| Uuid::from_slice(&a).ok()).map(PersonId);
+                    let (device_id, _) = who.actors.get(&actor.to_hex_string()).cloned().unwrap_or_default();
+                    let device = who.devices.get(&device_id).cloned().or((!device_id.is_empty()).then_some(device_id));
+                    let person_name = person.and_then(|p| who.people.get(&p).cloned());
+                    let at = DateTime::from_timestamp(time, 0).map(|t| t.with_timezone(&china_offset()));
+                    (device, person, person_name, at)
+                }
+                None => (None, None, None, None),
+            };
+            ConflictValue { value: v.value, person, person_name, device, written_at }
+        })
+        .collect();
+    Conflict { case_id: case.id, case_number: case.number.to_string(), field: raw.path, values }
+}
+
+fn count_records(d: &Automerge, name: &DocName) -> (usize, Vec<String>) {
+    match name {
+        DocName::Cases { .. } => {
+            let Some(cases) = map_in(d, "cases") else { return (0, Vec::new()) };
+            let mut n = 0;
+            let mut damaged = Vec::new();
+            for item in d.map_range(&cases, ..) {
+                n += 1;
+                let mut v = record::read_value(d, &item.id(), ObjType::Map);
+                strip_subrecords(&mut v);
+                if let Err(e) = serde_json::from_value::<Case>(v) {
+                    damaged.push(format!("{}: {e}", item.key));
+                }
+            }
+            (n, damaged)
+        }
+        other => {
+            let n = other.containers().iter().filter_map(|c| map_in(d, c)).map(|m| d.length(&m)).sum();
+            (n, Vec::new())
+        }
+    }
+}
+
+fn dir_size(dir: &Path) -> (usize, u64) {
+    let mut files = 0;
+    let mut bytes = 0;
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        let Ok(entries) = std::fs::read_dir(&d) else { continue };
+        for e in entries.flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                stack.push(p);
+            } else if let Ok(m) = e.metadata() {
+                files += 1;
+                bytes += m.len();
+            }
+        }
+    }
+    (files, bytes)
+}
