@@ -204,11 +204,11 @@ impl ClockId {
             ClockId::T1 | ClockId::T2 => "收到之日",
             ClockId::T3 | ClockId::T4 => "责任单位收到之日",
             ClockId::T5 | ClockId::FastTrack => "受理之日",
-            ClockId::T6 => "受理之日（原办理期限届满后延长）",
+            ClockId::T6 => "受理之日，自原办理期限届满起延长",
             ClockId::T7 => "收到信访处理意见书之日",
             ClockId::T8 => "收到复查请求之日",
             ClockId::T9 => "收到复查意见书之日",
-            ClockId::T10 => "收到复核请求之日（听证时间不计）",
+            ClockId::T10 => "收到复核请求之日，听证时间不计",
         }
     }
 
