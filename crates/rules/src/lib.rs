@@ -3,11 +3,25 @@
 //!
 //! Brief overview:
 //! - [`calendar::HolidayCalendar`] knows which days are rest days, year by year, from the
-//!   State Council's notices kept as data ([`calendar::YearCalendar`]).
+//!   State Council's notices kept as data ([`calendar::YearCalendar`]). Years without a
+//!   notice are answered but flagged as uncertain.
+//! - [`clock::deadline`] counts one clock (T1–T10, the fast track) from a start date into a
+//!   [`clock::Deadline`] that carries its article; [`clock::Deadline::status`] places it
+//!   relative to `today`.
+//! - [`case_clocks::case_clocks`] derives every clock of a case from its events: running,
+//!   met, overdue, and the accountability warnings of 第四十四、四十五条.
+//! - [`guide`] holds the five routes and the quarterly complaint-type list that the 导访
+//!   screen searches, and says what a registration records when a type is chosen.
+//!
+//! Typical workflow for a case:
+//! 1. `let calendar = HolidayCalendar::embedded()` plus the office's overrides
+//!    ([`HolidayCalendar::with_year`]).
+//! 2. `let facts = CaseFacts::from_registration(&case.registration)`.
+//! 3. `let clocks = case_clocks(&facts, &events, &calendar, today, &DueThresholds::default())`.
 //!
 //! Architecture invariant: this crate is pure. It knows nothing of Automerge, iroh, egui,
 //! files or the system clock; data files are embedded at compile time and `today` is
-//! always a parameter.
+//! always a parameter (`tests/purity.rs` keeps it so).
 
 pub mod calendar;
 pub mod case_clocks;
