@@ -10,7 +10,7 @@
 //!
 //! [`deadline`] computes one [`Deadline`]; [`Deadline::status`] places it relative to
 //! `today`. Case clocks, which decide *which* clocks run from a case's events, live in
-//! [`crate::case_clocks`].
+//! [`mod@crate::case_clocks`].
 
 use std::collections::BTreeMap;
 use std::collections::BTreeSet;
