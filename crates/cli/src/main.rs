@@ -1,1 +1,93 @@
-fn main() {}
+//! `fengqiao`: every operation of the store, headless, with `--json` on every read.
+//!
+//! A thin binary: parse arguments, set up logging, run, map the outcome to an exit code.
+
+mod cmd_case;
+mod cmd_rules;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::{Context, Result};
+use clap::{Parser, Subcommand};
+
+/// Fengqiao (枫桥): offline-first petition (信访) case work.
+#[derive(Debug, Parser)]
+#[command(name = "fengqiao", version, about)]
+pub struct Cli {
+    /// The data directory (default: the platform's data directory for Fengqiao).
+    #[arg(long, global = true, env = "FENGQIAO_DATA_DIR")]
+    data_dir: Option<PathBuf>,
+    /// Print machine-readable JSON instead of text.
+    #[arg(long, global = true)]
+    json: bool,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Set up this device: its name, county, role and the townships it works in.
+    Init(cmd_case::InitArgs),
+    /// Register, list, show and work cases.
+    #[command(subcommand)]
+    Case(cmd_case::CaseCommand),
+    /// List and resolve concurrent edits.
+    #[command(subcommand)]
+    Conflicts(cmd_case::ConflictCommand),
+    /// Export all cases as JSON or CSV (Excel-ready, UTF-8 with BOM).
+    Export(cmd_case::ExportArgs),
+    /// Generate a realistic demo county.
+    Demo(cmd_case::DemoArgs),
+    /// Check every document loads; report sizes and change counts.
+    Doctor,
+    /// Compute a statutory deadline.
+    Deadline(cmd_rules::DeadlineArgs),
+    /// The classification guide (导访).
+    #[command(subcommand)]
+    Guide(cmd_rules::GuideCommand),
+}
+
+fn default_data_dir() -> Result<PathBuf> {
+    directories::ProjectDirs::from("cn", "fengqiao", "fengqiao")
+        .map(|d| d.data_local_dir().to_path_buf())
+        .context("no home directory to keep data in; pass --data-dir")
+}
+
+fn run(cli: Cli) -> Result<()> {
+    let data_dir = match &cli.data_dir {
+        Some(d) => d.clone(),
+        None => default_data_dir()?,
+    };
+    match &cli.command {
+        Command::Init(args) => cmd_case::init(&data_dir, args, cli.json),
+        Command::Case(cmd) => cmd_case::run_case(&data_dir, cmd, cli.json),
+        Command::Conflicts(cmd) => cmd_case::run_conflicts(&data_dir, cmd, cli.json),
+        Command::Export(args) => cmd_case::export(&data_dir, args),
+        Command::Demo(args) => cmd_case::demo(&data_dir, args, cli.json),
+        Command::Doctor => cmd_case::doctor(&data_dir, cli.json),
+        Command::Deadline(args) => cmd_rules::run_deadline(args, cli.json),
+        Command::Guide(cmd) => cmd_rules::run_guide(cmd, cli.json),
+    }
+}
+
+fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("FENGQIAO_LOG")
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            if e.downcast_ref::<std::io::Error>().is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe) {
+                return ExitCode::SUCCESS;
+            }
+            eprintln!("错误：{e:#}");
+            ExitCode::from(2)
+        }
+    }
+}

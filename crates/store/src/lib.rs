@@ -15,6 +15,7 @@
 //! Documents are held by a samod `Repo` (so the sync crate can serve them) over our own
 //! crash-safe storage; see ARCHITECTURE.md for why.
 
+pub mod demo;
 pub mod docs;
 pub mod error;
 pub mod local;

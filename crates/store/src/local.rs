@@ -112,6 +112,11 @@ impl DataDir {
     /// Takes the next case-number sequence for `year`. The counter is made durable
     /// *before* the number is used, so a crash can leave a gap but never a duplicate.
     pub fn next_sequence(&self, year: i32) -> Result<u32, StoreError> {
+        self.reserve_sequences(year, 1)
+    }
+
+    /// Reserves `count` consecutive sequence numbers for `year`; returns the first.
+    pub fn reserve_sequences(&self, year: i32, count: u32) -> Result<u32, StoreError> {
         let path = self.sequence_file(year);
         let current = match fs::read_to_string(&path) {
             Ok(t) => t.trim().parse::<u32>().map_err(|e| StoreError::BadIdentity {
@@ -121,9 +126,9 @@ impl DataDir {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => 0,
             Err(e) => return Err(StoreError::Io { path, source: e }),
         };
-        let next = current + 1;
-        write_atomically(&path, next.to_string().as_bytes()).map_err(StoreError::io(path))?;
-        Ok(next)
+        let last = current + count.max(1);
+        write_atomically(&path, last.to_string().as_bytes()).map_err(StoreError::io(path))?;
+        Ok(current + 1)
     }
 }
 

@@ -1,0 +1,649 @@
+//! `init`, `case …`, `conflicts …`, `export`, `demo` and `doctor`.
+
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result, bail};
+use chrono::NaiveDate;
+use clap::{Args, Subcommand, ValueEnum};
+use fengqiao_model::{
+    CaseFlags, CaseStatus, Channel, Content, EventKind, Petitioner, Registration, ReplyType, Role, Route, Satisfaction,
+    Source,
+};
+use fengqiao_rules::{CaseFacts, DueThresholds, HolidayCalendar, case_clocks};
+use fengqiao_store::{CaseFilter, CaseRecord, InitOptions, Store, demo, now_cst};
+use serde_json::json;
+
+/// Opens the store, or explains how to create one.
+pub fn open(data_dir: &Path) -> Result<Store> {
+    Store::open(data_dir).with_context(|| format!("打开数据目录 {}", data_dir.display()))
+}
+
+fn print_json(value: &impl serde::Serialize) -> Result<()> {
+    let mut out = std::io::stdout().lock();
+    serde_json::to_writer_pretty(&mut out, value)?;
+    writeln!(out)?;
+    Ok(())
+}
+
+#[derive(Debug, Args)]
+pub struct InitArgs {
+    /// A name for this laptop, e.g. "港口镇信访办笔记本".
+    #[arg(long)]
+    device_name: String,
+    /// The county (市/县).
+    #[arg(long, default_value = demo::DEMO_COUNTY)]
+    county: String,
+    /// Role: office, township, leader, admin, read-only (or the Chinese names).
+    #[arg(long, default_value = "office")]
+    role: String,
+    /// Townships this device works in, comma-separated; empty for the county office.
+    #[arg(long, value_delimiter = ',')]
+    scope: Vec<String>,
+    /// The staff member using this device.
+    #[arg(long, default_value = "信访干部")]
+    person: String,
+    /// The county's townships, comma-separated; default: the demo county's.
+    #[arg(long, value_delimiter = ',')]
+    townships: Vec<String>,
+    /// Join an existing county directory (a file written by `fengqiao directory-export`).
+    #[arg(long)]
+    join: Option<PathBuf>,
+}
+
+pub fn init(data_dir: &Path, args: &InitArgs, json: bool) -> Result<()> {
+    let role = Role::parse(&args.role)?;
+    let townships = if args.townships.is_empty() {
+        demo::demo_townships()
+    } else {
+        args.townships
+            .iter()
+            .map(|n| fengqiao_store::TownshipSpec { name: n.trim().to_owned(), code: String::new(), villages: Vec::new() })
+            .collect()
+    };
+    let directory = match &args.join {
+        Some(p) => Some(std::fs::read(p).with_context(|| format!("读取目录文件 {}", p.display()))?),
+        None => None,
+    };
+    let store = Store::init(
+        data_dir,
+        InitOptions {
+            device_name: args.device_name.clone(),
+            county: args.county.clone(),
+            role,
+            scope: args.scope.iter().map(|s| s.trim().to_owned()).filter(|s| !s.is_empty()).collect(),
+            person_name: args.person.clone(),
+            townships,
+            directory,
+        },
+    )
+    .with_context(|| format!("初始化数据目录 {}", data_dir.display()))?;
+    let id = store.identity().clone();
+    if json {
+        print_json(&id)?;
+    } else {
+        println!("已初始化：{}（{}，编号前缀 {}）", id.device_name, id.county, id.device_code);
+        println!("数据目录：{}", data_dir.display());
+    }
+    store.close();
+    Ok(())
+}
+
+#[derive(Debug, Subcommand)]
+pub enum CaseCommand {
+    /// Register a case, from flags or a JSON registration (`--file FILE`, `-` for stdin).
+    Add(AddArgs),
+    /// List cases.
+    List(ListArgs),
+    /// Show one case (by id or case number) with events, clocks, notes and conflicts.
+    Show { case: String },
+    /// Record an event; KIND is one of: registered, routed, forwarded, assigned, objected,
+    /// diverted, not-accepted, not-reaccepted, accepted, fast-track, acknowledged, extended,
+    /// mediated, hearing, replied, review-requested, review-opinion, re-review-requested,
+    /// re-review-opinion, closed, finalized, follow-up.
+    Event(EventArgs),
+    /// Add a note.
+    Note { case: String, text: String },
+    /// Set one field, e.g. `route 矛盾纠纷`, `lead_unit 司法局`, `flags.supervised true`.
+    Set { case: String, field: String, value: String },
+}
+
+#[derive(Debug, Args)]
+pub struct AddArgs {
+    /// A JSON registration file (`-` reads standard input).
+    #[arg(long, conflicts_with_all = ["township", "request", "name"])]
+    file: Option<PathBuf>,
+    #[arg(long)]
+    township: Option<String>,
+    #[arg(long, default_value = "")]
+    village: String,
+    /// Petitioner's name.
+    #[arg(long)]
+    name: Option<String>,
+    #[arg(long, default_value = "")]
+    phone: String,
+    #[arg(long, default_value = "")]
+    address: String,
+    #[arg(long, default_value = "")]
+    id_number: String,
+    /// What the petitioner asks for.
+    #[arg(long)]
+    request: Option<String>,
+    #[arg(long, default_value = "")]
+    facts: String,
+    #[arg(long, default_value = "来访")]
+    channel: String,
+    #[arg(long)]
+    route: Option<String>,
+    /// Received on (YYYY-MM-DD); default today.
+    #[arg(long)]
+    received_on: Option<NaiveDate>,
+    /// Representatives of a group visit (repeatable).
+    #[arg(long = "representative")]
+    representatives: Vec<String>,
+    #[arg(long)]
+    head_count: Option<u32>,
+}
+
+#[derive(Debug, Args)]
+pub struct ListArgs {
+    #[arg(long)]
+    township: Option<String>,
+    /// Status code or Chinese name (e.g. in-progress, 办理中).
+    #[arg(long)]
+    status: Option<String>,
+    #[arg(long)]
+    route: Option<String>,
+    #[arg(long)]
+    from: Option<NaiveDate>,
+    #[arg(long)]
+    to: Option<NaiveDate>,
+    /// Text to search in numbers, names, villages and content.
+    #[arg(long)]
+    text: Option<String>,
+    /// Show at most this many rows (text output).
+    #[arg(long, default_value_t = 50)]
+    limit: usize,
+}
+
+#[derive(Debug, Args)]
+pub struct EventArgs {
+    case: String,
+    kind: String,
+    /// The legal date of the event (default today).
+    #[arg(long)]
+    date: Option<NaiveDate>,
+    #[arg(long)]
+    route: Option<String>,
+    #[arg(long)]
+    unit: Option<String>,
+    #[arg(long)]
+    reason: Option<String>,
+    #[arg(long)]
+    procedure: Option<String>,
+    #[arg(long)]
+    reply: Option<String>,
+    #[arg(long)]
+    days: Option<u32>,
+    #[arg(long)]
+    approved_by: Option<String>,
+    #[arg(long)]
+    satisfaction: Option<String>,
+    #[arg(long)]
+    agreement: Option<String>,
+    #[arg(long)]
+    outcome: Option<String>,
+    #[arg(long, default_value = "")]
+    remark: String,
+}
+
+fn need<T: Clone>(v: &Option<T>, flag: &str, kind: &str) -> Result<T> {
+    v.clone().with_context(|| format!("事件 {kind} 需要参数 --{flag}"))
+}
+
+fn event_kind(a: &EventArgs) -> Result<EventKind> {
+    let k = a.kind.as_str();
+    Ok(match k {
+        "registered" => EventKind::Registered,
+        "routed" => EventKind::Routed { route: Route::parse(&need(&a.route, "route", k)?)? },
+        "forwarded" => EventKind::Forwarded { unit: need(&a.unit, "unit", k)? },
+        "assigned" => EventKind::Assigned { unit: need(&a.unit, "unit", k)? },
+        "objected" => EventKind::Objected { unit: need(&a.unit, "unit", k)?, reason: need(&a.reason, "reason", k)? },
+        "diverted" => EventKind::Diverted { procedure: need(&a.procedure, "procedure", k)? },
+        "not-accepted" => EventKind::NotAccepted { reason: need(&a.reason, "reason", k)? },
+        "not-reaccepted" => EventKind::NotReaccepted { reason: need(&a.reason, "reason", k)? },
+        "accepted" => EventKind::Accepted,
+        "fast-track" => EventKind::FastTrack,
+        "acknowledged" => EventKind::Acknowledged,
+        "extended" => EventKind::Extended {
+            days: need(&a.days, "days", k)?,
+            approved_by: need(&a.approved_by, "approved-by", k)?,
+            reason: need(&a.reason, "reason", k)?,
+        },
+        "mediated" => EventKind::Mediated { agreement: need(&a.agreement, "agreement", k)? },
+        "hearing" => EventKind::Hearing { days: need(&a.days, "days", k)? },
+        "replied" => EventKind::Replied { reply: ReplyType::parse(&need(&a.reply, "reply", k)?)? },
+        "review-requested" => EventKind::ReviewRequested,
+        "review-opinion" => EventKind::ReviewOpinion { reply: ReplyType::parse(&need(&a.reply, "reply", k)?)? },
+        "re-review-requested" => EventKind::ReReviewRequested,
+        "re-review-opinion" => EventKind::ReReviewOpinion { reply: ReplyType::parse(&need(&a.reply, "reply", k)?)? },
+        "closed" => EventKind::Closed { satisfaction: a.satisfaction.as_deref().map(Satisfaction::parse).transpose()? },
+        "finalized" => EventKind::Finalized,
+        "follow-up" => EventKind::FollowUp { outcome: need(&a.outcome, "outcome", k)? },
+        other => bail!("未知的事件类型 “{other}”；可选：{}", EventKind::CODES.join(", ")),
+    })
+}
+
+fn registration_from(args: &AddArgs) -> Result<Registration> {
+    if let Some(path) = &args.file {
+        let mut text = String::new();
+        if path.as_os_str() == "-" {
+            std::io::stdin().read_to_string(&mut text).context("读取标准输入")?;
+        } else {
+            text = std::fs::read_to_string(path).with_context(|| format!("读取 {}", path.display()))?;
+        }
+        return serde_json::from_str(&text).with_context(|| format!("登记 JSON 格式有误（{}）", path.display()));
+    }
+    let received_on = args.received_on.unwrap_or_else(|| now_cst().date_naive());
+    let person = |name: &str| Petitioner { name: name.to_owned(), ..Petitioner::default() };
+    let representatives: Vec<Petitioner> = args.representatives.iter().map(|n| person(n)).collect();
+    let petitioners = match &args.name {
+        Some(n) => vec![Petitioner {
+            name: n.clone(),
+            phone: args.phone.clone(),
+            address: args.address.clone(),
+            id_number: args.id_number.clone(),
+            ..Petitioner::default()
+        }],
+        None => Vec::new(),
+    };
+    let named = petitioners.len().max(representatives.len()) as u32;
+    Ok(Registration {
+        channel: Channel::parse(&args.channel)?,
+        source: Source::Own,
+        received_on,
+        head_count: args.head_count.unwrap_or(named.max(1)),
+        petitioners,
+        representatives,
+        township: args.township.clone().unwrap_or_default(),
+        village: args.village.clone(),
+        content: Content { request: args.request.clone().unwrap_or_default(), facts: args.facts.clone(), reasons: String::new() },
+        content_type: None,
+        route: args.route.as_deref().map(Route::parse).transpose()?,
+        route_list_version: String::new(),
+        complaint_type: String::new(),
+        lead_unit: String::new(),
+        co_units: Vec::new(),
+        handler: String::new(),
+        responsible_leader: None,
+        first_visit_owner: String::new(),
+        flags: CaseFlags { group: args.representatives.len() > 1, ..CaseFlags::default() },
+    })
+}
+
+/// The holiday calendar: embedded years plus the office's overrides from the directory.
+pub fn calendar(store: &Store) -> HolidayCalendar {
+    let mut cal = HolidayCalendar::embedded();
+    if let Ok(overrides) = store.calendar_overrides() {
+        for (year, text) in overrides {
+            match cal.clone().with_year_toml(&text) {
+                Ok(c) => cal = c,
+                Err(e) => tracing::warn!(year, error = %e, "ignoring a damaged calendar override"),
+            }
+        }
+    }
+    cal
+}
+
+fn clocks_json(record: &CaseRecord, cal: &HolidayCalendar) -> (serde_json::Value, Vec<String>) {
+    let today = now_cst().date_naive();
+    let mut facts = CaseFacts::from_registration(&record.case.registration);
+    facts.route = record.case.registration.route.or(facts.route);
+    let clocks = case_clocks(&facts, &record.events, cal, today, &DueThresholds::default());
+    let mut lines = Vec::new();
+    let items: Vec<_> = clocks
+        .clocks
+        .iter()
+        .map(|c| {
+            let d = &c.deadline;
+            lines.push(format!("  {} {}  起算 {}  截止 {}  {}  [{}]", d.clock.code(), d.clock.zh(), d.start, d.due, c.state, d.article()));
+            json!({
+                "clock": d.clock.code(),
+                "name": d.clock.zh(),
+                "start": d.start.to_string(),
+                "due": d.due.to_string(),
+                "article": d.article(),
+                "state": c.state.to_string(),
+                "certain": d.is_certain(),
+            })
+        })
+        .collect();
+    for w in &clocks.warnings {
+        lines.push(format!("  ⚠ {w}"));
+    }
+    for d in &clocks.diagnostics {
+        lines.push(format!("  注意：{d}"));
+    }
+    let value = json!({
+        "clocks": items,
+        "warnings": clocks.warnings.iter().map(|w| w.to_string()).collect::<Vec<_>>(),
+        "diagnostics": clocks.diagnostics.iter().map(|d| d.to_string()).collect::<Vec<_>>(),
+    });
+    (value, lines)
+}
+
+pub fn run_case(data_dir: &Path, cmd: &CaseCommand, json_out: bool) -> Result<()> {
+    let store = open(data_dir)?;
+    match cmd {
+        CaseCommand::Add(args) => {
+            let reg = registration_from(args)?;
+            let case = store.add_case(reg)?;
+            if json_out {
+                print_json(&case)?;
+            } else {
+                println!("已登记 {}（{}），已保存到磁盘", case.number, case.id);
+            }
+        }
+        CaseCommand::List(args) => {
+            let filter = CaseFilter {
+                township: args.township.clone(),
+                status: match &args.status {
+                    Some(s) => Some(CaseStatus::parse(s).with_context(|| {
+                        format!(
+                            "未知的状态 “{s}”；可选：{}",
+                            CaseStatus::ALL.iter().map(|s| format!("{}({})", s.zh(), s.code())).collect::<Vec<_>>().join("、")
+                        )
+                    })?),
+                    None => None,
+                },
+                route: args.route.as_deref().map(Route::parse).transpose()?,
+                from: args.from,
+                to: args.to,
+                text: args.text.clone(),
+            };
+            let cases = store.list_cases(&filter)?;
+            if json_out {
+                print_json(&cases)?;
+            } else {
+                let mut out = std::io::stdout().lock();
+                for c in cases.iter().take(args.limit) {
+                    let route = c.route.map(|r| r.zh()).unwrap_or("未分流");
+                    writeln!(out, "{}  {}  {}{}  {}  {}  {}  {}", c.number, c.received_on, c.township, c.village, c.petitioner, route, c.status, c.request)?;
+                }
+                writeln!(out, "共 {} 件{}", cases.len(), if cases.len() > args.limit { format!("（显示前 {} 件）", args.limit) } else { String::new() })?;
+            }
+        }
+        CaseCommand::Show { case } => {
+            let record = store.case(case)?;
+            let cal = calendar(&store);
+            let (clocks, lines) = clocks_json(&record, &cal);
+            if json_out {
+                let mut value = serde_json::to_value(&record)?;
+                if let Some(o) = value.as_object_mut() {
+                    o.insert("clocks".into(), clocks);
+                }
+                print_json(&value)?;
+            } else {
+                print_case(&record, &lines)?;
+            }
+        }
+        CaseCommand::Event(args) => {
+            let kind = event_kind(args)?;
+            let date = args.date.unwrap_or_else(|| now_cst().date_naive());
+            let event = store.add_event(&args.case, kind, date, &args.remark)?;
+            if json_out {
+                print_json(&event)?;
+            } else {
+                println!("已记录 {} {}", event.date, event.kind.zh());
+            }
+        }
+        CaseCommand::Note { case, text } => {
+            let note = store.add_note(case, text)?;
+            if json_out {
+                print_json(&note)?;
+            } else {
+                println!("已添加备注（{}）", note.written_at.format("%Y-%m-%d %H:%M"));
+            }
+        }
+        CaseCommand::Set { case, field, value } => {
+            store.set_field(case, field, value)?;
+            if json_out {
+                print_json(&json!({"case": case, "field": field, "value": value}))?;
+            } else {
+                println!("已修改 {field}");
+            }
+        }
+    }
+    store.close();
+    Ok(())
+}
+
+fn print_case(r: &CaseRecord, clock_lines: &[String]) -> Result<()> {
+    let mut out = std::io::stdout().lock();
+    let c = &r.case;
+    let g = &c.registration;
+    writeln!(out, "案件 {}  [{}]  {}", c.number, r.status, c.id)?;
+    writeln!(out, "收到 {}  渠道 {}  {}{}", g.received_on, g.channel, g.township, g.village)?;
+    for p in g.petitioners.iter().chain(&g.representatives) {
+        writeln!(out, "信访人 {}  {}  {}  {}", p.name, p.phone, p.masked_id_number(), p.address)?;
+    }
+    writeln!(out, "诉求：{}", g.content.request)?;
+    if !g.content.facts.is_empty() {
+        writeln!(out, "事实：{}", g.content.facts)?;
+    }
+    writeln!(out, "途径：{}  责任单位：{}", g.route.map(|r| r.zh()).unwrap_or("未分流"), g.lead_unit)?;
+    writeln!(out, "经过：")?;
+    for e in &r.events {
+        writeln!(out, "  {} {} {}", e.date, e.kind.zh(), e.remark)?;
+    }
+    writeln!(out, "时限：")?;
+    for l in clock_lines {
+        writeln!(out, "{l}")?;
+    }
+    if !r.notes.is_empty() {
+        writeln!(out, "备注：")?;
+        for n in &r.notes {
+            writeln!(out, "  {} {}：{}", n.written_at.format("%Y-%m-%d %H:%M"), n.author_name, n.text)?;
+        }
+    }
+    for conflict in &r.conflicts {
+        writeln!(out, "冲突 {}：", conflict.field)?;
+        for (i, v) in conflict.values.iter().enumerate() {
+            writeln!(
+                out,
+                "  [{}] {}  —— {} / {} / {}",
+                i + 1,
+                v.value,
+                v.person_name.as_deref().unwrap_or("?"),
+                v.device.as_deref().unwrap_or("?"),
+                v.written_at.map(|t| t.format("%Y-%m-%d %H:%M").to_string()).unwrap_or_default()
+            )?;
+        }
+    }
+    for res in &r.resolutions {
+        writeln!(out, "已裁决 {}：选定 {}（{}，{}，理由：{}）", res.field, res.chosen, res.resolved_by_name, res.resolved_at.format("%Y-%m-%d %H:%M"), res.reason)?;
+    }
+    Ok(())
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ConflictCommand {
+    /// Every field with concurrent values, with who wrote each and when.
+    List,
+    /// Choose one value of a conflict (numbered from 1, as `list` shows them).
+    Resolve {
+        case: String,
+        field: String,
+        #[arg(long)]
+        choose: usize,
+        #[arg(long, default_value = "")]
+        reason: String,
+    },
+}
+
+pub fn run_conflicts(data_dir: &Path, cmd: &ConflictCommand, json_out: bool) -> Result<()> {
+    let store = open(data_dir)?;
+    match cmd {
+        ConflictCommand::List => {
+            let conflicts = store.conflicts()?;
+            if json_out {
+                print_json(&conflicts)?;
+            } else {
+                for c in &conflicts {
+                    println!("{} {}", c.case_number, c.field);
+                    for (i, v) in c.values.iter().enumerate() {
+                        println!("  [{}] {} —— {} / {}", i + 1, v.value, v.person_name.as_deref().unwrap_or("?"), v.device.as_deref().unwrap_or("?"));
+                    }
+                }
+                println!("共 {} 处冲突", conflicts.len());
+            }
+        }
+        ConflictCommand::Resolve { case, field, choose, reason } => {
+            let r = store.resolve_conflict(case, field, *choose, reason)?;
+            if json_out {
+                print_json(&r)?;
+            } else {
+                println!("已裁决 {}：{}", r.field, r.chosen);
+            }
+        }
+    }
+    store.close();
+    Ok(())
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum ExportFormat {
+    Json,
+    Csv,
+}
+
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    #[arg(long, value_enum, default_value = "csv")]
+    format: ExportFormat,
+    /// Output file (default: standard output).
+    #[arg(long)]
+    out: Option<PathBuf>,
+}
+
+pub fn export(data_dir: &Path, args: &ExportArgs) -> Result<()> {
+    let store = open(data_dir)?;
+    let cases = store.list_cases(&CaseFilter::default())?;
+    let mut buf: Vec<u8> = Vec::new();
+    match args.format {
+        ExportFormat::Json => serde_json::to_writer_pretty(&mut buf, &cases)?,
+        ExportFormat::Csv => {
+            // Excel detects UTF-8 only with a byte-order mark.
+            buf.extend_from_slice("\u{feff}".as_bytes());
+            let mut w = csv::Writer::from_writer(&mut buf);
+            w.write_record(["案件编号", "收到日期", "乡镇", "村社区", "信访人", "渠道", "途径", "状态", "诉求"])?;
+            for c in &cases {
+                w.write_record([
+                    c.number.as_str(),
+                    &c.received_on.to_string(),
+                    &c.township,
+                    &c.village,
+                    &c.petitioner,
+                    &Channel::parse(&c.channel).map(|ch| ch.zh().to_owned()).unwrap_or_else(|_| c.channel.clone()),
+                    c.route.map(|r| r.zh()).unwrap_or(""),
+                    c.status.zh(),
+                    &c.request,
+                ])?;
+            }
+            w.flush()?;
+        }
+    }
+    match &args.out {
+        Some(p) => std::fs::write(p, &buf).with_context(|| format!("写入 {}", p.display()))?,
+        None => std::io::stdout().lock().write_all(&buf)?,
+    }
+    store.close();
+    Ok(())
+}
+
+#[derive(Debug, Args)]
+pub struct DemoArgs {
+    #[arg(long, default_value_t = 2000)]
+    cases: usize,
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+    /// Last day of the generated year (default today).
+    #[arg(long)]
+    end: Option<NaiveDate>,
+}
+
+pub fn demo(data_dir: &Path, args: &DemoArgs, json_out: bool) -> Result<()> {
+    if !data_dir.join("device.json").exists() {
+        Store::init(
+            data_dir,
+            InitOptions {
+                device_name: "县信访局演示机".into(),
+                county: demo::DEMO_COUNTY.into(),
+                role: Role::Office,
+                scope: Vec::new(),
+                person_name: "演示管理员".into(),
+                townships: demo::demo_townships(),
+                directory: None,
+            },
+        )?
+        .close();
+    }
+    let store = open(data_dir)?;
+    let end = args.end.unwrap_or_else(|| now_cst().date_naive());
+    let cases = demo::generate(demo::DemoOptions { cases: args.cases, seed: args.seed, end });
+    let bar = indicatif::ProgressBar::new(cases.len() as u64);
+    bar.set_style(
+        indicatif::ProgressStyle::with_template("{msg} [{bar:40}] {pos}/{len} ({eta})")
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
+            .progress_chars("=> "),
+    );
+    bar.set_message("生成演示数据");
+    if json_out {
+        bar.set_draw_target(indicatif::ProgressDrawTarget::hidden());
+    }
+    let ids = store.import_cases(cases, |n| bar.set_position(n as u64))?;
+    bar.finish_and_clear();
+    if json_out {
+        print_json(&json!({"cases": ids.len(), "seed": args.seed, "end": end.to_string()}))?;
+    } else {
+        println!("已生成 {} 件演示案件（种子 {}，截至 {}）", ids.len(), args.seed, end);
+    }
+    store.close();
+    Ok(())
+}
+
+pub fn doctor(data_dir: &Path, json_out: bool) -> Result<()> {
+    let store = open(data_dir)?;
+    let report = store.doctor()?;
+    if json_out {
+        print_json(&report)?;
+    } else {
+        for d in &report.documents {
+            println!(
+                "{:<28} {} 记录 {:>6}  变更 {:>6}  操作 {:>8}  文件 {:>4}  {:>10} 字节{}",
+                d.name,
+                if d.loaded { "正常" } else { "未加载" },
+                d.records,
+                d.changes,
+                d.operations,
+                d.files,
+                d.bytes_on_disk,
+                if d.damaged_records.is_empty() { String::new() } else { format!("  损坏记录 {}", d.damaged_records.len()) }
+            );
+        }
+        for p in &report.problems {
+            println!("已隔离损坏文件：{} → {}（{}）", p.document, p.quarantined_to, p.reason);
+        }
+        if let Some(f) = &report.storage_failure {
+            println!("存储写入失败：{f}");
+        }
+    }
+    let healthy = report.problems.is_empty()
+        && report.storage_failure.is_none()
+        && report.documents.iter().all(|d| d.loaded && d.damaged_records.is_empty());
+    store.close();
+    if !healthy {
+        bail!("数据检查发现问题（见上）");
+    }
+    Ok(())
+}
