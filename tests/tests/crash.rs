@@ -1,0 +1,128 @@
+//! `kill -9` at random moments, and during compaction, loses nothing reported saved.
+
+use std::collections::HashSet;
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use fengqiao_model::Role;
+use fengqiao_store::{CaseFilter, InitOptions, Store, TownshipSpec};
+use rand::Rng;
+
+fn init(dir: &Path) {
+    Store::init(
+        dir,
+        InitOptions {
+            device_name: "崩溃测试机".into(),
+            county: "宁国市".into(),
+            role: Role::Township,
+            scope: vec![],
+            person_name: "测试员".into(),
+            townships: vec![TownshipSpec { name: "港口镇".into(), code: "gangkou".into(), villages: vec![] }],
+            directory: None,
+        },
+    )
+    .expect("init")
+    .close();
+}
+
+/// Starts the writer and collects the ids it reports.
+fn spawn_writer(dir: &Path, start: u64) -> (Child, Arc<Mutex<Vec<String>>>) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_crash-writer"))
+        .arg(dir)
+        .arg(start.to_string())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("spawn writer");
+    let reported = Arc::new(Mutex::new(Vec::new()));
+    let stdout = child.stdout.take().expect("stdout");
+    let sink = reported.clone();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            sink.lock().expect("lock").push(line);
+        }
+    });
+    (child, reported)
+}
+
+/// Kills the writer, waits for it, and returns every id it reported.
+fn kill(mut child: Child, reported: Arc<Mutex<Vec<String>>>) -> Vec<String> {
+    child.kill().expect("SIGKILL"); // std's kill is SIGKILL on Unix
+    child.wait().expect("wait");
+    // Give the reader thread a moment to drain what the pipe still holds.
+    std::thread::sleep(Duration::from_millis(20));
+    reported.lock().expect("lock").clone()
+}
+
+fn assert_all_present(dir: &Path, saved: &HashSet<String>, round: usize) {
+    let store = Store::open(dir).unwrap_or_else(|e| panic!("round {round}: store does not open after kill: {e}"));
+    let present: HashSet<String> =
+        store.list_cases(&CaseFilter::default()).expect("list").into_iter().map(|c| c.id.to_string()).collect();
+    let missing: Vec<_> = saved.difference(&present).collect();
+    assert!(missing.is_empty(), "round {round}: {} reported-saved cases lost: {missing:?}", missing.len());
+    assert!(store.storage_problems().is_empty(), "round {round}: damaged files: {:?}", store.storage_problems());
+    store.close();
+}
+
+fn snapshot_write_in_progress(dir: &Path) -> bool {
+    let mut stack = vec![dir.join("documents")];
+    while let Some(d) = stack.pop() {
+        let Ok(entries) = std::fs::read_dir(&d) else { continue };
+        for e in entries.flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                stack.push(p);
+            } else if p.extension().is_some_and(|x| x == "tmp") && p.parent().is_some_and(|d| d.ends_with("snapshot")) {
+                return true;
+            }
+        }
+    }
+    false
+}
+
+#[test]
+fn kill_at_random_moments_loses_nothing_reported_saved() {
+    let dir = tempfile::tempdir().expect("tmp");
+    init(dir.path());
+    let mut rng = rand::rng();
+    let mut saved = HashSet::new();
+    let mut next = 0;
+    for round in 0..60 {
+        let (child, reported) = spawn_writer(dir.path(), next);
+        std::thread::sleep(Duration::from_millis(rng.random_range(20..400)));
+        let ids = kill(child, reported);
+        next += ids.len() as u64 + 1;
+        saved.extend(ids);
+        assert_all_present(dir.path(), &saved, round);
+    }
+    assert!(saved.len() >= 30, "the writer made progress between kills ({} saved)", saved.len());
+}
+
+#[test]
+fn kill_during_compaction_loses_nothing_reported_saved() {
+    let dir = tempfile::tempdir().expect("tmp");
+    init(dir.path());
+    let mut saved = HashSet::new();
+    let mut next = 0;
+    let mut caught_mid_compaction = 0;
+    for round in 0..25 {
+        let (child, reported) = spawn_writer(dir.path(), next);
+        let started = Instant::now();
+        // samod compacts every ~11 writes; kill as soon as a snapshot is being written.
+        while started.elapsed() < Duration::from_secs(10) {
+            if snapshot_write_in_progress(dir.path()) {
+                caught_mid_compaction += 1;
+                break;
+            }
+            std::thread::yield_now();
+        }
+        let ids = kill(child, reported);
+        next += ids.len() as u64 + 1;
+        saved.extend(ids);
+        assert_all_present(dir.path(), &saved, round);
+    }
+    assert!(caught_mid_compaction >= 10, "only {caught_mid_compaction} of 25 kills landed during a snapshot write");
+}
