@@ -81,10 +81,12 @@ impl DurableStorage {
     /// Storage rooted at `root`; damaged files go to `quarantine`.
     pub fn new(root: PathBuf, quarantine: PathBuf) -> io::Result<Self> {
         fs::create_dir_all(&root)?;
+        // Files quarantined in earlier sessions stay reported until someone deals with them.
+        let problems = earlier_quarantined(&quarantine);
         Ok(Self {
             root,
             quarantine,
-            state: Arc::new(Mutex::new(State::default())),
+            state: Arc::new(Mutex::new(State { problems, ..State::default() })),
             written: Arc::new(Notify::new()),
         })
     }
@@ -180,6 +182,10 @@ impl DurableStorage {
         let name = key.into_iter().cloned().collect::<Vec<_>>().join("_");
         let target = self.quarantine.join(format!("{}-{name}", chrono::Utc::now().format("%Y%m%dT%H%M%S")));
         let moved = fs::create_dir_all(&self.quarantine).and_then(|_| fs::rename(path, &target));
+        let note = format!("{document_id}\n{reason}\n");
+        if let Err(e) = write_atomically(&target.with_extension("reason"), note.as_bytes()) {
+            tracing::warn!(error = %e, "could not record why a file was quarantined");
+        }
         if let Err(e) = &moved {
             tracing::error!(path = %path.display(), error = %e, "could not quarantine a damaged file");
         }
@@ -265,6 +271,26 @@ impl DurableStorage {
         }
         Ok(())
     }
+}
+
+fn earlier_quarantined(quarantine: &Path) -> Vec<StorageProblem> {
+    let Ok(entries) = fs::read_dir(quarantine) else { return Vec::new() };
+    let mut out: Vec<StorageProblem> = entries
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|e| e == "reason"))
+        .filter_map(|p| {
+            let text = fs::read_to_string(&p).ok()?;
+            let (document_id, reason) = text.split_once('\n')?;
+            Some(StorageProblem {
+                document_id: document_id.to_owned(),
+                quarantined_to: p.with_extension(""),
+                reason: format!("（此前已隔离）{}", reason.trim()),
+            })
+        })
+        .collect();
+    out.sort_by(|a, b| a.quarantined_to.cmp(&b.quarantined_to));
+    out
 }
 
 fn is_snapshot(key: &StorageKey) -> bool {

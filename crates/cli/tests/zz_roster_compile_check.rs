@@ -1,0 +1,3 @@
+#![allow(dead_code)]
+#[path = "../src/cmd_roster.rs"]
+mod cmd_roster;
