@@ -1,0 +1,711 @@
+//! `fengqiao roster …`: the leader reception roster of `fengqiao-roster` on the command line.
+//!
+//! This is the edge: it reads the rules file and the store's `roster/<year>` records, calls
+//! the pure functions of `fengqiao-roster`, and writes back the records they return, one
+//! record per store transaction. `today` comes from `main` (or `--today` to act as of
+//! another day); ids for leave and swaps are made here.
+//!
+//! The rules are kept in each year's `rules` collection as their TOML text, so every
+//! replica derives the same leader ids and the same roster from them.
+
+use std::collections::BTreeSet;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result, bail};
+use chrono::{Datelike, NaiveDate, TimeZone, Utc};
+use fengqiao_roster::changes::{self, Actor, SwapRequest};
+use fengqiao_roster::export::{csv, ics, notice};
+use fengqiao_roster::state::collections;
+use fengqiao_roster::{
+    Diagnostic, Leave, LeaveId, Period, Record, RosterRules, RosterState, RowFilter, SlotId,
+    SlotRow, SwapId, check, generate, ledger, rows,
+};
+use fengqiao_rules::calendar::HolidayCalendar;
+use fengqiao_store::Store;
+use serde_json::{Value, json};
+
+/// The roster subcommands.
+#[derive(Debug, clap::Subcommand)]
+pub enum RosterCommand {
+    /// Draft the roster for a period from a rules file (TOML); published slots stay as they are
+    Generate {
+        /// The rules file, e.g. examples/roster/ningguo.toml
+        #[arg(long, value_name = "FILE")]
+        rules: PathBuf,
+        /// First day, YYYY-MM-DD
+        #[arg(long, value_name = "DATE")]
+        from: NaiveDate,
+        /// Last day (included), YYYY-MM-DD
+        #[arg(long, value_name = "DATE")]
+        to: NaiveDate,
+    },
+    /// Publish the drafts of a period (draft → published); past published slots become historic
+    Publish {
+        #[arg(long, value_name = "DATE")]
+        from: NaiveDate,
+        #[arg(long, value_name = "DATE")]
+        to: NaiveDate,
+        /// Act as of this day instead of today
+        #[arg(long, value_name = "DATE")]
+        today: Option<NaiveDate>,
+    },
+    /// Show the roster of a week (default: this week), a period, or one leader
+    Show {
+        /// Any day of the week to show
+        #[arg(long, value_name = "DATE", conflicts_with_all = ["from", "to"])]
+        week: Option<NaiveDate>,
+        #[arg(long, value_name = "DATE", requires = "to")]
+        from: Option<NaiveDate>,
+        #[arg(long, value_name = "DATE", requires = "from")]
+        to: Option<NaiveDate>,
+        /// Only this leader's slots (by name)
+        #[arg(long, value_name = "NAME")]
+        leader: Option<String>,
+        /// Also show each leader's load (the fairness ledger) and the conflicts
+        #[arg(long)]
+        ledger: bool,
+        #[arg(long, value_name = "DATE")]
+        today: Option<NaiveDate>,
+    },
+    /// Swap two slots between their leaders; without --with, next month's slot of the same rule
+    Swap {
+        /// The slot (its id, or a unique prefix of it)
+        #[arg(long, value_name = "ID")]
+        slot: String,
+        /// The slot to swap with
+        #[arg(long = "with", value_name = "ID")]
+        with: Option<String>,
+        /// Why (required when a slot is published)
+        #[arg(long, default_value = "")]
+        reason: String,
+        /// Who makes the change
+        #[arg(long, default_value = "信访局")]
+        by: String,
+        #[arg(long, value_name = "DATE")]
+        today: Option<NaiveDate>,
+    },
+    /// Report a leader's leave; the standby list fills the gaps in order
+    Leave {
+        /// The leader's name
+        #[arg(long, value_name = "NAME")]
+        leader: String,
+        #[arg(long, value_name = "DATE")]
+        from: NaiveDate,
+        #[arg(long, value_name = "DATE")]
+        to: NaiveDate,
+        #[arg(long, default_value = "")]
+        reason: String,
+        /// When the leader reported it (default today); checked against the notice rule
+        #[arg(long, value_name = "DATE")]
+        reported_on: Option<NaiveDate>,
+        #[arg(long, default_value = "信访局")]
+        by: String,
+        #[arg(long, value_name = "DATE")]
+        today: Option<NaiveDate>,
+    },
+    /// Hand a slot to a deputy who receives in the leader's place
+    Delegate {
+        #[arg(long, value_name = "ID")]
+        slot: String,
+        /// The deputy's name
+        #[arg(long, value_name = "NAME")]
+        deputy: String,
+        #[arg(long, default_value = "")]
+        reason: String,
+        #[arg(long, default_value = "信访局")]
+        by: String,
+        #[arg(long, value_name = "DATE")]
+        today: Option<NaiveDate>,
+    },
+    /// Export a period: iCalendar feeds, CSV (Excel, UTF-8 with BOM) or the printable notice (HTML)
+    Export {
+        #[arg(long, value_enum)]
+        format: ExportFormat,
+        #[arg(long, value_name = "DATE")]
+        from: NaiveDate,
+        #[arg(long, value_name = "DATE")]
+        to: NaiveDate,
+        /// Only this leader's slots (an .ics feed for that leader)
+        #[arg(long, value_name = "NAME")]
+        leader: Option<String>,
+        /// Only published slots (the notice always shows only published slots)
+        #[arg(long)]
+        published: bool,
+        /// Write to this file instead of standard output
+        #[arg(long, value_name = "FILE", conflicts_with = "out_dir")]
+        out: Option<PathBuf>,
+        /// ics only: write the office feed and one feed per leader into this directory
+        #[arg(long, value_name = "DIR")]
+        out_dir: Option<PathBuf>,
+        #[arg(long, value_name = "DATE")]
+        today: Option<NaiveDate>,
+    },
+}
+
+/// The export formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ExportFormat {
+    /// iCalendar (RFC 5545), Asia/Shanghai
+    Ics,
+    /// CSV for Excel (UTF-8 with BOM)
+    Csv,
+    /// The printable public notice
+    Html,
+}
+
+/// Runs one roster subcommand against `store`.
+pub fn run_roster(cmd: &RosterCommand, store: &Store, json: bool, today: NaiveDate) -> Result<()> {
+    let calendar = calendar(store)?;
+    match cmd {
+        RosterCommand::Generate { rules, from, to } => {
+            let period = Period::new(*from, *to)?;
+            let text = std::fs::read_to_string(rules)
+                .with_context(|| format!("读取排班规则 {}", rules.display()))?;
+            let parsed = RosterRules::from_toml(&text)
+                .with_context(|| format!("排班规则 {}", rules.display()))?;
+            for year in period.years() {
+                let record = json!({ "toml": text, "county": parsed.county, "name": parsed.name });
+                store
+                    .put_roster_record(year, collections::RULES, collections::RULES_KEY, &record)
+                    .with_context(|| format!("保存 {year} 年排班规则"))?;
+            }
+            let state = load_state(store, years_around(period))?;
+            let generation = generate(&parsed, &calendar, &state, &[], period);
+            let written = write_records(store, &generation.records)?;
+            let mut after = state;
+            after.apply_all(generation.records);
+            let slots = rows(
+                &parsed,
+                &after,
+                RowFilter {
+                    period: Some(period),
+                    ..RowFilter::default()
+                },
+            );
+            if json {
+                return print_json(&json!({
+                    "period": period,
+                    "written": written,
+                    "slots": slots,
+                    "diagnostics": generation.diagnostics,
+                }));
+            }
+            println!(
+                "{}：生成 {} 条接访安排（写入 {written} 条记录）",
+                period,
+                slots.len()
+            );
+            print_rows(&slots)?;
+            print_diagnostics(&generation.diagnostics);
+            Ok(())
+        }
+        RosterCommand::Publish {
+            from,
+            to,
+            today: as_of,
+        } => {
+            let today = as_of.unwrap_or(today);
+            let period = Period::new(*from, *to)?;
+            let (rules, mut state) = load(store, years_around(period))?;
+            let mut records = changes::publish(&state, period);
+            let published = records.len();
+            state.apply_all(records.clone());
+            let archived = changes::archive(&state, today);
+            records.extend(archived.iter().cloned());
+            write_records(store, &records)?;
+            state.apply_all(archived.clone());
+            let conflicts = check(&rules, &calendar, &state, &[], period);
+            if json {
+                return print_json(&json!({
+                    "period": period,
+                    "published": published,
+                    "historic": archived.len(),
+                    "conflicts": conflicts,
+                }));
+            }
+            println!(
+                "{period}：公布 {published} 条接访安排，{} 条已过期转为历史",
+                archived.len()
+            );
+            for conflict in &conflicts {
+                println!("冲突：{conflict}");
+            }
+            Ok(())
+        }
+        RosterCommand::Show {
+            week,
+            from,
+            to,
+            leader,
+            ledger: with_ledger,
+            today: as_of,
+        } => {
+            let today = as_of.unwrap_or(today);
+            let period = match (week, from, to) {
+                (Some(day), _, _) => Period::week_of(*day),
+                (None, Some(from), Some(to)) => Period::new(*from, *to)?,
+                _ => Period::week_of(today),
+            };
+            let (rules, state) = load(store, years_around(period))?;
+            let leader_id = leader
+                .as_deref()
+                .map(|name| leader_named(&rules, name))
+                .transpose()?;
+            let slots = rows(
+                &rules,
+                &state,
+                RowFilter {
+                    period: Some(period),
+                    leader: leader_id,
+                    published_only: false,
+                },
+            );
+            let entries = if *with_ledger {
+                ledger(&rules, &calendar, &state, period, today)
+            } else {
+                Vec::new()
+            };
+            let conflicts = if *with_ledger {
+                check(&rules, &calendar, &state, &[], period)
+            } else {
+                Vec::new()
+            };
+            if json {
+                return print_json(&json!({
+                    "period": period,
+                    "slots": slots,
+                    "ledger": entries,
+                    "conflicts": conflicts,
+                }));
+            }
+            println!("{period}");
+            print_rows(&slots)?;
+            for entry in &entries {
+                let debts = if entry.open_debts.is_empty() {
+                    String::new()
+                } else {
+                    format!("，欠调换 {} 次", entry.open_debts.len())
+                };
+                println!(
+                    "{}：共 {} 次（周一至周日 {:?}），节前 {} 次，补位 {} 次，被补位 {} 次{debts}",
+                    entry.name,
+                    entry.total(),
+                    entry.per_weekday,
+                    entry.pre_holiday,
+                    entry.covers_given,
+                    entry.covers_received
+                );
+            }
+            for conflict in &conflicts {
+                println!("冲突：{conflict}");
+            }
+            Ok(())
+        }
+        RosterCommand::Swap {
+            slot,
+            with,
+            reason,
+            by,
+            today: as_of,
+        } => {
+            let today = as_of.unwrap_or(today);
+            let (rules, state) = load(
+                store,
+                years_around(Period::week_of(today)).chain(today.year() + 1..=today.year() + 1),
+            )?;
+            let first = resolve_slot(&state, slot)?;
+            let second = match with {
+                Some(other) => resolve_slot(&state, other)?,
+                None => *changes::swap_partners(&state, &[], first, today)
+                    .first()
+                    .context(
+                        "没有可对调的下月接访安排，请用 --with 指定 (no partner slot; pass --with)",
+                    )?,
+            };
+            let request = SwapRequest {
+                id: SwapId::generate(),
+                first,
+                second,
+                reason: reason.clone(),
+            };
+            let outcome = changes::swap(&rules, &state, &[], &request, Actor { by, today })?;
+            write_records(store, &outcome.records)?;
+            report_outcome(&rules, &state, &outcome.records, &outcome.diagnostics, json)
+        }
+        RosterCommand::Leave {
+            leader,
+            from,
+            to,
+            reason,
+            reported_on,
+            by,
+            today: as_of,
+        } => {
+            let today = as_of.unwrap_or(today);
+            let leave_period = Period::new(*from, *to)?;
+            let (rules, state) = load(store, years_around(leave_period))?;
+            let leave = Leave {
+                id: LeaveId::generate(),
+                leader: leader_named(&rules, leader)?,
+                from: *from,
+                to: *to,
+                reported_on: reported_on.unwrap_or(today),
+                reason: reason.clone(),
+            };
+            let outcome =
+                changes::report_leave(&rules, &calendar, &state, &[], leave, Actor { by, today })?;
+            write_records(store, &outcome.records)?;
+            report_outcome(&rules, &state, &outcome.records, &outcome.diagnostics, json)
+        }
+        RosterCommand::Delegate {
+            slot,
+            deputy,
+            reason,
+            by,
+            today: as_of,
+        } => {
+            let today = as_of.unwrap_or(today);
+            let (rules, state) = load(
+                store,
+                years_around(Period::week_of(today)).chain(today.year() + 1..=today.year() + 1),
+            )?;
+            let slot = resolve_slot(&state, slot)?;
+            let deputy = leader_named(&rules, deputy)?;
+            let outcome = changes::delegate(
+                &rules,
+                &state,
+                &[],
+                slot,
+                deputy,
+                reason,
+                Actor { by, today },
+            )?;
+            write_records(store, &outcome.records)?;
+            report_outcome(&rules, &state, &outcome.records, &outcome.diagnostics, json)
+        }
+        RosterCommand::Export {
+            format,
+            from,
+            to,
+            leader,
+            published,
+            out,
+            out_dir,
+            today: as_of,
+        } => {
+            let today = as_of.unwrap_or(today);
+            let period = Period::new(*from, *to)?;
+            let (rules, state) = load(store, years_around(period))?;
+            let leader_id = leader
+                .as_deref()
+                .map(|name| leader_named(&rules, name))
+                .transpose()?;
+            let published_only = *published || *format == ExportFormat::Html;
+            let filter = RowFilter {
+                period: Some(period),
+                leader: leader_id,
+                published_only,
+            };
+            let selected = rows(&rules, &state, filter);
+            // The stamp is the start of the office's day (UTC+8): deterministic for a given day.
+            let stamp = Utc.from_utc_datetime(
+                &(today.and_time(chrono::NaiveTime::MIN) - chrono::Duration::hours(8)),
+            );
+            if let Some(dir) = out_dir {
+                if *format != ExportFormat::Ics {
+                    bail!("--out-dir 只用于 ics 格式 (--out-dir is for --format ics)");
+                }
+                return export_feeds(&rules, &state, period, *published, dir, stamp, json);
+            }
+            let text = match format {
+                ExportFormat::Ics => {
+                    let name = match &leader {
+                        Some(name) => format!("{}接访安排（{name}）", rules.name),
+                        None => format!("{}领导接访安排", rules.name),
+                    };
+                    ics::to_ics(&selected, &name, stamp)
+                }
+                ExportFormat::Csv => csv::to_csv(&selected),
+                ExportFormat::Html => notice::to_html(&rules, &selected, period, today),
+            };
+            match out {
+                Some(path) => {
+                    std::fs::write(path, text.as_bytes())
+                        .with_context(|| format!("写入 {}", path.display()))?;
+                    if json {
+                        print_json(&json!({ "file": path, "slots": selected.len() }))?;
+                    } else {
+                        println!("已导出 {} 条接访安排到 {}", selected.len(), path.display());
+                    }
+                }
+                None => std::io::stdout().lock().write_all(text.as_bytes())?,
+            }
+            Ok(())
+        }
+    }
+}
+
+/// The embedded holiday calendars plus the office's corrections from the directory.
+fn calendar(store: &Store) -> Result<HolidayCalendar> {
+    let mut calendar = HolidayCalendar::embedded();
+    for (year, text) in store.calendar_overrides().context("读取节假日安排")? {
+        calendar = calendar
+            .with_year_toml(&text)
+            .with_context(|| format!("{year} 年节假日安排"))?;
+    }
+    Ok(calendar)
+}
+
+/// The period's years and the year before, whose slots the fairness ledger counts.
+fn years_around(period: Period) -> impl Iterator<Item = i32> {
+    period.from.year() - 1..=period.to.year()
+}
+
+fn print_json(value: &impl serde::Serialize) -> Result<()> {
+    let mut out = std::io::stdout().lock();
+    serde_json::to_writer_pretty(&mut out, value)?;
+    writeln!(out)?;
+    Ok(())
+}
+
+/// Reads every record of the roster documents of `years`.
+fn load_state(store: &Store, years: impl Iterator<Item = i32>) -> Result<RosterState> {
+    let mut state = RosterState::new();
+    for year in years {
+        for collection in [
+            collections::SLOTS,
+            collections::LEAVE,
+            collections::SWAPS,
+            collections::CHANGES,
+        ] {
+            let records = store
+                .roster_records(year, collection)
+                .with_context(|| format!("读取 {year} 年排班 {collection}"))?;
+            for (key, value) in records {
+                match to_record(collection, value) {
+                    Ok(record) => state.apply(record),
+                    // One unreadable record (say, written by a newer version) must not hide
+                    // the rest of the roster; it is reported, not dropped silently.
+                    Err(e) => {
+                        eprintln!("警告：无法读取排班记录 roster/{year} {collection}/{key}：{e}")
+                    }
+                }
+            }
+        }
+    }
+    Ok(state)
+}
+
+fn to_record(collection: &str, value: Value) -> serde_json::Result<Record> {
+    Ok(match collection {
+        collections::SLOTS => Record::Slot(serde_json::from_value(value)?),
+        collections::LEAVE => Record::Leave(serde_json::from_value(value)?),
+        collections::SWAPS => Record::Swap(serde_json::from_value(value)?),
+        _ => Record::Change(serde_json::from_value(value)?),
+    })
+}
+
+/// The rules stored for the latest of `years` that has them, and the state of all `years`.
+fn load(store: &Store, years: impl Iterator<Item = i32>) -> Result<(RosterRules, RosterState)> {
+    let years: BTreeSet<i32> = years.collect();
+    let mut rules = None;
+    for &year in years.iter().rev() {
+        let records = store
+            .roster_records(year, collections::RULES)
+            .with_context(|| format!("读取 {year} 年排班规则"))?;
+        if let Some((_, value)) = records
+            .into_iter()
+            .find(|(key, _)| key == collections::RULES_KEY)
+        {
+            let text = value
+                .get("toml")
+                .and_then(Value::as_str)
+                .context("排班规则记录缺少 toml 字段")?;
+            rules =
+                Some(RosterRules::from_toml(text).with_context(|| format!("{year} 年排班规则"))?);
+            break;
+        }
+    }
+    let Some(rules) = rules else {
+        bail!(
+            "尚未载入排班规则，请先运行 fengqiao roster generate --rules FILE (no roster rules yet)"
+        );
+    };
+    Ok((rules, load_state(store, years.into_iter())?))
+}
+
+/// Writes each record in its own transaction, to the document of its year.
+fn write_records(store: &Store, records: &[Record]) -> Result<usize> {
+    for record in records {
+        let value = match record {
+            Record::Slot(r) => serde_json::to_value(r)?,
+            Record::Leave(r) => serde_json::to_value(r)?,
+            Record::Swap(r) => serde_json::to_value(r)?,
+            Record::Change(r) => serde_json::to_value(r)?,
+        };
+        store
+            .put_roster_record(record.year(), record.collection(), &record.key(), &value)
+            .with_context(|| format!("保存排班记录 {}/{}", record.collection(), record.key()))?;
+    }
+    Ok(records.len())
+}
+
+fn leader_named(rules: &RosterRules, name: &str) -> Result<fengqiao_model::LeaderId> {
+    rules.leader_by_name(name).map(|l| l.id).with_context(|| {
+        let known: Vec<&str> = rules.leaders.iter().map(|l| l.name.as_str()).collect();
+        format!(
+            "排班规则中没有领导“{name}”；可选：{} (unknown leader)",
+            known.join("、")
+        )
+    })
+}
+
+/// A slot by full id or unique prefix of its id.
+fn resolve_slot(state: &RosterState, text: &str) -> Result<SlotId> {
+    if let Ok(id) = text.parse::<SlotId>() {
+        return Ok(id);
+    }
+    let prefix = text.trim().to_ascii_lowercase();
+    let matches: Vec<SlotId> = state
+        .slots
+        .keys()
+        .filter(|id| id.as_string().starts_with(&prefix))
+        .copied()
+        .collect();
+    match matches.as_slice() {
+        [one] => Ok(*one),
+        [] => bail!("找不到编号以 {text} 开头的接访安排 (no such slot)"),
+        _ => bail!(
+            "编号前缀 {text} 对应 {} 条接访安排，请写长一些 (ambiguous slot prefix)",
+            matches.len()
+        ),
+    }
+}
+
+fn print_rows(slots: &[SlotRow]) -> Result<()> {
+    let mut out = std::io::stdout().lock();
+    for row in slots {
+        let date = if row.through == row.date {
+            row.date.to_string()
+        } else {
+            format!("{}至{}", row.date, row.through)
+        };
+        let who = match &row.deputy {
+            Some(deputy) => format!("{}（{}，由{deputy}代）", row.leader, row.title),
+            None => format!("{}（{}）", row.leader, row.title),
+        };
+        writeln!(
+            out,
+            "{date} {} {}–{} {who} {} [{}] {}",
+            row.weekday,
+            row.start,
+            row.end,
+            row.place,
+            row.state.zh(),
+            &row.id.as_string()[..8]
+        )?;
+    }
+    Ok(())
+}
+
+fn print_diagnostics(diagnostics: &[Diagnostic]) {
+    for diagnostic in diagnostics {
+        println!("{diagnostic}");
+    }
+}
+
+/// Prints the slots a change wrote and its diagnostics.
+fn report_outcome(
+    rules: &RosterRules,
+    before: &RosterState,
+    records: &[Record],
+    diagnostics: &[Diagnostic],
+    json: bool,
+) -> Result<()> {
+    let mut after = before.clone();
+    after.apply_all(records.iter().cloned());
+    let changed: BTreeSet<SlotId> = records
+        .iter()
+        .filter_map(|r| {
+            if let Record::Slot(s) = r {
+                Some(s.id)
+            } else {
+                None
+            }
+        })
+        .collect();
+    let slots: Vec<SlotRow> = rows(rules, &after, RowFilter::default())
+        .into_iter()
+        .filter(|r| changed.contains(&r.id))
+        .collect();
+    if json {
+        return print_json(
+            &json!({ "slots": slots, "diagnostics": diagnostics, "written": records.len() }),
+        );
+    }
+    println!("已保存 {} 条记录", records.len());
+    print_rows(&slots)?;
+    print_diagnostics(diagnostics);
+    Ok(())
+}
+
+/// The office feed and one feed per leader with slots in the period.
+fn export_feeds(
+    rules: &RosterRules,
+    state: &RosterState,
+    period: Period,
+    published_only: bool,
+    dir: &Path,
+    stamp: chrono::DateTime<Utc>,
+    json: bool,
+) -> Result<()> {
+    std::fs::create_dir_all(dir).with_context(|| format!("创建目录 {}", dir.display()))?;
+    let mut files = Vec::new();
+    let all = rows(
+        rules,
+        state,
+        RowFilter {
+            period: Some(period),
+            leader: None,
+            published_only,
+        },
+    );
+    let office = dir.join("office.ics");
+    std::fs::write(
+        &office,
+        ics::to_ics(&all, &format!("{}领导接访安排", rules.name), stamp),
+    )
+    .with_context(|| format!("写入 {}", office.display()))?;
+    files.push(office);
+    for leader in &rules.leaders {
+        let own = rows(
+            rules,
+            state,
+            RowFilter {
+                period: Some(period),
+                leader: Some(leader.id),
+                published_only,
+            },
+        );
+        if own.is_empty() {
+            continue;
+        }
+        let path = dir.join(format!("{}.ics", leader.name));
+        std::fs::write(
+            &path,
+            ics::to_ics(
+                &own,
+                &format!("{}接访安排（{}）", rules.name, leader.name),
+                stamp,
+            ),
+        )
+        .with_context(|| format!("写入 {}", path.display()))?;
+        files.push(path);
+    }
+    if json {
+        return print_json(&json!({ "files": files }));
+    }
+    println!("已导出 {} 个日历文件到 {}", files.len(), dir.display());
+    Ok(())
+}
