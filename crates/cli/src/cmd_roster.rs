@@ -22,7 +22,7 @@ use fengqiao_roster::{
     SlotRow, SwapId, check, generate, ledger, rows,
 };
 use fengqiao_rules::calendar::HolidayCalendar;
-use fengqiao_store::Store;
+use fengqiao_store::{DocName, Store};
 use serde_json::{Value, json};
 
 /// The roster subcommands.
@@ -469,10 +469,22 @@ fn print_json(value: &impl serde::Serialize) -> Result<()> {
     Ok(())
 }
 
+/// Of `years`, those whose roster document exists (is in the directory's catalogue).
+///
+/// Only those are read: asking the store for a document that does not exist yet costs a
+/// lookup for nothing, and in this store version it also keeps the document from being
+/// created later in the same session.
+fn existing_years(store: &Store, years: impl Iterator<Item = i32>) -> Result<Vec<i32>> {
+    let catalogue = store.catalogue().context("读取文档目录")?;
+    Ok(years
+        .filter(|year| catalogue.contains(&DocName::Roster { year: *year }))
+        .collect())
+}
+
 /// Reads every record of the roster documents of `years`.
 fn load_state(store: &Store, years: impl Iterator<Item = i32>) -> Result<RosterState> {
     let mut state = RosterState::new();
-    for year in years {
+    for year in existing_years(store, years)? {
         for collection in [
             collections::SLOTS,
             collections::LEAVE,
@@ -508,7 +520,7 @@ fn to_record(collection: &str, value: Value) -> serde_json::Result<Record> {
 
 /// The rules stored for the latest of `years` that has them, and the state of all `years`.
 fn load(store: &Store, years: impl Iterator<Item = i32>) -> Result<(RosterRules, RosterState)> {
-    let years: BTreeSet<i32> = years.collect();
+    let years: BTreeSet<i32> = existing_years(store, years)?.into_iter().collect();
     let mut rules = None;
     for &year in years.iter().rev() {
         let records = store

@@ -250,6 +250,7 @@ pub fn swap(
         first_leader: first.leader,
         second: second.id,
         second_leader: second.leader,
+        first_date: first.date,
         on: actor.today,
         reason: reason.to_owned(),
         by: actor.by.to_owned(),

@@ -158,6 +158,8 @@ pub struct Swap {
     pub second: SlotId,
     /// The leader of `second` before the swap, who now serves `first`.
     pub second_leader: LeaderId,
+    /// The date of `first`, so the swap lands in the roster document of that year.
+    pub first_date: NaiveDate,
     /// When the swap was agreed.
     pub on: NaiveDate,
     pub reason: String,
@@ -259,12 +261,12 @@ impl Record {
     }
 
     /// The year whose document holds the record: the slot's date, the leave's first day,
-    /// the swap's agreement, the changed slot's date.
+    /// the first swapped slot's date, the changed slot's date.
     pub fn year(&self) -> i32 {
         match self {
             Record::Slot(s) => s.date.year(),
             Record::Leave(l) => l.from.year(),
-            Record::Swap(s) => s.on.year(),
+            Record::Swap(s) => s.first_date.year(),
             Record::Change(c) => c.slot_date.year(),
         }
     }

@@ -1,3 +1,0 @@
-#![allow(dead_code)]
-#[path = "../src/cmd_roster.rs"]
-mod cmd_roster;
