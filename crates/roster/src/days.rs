@@ -2,8 +2,6 @@
 //! `fengqiao_rules`: may a reception fall on this day, is it the last working day before a
 //! statutory holiday, and is the year's notice loaded at all.
 
-use std::collections::BTreeSet;
-
 use chrono::{Datelike, Days, NaiveDate, Weekday};
 use fengqiao_rules::calendar::{DayKind, HolidayCalendar};
 
@@ -75,20 +73,6 @@ impl DayTable {
     /// Whether `date` is a pre-holiday day.
     pub fn pre_holiday(&self, date: NaiveDate) -> bool {
         self.get(date).is_some_and(|d| d.pre_holiday)
-    }
-
-    /// Years in the table whose notice is not loaded, ascending.
-    pub fn unknown_years(&self) -> BTreeSet<i32> {
-        self.days
-            .iter()
-            .filter(|d| !d.year_known)
-            .map(|d| d.date.year())
-            .collect()
-    }
-
-    /// The first day of the table.
-    pub fn first(&self) -> NaiveDate {
-        self.first
     }
 }
 

@@ -27,7 +27,7 @@ use fengqiao_rules::calendar::HolidayCalendar;
 use crate::days::{DayTable, in_week, month_end, month_start, week_monday};
 use crate::diagnostic::{Diagnostic, DiagnosticKind};
 use crate::ids::SlotId;
-use crate::ledger::{Counters, DueAsk};
+use crate::ledger::{Counters, DueAsk, DueKey};
 use crate::period::Period;
 use crate::rules::{OnCallTurn, RestDayPolicy, RosterRules, Rule};
 use crate::state::{Engagement, Record, RosterState, Slot, SlotKind, SlotState};
@@ -766,26 +766,29 @@ impl<'a> Planner<'a> {
         })
     }
 
+    /// How due `leader` is for `position`.
+    fn due(&self, position: &Position, leader: usize) -> DueKey {
+        let ask = DueAsk {
+            rule: position.rule,
+            date: position.date,
+            position: &position.key,
+        };
+        self.counters.due_key(
+            &ask,
+            leader,
+            self.rules.leaders[leader].id,
+            self.below_minimum(position.rule, leader, position.date.year()),
+            &self.days,
+        )
+    }
+
     /// The most due of `candidates` for `position`.
     fn most_due(
         &self,
         position: &Position,
         candidates: impl Iterator<Item = usize>,
     ) -> Option<usize> {
-        let ask = DueAsk {
-            rule: position.rule,
-            date: position.date,
-            position: &position.key,
-        };
-        candidates.min_by_key(|&leader| {
-            self.counters.due_key(
-                &ask,
-                leader,
-                self.rules.leaders[leader].id,
-                self.below_minimum(position.rule, leader, position.date.year()),
-                &self.days,
-            )
-        })
+        candidates.min_by_key(|&leader| self.due(position, leader))
     }
 
     fn assign(&mut self, leader: usize, position: &Position) {
@@ -923,21 +926,29 @@ impl<'a> Planner<'a> {
                 .map(|j| open[(2 * j + 1) * open.len() / (2 * n_targets)])
                 .collect();
             for &t in &targets {
-                let position = &positions[t];
-                let candidates = need
+                // Any free seat of the target's week will do: the leader takes the one on
+                // the weekday they have had least, so a principal is not always on Thursdays.
+                let week = week_monday(positions[t].date);
+                let window: Vec<usize> = open
                     .iter()
-                    .filter(|(l, n)| **n > 0 && self.available(**l, position, true));
-                let best_need = candidates.clone().map(|(_, n)| *n).max();
-                let Some(best_need) = best_need else { continue };
-                let pick = self.most_due(
-                    position,
-                    need.iter()
-                        .filter(|(l, n)| **n == best_need && self.available(**l, position, true))
-                        .map(|(l, _)| *l),
-                );
-                if let Some(leader) = pick {
-                    self.assign(leader, position);
-                    assigned[t] = Some(leader);
+                    .copied()
+                    .filter(|&i| assigned[i].is_none() && week_monday(positions[i].date) == week)
+                    .collect();
+                let mut best: Option<(Reverse<u32>, DueKey, usize, usize)> = None;
+                for (&leader, &n) in need.iter().filter(|(_, n)| **n > 0) {
+                    for &i in window
+                        .iter()
+                        .filter(|&&i| self.available(leader, &positions[i], true))
+                    {
+                        let candidate = (Reverse(n), self.due(&positions[i], leader), leader, i);
+                        if best.as_ref().is_none_or(|b| candidate < *b) {
+                            best = Some(candidate);
+                        }
+                    }
+                }
+                if let Some((_, _, leader, i)) = best {
+                    self.assign(leader, &positions[i]);
+                    assigned[i] = Some(leader);
                     if let Some(n) = need.get_mut(&leader) {
                         *n -= 1;
                     }

@@ -133,8 +133,8 @@ mod tests {
         assert_eq!(a.0.get_version_num(), 8);
         // Pinned: a change here would orphan every stored roster.
         assert_eq!(
-            SlotId::derive("", "", "").as_string(),
-            SlotId::derive("", "", "").as_string()
+            SlotId::derive("ningguo", "city-weekly", "w2026-01-05#0").as_string(),
+            "ecb2acb2-d18a-8abd-bd29-f5cabac23de3"
         );
         assert_ne!(derived_uuid(&["ab", "c"]), derived_uuid(&["a", "bc"]));
     }

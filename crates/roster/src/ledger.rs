@@ -7,10 +7,11 @@
 //! 1. fewest slots of the same rule in the current calendar quarter, which keeps every
 //!    leader of a pool within one slot of each other per quarter when nobody is away;
 //! 2. below a yearly minimum first;
-//! 3. most owed first (took leave that someone covered, or gave up a slot in a swap);
-//! 4. fewest slots of the rule over the past 52 weeks (a rolling window across quarters);
-//! 5. fewest receptions on this weekday, so nobody is always on Mondays;
-//! 6. on the last working day before a holiday, fewest such days so far;
+//! 3. on the last working day before a holiday, fewest such days so far, so nobody is
+//!    always the one receiving while everyone else leaves for the holiday;
+//! 4. most owed first (took leave that someone covered, or gave up a slot in a swap);
+//! 5. fewest slots of the rule over the past 52 weeks (a rolling window across quarters);
+//! 6. fewest receptions on this weekday, so nobody is always on Mondays;
 //! 7. longest since their last slot;
 //! 8. a stable hash of leader and position, so ties do not always favour the first listed.
 //!
@@ -54,10 +55,10 @@ pub(crate) struct DueAsk<'a> {
 pub(crate) struct DueKey {
     quarter_count: usize,
     at_or_above_minimum: bool,
+    pre_holiday_count: u32,
     minus_owed: i32,
     year_count: usize,
     weekday_count: u32,
-    pre_holiday_count: u32,
     last: Option<NaiveDate>,
     tiebreak: u128,
 }
@@ -130,14 +131,14 @@ impl Counters {
         DueKey {
             quarter_count: self.count(rule, leader, quarter_start(date), before),
             at_or_above_minimum: !below_minimum,
-            minus_owed: -self.owed[leader],
-            year_count: self.count(rule, leader, date - chrono::Duration::days(364), before),
-            weekday_count: self.weekday[leader][date.weekday().num_days_from_monday() as usize],
             pre_holiday_count: if is_pre_holiday {
                 self.pre_holiday[leader]
             } else {
                 0
             },
+            minus_owed: -self.owed[leader],
+            year_count: self.count(rule, leader, date - chrono::Duration::days(364), before),
+            weekday_count: self.weekday[leader][date.weekday().num_days_from_monday() as usize],
             last: self.last[leader],
             tiebreak: derived_uuid(&[&leader_id.as_string(), position]).as_u128(),
         }
