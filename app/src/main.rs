@@ -1,1 +1,98 @@
-fn main() {}
+//! `fengqiao-app`: the desktop app. Until the egui window lands (its own issue), this
+//! binary does what the app does on start: opens the embedded default data directory,
+//! creates the demo county on first start, and shows the Today view as text.
+
+use std::path::PathBuf;
+
+use anyhow::{Context, Result};
+use fengqiao_model::Role;
+use fengqiao_store::{CaseFilter, InitOptions, Store, demo, now_cst};
+
+fn data_dir() -> Result<PathBuf> {
+    if let Some(dir) = std::env::var_os("FENGQIAO_DATA_DIR") {
+        return Ok(PathBuf::from(dir));
+    }
+    directories::ProjectDirs::from("cn", "fengqiao", "fengqiao")
+        .map(|d| d.data_local_dir().to_path_buf())
+        .context("no home directory to keep data in; set FENGQIAO_DATA_DIR")
+}
+
+fn main() -> Result<()> {
+    let dir = data_dir()?;
+    if !dir.join("device.json").exists() {
+        println!("首次启动：正在创建演示县（{}）……", demo::DEMO_COUNTY);
+        let store = Store::init(
+            &dir,
+            InitOptions {
+                device_name: "县信访局演示机".into(),
+                county: demo::DEMO_COUNTY.into(),
+                role: Role::Office,
+                scope: Vec::new(),
+                person_name: "演示管理员".into(),
+                townships: demo::demo_townships(),
+                directory: None,
+            },
+        )?;
+        let cases = demo::generate(demo::DemoOptions {
+            cases: 2000,
+            seed: 1,
+            end: now_cst().date_naive(),
+        });
+        store.import_cases(cases, |_| {})?;
+        store.close();
+    }
+    let store = Store::open(&dir).with_context(|| format!("打开数据目录 {}", dir.display()))?;
+    let today = now_cst().date_naive();
+    let calendar = store.holiday_calendar()?;
+    let cases = store.list_cases(&CaseFilter::default())?;
+    let mut overdue = Vec::new();
+    let mut due_soon = Vec::new();
+    for summary in cases.iter().filter(|c| c.status.is_open()) {
+        let record = store.case(&summary.id.to_string())?;
+        let facts = fengqiao_rules::CaseFacts::from_registration(&record.case.registration);
+        let clocks = fengqiao_rules::case_clocks(
+            &facts,
+            &record.events,
+            &calendar,
+            today,
+            &fengqiao_rules::DueThresholds::default(),
+        );
+        if clocks.overdue().next().is_some() {
+            overdue.push(summary);
+        } else if clocks
+            .running()
+            .next()
+            .is_some_and(|c| c.deadline.due <= today + chrono::Duration::days(5))
+        {
+            due_soon.push(summary);
+        }
+    }
+    println!(
+        "枫桥 · 今日 {today}（{}，{}）",
+        store.identity().county,
+        store.identity().device_name
+    );
+    println!("数据目录：{}", dir.display());
+    println!(
+        "案件总数 {}，在办 {}，超期 {}，即将到期 {}",
+        cases.len(),
+        cases.iter().filter(|c| c.status.is_open()).count(),
+        overdue.len(),
+        due_soon.len()
+    );
+    for c in overdue.iter().take(10) {
+        println!(
+            "  超期  {}  {}{}  {}  {}",
+            c.number, c.township, c.village, c.petitioner, c.request
+        );
+    }
+    for c in due_soon.iter().take(10) {
+        println!(
+            "  将到期 {}  {}{}  {}  {}",
+            c.number, c.township, c.village, c.petitioner, c.request
+        );
+    }
+    println!("（桌面窗口界面见 issue 7；命令行工具：cargo run -p fengqiao-cli -- --help）");
+    store.close();
+    Ok(())
+}

@@ -7,8 +7,8 @@ use anyhow::{Context, Result, bail};
 use chrono::NaiveDate;
 use clap::{Args, Subcommand, ValueEnum};
 use fengqiao_model::{
-    CaseFlags, CaseStatus, Channel, Content, EventKind, Petitioner, Registration, ReplyType, Role, Route, Satisfaction,
-    Source,
+    CaseFlags, CaseStatus, Channel, Content, EventKind, Petitioner, Registration, ReplyType, Role,
+    Route, Satisfaction, Source,
 };
 use fengqiao_rules::{CaseFacts, DueThresholds, HolidayCalendar, case_clocks};
 use fengqiao_store::{CaseFilter, CaseRecord, InitOptions, Store, demo, now_cst};
@@ -58,7 +58,11 @@ pub fn init(data_dir: &Path, args: &InitArgs, json: bool) -> Result<()> {
     } else {
         args.townships
             .iter()
-            .map(|n| fengqiao_store::TownshipSpec { name: n.trim().to_owned(), code: String::new(), villages: Vec::new() })
+            .map(|n| fengqiao_store::TownshipSpec {
+                name: n.trim().to_owned(),
+                code: String::new(),
+                villages: Vec::new(),
+            })
             .collect()
     };
     let directory = match &args.join {
@@ -71,7 +75,12 @@ pub fn init(data_dir: &Path, args: &InitArgs, json: bool) -> Result<()> {
             device_name: args.device_name.clone(),
             county: args.county.clone(),
             role,
-            scope: args.scope.iter().map(|s| s.trim().to_owned()).filter(|s| !s.is_empty()).collect(),
+            scope: args
+                .scope
+                .iter()
+                .map(|s| s.trim().to_owned())
+                .filter(|s| !s.is_empty())
+                .collect(),
             person_name: args.person.clone(),
             townships,
             directory,
@@ -82,7 +91,10 @@ pub fn init(data_dir: &Path, args: &InitArgs, json: bool) -> Result<()> {
     if json {
         print_json(&id)?;
     } else {
-        println!("已初始化：{}（{}，编号前缀 {}）", id.device_name, id.county, id.device_code);
+        println!(
+            "已初始化：{}（{}，编号前缀 {}）",
+            id.device_name, id.county, id.device_code
+        );
         println!("数据目录：{}", data_dir.display());
     }
     store.close();
@@ -105,7 +117,11 @@ pub enum CaseCommand {
     /// Add a note.
     Note { case: String, text: String },
     /// Set one field, e.g. `route 矛盾纠纷`, `lead_unit 司法局`, `flags.supervised true`.
-    Set { case: String, field: String, value: String },
+    Set {
+        case: String,
+        field: String,
+        value: String,
+    },
 }
 
 #[derive(Debug, Args)]
@@ -198,20 +214,36 @@ pub struct EventArgs {
 }
 
 fn need<T: Clone>(v: &Option<T>, flag: &str, kind: &str) -> Result<T> {
-    v.clone().with_context(|| format!("事件 {kind} 需要参数 --{flag}"))
+    v.clone()
+        .with_context(|| format!("事件 {kind} 需要参数 --{flag}"))
 }
 
 fn event_kind(a: &EventArgs) -> Result<EventKind> {
     let k = a.kind.as_str();
     Ok(match k {
         "registered" => EventKind::Registered,
-        "routed" => EventKind::Routed { route: Route::parse(&need(&a.route, "route", k)?)? },
-        "forwarded" => EventKind::Forwarded { unit: need(&a.unit, "unit", k)? },
-        "assigned" => EventKind::Assigned { unit: need(&a.unit, "unit", k)? },
-        "objected" => EventKind::Objected { unit: need(&a.unit, "unit", k)?, reason: need(&a.reason, "reason", k)? },
-        "diverted" => EventKind::Diverted { procedure: need(&a.procedure, "procedure", k)? },
-        "not-accepted" => EventKind::NotAccepted { reason: need(&a.reason, "reason", k)? },
-        "not-reaccepted" => EventKind::NotReaccepted { reason: need(&a.reason, "reason", k)? },
+        "routed" => EventKind::Routed {
+            route: Route::parse(&need(&a.route, "route", k)?)?,
+        },
+        "forwarded" => EventKind::Forwarded {
+            unit: need(&a.unit, "unit", k)?,
+        },
+        "assigned" => EventKind::Assigned {
+            unit: need(&a.unit, "unit", k)?,
+        },
+        "objected" => EventKind::Objected {
+            unit: need(&a.unit, "unit", k)?,
+            reason: need(&a.reason, "reason", k)?,
+        },
+        "diverted" => EventKind::Diverted {
+            procedure: need(&a.procedure, "procedure", k)?,
+        },
+        "not-accepted" => EventKind::NotAccepted {
+            reason: need(&a.reason, "reason", k)?,
+        },
+        "not-reaccepted" => EventKind::NotReaccepted {
+            reason: need(&a.reason, "reason", k)?,
+        },
         "accepted" => EventKind::Accepted,
         "fast-track" => EventKind::FastTrack,
         "acknowledged" => EventKind::Acknowledged,
@@ -220,17 +252,38 @@ fn event_kind(a: &EventArgs) -> Result<EventKind> {
             approved_by: need(&a.approved_by, "approved-by", k)?,
             reason: need(&a.reason, "reason", k)?,
         },
-        "mediated" => EventKind::Mediated { agreement: need(&a.agreement, "agreement", k)? },
-        "hearing" => EventKind::Hearing { days: need(&a.days, "days", k)? },
-        "replied" => EventKind::Replied { reply: ReplyType::parse(&need(&a.reply, "reply", k)?)? },
+        "mediated" => EventKind::Mediated {
+            agreement: need(&a.agreement, "agreement", k)?,
+        },
+        "hearing" => EventKind::Hearing {
+            days: need(&a.days, "days", k)?,
+        },
+        "replied" => EventKind::Replied {
+            reply: ReplyType::parse(&need(&a.reply, "reply", k)?)?,
+        },
         "review-requested" => EventKind::ReviewRequested,
-        "review-opinion" => EventKind::ReviewOpinion { reply: ReplyType::parse(&need(&a.reply, "reply", k)?)? },
+        "review-opinion" => EventKind::ReviewOpinion {
+            reply: ReplyType::parse(&need(&a.reply, "reply", k)?)?,
+        },
         "re-review-requested" => EventKind::ReReviewRequested,
-        "re-review-opinion" => EventKind::ReReviewOpinion { reply: ReplyType::parse(&need(&a.reply, "reply", k)?)? },
-        "closed" => EventKind::Closed { satisfaction: a.satisfaction.as_deref().map(Satisfaction::parse).transpose()? },
+        "re-review-opinion" => EventKind::ReReviewOpinion {
+            reply: ReplyType::parse(&need(&a.reply, "reply", k)?)?,
+        },
+        "closed" => EventKind::Closed {
+            satisfaction: a
+                .satisfaction
+                .as_deref()
+                .map(Satisfaction::parse)
+                .transpose()?,
+        },
         "finalized" => EventKind::Finalized,
-        "follow-up" => EventKind::FollowUp { outcome: need(&a.outcome, "outcome", k)? },
-        other => bail!("未知的事件类型 “{other}”；可选：{}", EventKind::CODES.join(", ")),
+        "follow-up" => EventKind::FollowUp {
+            outcome: need(&a.outcome, "outcome", k)?,
+        },
+        other => bail!(
+            "未知的事件类型 “{other}”；可选：{}",
+            EventKind::CODES.join(", ")
+        ),
     })
 }
 
@@ -238,14 +291,21 @@ fn registration_from(args: &AddArgs) -> Result<Registration> {
     if let Some(path) = &args.file {
         let mut text = String::new();
         if path.as_os_str() == "-" {
-            std::io::stdin().read_to_string(&mut text).context("读取标准输入")?;
+            std::io::stdin()
+                .read_to_string(&mut text)
+                .context("读取标准输入")?;
         } else {
-            text = std::fs::read_to_string(path).with_context(|| format!("读取 {}", path.display()))?;
+            text = std::fs::read_to_string(path)
+                .with_context(|| format!("读取 {}", path.display()))?;
         }
-        return serde_json::from_str(&text).with_context(|| format!("登记 JSON 格式有误（{}）", path.display()));
+        return serde_json::from_str(&text)
+            .with_context(|| format!("登记 JSON 格式有误（{}）", path.display()));
     }
     let received_on = args.received_on.unwrap_or_else(|| now_cst().date_naive());
-    let person = |name: &str| Petitioner { name: name.to_owned(), ..Petitioner::default() };
+    let person = |name: &str| Petitioner {
+        name: name.to_owned(),
+        ..Petitioner::default()
+    };
     let representatives: Vec<Petitioner> = args.representatives.iter().map(|n| person(n)).collect();
     let petitioners = match &args.name {
         Some(n) => vec![Petitioner {
@@ -267,7 +327,11 @@ fn registration_from(args: &AddArgs) -> Result<Registration> {
         representatives,
         township: args.township.clone().unwrap_or_default(),
         village: args.village.clone(),
-        content: Content { request: args.request.clone().unwrap_or_default(), facts: args.facts.clone(), reasons: String::new() },
+        content: Content {
+            request: args.request.clone().unwrap_or_default(),
+            facts: args.facts.clone(),
+            reasons: String::new(),
+        },
         content_type: None,
         route: args.route.as_deref().map(Route::parse).transpose()?,
         route_list_version: String::new(),
@@ -277,36 +341,39 @@ fn registration_from(args: &AddArgs) -> Result<Registration> {
         handler: String::new(),
         responsible_leader: None,
         first_visit_owner: String::new(),
-        flags: CaseFlags { group: args.representatives.len() > 1, ..CaseFlags::default() },
+        flags: CaseFlags {
+            group: args.representatives.len() > 1,
+            ..CaseFlags::default()
+        },
     })
-}
-
-/// The holiday calendar: embedded years plus the office's overrides from the directory.
-pub fn calendar(store: &Store) -> HolidayCalendar {
-    let mut cal = HolidayCalendar::embedded();
-    if let Ok(overrides) = store.calendar_overrides() {
-        for (year, text) in overrides {
-            match cal.clone().with_year_toml(&text) {
-                Ok(c) => cal = c,
-                Err(e) => tracing::warn!(year, error = %e, "ignoring a damaged calendar override"),
-            }
-        }
-    }
-    cal
 }
 
 fn clocks_json(record: &CaseRecord, cal: &HolidayCalendar) -> (serde_json::Value, Vec<String>) {
     let today = now_cst().date_naive();
     let mut facts = CaseFacts::from_registration(&record.case.registration);
     facts.route = record.case.registration.route.or(facts.route);
-    let clocks = case_clocks(&facts, &record.events, cal, today, &DueThresholds::default());
+    let clocks = case_clocks(
+        &facts,
+        &record.events,
+        cal,
+        today,
+        &DueThresholds::default(),
+    );
     let mut lines = Vec::new();
     let items: Vec<_> = clocks
         .clocks
         .iter()
         .map(|c| {
             let d = &c.deadline;
-            lines.push(format!("  {} {}  起算 {}  截止 {}  {}  [{}]", d.clock.code(), d.clock.zh(), d.start, d.due, c.state, d.article()));
+            lines.push(format!(
+                "  {} {}  起算 {}  截止 {}  {}  [{}]",
+                d.clock.code(),
+                d.clock.zh(),
+                d.start,
+                d.due,
+                c.state,
+                d.article()
+            ));
             json!({
                 "clock": d.clock.code(),
                 "name": d.clock.zh(),
@@ -351,7 +418,11 @@ pub fn run_case(data_dir: &Path, cmd: &CaseCommand, json_out: bool) -> Result<()
                     Some(s) => Some(CaseStatus::parse(s).with_context(|| {
                         format!(
                             "未知的状态 “{s}”；可选：{}",
-                            CaseStatus::ALL.iter().map(|s| format!("{}({})", s.zh(), s.code())).collect::<Vec<_>>().join("、")
+                            CaseStatus::ALL
+                                .iter()
+                                .map(|s| format!("{}({})", s.zh(), s.code()))
+                                .collect::<Vec<_>>()
+                                .join("、")
                         )
                     })?),
                     None => None,
@@ -368,14 +439,34 @@ pub fn run_case(data_dir: &Path, cmd: &CaseCommand, json_out: bool) -> Result<()
                 let mut out = std::io::stdout().lock();
                 for c in cases.iter().take(args.limit) {
                     let route = c.route.map(|r| r.zh()).unwrap_or("未分流");
-                    writeln!(out, "{}  {}  {}{}  {}  {}  {}  {}", c.number, c.received_on, c.township, c.village, c.petitioner, route, c.status, c.request)?;
+                    writeln!(
+                        out,
+                        "{}  {}  {}{}  {}  {}  {}  {}",
+                        c.number,
+                        c.received_on,
+                        c.township,
+                        c.village,
+                        c.petitioner,
+                        route,
+                        c.status,
+                        c.request
+                    )?;
                 }
-                writeln!(out, "共 {} 件{}", cases.len(), if cases.len() > args.limit { format!("（显示前 {} 件）", args.limit) } else { String::new() })?;
+                writeln!(
+                    out,
+                    "共 {} 件{}",
+                    cases.len(),
+                    if cases.len() > args.limit {
+                        format!("（显示前 {} 件）", args.limit)
+                    } else {
+                        String::new()
+                    }
+                )?;
             }
         }
         CaseCommand::Show { case } => {
             let record = store.case(case)?;
-            let cal = calendar(&store);
+            let cal = store.holiday_calendar()?;
             let (clocks, lines) = clocks_json(&record, &cal);
             if json_out {
                 let mut value = serde_json::to_value(&record)?;
@@ -423,15 +514,31 @@ fn print_case(r: &CaseRecord, clock_lines: &[String]) -> Result<()> {
     let c = &r.case;
     let g = &c.registration;
     writeln!(out, "案件 {}  [{}]  {}", c.number, r.status, c.id)?;
-    writeln!(out, "收到 {}  渠道 {}  {}{}", g.received_on, g.channel, g.township, g.village)?;
+    writeln!(
+        out,
+        "收到 {}  渠道 {}  {}{}",
+        g.received_on, g.channel, g.township, g.village
+    )?;
     for p in g.petitioners.iter().chain(&g.representatives) {
-        writeln!(out, "信访人 {}  {}  {}  {}", p.name, p.phone, p.masked_id_number(), p.address)?;
+        writeln!(
+            out,
+            "信访人 {}  {}  {}  {}",
+            p.name,
+            p.phone,
+            p.masked_id_number(),
+            p.address
+        )?;
     }
     writeln!(out, "诉求：{}", g.content.request)?;
     if !g.content.facts.is_empty() {
         writeln!(out, "事实：{}", g.content.facts)?;
     }
-    writeln!(out, "途径：{}  责任单位：{}", g.route.map(|r| r.zh()).unwrap_or("未分流"), g.lead_unit)?;
+    writeln!(
+        out,
+        "途径：{}  责任单位：{}",
+        g.route.map(|r| r.zh()).unwrap_or("未分流"),
+        g.lead_unit
+    )?;
     writeln!(out, "经过：")?;
     for e in &r.events {
         writeln!(out, "  {} {} {}", e.date, e.kind.zh(), e.remark)?;
@@ -443,7 +550,13 @@ fn print_case(r: &CaseRecord, clock_lines: &[String]) -> Result<()> {
     if !r.notes.is_empty() {
         writeln!(out, "备注：")?;
         for n in &r.notes {
-            writeln!(out, "  {} {}：{}", n.written_at.format("%Y-%m-%d %H:%M"), n.author_name, n.text)?;
+            writeln!(
+                out,
+                "  {} {}：{}",
+                n.written_at.format("%Y-%m-%d %H:%M"),
+                n.author_name,
+                n.text
+            )?;
         }
     }
     for conflict in &r.conflicts {
@@ -456,12 +569,22 @@ fn print_case(r: &CaseRecord, clock_lines: &[String]) -> Result<()> {
                 v.value,
                 v.person_name.as_deref().unwrap_or("?"),
                 v.device.as_deref().unwrap_or("?"),
-                v.written_at.map(|t| t.format("%Y-%m-%d %H:%M").to_string()).unwrap_or_default()
+                v.written_at
+                    .map(|t| t.format("%Y-%m-%d %H:%M").to_string())
+                    .unwrap_or_default()
             )?;
         }
     }
     for res in &r.resolutions {
-        writeln!(out, "已裁决 {}：选定 {}（{}，{}，理由：{}）", res.field, res.chosen, res.resolved_by_name, res.resolved_at.format("%Y-%m-%d %H:%M"), res.reason)?;
+        writeln!(
+            out,
+            "已裁决 {}：选定 {}（{}，{}，理由：{}）",
+            res.field,
+            res.chosen,
+            res.resolved_by_name,
+            res.resolved_at.format("%Y-%m-%d %H:%M"),
+            res.reason
+        )?;
     }
     Ok(())
 }
@@ -492,13 +615,24 @@ pub fn run_conflicts(data_dir: &Path, cmd: &ConflictCommand, json_out: bool) -> 
                 for c in &conflicts {
                     println!("{} {}", c.case_number, c.field);
                     for (i, v) in c.values.iter().enumerate() {
-                        println!("  [{}] {} —— {} / {}", i + 1, v.value, v.person_name.as_deref().unwrap_or("?"), v.device.as_deref().unwrap_or("?"));
+                        println!(
+                            "  [{}] {} —— {} / {}",
+                            i + 1,
+                            v.value,
+                            v.person_name.as_deref().unwrap_or("?"),
+                            v.device.as_deref().unwrap_or("?")
+                        );
                     }
                 }
                 println!("共 {} 处冲突", conflicts.len());
             }
         }
-        ConflictCommand::Resolve { case, field, choose, reason } => {
+        ConflictCommand::Resolve {
+            case,
+            field,
+            choose,
+            reason,
+        } => {
             let r = store.resolve_conflict(case, field, *choose, reason)?;
             if json_out {
                 print_json(&r)?;
@@ -536,7 +670,17 @@ pub fn export(data_dir: &Path, args: &ExportArgs) -> Result<()> {
             // Excel detects UTF-8 only with a byte-order mark.
             buf.extend_from_slice("\u{feff}".as_bytes());
             let mut w = csv::Writer::from_writer(&mut buf);
-            w.write_record(["案件编号", "收到日期", "乡镇", "村社区", "信访人", "渠道", "途径", "状态", "诉求"])?;
+            w.write_record([
+                "案件编号",
+                "收到日期",
+                "乡镇",
+                "村社区",
+                "信访人",
+                "渠道",
+                "途径",
+                "状态",
+                "诉求",
+            ])?;
             for c in &cases {
                 w.write_record([
                     c.number.as_str(),
@@ -544,7 +688,9 @@ pub fn export(data_dir: &Path, args: &ExportArgs) -> Result<()> {
                     &c.township,
                     &c.village,
                     &c.petitioner,
-                    &Channel::parse(&c.channel).map(|ch| ch.zh().to_owned()).unwrap_or_else(|_| c.channel.clone()),
+                    &Channel::parse(&c.channel)
+                        .map(|ch| ch.zh().to_owned())
+                        .unwrap_or_else(|_| c.channel.clone()),
                     c.route.map(|r| r.zh()).unwrap_or(""),
                     c.status.zh(),
                     &c.request,
@@ -590,7 +736,11 @@ pub fn demo(data_dir: &Path, args: &DemoArgs, json_out: bool) -> Result<()> {
     }
     let store = open(data_dir)?;
     let end = args.end.unwrap_or_else(|| now_cst().date_naive());
-    let cases = demo::generate(demo::DemoOptions { cases: args.cases, seed: args.seed, end });
+    let cases = demo::generate(demo::DemoOptions {
+        cases: args.cases,
+        seed: args.seed,
+        end,
+    });
     let bar = indicatif::ProgressBar::new(cases.len() as u64);
     bar.set_style(
         indicatif::ProgressStyle::with_template("{msg} [{bar:40}] {pos}/{len} ({eta})")
@@ -606,7 +756,12 @@ pub fn demo(data_dir: &Path, args: &DemoArgs, json_out: bool) -> Result<()> {
     if json_out {
         print_json(&json!({"cases": ids.len(), "seed": args.seed, "end": end.to_string()}))?;
     } else {
-        println!("已生成 {} 件演示案件（种子 {}，截至 {}）", ids.len(), args.seed, end);
+        println!(
+            "已生成 {} 件演示案件（种子 {}，截至 {}）",
+            ids.len(),
+            args.seed,
+            end
+        );
     }
     store.close();
     Ok(())
@@ -628,11 +783,18 @@ pub fn doctor(data_dir: &Path, json_out: bool) -> Result<()> {
                 d.operations,
                 d.files,
                 d.bytes_on_disk,
-                if d.damaged_records.is_empty() { String::new() } else { format!("  损坏记录 {}", d.damaged_records.len()) }
+                if d.damaged_records.is_empty() {
+                    String::new()
+                } else {
+                    format!("  损坏记录 {}", d.damaged_records.len())
+                }
             );
         }
         for p in &report.problems {
-            println!("已隔离损坏文件：{} → {}（{}）", p.document, p.quarantined_to, p.reason);
+            println!(
+                "已隔离损坏文件：{} → {}（{}）",
+                p.document, p.quarantined_to, p.reason
+            );
         }
         if let Some(f) = &report.storage_failure {
             println!("存储写入失败：{f}");
@@ -640,7 +802,10 @@ pub fn doctor(data_dir: &Path, json_out: bool) -> Result<()> {
     }
     let healthy = report.problems.is_empty()
         && report.storage_failure.is_none()
-        && report.documents.iter().all(|d| d.loaded && d.damaged_records.is_empty());
+        && report
+            .documents
+            .iter()
+            .all(|d| d.loaded && d.damaged_records.is_empty());
     store.close();
     if !healthy {
         bail!("数据检查发现问题（见上）");

@@ -34,7 +34,10 @@ pub struct BadCaseNumber(pub String);
 impl CaseNumber {
     /// Whether `code` can serve as a device code.
     pub fn is_valid_device_code(code: &str) -> bool {
-        (2..=8).contains(&code.len()) && code.chars().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit())
+        (2..=8).contains(&code.len())
+            && code
+                .chars()
+                .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit())
     }
 }
 
@@ -49,7 +52,8 @@ impl FromStr for CaseNumber {
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         let bad = || BadCaseNumber(s.to_owned());
         let mut parts = s.trim().split('-');
-        let (Some(code), Some(year), Some(seq), None) = (parts.next(), parts.next(), parts.next(), parts.next())
+        let (Some(code), Some(year), Some(seq), None) =
+            (parts.next(), parts.next(), parts.next(), parts.next())
         else {
             return Err(bad());
         };
@@ -84,9 +88,15 @@ pub enum Source {
     /// Registered by us directly from the petitioner.
     Own,
     /// Forwarded (转送) by another office.
-    ForwardedFrom { unit: String, received_on: NaiveDate },
+    ForwardedFrom {
+        unit: String,
+        received_on: NaiveDate,
+    },
     /// Assigned (交办) by a higher office.
-    AssignedBy { unit: String, received_on: NaiveDate },
+    AssignedBy {
+        unit: String,
+        received_on: NaiveDate,
+    },
 }
 
 /// A person who petitions, or a representative of a group.
@@ -113,7 +123,13 @@ impl Petitioner {
         chars
             .iter()
             .enumerate()
-            .map(|(i, c)| if i < 3 || i >= chars.len() - 4 { *c } else { '*' })
+            .map(|(i, c)| {
+                if i < 3 || i >= chars.len() - 4 {
+                    *c
+                } else {
+                    '*'
+                }
+            })
             .collect()
     }
 }

@@ -34,7 +34,11 @@ pub enum EventKind {
     /// 告知: written notice given (受理告知书, T2/T3).
     Acknowledged,
     /// 延期: extension approved by the head of unit (T6).
-    Extended { days: u32, approved_by: String, reason: String },
+    Extended {
+        days: u32,
+        approved_by: String,
+        reason: String,
+    },
     /// 调解/和解: mediation or settlement reached (第三十三条).
     Mediated { agreement: String },
     /// 听证: a hearing was held over `days` days; they are not counted in T10.
@@ -235,7 +239,10 @@ impl CaseStatus {
     /// Parses a code or a Chinese name.
     pub fn parse(input: &str) -> Option<CaseStatus> {
         let s = input.trim();
-        Self::ALL.iter().copied().find(|t| t.code() == s || t.zh() == s)
+        Self::ALL
+            .iter()
+            .copied()
+            .find(|t| t.code() == s || t.zh() == s)
     }
 
     /// Whether the case is still being worked (clocks may run).
@@ -256,38 +263,83 @@ impl std::fmt::Display for CaseStatus {
 /// Sorts events into their canonical order: by legal date, then recording time, then id,
 /// so every replica walks the same sequence whatever order the events merged in.
 pub fn sort_events(events: &mut [CaseEvent]) {
-    events.sort_by(|a, b| (a.date, a.recorded_at, a.id).cmp(&(b.date, b.recorded_at, b.id)));
+    events.sort_by_key(|e| (e.date, e.recorded_at, e.id));
 }
 
 /// The status a (sorted) history leads to.
 pub fn status_of(events: &[CaseEvent]) -> CaseStatus {
-    let mut status = CaseStatus::Registered;
-    for event in events {
-        status = match (&event.kind, status) {
-            (EventKind::Registered, s) => s,
-            // A closed or final case stays so; later notes or follow-ups don't reopen it.
-            (EventKind::FollowUp { .. }, s) => s,
-            (EventKind::Routed { .. }, _) => CaseStatus::Routed,
-            (EventKind::Forwarded { .. } | EventKind::Assigned { .. }, _) => CaseStatus::Forwarded,
-            (EventKind::Objected { .. }, _) => CaseStatus::Registered,
-            (EventKind::Diverted { .. }, _) => CaseStatus::Diverted,
-            (EventKind::NotAccepted { .. } | EventKind::NotReaccepted { .. }, _) => CaseStatus::NotAccepted,
-            (EventKind::Accepted | EventKind::FastTrack | EventKind::Acknowledged, s) => match s {
-                CaseStatus::Extended => CaseStatus::Extended,
-                _ => CaseStatus::InProgress,
-            },
-            (EventKind::Extended { .. }, _) => CaseStatus::Extended,
-            (EventKind::Mediated { .. } | EventKind::Hearing { .. }, s) => match s {
-                CaseStatus::UnderReview | CaseStatus::UnderReReview | CaseStatus::Extended => s,
-                _ => CaseStatus::InProgress,
-            },
-            (EventKind::Replied { .. }, _) => CaseStatus::Replied,
-            (EventKind::ReviewRequested, _) => CaseStatus::UnderReview,
-            (EventKind::ReviewOpinion { .. }, _) => CaseStatus::Reviewed,
-            (EventKind::ReReviewRequested, _) => CaseStatus::UnderReReview,
-            (EventKind::ReReviewOpinion { .. } | EventKind::Finalized, _) => CaseStatus::Final,
-            (EventKind::Closed { .. }, _) => CaseStatus::Closed,
-        };
+    events.iter().fold(CaseStatus::Registered, |status, e| {
+        status_after(status, e.kind.code())
+    })
+}
+
+/// The status after an event of kind `code` (an [`EventKind::code`]) happens in `status`.
+/// Works on codes so a list view can derive status without decoding whole events.
+pub fn status_after(status: CaseStatus, code: &str) -> CaseStatus {
+    match code {
+        // A closed or final case stays so; later follow-ups don't reopen it.
+        "registered" | "follow-up" => status,
+        "routed" => CaseStatus::Routed,
+        "forwarded" | "assigned" => CaseStatus::Forwarded,
+        "objected" => CaseStatus::Registered,
+        "diverted" => CaseStatus::Diverted,
+        "not-accepted" | "not-reaccepted" => CaseStatus::NotAccepted,
+        "accepted" | "fast-track" | "acknowledged" => match status {
+            CaseStatus::Extended => CaseStatus::Extended,
+            _ => CaseStatus::InProgress,
+        },
+        "extended" => CaseStatus::Extended,
+        "mediated" | "hearing" => match status {
+            CaseStatus::UnderReview | CaseStatus::UnderReReview | CaseStatus::Extended => status,
+            _ => CaseStatus::InProgress,
+        },
+        "replied" => CaseStatus::Replied,
+        "review-requested" => CaseStatus::UnderReview,
+        "review-opinion" => CaseStatus::Reviewed,
+        "re-review-requested" => CaseStatus::UnderReReview,
+        "re-review-opinion" | "finalized" => CaseStatus::Final,
+        "closed" => CaseStatus::Closed,
+        _ => status,
     }
-    status
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_kind_code_is_known_to_the_status_machine() {
+        // An unknown code leaves the status alone; every real code must move something
+        // or be one of the two that deliberately don't.
+        for code in EventKind::CODES {
+            let moved = CaseStatus::ALL.iter().any(|s| status_after(*s, code) != *s);
+            assert!(
+                moved || matches!(*code, "registered" | "follow-up"),
+                "{code} never changes a status"
+            );
+        }
+    }
+
+    #[test]
+    fn a_typical_history_ends_closed_and_a_late_follow_up_keeps_it_closed() {
+        let codes = [
+            "registered",
+            "routed",
+            "assigned",
+            "accepted",
+            "acknowledged",
+            "extended",
+            "replied",
+            "closed",
+            "follow-up",
+        ];
+        let status = codes
+            .iter()
+            .fold(CaseStatus::Registered, |s, c| status_after(s, c));
+        assert_eq!(status, CaseStatus::Closed);
+        assert_eq!(
+            status_after(CaseStatus::Extended, "acknowledged"),
+            CaseStatus::Extended
+        );
+    }
 }

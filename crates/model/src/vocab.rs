@@ -186,7 +186,10 @@ mod tests {
 
     #[test]
     fn serde_uses_codes_and_accepts_chinese() {
-        assert_eq!(serde_json::to_string(&Route::Dispute).ok().as_deref(), Some("\"dispute\""));
+        assert_eq!(
+            serde_json::to_string(&Route::Dispute).ok().as_deref(),
+            Some("\"dispute\"")
+        );
         let r: Route = serde_json::from_str("\"纪检举报\"").unwrap_or(Route::Dispute);
         assert_eq!(r, Route::DisciplineReport);
     }

@@ -4,8 +4,8 @@
 
 use chrono::{Duration, NaiveDate, NaiveTime, TimeZone};
 use fengqiao_model::{
-    CaseFlags, Channel, Content, ContentType, EventKind, Petitioner, Registration, ReplyType, Route, Satisfaction,
-    Source,
+    CaseFlags, Channel, Content, ContentType, EventKind, Petitioner, Registration, ReplyType,
+    Route, Satisfaction, Source,
 };
 use rand::{Rng, SeedableRng, seq::IndexedRandom};
 use rand_chacha::ChaCha8Rng;
@@ -23,30 +23,87 @@ pub fn demo_townships() -> Vec<TownshipSpec> {
         villages: villages.iter().map(|v| (*v).to_owned()).collect(),
     };
     vec![
-        t("西津街道", "xijin", &["西津社区", "津北社区", "板桥村", "东城村", "凤形村"]),
-        t("河沥溪街道", "helixi", &["河沥社区", "沙埠村", "桂花村", "山门村", "泉水村"]),
-        t("南山街道", "nanshan", &["南山社区", "宁阳村", "竹林村", "高村", "姚村"]),
-        t("汪溪街道", "wangxi", &["汪溪社区", "杨山村", "大村", "东岸村", "上坦村"]),
-        t("港口镇", "gangkou", &["港口村", "西村", "灰山村", "山门口村", "杨林村", "东岸村"]),
-        t("梅林镇", "meilin", &["梅林村", "罗村", "水东村", "石门村", "下溪村"]),
-        t("中溪镇", "zhongxi", &["中溪村", "波浪村", "双溪村", "鹤溪村", "庄村"]),
-        t("宁墩镇", "ningdun", &["宁墩村", "黄村", "岭南村", "松坑村", "苏村"]),
-        t("仙霞镇", "xianxia", &["仙霞村", "龙潭村", "杨村", "石口村", "长溪村"]),
-        t("甲路镇", "jialu", &["甲路村", "路口村", "枫坑村", "九川村", "丁村"]),
-        t("霞西镇", "xiaxi", &["霞西村", "平川村", "西坞村", "黄岭村", "塘坑村"]),
-        t("青龙乡", "qinglong", &["青龙村", "狮桥村", "朱村", "林村", "团结村"]),
-        t("万家乡", "wanjia", &["万家村", "芳村", "桃园村", "株林村", "庄边村"]),
-        t("方塘乡", "fangtang", &["方塘村", "南极村", "白马村", "竹峰村", "秀峰村"]),
+        t(
+            "西津街道",
+            "xijin",
+            &["西津社区", "津北社区", "板桥村", "东城村", "凤形村"],
+        ),
+        t(
+            "河沥溪街道",
+            "helixi",
+            &["河沥社区", "沙埠村", "桂花村", "山门村", "泉水村"],
+        ),
+        t(
+            "南山街道",
+            "nanshan",
+            &["南山社区", "宁阳村", "竹林村", "高村", "姚村"],
+        ),
+        t(
+            "汪溪街道",
+            "wangxi",
+            &["汪溪社区", "杨山村", "大村", "东岸村", "上坦村"],
+        ),
+        t(
+            "港口镇",
+            "gangkou",
+            &["港口村", "西村", "灰山村", "山门口村", "杨林村", "东岸村"],
+        ),
+        t(
+            "梅林镇",
+            "meilin",
+            &["梅林村", "罗村", "水东村", "石门村", "下溪村"],
+        ),
+        t(
+            "中溪镇",
+            "zhongxi",
+            &["中溪村", "波浪村", "双溪村", "鹤溪村", "庄村"],
+        ),
+        t(
+            "宁墩镇",
+            "ningdun",
+            &["宁墩村", "黄村", "岭南村", "松坑村", "苏村"],
+        ),
+        t(
+            "仙霞镇",
+            "xianxia",
+            &["仙霞村", "龙潭村", "杨村", "石口村", "长溪村"],
+        ),
+        t(
+            "甲路镇",
+            "jialu",
+            &["甲路村", "路口村", "枫坑村", "九川村", "丁村"],
+        ),
+        t(
+            "霞西镇",
+            "xiaxi",
+            &["霞西村", "平川村", "西坞村", "黄岭村", "塘坑村"],
+        ),
+        t(
+            "青龙乡",
+            "qinglong",
+            &["青龙村", "狮桥村", "朱村", "林村", "团结村"],
+        ),
+        t(
+            "万家乡",
+            "wanjia",
+            &["万家村", "芳村", "桃园村", "株林村", "庄边村"],
+        ),
+        t(
+            "方塘乡",
+            "fangtang",
+            &["方塘村", "南极村", "白马村", "竹峰村", "秀峰村"],
+        ),
     ]
 }
 
 const SURNAMES: &[&str] = &[
-    "王", "李", "张", "刘", "陈", "杨", "黄", "赵", "吴", "周", "徐", "孙", "马", "朱", "胡", "郭", "何", "高", "林", "罗",
-    "汪", "程", "方", "潘", "葛", "章", "鲍", "詹", "汤", "储",
+    "王", "李", "张", "刘", "陈", "杨", "黄", "赵", "吴", "周", "徐", "孙", "马", "朱", "胡", "郭",
+    "何", "高", "林", "罗", "汪", "程", "方", "潘", "葛", "章", "鲍", "詹", "汤", "储",
 ];
 const GIVEN: &[&str] = &[
-    "建国", "秀英", "桂兰", "国强", "志明", "海燕", "春生", "玉珍", "德华", "金花", "永福", "红梅", "立新", "淑芬", "长青", "美玲",
-    "文斌", "翠兰", "家宝", "凤英", "明", "勇", "静", "军", "丽", "伟", "芳", "强", "磊", "娟", "堃", "焱",
+    "建国", "秀英", "桂兰", "国强", "志明", "海燕", "春生", "玉珍", "德华", "金花", "永福", "红梅",
+    "立新", "淑芬", "长青", "美玲", "文斌", "翠兰", "家宝", "凤英", "明", "勇", "静", "军", "丽",
+    "伟", "芳", "强", "磊", "娟", "堃", "焱",
 ];
 
 struct Template {
@@ -59,21 +116,126 @@ struct Template {
 }
 
 const TEMPLATES: &[Template] = &[
-    Template { route: Route::Dispute, content_type: ContentType::Claim, complaint: "homestead-boundary", request: "反映宅基地界址纠纷，请求调处", facts: "邻居建房占用本户宅基地约二十平方米，多次协商未果", unit: "自然资源和规划局" },
-    Template { route: Route::Dispute, content_type: ContentType::Claim, complaint: "neighbour-dispute", request: "反映邻里排水纠纷，请求村委会调解", facts: "邻居改道排水沟，雨季雨水倒灌入户", unit: "司法局" },
-    Template { route: Route::Dispute, content_type: ContentType::Claim, complaint: "land-contract", request: "反映土地承包经营权纠纷", facts: "二轮承包地被村民小组重新分配，本户承包面积减少", unit: "农业农村局" },
-    Template { route: Route::PetitionRequest, content_type: ContentType::Claim, complaint: "requisition-compensation", request: "反映征地拆迁补偿款未足额发放", facts: "二〇二四年房屋征收，安置补偿款尚欠三万余元", unit: "住房和城乡建设局" },
-    Template { route: Route::PetitionRequest, content_type: ContentType::Claim, complaint: "wages-owed", request: "反映工程项目拖欠农民工工资", facts: "在县城某工地务工八个月，包工头拖欠工资四万二千元", unit: "人力资源和社会保障局" },
-    Template { route: Route::PetitionRequest, content_type: ContentType::Claim, complaint: "social-insurance", request: "反映养老保险待遇核定有误", facts: "缴费年限少计三年，影响养老金领取", unit: "人力资源和社会保障局" },
-    Template { route: Route::PetitionRequest, content_type: ContentType::Claim, complaint: "subsistence-allowance", request: "申请重新评定低保资格", facts: "家中有重病患者，收入低于标准，低保被取消", unit: "民政局" },
-    Template { route: Route::AdministrativeDuty, content_type: ContentType::Claim, complaint: "environment-pollution", request: "反映养殖场污染环境，请求依法查处", facts: "村口养猪场粪污直排河道，气味刺鼻", unit: "生态环境分局" },
-    Template { route: Route::AdministrativeDuty, content_type: ContentType::Claim, complaint: "illegal-construction", request: "反映违法建设，请求依法拆除", facts: "河道管理范围内新建厂房，影响行洪", unit: "城市管理局" },
-    Template { route: Route::AdministrativeDuty, content_type: ContentType::Suggestion, complaint: "road-repair", request: "建议修复村组道路", facts: "通组道路路面破损严重，学生上学不便", unit: "交通运输局" },
-    Template { route: Route::LitigationRelated, content_type: ContentType::Claim, complaint: "court-judgment", request: "对民事判决不服，请求再审", facts: "借款纠纷一审判决认定事实不清", unit: "人民法院" },
-    Template { route: Route::LitigationRelated, content_type: ContentType::Claim, complaint: "police-handling", request: "反映派出所对打架案件处理不公", facts: "被人殴打致轻微伤，对方未受处罚", unit: "公安局" },
-    Template { route: Route::LitigationRelated, content_type: ContentType::Claim, complaint: "enforcement", request: "请求法院执行已生效判决", facts: "胜诉两年，被执行人仍未履行", unit: "人民法院" },
-    Template { route: Route::DisciplineReport, content_type: ContentType::Accusation, complaint: "village-cadre-accusation", request: "举报村干部优亲厚友，违规发放补助", facts: "村干部将危房改造补助发给亲属", unit: "纪委监委" },
-    Template { route: Route::DisciplineReport, content_type: ContentType::Accusation, complaint: "collective-assets", request: "举报村集体资产处置不公开", facts: "村集体山林承包未经村民代表大会讨论", unit: "纪委监委" },
+    Template {
+        route: Route::Dispute,
+        content_type: ContentType::Claim,
+        complaint: "homestead-boundary",
+        request: "反映宅基地界址纠纷，请求调处",
+        facts: "邻居建房占用本户宅基地约二十平方米，多次协商未果",
+        unit: "自然资源和规划局",
+    },
+    Template {
+        route: Route::Dispute,
+        content_type: ContentType::Claim,
+        complaint: "neighbour-dispute",
+        request: "反映邻里排水纠纷，请求村委会调解",
+        facts: "邻居改道排水沟，雨季雨水倒灌入户",
+        unit: "司法局",
+    },
+    Template {
+        route: Route::Dispute,
+        content_type: ContentType::Claim,
+        complaint: "land-contract",
+        request: "反映土地承包经营权纠纷",
+        facts: "二轮承包地被村民小组重新分配，本户承包面积减少",
+        unit: "农业农村局",
+    },
+    Template {
+        route: Route::PetitionRequest,
+        content_type: ContentType::Claim,
+        complaint: "requisition-compensation",
+        request: "反映征地拆迁补偿款未足额发放",
+        facts: "二〇二四年房屋征收，安置补偿款尚欠三万余元",
+        unit: "住房和城乡建设局",
+    },
+    Template {
+        route: Route::PetitionRequest,
+        content_type: ContentType::Claim,
+        complaint: "wages-owed",
+        request: "反映工程项目拖欠农民工工资",
+        facts: "在县城某工地务工八个月，包工头拖欠工资四万二千元",
+        unit: "人力资源和社会保障局",
+    },
+    Template {
+        route: Route::PetitionRequest,
+        content_type: ContentType::Claim,
+        complaint: "social-insurance",
+        request: "反映养老保险待遇核定有误",
+        facts: "缴费年限少计三年，影响养老金领取",
+        unit: "人力资源和社会保障局",
+    },
+    Template {
+        route: Route::PetitionRequest,
+        content_type: ContentType::Claim,
+        complaint: "subsistence-allowance",
+        request: "申请重新评定低保资格",
+        facts: "家中有重病患者，收入低于标准，低保被取消",
+        unit: "民政局",
+    },
+    Template {
+        route: Route::AdministrativeDuty,
+        content_type: ContentType::Claim,
+        complaint: "environment-pollution",
+        request: "反映养殖场污染环境，请求依法查处",
+        facts: "村口养猪场粪污直排河道，气味刺鼻",
+        unit: "生态环境分局",
+    },
+    Template {
+        route: Route::AdministrativeDuty,
+        content_type: ContentType::Claim,
+        complaint: "illegal-construction",
+        request: "反映违法建设，请求依法拆除",
+        facts: "河道管理范围内新建厂房，影响行洪",
+        unit: "城市管理局",
+    },
+    Template {
+        route: Route::AdministrativeDuty,
+        content_type: ContentType::Suggestion,
+        complaint: "road-repair",
+        request: "建议修复村组道路",
+        facts: "通组道路路面破损严重，学生上学不便",
+        unit: "交通运输局",
+    },
+    Template {
+        route: Route::LitigationRelated,
+        content_type: ContentType::Claim,
+        complaint: "court-judgment",
+        request: "对民事判决不服，请求再审",
+        facts: "借款纠纷一审判决认定事实不清",
+        unit: "人民法院",
+    },
+    Template {
+        route: Route::LitigationRelated,
+        content_type: ContentType::Claim,
+        complaint: "police-handling",
+        request: "反映派出所对打架案件处理不公",
+        facts: "被人殴打致轻微伤，对方未受处罚",
+        unit: "公安局",
+    },
+    Template {
+        route: Route::LitigationRelated,
+        content_type: ContentType::Claim,
+        complaint: "enforcement",
+        request: "请求法院执行已生效判决",
+        facts: "胜诉两年，被执行人仍未履行",
+        unit: "人民法院",
+    },
+    Template {
+        route: Route::DisciplineReport,
+        content_type: ContentType::Accusation,
+        complaint: "village-cadre-accusation",
+        request: "举报村干部优亲厚友，违规发放补助",
+        facts: "村干部将危房改造补助发给亲属",
+        unit: "纪委监委",
+    },
+    Template {
+        route: Route::DisciplineReport,
+        content_type: ContentType::Accusation,
+        complaint: "collective-assets",
+        request: "举报村集体资产处置不公开",
+        facts: "村集体山林承包未经村民代表大会讨论",
+        unit: "纪委监委",
+    },
 ];
 
 /// What to generate.
@@ -86,24 +248,44 @@ pub struct DemoOptions {
 }
 
 fn name(rng: &mut ChaCha8Rng) -> String {
-    format!("{}{}", SURNAMES.choose(rng).copied().unwrap_or("王"), GIVEN.choose(rng).copied().unwrap_or("明"))
+    format!(
+        "{}{}",
+        SURNAMES.choose(rng).copied().unwrap_or("王"),
+        GIVEN.choose(rng).copied().unwrap_or("明")
+    )
 }
 
 fn phone(rng: &mut ChaCha8Rng) -> String {
-    let prefix = ["138", "139", "150", "151", "158", "177", "180", "189"].choose(rng).copied().unwrap_or("138");
+    let prefix = ["138", "139", "150", "151", "158", "177", "180", "189"]
+        .choose(rng)
+        .copied()
+        .unwrap_or("138");
     format!("{prefix}{:08}", rng.random_range(0..100_000_000u32))
 }
 
 fn petitioner(rng: &mut ChaCha8Rng, township: &str, village: &str) -> Petitioner {
     let id_number = if rng.random_bool(0.6) {
-        format!("341881{}{:02}{:02}{:04}", rng.random_range(1940..2000), rng.random_range(1..13), rng.random_range(1..29), rng.random_range(0..10000))
+        format!(
+            "341881{}{:02}{:02}{:04}",
+            rng.random_range(1940..2000),
+            rng.random_range(1..13),
+            rng.random_range(1..29),
+            rng.random_range(0..10000)
+        )
     } else {
         String::new()
     };
     Petitioner {
         name: name(rng),
-        phone: if rng.random_bool(0.9) { phone(rng) } else { String::new() },
-        address: format!("{DEMO_COUNTY}{township}{village}{}组", rng.random_range(1..12)),
+        phone: if rng.random_bool(0.9) {
+            phone(rng)
+        } else {
+            String::new()
+        },
+        address: format!(
+            "{DEMO_COUNTY}{township}{village}{}组",
+            rng.random_range(1..12)
+        ),
         id_number,
         agent: String::new(),
         anonymous: false,
@@ -117,16 +299,23 @@ pub fn generate(opts: DemoOptions) -> Vec<ImportedCase> {
     let start = opts.end - Duration::days(364);
     let mut out = Vec::with_capacity(opts.cases);
     for _ in 0..opts.cases {
-        let Some(t) = townships.choose(&mut rng) else { break };
+        let Some(t) = townships.choose(&mut rng) else {
+            break;
+        };
         let village = t.villages.choose(&mut rng).cloned().unwrap_or_default();
-        let Some(tpl) = TEMPLATES.choose(&mut rng) else { break };
+        let Some(tpl) = TEMPLATES.choose(&mut rng) else {
+            break;
+        };
         let received_on = start + Duration::days(rng.random_range(0..365));
         let channel = *Channel::ALL.choose(&mut rng).unwrap_or(&Channel::Visit);
         let group = rng.random_bool(0.06);
         let mut reg = Registration {
             channel,
             source: if rng.random_bool(0.15) {
-                Source::AssignedBy { unit: "宣城市信访局".into(), received_on }
+                Source::AssignedBy {
+                    unit: "宣城市信访局".into(),
+                    received_on,
+                }
             } else {
                 Source::Own
             },
@@ -136,40 +325,82 @@ pub fn generate(opts: DemoOptions) -> Vec<ImportedCase> {
             representatives: Vec::new(),
             township: t.name.clone(),
             village: village.clone(),
-            content: Content { request: tpl.request.into(), facts: tpl.facts.into(), reasons: String::new() },
+            content: Content {
+                request: tpl.request.into(),
+                facts: tpl.facts.into(),
+                reasons: String::new(),
+            },
             content_type: Some(tpl.content_type),
             route: Some(tpl.route),
-            route_list_version: format!("{}-Q{}", received_on.format("%Y"), (received_on.format("%m").to_string().parse::<u32>().unwrap_or(1) - 1) / 3 + 1),
+            route_list_version: format!(
+                "{}-Q{}",
+                received_on.format("%Y"),
+                (received_on
+                    .format("%m")
+                    .to_string()
+                    .parse::<u32>()
+                    .unwrap_or(1)
+                    - 1)
+                    / 3
+                    + 1
+            ),
             complaint_type: tpl.complaint.into(),
             lead_unit: tpl.unit.into(),
             co_units: Vec::new(),
             handler: name(&mut rng),
             responsible_leader: None,
             first_visit_owner: name(&mut rng),
-            flags: CaseFlags { group, first_time: rng.random_bool(0.7), ..CaseFlags::default() },
+            flags: CaseFlags {
+                group,
+                first_time: rng.random_bool(0.7),
+                ..CaseFlags::default()
+            },
         };
         if group {
             let n = rng.random_range(2..=5);
-            reg.representatives = (0..n).map(|_| petitioner(&mut rng, &t.name, &village)).collect();
+            reg.representatives = (0..n)
+                .map(|_| petitioner(&mut rng, &t.name, &village))
+                .collect();
             reg.head_count = rng.random_range(6..40);
             reg.flags.confidential = false;
         }
         let minutes = rng.random_range(0..480);
         let registered_at = china_offset()
-            .from_local_datetime(&received_on.and_time(NaiveTime::from_hms_opt(8, 30, 0).unwrap_or_default()))
+            .from_local_datetime(
+                &received_on.and_time(NaiveTime::from_hms_opt(8, 30, 0).unwrap_or_default()),
+            )
             .single()
             .map(|t| t + Duration::minutes(minutes))
-            .unwrap_or_else(|| china_offset().from_utc_datetime(&received_on.and_time(NaiveTime::MIN)));
+            .unwrap_or_else(|| {
+                china_offset().from_utc_datetime(&received_on.and_time(NaiveTime::MIN))
+            });
         let events = history(&mut rng, tpl, received_on, opts.end);
         let notes = (0..rng.random_range(0..3))
-            .map(|i| ["已电话联系信访人，约定下周走访", "责任单位已现场核实情况", "信访人情绪稳定，表示等待答复"][i % 3].to_owned())
+            .map(|i| {
+                [
+                    "已电话联系信访人，约定下周走访",
+                    "责任单位已现场核实情况",
+                    "信访人情绪稳定，表示等待答复",
+                ][i % 3]
+                    .to_owned()
+            })
             .collect();
-        out.push(ImportedCase { registration: reg, registered_at, events, notes });
+        out.push(ImportedCase {
+            registration: reg,
+            registered_at,
+            events,
+            notes,
+        });
     }
     out
 }
 
-fn history(rng: &mut ChaCha8Rng, tpl: &Template, received: NaiveDate, end: NaiveDate) -> Vec<(EventKind, NaiveDate)> {
+fn history(
+    rng: &mut ChaCha8Rng,
+    tpl: &Template,
+    received: NaiveDate,
+    end: NaiveDate,
+) -> Vec<(EventKind, NaiveDate)> {
     let mut out = Vec::new();
     let mut day = received;
     let mut step = |rng: &mut ChaCha8Rng, lo: i64, hi: i64| {
@@ -185,20 +416,37 @@ fn history(rng: &mut ChaCha8Rng, tpl: &Template, received: NaiveDate, end: Naive
     match tpl.route {
         Route::LitigationRelated => {
             if let Some(d) = step(rng, 1, 6) {
-                out.push((EventKind::Diverted { procedure: format!("导入{}程序", tpl.unit) }, d));
+                out.push((
+                    EventKind::Diverted {
+                        procedure: format!("导入{}程序", tpl.unit),
+                    },
+                    d,
+                ));
             }
             return out;
         }
         Route::DisciplineReport => {
             if let Some(d) = step(rng, 1, 6) {
-                out.push((EventKind::Forwarded { unit: tpl.unit.into() }, d));
+                out.push((
+                    EventKind::Forwarded {
+                        unit: tpl.unit.into(),
+                    },
+                    d,
+                ));
             }
             return out;
         }
         _ => {}
     }
-    let Some(d) = step(rng, 1, 10) else { return out };
-    out.push((EventKind::Assigned { unit: tpl.unit.into() }, d));
+    let Some(d) = step(rng, 1, 10) else {
+        return out;
+    };
+    out.push((
+        EventKind::Assigned {
+            unit: tpl.unit.into(),
+        },
+        d,
+    ));
     if stages < 3 {
         return out;
     }
@@ -212,19 +460,39 @@ fn history(rng: &mut ChaCha8Rng, tpl: &Template, received: NaiveDate, end: Naive
     }
     if tpl.route == Route::Dispute && rng.random_bool(0.6) {
         if let Some(d) = step(rng, 5, 30) {
-            out.push((EventKind::Mediated { agreement: "达成调解协议".into() }, d));
+            out.push((
+                EventKind::Mediated {
+                    agreement: "达成调解协议".into(),
+                },
+                d,
+            ));
         }
     }
     if tpl.route == Route::PetitionRequest && rng.random_bool(0.15) {
         if let Some(d) = step(rng, 40, 58) {
-            out.push((EventKind::Extended { days: 30, approved_by: "分管局长".into(), reason: "需补充调查".into() }, d));
+            out.push((
+                EventKind::Extended {
+                    days: 30,
+                    approved_by: "分管局长".into(),
+                    reason: "需补充调查".into(),
+                },
+                d,
+            ));
         }
     }
     if stages < 5 {
         return out;
     }
-    let reply = *[ReplyType::Support, ReplyType::Explain, ReplyType::NotSupport].choose(rng).unwrap_or(&ReplyType::Explain);
-    let Some(d) = step(rng, 5, 50) else { return out };
+    let reply = *[
+        ReplyType::Support,
+        ReplyType::Explain,
+        ReplyType::NotSupport,
+    ]
+    .choose(rng)
+    .unwrap_or(&ReplyType::Explain);
+    let Some(d) = step(rng, 5, 50) else {
+        return out;
+    };
     out.push((EventKind::Replied { reply }, d));
     if stages < 6 {
         return out;
@@ -235,13 +503,24 @@ fn history(rng: &mut ChaCha8Rng, tpl: &Template, received: NaiveDate, end: Naive
         }
         return out;
     }
-    let satisfaction = [Satisfaction::Satisfied, Satisfaction::BasicallySatisfied, Satisfaction::Dissatisfied].choose(rng).copied();
+    let satisfaction = [
+        Satisfaction::Satisfied,
+        Satisfaction::BasicallySatisfied,
+        Satisfaction::Dissatisfied,
+    ]
+    .choose(rng)
+    .copied();
     if let Some(d) = step(rng, 1, 20) {
         out.push((EventKind::Closed { satisfaction }, d));
     }
     if stages >= 7 {
         if let Some(d) = step(rng, 5, 30) {
-            out.push((EventKind::FollowUp { outcome: "回访：信访人无新诉求".into() }, d));
+            out.push((
+                EventKind::FollowUp {
+                    outcome: "回访：信访人无新诉求".into(),
+                },
+                d,
+            ));
         }
     }
     out

@@ -25,7 +25,11 @@ pub enum DocName {
     /// Org units, people, devices, catalogue, calendars.
     Directory,
     /// Cases registered in a township in one quarter.
-    Cases { township: String, year: i32, quarter: u32 },
+    Cases {
+        township: String,
+        year: i32,
+        quarter: u32,
+    },
     /// Field visits in a township in one year.
     Visits { township: String, year: i32 },
     /// The reception roster of the county for one year.
@@ -40,7 +44,11 @@ pub struct BadDocName(pub String);
 impl DocName {
     /// The cases document a case received on `date` in `township` (code) belongs to.
     pub fn cases_for(township_code: &str, date: NaiveDate) -> DocName {
-        DocName::Cases { township: township_code.to_owned(), year: date.year(), quarter: date.month0() / 3 + 1 }
+        DocName::Cases {
+            township: township_code.to_owned(),
+            year: date.year(),
+            quarter: date.month0() / 3 + 1,
+        }
     }
 
     /// The top-level containers every copy of this document starts with.
@@ -63,7 +71,10 @@ impl DocName {
 
     /// The samod id of this document in `county`.
     pub fn document_id(&self, county: &str) -> DocumentId {
-        let uuid = Uuid::new_v5(&DOC_NAMESPACE, format!("fengqiao:{county}:{self}").as_bytes());
+        let uuid = Uuid::new_v5(
+            &DOC_NAMESPACE,
+            format!("fengqiao:{county}:{self}").as_bytes(),
+        );
         // A UUID's 16 bytes are always a valid samod document id.
         match DocumentId::try_from(uuid.as_bytes().to_vec()) {
             Ok(id) => id,
@@ -73,7 +84,14 @@ impl DocName {
 
     /// The genesis change of this document: the same bytes on every laptop.
     pub fn genesis(&self, county: &str) -> Result<automerge::Change, automerge::AutomergeError> {
-        let actor = ActorId::from(Uuid::new_v5(&DOC_NAMESPACE, format!("genesis:{county}:{self}").as_bytes()).as_bytes().as_slice());
+        let actor = ActorId::from(
+            Uuid::new_v5(
+                &DOC_NAMESPACE,
+                format!("genesis:{county}:{self}").as_bytes(),
+            )
+            .as_bytes()
+            .as_slice(),
+        );
         let mut doc = Automerge::new().with_actor(actor);
         let containers = self.containers();
         doc.transact_with(
@@ -86,24 +104,48 @@ impl DocName {
             },
         )
         .map_err(|f| f.error)?;
-        doc.get_last_local_change().ok_or(automerge::AutomergeError::Fail)
+        doc.get_last_local_change()
+            .ok_or(automerge::AutomergeError::Fail)
     }
 }
 
 /// The containers of the directory document.
-pub const DIRECTORY_CONTAINERS: &[&str] =
-    &["meta", "units", "leaders", "people", "devices", "actors", "catalogue", "calendars", "route_lists"];
+pub const DIRECTORY_CONTAINERS: &[&str] = &[
+    "meta",
+    "units",
+    "leaders",
+    "people",
+    "devices",
+    "actors",
+    "catalogue",
+    "calendars",
+    "route_lists",
+];
 
 /// The record collections of a roster document. Collections are created in the genesis
 /// change, never later, so two laptops never create one concurrently.
-pub const ROSTER_COLLECTIONS: &[&str] =
-    &["rules", "slots", "leave", "swaps", "changes", "standby", "publications", "ledger", "bookings", "meta"];
+pub const ROSTER_COLLECTIONS: &[&str] = &[
+    "rules",
+    "slots",
+    "leave",
+    "swaps",
+    "changes",
+    "standby",
+    "publications",
+    "ledger",
+    "bookings",
+    "meta",
+];
 
 impl fmt::Display for DocName {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             DocName::Directory => f.write_str("directory"),
-            DocName::Cases { township, year, quarter } => write!(f, "cases/{township}/{year}-Q{quarter}"),
+            DocName::Cases {
+                township,
+                year,
+                quarter,
+            } => write!(f, "cases/{township}/{year}-Q{quarter}"),
             DocName::Visits { township, year } => write!(f, "visits/{township}/{year}"),
             DocName::Roster { year } => write!(f, "roster/{year}"),
         }
@@ -123,12 +165,19 @@ impl FromStr for DocName {
                 if !(1..=4).contains(&quarter) {
                     return Err(bad());
                 }
-                Ok(DocName::Cases { township: (*township).to_owned(), year: year.parse().map_err(|_| bad())?, quarter })
+                Ok(DocName::Cases {
+                    township: (*township).to_owned(),
+                    year: year.parse().map_err(|_| bad())?,
+                    quarter,
+                })
             }
-            ["visits", township, year] => {
-                Ok(DocName::Visits { township: (*township).to_owned(), year: year.parse().map_err(|_| bad())? })
-            }
-            ["roster", year] => Ok(DocName::Roster { year: year.parse().map_err(|_| bad())? }),
+            ["visits", township, year] => Ok(DocName::Visits {
+                township: (*township).to_owned(),
+                year: year.parse().map_err(|_| bad())?,
+            }),
+            ["roster", year] => Ok(DocName::Roster {
+                year: year.parse().map_err(|_| bad())?,
+            }),
             _ => Err(bad()),
         }
     }
@@ -140,7 +189,12 @@ mod tests {
 
     #[test]
     fn names_round_trip() {
-        for name in ["directory", "cases/gangkou/2026-Q1", "visits/gangkou/2026", "roster/2026"] {
+        for name in [
+            "directory",
+            "cases/gangkou/2026-Q1",
+            "visits/gangkou/2026",
+            "roster/2026",
+        ] {
             let parsed: DocName = name.parse().unwrap();
             assert_eq!(parsed.to_string(), name);
         }
@@ -149,13 +203,21 @@ mod tests {
 
     #[test]
     fn genesis_is_byte_identical_and_ids_are_deterministic() {
-        let name = DocName::Cases { township: "gangkou".into(), year: 2026, quarter: 1 };
+        let name = DocName::Cases {
+            township: "gangkou".into(),
+            year: 2026,
+            quarter: 1,
+        };
         let a = name.genesis("宁国市").unwrap();
         let b = name.genesis("宁国市").unwrap();
         assert_eq!(a.raw_bytes(), b.raw_bytes());
         assert_eq!(name.document_id("宁国市"), name.document_id("宁国市"));
         assert_ne!(name.document_id("宁国市"), name.document_id("旌德县"));
-        let other = DocName::Cases { township: "gangkou".into(), year: 2026, quarter: 2 };
+        let other = DocName::Cases {
+            township: "gangkou".into(),
+            year: 2026,
+            quarter: 2,
+        };
         assert_ne!(other.genesis("宁国市").unwrap().hash(), a.hash());
     }
 }

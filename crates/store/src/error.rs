@@ -17,11 +17,16 @@ pub enum StoreError {
     #[error("数据目录 {0} 已经初始化过 (already initialised)")]
     AlreadyInitialised(PathBuf),
     /// Another process has the data directory open.
-    #[error("数据目录 {0} 正被另一个 Fengqiao 进程使用 (data directory is locked by another process)")]
+    #[error(
+        "数据目录 {0} 正被另一个 Fengqiao 进程使用 (data directory is locked by another process)"
+    )]
     Locked(PathBuf),
     /// A file of the store could not be read or written.
     #[error("读写 {path} 失败：{source} (I/O error)")]
-    Io { path: PathBuf, source: std::io::Error },
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     /// The device identity file is damaged.
     #[error("设备身份文件 {path} 已损坏：{reason} (device file damaged)")]
     BadIdentity { path: PathBuf, reason: String },
@@ -36,7 +41,11 @@ pub enum StoreError {
     FieldNotSettable { field: String, why: String },
     /// A value that the field does not accept.
     #[error("字段 {field} 的值 “{value}” 无效：{why} (invalid value)")]
-    BadValue { field: String, value: String, why: String },
+    BadValue {
+        field: String,
+        value: String,
+        why: String,
+    },
     /// No conflict at that case and field.
     #[error("案件 {case} 的字段 {field} 没有待解决的冲突 (no such conflict)")]
     NoSuchConflict { case: String, field: String },
@@ -45,7 +54,11 @@ pub enum StoreError {
     BadChoice { count: usize },
     /// A record in a document does not have the shape the model expects.
     #[error("文档 {doc} 中的记录 {id} 已损坏：{reason} (damaged record)")]
-    DamagedRecord { doc: String, id: String, reason: String },
+    DamagedRecord {
+        doc: String,
+        id: String,
+        reason: String,
+    },
     /// A document's data could not be applied.
     #[error("文档 {doc} 数据无法合并：{reason} (document data rejected)")]
     BadDocumentData { doc: String, reason: String },
@@ -77,7 +90,11 @@ impl From<crate::record::RecordError> for StoreError {
     fn from(e: crate::record::RecordError) -> Self {
         match e {
             crate::record::RecordError::Automerge(a) => StoreError::Automerge(a),
-            other => StoreError::BadValue { field: String::new(), value: String::new(), why: other.to_string() },
+            other => StoreError::BadValue {
+                field: String::new(),
+                value: String::new(),
+                why: other.to_string(),
+            },
         }
     }
 }

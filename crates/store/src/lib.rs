@@ -18,6 +18,7 @@
 pub mod demo;
 pub mod docs;
 pub mod error;
+mod index;
 pub mod local;
 pub mod record;
 pub mod storage;

@@ -38,7 +38,11 @@ impl DeviceIdentity {
     /// The Automerge actor for this device, person and epoch.
     pub fn actor(&self) -> ActorId {
         let key = format!("{}|{}|{}", self.device_id, self.person.id, self.epoch);
-        ActorId::from(Uuid::new_v5(&ACTOR_NAMESPACE, key.as_bytes()).as_bytes().as_slice())
+        ActorId::from(
+            Uuid::new_v5(&ACTOR_NAMESPACE, key.as_bytes())
+                .as_bytes()
+                .as_slice(),
+        )
     }
 
     /// The Automerge author id of the person.
@@ -73,6 +77,9 @@ impl DataDir {
     pub fn documents(&self) -> PathBuf {
         self.root.join("documents")
     }
+    pub fn index(&self) -> PathBuf {
+        self.root.join("index")
+    }
     pub fn quarantine(&self) -> PathBuf {
         self.root.join("quarantine")
     }
@@ -99,13 +106,18 @@ impl DataDir {
             }
             Err(e) => return Err(StoreError::Io { path, source: e }),
         };
-        serde_json::from_str(&text).map_err(|e| StoreError::BadIdentity { path, reason: e.to_string() })
+        serde_json::from_str(&text).map_err(|e| StoreError::BadIdentity {
+            path,
+            reason: e.to_string(),
+        })
     }
 
     pub fn write_identity(&self, identity: &DeviceIdentity) -> Result<(), StoreError> {
         let path = self.identity_file();
-        let text = serde_json::to_vec_pretty(identity)
-            .map_err(|e| StoreError::BadIdentity { path: path.clone(), reason: e.to_string() })?;
+        let text = serde_json::to_vec_pretty(identity).map_err(|e| StoreError::BadIdentity {
+            path: path.clone(),
+            reason: e.to_string(),
+        })?;
         write_atomically(&path, &text).map_err(StoreError::io(path))
     }
 
@@ -119,10 +131,13 @@ impl DataDir {
     pub fn reserve_sequences(&self, year: i32, count: u32) -> Result<u32, StoreError> {
         let path = self.sequence_file(year);
         let current = match fs::read_to_string(&path) {
-            Ok(t) => t.trim().parse::<u32>().map_err(|e| StoreError::BadIdentity {
-                path: path.clone(),
-                reason: format!("序号文件内容无效：{e}"),
-            })?,
+            Ok(t) => t
+                .trim()
+                .parse::<u32>()
+                .map_err(|e| StoreError::BadIdentity {
+                    path: path.clone(),
+                    reason: format!("序号文件内容无效：{e}"),
+                })?,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => 0,
             Err(e) => return Err(StoreError::Io { path, source: e }),
         };
@@ -156,8 +171,15 @@ impl DirLock {
         }
         let marker = dir.open_marker();
         let unclean = marker.exists();
-        write_atomically(&marker, std::process::id().to_string().as_bytes()).map_err(StoreError::io(&marker))?;
-        Ok((DirLock { _file: file, marker }, unclean))
+        write_atomically(&marker, std::process::id().to_string().as_bytes())
+            .map_err(StoreError::io(&marker))?;
+        Ok((
+            DirLock {
+                _file: file,
+                marker,
+            },
+            unclean,
+        ))
     }
 }
 
@@ -171,7 +193,11 @@ impl Drop for DirLock {
 
 /// Creates the data directory's folders.
 pub fn create_layout(dir: &DataDir) -> Result<(), StoreError> {
-    for d in [dir.root.clone(), dir.documents(), dir.root.join("sequences")] {
+    for d in [
+        dir.root.clone(),
+        dir.documents(),
+        dir.root.join("sequences"),
+    ] {
         fs::create_dir_all(&d).map_err(StoreError::io(&d))?;
     }
     Ok(())

@@ -20,7 +20,12 @@ pub enum RecordError {
 }
 
 /// Writes `value` as a new map at `parent[key]`.
-pub fn put_record<T: Transactable>(tx: &mut T, parent: &ObjId, key: &str, value: &Value) -> Result<ObjId, RecordError> {
+pub fn put_record<T: Transactable>(
+    tx: &mut T,
+    parent: &ObjId,
+    key: &str,
+    value: &Value,
+) -> Result<ObjId, RecordError> {
     let obj = tx.put_object(parent, key, ObjType::Map)?;
     if let Value::Object(fields) = value {
         for (k, v) in fields {
@@ -31,7 +36,12 @@ pub fn put_record<T: Transactable>(tx: &mut T, parent: &ObjId, key: &str, value:
 }
 
 /// Writes one JSON value at `obj[key]`.
-pub fn put_value<T: Transactable>(tx: &mut T, obj: &ObjId, key: &str, value: &Value) -> Result<(), RecordError> {
+pub fn put_value<T: Transactable>(
+    tx: &mut T,
+    obj: &ObjId,
+    key: &str,
+    value: &Value,
+) -> Result<(), RecordError> {
     match value {
         Value::Object(_) => {
             put_record(tx, obj, key, value)?;
@@ -47,7 +57,12 @@ pub fn put_value<T: Transactable>(tx: &mut T, obj: &ObjId, key: &str, value: &Va
     Ok(())
 }
 
-fn insert_value<T: Transactable>(tx: &mut T, list: &ObjId, index: usize, value: &Value) -> Result<(), RecordError> {
+fn insert_value<T: Transactable>(
+    tx: &mut T,
+    list: &ObjId,
+    index: usize,
+    value: &Value,
+) -> Result<(), RecordError> {
     match value {
         Value::Object(fields) => {
             let obj = tx.insert_object(list, index, ObjType::Map)?;
@@ -90,11 +105,17 @@ pub fn to_scalar(value: &Value) -> ScalarValue {
 pub fn scalar_to_json(s: &ScalarValueRef<'_>) -> Value {
     match s {
         ScalarValueRef::Str(s) => Value::String(s.to_string()),
-        ScalarValueRef::Int(i) | ScalarValueRef::Counter(i) | ScalarValueRef::Timestamp(i) => Value::Number((*i).into()),
+        ScalarValueRef::Int(i) | ScalarValueRef::Counter(i) | ScalarValueRef::Timestamp(i) => {
+            Value::Number((*i).into())
+        }
         ScalarValueRef::Uint(u) => Value::Number((*u).into()),
-        ScalarValueRef::F64(f) => Number::from_f64(*f).map(Value::Number).unwrap_or(Value::Null),
+        ScalarValueRef::F64(f) => Number::from_f64(*f)
+            .map(Value::Number)
+            .unwrap_or(Value::Null),
         ScalarValueRef::Boolean(b) => Value::Bool(*b),
-        ScalarValueRef::Null | ScalarValueRef::Bytes(_) | ScalarValueRef::Unknown { .. } => Value::Null,
+        ScalarValueRef::Null | ScalarValueRef::Bytes(_) | ScalarValueRef::Unknown { .. } => {
+            Value::Null
+        }
     }
 }
 
@@ -158,9 +179,23 @@ pub fn conflicts_in<R: ReadDoc>(doc: &R, obj: &ObjId, skip: &[&str]) -> Vec<RawC
     out
 }
 
-fn walk_conflicts<R: ReadDoc>(doc: &R, obj: &ObjId, prefix: &str, skip: &[&str], out: &mut Vec<RawConflict>) {
-    let Ok(Some(obj_type)) = doc.object_type(obj).map(Some) else { return };
-    let join = |k: &str| if prefix.is_empty() { k.to_owned() } else { format!("{prefix}.{k}") };
+fn walk_conflicts<R: ReadDoc>(
+    doc: &R,
+    obj: &ObjId,
+    prefix: &str,
+    skip: &[&str],
+    out: &mut Vec<RawConflict>,
+) {
+    let Ok(Some(obj_type)) = doc.object_type(obj).map(Some) else {
+        return;
+    };
+    let join = |k: &str| {
+        if prefix.is_empty() {
+            k.to_owned()
+        } else {
+            format!("{prefix}.{k}")
+        }
+    };
     match obj_type {
         ObjType::Map | ObjType::Table => {
             let items: Vec<_> = doc.map_range(obj, ..).map(|i| i.into_owned()).collect();
@@ -170,7 +205,12 @@ fn walk_conflicts<R: ReadDoc>(doc: &R, obj: &ObjId, prefix: &str, skip: &[&str],
                 }
                 let path = join(&item.key);
                 if item.conflict {
-                    out.push(collect_conflict(doc, obj, automerge::Prop::Map(item.key.to_string()), path.clone()));
+                    out.push(collect_conflict(
+                        doc,
+                        obj,
+                        automerge::Prop::Map(item.key.to_string()),
+                        path.clone(),
+                    ));
                 }
                 if let ValueRef::Object(_) = item.value {
                     walk_conflicts(doc, &item.id(), &path, &[], out);
@@ -182,7 +222,12 @@ fn walk_conflicts<R: ReadDoc>(doc: &R, obj: &ObjId, prefix: &str, skip: &[&str],
             for item in items {
                 let path = join(&item.index.to_string());
                 if item.conflict {
-                    out.push(collect_conflict(doc, obj, automerge::Prop::Seq(item.index), path.clone()));
+                    out.push(collect_conflict(
+                        doc,
+                        obj,
+                        automerge::Prop::Seq(item.index),
+                        path.clone(),
+                    ));
                 }
                 if let ValueRef::Object(_) = item.value {
                     walk_conflicts(doc, &item.id(), &path, &[], out);
@@ -193,7 +238,12 @@ fn walk_conflicts<R: ReadDoc>(doc: &R, obj: &ObjId, prefix: &str, skip: &[&str],
     }
 }
 
-fn collect_conflict<R: ReadDoc>(doc: &R, obj: &ObjId, prop: automerge::Prop, path: String) -> RawConflict {
+fn collect_conflict<R: ReadDoc>(
+    doc: &R,
+    obj: &ObjId,
+    prop: automerge::Prop,
+    path: String,
+) -> RawConflict {
     let values = doc
         .get_all(obj, prop)
         .unwrap_or_default()
@@ -223,7 +273,11 @@ fn scalar_ref(s: &ScalarValue) -> ScalarValueRef<'_> {
 }
 
 /// Navigates a dotted path from `obj` to the container and final key of a field.
-pub fn resolve_path<R: ReadDoc>(doc: &R, obj: &ObjId, path: &str) -> Option<(ObjId, automerge::Prop)> {
+pub fn resolve_path<R: ReadDoc>(
+    doc: &R,
+    obj: &ObjId,
+    path: &str,
+) -> Option<(ObjId, automerge::Prop)> {
     let mut parts: Vec<&str> = path.split('.').collect();
     let last = parts.pop()?;
     let mut current = obj.clone();

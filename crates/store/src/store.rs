@@ -9,8 +9,8 @@ use automerge::transaction::Transactable;
 use automerge::{ActorId, Automerge, ChangeHash, ObjId, ObjType, ROOT, ReadDoc};
 use chrono::{DateTime, Datelike, FixedOffset, NaiveDate, Utc};
 use fengqiao_model::{
-    Case, CaseEvent, CaseId, CaseNumber, CaseStatus, EventId, EventKind, Note, NoteId, OrgUnit, Person, PersonId,
-    Registration, ResolutionId, Role, Route, UnitId, UnitKind, event, validate,
+    Case, CaseEvent, CaseId, CaseNumber, CaseStatus, EventId, EventKind, Note, NoteId, OrgUnit,
+    Person, PersonId, Registration, ResolutionId, Role, Route, UnitId, UnitKind, event, validate,
 };
 use samod::{DocHandle, Repo};
 use serde::{Deserialize, Serialize};
@@ -19,6 +19,7 @@ use uuid::Uuid;
 
 use crate::docs::{DocName, ROSTER_COLLECTIONS};
 use crate::error::StoreError;
+use crate::index::{self, CaseIndex, IndexRow};
 use crate::local::{self, DataDir, DeviceIdentity, DirLock};
 use crate::record;
 use crate::storage::{DurableStorage, StorageProblem};
@@ -34,7 +35,8 @@ const FIXED_CASE_FIELDS: &[&str] = &["id", "number", "registered_at", "registere
 
 /// China Standard Time, the offset every timestamp is shown in.
 pub fn china_offset() -> FixedOffset {
-    FixedOffset::east_opt(8 * 3600).unwrap_or_else(|| FixedOffset::east_opt(0).unwrap_or_else(|| unreachable!()))
+    FixedOffset::east_opt(8 * 3600)
+        .unwrap_or_else(|| FixedOffset::east_opt(0).unwrap_or_else(|| unreachable!()))
 }
 
 /// The current time in China Standard Time.
@@ -67,7 +69,7 @@ pub struct InitOptions {
 }
 
 /// One row of the case list.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CaseSummary {
     pub id: CaseId,
     pub number: String,
@@ -178,13 +180,16 @@ pub struct Store {
     storage: DurableStorage,
     repo: Repo,
     handles: Mutex<HashMap<DocName, DocHandle>>,
+    index: CaseIndex,
     rt: tokio::runtime::Runtime,
     _lock: DirLock,
 }
 
 impl std::fmt::Debug for Store {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Store").field("dir", &self.dir.root).finish()
+        f.debug_struct("Store")
+            .field("dir", &self.dir.root)
+            .finish()
     }
 }
 
@@ -194,12 +199,18 @@ fn runtime() -> Result<tokio::runtime::Runtime, StoreError> {
         .thread_name("fengqiao-store")
         .enable_all()
         .build()
-        .map_err(|e| StoreError::Io { path: PathBuf::from("<tokio runtime>"), source: e })
+        .map_err(|e| StoreError::Io {
+            path: PathBuf::from("<tokio runtime>"),
+            source: e,
+        })
 }
 
 /// A deterministic id for a directory unit, so re-running `init` names units the same.
 fn unit_id(county: &str, kind: &str, name: &str) -> UnitId {
-    UnitId(Uuid::new_v5(&Uuid::NAMESPACE_OID, format!("fengqiao:{county}:{kind}:{name}").as_bytes()))
+    UnitId(Uuid::new_v5(
+        &Uuid::NAMESPACE_OID,
+        format!("fengqiao:{county}:{kind}:{name}").as_bytes(),
+    ))
 }
 
 fn township_code(spec: &TownshipSpec) -> String {
@@ -226,7 +237,11 @@ impl Store {
             county: opts.county.clone(),
             role: opts.role,
             scope: opts.scope.clone(),
-            person: Person { id: PersonId::generate(), name: opts.person_name.clone(), unit: String::new() },
+            person: Person {
+                id: PersonId::generate(),
+                name: opts.person_name.clone(),
+                unit: String::new(),
+            },
             epoch: 0,
         };
         // The identity is written last: a crash during init leaves an uninitialised dir.
@@ -239,10 +254,16 @@ impl Store {
         let known = store.townships()?;
         for name in &opts.scope {
             if !known.iter().any(|t| &t.name == name) {
-                return Err(StoreError::Invalid(vec![fengqiao_model::FieldError::UnknownTownship {
-                    name: name.clone(),
-                    known: known.iter().map(|t| t.name.clone()).collect::<Vec<_>>().join("、"),
-                }]));
+                return Err(StoreError::Invalid(vec![
+                    fengqiao_model::FieldError::UnknownTownship {
+                        name: name.clone(),
+                        known: known
+                            .iter()
+                            .map(|t| t.name.clone())
+                            .collect::<Vec<_>>()
+                            .join("、"),
+                    },
+                ]));
             }
         }
         store.register_device()?;
@@ -263,20 +284,28 @@ impl Store {
         let (lock, unclean) = DirLock::acquire(&data)?;
         if unclean && data.is_initialised() {
             identity.epoch += 1;
-            tracing::warn!(epoch = identity.epoch, "last session ended uncleanly; writing as a new actor");
+            tracing::warn!(
+                epoch = identity.epoch,
+                "last session ended uncleanly; writing as a new actor"
+            );
             data.write_identity(&identity)?;
         }
-        let storage = DurableStorage::new(data.documents(), data.quarantine()).map_err(StoreError::io(data.documents()))?;
+        let storage = DurableStorage::new(data.documents(), data.quarantine())
+            .map_err(StoreError::io(data.documents()))?;
         let rt = runtime()?;
         let _in_runtime = rt.enter();
         let repo = rt.block_on(
             Repo::build_tokio()
-                .with_peer_id(samod::PeerId::from(format!("fengqiao-{}", identity.device_id)))
+                .with_peer_id(samod::PeerId::from(format!(
+                    "fengqiao-{}",
+                    identity.device_id
+                )))
                 .with_storage(storage.clone())
                 .load(),
         );
         Ok(Store {
             actor: identity.actor(),
+            index: CaseIndex::new(data.index()),
             dir: data,
             identity,
             storage,
@@ -315,11 +344,24 @@ impl Store {
         let id = name.document_id(county);
         if create {
             let genesis = name.genesis(county)?;
-            let key = samod::storage::StorageKey::from_parts([id.to_string(), "incremental".into(), genesis.hash().to_string()])
-                .map_err(|e| StoreError::BadDocumentData { doc: name.to_string(), reason: e.to_string() })?;
-            self.rt.block_on(samod::storage::Storage::put(&self.storage, key, genesis.raw_bytes().to_vec()));
+            let key = samod::storage::StorageKey::from_parts([
+                id.to_string(),
+                "incremental".into(),
+                genesis.hash().to_string(),
+            ])
+            .map_err(|e| StoreError::BadDocumentData {
+                doc: name.to_string(),
+                reason: e.to_string(),
+            })?;
+            self.rt.block_on(samod::storage::Storage::put(
+                &self.storage,
+                key,
+                genesis.raw_bytes().to_vec(),
+            ));
             if let Some(f) = self.storage.failure() {
-                return Err(StoreError::NotDurable(crate::storage::DurabilityError::WriteFailed(f)));
+                return Err(StoreError::NotDurable(
+                    crate::storage::DurabilityError::WriteFailed(f),
+                ));
             }
         }
         let found = self.rt.block_on(self.repo.find(id))?;
@@ -334,7 +376,10 @@ impl Store {
 
     fn must_doc(&self, name: &DocName) -> Result<DocHandle, StoreError> {
         self.doc(name, true)?
-            .ok_or_else(|| StoreError::BadDocumentData { doc: name.to_string(), reason: "文档无法创建".into() })
+            .ok_or_else(|| StoreError::BadDocumentData {
+                doc: name.to_string(),
+                reason: "文档无法创建".into(),
+            })
     }
 
     /// Runs one transaction as this device and person, and waits until it is on disk.
@@ -358,7 +403,10 @@ impl Store {
             doc.set_author(Some(author));
             doc.set_actor(actor);
             let time = Utc::now().timestamp();
-            match doc.transact_with(|_| automerge::transaction::CommitOptions::default().with_time(time), f) {
+            match doc.transact_with(
+                |_| automerge::transaction::CommitOptions::default().with_time(time),
+                f,
+            ) {
                 Ok(success) => Ok((success.result, success.hash)),
                 Err(failure) => Err(failure.error),
             }
@@ -371,11 +419,16 @@ impl Store {
 
     fn wait_durable(&self, handle: &DocHandle, hash: ChangeHash) -> Result<(), StoreError> {
         let doc = handle.document_id().to_string();
-        self.rt.block_on(self.storage.wait_durable(&doc, hash, DURABILITY_TIMEOUT))?;
+        self.rt
+            .block_on(self.storage.wait_durable(&doc, hash, DURABILITY_TIMEOUT))?;
         Ok(())
     }
 
-    fn read<T>(&self, name: &DocName, f: impl FnOnce(&Automerge) -> T) -> Result<Option<T>, StoreError> {
+    fn read<T>(
+        &self,
+        name: &DocName,
+        f: impl FnOnce(&Automerge) -> T,
+    ) -> Result<Option<T>, StoreError> {
         Ok(self.doc(name, false)?.map(|h| h.with_document(|d| f(d))))
     }
 
@@ -390,7 +443,13 @@ impl Store {
             tx.put(&meta, "schema", 1_i64)?;
             let units = map_at(tx, "units")?;
             let county_id = unit_id(&county, "county", &county);
-            let county_unit = OrgUnit { id: county_id, name: county.clone(), kind: UnitKind::County, parent: None, code: String::new() };
+            let county_unit = OrgUnit {
+                id: county_id,
+                name: county.clone(),
+                kind: UnitKind::County,
+                parent: None,
+                code: String::new(),
+            };
             record::put_record(tx, &units, &county_id.to_string(), &to_json(&county_unit)?)?;
             for spec in &townships {
                 let tid = unit_id(&county, "township", &spec.name);
@@ -404,7 +463,13 @@ impl Store {
                 record::put_record(tx, &units, &tid.to_string(), &to_json(&unit)?)?;
                 for village in &spec.villages {
                     let vid = unit_id(&county, &format!("village:{}", spec.name), village);
-                    let unit = OrgUnit { id: vid, name: village.clone(), kind: UnitKind::Village, parent: Some(tid), code: String::new() };
+                    let unit = OrgUnit {
+                        id: vid,
+                        name: village.clone(),
+                        kind: UnitKind::Village,
+                        parent: Some(tid),
+                        code: String::new(),
+                    };
                     record::put_record(tx, &units, &vid.to_string(), &to_json(&unit)?)?;
                 }
             }
@@ -438,7 +503,11 @@ impl Store {
     fn register_actor(&self) -> Result<(), StoreError> {
         let actor = self.actor.to_hex_string();
         let known = self
-            .read(&DocName::Directory, |d| map_in(d, "actors").and_then(|m| d.get(&m, actor.as_str()).ok().flatten()).is_some())?
+            .read(&DocName::Directory, |d| {
+                map_in(d, "actors")
+                    .and_then(|m| d.get(&m, actor.as_str()).ok().flatten())
+                    .is_some()
+            })?
             .unwrap_or(false);
         if known {
             return Ok(());
@@ -458,7 +527,11 @@ impl Store {
     fn catalogue_add(&self, name: &DocName, handle: &DocHandle) -> Result<(), StoreError> {
         let key = name.to_string();
         let listed = self
-            .read(&DocName::Directory, |d| map_in(d, "catalogue").and_then(|m| d.get(&m, key.as_str()).ok().flatten()).is_some())?
+            .read(&DocName::Directory, |d| {
+                map_in(d, "catalogue")
+                    .and_then(|m| d.get(&m, key.as_str()).ok().flatten())
+                    .is_some()
+            })?
             .unwrap_or(false);
         if listed {
             return Ok(());
@@ -476,7 +549,11 @@ impl Store {
         let mut names: Vec<DocName> = self
             .read(&DocName::Directory, |d| {
                 map_in(d, "catalogue")
-                    .map(|m| d.keys(&m).filter_map(|k| k.parse::<DocName>().ok()).collect::<Vec<_>>())
+                    .map(|m| {
+                        d.keys(&m)
+                            .filter_map(|k| k.parse::<DocName>().ok())
+                            .collect::<Vec<_>>()
+                    })
                     .unwrap_or_default()
             })?
             .unwrap_or_default();
@@ -499,39 +576,65 @@ impl Store {
 
     /// Every org unit in the directory.
     pub fn units(&self) -> Result<Vec<OrgUnit>, StoreError> {
-        let mut units: Vec<OrgUnit> =
-            self.directory_records("units")?.into_iter().filter_map(|v| serde_json::from_value(v).ok()).collect();
+        let mut units: Vec<OrgUnit> = self
+            .directory_records("units")?
+            .into_iter()
+            .filter_map(|v| serde_json::from_value(v).ok())
+            .collect();
         units.sort_by(|a, b| a.name.cmp(&b.name));
         Ok(units)
     }
 
     /// The county's townships.
     pub fn townships(&self) -> Result<Vec<OrgUnit>, StoreError> {
-        Ok(self.units()?.into_iter().filter(|u| u.kind == UnitKind::Township).collect())
+        Ok(self
+            .units()?
+            .into_iter()
+            .filter(|u| u.kind == UnitKind::Township)
+            .collect())
     }
 
     /// The villages of a township (by name).
     pub fn villages(&self, township: &str) -> Result<Vec<String>, StoreError> {
         let units = self.units()?;
-        let Some(t) = units.iter().find(|u| u.kind == UnitKind::Township && u.name == township) else {
+        let Some(t) = units
+            .iter()
+            .find(|u| u.kind == UnitKind::Township && u.name == township)
+        else {
             return Ok(Vec::new());
         };
-        Ok(units.iter().filter(|u| u.parent == Some(t.id)).map(|u| u.name.clone()).collect())
+        Ok(units
+            .iter()
+            .filter(|u| u.parent == Some(t.id))
+            .map(|u| u.name.clone())
+            .collect())
     }
 
     /// People known to the directory.
     pub fn people(&self) -> Result<Vec<Person>, StoreError> {
-        Ok(self.directory_records("people")?.into_iter().filter_map(|v| serde_json::from_value(v).ok()).collect())
+        Ok(self
+            .directory_records("people")?
+            .into_iter()
+            .filter_map(|v| serde_json::from_value(v).ok())
+            .collect())
     }
 
     /// Devices known to the directory.
     pub fn devices(&self) -> Result<Vec<fengqiao_model::Device>, StoreError> {
-        Ok(self.directory_records("devices")?.into_iter().filter_map(|v| serde_json::from_value(v).ok()).collect())
+        Ok(self
+            .directory_records("devices")?
+            .into_iter()
+            .filter_map(|v| serde_json::from_value(v).ok())
+            .collect())
     }
 
     /// Leaders known to the directory.
     pub fn leaders(&self) -> Result<Vec<fengqiao_model::Leader>, StoreError> {
-        Ok(self.directory_records("leaders")?.into_iter().filter_map(|v| serde_json::from_value(v).ok()).collect())
+        Ok(self
+            .directory_records("leaders")?
+            .into_iter()
+            .filter_map(|v| serde_json::from_value(v).ok())
+            .collect())
     }
 
     /// Adds or updates a leader.
@@ -565,6 +668,19 @@ impl Store {
             .unwrap_or_default())
     }
 
+    /// The holiday calendar: the embedded years plus the office's overrides. A damaged
+    /// override is skipped with a warning, so one bad notice cannot hide the others.
+    pub fn holiday_calendar(&self) -> Result<fengqiao_rules::HolidayCalendar, StoreError> {
+        let mut calendar = fengqiao_rules::HolidayCalendar::embedded();
+        for (year, text) in self.calendar_overrides()? {
+            match calendar.clone().with_year_toml(&text) {
+                Ok(c) => calendar = c,
+                Err(e) => tracing::warn!(year, error = %e, "ignoring a damaged calendar override"),
+            }
+        }
+        Ok(calendar)
+    }
+
     /// Stores a year's holiday calendar (the State Council notice, as TOML text).
     pub fn put_calendar_override(&self, year: i32, toml_text: &str) -> Result<(), StoreError> {
         self.require_role(&[Role::Office, Role::Admin], "维护节假日安排")?;
@@ -580,17 +696,32 @@ impl Store {
         if roles.contains(&self.identity.role) {
             Ok(())
         } else {
-            Err(StoreError::NotPermitted(format!("{what}（本设备角色：{}）", self.identity.role)))
+            Err(StoreError::NotPermitted(format!(
+                "{what}（本设备角色：{}）",
+                self.identity.role
+            )))
         }
     }
 
     fn township_code_of(&self, name: &str) -> Result<String, StoreError> {
-        self.townships()?.into_iter().find(|t| t.name == name).map(|t| t.code).ok_or_else(|| {
-            StoreError::Invalid(vec![fengqiao_model::FieldError::UnknownTownship {
-                name: name.to_owned(),
-                known: self.townships().map(|ts| ts.iter().map(|t| t.name.clone()).collect::<Vec<_>>().join("、")).unwrap_or_default(),
-            }])
-        })
+        self.townships()?
+            .into_iter()
+            .find(|t| t.name == name)
+            .map(|t| t.code)
+            .ok_or_else(|| {
+                StoreError::Invalid(vec![fengqiao_model::FieldError::UnknownTownship {
+                    name: name.to_owned(),
+                    known: self
+                        .townships()
+                        .map(|ts| {
+                            ts.iter()
+                                .map(|t| t.name.clone())
+                                .collect::<Vec<_>>()
+                                .join("、")
+                        })
+                        .unwrap_or_default(),
+                }])
+            })
     }
 
     // ----- cases -----
@@ -601,13 +732,21 @@ impl Store {
     }
 
     /// [`Store::add_case`] with an explicit registration time (demo data, imports).
-    pub fn add_case_at(&self, mut registration: Registration, at: DateTime<FixedOffset>) -> Result<Case, StoreError> {
+    pub fn add_case_at(
+        &self,
+        mut registration: Registration,
+        at: DateTime<FixedOffset>,
+    ) -> Result<Case, StoreError> {
         if !self.identity.may_write_cases() {
-            return Err(StoreError::NotPermitted(format!("登记案件（本设备角色：{}）", self.identity.role)));
+            return Err(StoreError::NotPermitted(format!(
+                "登记案件（本设备角色：{}）",
+                self.identity.role
+            )));
         }
         registration.township = registration.township.trim().to_owned();
         let townships: Vec<String> = self.townships()?.into_iter().map(|t| t.name).collect();
-        validate::validate_registration(&registration, &townships, at.date_naive()).map_err(StoreError::Invalid)?;
+        validate::validate_registration(&registration, &townships, at.date_naive())
+            .map_err(StoreError::Invalid)?;
         if !self.identity.in_scope(&registration.township) {
             return Err(StoreError::NotPermitted(format!(
                 "在 {} 登记案件（本设备负责：{}）",
@@ -621,7 +760,11 @@ impl Store {
         let sequence = self.dir.next_sequence(year)?;
         let case = Case {
             id: CaseId::generate(),
-            number: CaseNumber { device_code: self.identity.device_code.clone(), year, sequence },
+            number: CaseNumber {
+                device_code: self.identity.device_code.clone(),
+                year,
+                sequence,
+            },
             registered_at: at,
             registered_by: self.identity.person.id,
             registration,
@@ -653,67 +796,124 @@ impl Store {
 
     /// The case documents this device holds.
     fn case_documents(&self) -> Result<Vec<DocName>, StoreError> {
-        Ok(self.catalogue()?.into_iter().filter(|n| matches!(n, DocName::Cases { .. })).collect())
+        Ok(self
+            .catalogue()?
+            .into_iter()
+            .filter(|n| matches!(n, DocName::Cases { .. }))
+            .collect())
     }
 
     /// Finds which document holds a case (by id or case number).
     fn locate(&self, key: &str) -> Result<(DocName, CaseId), StoreError> {
-        let by_id = key.parse::<CaseId>().ok();
-        for name in self.case_documents()? {
-            let found = self.read(&name, |d| {
-                let cases = map_in(d, "cases")?;
-                if let Some(id) = by_id {
-                    return d.get(&cases, id.to_string()).ok().flatten().map(|_| id);
-                }
-                d.map_range(&cases, ..).find_map(|item| {
-                    let (case_obj, _) = (item.id(), ());
-                    match d.get(&case_obj, "number").ok().flatten() {
-                        Some((automerge::Value::Scalar(s), _)) if s.as_str() == Some(key) => item.key.parse::<CaseId>().ok(),
-                        _ => None,
-                    }
-                })
-            })?;
-            if let Some(Some(id)) = found {
-                return Ok((name, id));
+        let key = key.trim();
+        for (name, rows) in self.indexed_rows(None)? {
+            if let Some(row) = rows
+                .iter()
+                .find(|r| r.summary.number == key || r.summary.id.to_string() == key)
+            {
+                return Ok((name, row.summary.id));
             }
         }
         Err(StoreError::NoSuchCase(key.to_owned()))
     }
 
-    /// Lists cases matching `filter`, newest first.
-    pub fn list_cases(&self, filter: &CaseFilter) -> Result<Vec<CaseSummary>, StoreError> {
-        let docs = self.case_documents()?;
-        let mut handles = Vec::new();
-        for name in docs {
-            if let (Some(want), Some(code)) = (&filter.township, name.township()) {
-                // Skip whole documents of other townships without reading them.
-                if self.township_code_of(want).map(|c| c != code).unwrap_or(false) {
-                    continue;
-                }
+    /// The list rows of every case document (of one township, if given): from the index
+    /// where it is current, else from the document, refreshing the index.
+    fn indexed_rows(
+        &self,
+        township_code: Option<&str>,
+    ) -> Result<Vec<(DocName, Vec<IndexRow>)>, StoreError> {
+        let mut ready = Vec::new();
+        let mut to_read = Vec::new();
+        for name in self.case_documents()? {
+            if township_code.is_some_and(|code| name.township() != Some(code)) {
+                continue;
             }
-            if let Some(h) = self.doc(&name, false)? {
-                handles.push((name, h));
+            let id = name.document_id(&self.identity.county).to_string();
+            let loaded = self.handles().get(&name).cloned();
+            match loaded {
+                Some(handle) => {
+                    // In memory: the document may hold changes the disk does not have yet,
+                    // so match on heads, not on files.
+                    let heads = handle.with_document(|d| hex_heads(&d.get_heads()));
+                    match self.index.rows_for_heads(&id, &heads) {
+                        Some(rows) => ready.push((name, rows)),
+                        None => to_read.push((name, id, handle)),
+                    }
+                }
+                None => {
+                    let files = index::file_listing(&self.doc_dir(&id));
+                    match self.index.rows_for_files(&id, &files) {
+                        Some(rows) => ready.push((name, rows)),
+                        None => {
+                            if let Some(handle) = self.doc(&name, false)? {
+                                to_read.push((name, id, handle));
+                            }
+                        }
+                    }
+                }
             }
         }
         // Documents are independent: read them on both cores.
-        let chunks: Vec<Vec<CaseSummary>> = std::thread::scope(|s| {
-            let per_thread = handles.len().div_ceil(2).max(1);
-            let workers: Vec<_> = handles
+        let index = &self.index;
+        let storage = &self.storage;
+        let doc_dir = |id: &str| self.doc_dir(id);
+        let doc_dir = &doc_dir;
+        let read: Vec<(DocName, Vec<IndexRow>)> = std::thread::scope(|s| {
+            let per_thread = to_read.len().div_ceil(2).max(1);
+            let workers: Vec<_> = to_read
                 .chunks(per_thread)
                 .map(|chunk| {
                     s.spawn(move || {
-                        let mut out = Vec::new();
-                        for (name, h) in chunk {
-                            h.with_document(|d| summarise_doc(d, name, filter, &mut out));
-                        }
-                        out
+                        chunk
+                            .iter()
+                            .map(|(name, id, handle)| {
+                                let (rows, heads) =
+                                    handle.with_document(|d| (index_rows(d, name), d.get_heads()));
+                                // Index only what is on disk: a crash must never leave rows
+                                // for changes that were not saved.
+                                if heads.iter().all(|h| storage.is_on_disk(id, h)) {
+                                    index.store(
+                                        id,
+                                        index::file_listing(&doc_dir(id)),
+                                        hex_heads(&heads),
+                                        &rows,
+                                    );
+                                }
+                                (name.clone(), rows)
+                            })
+                            .collect::<Vec<_>>()
                     })
                 })
                 .collect();
-            workers.into_iter().filter_map(|w| w.join().ok()).collect()
+            workers
+                .into_iter()
+                .filter_map(|w| w.join().ok())
+                .flatten()
+                .collect()
         });
-        let mut all: Vec<CaseSummary> = chunks.into_iter().flatten().collect();
-        all.sort_by(|a, b| b.received_on.cmp(&a.received_on).then_with(|| b.number.cmp(&a.number)));
+        ready.extend(read);
+        Ok(ready)
+    }
+
+    /// Lists cases matching `filter`, newest first.
+    pub fn list_cases(&self, filter: &CaseFilter) -> Result<Vec<CaseSummary>, StoreError> {
+        let code = match &filter.township {
+            Some(t) => Some(self.township_code_of(t)?),
+            None => None,
+        };
+        let mut all: Vec<CaseSummary> = self
+            .indexed_rows(code.as_deref())?
+            .into_iter()
+            .flat_map(|(_, rows)| rows)
+            .filter(|row| matches_filter(row, filter))
+            .map(|row| row.summary)
+            .collect();
+        all.sort_by(|a, b| {
+            b.received_on
+                .cmp(&a.received_on)
+                .then_with(|| b.number.cmp(&a.number))
+        });
         Ok(all)
     }
 
@@ -728,12 +928,22 @@ impl Store {
     }
 
     /// Records an event on a case.
-    pub fn add_event(&self, key: &str, kind: EventKind, date: NaiveDate, remark: &str) -> Result<CaseEvent, StoreError> {
+    pub fn add_event(
+        &self,
+        key: &str,
+        kind: EventKind,
+        date: NaiveDate,
+        remark: &str,
+    ) -> Result<CaseEvent, StoreError> {
         self.require_case_writer()?;
         let (name, id) = self.locate(key)?;
         let today = now_cst().date_naive();
         if date > today {
-            return Err(StoreError::BadValue { field: "date".into(), value: date.to_string(), why: "事件日期不能晚于今天".into() });
+            return Err(StoreError::BadValue {
+                field: "date".into(),
+                value: date.to_string(),
+                why: "事件日期不能晚于今天".into(),
+            });
         }
         let event = CaseEvent {
             id: EventId::generate(),
@@ -757,7 +967,9 @@ impl Store {
     pub fn add_note(&self, key: &str, text: &str) -> Result<Note, StoreError> {
         self.require_case_writer()?;
         if text.trim().is_empty() {
-            return Err(StoreError::Invalid(vec![fengqiao_model::FieldError::Required { field: "note.text" }]));
+            return Err(StoreError::Invalid(vec![
+                fengqiao_model::FieldError::Required { field: "note.text" },
+            ]));
         }
         let (name, id) = self.locate(key)?;
         let note = Note {
@@ -781,7 +993,10 @@ impl Store {
         if self.identity.may_write_cases() {
             Ok(())
         } else {
-            Err(StoreError::NotPermitted(format!("修改案件（本设备角色：{}）", self.identity.role)))
+            Err(StoreError::NotPermitted(format!(
+                "修改案件（本设备角色：{}）",
+                self.identity.role
+            )))
         }
     }
 
@@ -792,7 +1007,10 @@ impl Store {
         self.require_case_writer()?;
         let top = field.split('.').next().unwrap_or_default();
         if FIXED_CASE_FIELDS.contains(&top) || CASE_SUBRECORDS.contains(&top) {
-            return Err(StoreError::FieldNotSettable { field: field.into(), why: "编号、登记信息和历史记录不可直接修改".into() });
+            return Err(StoreError::FieldNotSettable {
+                field: field.into(),
+                why: "编号、登记信息和历史记录不可直接修改".into(),
+            });
         }
         let (name, id) = self.locate(key)?;
         let townships: Vec<String> = self.townships()?.into_iter().map(|t| t.name).collect();
@@ -803,17 +1021,34 @@ impl Store {
             let current = record::read_value(tx, &case_obj, ObjType::Map);
             let new_value = typed_value(&current, &field, &text)?;
             let mut updated = current.clone();
-            set_path(&mut updated, &field, new_value.clone())
-                .ok_or_else(|| StoreError::FieldNotSettable { field: field.clone(), why: "没有这个字段".into() })?;
+            set_path(&mut updated, &field, new_value.clone()).ok_or_else(|| {
+                StoreError::FieldNotSettable {
+                    field: field.clone(),
+                    why: "没有这个字段".into(),
+                }
+            })?;
             strip_subrecords(&mut updated);
-            let case: Case = serde_json::from_value(updated)
-                .map_err(|e| StoreError::BadValue { field: field.clone(), value: text.clone(), why: e.to_string() })?;
-            validate::validate_registration(&case.registration, &townships, case.registered_at.date_naive())
-                .map_err(StoreError::Invalid)?;
+            let case: Case = serde_json::from_value(updated).map_err(|e| StoreError::BadValue {
+                field: field.clone(),
+                value: text.clone(),
+                why: e.to_string(),
+            })?;
+            validate::validate_registration(
+                &case.registration,
+                &townships,
+                case.registered_at.date_naive(),
+            )
+            .map_err(StoreError::Invalid)?;
             // Store the canonical form (codes, not the Chinese aliases a clerk may type).
-            let canonical = get_path(&to_json(&case)?, &field).cloned().unwrap_or(new_value);
-            let (obj, prop) = record::resolve_path(tx, &case_obj, &field)
-                .ok_or_else(|| StoreError::FieldNotSettable { field: field.clone(), why: "没有这个字段".into() })?;
+            let canonical = get_path(&to_json(&case)?, &field)
+                .cloned()
+                .unwrap_or(new_value);
+            let (obj, prop) = record::resolve_path(tx, &case_obj, &field).ok_or_else(|| {
+                StoreError::FieldNotSettable {
+                    field: field.clone(),
+                    why: "没有这个字段".into(),
+                }
+            })?;
             put_at(tx, &obj, prop, &canonical)?;
             Ok(())
         })
@@ -833,20 +1068,36 @@ impl Store {
 
     /// Resolves a conflict by choosing one of its values (1-based `choice`), recording
     /// who decided, when and why.
-    pub fn resolve_conflict(&self, key: &str, field: &str, choice: usize, reason: &str) -> Result<Resolution, StoreError> {
+    pub fn resolve_conflict(
+        &self,
+        key: &str,
+        field: &str,
+        choice: usize,
+        reason: &str,
+    ) -> Result<Resolution, StoreError> {
         self.require_case_writer()?;
         let record = self.case(key)?;
         let conflict = record
             .conflicts
             .iter()
             .find(|c| c.field == field)
-            .ok_or_else(|| StoreError::NoSuchConflict { case: key.into(), field: field.into() })?;
+            .ok_or_else(|| StoreError::NoSuchConflict {
+                case: key.into(),
+                field: field.into(),
+            })?;
         if choice == 0 || choice > conflict.values.len() {
-            return Err(StoreError::BadChoice { count: conflict.values.len() });
+            return Err(StoreError::BadChoice {
+                count: conflict.values.len(),
+            });
         }
         let chosen = conflict.values[choice - 1].value.clone();
-        let discarded: Vec<Value> =
-            conflict.values.iter().enumerate().filter(|(i, _)| *i != choice - 1).map(|(_, v)| v.value.clone()).collect();
+        let discarded: Vec<Value> = conflict
+            .values
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| *i != choice - 1)
+            .map(|(_, v)| v.value.clone())
+            .collect();
         let resolution = Resolution {
             id: ResolutionId::generate(),
             field: field.to_owned(),
@@ -863,8 +1114,12 @@ impl Store {
         let field = field.to_owned();
         self.write(&name, move |tx| {
             let case_obj = case_obj(tx, id)?;
-            let (obj, prop) = record::resolve_path(tx, &case_obj, &field)
-                .ok_or_else(|| StoreError::NoSuchConflict { case: id.to_string(), field: field.clone() })?;
+            let (obj, prop) = record::resolve_path(tx, &case_obj, &field).ok_or_else(|| {
+                StoreError::NoSuchConflict {
+                    case: id.to_string(),
+                    field: field.clone(),
+                }
+            })?;
             // A new put depends on every concurrent value, so it supersedes them all.
             put_at(tx, &obj, prop, &chosen)?;
             let resolutions = case_sub(tx, id, "resolutions")?;
@@ -875,21 +1130,41 @@ impl Store {
     }
 
     fn who_index(&self) -> Result<WhoIndex, StoreError> {
-        let people: HashMap<PersonId, String> = self.people()?.into_iter().map(|p| (p.id, p.name)).collect();
+        let people: HashMap<PersonId, String> =
+            self.people()?.into_iter().map(|p| (p.id, p.name)).collect();
         let actors: HashMap<String, (String, String)> = self
             .directory_records_keyed("actors")?
             .into_iter()
             .map(|(k, v)| {
-                let device = v.get("device").and_then(Value::as_str).unwrap_or_default().to_owned();
-                let person = v.get("person").and_then(Value::as_str).unwrap_or_default().to_owned();
+                let device = v
+                    .get("device")
+                    .and_then(Value::as_str)
+                    .unwrap_or_default()
+                    .to_owned();
+                let person = v
+                    .get("person")
+                    .and_then(Value::as_str)
+                    .unwrap_or_default()
+                    .to_owned();
                 (k, (device, person))
             })
             .collect();
-        let devices: HashMap<String, String> = self.devices()?.into_iter().map(|d| (d.id, d.name)).collect();
-        Ok(WhoIndex { people, actors, devices })
+        let devices: HashMap<String, String> = self
+            .devices()?
+            .into_iter()
+            .map(|d| (d.id, d.name))
+            .collect();
+        Ok(WhoIndex {
+            people,
+            actors,
+            devices,
+        })
     }
 
-    fn directory_records_keyed(&self, collection: &str) -> Result<Vec<(String, Value)>, StoreError> {
+    fn directory_records_keyed(
+        &self,
+        collection: &str,
+    ) -> Result<Vec<(String, Value)>, StoreError> {
         Ok(self
             .read(&DocName::Directory, |d| {
                 map_in(d, collection).map(|m| match record::read_value(d, &m, ObjType::Map) {
@@ -912,7 +1187,11 @@ impl Store {
     }
 
     /// Every record of a roster collection for `year`, keyed by record id.
-    pub fn roster_records(&self, year: i32, collection: &str) -> Result<Vec<(String, Value)>, StoreError> {
+    pub fn roster_records(
+        &self,
+        year: i32,
+        collection: &str,
+    ) -> Result<Vec<(String, Value)>, StoreError> {
         let collection = Self::roster_collection(collection)?;
         let name = DocName::Roster { year };
         Ok(self
@@ -928,7 +1207,13 @@ impl Store {
 
     /// Writes one roster record (field by field, so concurrent edits of different fields
     /// of one slot merge).
-    pub fn put_roster_record(&self, year: i32, collection: &str, id: &str, value: &Value) -> Result<(), StoreError> {
+    pub fn put_roster_record(
+        &self,
+        year: i32,
+        collection: &str,
+        id: &str,
+        value: &Value,
+    ) -> Result<(), StoreError> {
         self.require_role(&[Role::Office, Role::Township, Role::Leader], "修改排班")?;
         let collection = Self::roster_collection(collection)?;
         let id = id.to_owned();
@@ -953,7 +1238,10 @@ impl Store {
         let mut scratch = Automerge::new();
         scratch
             .load_incremental(bytes)
-            .map_err(|e| StoreError::BadDocumentData { doc: name.to_string(), reason: e.to_string() })?;
+            .map_err(|e| StoreError::BadDocumentData {
+                doc: name.to_string(),
+                reason: e.to_string(),
+            })?;
         let handle = self.must_doc(name)?;
         let (applied, heads) = handle.with_document(|d| {
             let before = d.get_heads();
@@ -961,7 +1249,10 @@ impl Store {
             let after = d.get_heads();
             (r, if before == after { Vec::new() } else { after })
         });
-        let applied = applied.map_err(|e| StoreError::BadDocumentData { doc: name.to_string(), reason: e.to_string() })?;
+        let applied = applied.map_err(|e| StoreError::BadDocumentData {
+            doc: name.to_string(),
+            reason: e.to_string(),
+        })?;
         for hash in heads {
             self.wait_durable(&handle, hash)?;
         }
@@ -977,7 +1268,12 @@ impl Store {
             let stats = self.read(&name, |d| {
                 let stats = d.stats();
                 let (records, damaged) = count_records(d, &name);
-                (stats.num_changes as usize, stats.num_ops as usize, records, damaged)
+                (
+                    stats.num_changes as usize,
+                    stats.num_ops as usize,
+                    records,
+                    damaged,
+                )
             })?;
             let (loaded, (changes, operations, records, damaged_records)) = match stats {
                 Some(s) => (true, s),
@@ -1000,12 +1296,18 @@ impl Store {
             .problems()
             .into_iter()
             .map(|p: StorageProblem| StorageProblemReport {
-                document: self.name_of_id(&p.document_id).unwrap_or(p.document_id.clone()),
+                document: self
+                    .name_of_id(&p.document_id)
+                    .unwrap_or(p.document_id.clone()),
                 quarantined_to: local::path_display(&p.quarantined_to),
                 reason: p.reason,
             })
             .collect();
-        Ok(DoctorReport { documents, problems, storage_failure: self.storage.failure() })
+        Ok(DoctorReport {
+            documents,
+            problems,
+            storage_failure: self.storage.failure(),
+        })
     }
 
     /// Quarantined files found so far (they are found as documents load).
@@ -1014,12 +1316,20 @@ impl Store {
     }
 
     fn name_of_id(&self, id: &str) -> Option<String> {
-        self.catalogue().ok()?.into_iter().find(|n| n.document_id(&self.identity.county).to_string() == id).map(|n| n.to_string())
+        self.catalogue()
+            .ok()?
+            .into_iter()
+            .find(|n| n.document_id(&self.identity.county).to_string() == id)
+            .map(|n| n.to_string())
     }
 
     fn doc_dir(&self, id: &str) -> PathBuf {
         let root = self.storage.root();
-        if id.len() > 2 { root.join(&id[..2]).join(&id[2..]) } else { root.join(id) }
+        if id.len() > 2 {
+            root.join(&id[..2]).join(&id[2..])
+        } else {
+            root.join(id)
+        }
     }
 
     /// Stops the repo cleanly (pending writes finish).
@@ -1036,7 +1346,11 @@ struct WhoIndex {
 }
 
 fn to_json<T: Serialize>(value: &T) -> Result<Value, StoreError> {
-    serde_json::to_value(value).map_err(|e| StoreError::BadValue { field: String::new(), value: String::new(), why: e.to_string() })
+    serde_json::to_value(value).map_err(|e| StoreError::BadValue {
+        field: String::new(),
+        value: String::new(),
+        why: e.to_string(),
+    })
 }
 
 fn map_in<R: ReadDoc>(d: &R, key: &str) -> Option<ObjId> {
@@ -1047,7 +1361,10 @@ fn map_in<R: ReadDoc>(d: &R, key: &str) -> Option<ObjId> {
 }
 
 fn map_at<R: ReadDoc>(d: &R, key: &str) -> Result<ObjId, StoreError> {
-    map_in(d, key).ok_or_else(|| StoreError::BadDocumentData { doc: String::new(), reason: format!("缺少顶层容器 {key}") })
+    map_in(d, key).ok_or_else(|| StoreError::BadDocumentData {
+        doc: String::new(),
+        reason: format!("缺少顶层容器 {key}"),
+    })
 }
 
 fn case_obj<R: ReadDoc>(d: &R, id: CaseId) -> Result<ObjId, StoreError> {
@@ -1062,16 +1379,28 @@ fn case_sub<R: ReadDoc>(d: &R, id: CaseId, sub: &str) -> Result<ObjId, StoreErro
     let obj = case_obj(d, id)?;
     match d.get(&obj, sub)? {
         Some((automerge::Value::Object(_), m)) => Ok(m),
-        _ => Err(StoreError::DamagedRecord { doc: String::new(), id: id.to_string(), reason: format!("缺少 {sub}") }),
+        _ => Err(StoreError::DamagedRecord {
+            doc: String::new(),
+            id: id.to_string(),
+            reason: format!("缺少 {sub}"),
+        }),
     }
 }
 
-fn put_at<T: Transactable>(tx: &mut T, obj: &ObjId, prop: automerge::Prop, value: &Value) -> Result<(), StoreError> {
+fn put_at<T: Transactable>(
+    tx: &mut T,
+    obj: &ObjId,
+    prop: automerge::Prop,
+    value: &Value,
+) -> Result<(), StoreError> {
     match prop {
         automerge::Prop::Map(k) => record::put_value(tx, obj, &k, value)?,
         automerge::Prop::Seq(i) => match value {
             Value::Object(_) | Value::Array(_) => {
-                return Err(StoreError::FieldNotSettable { field: i.to_string(), why: "只能修改单个值".into() });
+                return Err(StoreError::FieldNotSettable {
+                    field: i.to_string(),
+                    why: "只能修改单个值".into(),
+                });
             }
             scalar => tx.put(obj, i, record::to_scalar(scalar))?,
         },
@@ -1080,7 +1409,12 @@ fn put_at<T: Transactable>(tx: &mut T, obj: &ObjId, prop: automerge::Prop, value
 }
 
 /// Updates the record at `parent[key]` field by field; creates it if missing.
-fn update_record<T: Transactable + ReadDoc>(tx: &mut T, parent: &ObjId, key: &str, value: &Value) -> Result<(), StoreError> {
+fn update_record<T: Transactable + ReadDoc>(
+    tx: &mut T,
+    parent: &ObjId,
+    key: &str,
+    value: &Value,
+) -> Result<(), StoreError> {
     let existing = match tx.get(parent, key)? {
         Some((automerge::Value::Object(ObjType::Map), obj)) => Some(obj),
         _ => None,
@@ -1147,18 +1481,32 @@ fn set_path(value: &mut Value, path: &str, new: Value) -> Option<()> {
 
 /// Reads `text` as the JSON type the field has now (or as the model expects).
 fn typed_value(current: &Value, field: &str, text: &str) -> Result<Value, StoreError> {
-    let bad = |why: &str| StoreError::BadValue { field: field.into(), value: text.into(), why: why.into() };
+    let bad = |why: &str| StoreError::BadValue {
+        field: field.into(),
+        value: text.into(),
+        why: why.into(),
+    };
     match get_path(current, field) {
         Some(Value::Bool(_)) => match text.trim() {
             "true" | "是" | "yes" | "1" => Ok(Value::Bool(true)),
             "false" | "否" | "no" | "0" => Ok(Value::Bool(false)),
             _ => Err(bad("应为 true/false（是/否）")),
         },
-        Some(Value::Number(_)) => text.trim().parse::<i64>().map(|n| Value::Number(n.into())).map_err(|_| bad("应为整数")),
+        Some(Value::Number(_)) => text
+            .trim()
+            .parse::<i64>()
+            .map(|n| Value::Number(n.into()))
+            .map_err(|_| bad("应为整数")),
         Some(Value::Array(_)) => Ok(Value::Array(
-            text.split([',', '，', '、']).map(str::trim).filter(|s| !s.is_empty()).map(|s| Value::String(s.into())).collect(),
+            text.split([',', '，', '、'])
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(|s| Value::String(s.into()))
+                .collect(),
         )),
-        Some(Value::Object(_)) => serde_json::from_str(text).map_err(|e| bad(&format!("应为 JSON 对象：{e}"))),
+        Some(Value::Object(_)) => {
+            serde_json::from_str(text).map_err(|e| bad(&format!("应为 JSON 对象：{e}")))
+        }
         Some(Value::Null) | None if text.trim().is_empty() => Ok(Value::Null),
         _ => Ok(Value::String(text.to_owned())),
     }
@@ -1169,7 +1517,7 @@ fn parse_map<T: for<'de> Deserialize<'de>>(v: Option<&Value>) -> (Vec<T>, Vec<St
     let mut bad = Vec::new();
     if let Some(Value::Object(o)) = v {
         for (k, v) in o {
-            match serde_json::from_value::<T>(v.clone()) {
+            match T::deserialize(v) {
                 Ok(t) => ok.push(t),
                 Err(e) => bad.push(format!("{k}: {e}")),
             }
@@ -1178,47 +1526,109 @@ fn parse_map<T: for<'de> Deserialize<'de>>(v: Option<&Value>) -> (Vec<T>, Vec<St
     (ok, bad)
 }
 
-fn summarise_doc(d: &Automerge, name: &DocName, filter: &CaseFilter, out: &mut Vec<CaseSummary>) {
-    let Some(cases) = map_in(d, "cases") else { return };
+fn hex_heads(heads: &[ChangeHash]) -> Vec<String> {
+    let mut out: Vec<String> = heads.iter().map(|h| h.to_string()).collect();
+    out.sort();
+    out
+}
+
+fn index_rows(d: &Automerge, name: &DocName) -> Vec<IndexRow> {
+    let Some(cases) = map_in(d, "cases") else {
+        return Vec::new();
+    };
     let doc_name = name.to_string();
-    for item in d.map_range(&cases, ..) {
-        let ValueRef::Object(_) = item.value else { continue };
-        let value = record::read_value(d, &item.id(), ObjType::Map);
-        let Some(summary) = summarise(&value, &doc_name) else { continue };
-        if matches_filter(&summary, &value, filter) {
-            out.push(summary);
-        }
-    }
+    d.map_range(&cases, ..)
+        .filter_map(|item| {
+            let ValueRef::Object(_) = item.value else {
+                return None;
+            };
+            let obj = item.id();
+            let summary = summarise(d, &obj, &doc_name)?;
+            let mut search = String::new();
+            if let Some(content) = obj_field(d, &obj, "content") {
+                search.push_str(&str_field(d, &content, "facts"));
+            }
+            for list in ["petitioners", "representatives"] {
+                if let Some(l) = obj_field(d, &obj, list) {
+                    for i in 0..d.length(&l) {
+                        if let Some(p) = obj_field(d, &l, i) {
+                            search.push(' ');
+                            search.push_str(&str_field(d, &p, "name"));
+                        }
+                    }
+                }
+            }
+            Some(IndexRow { summary, search })
+        })
+        .collect()
 }
 
 use automerge::ValueRef;
 
-fn summarise(value: &Value, doc: &str) -> Option<CaseSummary> {
-    let s = |k: &str| get_path(value, k).and_then(Value::as_str).unwrap_or_default().to_owned();
-    let (mut events, _) = parse_map::<CaseEvent>(value.get("events"));
-    event::sort_events(&mut events);
-    let petitioner = ["petitioners.0.name", "representatives.0.name"]
+/// A scalar string field of an object (empty when absent or not a string).
+fn str_field<R: ReadDoc>(d: &R, obj: &ObjId, key: &str) -> String {
+    match d.get(obj, key) {
+        Ok(Some((automerge::Value::Scalar(s), _))) => s.as_str().unwrap_or_default().to_owned(),
+        _ => String::new(),
+    }
+}
+
+fn obj_field<R: ReadDoc, P: Into<automerge::Prop>>(d: &R, obj: &ObjId, key: P) -> Option<ObjId> {
+    match d.get(obj, key) {
+        Ok(Some((automerge::Value::Object(_), id))) => Some(id),
+        _ => None,
+    }
+}
+
+/// The list row of a case, read field by field: the list must stay fast at county scale,
+/// so it reads only what a row shows and derives status from event kinds alone.
+fn summarise(d: &Automerge, obj: &ObjId, doc: &str) -> Option<CaseSummary> {
+    let petitioner = ["petitioners", "representatives"]
         .iter()
-        .map(|p| s(p))
+        .filter_map(|list| obj_field(d, obj, *list).and_then(|l| obj_field(d, &l, 0usize)))
+        .map(|p| str_field(d, &p, "name"))
         .find(|n| !n.is_empty())
         .unwrap_or_default();
+    let mut events: Vec<(String, Option<DateTime<FixedOffset>>, String, String)> = Vec::new();
+    if let Some(events_obj) = obj_field(d, obj, "events") {
+        for e in d.map_range(&events_obj, ..) {
+            let eo = e.id();
+            let recorded_at = DateTime::parse_from_rfc3339(&str_field(d, &eo, "recorded_at")).ok();
+            events.push((
+                str_field(d, &eo, "date"),
+                recorded_at,
+                e.key.into_owned(),
+                str_field(d, &eo, "kind"),
+            ));
+        }
+    }
+    events.sort();
+    let status = events
+        .iter()
+        .fold(CaseStatus::Registered, |s, (_, _, _, kind)| {
+            event::status_after(s, kind)
+        });
+    let route = str_field(d, obj, "route");
     Some(CaseSummary {
-        id: s("id").parse().ok()?,
-        number: s("number"),
-        received_on: s("received_on").parse().ok()?,
-        township: s("township"),
-        village: s("village"),
+        id: str_field(d, obj, "id").parse().ok()?,
+        number: str_field(d, obj, "number"),
+        received_on: str_field(d, obj, "received_on").parse().ok()?,
+        township: str_field(d, obj, "township"),
+        village: str_field(d, obj, "village"),
         petitioner,
-        request: s("content.request"),
-        channel: s("channel"),
-        route: value.get("route").and_then(|r| serde_json::from_value(r.clone()).ok()),
-        status: event::status_of(&events),
+        request: obj_field(d, obj, "content")
+            .map(|c| str_field(d, &c, "request"))
+            .unwrap_or_default(),
+        channel: str_field(d, obj, "channel"),
+        route: Route::parse(&route).ok(),
+        status,
         has_conflicts: false,
         document: doc.to_owned(),
     })
 }
 
-fn matches_filter(s: &CaseSummary, value: &Value, f: &CaseFilter) -> bool {
+fn matches_filter(row: &IndexRow, f: &CaseFilter) -> bool {
+    let s = &row.summary;
     if f.township.as_ref().is_some_and(|t| *t != s.township)
         || f.status.is_some_and(|st| st != s.status)
         || f.route.is_some_and(|r| Some(r) != s.route)
@@ -1227,23 +1637,24 @@ fn matches_filter(s: &CaseSummary, value: &Value, f: &CaseFilter) -> bool {
     {
         return false;
     }
-    match &f.text {
-        Some(q) if !q.trim().is_empty() => {
-            let q = q.trim();
+    match f.text.as_deref().map(str::trim) {
+        Some(q) if !q.is_empty() => {
             s.number.contains(q)
                 || s.petitioner.contains(q)
                 || s.village.contains(q)
                 || s.request.contains(q)
-                || get_path(value, "content.facts").and_then(Value::as_str).is_some_and(|t| t.contains(q))
-                || value.get("petitioners").and_then(Value::as_array).is_some_and(|ps| {
-                    ps.iter().any(|p| p.get("name").and_then(Value::as_str).is_some_and(|n| n.contains(q)))
-                })
+                || row.search.contains(q)
         }
         _ => true,
     }
 }
 
-fn read_case(d: &Automerge, name: &DocName, id: CaseId, who: &WhoIndex) -> Result<CaseRecord, StoreError> {
+fn read_case(
+    d: &Automerge,
+    name: &DocName,
+    id: CaseId,
+    who: &WhoIndex,
+) -> Result<CaseRecord, StoreError> {
     let obj = case_obj(d, id)?;
     let mut value = record::read_value(d, &obj, ObjType::Map);
     let (mut events, _) = parse_map::<CaseEvent>(value.get("events"));
@@ -1253,18 +1664,31 @@ fn read_case(d: &Automerge, name: &DocName, id: CaseId, who: &WhoIndex) -> Resul
     let (mut resolutions, _) = parse_map::<Resolution>(value.get("resolutions"));
     resolutions.sort_by(|a, b| a.resolved_at.cmp(&b.resolved_at));
     strip_subrecords(&mut value);
-    let case: Case = serde_json::from_value(value)
-        .map_err(|e| StoreError::DamagedRecord { doc: name.to_string(), id: id.to_string(), reason: e.to_string() })?;
+    let case: Case = serde_json::from_value(value).map_err(|e| StoreError::DamagedRecord {
+        doc: name.to_string(),
+        id: id.to_string(),
+        reason: e.to_string(),
+    })?;
     let changes = ChangeIndex::new(d);
     let conflicts = record::conflicts_in(d, &obj, CASE_SUBRECORDS)
         .into_iter()
         .map(|raw| to_conflict(raw, &case, &changes, who))
         .collect();
-    Ok(CaseRecord { status: event::status_of(&events), case, events, notes, conflicts, resolutions, document: name.to_string() })
+    Ok(CaseRecord {
+        status: event::status_of(&events),
+        case,
+        events,
+        notes,
+        conflicts,
+        resolutions,
+        document: name.to_string(),
+    })
 }
 
 fn doc_conflicts(d: &Automerge, who: &WhoIndex) -> Vec<Conflict> {
-    let Some(cases) = map_in(d, "cases") else { return Vec::new() };
+    let Some(cases) = map_in(d, "cases") else {
+        return Vec::new();
+    };
     let mut changes: Option<ChangeIndex> = None;
     let mut out = Vec::new();
     for item in d.map_range(&cases, ..) {
@@ -1275,7 +1699,9 @@ fn doc_conflicts(d: &Automerge, who: &WhoIndex) -> Vec<Conflict> {
         let value = record::read_value(d, &item.id(), ObjType::Map);
         let mut stripped = value.clone();
         strip_subrecords(&mut stripped);
-        let Ok(case) = serde_json::from_value::<Case>(stripped) else { continue };
+        let Ok(case) = serde_json::from_value::<Case>(stripped) else {
+            continue;
+        };
         let changes = changes.get_or_insert_with(|| ChangeIndex::new(d));
         out.extend(raw.into_iter().map(|r| to_conflict(r, &case, changes, who)));
     }
@@ -1291,23 +1717,37 @@ impl ChangeIndex {
     fn new(d: &Automerge) -> Self {
         let mut by_actor: HashMap<ActorId, Vec<(u64, u64, i64, Option<Vec<u8>>)>> = HashMap::new();
         for c in d.get_changes_meta(&[]) {
-            by_actor.entry(c.actor.clone().into_owned()).or_default().push((
-                c.start_op,
-                c.max_op,
-                c.timestamp,
-                c.author.as_ref().map(|a| a.as_bytes().to_vec()),
-            ));
+            by_actor
+                .entry(c.actor.clone().into_owned())
+                .or_default()
+                .push((
+                    c.start_op,
+                    c.max_op,
+                    c.timestamp,
+                    c.author.as_ref().map(|a| a.as_bytes().to_vec()),
+                ));
         }
         Self { by_actor }
     }
 
     fn find(&self, op: &ObjId) -> Option<(ActorId, i64, Option<Vec<u8>>)> {
-        let automerge::ObjId::Id(counter, actor, _) = op else { return None };
-        self.by_actor.get(actor)?.iter().find(|(start, max, _, _)| start <= counter && counter <= max).map(|(_, _, t, a)| (actor.clone(), *t, a.clone()))
+        let automerge::ObjId::Id(counter, actor, _) = op else {
+            return None;
+        };
+        self.by_actor
+            .get(actor)?
+            .iter()
+            .find(|(start, max, _, _)| start <= counter && counter <= max)
+            .map(|(_, _, t, a)| (actor.clone(), *t, a.clone()))
     }
 }
 
-fn to_conflict(raw: record::RawConflict, case: &Case, changes: &ChangeIndex, who: &WhoIndex) -> Conflict {
+fn to_conflict(
+    raw: record::RawConflict,
+    case: &Case,
+    changes: &ChangeIndex,
+    who: &WhoIndex,
+) -> Conflict {
     let values = raw
         .values
         .into_iter()
@@ -1316,24 +1756,46 @@ fn to_conflict(raw: record::RawConflict, case: &Case, changes: &ChangeIndex, who
             let (device, person, person_name, written_at) = match found {
                 Some((actor, time, author)) => {
                     let person = author.and_then(|a| Uuid::from_slice(&a).ok()).map(PersonId);
-                    let (device_id, _) = who.actors.get(&actor.to_hex_string()).cloned().unwrap_or_default();
-                    let device = who.devices.get(&device_id).cloned().or((!device_id.is_empty()).then_some(device_id));
+                    let (device_id, _) = who
+                        .actors
+                        .get(&actor.to_hex_string())
+                        .cloned()
+                        .unwrap_or_default();
+                    let device = who
+                        .devices
+                        .get(&device_id)
+                        .cloned()
+                        .or((!device_id.is_empty()).then_some(device_id));
                     let person_name = person.and_then(|p| who.people.get(&p).cloned());
-                    let at = DateTime::from_timestamp(time, 0).map(|t| t.with_timezone(&china_offset()));
+                    let at =
+                        DateTime::from_timestamp(time, 0).map(|t| t.with_timezone(&china_offset()));
                     (device, person, person_name, at)
                 }
                 None => (None, None, None, None),
             };
-            ConflictValue { value: v.value, person, person_name, device, written_at }
+            ConflictValue {
+                value: v.value,
+                person,
+                person_name,
+                device,
+                written_at,
+            }
         })
         .collect();
-    Conflict { case_id: case.id, case_number: case.number.to_string(), field: raw.path, values }
+    Conflict {
+        case_id: case.id,
+        case_number: case.number.to_string(),
+        field: raw.path,
+        values,
+    }
 }
 
 fn count_records(d: &Automerge, name: &DocName) -> (usize, Vec<String>) {
     match name {
         DocName::Cases { .. } => {
-            let Some(cases) = map_in(d, "cases") else { return (0, Vec::new()) };
+            let Some(cases) = map_in(d, "cases") else {
+                return (0, Vec::new());
+            };
             let mut n = 0;
             let mut damaged = Vec::new();
             for item in d.map_range(&cases, ..) {
@@ -1347,7 +1809,12 @@ fn count_records(d: &Automerge, name: &DocName) -> (usize, Vec<String>) {
             (n, damaged)
         }
         other => {
-            let n = other.containers().iter().filter_map(|c| map_in(d, c)).map(|m| d.length(&m)).sum();
+            let n = other
+                .containers()
+                .iter()
+                .filter_map(|c| map_in(d, c))
+                .map(|m| d.length(&m))
+                .sum();
             (n, Vec::new())
         }
     }
@@ -1358,7 +1825,9 @@ fn dir_size(dir: &Path) -> (usize, u64) {
     let mut bytes = 0;
     let mut stack = vec![dir.to_path_buf()];
     while let Some(d) = stack.pop() {
-        let Ok(entries) = std::fs::read_dir(&d) else { continue };
+        let Ok(entries) = std::fs::read_dir(&d) else {
+            continue;
+        };
         for e in entries.flatten() {
             let p = e.path();
             if p.is_dir() {
@@ -1386,7 +1855,11 @@ impl Store {
     /// Writes many cases at once: one change per case, one wait for the disk per
     /// document. Each case is validated like [`Store::add_case`]. `progress` is called
     /// with the number of cases written so far.
-    pub fn import_cases(&self, cases: Vec<ImportedCase>, mut progress: impl FnMut(usize)) -> Result<Vec<CaseId>, StoreError> {
+    pub fn import_cases(
+        &self,
+        cases: Vec<ImportedCase>,
+        mut progress: impl FnMut(usize),
+    ) -> Result<Vec<CaseId>, StoreError> {
         self.require_case_writer()?;
         let townships = self.townships()?;
         let names: Vec<String> = townships.iter().map(|t| t.name.clone()).collect();
@@ -1401,7 +1874,8 @@ impl Store {
             next_seq.insert(year, self.dir.reserve_sequences(year, n)?);
         }
         for c in cases {
-            validate::validate_registration(&c.registration, &names, c.registered_at.date_naive()).map_err(StoreError::Invalid)?;
+            validate::validate_registration(&c.registration, &names, c.registered_at.date_naive())
+                .map_err(StoreError::Invalid)?;
             let code = townships
                 .iter()
                 .find(|t| t.name == c.registration.township)
@@ -1411,7 +1885,11 @@ impl Store {
             let seq = next_seq.entry(year).or_insert(1);
             let case = Case {
                 id: CaseId::generate(),
-                number: CaseNumber { device_code: self.identity.device_code.clone(), year, sequence: *seq },
+                number: CaseNumber {
+                    device_code: self.identity.device_code.clone(),
+                    year,
+                    sequence: *seq,
+                },
                 registered_at: c.registered_at,
                 registered_by: self.identity.person.id,
                 registration: c.registration,
@@ -1421,8 +1899,18 @@ impl Store {
             let mut notes = serde_json::Map::new();
             let registered = (EventKind::Registered, case.registration.received_on);
             for (kind, date) in std::iter::once(registered).chain(c.events) {
-                let at = date.and_hms_opt(10, 0, 0).and_then(|t| t.and_local_timezone(china_offset()).single()).unwrap_or(case.registered_at);
-                let e = CaseEvent { id: EventId::generate(), kind, date, recorded_at: at, recorded_by: self.identity.person.id, remark: String::new() };
+                let at = date
+                    .and_hms_opt(10, 0, 0)
+                    .and_then(|t| t.and_local_timezone(china_offset()).single())
+                    .unwrap_or(case.registered_at);
+                let e = CaseEvent {
+                    id: EventId::generate(),
+                    kind,
+                    date,
+                    recorded_at: at,
+                    recorded_by: self.identity.person.id,
+                    remark: String::new(),
+                };
                 events.insert(e.id.to_string(), to_json(&e)?);
             }
             for text in c.notes {
@@ -1442,7 +1930,10 @@ impl Store {
                 fields.insert("resolutions".into(), Value::Object(Default::default()));
             }
             ids.push(case.id);
-            by_doc.entry(DocName::cases_for(&code, case.registration.received_on)).or_default().push(value);
+            by_doc
+                .entry(DocName::cases_for(&code, case.registration.received_on))
+                .or_default()
+                .push(value);
         }
         let mut written = 0;
         for (name, values) in by_doc {
@@ -1454,7 +1945,11 @@ impl Store {
                 doc.set_actor(actor);
                 let mut last = None;
                 for value in &values {
-                    let key = value.get("id").and_then(Value::as_str).unwrap_or_default().to_owned();
+                    let key = value
+                        .get("id")
+                        .and_then(Value::as_str)
+                        .unwrap_or_default()
+                        .to_owned();
                     let time = value
                         .get("registered_at")
                         .and_then(Value::as_str)
@@ -1481,6 +1976,8 @@ impl Store {
             written += values.len();
             progress(written);
         }
+        // Build the list index now, while the documents are in memory.
+        self.indexed_rows(None)?;
         Ok(ids)
     }
 }

@@ -5,7 +5,11 @@ use fengqiao_model::{Channel, Content, Petitioner, Registration, Role, Route, So
 use fengqiao_store::{DocName, InitOptions, Store, TownshipSpec};
 
 fn township() -> TownshipSpec {
-    TownshipSpec { name: "港口镇".into(), code: "gangkou".into(), villages: vec!["西村".into()] }
+    TownshipSpec {
+        name: "港口镇".into(),
+        code: "gangkou".into(),
+        villages: vec!["西村".into()],
+    }
 }
 
 fn init(dir: &std::path::Path, person: &str, directory: Option<Vec<u8>>) -> Store {
@@ -29,12 +33,20 @@ fn registration() -> Registration {
         channel: Channel::FieldVisit,
         source: Source::Own,
         received_on: NaiveDate::from_ymd_opt(2026, 11, 2).expect("date"),
-        petitioners: vec![Petitioner { name: "张三".into(), phone: "13800001111".into(), ..Default::default() }],
+        petitioners: vec![Petitioner {
+            name: "张三".into(),
+            phone: "13800001111".into(),
+            ..Default::default()
+        }],
         head_count: 1,
         representatives: vec![],
         township: "港口镇".into(),
         village: "西村".into(),
-        content: Content { request: "反映宅基地纠纷".into(), facts: "邻居建房占地".into(), reasons: String::new() },
+        content: Content {
+            request: "反映宅基地纠纷".into(),
+            facts: "邻居建房占地".into(),
+            reasons: String::new(),
+        },
         content_type: None,
         route: None,
         route_list_version: String::new(),
@@ -59,9 +71,15 @@ fn exchange(from: &Store, to: &Store) {
 
 #[test]
 fn offline_edits_merge_and_same_field_edits_become_a_resolvable_conflict() {
-    let (dir_a, dir_b) = (tempfile::tempdir().expect("tmp"), tempfile::tempdir().expect("tmp"));
+    let (dir_a, dir_b) = (
+        tempfile::tempdir().expect("tmp"),
+        tempfile::tempdir().expect("tmp"),
+    );
     let a = init(dir_a.path(), "李四", None);
-    let directory = a.export_document(&DocName::Directory).expect("export").expect("directory exists");
+    let directory = a
+        .export_document(&DocName::Directory)
+        .expect("export")
+        .expect("directory exists");
     let b = init(dir_b.path(), "王五", Some(directory));
 
     // A registers; B receives it (both are then offline).
@@ -71,10 +89,12 @@ fn offline_edits_merge_and_same_field_edits_become_a_resolvable_conflict() {
     assert_eq!(b.case(&id).expect("b has the case").case, case);
 
     // Offline: different fields, the same field, and notes on both sides.
-    a.set_field(&id, "lead_unit", "自然资源和规划局").expect("a sets lead unit");
+    a.set_field(&id, "lead_unit", "自然资源和规划局")
+        .expect("a sets lead unit");
     b.set_field(&id, "handler", "王五").expect("b sets handler");
     a.set_field(&id, "route", "矛盾纠纷").expect("a routes");
-    b.set_field(&id, "route", "信访诉求").expect("b routes differently");
+    b.set_field(&id, "route", "信访诉求")
+        .expect("b routes differently");
     a.add_note(&id, "已电话联系信访人").expect("note a");
     b.add_note(&id, "现场查看了宅基地界址").expect("note b");
 
@@ -83,18 +103,47 @@ fn offline_edits_merge_and_same_field_edits_become_a_resolvable_conflict() {
 
     for store in [&a, &b] {
         let r = store.case(&id).expect("case");
-        assert_eq!(r.case.registration.lead_unit, "自然资源和规划局", "A's field kept");
+        assert_eq!(
+            r.case.registration.lead_unit, "自然资源和规划局",
+            "A's field kept"
+        );
         assert_eq!(r.case.registration.handler, "王五", "B's field kept");
         let notes: Vec<&str> = r.notes.iter().map(|n| n.text.as_str()).collect();
-        assert!(notes.contains(&"已电话联系信访人") && notes.contains(&"现场查看了宅基地界址"), "{notes:?}");
-        let conflict = r.conflicts.iter().find(|c| c.field == "route").expect("route conflict");
-        let mut values: Vec<String> = conflict.values.iter().map(|v| v.value.to_string()).collect();
+        assert!(
+            notes.contains(&"已电话联系信访人") && notes.contains(&"现场查看了宅基地界址"),
+            "{notes:?}"
+        );
+        let conflict = r
+            .conflicts
+            .iter()
+            .find(|c| c.field == "route")
+            .expect("route conflict");
+        let mut values: Vec<String> = conflict
+            .values
+            .iter()
+            .map(|v| v.value.to_string())
+            .collect();
         values.sort();
         assert_eq!(values, ["\"dispute\"", "\"petition-request\""]);
-        let people: Vec<_> = conflict.values.iter().filter_map(|v| v.person_name.clone()).collect();
-        assert!(people.contains(&"李四".to_owned()) && people.contains(&"王五".to_owned()), "who wrote each: {people:?}");
-        assert!(conflict.values.iter().all(|v| v.written_at.is_some()), "when each was written");
-        assert_eq!(r.conflicts.len(), 1, "only the same-field edit conflicts: {:?}", r.conflicts);
+        let people: Vec<_> = conflict
+            .values
+            .iter()
+            .filter_map(|v| v.person_name.clone())
+            .collect();
+        assert!(
+            people.contains(&"李四".to_owned()) && people.contains(&"王五".to_owned()),
+            "who wrote each: {people:?}"
+        );
+        assert!(
+            conflict.values.iter().all(|v| v.written_at.is_some()),
+            "when each was written"
+        );
+        assert_eq!(
+            r.conflicts.len(),
+            1,
+            "only the same-field edit conflicts: {:?}",
+            r.conflicts
+        );
     }
     assert_eq!(a.conflicts().expect("list").len(), 1);
 
@@ -105,24 +154,39 @@ fn offline_edits_merge_and_same_field_edits_become_a_resolvable_conflict() {
         .position(|v| v.value == serde_json::json!("dispute"))
         .expect("dispute is a candidate")
         + 1;
-    let resolution = b.resolve_conflict(&id, "route", b_choice, "属邻里宅基地纠纷，应调解").expect("resolve");
+    let resolution = b
+        .resolve_conflict(&id, "route", b_choice, "属邻里宅基地纠纷，应调解")
+        .expect("resolve");
     assert_eq!(resolution.resolved_by_name, "王五");
     exchange(&b, &a);
     for store in [&a, &b] {
         let r = store.case(&id).expect("case");
-        assert!(r.conflicts.is_empty(), "resolved everywhere: {:?}", r.conflicts);
+        assert!(
+            r.conflicts.is_empty(),
+            "resolved everywhere: {:?}",
+            r.conflicts
+        );
         assert_eq!(r.case.registration.route, Some(Route::Dispute));
         assert_eq!(r.resolutions.len(), 1);
         assert_eq!(r.resolutions[0].resolved_by_name, "王五");
-        assert_eq!(r.resolutions[0].discarded, vec![serde_json::json!("petition-request")]);
+        assert_eq!(
+            r.resolutions[0].discarded,
+            vec![serde_json::json!("petition-request")]
+        );
     }
 }
 
 #[test]
 fn two_laptops_creating_the_same_period_document_offline_keep_both_cases() {
-    let (dir_a, dir_b) = (tempfile::tempdir().expect("tmp"), tempfile::tempdir().expect("tmp"));
+    let (dir_a, dir_b) = (
+        tempfile::tempdir().expect("tmp"),
+        tempfile::tempdir().expect("tmp"),
+    );
     let a = init(dir_a.path(), "李四", None);
-    let directory = a.export_document(&DocName::Directory).expect("export").expect("directory");
+    let directory = a
+        .export_document(&DocName::Directory)
+        .expect("export")
+        .expect("directory");
     let b = init(dir_b.path(), "王五", Some(directory));
     // Both create cases/gangkou/2026-Q4 independently.
     let ca = a.add_case(registration()).expect("a");

@@ -1,0 +1,115 @@
+//! County-scale store benchmark: a demo county of 10,000 cases (one year).
+//!
+//! Run: `cargo bench -p fengqiao-store --bench store`
+//!
+//! Measures: opening the store and listing all cases; registering one case (until it is
+//! fsynced); and prints the store's size on disk and change counts per document.
+
+use std::time::{Duration, Instant};
+
+use chrono::NaiveDate;
+use criterion::{Criterion, criterion_group, criterion_main};
+use fengqiao_model::Role;
+use fengqiao_store::{CaseFilter, InitOptions, Store, demo};
+
+const CASES: usize = 10_000;
+
+fn build_county(dir: &std::path::Path) {
+    let store = Store::init(
+        dir,
+        InitOptions {
+            device_name: "基准测试机".into(),
+            county: demo::DEMO_COUNTY.into(),
+            role: Role::Office,
+            scope: vec![],
+            person_name: "基准".into(),
+            townships: demo::demo_townships(),
+            directory: None,
+        },
+    )
+    .expect("init");
+    let end = NaiveDate::from_ymd_opt(2026, 11, 20).expect("date");
+    let started = Instant::now();
+    store
+        .import_cases(
+            demo::generate(demo::DemoOptions {
+                cases: CASES,
+                seed: 7,
+                end,
+            }),
+            |_| {},
+        )
+        .expect("demo");
+    eprintln!("generated {CASES} cases in {:.1?}", started.elapsed());
+    let report = store.doctor().expect("doctor");
+    let bytes: u64 = report.documents.iter().map(|d| d.bytes_on_disk).sum();
+    let changes: usize = report.documents.iter().map(|d| d.changes).sum();
+    eprintln!(
+        "store on disk: {} documents, {:.2} MB, {changes} changes in all",
+        report.documents.len(),
+        bytes as f64 / 1e6
+    );
+    for d in &report.documents {
+        eprintln!(
+            "  {:<28} {:>6} records {:>6} changes {:>9} ops {:>10} bytes",
+            d.name, d.records, d.changes, d.operations, d.bytes_on_disk
+        );
+    }
+    store.close();
+}
+
+fn bench(c: &mut Criterion) {
+    let dir = tempfile::tempdir().expect("tmp");
+    build_county(dir.path());
+    let mut group = c.benchmark_group("county-10k");
+    group
+        .sample_size(10)
+        .measurement_time(Duration::from_secs(20));
+    group.bench_function("open_and_list_all", |b| {
+        b.iter(|| {
+            let store = Store::open(dir.path()).expect("open");
+            let cases = store.list_cases(&CaseFilter::default()).expect("list");
+            assert_eq!(cases.len(), CASES);
+            store.close();
+        })
+    });
+    let store = Store::open(dir.path()).expect("open");
+    let mut n = 0;
+    group.bench_function("add_one_case_durably", |b| {
+        b.iter(|| {
+            n += 1;
+            store.add_case(fengqiao_model::Registration {
+                channel: fengqiao_model::Channel::Visit,
+                source: fengqiao_model::Source::Own,
+                received_on: NaiveDate::from_ymd_opt(2026, 11, 20).expect("date"),
+                petitioners: vec![fengqiao_model::Petitioner {
+                    name: format!("基准{n}"),
+                    ..Default::default()
+                }],
+                head_count: 1,
+                representatives: vec![],
+                township: "港口镇".into(),
+                village: "西村".into(),
+                content: fengqiao_model::Content {
+                    request: "反映宅基地纠纷".into(),
+                    ..Default::default()
+                },
+                content_type: None,
+                route: None,
+                route_list_version: String::new(),
+                complaint_type: String::new(),
+                lead_unit: String::new(),
+                co_units: vec![],
+                handler: String::new(),
+                responsible_leader: None,
+                first_visit_owner: String::new(),
+                flags: Default::default(),
+            })
+        })
+    });
+    group.finish();
+    store.close();
+}
+
+criterion_group!(benches, bench);
+criterion_main!(benches);
