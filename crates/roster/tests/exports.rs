@@ -214,6 +214,13 @@ fn the_notice_has_title_period_rows_and_signature_and_prints() {
     assert!(html.contains("08:30—11:30"));
     assert!(html.contains("<div>宁国市信访局</div><div>2025年12月25日</div>"));
     assert!(html.contains("@media print") && html.contains("@page"));
+    // Sections follow the rules file: city leaders, townships, then the on-call duty.
+    let at = |h: &str| {
+        html.find(&format!("<h2>{h}</h2>"))
+            .unwrap_or_else(|| panic!("no section {h}"))
+    };
+    assert!(at("市领导接访") < at("乡镇（街道）主要领导接访"));
+    assert!(at("乡镇（街道）主要领导接访") < at("市分管领导值班接访"));
     assert!(
         !html.contains("草稿"),
         "a published notice is not marked draft"

@@ -77,24 +77,35 @@ pub fn to_html(
         "<p class=\"intro\">根据《信访工作条例》第十八条，现将{}领导干部接待群众来访安排公布如下。群众可按公布的时间、地点反映诉求。</p>",
         escape(&rules.name)
     );
-    // One table per slot type, in the order the types first appear.
-    let mut sections: BTreeMap<usize, (String, Vec<&SlotRow>)> = BTreeMap::new();
-    let mut order: Vec<String> = Vec::new();
+    // One table per slot type, in the order of the rules file (city leaders before
+    // townships before on-call in Ningguo's), each table by date.
+    let rule_order = |rule: &str| {
+        rules
+            .rules
+            .iter()
+            .position(|r| r.id() == rule)
+            .unwrap_or(usize::MAX)
+    };
+    let mut sections: BTreeMap<&str, (usize, Vec<&SlotRow>)> = BTreeMap::new();
     for row in rows {
-        let index = match order.iter().position(|t| *t == row.slot_type) {
-            Some(i) => i,
-            None => {
-                order.push(row.slot_type.clone());
-                order.len() - 1
-            }
-        };
-        sections
-            .entry(index)
-            .or_insert_with(|| (row.slot_type.clone(), Vec::new()))
-            .1
-            .push(row);
+        let section = sections
+            .entry(row.slot_type.as_str())
+            .or_insert((usize::MAX, Vec::new()));
+        section.0 = section.0.min(rule_order(&row.rule));
+        section.1.push(row);
     }
-    for (name, section) in sections.values() {
+    let mut sections: Vec<(&str, Vec<&SlotRow>)> = {
+        let mut ordered: Vec<_> = sections.into_iter().collect();
+        ordered.sort_by_key(|(name, (order, _))| (*order, *name));
+        ordered
+            .into_iter()
+            .map(|(name, (_, rows))| (name, rows))
+            .collect()
+    };
+    for (_, section) in &mut sections {
+        section.sort_by_key(|r| (r.date, r.township.clone()));
+    }
+    for (name, section) in &sections {
         let _ = writeln!(html, "<h2>{}</h2>", escape(name));
         html.push_str("<table>\n<thead><tr><th>日期</th><th>接访领导</th><th>职务</th><th>接访地点</th><th>接访时间</th></tr></thead>\n<tbody>\n");
         for row in section {
