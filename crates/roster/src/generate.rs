@@ -171,6 +171,7 @@ pub fn generate(
         }
     }
     planner.check_minimums(horizon);
+    planner.check_late_leave(state, &kept);
 
     let mut roster: Vec<Slot> = kept
         .iter()
@@ -1028,6 +1029,39 @@ impl<'a> Planner<'a> {
                             },
                         ));
                     }
+                }
+            }
+        }
+    }
+
+    /// Flags leave that reaches a published slot still naming the absent leader and was
+    /// reported later than the notice rule asks: generation never moves that slot, so the
+    /// office must (with `report_leave`, which also fills the gap from the standby list).
+    fn check_late_leave(&mut self, state: &RosterState, kept: &[&Slot]) {
+        for leave in state.leave.values() {
+            for slot in kept.iter().filter(|s| {
+                s.state == SlotState::Published
+                    && s.leader == leave.leader
+                    && self.period.overlaps(s.date, s.through)
+                    && leave.overlaps(s.date, s.through)
+            }) {
+                let notice_days = leave.notice_days_before(slot.date);
+                if notice_days < i64::from(self.rules.leave_notice_days) {
+                    let leader = self
+                        .rules
+                        .leader(leave.leader)
+                        .map(|l| l.name.clone())
+                        .unwrap_or_default();
+                    self.diagnostics.push(Diagnostic::warning(
+                        Some(&slot.rule),
+                        DiagnosticKind::LateLeaveNotice {
+                            leader,
+                            slot_date: slot.date,
+                            reported_on: leave.reported_on,
+                            notice_days,
+                            required: self.rules.leave_notice_days,
+                        },
+                    ));
                 }
             }
         }

@@ -102,6 +102,13 @@ fn regenerating_never_moves_published_slots() {
     let mut after_sorted = after;
     after_sorted.sort_by(|a, b| (a.date, &a.id).cmp(&(b.date, &b.id)));
     assert_eq!(before_in_q1, after_sorted);
+    // Reported three weeks ahead: on time, so no late-notice flag.
+    assert!(
+        !again
+            .diagnostics
+            .iter()
+            .any(|x| matches!(x.kind, DiagnosticKind::LateLeaveNotice { .. }))
+    );
     // The collision is a conflict for a person, not a silent move.
     let conflicts = check(&rules, &calendar(), &with_leave, &[], q1());
     assert!(
@@ -109,6 +116,24 @@ fn regenerating_never_moves_published_slots() {
             .iter()
             .any(|c| matches!(c, Conflict::OnLeave { slot, .. } if *slot == target.id))
     );
+}
+
+#[test]
+fn generation_flags_late_leave_over_a_published_slot() {
+    let rules = ningguo();
+    let mut state = published_q1(&rules);
+    let slot = first_city_slot(&rules, &state, 2);
+    state.apply(Record::Leave(Leave {
+        id: LeaveId(fixed_id(9)),
+        leader: slot.leader,
+        from: slot.date,
+        to: slot.date,
+        reported_on: slot.date - chrono::Duration::days(1),
+        reason: String::new(),
+    }));
+    let g = generate(&rules, &calendar(), &state, &[], q1());
+    assert!(g.diagnostics.iter().any(|x| x.severity == Severity::Warning
+        && matches!(x.kind, DiagnosticKind::LateLeaveNotice { slot_date, notice_days: 1, .. } if slot_date == slot.date)));
 }
 
 #[test]
