@@ -428,7 +428,21 @@ fn fill_gap(
     let (leader, from_standby) = match standby {
         Some(leader) => (leader, true),
         None => {
-            let leader = rule.and_then(|r| most_due_in_pool(rules, days, state, r, slot, &free))?;
+            let Some(leader) =
+                rule.and_then(|r| most_due_in_pool(rules, days, state, r, slot, &free))
+            else {
+                diagnostics.push(Diagnostic::warning(
+                    Some(&slot.rule),
+                    DiagnosticKind::SeatUnfilled {
+                        date: slot.date,
+                        township: slot.township.clone(),
+                        why: format!(
+                            "{absent} 请假，补位名单和人员范围内当日无人可排 (nobody free to cover)"
+                        ),
+                    },
+                ));
+                return None;
+            };
             if rule.is_some_and(|r| !r.standby().is_empty()) {
                 diagnostics.push(Diagnostic::info(
                     Some(&slot.rule),

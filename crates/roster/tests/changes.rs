@@ -662,3 +662,86 @@ fn a_fixed_day_of_month_rolls_forward_past_holidays() {
     assert_eq!(once.len(), 1);
     assert!(calendar().is_working_day(once[0].date));
 }
+
+const TWO_LEADERS: &str = r#"
+county = "demo"
+name = "示例县"
+office = "示例县信访局"
+[slot_types.county]
+name = "县领导接访"
+start = "09:00"
+end = "12:00"
+place = "县信访接待中心"
+[[leaders]]
+name = "甲"
+title = "副县长"
+level = "city"
+[[leaders]]
+name = "乙"
+title = "副县长"
+level = "city"
+[[rules]]
+kind = "weekly"
+id = "weekly"
+slot_type = "county"
+per_week = 1
+pool = { levels = ["city"] }
+"#;
+
+#[test]
+fn a_gap_nobody_can_fill_stays_and_is_reported() {
+    let rules = RosterRules::from_toml(TWO_LEADERS).unwrap_or_else(|e| panic!("{e}"));
+    let mut state = RosterState::new();
+    state.apply_all(generate(&rules, &calendar(), &state, &[], q1()).records);
+    let published = changes::publish(&state, q1());
+    state.apply_all(published);
+    let slot = state
+        .live_slots()
+        .into_iter()
+        .next()
+        .cloned()
+        .unwrap_or_else(|| panic!("no slot"));
+    let other = rules
+        .leaders
+        .iter()
+        .map(|l| l.id)
+        .find(|&l| l != slot.leader)
+        .unwrap_or_else(|| panic!("no other"));
+    let busy = [Engagement {
+        leader: other,
+        date: slot.date,
+        what: "市里开会".into(),
+    }];
+    let leave = Leave {
+        id: LeaveId(fixed_id(10)),
+        leader: slot.leader,
+        from: slot.date,
+        to: slot.date,
+        reported_on: slot.date - chrono::Duration::days(7),
+        reason: String::new(),
+    };
+    let outcome = changes::report_leave(
+        &rules,
+        &calendar(),
+        &state,
+        &busy,
+        leave,
+        actor(slot.date - chrono::Duration::days(7)),
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(
+        outcome.records.len(),
+        1,
+        "only the leave is written: {:?}",
+        outcome.records
+    );
+    assert!(outcome.diagnostics.iter().any(|x| x.severity == Severity::Warning
+        && matches!(&x.kind, DiagnosticKind::SeatUnfilled { date, .. } if *date == slot.date)));
+    let mut after = state.clone();
+    after.apply_all(outcome.records);
+    assert!(
+        check(&rules, &calendar(), &after, &busy, q1())
+            .iter()
+            .any(|c| matches!(c, Conflict::OnLeave { slot: s, .. } if *s == slot.id))
+    );
+}
