@@ -10,12 +10,20 @@ pub fn registration(n: u64) -> Registration {
         channel: Channel::Visit,
         source: Source::Own,
         received_on: NaiveDate::from_ymd_opt(2026, 10, 12).unwrap_or_default(),
-        petitioners: vec![Petitioner { name: format!("张三{n}"), phone: "13800001111".into(), ..Default::default() }],
+        petitioners: vec![Petitioner {
+            name: format!("张三{n}"),
+            phone: "13800001111".into(),
+            ..Default::default()
+        }],
         head_count: 1,
         representatives: vec![],
         township: "港口镇".into(),
         village: "西村".into(),
-        content: Content { request: format!("反映宅基地纠纷（第{n}次登记）"), facts: "邻居建房占地".into(), reasons: String::new() },
+        content: Content {
+            request: format!("反映宅基地纠纷（第{n}次登记）"),
+            facts: "邻居建房占地".into(),
+            reasons: String::new(),
+        },
         content_type: None,
         route: None,
         route_list_version: String::new(),

@@ -7,8 +7,13 @@ use anyhow::{Context, Result};
 use fengqiao_store::Store;
 
 fn main() -> Result<()> {
-    let dir = std::env::args().nth(1).context("usage: crash-writer DATA_DIR START")?;
-    let start: u64 = std::env::args().nth(2).and_then(|s| s.parse().ok()).unwrap_or(0);
+    let dir = std::env::args()
+        .nth(1)
+        .context("usage: crash-writer DATA_DIR START")?;
+    let start: u64 = std::env::args()
+        .nth(2)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0);
     let store = Store::open(&dir).context("open store")?;
     let mut out = std::io::stdout().lock();
     for n in start.. {

@@ -20,7 +20,11 @@ fn init(dir: &Path) {
             role: Role::Township,
             scope: vec![],
             person_name: "测试员".into(),
-            townships: vec![TownshipSpec { name: "港口镇".into(), code: "gangkou".into(), villages: vec![] }],
+            townships: vec![TownshipSpec {
+                name: "港口镇".into(),
+                code: "gangkou".into(),
+                villages: vec![],
+            }],
             directory: None,
         },
     )
@@ -58,24 +62,41 @@ fn kill(mut child: Child, reported: Arc<Mutex<Vec<String>>>) -> Vec<String> {
 }
 
 fn assert_all_present(dir: &Path, saved: &HashSet<String>, round: usize) {
-    let store = Store::open(dir).unwrap_or_else(|e| panic!("round {round}: store does not open after kill: {e}"));
-    let present: HashSet<String> =
-        store.list_cases(&CaseFilter::default()).expect("list").into_iter().map(|c| c.id.to_string()).collect();
+    let store = Store::open(dir)
+        .unwrap_or_else(|e| panic!("round {round}: store does not open after kill: {e}"));
+    let present: HashSet<String> = store
+        .list_cases(&CaseFilter::default())
+        .expect("list")
+        .into_iter()
+        .map(|c| c.id.to_string())
+        .collect();
     let missing: Vec<_> = saved.difference(&present).collect();
-    assert!(missing.is_empty(), "round {round}: {} reported-saved cases lost: {missing:?}", missing.len());
-    assert!(store.storage_problems().is_empty(), "round {round}: damaged files: {:?}", store.storage_problems());
+    assert!(
+        missing.is_empty(),
+        "round {round}: {} reported-saved cases lost: {missing:?}",
+        missing.len()
+    );
+    assert!(
+        store.storage_problems().is_empty(),
+        "round {round}: damaged files: {:?}",
+        store.storage_problems()
+    );
     store.close();
 }
 
 fn snapshot_write_in_progress(dir: &Path) -> bool {
     let mut stack = vec![dir.join("documents")];
     while let Some(d) = stack.pop() {
-        let Ok(entries) = std::fs::read_dir(&d) else { continue };
+        let Ok(entries) = std::fs::read_dir(&d) else {
+            continue;
+        };
         for e in entries.flatten() {
             let p = e.path();
             if p.is_dir() {
                 stack.push(p);
-            } else if p.extension().is_some_and(|x| x == "tmp") && p.parent().is_some_and(|d| d.ends_with("snapshot")) {
+            } else if p.extension().is_some_and(|x| x == "tmp")
+                && p.parent().is_some_and(|d| d.ends_with("snapshot"))
+            {
                 return true;
             }
         }
@@ -98,7 +119,11 @@ fn kill_at_random_moments_loses_nothing_reported_saved() {
         saved.extend(ids);
         assert_all_present(dir.path(), &saved, round);
     }
-    assert!(saved.len() >= 30, "the writer made progress between kills ({} saved)", saved.len());
+    assert!(
+        saved.len() >= 30,
+        "the writer made progress between kills ({} saved)",
+        saved.len()
+    );
 }
 
 #[test]
@@ -124,5 +149,8 @@ fn kill_during_compaction_loses_nothing_reported_saved() {
         saved.extend(ids);
         assert_all_present(dir.path(), &saved, round);
     }
-    assert!(caught_mid_compaction >= 10, "only {caught_mid_compaction} of 25 kills landed during a snapshot write");
+    assert!(
+        caught_mid_compaction >= 10,
+        "only {caught_mid_compaction} of 25 kills landed during a snapshot write"
+    );
 }

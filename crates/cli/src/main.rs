@@ -3,6 +3,7 @@
 //! A thin binary: parse arguments, set up logging, run, map the outcome to an exit code.
 
 mod cmd_case;
+mod cmd_roster;
 mod cmd_rules;
 
 use std::path::PathBuf;
@@ -46,6 +47,9 @@ enum Command {
     /// The classification guide (导访).
     #[command(subcommand)]
     Guide(cmd_rules::GuideCommand),
+    /// The leader reception roster (接访排班).
+    #[command(subcommand)]
+    Roster(cmd_roster::RosterCommand),
 }
 
 fn default_data_dir() -> Result<PathBuf> {
@@ -68,6 +72,17 @@ fn run(cli: Cli) -> Result<()> {
         Command::Doctor => cmd_case::doctor(&data_dir, cli.json),
         Command::Deadline(args) => cmd_rules::run_deadline(args, cli.json),
         Command::Guide(cmd) => cmd_rules::run_guide(cmd, cli.json),
+        Command::Roster(cmd) => {
+            let store = cmd_case::open(&data_dir)?;
+            let result = cmd_roster::run_roster(
+                cmd,
+                &store,
+                cli.json,
+                fengqiao_store::now_cst().date_naive(),
+            );
+            store.close();
+            result
+        }
     }
 }
 
@@ -83,7 +98,9 @@ fn main() -> ExitCode {
     match run(cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            if e.downcast_ref::<std::io::Error>().is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe) {
+            if e.downcast_ref::<std::io::Error>()
+                .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+            {
                 return ExitCode::SUCCESS;
             }
             eprintln!("错误：{e:#}");

@@ -4,23 +4,49 @@ use std::path::Path;
 use std::process::{Command, Output};
 
 fn fengqiao(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_fengqiao")).arg("--data-dir").arg(dir).args(args).output().expect("run fengqiao")
+    Command::new(env!("CARGO_BIN_EXE_fengqiao"))
+        .arg("--data-dir")
+        .arg(dir)
+        .args(args)
+        .output()
+        .expect("run fengqiao")
 }
 
 fn ok(dir: &Path, args: &[&str]) -> String {
     let out = fengqiao(dir, args);
-    assert!(out.status.success(), "fengqiao {args:?} failed: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "fengqiao {args:?} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     String::from_utf8(out.stdout).expect("utf-8")
 }
 
 fn fails(dir: &Path, args: &[&str]) -> String {
     let out = fengqiao(dir, args);
-    assert!(!out.status.success(), "fengqiao {args:?} should fail; stdout: {}", String::from_utf8_lossy(&out.stdout));
+    assert!(
+        !out.status.success(),
+        "fengqiao {args:?} should fail; stdout: {}",
+        String::from_utf8_lossy(&out.stdout)
+    );
     String::from_utf8(out.stderr).expect("utf-8")
 }
 
 fn init(dir: &Path) {
-    ok(dir, &["init", "--device-name", "港口镇笔记本", "--role", "township", "--scope", "港口镇", "--person", "李四"]);
+    ok(
+        dir,
+        &[
+            "init",
+            "--device-name",
+            "港口镇笔记本",
+            "--role",
+            "township",
+            "--scope",
+            "港口镇",
+            "--person",
+            "李四",
+        ],
+    );
 }
 
 fn json(text: &str) -> serde_json::Value {
@@ -33,7 +59,21 @@ fn chinese_case_survives_a_restart_intact() {
     init(dir.path());
     let added = json(&ok(
         dir.path(),
-        &["case", "add", "--json", "--township", "港口镇", "--village", "西村", "--name", "张三", "--request", "反映宅基地纠纷", "--received-on", "2026-11-02"],
+        &[
+            "case",
+            "add",
+            "--json",
+            "--township",
+            "港口镇",
+            "--village",
+            "西村",
+            "--name",
+            "张三",
+            "--request",
+            "反映宅基地纠纷",
+            "--received-on",
+            "2026-11-02",
+        ],
     ));
     let id = added["id"].as_str().expect("id").to_owned();
     // Each command is a new process: the data came back from disk.
@@ -57,17 +97,49 @@ fn chinese_case_survives_a_restart_intact() {
     assert_eq!(by_number["clocks"]["clocks"][0]["clock"], "T1");
     assert_eq!(by_number["clocks"]["clocks"][0]["due"], "2026-11-17");
 
-    ok(dir.path(), &["case", "event", &id, "routed", "--route", "矛盾纠纷", "--date", "2026-11-03"]);
-    ok(dir.path(), &["case", "note", &id, "已约谈邻居，双方同意调解"]);
-    ok(dir.path(), &["case", "set", &id, "lead_unit", "港口镇司法所"]);
+    ok(
+        dir.path(),
+        &[
+            "case",
+            "event",
+            &id,
+            "routed",
+            "--route",
+            "矛盾纠纷",
+            "--date",
+            "2026-11-03",
+        ],
+    );
+    ok(
+        dir.path(),
+        &["case", "note", &id, "已约谈邻居，双方同意调解"],
+    );
+    ok(
+        dir.path(),
+        &["case", "set", &id, "lead_unit", "港口镇司法所"],
+    );
     let shown = json(&ok(dir.path(), &["case", "show", &id, "--json"]));
     assert_eq!(shown["status"], "routed");
     assert_eq!(shown["notes"][0]["text"], "已约谈邻居，双方同意调解");
     assert_eq!(shown["notes"][0]["author_name"], "李四");
     assert_eq!(shown["case"]["lead_unit"], "港口镇司法所");
-    let filtered = json(&ok(dir.path(), &["case", "list", "--json", "--status", "已分流", "--text", "宅基地"]));
+    let filtered = json(&ok(
+        dir.path(),
+        &[
+            "case",
+            "list",
+            "--json",
+            "--status",
+            "已分流",
+            "--text",
+            "宅基地",
+        ],
+    ));
     assert_eq!(filtered.as_array().map(Vec::len), Some(1));
-    let none = json(&ok(dir.path(), &["case", "list", "--json", "--route", "纪检举报"]));
+    let none = json(&ok(
+        dir.path(),
+        &["case", "list", "--json", "--route", "纪检举报"],
+    ));
     assert_eq!(none.as_array().map(Vec::len), Some(0));
 }
 
@@ -75,9 +147,30 @@ fn chinese_case_survives_a_restart_intact() {
 fn csv_export_is_excel_ready_utf8_with_bom() {
     let dir = tempfile::tempdir().expect("tmp");
     init(dir.path());
-    ok(dir.path(), &["case", "add", "--township", "港口镇", "--name", "张三", "--request", "反映宅基地纠纷"]);
+    ok(
+        dir.path(),
+        &[
+            "case",
+            "add",
+            "--township",
+            "港口镇",
+            "--name",
+            "张三",
+            "--request",
+            "反映宅基地纠纷",
+        ],
+    );
     let out = dir.path().join("cases.csv");
-    ok(dir.path(), &["export", "--format", "csv", "--out", out.to_str().expect("path")]);
+    ok(
+        dir.path(),
+        &[
+            "export",
+            "--format",
+            "csv",
+            "--out",
+            out.to_str().expect("path"),
+        ],
+    );
     let bytes = std::fs::read(&out).expect("read csv");
     assert!(bytes.starts_with(&[0xEF, 0xBB, 0xBF]), "BOM first");
     let text = String::from_utf8(bytes[3..].to_vec()).expect("utf-8");
@@ -91,31 +184,115 @@ fn csv_export_is_excel_ready_utf8_with_bom() {
 fn bad_input_is_refused_with_a_clear_error_and_saved_data_stays() {
     let dir = tempfile::tempdir().expect("tmp");
     init(dir.path());
-    ok(dir.path(), &["case", "add", "--township", "港口镇", "--name", "张三", "--request", "原有案件"]);
+    ok(
+        dir.path(),
+        &[
+            "case",
+            "add",
+            "--township",
+            "港口镇",
+            "--name",
+            "张三",
+            "--request",
+            "原有案件",
+        ],
+    );
 
     let bad_json = dir.path().join("bad.json");
     std::fs::write(&bad_json, "{\"township\": \"港口镇\", ").expect("write");
-    let err = fails(dir.path(), &["case", "add", "--file", bad_json.to_str().expect("path")]);
+    let err = fails(
+        dir.path(),
+        &["case", "add", "--file", bad_json.to_str().expect("path")],
+    );
     assert!(err.contains("JSON") && err.contains("bad.json"), "{err}");
 
     let missing = dir.path().join("missing.json");
     std::fs::write(&missing, r#"{"channel":"来访","received_on":"2026-11-02","petitioners":[{"name":"张三"}],"content":{"request":"x"}}"#).expect("write");
-    let err = fails(dir.path(), &["case", "add", "--file", missing.to_str().expect("path")]);
+    let err = fails(
+        dir.path(),
+        &["case", "add", "--file", missing.to_str().expect("path")],
+    );
     assert!(err.contains("township"), "names the missing field: {err}");
 
-    let six = ["--representative", "甲", "--representative", "乙", "--representative", "丙", "--representative", "丁", "--representative", "戊", "--representative", "己"];
-    let mut args = vec!["case", "add", "--township", "港口镇", "--request", "集体反映征地补偿", "--head-count", "30"];
+    let six = [
+        "--representative",
+        "甲",
+        "--representative",
+        "乙",
+        "--representative",
+        "丙",
+        "--representative",
+        "丁",
+        "--representative",
+        "戊",
+        "--representative",
+        "己",
+    ];
+    let mut args = vec![
+        "case",
+        "add",
+        "--township",
+        "港口镇",
+        "--request",
+        "集体反映征地补偿",
+        "--head-count",
+        "30",
+    ];
     args.extend(six);
     let err = fails(dir.path(), &args);
-    assert!(err.contains("representatives") && err.contains("第二十条第三款") && err.contains('6'), "{err}");
+    assert!(
+        err.contains("representatives") && err.contains("第二十条第三款") && err.contains('6'),
+        "{err}"
+    );
 
-    let err = fails(dir.path(), &["case", "add", "--township", "火星镇", "--name", "张三", "--request", "x"]);
-    assert!(err.contains("火星镇") && err.contains("港口镇"), "names the township and the choices: {err}");
+    let err = fails(
+        dir.path(),
+        &[
+            "case",
+            "add",
+            "--township",
+            "火星镇",
+            "--name",
+            "张三",
+            "--request",
+            "x",
+        ],
+    );
+    assert!(
+        err.contains("火星镇") && err.contains("港口镇"),
+        "names the township and the choices: {err}"
+    );
 
-    let err = fails(dir.path(), &["case", "add", "--township", "港口镇", "--name", "张三", "--request", "  "]);
+    let err = fails(
+        dir.path(),
+        &[
+            "case",
+            "add",
+            "--township",
+            "港口镇",
+            "--name",
+            "张三",
+            "--request",
+            "  ",
+        ],
+    );
     assert!(err.contains("content.request"), "{err}");
 
-    let err = fails(dir.path(), &["case", "add", "--township", "港口镇", "--name", "张三", "--request", "x", "--received-on", "2099-01-01"]);
+    let err = fails(
+        dir.path(),
+        &[
+            "case",
+            "add",
+            "--township",
+            "港口镇",
+            "--name",
+            "张三",
+            "--request",
+            "x",
+            "--received-on",
+            "2099-01-01",
+        ],
+    );
     assert!(err.contains("received_on"), "{err}");
 
     let err = fails(dir.path(), &["case", "list", "--status", "飞走了"]);
@@ -133,8 +310,34 @@ fn bad_input_is_refused_with_a_clear_error_and_saved_data_stays() {
 fn a_damaged_document_file_is_reported_and_the_rest_still_opens() {
     let dir = tempfile::tempdir().expect("tmp");
     init(dir.path());
-    let first = json(&ok(dir.path(), &["case", "add", "--json", "--township", "港口镇", "--name", "张三", "--request", "第一件"]));
-    let second = json(&ok(dir.path(), &["case", "add", "--json", "--township", "港口镇", "--name", "李四", "--request", "第二件"]));
+    let first = json(&ok(
+        dir.path(),
+        &[
+            "case",
+            "add",
+            "--json",
+            "--township",
+            "港口镇",
+            "--name",
+            "张三",
+            "--request",
+            "第一件",
+        ],
+    ));
+    let second = json(&ok(
+        dir.path(),
+        &[
+            "case",
+            "add",
+            "--json",
+            "--township",
+            "港口镇",
+            "--name",
+            "李四",
+            "--request",
+            "第二件",
+        ],
+    ));
     // Truncate the newest change file of the cases document (the second registration).
     let mut files: Vec<_> = walk(&dir.path().join("documents"))
         .into_iter()
@@ -147,17 +350,31 @@ fn a_damaged_document_file_is_reported_and_the_rest_still_opens() {
 
     let err = fails(dir.path(), &["doctor"]);
     assert!(err.contains("数据检查发现问题"), "{err}");
-    let report = json(&String::from_utf8(fengqiao(dir.path(), &["doctor", "--json"]).stdout).expect("utf-8"));
+    let report = json(
+        &String::from_utf8(fengqiao(dir.path(), &["doctor", "--json"]).stdout).expect("utf-8"),
+    );
     let problems = report["problems"].as_array().expect("problems");
     assert_eq!(problems.len(), 1, "{report}");
     let reason = problems[0]["reason"].as_str().expect("reason");
     assert!(reason.contains("损坏"), "{reason}");
     // The first case still opens; the damaged change was quarantined, not silently dropped.
     let list = json(&ok(dir.path(), &["case", "list", "--json"]));
-    let ids: Vec<_> = list.as_array().expect("array").iter().map(|c| c["id"].clone()).collect();
+    let ids: Vec<_> = list
+        .as_array()
+        .expect("array")
+        .iter()
+        .map(|c| c["id"].clone())
+        .collect();
     assert!(ids.contains(&first["id"]), "{ids:?}");
     assert!(!ids.contains(&second["id"]) || ids.len() == 2);
-    assert!(dir.path().join("quarantine").read_dir().expect("quarantine dir").next().is_some());
+    assert!(
+        dir.path()
+            .join("quarantine")
+            .read_dir()
+            .expect("quarantine dir")
+            .next()
+            .is_some()
+    );
 }
 
 fn walk(dir: &Path) -> Vec<std::path::PathBuf> {
@@ -166,7 +383,11 @@ fn walk(dir: &Path) -> Vec<std::path::PathBuf> {
     while let Some(d) = stack.pop() {
         for e in std::fs::read_dir(&d).into_iter().flatten().flatten() {
             let p = e.path();
-            if p.is_dir() { stack.push(p) } else { out.push(p) }
+            if p.is_dir() {
+                stack.push(p)
+            } else {
+                out.push(p)
+            }
         }
     }
     out

@@ -458,27 +458,27 @@ fn history(
     if stages < 4 {
         return out;
     }
-    if tpl.route == Route::Dispute && rng.random_bool(0.6) {
-        if let Some(d) = step(rng, 5, 30) {
-            out.push((
-                EventKind::Mediated {
-                    agreement: "达成调解协议".into(),
-                },
-                d,
-            ));
-        }
+    if tpl.route == Route::Dispute
+        && rng.random_bool(0.6)
+        && let Some(d) = step(rng, 5, 30)
+    {
+        out.push((
+            EventKind::Mediated {
+                agreement: "达成调解协议".into(),
+            },
+            d,
+        ));
     }
-    if tpl.route == Route::PetitionRequest && rng.random_bool(0.15) {
-        if let Some(d) = step(rng, 40, 58) {
-            out.push((
-                EventKind::Extended {
-                    days: 30,
-                    approved_by: "分管局长".into(),
-                    reason: "需补充调查".into(),
-                },
-                d,
-            ));
-        }
+    if tpl.route == Route::PetitionRequest
+        && rng.random_bool(0.15)
+        && let Some(d) = step(rng, 40, 58)
+    {
+        let extension = EventKind::Extended {
+            days: 30,
+            approved_by: "分管局长".into(),
+            reason: "需补充调查".into(),
+        };
+        out.push((extension, d));
     }
     if stages < 5 {
         return out;
@@ -513,15 +513,15 @@ fn history(
     if let Some(d) = step(rng, 1, 20) {
         out.push((EventKind::Closed { satisfaction }, d));
     }
-    if stages >= 7 {
-        if let Some(d) = step(rng, 5, 30) {
-            out.push((
-                EventKind::FollowUp {
-                    outcome: "回访：信访人无新诉求".into(),
-                },
-                d,
-            ));
-        }
+    if stages >= 7
+        && let Some(d) = step(rng, 5, 30)
+    {
+        out.push((
+            EventKind::FollowUp {
+                outcome: "回访：信访人无新诉求".into(),
+            },
+            d,
+        ));
     }
     out
 }

@@ -1660,9 +1660,9 @@ fn read_case(
     let (mut events, _) = parse_map::<CaseEvent>(value.get("events"));
     event::sort_events(&mut events);
     let (mut notes, _) = parse_map::<Note>(value.get("notes"));
-    notes.sort_by(|a, b| (a.written_at, a.id).cmp(&(b.written_at, b.id)));
+    notes.sort_by_key(|n| (n.written_at, n.id));
     let (mut resolutions, _) = parse_map::<Resolution>(value.get("resolutions"));
-    resolutions.sort_by(|a, b| a.resolved_at.cmp(&b.resolved_at));
+    resolutions.sort_by_key(|r| r.resolved_at);
     strip_subrecords(&mut value);
     let case: Case = serde_json::from_value(value).map_err(|e| StoreError::DamagedRecord {
         doc: name.to_string(),
@@ -1708,24 +1708,32 @@ fn doc_conflicts(d: &Automerge, who: &WhoIndex) -> Vec<Conflict> {
     out
 }
 
+/// The ops one change wrote, with its time and author.
+struct ChangeSpan {
+    start_op: u64,
+    max_op: u64,
+    time: i64,
+    author: Option<Vec<u8>>,
+}
+
 /// Finds the change (and so the time and author) that wrote an op.
 struct ChangeIndex {
-    by_actor: HashMap<ActorId, Vec<(u64, u64, i64, Option<Vec<u8>>)>>,
+    by_actor: HashMap<ActorId, Vec<ChangeSpan>>,
 }
 
 impl ChangeIndex {
     fn new(d: &Automerge) -> Self {
-        let mut by_actor: HashMap<ActorId, Vec<(u64, u64, i64, Option<Vec<u8>>)>> = HashMap::new();
+        let mut by_actor: HashMap<ActorId, Vec<ChangeSpan>> = HashMap::new();
         for c in d.get_changes_meta(&[]) {
             by_actor
                 .entry(c.actor.clone().into_owned())
                 .or_default()
-                .push((
-                    c.start_op,
-                    c.max_op,
-                    c.timestamp,
-                    c.author.as_ref().map(|a| a.as_bytes().to_vec()),
-                ));
+                .push(ChangeSpan {
+                    start_op: c.start_op,
+                    max_op: c.max_op,
+                    time: c.timestamp,
+                    author: c.author.as_ref().map(|a| a.as_bytes().to_vec()),
+                });
         }
         Self { by_actor }
     }
@@ -1737,8 +1745,8 @@ impl ChangeIndex {
         self.by_actor
             .get(actor)?
             .iter()
-            .find(|(start, max, _, _)| start <= counter && counter <= max)
-            .map(|(_, _, t, a)| (actor.clone(), *t, a.clone()))
+            .find(|c| c.start_op <= *counter && *counter <= c.max_op)
+            .map(|c| (actor.clone(), c.time, c.author.clone()))
     }
 }
 
