@@ -188,7 +188,7 @@ pub fn run_roster(cmd: &RosterCommand, store: &Store, json: bool, today: NaiveDa
                     "period": period,
                     "written": written,
                     "slots": slots,
-                    "diagnostics": generation.diagnostics,
+                    "diagnostics": with_messages(&generation.diagnostics),
                 }));
             }
             println!(
@@ -221,7 +221,7 @@ pub fn run_roster(cmd: &RosterCommand, store: &Store, json: bool, today: NaiveDa
                     "period": period,
                     "published": published,
                     "historic": archived.len(),
-                    "conflicts": conflicts,
+                    "conflicts": with_messages(&conflicts),
                 }));
             }
             println!(
@@ -276,7 +276,7 @@ pub fn run_roster(cmd: &RosterCommand, store: &Store, json: bool, today: NaiveDa
                     "period": period,
                     "slots": slots,
                     "ledger": entries,
-                    "conflicts": conflicts,
+                    "conflicts": with_messages(&conflicts),
                 }));
             }
             println!("{period}");
@@ -621,6 +621,20 @@ fn print_rows(slots: &[SlotRow]) -> Result<()> {
     Ok(())
 }
 
+/// Each item as JSON with its sentence for people added as `message`.
+fn with_messages<T: serde::Serialize + std::fmt::Display>(items: &[T]) -> Vec<Value> {
+    items
+        .iter()
+        .map(|item| {
+            let mut value = serde_json::to_value(item).unwrap_or(Value::Null);
+            if let Value::Object(map) = &mut value {
+                map.insert("message".to_owned(), Value::String(item.to_string()));
+            }
+            value
+        })
+        .collect()
+}
+
 fn print_diagnostics(diagnostics: &[Diagnostic]) {
     for diagnostic in diagnostics {
         println!("{diagnostic}");
@@ -653,7 +667,7 @@ fn report_outcome(
         .collect();
     if json {
         return print_json(
-            &json!({ "slots": slots, "diagnostics": diagnostics, "written": records.len() }),
+            &json!({ "slots": slots, "diagnostics": with_messages(diagnostics), "written": records.len() }),
         );
     }
     println!("已保存 {} 条记录", records.len());
