@@ -360,3 +360,187 @@ fn bad_input_is_refused_with_the_reason() {
     ]);
     assert!(bad_date.is_err());
 }
+
+/// The `fengqiao` binary itself: `--data-dir DIR init`, then `roster …` as a clerk types it.
+mod binary {
+    use std::path::Path;
+    use std::process::{Command, Output};
+
+    fn fengqiao(dir: &Path, args: &[&str]) -> Output {
+        Command::new(env!("CARGO_BIN_EXE_fengqiao"))
+            .arg("--data-dir")
+            .arg(dir)
+            .args(args)
+            .output()
+            .unwrap_or_else(|e| panic!("run fengqiao: {e}"))
+    }
+
+    fn ok(dir: &Path, args: &[&str]) -> String {
+        let out = fengqiao(dir, args);
+        assert!(
+            out.status.success(),
+            "fengqiao {args:?} failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap_or_else(|e| panic!("utf-8: {e}"))
+    }
+
+    fn json(text: &str) -> serde_json::Value {
+        serde_json::from_str(text).unwrap_or_else(|e| panic!("not JSON ({e}): {text}"))
+    }
+
+    #[test]
+    fn generate_show_publish_and_export_with_the_binary() {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let dir = dir.path();
+        ok(
+            dir,
+            &[
+                "init",
+                "--device-name",
+                "宁国市信访局",
+                "--county",
+                "宁国市",
+                "--role",
+                "office",
+            ],
+        );
+        let rules = super::rules_file();
+        let rules = rules.to_str().unwrap_or_default();
+        let generated = json(&ok(
+            dir,
+            &[
+                "roster",
+                "generate",
+                "--rules",
+                rules,
+                "--from",
+                "2026-01-01",
+                "--to",
+                "2026-03-31",
+                "--json",
+            ],
+        ));
+        let slots = generated["slots"]
+            .as_array()
+            .unwrap_or_else(|| panic!("slots: {generated}"));
+        assert!(slots.len() > 150);
+        for slot in slots {
+            for field in [
+                "date", "start", "end", "leader", "level", "place", "state", "title",
+            ] {
+                assert!(slot[field].is_string(), "{field} missing in {slot}");
+            }
+        }
+        let first_city = slots
+            .iter()
+            .find(|s| s["rule"] == "city-weekly")
+            .unwrap_or_else(|| panic!("no city slot"));
+        assert_eq!(
+            first_city["date"], "2026-01-04",
+            "the make-up Sunday after New Year"
+        );
+        assert_eq!(
+            (first_city["start"].as_str(), first_city["end"].as_str()),
+            (Some("08:30"), Some("11:30"))
+        );
+        assert_eq!(first_city["state"], "draft");
+        let explained = generated["diagnostics"].as_array().is_some_and(|d| {
+            d.iter().any(|x| {
+                x["what"] == "no-reception-day"
+                    && x["week_of"] == "2026-02-16"
+                    && x["message"]
+                        .as_str()
+                        .is_some_and(|m| m.contains("没有可接访的工作日"))
+            })
+        });
+        assert!(
+            explained,
+            "the Spring Festival week is explained: {}",
+            generated["diagnostics"]
+        );
+
+        let week = json(&ok(
+            dir,
+            &["roster", "show", "--week", "2026-02-18", "--json"],
+        ));
+        let in_festival = week["slots"]
+            .as_array()
+            .map(|s| s.iter().filter(|x| x["kind"] == "reception").count());
+        assert_eq!(
+            in_festival,
+            Some(0),
+            "no reception in the Spring Festival week"
+        );
+
+        let published = json(&ok(
+            dir,
+            &[
+                "roster",
+                "publish",
+                "--from",
+                "2026-01-01",
+                "--to",
+                "2026-03-31",
+                "--today",
+                "2025-12-20",
+                "--json",
+            ],
+        ));
+        // Every slot shown for Q1, including the on-call week that starts on Mon 29 Dec.
+        assert_eq!(published["published"].as_u64(), Some(slots.len() as u64));
+        let secretary = first_city["leader"].as_str().unwrap_or_default();
+        let mine = json(&ok(
+            dir,
+            &[
+                "roster",
+                "show",
+                "--from",
+                "2026-01-01",
+                "--to",
+                "2026-03-31",
+                "--leader",
+                secretary,
+                "--json",
+            ],
+        ));
+        assert!(mine["slots"].as_array().is_some_and(|s| {
+            s.iter()
+                .all(|x| x["leader"] == secretary && x["state"] == "published")
+        }));
+
+        let ics = ok(
+            dir,
+            &[
+                "roster",
+                "export",
+                "--format",
+                "ics",
+                "--from",
+                "2026-01-01",
+                "--to",
+                "2026-01-31",
+                "--leader",
+                secretary,
+            ],
+        );
+        assert!(ics.starts_with("BEGIN:VCALENDAR\r\n") && ics.contains("TZID:Asia/Shanghai"));
+        assert!(ics.contains("DTSTART;TZID=Asia/Shanghai:20260104T083000"));
+
+        let refused = fengqiao(
+            dir,
+            &[
+                "roster",
+                "leave",
+                "--leader",
+                "无此人",
+                "--from",
+                "2026-01-05",
+                "--to",
+                "2026-01-05",
+            ],
+        );
+        assert!(!refused.status.success());
+        assert!(String::from_utf8_lossy(&refused.stderr).contains("没有领导“无此人”"));
+    }
+}
