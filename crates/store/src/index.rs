@@ -18,7 +18,7 @@ use serde::{Deserialize, Serialize};
 use crate::store::CaseSummary;
 
 /// Bumped whenever the row format changes; older entries are rebuilt.
-const INDEX_VERSION: u32 = 1;
+const INDEX_VERSION: u32 = 2;
 
 /// A list row plus the text a search looks through.
 #[derive(Debug, Clone, Serialize, Deserialize)]

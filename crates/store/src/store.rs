@@ -342,6 +342,11 @@ impl Store {
         }
         let county = &self.identity.county;
         let id = name.document_id(county);
+        if !create && !self.doc_dir(&id.to_string()).exists() {
+            // Not on this laptop. Asking samod would leave it remembering the document as
+            // unavailable, and a later create in this session would then find nothing.
+            return Ok(None);
+        }
         if create {
             let genesis = name.genesis(county)?;
             let key = samod::storage::StorageKey::from_parts([
@@ -1058,7 +1063,11 @@ impl Store {
     pub fn conflicts(&self) -> Result<Vec<Conflict>, StoreError> {
         let who = self.who_index()?;
         let mut out = Vec::new();
-        for name in self.case_documents()? {
+        // The index knows which documents hold conflicts; only those are read.
+        for (name, rows) in self.indexed_rows(None)? {
+            if !rows.iter().any(|r| r.summary.has_conflicts) {
+                continue;
+            }
             if let Some(list) = self.read(&name, |d| doc_conflicts(d, &who))? {
                 out.extend(list);
             }
@@ -1174,6 +1183,60 @@ impl Store {
             })?
             .flatten()
             .unwrap_or_default())
+    }
+
+    // ----- field visits -----
+
+    /// Plans or records a field visit (下访). The visit is written field by field, so a
+    /// plan edited in the office and an outcome recorded in the village merge.
+    pub fn put_visit(&self, visit: &fengqiao_model::FieldVisit) -> Result<(), StoreError> {
+        self.require_case_writer()?;
+        if !self.identity.in_scope(&visit.township) {
+            return Err(StoreError::NotPermitted(format!(
+                "在 {} 安排下访",
+                visit.township
+            )));
+        }
+        if visit.village.trim().is_empty() {
+            return Err(StoreError::Invalid(vec![
+                fengqiao_model::FieldError::Required { field: "village" },
+            ]));
+        }
+        let code = self.township_code_of(&visit.township)?;
+        let name = DocName::Visits {
+            township: code,
+            year: visit.date.year(),
+        };
+        let key = visit.id.to_string();
+        let value = to_json(visit)?;
+        self.write(&name, move |tx| {
+            let visits = map_at(tx, "visits")?;
+            update_record(tx, &visits, &key, &value)
+        })
+    }
+
+    /// The field visits of a township in a year, by date.
+    pub fn visits(
+        &self,
+        township: &str,
+        year: i32,
+    ) -> Result<Vec<fengqiao_model::FieldVisit>, StoreError> {
+        let name = DocName::Visits {
+            township: self.township_code_of(township)?,
+            year,
+        };
+        let mut visits: Vec<fengqiao_model::FieldVisit> = self
+            .read(&name, |d| {
+                let (ok, _) = parse_map(
+                    map_in(d, "visits")
+                        .map(|m| record::read_value(d, &m, ObjType::Map))
+                        .as_ref(),
+                );
+                ok
+            })?
+            .unwrap_or_default();
+        visits.sort_by_key(|v| (v.date, v.id));
+        Ok(visits)
     }
 
     // ----- roster -----
@@ -1622,7 +1685,7 @@ fn summarise(d: &Automerge, obj: &ObjId, doc: &str) -> Option<CaseSummary> {
         channel: str_field(d, obj, "channel"),
         route: Route::parse(&route).ok(),
         status,
-        has_conflicts: false,
+        has_conflicts: !record::conflicts_in(d, obj, CASE_SUBRECORDS).is_empty(),
         document: doc.to_owned(),
     })
 }

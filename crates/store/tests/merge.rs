@@ -146,6 +146,13 @@ fn offline_edits_merge_and_same_field_edits_become_a_resolvable_conflict() {
         );
     }
     assert_eq!(a.conflicts().expect("list").len(), 1);
+    let row = a
+        .list_cases(&Default::default())
+        .expect("list")
+        .into_iter()
+        .find(|c| c.id == case.id)
+        .expect("row");
+    assert!(row.has_conflicts, "the list marks the case");
 
     // Resolve on B; the decision and who made it reach A.
     let b_choice = b.case(&id).expect("case").conflicts[0]
@@ -202,4 +209,76 @@ fn two_laptops_creating_the_same_period_document_offline_keep_both_cases() {
         assert_eq!(list.len(), 2, "{names:?}");
         assert!(store.conflicts().expect("conflicts").is_empty());
     }
+}
+
+#[test]
+fn a_visit_planned_in_the_office_and_recorded_in_the_village_merges() {
+    use fengqiao_model::{FieldVisit, Household, VisitId};
+    let (dir_a, dir_b) = (
+        tempfile::tempdir().expect("tmp"),
+        tempfile::tempdir().expect("tmp"),
+    );
+    let a = init(dir_a.path(), "李四", None);
+    let directory = a
+        .export_document(&DocName::Directory)
+        .expect("export")
+        .expect("directory");
+    let b = init(dir_b.path(), "王五", Some(directory));
+    let mut visit = FieldVisit {
+        id: VisitId::generate(),
+        leader: None,
+        staff: vec!["李四".into()],
+        township: "港口镇".into(),
+        village: "西村".into(),
+        date: NaiveDate::from_ymd_opt(2026, 11, 10).expect("date"),
+        households: vec![],
+        linked_cases: vec![],
+        outcome: String::new(),
+    };
+    a.put_visit(&visit).expect("plan");
+    exchange(&a, &b);
+    // Offline: the office adds staff; the village records households and the outcome.
+    let mut planned = visit.clone();
+    planned.staff.push("赵书记".into());
+    a.put_visit(&planned).expect("office edit");
+    visit.households = vec![Household {
+        head: "张三".into(),
+        address: "西村3组".into(),
+        outcome: "同意调解".into(),
+    }];
+    visit.outcome = "走访农户1户，矛盾已初步化解".into();
+    b.put_visit(&visit).expect("village record");
+    exchange(&a, &b);
+    exchange(&b, &a);
+    for store in [&a, &b] {
+        let visits = store.visits("港口镇", 2026).expect("visits");
+        assert_eq!(visits.len(), 1);
+        assert_eq!(
+            visits[0].staff,
+            vec!["李四".to_owned(), "赵书记".to_owned()]
+        );
+        assert_eq!(visits[0].households.len(), 1);
+        assert_eq!(visits[0].outcome, "走访农户1户，矛盾已初步化解");
+    }
+}
+
+#[test]
+fn reading_a_roster_year_that_does_not_exist_yet_does_not_block_creating_it() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let store = init(dir.path(), "李四", None);
+    assert!(
+        store
+            .roster_records(2027, "slots")
+            .expect("read")
+            .is_empty()
+    );
+    store
+        .put_roster_record(
+            2027,
+            "slots",
+            "s1",
+            &serde_json::json!({"date": "2027-01-04"}),
+        )
+        .expect("create after read");
+    assert_eq!(store.roster_records(2027, "slots").expect("read").len(), 1);
 }
