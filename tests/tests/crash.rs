@@ -133,7 +133,7 @@ fn kill_during_compaction_loses_nothing_reported_saved() {
     let mut saved = HashSet::new();
     let mut next = 0;
     let mut caught_mid_compaction = 0;
-    for round in 0..25 {
+    for round in 0..50 {
         let (child, reported) = spawn_writer(dir.path(), next);
         let started = Instant::now();
         // samod compacts every ~11 writes; kill as soon as a snapshot is being written.

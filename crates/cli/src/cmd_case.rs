@@ -812,3 +812,42 @@ pub fn doctor(data_dir: &Path, json_out: bool) -> Result<()> {
     }
     Ok(())
 }
+
+#[derive(Debug, Subcommand)]
+pub enum CalendarCommand {
+    /// Add or replace a year's notice (TOML, as in crates/rules/data/holidays/).
+    Add { file: PathBuf },
+    /// The years the office has added.
+    List,
+}
+
+pub fn run_calendar(data_dir: &Path, cmd: &CalendarCommand, json_out: bool) -> Result<()> {
+    let store = open(data_dir)?;
+    match cmd {
+        CalendarCommand::Add { file } => {
+            let text = std::fs::read_to_string(file)
+                .with_context(|| format!("读取 {}", file.display()))?;
+            let year = fengqiao_rules::YearCalendar::from_toml(&text)
+                .with_context(|| format!("节假日安排 {} 有误", file.display()))?
+                .year;
+            store.put_calendar_override(year, &text)?;
+            if json_out {
+                print_json(&json!({"year": year}))?;
+            } else {
+                println!("已保存 {year} 年节假日安排，将同步到所有设备");
+            }
+        }
+        CalendarCommand::List => {
+            let years: Vec<i32> = store.calendar_overrides()?.into_keys().collect();
+            if json_out {
+                print_json(&years)?;
+            } else {
+                for y in &years {
+                    println!("{y}");
+                }
+            }
+        }
+    }
+    store.close();
+    Ok(())
+}

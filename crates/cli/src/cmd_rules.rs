@@ -66,14 +66,18 @@ pub enum GuideCommand {
     },
 }
 
-/// Today on this machine: the only place the rules commands read the clock.
+/// Today in China Standard Time (the law's calendar), whatever the machine's zone: the
+/// only place the rules commands read the clock.
 fn local_today() -> NaiveDate {
-    chrono::Local::now().date_naive()
+    fengqiao_store::now_cst().date_naive()
 }
 
 /// Runs `fengqiao deadline`, printing to stdout.
-pub fn run_deadline(args: &DeadlineArgs, json: bool) -> Result<()> {
-    let mut calendar = HolidayCalendar::embedded();
+///
+/// The calendar starts from `base`: the store's (embedded years plus the office's
+/// overrides) when a data directory is set up, else the embedded years.
+pub fn run_deadline(args: &DeadlineArgs, json: bool, base: Option<HolidayCalendar>) -> Result<()> {
+    let mut calendar = base.unwrap_or_else(HolidayCalendar::embedded);
     for path in &args.calendar_files {
         let text = std::fs::read_to_string(path)
             .with_context(|| format!("reading holiday notice {}", path.display()))?;

@@ -47,6 +47,9 @@ enum Command {
     /// The classification guide (导访).
     #[command(subcommand)]
     Guide(cmd_rules::GuideCommand),
+    /// The office's holiday notices (added when the State Council publishes a year).
+    #[command(subcommand)]
+    Calendar(cmd_case::CalendarCommand),
     /// The leader reception roster (接访排班).
     #[command(subcommand)]
     Roster(cmd_roster::RosterCommand),
@@ -70,8 +73,21 @@ fn run(cli: Cli) -> Result<()> {
         Command::Export(args) => cmd_case::export(&data_dir, args),
         Command::Demo(args) => cmd_case::demo(&data_dir, args, cli.json),
         Command::Doctor => cmd_case::doctor(&data_dir, cli.json),
-        Command::Deadline(args) => cmd_rules::run_deadline(args, cli.json),
+        Command::Deadline(args) => {
+            // Use the office's holiday notices when this device has a store; a deadline
+            // must still work on a machine without one.
+            let base = if data_dir.join("device.json").exists() {
+                let store = cmd_case::open(&data_dir)?;
+                let calendar = store.holiday_calendar()?;
+                store.close();
+                Some(calendar)
+            } else {
+                None
+            };
+            cmd_rules::run_deadline(args, cli.json, base)
+        }
         Command::Guide(cmd) => cmd_rules::run_guide(cmd, cli.json),
+        Command::Calendar(cmd) => cmd_case::run_calendar(&data_dir, cmd, cli.json),
         Command::Roster(cmd) => {
             let store = cmd_case::open(&data_dir)?;
             let result = cmd_roster::run_roster(

@@ -392,3 +392,37 @@ fn walk(dir: &Path) -> Vec<std::path::PathBuf> {
     }
     out
 }
+
+#[test]
+fn the_offices_holiday_notice_for_a_new_year_reaches_deadlines() {
+    let dir = tempfile::tempdir().expect("tmp");
+    ok(dir.path(), &["init", "--device-name", "信访局"]);
+    let before = json(&ok(dir.path(), &["deadline", "T4", "2027-01-29", "--json"]));
+    assert_eq!(before["certain"], false, "2027 is not loaded yet: {before}");
+    // A made-up 2027 notice: 1–7 Feb off, Sun 31 Jan a make-up working day.
+    let notice = dir.path().join("2027.toml");
+    std::fs::write(
+        &notice,
+        "year = 2027\nnotice = \"测试通知\"\n\n[[holidays]]\nname = \"春节\"\nstart = 2027-02-01\nend = 2027-02-07\nmakeup_workdays = [2027-01-31]\n",
+    )
+    .expect("write");
+    ok(
+        dir.path(),
+        &["calendar", "add", notice.to_str().expect("path")],
+    );
+    let after = json(&ok(dir.path(), &["deadline", "T4", "2027-01-29", "--json"]));
+    assert_eq!(after["certain"], true, "{after}");
+    // Fri 29 Jan: Sun 31 (make-up) is day 1, then the holiday; Mon 8, Tue 9, Wed 10, Thu 11.
+    assert_eq!(after["due"], "2027-02-11");
+    let bad = dir.path().join("bad.toml");
+    std::fs::write(
+        &bad,
+        "year = 2028\n[[holidays]]\nname = \"春节\"\nstart = 2028-02-10\n",
+    )
+    .expect("write");
+    let err = fails(
+        dir.path(),
+        &["calendar", "add", bad.to_str().expect("path")],
+    );
+    assert!(err.contains("bad.toml"), "{err}");
+}

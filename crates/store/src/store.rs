@@ -689,6 +689,20 @@ impl Store {
     /// Stores a year's holiday calendar (the State Council notice, as TOML text).
     pub fn put_calendar_override(&self, year: i32, toml_text: &str) -> Result<(), StoreError> {
         self.require_role(&[Role::Office, Role::Admin], "维护节假日安排")?;
+        let parsed = fengqiao_rules::YearCalendar::from_toml(toml_text).map_err(|e| {
+            StoreError::BadValue {
+                field: format!("calendars.{year}"),
+                value: String::new(),
+                why: e.to_string(),
+            }
+        })?;
+        if parsed.year != year {
+            return Err(StoreError::BadValue {
+                field: format!("calendars.{year}"),
+                value: parsed.year.to_string(),
+                why: format!("节假日安排写的是 {} 年，不是 {year} 年", parsed.year),
+            });
+        }
         let text = toml_text.to_owned();
         self.write(&DocName::Directory, |tx| {
             let calendars = map_at(tx, "calendars")?;
