@@ -45,28 +45,30 @@ fn main() -> Result<()> {
     let today = now_cst().date_naive();
     let calendar = store.holiday_calendar()?;
     let cases = store.list_cases(&CaseFilter::default())?;
+    let open_cases: Vec<_> = cases.iter().filter(|c| c.status.is_open()).collect();
+    let by_id: std::collections::HashMap<_, _> = open_cases.iter().map(|c| (c.id, *c)).collect();
     let mut overdue = Vec::new();
     let mut due_soon = Vec::new();
-    for summary in cases.iter().filter(|c| c.status.is_open()) {
-        let record = store.case(&summary.id.to_string())?;
-        let facts = fengqiao_rules::CaseFacts::from_registration(&record.case.registration);
-        let clocks = fengqiao_rules::case_clocks(
-            &facts,
-            &record.events,
-            &calendar,
-            today,
-            &fengqiao_rules::DueThresholds::default(),
-        );
+    for (case, events) in store.histories(&CaseFilter::default())? {
+        let Some(summary) = by_id.get(&case.id) else {
+            continue;
+        };
+        let facts = fengqiao_rules::CaseFacts::from_registration(&case.registration);
+        let thresholds = fengqiao_rules::DueThresholds::default();
+        let clocks = fengqiao_rules::case_clocks(&facts, &events, &calendar, today, &thresholds);
         if clocks.overdue().next().is_some() {
-            overdue.push(summary);
+            overdue.push(*summary);
         } else if clocks
             .running()
             .next()
             .is_some_and(|c| c.deadline.due <= today + chrono::Duration::days(5))
         {
-            due_soon.push(summary);
+            due_soon.push(*summary);
         }
     }
+    // Oldest first: the longest-waiting petitioners head the list.
+    overdue.sort_by_key(|c| (c.received_on, c.number.clone()));
+    due_soon.sort_by_key(|c| (c.received_on, c.number.clone()));
     println!(
         "枫桥 · 今日 {today}（{}，{}）",
         store.identity().county,
@@ -76,7 +78,7 @@ fn main() -> Result<()> {
     println!(
         "案件总数 {}，在办 {}，超期 {}，即将到期 {}",
         cases.len(),
-        cases.iter().filter(|c| c.status.is_open()).count(),
+        open_cases.len(),
         overdue.len(),
         due_soon.len()
     );

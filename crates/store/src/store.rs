@@ -936,6 +936,40 @@ impl Store {
         Ok(all)
     }
 
+    /// Every case matching `filter` with its sorted events: what clocks are computed from.
+    /// Reads each document once, so a Today view over thousands of cases stays cheap.
+    pub fn histories(
+        &self,
+        filter: &CaseFilter,
+    ) -> Result<Vec<(Case, Vec<CaseEvent>)>, StoreError> {
+        let wanted: std::collections::HashSet<CaseId> =
+            self.list_cases(filter)?.into_iter().map(|c| c.id).collect();
+        let mut out = Vec::with_capacity(wanted.len());
+        for name in self.case_documents()? {
+            let read = self.read(&name, |d| {
+                let Some(cases) = map_in(d, "cases") else {
+                    return Vec::new();
+                };
+                d.map_range(&cases, ..)
+                    .filter(|item| {
+                        item.key
+                            .parse::<CaseId>()
+                            .is_ok_and(|id| wanted.contains(&id))
+                    })
+                    .filter_map(|item| {
+                        let mut value = record::read_value(d, &item.id(), ObjType::Map);
+                        let (mut events, _) = parse_map::<CaseEvent>(value.get("events"));
+                        event::sort_events(&mut events);
+                        strip_subrecords(&mut value);
+                        Case::deserialize(&value).ok().map(|case| (case, events))
+                    })
+                    .collect::<Vec<_>>()
+            })?;
+            out.extend(read.into_iter().flatten());
+        }
+        Ok(out)
+    }
+
     /// One case with its events, notes, conflicts and resolutions.
     pub fn case(&self, key: &str) -> Result<CaseRecord, StoreError> {
         let (name, id) = self.locate(key)?;

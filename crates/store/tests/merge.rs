@@ -87,6 +87,10 @@ fn offline_edits_merge_and_same_field_edits_become_a_resolvable_conflict() {
     let id = case.id.to_string();
     exchange(&a, &b);
     assert_eq!(b.case(&id).expect("b has the case").case, case);
+    let histories = b.histories(&Default::default()).expect("histories");
+    assert_eq!(histories.len(), 1);
+    assert_eq!(histories[0].0, case);
+    assert_eq!(histories[0].1.len(), 1, "the registration event");
 
     // Offline: different fields, the same field, and notes on both sides.
     a.set_field(&id, "lead_unit", "自然资源和规划局")
