@@ -5,8 +5,7 @@
 use std::path::PathBuf;
 
 use anyhow::{Context, Result};
-use fengqiao_model::Role;
-use fengqiao_store::{CaseFilter, InitOptions, Store, demo, now_cst};
+use fengqiao_store::{CaseFilter, Store, demo, now_cst};
 
 fn data_dir() -> Result<PathBuf> {
     if let Some(dir) = std::env::var_os("FENGQIAO_DATA_DIR") {
@@ -21,18 +20,7 @@ fn main() -> Result<()> {
     let dir = data_dir()?;
     if !dir.join("device.json").exists() {
         println!("首次启动：正在创建演示县（{}）……", demo::DEMO_COUNTY);
-        let store = Store::init(
-            &dir,
-            InitOptions {
-                device_name: "县信访局演示机".into(),
-                county: demo::DEMO_COUNTY.into(),
-                role: Role::Office,
-                scope: Vec::new(),
-                person_name: "演示管理员".into(),
-                townships: demo::demo_townships(),
-                directory: None,
-            },
-        )?;
+        let store = demo::init_demo_county(&dir)?;
         let cases = demo::generate(demo::DemoOptions {
             cases: 2000,
             seed: 1,

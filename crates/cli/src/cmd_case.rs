@@ -720,19 +720,7 @@ pub struct DemoArgs {
 
 pub fn demo(data_dir: &Path, args: &DemoArgs, json_out: bool) -> Result<()> {
     if !data_dir.join("device.json").exists() {
-        Store::init(
-            data_dir,
-            InitOptions {
-                device_name: "县信访局演示机".into(),
-                county: demo::DEMO_COUNTY.into(),
-                role: Role::Office,
-                scope: Vec::new(),
-                person_name: "演示管理员".into(),
-                townships: demo::demo_townships(),
-                directory: None,
-            },
-        )?
-        .close();
+        demo::init_demo_county(data_dir)?.close();
     }
     let store = open(data_dir)?;
     let end = args.end.unwrap_or_else(|| now_cst().date_naive());

@@ -214,6 +214,52 @@ pub struct Registration {
     pub flags: CaseFlags,
 }
 
+impl Registration {
+    /// A registration of our own with only what every registration needs; set the rest
+    /// field by field. `validate_registration` still decides whether it may be saved.
+    pub fn new(
+        channel: Channel,
+        received_on: NaiveDate,
+        township: &str,
+        request: &str,
+    ) -> Registration {
+        Registration {
+            channel,
+            source: Source::Own,
+            received_on,
+            petitioners: Vec::new(),
+            head_count: 1,
+            representatives: Vec::new(),
+            township: township.to_owned(),
+            village: String::new(),
+            content: Content {
+                request: request.to_owned(),
+                ..Content::default()
+            },
+            content_type: None,
+            route: None,
+            route_list_version: String::new(),
+            complaint_type: String::new(),
+            lead_unit: String::new(),
+            co_units: Vec::new(),
+            handler: String::new(),
+            responsible_leader: None,
+            first_visit_owner: String::new(),
+            flags: CaseFlags::default(),
+        }
+    }
+
+    /// Adds a petitioner by name and phone.
+    pub fn with_petitioner(mut self, name: &str, phone: &str) -> Registration {
+        self.petitioners.push(Petitioner {
+            name: name.to_owned(),
+            phone: phone.to_owned(),
+            ..Petitioner::default()
+        });
+        self
+    }
+}
+
 fn own_source() -> Source {
     Source::Own
 }

@@ -4,12 +4,6 @@
 //! never collide and records sort roughly by creation time. Ids are newtypes so a case id
 //! cannot be passed where a note id is expected.
 
-use std::fmt;
-use std::str::FromStr;
-
-use serde::{Deserialize, Serialize};
-use uuid::Uuid;
-
 /// An id string that is not a UUID.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("“{input}” 不是有效的{what}编号 (not a valid {what} id)")]
@@ -20,37 +14,45 @@ pub struct BadId {
     pub input: String,
 }
 
+/// Declares a UUID-backed id newtype with `generate`, `Display`, `FromStr` (with a
+/// [`BadId`] naming the kind of id) and transparent serde. Exported so other crates
+/// (the roster's slots, leave and swaps) declare their ids the same way.
+#[macro_export]
 macro_rules! uuid_id {
     ($(#[$doc:meta])* $name:ident, $what:literal) => {
         $(#[$doc])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+        #[derive(
+            Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash,
+            $crate::__private::serde::Serialize, $crate::__private::serde::Deserialize,
+        )]
         #[serde(transparent)]
-        pub struct $name(pub Uuid);
+        pub struct $name(pub $crate::__private::Uuid);
 
         impl $name {
-            /// A fresh time-ordered id (UUIDv7).
+            /// A fresh time-ordered id (UUIDv7); reads the system clock, so only the
+            /// edges (CLI, app, store) call it.
             pub fn generate() -> Self {
-                Self(Uuid::now_v7())
+                Self($crate::__private::Uuid::now_v7())
             }
 
-            /// The id as its canonical hyphenated string.
+            /// The id as its canonical hyphenated string (a record key in the store).
             pub fn as_string(&self) -> String {
                 self.0.to_string()
             }
         }
 
-        impl fmt::Display for $name {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        impl ::std::fmt::Display for $name {
+            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
                 self.0.fmt(f)
             }
         }
 
-        impl FromStr for $name {
-            type Err = BadId;
+        impl ::std::str::FromStr for $name {
+            type Err = $crate::ids::BadId;
             fn from_str(s: &str) -> Result<Self, Self::Err> {
-                Uuid::parse_str(s.trim())
+                $crate::__private::Uuid::parse_str(s.trim())
                     .map(Self)
-                    .map_err(|_| BadId { what: $what, input: s.to_owned() })
+                    .map_err(|_| $crate::ids::BadId { what: $what, input: s.to_owned() })
             }
         }
     };

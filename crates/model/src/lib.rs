@@ -25,3 +25,10 @@ pub use ids::*;
 pub use org::{Device, FieldVisit, Household, Leader, OrgUnit, Person};
 pub use validate::FieldError;
 pub use vocab::*;
+
+#[doc(hidden)]
+pub mod __private {
+    //! Re-exports for the [`uuid_id!`](crate::uuid_id) macro in other crates.
+    pub use serde;
+    pub use uuid::Uuid;
+}

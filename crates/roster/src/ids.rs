@@ -16,64 +16,23 @@
 //! never make up a random or time-based id. Change ids are derived from the action that
 //! caused them, so replaying an action is idempotent.
 
-use std::fmt;
-use std::str::FromStr;
-
-use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 pub use fengqiao_model::BadId;
 
-macro_rules! roster_id {
-    ($(#[$doc:meta])* $name:ident, $what:literal) => {
-        $(#[$doc])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-        #[serde(transparent)]
-        pub struct $name(pub Uuid);
-
-        impl $name {
-            /// A fresh time-ordered id (UUIDv7). Only callers at the edge (CLI, app) use
-            /// this; it reads the system clock.
-            pub fn generate() -> Self {
-                Self(Uuid::now_v7())
-            }
-
-            /// The id as its canonical hyphenated string, the record key in the store.
-            pub fn as_string(&self) -> String {
-                self.0.to_string()
-            }
-        }
-
-        impl fmt::Display for $name {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                self.0.fmt(f)
-            }
-        }
-
-        impl FromStr for $name {
-            type Err = BadId;
-            fn from_str(s: &str) -> Result<Self, Self::Err> {
-                Uuid::parse_str(s.trim())
-                    .map(Self)
-                    .map_err(|_| BadId { what: $what, input: s.to_owned() })
-            }
-        }
-    };
-}
-
-roster_id!(
+fengqiao_model::uuid_id!(
     /// One reception (or on-call) slot of the roster.
     SlotId, "slot"
 );
-roster_id!(
+fengqiao_model::uuid_id!(
     /// A leader's reported leave.
     LeaveId, "leave"
 );
-roster_id!(
+fengqiao_model::uuid_id!(
     /// A swap of two slots between their leaders.
     SwapId, "swap"
 );
-roster_id!(
+fengqiao_model::uuid_id!(
     /// A recorded change to a published slot.
     ChangeId, "change"
 );

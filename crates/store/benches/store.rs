@@ -78,33 +78,15 @@ fn bench(c: &mut Criterion) {
     group.bench_function("add_one_case_durably", |b| {
         b.iter(|| {
             n += 1;
-            store.add_case(fengqiao_model::Registration {
-                channel: fengqiao_model::Channel::Visit,
-                source: fengqiao_model::Source::Own,
-                received_on: NaiveDate::from_ymd_opt(2026, 11, 20).expect("date"),
-                petitioners: vec![fengqiao_model::Petitioner {
-                    name: format!("基准{n}"),
-                    ..Default::default()
-                }],
-                head_count: 1,
-                representatives: vec![],
-                township: "港口镇".into(),
-                village: "西村".into(),
-                content: fengqiao_model::Content {
-                    request: "反映宅基地纠纷".into(),
-                    ..Default::default()
-                },
-                content_type: None,
-                route: None,
-                route_list_version: String::new(),
-                complaint_type: String::new(),
-                lead_unit: String::new(),
-                co_units: vec![],
-                handler: String::new(),
-                responsible_leader: None,
-                first_visit_owner: String::new(),
-                flags: Default::default(),
-            })
+            let received_on = NaiveDate::from_ymd_opt(2026, 11, 20).expect("date");
+            let reg = fengqiao_model::Registration::new(
+                fengqiao_model::Channel::Visit,
+                received_on,
+                "港口镇",
+                "反映宅基地纠纷",
+            )
+            .with_petitioner(&format!("基准{n}"), "");
+            store.add_case(reg)
         })
     });
     group.finish();

@@ -15,6 +15,22 @@ use crate::store::{ImportedCase, TownshipSpec, china_offset};
 /// The demo county.
 pub const DEMO_COUNTY: &str = "宁国市";
 
+/// Creates a county-office store for the demo county in `dir`.
+pub fn init_demo_county(dir: &std::path::Path) -> Result<crate::Store, crate::StoreError> {
+    crate::Store::init(
+        dir,
+        crate::InitOptions {
+            device_name: "县信访局演示机".into(),
+            county: DEMO_COUNTY.into(),
+            role: fengqiao_model::Role::Office,
+            scope: Vec::new(),
+            person_name: "演示管理员".into(),
+            townships: demo_townships(),
+            directory: None,
+        },
+    )
+}
+
 /// Townships (and streets) of the demo county with their villages and communities.
 pub fn demo_townships() -> Vec<TownshipSpec> {
     let t = |name: &str, code: &str, villages: &[&str]| TownshipSpec {

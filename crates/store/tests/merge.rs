@@ -1,7 +1,7 @@
 //! Two laptops edit the same case offline, then exchange their documents.
 
 use chrono::NaiveDate;
-use fengqiao_model::{Channel, Content, Petitioner, Registration, Role, Route, Source};
+use fengqiao_model::{Channel, Registration, Role, Route};
 use fengqiao_store::{DocName, InitOptions, Store, TownshipSpec};
 
 fn township() -> TownshipSpec {
@@ -29,35 +29,12 @@ fn init(dir: &std::path::Path, person: &str, directory: Option<Vec<u8>>) -> Stor
 }
 
 fn registration() -> Registration {
-    Registration {
-        channel: Channel::FieldVisit,
-        source: Source::Own,
-        received_on: NaiveDate::from_ymd_opt(2026, 11, 2).expect("date"),
-        petitioners: vec![Petitioner {
-            name: "张三".into(),
-            phone: "13800001111".into(),
-            ..Default::default()
-        }],
-        head_count: 1,
-        representatives: vec![],
-        township: "港口镇".into(),
-        village: "西村".into(),
-        content: Content {
-            request: "反映宅基地纠纷".into(),
-            facts: "邻居建房占地".into(),
-            reasons: String::new(),
-        },
-        content_type: None,
-        route: None,
-        route_list_version: String::new(),
-        complaint_type: String::new(),
-        lead_unit: String::new(),
-        co_units: vec![],
-        handler: String::new(),
-        responsible_leader: None,
-        first_visit_owner: String::new(),
-        flags: Default::default(),
-    }
+    let received_on = NaiveDate::from_ymd_opt(2026, 11, 2).expect("date");
+    let mut reg = Registration::new(Channel::FieldVisit, received_on, "港口镇", "反映宅基地纠纷")
+        .with_petitioner("张三", "13800001111");
+    reg.village = "西村".into();
+    reg.content.facts = "邻居建房占地".into();
+    reg
 }
 
 /// Sends every document of `from` to `to`.
