@@ -127,10 +127,14 @@ impl DurableStorage {
 
     fn is_durable(&self, doc: &str, hash: &ChangeHash) -> Result<bool, DurabilityError> {
         let state = self.lock();
-        if let Some(f) = &state.failure {
-            return Err(DurabilityError::WriteFailed(f.clone()));
+        if state.durable.get(doc).is_some_and(|s| s.contains(hash)) {
+            return Ok(true);
         }
-        Ok(state.durable.get(doc).is_some_and(|s| s.contains(hash)))
+        match &state.failure {
+            // Once a write failed, nothing not yet on disk can be promised.
+            Some(f) => Err(DurabilityError::WriteFailed(f.clone())),
+            None => Ok(false),
+        }
     }
 
     /// Waits until `hash` of document `doc` is on disk, or the storage fails.
@@ -590,6 +594,60 @@ mod tests {
             check_document_checksum(&bytes[..bytes.len() / 2])
                 .unwrap_err()
                 .contains("截断")
+        );
+    }
+
+    #[test]
+    fn a_failed_write_poisons_the_storage_and_refuses_deletes() {
+        let dir = tempfile::tempdir().unwrap();
+        let storage =
+            DurableStorage::new(dir.path().join("docs"), dir.path().join("quarantine")).unwrap();
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        let mut doc = automerge::AutoCommit::new();
+        doc.put(automerge::ROOT, "request", "反映宅基地纠纷")
+            .unwrap();
+        let change = doc.get_last_local_change().unwrap();
+        let doc_id = "abcdefgh";
+        // An earlier, good write of the same document.
+        let good = StorageKey::from_parts([doc_id, "incremental", "good"]).unwrap();
+        rt.block_on(Storage::put(
+            &storage,
+            good.clone(),
+            change.raw_bytes().to_vec(),
+        ));
+        assert!(storage.failure().is_none());
+        // The disk "fills up": the snapshot directory cannot be created.
+        fs::write(
+            storage.path_of(&StorageKey::from_parts([doc_id, "snapshot"]).unwrap()),
+            b"not a directory",
+        )
+        .unwrap();
+        let snapshot = StorageKey::from_parts([doc_id, "snapshot", "compacted"]).unwrap();
+        rt.block_on(Storage::put(&storage, snapshot, doc.save()));
+        let failure = storage.failure().expect("the failed put is recorded");
+        assert!(failure.contains("snapshot"), "{failure}");
+        // samod would now delete the incrementals the snapshot replaces: refused.
+        rt.block_on(Storage::delete(&storage, good.clone()));
+        assert!(
+            storage.path_of(&good).exists(),
+            "the incremental survives a failed compaction"
+        );
+        // What was saved stays saved; a writer waiting for a new change hears about the
+        // failure, not "saved".
+        assert!(
+            rt.block_on(storage.wait_durable(doc_id, change.hash(), Duration::from_secs(1)))
+                .is_ok()
+        );
+        doc.put(automerge::ROOT, "facts", "邻居建房占地").unwrap();
+        let unsaved = doc.get_last_local_change().unwrap();
+        let waited =
+            rt.block_on(storage.wait_durable(doc_id, unsaved.hash(), Duration::from_secs(1)));
+        assert!(
+            matches!(waited, Err(DurabilityError::WriteFailed(_))),
+            "{waited:?}"
         );
     }
 }
