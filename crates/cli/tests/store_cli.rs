@@ -426,3 +426,23 @@ fn the_offices_holiday_notice_for_a_new_year_reaches_deadlines() {
     );
     assert!(err.contains("bad.toml"), "{err}");
 }
+
+#[test]
+fn init_refuses_an_unknown_scope_and_leaves_the_directory_usable() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let err = fails(
+        dir.path(),
+        &[
+            "init",
+            "--device-name",
+            "笔记本",
+            "--role",
+            "township",
+            "--scope",
+            "火星镇",
+        ],
+    );
+    assert!(err.contains("火星镇") && err.contains("港口镇"), "{err}");
+    init(dir.path());
+    ok(dir.path(), &["doctor"]);
+}

@@ -297,9 +297,12 @@ impl DurableStorage {
         let path = self.path_of(key);
         let invalid = |reason: String| io::Error::new(io::ErrorKind::InvalidData, reason);
         check_chunk(key, data).map_err(invalid)?;
-        if is_snapshot(key) && fs::read(&path).is_ok_and(|existing| existing == data) {
-            // samod re-compacts every document it loads; the same heads give the same
-            // snapshot, already written and verified once. Don't fsync it again.
+        if fs::read(&path).is_ok_and(|existing| existing == data) {
+            // samod re-saves what it loads (its record of what is on disk starts empty in
+            // every process), and every process re-puts a document's genesis. Files are
+            // content-addressed, so identical bytes are already written and verified:
+            // don't write or fsync them again.
+            self.note_loaded(key, data);
             return Ok(());
         }
         write_atomically(&path, data)?;

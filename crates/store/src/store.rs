@@ -228,6 +228,26 @@ impl Store {
         if data.is_initialised() {
             return Err(StoreError::AlreadyInitialised(data.root.clone()));
         }
+        // Check what can be checked before anything is written, so a refused init leaves
+        // no half-made directory document behind.
+        if opts.device_name.trim().is_empty() {
+            return Err(StoreError::Invalid(vec![
+                fengqiao_model::FieldError::Required {
+                    field: "device_name",
+                },
+            ]));
+        }
+        if opts.directory.is_none() {
+            let names: Vec<&str> = opts.townships.iter().map(|t| t.name.as_str()).collect();
+            if let Some(unknown) = opts.scope.iter().find(|s| !names.contains(&s.as_str())) {
+                return Err(StoreError::Invalid(vec![
+                    fengqiao_model::FieldError::UnknownTownship {
+                        name: unknown.clone(),
+                        known: names.join("、"),
+                    },
+                ]));
+            }
+        }
         local::create_layout(&data)?;
         let device_uuid = Uuid::now_v7();
         let identity = DeviceIdentity {
