@@ -149,8 +149,9 @@ fn kill_during_compaction_loses_nothing_reported_saved() {
         saved.extend(ids);
         assert_all_present(dir.path(), &saved, round);
     }
+    eprintln!("{caught_mid_compaction} of 50 kills landed during a snapshot write");
     assert!(
-        caught_mid_compaction >= 10,
-        "only {caught_mid_compaction} of 25 kills landed during a snapshot write"
+        caught_mid_compaction >= 25,
+        "only {caught_mid_compaction} of 50 kills landed during a snapshot write"
     );
 }
