@@ -446,3 +446,38 @@ fn init_refuses_an_unknown_scope_and_leaves_the_directory_usable() {
     init(dir.path());
     ok(dir.path(), &["doctor"]);
 }
+
+#[test]
+fn a_registration_can_come_as_json_on_standard_input() {
+    use std::io::Write as _;
+    let dir = tempfile::tempdir().expect("tmp");
+    init(dir.path());
+    let mut child = Command::new(env!("CARGO_BIN_EXE_fengqiao"))
+        .arg("--data-dir")
+        .arg(dir.path())
+        .args(["case", "add", "--file", "-", "--json"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    let registration = r#"{"channel":"来信","received_on":"2026-11-20","petitioners":[{"name":"王五","phone":"13900002222"}],"township":"港口镇","village":"西村","content":{"request":"反映拖欠工资"},"route":"信访诉求"}"#;
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(registration.as_bytes())
+        .expect("write");
+    let out = child.wait_with_output().expect("wait");
+    assert!(out.status.success());
+    let added = json(&String::from_utf8(out.stdout).expect("utf-8"));
+    assert_eq!(added["channel"], "letter");
+    assert_eq!(
+        added["route"], "petition-request",
+        "Chinese names are stored as codes"
+    );
+    let shown = json(&ok(
+        dir.path(),
+        &["case", "show", added["id"].as_str().expect("id"), "--json"],
+    ));
+    assert_eq!(shown["case"]["petitioners"][0]["name"], "王五");
+}
