@@ -35,8 +35,11 @@ const FIXED_CASE_FIELDS: &[&str] = &["id", "number", "registered_at", "registere
 
 /// China Standard Time, the offset every timestamp is shown in.
 pub fn china_offset() -> FixedOffset {
-    FixedOffset::east_opt(8 * 3600)
-        .unwrap_or_else(|| FixedOffset::east_opt(0).unwrap_or_else(|| unreachable!()))
+    const CST: FixedOffset = match FixedOffset::east_opt(8 * 3600) {
+        Some(offset) => offset,
+        None => panic!("UTC+8 is a valid offset"), // evaluated at compile time
+    };
+    CST
 }
 
 /// The current time in China Standard Time.
@@ -589,14 +592,10 @@ impl Store {
 
     fn directory_records(&self, collection: &str) -> Result<Vec<Value>, StoreError> {
         Ok(self
-            .read(&DocName::Directory, |d| {
-                map_in(d, collection).map(|m| match record::read_value(d, &m, ObjType::Map) {
-                    Value::Object(o) => o.into_iter().map(|(_, v)| v).collect(),
-                    _ => Vec::new(),
-                })
-            })?
-            .flatten()
-            .unwrap_or_default())
+            .directory_records_keyed(collection)?
+            .into_iter()
+            .map(|(_, v)| v)
+            .collect())
     }
 
     /// Every org unit in the directory.
@@ -1242,8 +1241,18 @@ impl Store {
         &self,
         collection: &str,
     ) -> Result<Vec<(String, Value)>, StoreError> {
+        self.collection_records(&DocName::Directory, collection)
+    }
+
+    /// Every record of a top-level collection of a document, keyed by record id; empty
+    /// when the document is not on this laptop.
+    fn collection_records(
+        &self,
+        name: &DocName,
+        collection: &str,
+    ) -> Result<Vec<(String, Value)>, StoreError> {
         Ok(self
-            .read(&DocName::Directory, |d| {
+            .read(name, |d| {
                 map_in(d, collection).map(|m| match record::read_value(d, &m, ObjType::Map) {
                     Value::Object(o) => o.into_iter().collect(),
                     _ => Vec::new(),
@@ -1294,15 +1303,16 @@ impl Store {
             year,
         };
         let mut visits: Vec<fengqiao_model::FieldVisit> = self
-            .read(&name, |d| {
-                let (ok, _) = parse_map(
-                    map_in(d, "visits")
-                        .map(|m| record::read_value(d, &m, ObjType::Map))
-                        .as_ref(),
-                );
-                ok
-            })?
-            .unwrap_or_default();
+            .collection_records(&name, "visits")?
+            .into_iter()
+            .filter_map(|(id, v)| {
+                fengqiao_model::FieldVisit::deserialize(&v)
+                    .inspect_err(
+                        |e| tracing::warn!(%id, error = %e, "skipping a damaged visit record"),
+                    )
+                    .ok()
+            })
+            .collect();
         visits.sort_by_key(|v| (v.date, v.id));
         Ok(visits)
     }
@@ -1324,16 +1334,7 @@ impl Store {
         collection: &str,
     ) -> Result<Vec<(String, Value)>, StoreError> {
         let collection = Self::roster_collection(collection)?;
-        let name = DocName::Roster { year };
-        Ok(self
-            .read(&name, |d| {
-                map_in(d, collection).map(|m| match record::read_value(d, &m, ObjType::Map) {
-                    Value::Object(o) => o.into_iter().collect(),
-                    _ => Vec::new(),
-                })
-            })?
-            .flatten()
-            .unwrap_or_default())
+        self.collection_records(&DocName::Roster { year }, collection)
     }
 
     /// Writes one roster record (field by field, so concurrent edits of different fields
