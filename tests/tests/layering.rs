@@ -70,6 +70,11 @@ fn pure_crates_stay_pure() {
 }
 
 #[test]
+fn sync_knows_no_ui() {
+    assert_free_of("fengqiao-sync", &["egui", "eframe"]);
+}
+
+#[test]
 fn store_knows_no_ui_or_network() {
     assert_free_of("fengqiao-store", &["egui", "eframe", "iroh"]);
     assert!(

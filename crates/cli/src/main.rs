@@ -2,6 +2,7 @@
 //!
 //! A thin binary: parse arguments, set up logging, run, map the outcome to an exit code.
 
+mod cmd_bundle;
 mod cmd_case;
 mod cmd_roster;
 mod cmd_rules;
@@ -47,6 +48,9 @@ enum Command {
     /// The classification guide (导访).
     #[command(subcommand)]
     Guide(cmd_rules::GuideCommand),
+    /// Sync by file (USB stick): export, import, and this laptop's state.
+    #[command(subcommand)]
+    Bundle(cmd_bundle::BundleCommand),
     /// The office's holiday notices (added when the State Council publishes a year).
     #[command(subcommand)]
     Calendar(cmd_case::CalendarCommand),
@@ -87,6 +91,7 @@ fn run(cli: Cli) -> Result<()> {
             cmd_rules::run_deadline(args, cli.json, base)
         }
         Command::Guide(cmd) => cmd_rules::run_guide(cmd, cli.json),
+        Command::Bundle(cmd) => cmd_bundle::run_bundle(&data_dir, cmd, cli.json),
         Command::Calendar(cmd) => cmd_case::run_calendar(&data_dir, cmd, cli.json),
         Command::Roster(cmd) => {
             let store = cmd_case::open(&data_dir)?;

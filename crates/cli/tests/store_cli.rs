@@ -481,3 +481,48 @@ fn a_registration_can_come_as_json_on_standard_input() {
     ));
     assert_eq!(shown["case"]["petitioners"][0]["name"], "王五");
 }
+
+#[test]
+fn two_laptops_exchange_work_by_usb_bundle() {
+    let (a, b) = (
+        tempfile::tempdir().expect("tmp"),
+        tempfile::tempdir().expect("tmp"),
+    );
+    init(a.path());
+    init(b.path());
+    let added = json(&ok(
+        a.path(),
+        &[
+            "case",
+            "add",
+            "--json",
+            "--township",
+            "港口镇",
+            "--name",
+            "张三",
+            "--request",
+            "反映宅基地纠纷",
+        ],
+    ));
+    let stick = a.path().join("u盘.fqb");
+    ok(
+        a.path(),
+        &["bundle", "export", stick.to_str().expect("path")],
+    );
+    let mut damaged = std::fs::read(&stick).expect("read");
+    let at = damaged.len() - 50;
+    damaged[at] ^= 0xff;
+    let bad = a.path().join("damaged.fqb");
+    std::fs::write(&bad, damaged).expect("write");
+    let err = fails(b.path(), &["bundle", "import", bad.to_str().expect("path")]);
+    assert!(err.contains("校验"), "{err}");
+    ok(
+        b.path(),
+        &["bundle", "import", stick.to_str().expect("path")],
+    );
+    let shown = json(&ok(
+        b.path(),
+        &["case", "show", added["id"].as_str().expect("id"), "--json"],
+    ));
+    assert_eq!(shown["case"]["content"]["request"], "反映宅基地纠纷");
+}
