@@ -86,19 +86,6 @@ impl StoreError {
     }
 }
 
-impl From<crate::record::RecordError> for StoreError {
-    fn from(e: crate::record::RecordError) -> Self {
-        match e {
-            crate::record::RecordError::Automerge(a) => StoreError::Automerge(a),
-            other => StoreError::BadValue {
-                field: String::new(),
-                value: String::new(),
-                why: other.to_string(),
-            },
-        }
-    }
-}
-
 impl From<samod::Stopped> for StoreError {
     fn from(_: samod::Stopped) -> Self {
         StoreError::Stopped

@@ -2,7 +2,7 @@
 //! epoch, case-number sequences and the lock that keeps two processes apart.
 
 use std::fs;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use automerge::{ActorId, Author};
 use fengqiao_model::{Person, Role};
@@ -213,8 +213,4 @@ pub fn device_code_for(id: &Uuid) -> String {
         n /= ALPHABET.len() as u128;
     }
     out
-}
-
-pub(crate) fn path_display(p: &Path) -> String {
-    p.display().to_string()
 }

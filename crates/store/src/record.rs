@@ -7,17 +7,8 @@
 //! therefore part of the storage format: renaming one is a format change.
 
 use automerge::transaction::Transactable;
-use automerge::{ObjId, ObjType, ReadDoc, ScalarValue, ScalarValueRef, ValueRef};
+use automerge::{AutomergeError, ObjId, ObjType, ReadDoc, ScalarValue, ScalarValueRef, ValueRef};
 use serde_json::{Map, Number, Value};
-
-/// An error converting between a record and the document.
-#[derive(Debug, thiserror::Error)]
-pub enum RecordError {
-    #[error("automerge: {0}")]
-    Automerge(#[from] automerge::AutomergeError),
-    #[error("字段 {path} 的值类型不受支持 (unsupported value)")]
-    Unsupported { path: String },
-}
 
 /// Writes `value` as a new map at `parent[key]`.
 pub fn put_record<T: Transactable>(
@@ -25,7 +16,7 @@ pub fn put_record<T: Transactable>(
     parent: &ObjId,
     key: &str,
     value: &Value,
-) -> Result<ObjId, RecordError> {
+) -> Result<ObjId, AutomergeError> {
     let obj = tx.put_object(parent, key, ObjType::Map)?;
     if let Value::Object(fields) = value {
         for (k, v) in fields {
@@ -41,7 +32,7 @@ pub fn put_value<T: Transactable>(
     obj: &ObjId,
     key: &str,
     value: &Value,
-) -> Result<(), RecordError> {
+) -> Result<(), AutomergeError> {
     match value {
         Value::Object(_) => {
             put_record(tx, obj, key, value)?;
@@ -62,7 +53,7 @@ fn insert_value<T: Transactable>(
     list: &ObjId,
     index: usize,
     value: &Value,
-) -> Result<(), RecordError> {
+) -> Result<(), AutomergeError> {
     match value {
         Value::Object(fields) => {
             let obj = tx.insert_object(list, index, ObjType::Map)?;

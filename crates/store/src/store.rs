@@ -425,24 +425,30 @@ impl Store {
         handle: &DocHandle,
         f: impl FnOnce(&mut automerge::transaction::Transaction<'_>) -> Result<T, StoreError>,
     ) -> Result<T, StoreError> {
-        let author = self.identity.author();
-        let actor = self.actor.clone();
-        let (result, hash) = handle.with_document(|doc| {
-            doc.set_author(Some(author));
-            doc.set_actor(actor);
-            let time = Utc::now().timestamp();
-            match doc.transact_with(
-                |_| automerge::transaction::CommitOptions::default().with_time(time),
-                f,
-            ) {
-                Ok(success) => Ok((success.result, success.hash)),
-                Err(failure) => Err(failure.error),
-            }
-        })?;
+        let time = Utc::now().timestamp();
+        let (result, hash) = handle.with_document(|doc| self.commit_as(doc, time, f))?;
         if let Some(hash) = hash {
             self.wait_durable(handle, hash)?;
         }
         Ok(result)
+    }
+
+    /// Commits one transaction as this device's actor and person, at `time` (Unix
+    /// seconds): the only place changes are made, so every change carries both.
+    fn commit_as<T>(
+        &self,
+        doc: &mut Automerge,
+        time: i64,
+        f: impl FnOnce(&mut automerge::transaction::Transaction<'_>) -> Result<T, StoreError>,
+    ) -> Result<(T, Option<ChangeHash>), StoreError> {
+        doc.set_author(Some(self.identity.author()));
+        doc.set_actor(self.actor.clone());
+        doc.transact_with(
+            |_| automerge::transaction::CommitOptions::default().with_time(time),
+            f,
+        )
+        .map(|success| (success.result, success.hash))
+        .map_err(|failure| failure.error)
     }
 
     fn wait_durable(&self, handle: &DocHandle, hash: ChangeHash) -> Result<(), StoreError> {
@@ -674,22 +680,12 @@ impl Store {
 
     /// A holiday calendar override the office added (TOML text per year).
     pub fn calendar_overrides(&self) -> Result<BTreeMap<i32, String>, StoreError> {
+        // Calendars are scalars keyed by year, not records, but the same reader serves.
         Ok(self
-            .read(&DocName::Directory, |d| {
-                map_in(d, "calendars").map(|m| {
-                    d.map_range(&m, ..)
-                        .filter_map(|item| {
-                            let year = item.key.parse::<i32>().ok()?;
-                            match record::read_value(d, &m, ObjType::Map).get(item.key.as_ref()) {
-                                Some(Value::String(s)) => Some((year, s.clone())),
-                                _ => None,
-                            }
-                        })
-                        .collect()
-                })
-            })?
-            .flatten()
-            .unwrap_or_default())
+            .collection_records(&DocName::Directory, "calendars")?
+            .into_iter()
+            .filter_map(|(year, text)| Some((year.parse().ok()?, text.as_str()?.to_owned())))
+            .collect())
     }
 
     /// The holiday calendar: the embedded years plus the office's overrides. A damaged
@@ -742,24 +738,7 @@ impl Store {
     }
 
     fn township_code_of(&self, name: &str) -> Result<String, StoreError> {
-        self.townships()?
-            .into_iter()
-            .find(|t| t.name == name)
-            .map(|t| t.code)
-            .ok_or_else(|| {
-                StoreError::Invalid(vec![fengqiao_model::FieldError::UnknownTownship {
-                    name: name.to_owned(),
-                    known: self
-                        .townships()
-                        .map(|ts| {
-                            ts.iter()
-                                .map(|t| t.name.clone())
-                                .collect::<Vec<_>>()
-                                .join("、")
-                        })
-                        .unwrap_or_default(),
-                }])
-            })
+        code_of(&self.townships()?, name)
     }
 
     // ----- cases -----
@@ -782,8 +761,9 @@ impl Store {
             )));
         }
         registration.township = registration.township.trim().to_owned();
-        let townships: Vec<String> = self.townships()?.into_iter().map(|t| t.name).collect();
-        validate::validate_registration(&registration, &townships, at.date_naive())
+        let townships = self.townships()?;
+        let names: Vec<String> = townships.iter().map(|t| t.name.clone()).collect();
+        validate::validate_registration(&registration, &names, at.date_naive())
             .map_err(StoreError::Invalid)?;
         if !self.identity.in_scope(&registration.township) {
             return Err(StoreError::NotPermitted(format!(
@@ -792,7 +772,7 @@ impl Store {
                 self.identity.scope.join("、")
             )));
         }
-        let code = self.township_code_of(&registration.township)?;
+        let code = code_of(&townships, &registration.township)?;
         let name = DocName::cases_for(&code, registration.received_on);
         let year = at.year();
         let sequence = self.dir.next_sequence(year)?;
@@ -1469,7 +1449,7 @@ impl Store {
                 document: self
                     .name_of_id(&p.document_id)
                     .unwrap_or(p.document_id.clone()),
-                quarantined_to: local::path_display(&p.quarantined_to),
+                quarantined_to: p.quarantined_to.display().to_string(),
                 reason: p.reason,
             })
             .collect();
@@ -1513,6 +1493,24 @@ struct WhoIndex {
     people: HashMap<PersonId, String>,
     actors: HashMap<String, (String, String)>,
     devices: HashMap<String, String>,
+}
+
+/// The document code of a township, or the error naming the townships there are.
+fn code_of(townships: &[OrgUnit], name: &str) -> Result<String, StoreError> {
+    townships
+        .iter()
+        .find(|t| t.name == name)
+        .map(|t| t.code.clone())
+        .ok_or_else(|| {
+            StoreError::Invalid(vec![fengqiao_model::FieldError::UnknownTownship {
+                name: name.to_owned(),
+                known: townships
+                    .iter()
+                    .map(|t| t.name.as_str())
+                    .collect::<Vec<_>>()
+                    .join("、"),
+            }])
+        })
 }
 
 fn to_json<T: Serialize>(value: &T) -> Result<Value, StoreError> {
@@ -1839,11 +1837,16 @@ fn read_case(
         id: id.to_string(),
         reason: e.to_string(),
     })?;
-    let changes = ChangeIndex::new(d);
-    let conflicts = record::conflicts_in(d, &obj, CASE_SUBRECORDS)
-        .into_iter()
-        .map(|raw| to_conflict(raw, &case, &changes, who))
-        .collect();
+    let raw = record::conflicts_in(d, &obj, CASE_SUBRECORDS);
+    // Who wrote what needs the whole change history: only build it when there is a conflict.
+    let changes = (!raw.is_empty()).then(|| ChangeIndex::new(d));
+    let conflicts = changes
+        .map(|changes| {
+            raw.into_iter()
+                .map(|r| to_conflict(r, &case, &changes, who))
+                .collect()
+        })
+        .unwrap_or_default();
     Ok(CaseRecord {
         status: event::status_of(&events),
         case,
@@ -2054,11 +2057,7 @@ impl Store {
         for c in cases {
             validate::validate_registration(&c.registration, &names, c.registered_at.date_naive())
                 .map_err(StoreError::Invalid)?;
-            let code = townships
-                .iter()
-                .find(|t| t.name == c.registration.township)
-                .map(|t| t.code.clone())
-                .unwrap_or_default();
+            let code = code_of(&townships, &c.registration.township)?;
             let year = c.registered_at.year();
             let seq = next_seq.entry(year).or_insert(1);
             let case = Case {
@@ -2116,11 +2115,7 @@ impl Store {
         let mut written = 0;
         for (name, values) in by_doc {
             let handle = self.must_doc(&name)?;
-            let author = self.identity.author();
-            let actor = self.actor.clone();
             let last = handle.with_document(|doc| {
-                doc.set_author(Some(author));
-                doc.set_actor(actor);
                 let mut last = None;
                 for value in &values {
                     let key = value
@@ -2133,20 +2128,14 @@ impl Store {
                         .and_then(Value::as_str)
                         .and_then(|t| DateTime::parse_from_rfc3339(t).ok())
                         .map_or(0, |t| t.timestamp());
-                    let r = doc.transact_with(
-                        |_| automerge::transaction::CommitOptions::default().with_time(time),
-                        |tx| {
-                            let cases = map_at(tx, "cases")?;
-                            record::put_record(tx, &cases, &key, value)?;
-                            Ok::<_, StoreError>(())
-                        },
-                    );
-                    match r {
-                        Ok(s) => last = s.hash.or(last),
-                        Err(f) => return Err(f.error),
-                    }
+                    let ((), hash) = self.commit_as(doc, time, |tx| {
+                        let cases = map_at(tx, "cases")?;
+                        record::put_record(tx, &cases, &key, value)?;
+                        Ok(())
+                    })?;
+                    last = hash.or(last);
                 }
-                Ok(last)
+                Ok::<_, StoreError>(last)
             })?;
             if let Some(hash) = last {
                 self.wait_durable(&handle, hash)?;
