@@ -7,8 +7,7 @@ use anyhow::{Context, Result, bail};
 use chrono::NaiveDate;
 use clap::{Args, Subcommand, ValueEnum};
 use fengqiao_model::{
-    CaseFlags, CaseStatus, Channel, Content, EventKind, Petitioner, Registration, ReplyType, Role,
-    Route, Satisfaction, Source,
+    CaseStatus, Channel, EventKind, Petitioner, Registration, ReplyType, Role, Route, Satisfaction,
 };
 use fengqiao_rules::{CaseFacts, DueThresholds, HolidayCalendar, case_clocks};
 use fengqiao_store::{CaseFilter, CaseRecord, InitOptions, Store, demo, now_cst};
@@ -302,50 +301,36 @@ fn registration_from(args: &AddArgs) -> Result<Registration> {
             .with_context(|| format!("登记 JSON 格式有误（{}）", path.display()));
     }
     let received_on = args.received_on.unwrap_or_else(|| now_cst().date_naive());
-    let person = |name: &str| Petitioner {
-        name: name.to_owned(),
-        ..Petitioner::default()
-    };
-    let representatives: Vec<Petitioner> = args.representatives.iter().map(|n| person(n)).collect();
-    let petitioners = match &args.name {
-        Some(n) => vec![Petitioner {
-            name: n.clone(),
+    let mut reg = Registration::new(
+        Channel::parse(&args.channel)?,
+        received_on,
+        args.township.as_deref().unwrap_or_default(),
+        args.request.as_deref().unwrap_or_default(),
+    );
+    if let Some(name) = &args.name {
+        reg.petitioners.push(Petitioner {
+            name: name.clone(),
             phone: args.phone.clone(),
             address: args.address.clone(),
             id_number: args.id_number.clone(),
             ..Petitioner::default()
-        }],
-        None => Vec::new(),
-    };
-    let named = petitioners.len().max(representatives.len()) as u32;
-    Ok(Registration {
-        channel: Channel::parse(&args.channel)?,
-        source: Source::Own,
-        received_on,
-        head_count: args.head_count.unwrap_or(named.max(1)),
-        petitioners,
-        representatives,
-        township: args.township.clone().unwrap_or_default(),
-        village: args.village.clone(),
-        content: Content {
-            request: args.request.clone().unwrap_or_default(),
-            facts: args.facts.clone(),
-            reasons: String::new(),
-        },
-        content_type: None,
-        route: args.route.as_deref().map(Route::parse).transpose()?,
-        route_list_version: String::new(),
-        complaint_type: String::new(),
-        lead_unit: String::new(),
-        co_units: Vec::new(),
-        handler: String::new(),
-        responsible_leader: None,
-        first_visit_owner: String::new(),
-        flags: CaseFlags {
-            group: args.representatives.len() > 1,
-            ..CaseFlags::default()
-        },
-    })
+        });
+    }
+    reg.representatives = args
+        .representatives
+        .iter()
+        .map(|n| Petitioner {
+            name: n.clone(),
+            ..Petitioner::default()
+        })
+        .collect();
+    let named = reg.petitioners.len().max(reg.representatives.len()) as u32;
+    reg.head_count = args.head_count.unwrap_or(named.max(1));
+    reg.village = args.village.clone();
+    reg.content.facts = args.facts.clone();
+    reg.route = args.route.as_deref().map(Route::parse).transpose()?;
+    reg.flags.group = args.representatives.len() > 1;
+    Ok(reg)
 }
 
 fn clocks_json(record: &CaseRecord, cal: &HolidayCalendar) -> (serde_json::Value, Vec<String>) {

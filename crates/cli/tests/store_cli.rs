@@ -49,6 +49,24 @@ fn init(dir: &Path) {
     );
 }
 
+/// Registers a case in 港口镇 and returns it as the CLI prints it.
+fn add_case(dir: &Path, name: &str, request: &str) -> serde_json::Value {
+    json(&ok(
+        dir,
+        &[
+            "case",
+            "add",
+            "--json",
+            "--township",
+            "港口镇",
+            "--name",
+            name,
+            "--request",
+            request,
+        ],
+    ))
+}
+
 fn json(text: &str) -> serde_json::Value {
     serde_json::from_str(text).unwrap_or_else(|e| panic!("not JSON ({e}): {text}"))
 }
@@ -147,19 +165,7 @@ fn chinese_case_survives_a_restart_intact() {
 fn csv_export_is_excel_ready_utf8_with_bom() {
     let dir = tempfile::tempdir().expect("tmp");
     init(dir.path());
-    ok(
-        dir.path(),
-        &[
-            "case",
-            "add",
-            "--township",
-            "港口镇",
-            "--name",
-            "张三",
-            "--request",
-            "反映宅基地纠纷",
-        ],
-    );
+    add_case(dir.path(), "张三", "反映宅基地纠纷");
     let out = dir.path().join("cases.csv");
     ok(
         dir.path(),
@@ -184,19 +190,7 @@ fn csv_export_is_excel_ready_utf8_with_bom() {
 fn bad_input_is_refused_with_a_clear_error_and_saved_data_stays() {
     let dir = tempfile::tempdir().expect("tmp");
     init(dir.path());
-    ok(
-        dir.path(),
-        &[
-            "case",
-            "add",
-            "--township",
-            "港口镇",
-            "--name",
-            "张三",
-            "--request",
-            "原有案件",
-        ],
-    );
+    add_case(dir.path(), "张三", "原有案件");
 
     let bad_json = dir.path().join("bad.json");
     std::fs::write(&bad_json, "{\"township\": \"港口镇\", ").expect("write");
@@ -310,34 +304,8 @@ fn bad_input_is_refused_with_a_clear_error_and_saved_data_stays() {
 fn a_damaged_document_file_is_reported_and_the_rest_still_opens() {
     let dir = tempfile::tempdir().expect("tmp");
     init(dir.path());
-    let first = json(&ok(
-        dir.path(),
-        &[
-            "case",
-            "add",
-            "--json",
-            "--township",
-            "港口镇",
-            "--name",
-            "张三",
-            "--request",
-            "第一件",
-        ],
-    ));
-    let second = json(&ok(
-        dir.path(),
-        &[
-            "case",
-            "add",
-            "--json",
-            "--township",
-            "港口镇",
-            "--name",
-            "李四",
-            "--request",
-            "第二件",
-        ],
-    ));
+    let first = add_case(dir.path(), "张三", "第一件");
+    let second = add_case(dir.path(), "李四", "第二件");
     // Truncate the newest change file of the cases document (the second registration).
     let mut files: Vec<_> = walk(&dir.path().join("documents"))
         .into_iter()
@@ -490,20 +458,7 @@ fn two_laptops_exchange_work_by_usb_bundle() {
     );
     init(a.path());
     init(b.path());
-    let added = json(&ok(
-        a.path(),
-        &[
-            "case",
-            "add",
-            "--json",
-            "--township",
-            "港口镇",
-            "--name",
-            "张三",
-            "--request",
-            "反映宅基地纠纷",
-        ],
-    ));
+    let added = add_case(a.path(), "张三", "反映宅基地纠纷");
     let stick = a.path().join("u盘.fqb");
     ok(
         a.path(),

@@ -37,6 +37,21 @@ fn registration() -> Registration {
     reg
 }
 
+/// Laptop A (李四) creates the county directory; laptop B (王五) joins it. Both in 港口镇.
+fn pair() -> (tempfile::TempDir, Store, tempfile::TempDir, Store) {
+    let (dir_a, dir_b) = (
+        tempfile::tempdir().expect("tmp"),
+        tempfile::tempdir().expect("tmp"),
+    );
+    let a = init(dir_a.path(), "李四", None);
+    let directory = a
+        .export_document(&DocName::Directory)
+        .expect("export")
+        .expect("directory exists");
+    let b = init(dir_b.path(), "王五", Some(directory));
+    (dir_a, a, dir_b, b)
+}
+
 /// Sends every document of `from` to `to`.
 fn exchange(from: &Store, to: &Store) {
     for name in from.catalogue().expect("catalogue") {
@@ -48,16 +63,7 @@ fn exchange(from: &Store, to: &Store) {
 
 #[test]
 fn offline_edits_merge_and_same_field_edits_become_a_resolvable_conflict() {
-    let (dir_a, dir_b) = (
-        tempfile::tempdir().expect("tmp"),
-        tempfile::tempdir().expect("tmp"),
-    );
-    let a = init(dir_a.path(), "李四", None);
-    let directory = a
-        .export_document(&DocName::Directory)
-        .expect("export")
-        .expect("directory exists");
-    let b = init(dir_b.path(), "王五", Some(directory));
+    let (_dir_a, a, _dir_b, b) = pair();
 
     // A registers; B receives it (both are then offline).
     let case = a.add_case(registration()).expect("add");
@@ -166,16 +172,7 @@ fn offline_edits_merge_and_same_field_edits_become_a_resolvable_conflict() {
 
 #[test]
 fn two_laptops_creating_the_same_period_document_offline_keep_both_cases() {
-    let (dir_a, dir_b) = (
-        tempfile::tempdir().expect("tmp"),
-        tempfile::tempdir().expect("tmp"),
-    );
-    let a = init(dir_a.path(), "李四", None);
-    let directory = a
-        .export_document(&DocName::Directory)
-        .expect("export")
-        .expect("directory");
-    let b = init(dir_b.path(), "王五", Some(directory));
+    let (_dir_a, a, _dir_b, b) = pair();
     // Both create cases/gangkou/2026-Q4 independently.
     let ca = a.add_case(registration()).expect("a");
     let mut reg = registration();
@@ -195,16 +192,7 @@ fn two_laptops_creating_the_same_period_document_offline_keep_both_cases() {
 #[test]
 fn a_visit_planned_in_the_office_and_recorded_in_the_village_merges() {
     use fengqiao_model::{FieldVisit, Household, VisitId};
-    let (dir_a, dir_b) = (
-        tempfile::tempdir().expect("tmp"),
-        tempfile::tempdir().expect("tmp"),
-    );
-    let a = init(dir_a.path(), "李四", None);
-    let directory = a
-        .export_document(&DocName::Directory)
-        .expect("export")
-        .expect("directory");
-    let b = init(dir_b.path(), "王五", Some(directory));
+    let (_dir_a, a, _dir_b, b) = pair();
     let mut visit = FieldVisit {
         id: VisitId::generate(),
         leader: None,
