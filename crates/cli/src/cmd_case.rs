@@ -335,8 +335,7 @@ fn registration_from(args: &AddArgs) -> Result<Registration> {
 
 fn clocks_json(record: &CaseRecord, cal: &HolidayCalendar) -> (serde_json::Value, Vec<String>) {
     let today = now_cst().date_naive();
-    let mut facts = CaseFacts::from_registration(&record.case.registration);
-    facts.route = record.case.registration.route.or(facts.route);
+    let facts = CaseFacts::from_registration(&record.case.registration);
     let clocks = case_clocks(
         &facts,
         &record.events,
