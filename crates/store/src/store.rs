@@ -1164,7 +1164,15 @@ impl Store {
             resolved_at: now_cst(),
             reason: reason.to_owned(),
         };
-        let (name, id) = self.locate(key)?;
+        // The record already says where the case lives; don't search the index again.
+        let name: DocName = record
+            .document
+            .parse()
+            .map_err(|e: crate::docs::BadDocName| StoreError::BadDocumentData {
+                doc: record.document.clone(),
+                reason: e.to_string(),
+            })?;
+        let id = record.case.id;
         let value = to_json(&resolution)?;
         let rkey = resolution.id.to_string();
         let field = field.to_owned();
