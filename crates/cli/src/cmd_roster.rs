@@ -310,10 +310,7 @@ pub fn run_roster(cmd: &RosterCommand, store: &Store, json: bool, today: NaiveDa
             today: as_of,
         } => {
             let today = as_of.unwrap_or(today);
-            let (rules, state) = load(
-                store,
-                years_around(Period::week_of(today)).chain(today.year() + 1..=today.year() + 1),
-            )?;
+            let (rules, state) = load(store, slot_years(today))?;
             let first = resolve_slot(&state, slot)?;
             let second = match with {
                 Some(other) => resolve_slot(&state, other)?,
@@ -366,10 +363,7 @@ pub fn run_roster(cmd: &RosterCommand, store: &Store, json: bool, today: NaiveDa
             today: as_of,
         } => {
             let today = as_of.unwrap_or(today);
-            let (rules, state) = load(
-                store,
-                years_around(Period::week_of(today)).chain(today.year() + 1..=today.year() + 1),
-            )?;
+            let (rules, state) = load(store, slot_years(today))?;
             let slot = resolve_slot(&state, slot)?;
             let deputy = leader_named(&rules, deputy)?;
             let outcome = changes::delegate(
@@ -458,6 +452,12 @@ fn calendar(store: &Store) -> Result<HolidayCalendar> {
 }
 
 /// The period's years and the year before, whose slots the fairness ledger counts.
+/// The roster years a slot picked around `today` can live in: this week's years, the
+/// year before (for late corrections) and the next (swaps go to next month's leader).
+fn slot_years(today: NaiveDate) -> impl Iterator<Item = i32> {
+    years_around(Period::week_of(today)).chain(today.year() + 1..=today.year() + 1)
+}
+
 fn years_around(period: Period) -> impl Iterator<Item = i32> {
     period.from.year() - 1..=period.to.year()
 }
