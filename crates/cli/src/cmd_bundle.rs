@@ -16,6 +16,10 @@ pub enum BundleCommand {
         /// The peer's state file (`fengqiao bundle state` on the peer).
         #[arg(long)]
         since: Option<PathBuf>,
+        /// A peer this laptop has synced with over the network (its name or id): only
+        /// what it lacked at the end of that round, and only documents it may hold.
+        #[arg(long = "for", conflicts_with = "since")]
+        for_peer: Option<String>,
     },
     /// Verify a bundle completely, then merge it. A damaged or foreign file changes nothing.
     Import { file: PathBuf },
@@ -30,9 +34,14 @@ fn write(path: &Path, bytes: &[u8]) -> Result<()> {
 pub fn run_bundle(data_dir: &Path, cmd: &BundleCommand, json: bool) -> Result<()> {
     let store = open(data_dir)?;
     let result = match cmd {
-        BundleCommand::Export { out, since } => {
-            let peer = match since {
-                Some(p) => {
+        BundleCommand::Export {
+            out,
+            since,
+            for_peer,
+        } => {
+            let peer = match (since, for_peer) {
+                (_, Some(peer)) => Some(bundle::remembered_state(&store, peer)?),
+                (Some(p), None) => {
                     let text = std::fs::read_to_string(p)
                         .with_context(|| format!("读取 {}", p.display()))?;
                     Some(
@@ -40,7 +49,7 @@ pub fn run_bundle(data_dir: &Path, cmd: &BundleCommand, json: bool) -> Result<()
                             .with_context(|| format!("{} 不是同步状态文件", p.display()))?,
                     )
                 }
-                None => None,
+                (None, None) => None,
             };
             let bytes = bundle::export(&store, peer.as_ref())?;
             write(out, &bytes)?;

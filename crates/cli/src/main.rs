@@ -6,6 +6,7 @@ mod cmd_bundle;
 mod cmd_case;
 mod cmd_roster;
 mod cmd_rules;
+mod cmd_sync;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -51,6 +52,19 @@ enum Command {
     /// Sync by file (USB stick): export, import, and this laptop's state.
     #[command(subcommand)]
     Bundle(cmd_bundle::BundleCommand),
+    /// One sync round with every reachable peer (LAN, remembered, county server).
+    Sync(cmd_sync::SyncArgs),
+    /// Stay online and sync continuously (until Ctrl-C or SIGTERM).
+    Serve(cmd_sync::ServeArgs),
+    /// Peers this laptop has met, and when it last synced with each.
+    Peers,
+    /// Print this laptop's pairing ticket, or (--enrol) a one-time ticket for a new laptop.
+    Ticket(cmd_sync::TicketArgs),
+    /// Join the county with an enrolment ticket (on a new laptop).
+    Enrol(cmd_sync::EnrolArgs),
+    /// Devices enrolled in the directory; revoke one.
+    #[command(subcommand)]
+    Devices(cmd_sync::DevicesCommand),
     /// The office's holiday notices (added when the State Council publishes a year).
     #[command(subcommand)]
     Calendar(cmd_case::CalendarCommand),
@@ -92,6 +106,12 @@ fn run(cli: Cli) -> Result<()> {
         }
         Command::Guide(cmd) => cmd_rules::run_guide(cmd, cli.json),
         Command::Bundle(cmd) => cmd_bundle::run_bundle(&data_dir, cmd, cli.json),
+        Command::Sync(args) => cmd_sync::sync(&data_dir, args, cli.json),
+        Command::Serve(args) => cmd_sync::serve(&data_dir, args),
+        Command::Peers => cmd_sync::peers(&data_dir, cli.json),
+        Command::Ticket(args) => cmd_sync::ticket(&data_dir, args, cli.json),
+        Command::Enrol(args) => cmd_sync::enrol(&data_dir, args, cli.json),
+        Command::Devices(cmd) => cmd_sync::devices(&data_dir, cmd, cli.json),
         Command::Calendar(cmd) => cmd_case::run_calendar(&data_dir, cmd, cli.json),
         Command::Roster(cmd) => {
             let store = cmd_case::open(&data_dir)?;

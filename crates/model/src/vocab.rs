@@ -156,6 +156,8 @@ vocabulary!(
         Leader = ("leader", "领导"),
         /// Runs the server; directory only.
         Admin = ("admin", "管理员"),
+        /// The county sync server: keeps and forwards every document.
+        Server = ("server", "同步服务器"),
         /// Inspection: read-only.
         ReadOnly = ("read-only", "只读"),
     }

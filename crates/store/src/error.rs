@@ -36,6 +36,8 @@ pub enum StoreError {
     /// No case with that id or number.
     #[error("找不到案件 {0} (no such case)")]
     NoSuchCase(String),
+    #[error("目录中没有设备 {0} (no such device)")]
+    NoSuchDevice(String),
     /// A field that cannot be set this way.
     #[error("字段 {field} 不能修改：{why} (field cannot be set)")]
     FieldNotSettable { field: String, why: String },

@@ -15,6 +15,7 @@
 //! Documents are held by a samod `Repo` (so the sync crate can serve them) over our own
 //! crash-safe storage; see ARCHITECTURE.md for why.
 
+pub mod access;
 pub mod demo;
 pub mod docs;
 pub mod error;
@@ -25,6 +26,7 @@ pub mod storage;
 
 mod store;
 
+pub use access::{Access, AccessTable};
 pub use docs::{DocName, ROSTER_COLLECTIONS};
 pub use error::StoreError;
 pub use local::DeviceIdentity;

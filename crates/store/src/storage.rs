@@ -419,7 +419,11 @@ fn write_atomically_with(path: &Path, data: &[u8], secret: bool) -> io::Result<(
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
-    let tmp = dir.join(format!(".{file_name}.{}.tmp", std::process::id()));
+    // Unique per write: samod may save the same key from two tasks at once (a peer's
+    // sync and a local create), and a shared temp name would let one rename the other's.
+    static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let tmp = dir.join(format!(".{file_name}.{}.{n}.tmp", std::process::id()));
     {
         let mut options = fs::OpenOptions::new();
         options.write(true).create(true).truncate(true);

@@ -2,7 +2,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use automerge::transaction::Transactable;
@@ -180,12 +180,15 @@ pub struct Store {
     dir: DataDir,
     identity: DeviceIdentity,
     key: iroh_base::SecretKey,
+    policy: crate::access::DirectoryPolicy,
+    publish_access: tokio::sync::watch::Sender<Arc<crate::access::AccessTable>>,
     actor: ActorId,
     storage: DurableStorage,
     repo: Repo,
     handles: Mutex<HashMap<DocName, DocHandle>>,
     index: CaseIndex,
-    rt: tokio::runtime::Runtime,
+    /// Always `Some` until the store is dropped (taken there, see `Drop`).
+    rt: Option<tokio::runtime::Runtime>,
     _lock: DirLock,
 }
 
@@ -290,7 +293,13 @@ impl Store {
                 ]));
             }
         }
-        store.register_device()?;
+        // A device joining through enrolment is already in the directory the office sent;
+        // writing its record again would only make concurrent copies of it.
+        if store.access().device(&identity.device_id).is_some() {
+            store.register_actor()?;
+        } else {
+            store.register_device()?;
+        }
         data.write_identity(&identity)?;
         Ok(store)
     }
@@ -336,8 +345,11 @@ impl Store {
             .map_err(StoreError::io(data.documents()))?;
         let rt = runtime()?;
         let _in_runtime = rt.enter();
+        // Deny-all until the directory is read; then every connection is decided by it.
+        let (policy, publish_access) = crate::access::DirectoryPolicy::new();
         let repo = rt.block_on(
             Repo::build_tokio()
+                .with_share_policy(policy.clone())
                 // The network authenticates peers by this key, so the repo's peer id is it.
                 .with_peer_id(samod::PeerId::from(key.public().to_string()))
                 .with_storage(storage.clone())
@@ -345,6 +357,8 @@ impl Store {
         );
         Ok(Store {
             key,
+            policy,
+            publish_access,
             actor: identity.actor(),
             index: CaseIndex::new(data.index()),
             dir: data,
@@ -352,7 +366,7 @@ impl Store {
             storage,
             repo,
             handles: Mutex::new(HashMap::new()),
-            rt,
+            rt: Some(rt),
             _lock: lock,
         })
     }
@@ -370,6 +384,47 @@ impl Store {
     /// This device's public key, its iroh `EndpointId`.
     pub fn device_public_key(&self) -> iroh_base::PublicKey {
         self.key.public()
+    }
+
+    /// The authorisation rules in force now (from the directory as this laptop has it).
+    pub fn access(&self) -> Arc<crate::access::AccessTable> {
+        self.policy.current()
+    }
+
+    /// Wakes whenever the directory, and so the authorisation rules, change.
+    pub fn access_changes(&self) -> tokio::sync::watch::Receiver<Arc<crate::access::AccessTable>> {
+        self.policy.subscribe()
+    }
+
+    fn publish_access_from(&self, directory: &DocHandle) {
+        let years = crate::access::recognised_years(now_cst().year());
+        let county = &self.identity.county;
+        let table = directory
+            .with_document(|d| crate::access::AccessTable::from_directory(county, d, years));
+        self.publish_access.send_replace(Arc::new(table));
+    }
+
+    /// Publishes the rules from the directory now, then again after every change to it,
+    /// local or received, for as long as the store is open.
+    fn follow_directory(&self, directory: &DocHandle) {
+        let county = self.identity.county.clone();
+        let publish = self.publish_access.clone();
+        let handle = directory.clone();
+        let rebuild = move || {
+            let years = crate::access::recognised_years(now_cst().year());
+            let table = handle
+                .with_document(|d| crate::access::AccessTable::from_directory(&county, d, years));
+            publish.send_replace(Arc::new(table));
+        };
+        // Subscribe before the first read, so no change falls between the two.
+        let mut changes = directory.changes();
+        rebuild();
+        self.rt().spawn(async move {
+            use futures::StreamExt;
+            while changes.next().await.is_some() {
+                rebuild();
+            }
+        });
     }
 
     /// The data directory.
@@ -409,7 +464,7 @@ impl Store {
                 doc: name.to_string(),
                 reason: e.to_string(),
             })?;
-            self.rt.block_on(samod::storage::Storage::put(
+            self.rt().block_on(samod::storage::Storage::put(
                 &self.storage,
                 key,
                 genesis.raw_bytes().to_vec(),
@@ -420,14 +475,52 @@ impl Store {
                 ));
             }
         }
-        let found = self.rt.block_on(self.repo.find(id))?;
+        let found = self.rt().block_on(self.repo.find(id))?;
         if let Some(h) = &found {
             self.handles().insert(name.clone(), h.clone());
+            if *name == DocName::Directory {
+                self.follow_directory(h);
+            }
             if create && *name != DocName::Directory {
                 self.catalogue_add(name, h)?;
             }
         }
         Ok(found)
+    }
+
+    /// The samod handle of a document, for the sync layer: loaded from disk, or with
+    /// `create`, brought into being from its genesis (so changes from a peer land in the
+    /// same document every laptop has). `None` when it is not here and not created.
+    pub fn document_handle(
+        &self,
+        name: &DocName,
+        create: bool,
+    ) -> Result<Option<DocHandle>, StoreError> {
+        self.doc(name, create)
+    }
+
+    /// Enrols a device in the directory (or re-enrols it with a new role or scope). Only
+    /// the county office, an administrator or the server may.
+    pub fn enrol_device(&self, device: &fengqiao_model::Device) -> Result<(), StoreError> {
+        self.require_role(&[Role::Office, Role::Admin, Role::Server], "登记设备")?;
+        let value = to_json(device)?;
+        self.write(&DocName::Directory, |tx| {
+            let devices = map_at(tx, "devices")?;
+            record::put_record(tx, &devices, &device.id, &value)?;
+            Ok(())
+        })
+    }
+
+    /// Revokes a device: from the moment this change reaches a peer, that peer refuses it.
+    pub fn revoke_device(&self, device_id: &str) -> Result<(), StoreError> {
+        self.require_role(&[Role::Office, Role::Admin, Role::Server], "吊销设备")?;
+        let mut device = self
+            .devices()?
+            .into_iter()
+            .find(|d| d.id == device_id)
+            .ok_or_else(|| StoreError::NoSuchDevice(device_id.to_owned()))?;
+        device.revoked = true;
+        self.enrol_device(&device)
     }
 
     fn must_doc(&self, name: &DocName) -> Result<DocHandle, StoreError> {
@@ -445,7 +538,12 @@ impl Store {
         f: impl FnOnce(&mut automerge::transaction::Transaction<'_>) -> Result<T, StoreError>,
     ) -> Result<T, StoreError> {
         let handle = self.must_doc(name)?;
-        self.write_handle(&handle, f)
+        let result = self.write_handle(&handle, f)?;
+        if *name == DocName::Directory {
+            // Decide by this change at once: a device enrolled a moment ago may dial now.
+            self.publish_access_from(&handle);
+        }
+        Ok(result)
     }
 
     fn write_handle<T>(
@@ -481,7 +579,7 @@ impl Store {
 
     fn wait_durable(&self, handle: &DocHandle, hash: ChangeHash) -> Result<(), StoreError> {
         let doc = handle.document_id().to_string();
-        self.rt
+        self.rt()
             .block_on(self.storage.wait_durable(&doc, hash, DURABILITY_TIMEOUT))?;
         Ok(())
     }
@@ -1520,7 +1618,27 @@ impl Store {
 
     /// Stops the repo cleanly (pending writes finish).
     pub fn close(self) {
-        self.rt.block_on(self.repo.stop());
+        self.rt().block_on(self.repo.stop());
+    }
+
+    fn rt(&self) -> &tokio::runtime::Runtime {
+        match &self.rt {
+            Some(rt) => rt,
+            None => unreachable!("the runtime is taken only when the store is dropped"),
+        }
+    }
+}
+
+impl Drop for Store {
+    fn drop(&mut self) {
+        // The last holder may be a task of another runtime (a network handler); a
+        // runtime cannot be dropped there with blocking, so it is shut down in the
+        // background. Writes were already acknowledged durable before they returned.
+        if let Some(rt) = self.rt.take()
+            && tokio::runtime::Handle::try_current().is_ok()
+        {
+            rt.shutdown_background();
+        }
     }
 }
 

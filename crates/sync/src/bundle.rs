@@ -52,6 +52,8 @@ pub enum BundleError {
     #[error("同步包来自 {bundle}，不属于本县（{ours}） (bundle from another county)")]
     ForeignCounty { bundle: String, ours: String },
     /// A document's bytes are not valid Automerge data.
+    #[error("没有与设备“{0}”同步过的记录（fengqiao peers 可列出已知设备） (unknown peer)")]
+    UnknownPeer(String),
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -116,6 +118,24 @@ pub fn peer_state(store: &Store) -> Result<PeerState, BundleError> {
     })
 }
 
+/// What this laptop knows `peer` (an endpoint id) has, from the last network round with
+/// it: a bundle made from it carries only what came after.
+pub fn remembered_state(store: &Store, peer: &str) -> Result<PeerState, BundleError> {
+    let book = crate::PeerBook::load(store.data_dir())
+        .map_err(|e| BundleError::BadHeader(e.to_string()))?;
+    let record = book
+        .peers
+        .iter()
+        .find(|(id, r)| id.as_str() == peer || id.starts_with(peer) || r.name == peer)
+        .map(|(id, r)| (id.clone(), r.heads.clone()))
+        .ok_or_else(|| BundleError::UnknownPeer(peer.to_owned()))?;
+    Ok(PeerState {
+        county: store.identity().county.clone(),
+        device: record.0,
+        documents: record.1,
+    })
+}
+
 /// Writes a bundle of every document `store` holds; with `since`, only what that peer
 /// lacks (documents it already has in full are left out).
 pub fn export(store: &Store, since: Option<&PeerState>) -> Result<Vec<u8>, BundleError> {
@@ -130,7 +150,18 @@ pub fn export(store: &Store, since: Option<&PeerState>) -> Result<Vec<u8>, Bundl
     }
     let mut entries = Vec::new();
     let mut payload = Vec::new();
+    let table = store.access();
+    // A known peer gets only what the directory lets it hold, as over the network.
+    let allowed = |name: &DocName| match since {
+        Some(peer) if table.device(&peer.device).is_some() => {
+            table.access(&peer.device, name).can_read()
+        }
+        _ => true,
+    };
     for name in store.catalogue()? {
+        if !allowed(&name) {
+            continue;
+        }
         let peer_heads = since.and_then(|p| p.documents.get(&name.to_string()));
         if let (Some(theirs), Some(mine)) = (peer_heads, store.document_heads(&name)?)
             && *theirs == mine

@@ -1,6 +1,22 @@
-//! Moving documents between laptops. Today: offline bundles, the USB-stick path for
-//! villages with no network at all ([`bundle`]). The iroh transport, discovery and
-//! authorisation join this crate with the sync issue; it will stay the only crate that
-//! touches iroh.
+//! Moving documents between laptops — the only crate that touches iroh.
+//!
+//! - [`node`]: a device on the network. One iroh endpoint (`Minimal` preset: no n0
+//!   services, no portmapper) carries samod's protocol over bi-streams in both
+//!   directions; a gate admits only devices the directory enrols; rounds report what
+//!   moved and remember what each peer has.
+//! - [`enrol`]: pairing tickets, one-time enrolment tickets and the enrolment exchange.
+//! - [`settings`]: what a device remembers about the network (`sync/` in its data dir).
+//! - [`bundle`]: offline bundles, the USB-stick path for villages with no network.
+//! - [`transport`]: samod transports over iroh streams, with byte counters.
 
 pub mod bundle;
+pub mod enrol;
+pub mod error;
+pub mod node;
+pub mod settings;
+pub mod transport;
+
+pub use enrol::{EnrolmentTicket, enrol, offer_enrolment, pairing_ticket, parse_pairing_ticket};
+pub use error::SyncError;
+pub use node::{NodeOptions, RoundReport, SYNC_ALPN, SyncNode};
+pub use settings::{PeerBook, PeerRecord, SyncSettings};

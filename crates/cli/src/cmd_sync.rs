@@ -1,0 +1,446 @@
+//! `fengqiao sync | serve | peers | ticket | enrol | devices`: sync over the network.
+
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::{Context, Result, bail};
+use clap::{Args, Subcommand};
+use fengqiao_model::Role;
+use fengqiao_store::Store;
+use fengqiao_sync::{
+    NodeOptions, PeerBook, SyncNode, SyncSettings, offer_enrolment, pairing_ticket,
+    parse_pairing_ticket,
+};
+use iroh::EndpointAddr;
+
+use crate::cmd_case::open;
+
+#[derive(Debug, Args)]
+pub struct SyncArgs {
+    /// Sync with this peer only (a pairing ticket from `fengqiao ticket`).
+    #[arg(long)]
+    peer: Option<String>,
+    /// How long a round with one peer may take, in seconds.
+    #[arg(long, default_value_t = 60)]
+    timeout: u64,
+    /// How long to look for peers on the LAN first, in milliseconds.
+    #[arg(long, default_value_t = 1500)]
+    discover_ms: u64,
+}
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Keep connected to these peers too (pairing tickets).
+    #[arg(long = "peer")]
+    peers: Vec<String>,
+    /// Listen here instead of the configured address (e.g. 127.0.0.1:0).
+    #[arg(long)]
+    listen: Option<std::net::SocketAddr>,
+    /// Write this device's pairing ticket to a file once listening.
+    #[arg(long)]
+    ticket_file: Option<std::path::PathBuf>,
+    /// Do not use mDNS (LAN discovery).
+    #[arg(long)]
+    no_mdns: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct TicketArgs {
+    /// Make a one-time enrolment ticket for a new laptop instead of a pairing ticket.
+    #[arg(long)]
+    enrol: bool,
+    /// The new laptop's role (with --enrol).
+    #[arg(long, default_value = "township")]
+    role: String,
+    /// Townships the new laptop works in (with --enrol), comma separated.
+    #[arg(long, value_delimiter = ',')]
+    scope: Vec<String>,
+    /// The new laptop's name (with --enrol).
+    #[arg(long, default_value = "")]
+    name: String,
+    /// Also print the ticket as a QR code.
+    #[arg(long)]
+    qr: bool,
+    /// Address the ticket gives (default: the configured listen address and this
+    /// machine's LAN addresses).
+    #[arg(long)]
+    addr: Vec<std::net::SocketAddr>,
+}
+
+#[derive(Debug, Args)]
+pub struct EnrolArgs {
+    /// The enrolment ticket from the county office.
+    ticket: String,
+    /// This laptop's name (default: the name the office gave).
+    #[arg(long, default_value = "")]
+    name: String,
+    /// Who uses this laptop.
+    #[arg(long)]
+    person: String,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum DevicesCommand {
+    /// Every device the directory knows.
+    List,
+    /// Cut a device off: peers refuse it from the moment they learn of this.
+    Revoke { device: String },
+}
+
+fn runtime() -> Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .thread_name("fengqiao-sync")
+        .enable_all()
+        .build()
+        .context("无法启动网络运行时")
+}
+
+fn options(data_dir: &Path) -> Result<(SyncSettings, NodeOptions)> {
+    let settings = SyncSettings::load(data_dir)?;
+    let options = NodeOptions::from_settings(&settings);
+    Ok((settings, options))
+}
+
+/// Every peer worth trying: remembered ones, the county server, and (found later) the LAN.
+fn known_addrs(store: &Store, settings: &SyncSettings) -> Result<Vec<EndpointAddr>> {
+    let book = PeerBook::load(store.data_dir())?;
+    let table = store.access();
+    let mut out: Vec<EndpointAddr> = Vec::new();
+    if let Some(server) = &settings.server {
+        out.push(server.endpoint_addr());
+    }
+    for (id, record) in &book.peers {
+        let Ok(id) = id.parse::<iroh::EndpointId>() else {
+            continue;
+        };
+        if table.enrolled(&id.to_string()).is_some() && !out.iter().any(|a| a.id == id) {
+            out.push(record.endpoint_addr(id));
+        }
+    }
+    Ok(out)
+}
+
+pub fn sync(data_dir: &Path, args: &SyncArgs, json: bool) -> Result<()> {
+    let store = Arc::new(open(data_dir)?);
+    let (settings, mut opts) = options(data_dir)?;
+    // A one-off round need not hold the configured port (a `serve` may be holding it).
+    opts.listen.set_port(0);
+    let rt = runtime()?;
+    let reports = rt.block_on(async {
+        let node = SyncNode::start(store.clone(), opts).await?;
+        let mut targets = match &args.peer {
+            Some(ticket) => vec![parse_pairing_ticket(ticket)?],
+            None => known_addrs(&store, &settings)?,
+        };
+        if args.peer.is_none() {
+            for found in node.discover(Duration::from_millis(args.discover_ms)).await {
+                if !targets.iter().any(|t| t.id == found.id) {
+                    targets.push(found);
+                }
+            }
+        }
+        if targets.is_empty() {
+            eprintln!(
+                "没有可同步的设备：附近未发现同事，也没有配置县同步服务器。可用 --peer 配对码。"
+            );
+        }
+        let mut reports = Vec::new();
+        for target in targets {
+            let id = target.id;
+            match node
+                .sync_with(target, Duration::from_secs(args.timeout))
+                .await
+            {
+                Ok(r) => reports.push(Ok(r)),
+                Err(e) => reports.push(Err((id, e.to_string()))),
+            }
+        }
+        node.shutdown().await;
+        anyhow::Ok(reports)
+    })?;
+    let mut failures = 0;
+    for r in &reports {
+        match r {
+            Ok(report) if json => println!("{}", serde_json::to_string(report)?),
+            Ok(report) => println!("{}", report.summary()),
+            Err((id, e)) => {
+                failures += 1;
+                if json {
+                    println!(
+                        "{}",
+                        serde_json::json!({"peer": id.to_string(), "error": e})
+                    );
+                } else {
+                    println!("与 {} 同步失败：{e}", id.fmt_short());
+                }
+            }
+        }
+    }
+    drop(rt);
+    if let Ok(store) = Arc::try_unwrap(store) {
+        store.close();
+    }
+    if failures > 0 && failures == reports.len() {
+        bail!("没有一台设备同步成功");
+    }
+    Ok(())
+}
+
+pub fn serve(data_dir: &Path, args: &ServeArgs) -> Result<()> {
+    let store = Arc::new(open(data_dir)?);
+    let (settings, mut opts) = options(data_dir)?;
+    if let Some(listen) = args.listen {
+        opts.listen = listen;
+    }
+    if args.no_mdns {
+        opts.mdns = false;
+    }
+    let rt = runtime()?;
+    rt.block_on(async {
+        let node = SyncNode::start(store.clone(), opts).await?;
+        let ticket = pairing_ticket(&node.addr());
+        eprintln!("同步服务已启动。配对码：{ticket}");
+        if let Some(path) = &args.ticket_file {
+            std::fs::write(path, &ticket).with_context(|| format!("写入 {}", path.display()))?;
+        }
+        let mut peers: Vec<EndpointAddr> = args
+            .peers
+            .iter()
+            .map(|t| parse_pairing_ticket(t))
+            .collect::<Result<_, _>>()?;
+        for addr in known_addrs(&store, &settings)? {
+            if !peers.iter().any(|p| p.id == addr.id) {
+                peers.push(addr);
+            }
+        }
+        node.serve(peers, shutdown_signal()).await?;
+        eprintln!("正在停止同步服务……");
+        node.shutdown().await;
+        anyhow::Ok(())
+    })?;
+    drop(rt);
+    if let Ok(store) = Arc::try_unwrap(store) {
+        store.close();
+    }
+    Ok(())
+}
+
+/// Resolves on Ctrl-C or SIGTERM, so the service stops only after writes finish.
+async fn shutdown_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        match signal(SignalKind::terminate()) {
+            Ok(mut term) => {
+                tokio::select! {
+                    _ = tokio::signal::ctrl_c() => {}
+                    _ = term.recv() => {}
+                }
+            }
+            Err(_) => {
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
+}
+
+pub fn peers(data_dir: &Path, json: bool) -> Result<()> {
+    let store = open(data_dir)?;
+    let book = PeerBook::load(data_dir)?;
+    let table = store.access();
+    if json {
+        println!("{}", serde_json::to_string_pretty(&book)?);
+    } else if book.peers.is_empty() {
+        println!("尚未与任何设备同步过。");
+    } else {
+        for (id, p) in &book.peers {
+            let state = match table.device(id) {
+                Some(d) if d.revoked => "已吊销",
+                Some(_) => "已登记",
+                None => "未登记",
+            };
+            let last = p
+                .last_sync
+                .map(|t| t.format("%Y-%m-%d %H:%M").to_string())
+                .unwrap_or_else(|| "从未".into());
+            println!(
+                "{}  {}  {}  上次同步 {}  地址 {}",
+                &id[..10.min(id.len())],
+                if p.name.is_empty() { "?" } else { &p.name },
+                state,
+                last,
+                p.addrs
+                    .iter()
+                    .map(|a| a.to_string())
+                    .collect::<Vec<_>>()
+                    .join(",")
+            );
+            if !p.last_summary.is_empty() {
+                println!("    {}", p.last_summary);
+            }
+        }
+    }
+    store.close();
+    Ok(())
+}
+
+/// This device's address for a ticket: the given ones, else the configured listen
+/// address (its port) on each of this machine's addresses.
+fn ticket_addr(
+    store: &Store,
+    settings: &SyncSettings,
+    given: &[std::net::SocketAddr],
+) -> Result<EndpointAddr> {
+    let mut addr = EndpointAddr::new(store.device_public_key());
+    let mut ips: Vec<std::net::SocketAddr> = given.to_vec();
+    if ips.is_empty() {
+        if settings.listen.ip().is_unspecified() {
+            let rt = runtime()?;
+            let port = settings.listen.port();
+            let found = rt.block_on(async {
+                let probe = iroh::Endpoint::builder(iroh::endpoint::presets::Minimal)
+                    .relay_mode(iroh::RelayMode::Disabled)
+                    .bind()
+                    .await?;
+                let addrs: Vec<std::net::SocketAddr> = probe.addr().ip_addrs().copied().collect();
+                probe.close().await;
+                anyhow::Ok(addrs)
+            })?;
+            ips = found
+                .into_iter()
+                .map(|mut a| {
+                    a.set_port(port);
+                    a
+                })
+                .collect();
+        } else {
+            ips.push(settings.listen);
+        }
+    }
+    for ip in ips {
+        addr = addr.with_ip_addr(ip);
+    }
+    if let Some(relay) = &settings.relay {
+        addr = addr.with_relay_url(relay.clone());
+    }
+    Ok(addr)
+}
+
+pub fn ticket(data_dir: &Path, args: &TicketArgs, json: bool) -> Result<()> {
+    let store = open(data_dir)?;
+    let settings = SyncSettings::load(data_dir)?;
+    let addr = ticket_addr(&store, &settings, &args.addr)?;
+    let text = if args.enrol {
+        let role = Role::parse(&args.role).map_err(|e| anyhow::anyhow!("{e}"))?;
+        offer_enrolment(&store, addr, role, args.scope.clone(), &args.name)?.to_string()
+    } else {
+        pairing_ticket(&addr)
+    };
+    if json {
+        println!(
+            "{}",
+            serde_json::json!({"ticket": text, "enrolment": args.enrol})
+        );
+    } else {
+        println!("{text}");
+        if args.qr {
+            let code =
+                qrcode::QrCode::new(text.as_bytes()).context("配对码过长，无法生成二维码")?;
+            println!(
+                "{}",
+                code.render::<qrcode::render::unicode::Dense1x2>()
+                    .quiet_zone(true)
+                    .build()
+            );
+        }
+    }
+    store.close();
+    Ok(())
+}
+
+pub fn enrol(data_dir: &Path, args: &EnrolArgs, json: bool) -> Result<()> {
+    let ticket: fengqiao_sync::EnrolmentTicket = args.ticket.parse()?;
+    let rt = runtime()?;
+    let store = rt.block_on(fengqiao_sync::enrol(
+        data_dir,
+        &ticket,
+        &args.name,
+        &args.person,
+    ))?;
+    drop(rt);
+    let id = store.identity().clone();
+    if json {
+        println!(
+            "{}",
+            serde_json::json!({"device": id.device_id, "name": id.device_name, "role": id.role.code(), "scope": id.scope, "county": id.county})
+        );
+    } else {
+        println!(
+            "已加入 {}：本机“{}”，角色 {}，{}。现在可以运行 fengqiao sync。",
+            id.county,
+            id.device_name,
+            id.role,
+            if id.scope.is_empty() {
+                "全县".to_owned()
+            } else {
+                format!("负责 {}", id.scope.join("、"))
+            }
+        );
+    }
+    store.close();
+    Ok(())
+}
+
+pub fn devices(data_dir: &Path, cmd: &DevicesCommand, json: bool) -> Result<()> {
+    let store = open(data_dir)?;
+    match cmd {
+        DevicesCommand::List => {
+            let devices = store.devices()?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&devices)?);
+            } else {
+                for d in devices {
+                    println!(
+                        "{}  {}  {}  {}  {}{}",
+                        &d.id[..10.min(d.id.len())],
+                        d.name,
+                        d.role,
+                        if d.scope.is_empty() {
+                            "全县".to_owned()
+                        } else {
+                            d.scope.join("、")
+                        },
+                        d.enrolled_at.format("%Y-%m-%d"),
+                        if d.revoked { "  已吊销" } else { "" }
+                    );
+                }
+            }
+        }
+        DevicesCommand::Revoke { device } => {
+            let matches: Vec<_> = store
+                .devices()?
+                .into_iter()
+                .filter(|d| d.id.starts_with(device.as_str()) || d.name == *device)
+                .collect();
+            let target = match matches.as_slice() {
+                [one] => one.clone(),
+                [] => bail!("目录中没有设备“{device}”"),
+                _ => bail!("“{device}”对应多台设备，请给出更长的标识"),
+            };
+            store.revoke_device(&target.id)?;
+            println!(
+                "已吊销设备 {}（{}）。其他设备同步到此变更后即拒绝它。",
+                target.name,
+                &target.id[..10]
+            );
+        }
+    }
+    store.close();
+    Ok(())
+}

@@ -1,0 +1,352 @@
+//! Who may receive and change which documents: the authorisation rules read from the
+//! `directory`, and the samod share policy that enforces them on every connection.
+//!
+//! The rules are pure ([`AccessTable::access`]); the policy re-evaluates them whenever
+//! the directory changes, so revoking a device or narrowing its scope takes effect on
+//! live connections too.
+
+use std::collections::HashMap;
+use std::ops::RangeInclusive;
+use std::sync::Arc;
+
+use automerge::{Automerge, ObjType, ROOT, ReadDoc};
+use fengqiao_model::{Device, OrgUnit, Role, UnitKind};
+use samod::{DocumentId, PeerId, ShareConfig};
+use serde_json::Value;
+use tokio::sync::watch;
+
+use crate::docs::DocName;
+use crate::record;
+
+/// What a peer may do with one document.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Access {
+    /// Nothing: the document is not even named to the peer.
+    None,
+    /// The peer receives our changes; its own are ignored.
+    ReadOnly,
+    /// Changes flow both ways.
+    ReadWrite,
+}
+
+impl Access {
+    pub fn share_config(self) -> ShareConfig {
+        match self {
+            Access::None => ShareConfig::none(),
+            Access::ReadOnly => ShareConfig::read_only(),
+            Access::ReadWrite => ShareConfig::read_write(),
+        }
+    }
+
+    /// Whether the peer receives the document.
+    pub fn can_read(self) -> bool {
+        self != Access::None
+    }
+}
+
+/// The authorisation rules as of one version of the directory.
+#[derive(Debug, Clone, Default)]
+pub struct AccessTable {
+    devices: HashMap<String, Device>,
+    /// Township name → code (scopes are names, document names carry codes).
+    township_codes: HashMap<String, String>,
+    /// Every document id this county can have, → its name.
+    documents: HashMap<DocumentId, DocName>,
+}
+
+impl AccessTable {
+    /// Builds the table from the directory's records. `years` bounds the period
+    /// documents whose ids are recognised (beyond those already in the catalogue).
+    pub fn new(
+        county: &str,
+        devices: Vec<Device>,
+        units: &[OrgUnit],
+        catalogue: &[DocName],
+        years: RangeInclusive<i32>,
+    ) -> AccessTable {
+        let townships: Vec<&OrgUnit> = units
+            .iter()
+            .filter(|u| u.kind == UnitKind::Township)
+            .collect();
+        let mut documents = HashMap::new();
+        let mut add = |name: DocName| {
+            documents.insert(name.document_id(county), name);
+        };
+        add(DocName::Directory);
+        for year in years {
+            add(DocName::Roster { year });
+            for t in &townships {
+                add(DocName::Visits {
+                    township: t.code.clone(),
+                    year,
+                });
+                for quarter in 1..=4 {
+                    add(DocName::Cases {
+                        township: t.code.clone(),
+                        year,
+                        quarter,
+                    });
+                }
+            }
+        }
+        for name in catalogue {
+            add(name.clone());
+        }
+        AccessTable {
+            devices: devices.into_iter().map(|d| (d.id.clone(), d)).collect(),
+            township_codes: townships
+                .iter()
+                .map(|t| (t.name.clone(), t.code.clone()))
+                .collect(),
+            documents,
+        }
+    }
+
+    /// The enrolled, unrevoked device with this id.
+    pub fn enrolled(&self, device_id: &str) -> Option<&Device> {
+        self.devices.get(device_id).filter(|d| !d.revoked)
+    }
+
+    /// The directory's record of a device, revoked or not.
+    pub fn device(&self, device_id: &str) -> Option<&Device> {
+        self.devices.get(device_id)
+    }
+
+    /// The name of a document id of this county.
+    pub fn document_name(&self, id: &DocumentId) -> Option<&DocName> {
+        self.documents.get(id)
+    }
+
+    /// What `device_id` may do with the document `id`. Unknown devices, revoked devices
+    /// and documents that are not this county's get nothing.
+    pub fn access_by_id(&self, device_id: &str, id: &DocumentId) -> Access {
+        match self.document_name(id) {
+            Some(name) => self.access(device_id, name),
+            None => Access::None,
+        }
+    }
+
+    /// What `device_id` may do with the document `name`.
+    pub fn access(&self, device_id: &str, name: &DocName) -> Access {
+        let Some(device) = self.enrolled(device_id) else {
+            return Access::None;
+        };
+        let in_scope = |code: &str| {
+            device
+                .scope
+                .iter()
+                .any(|t| self.township_codes.get(t).map(String::as_str) == Some(code) || t == code)
+        };
+        match (device.role, name) {
+            (Role::Office | Role::Server, _) => Access::ReadWrite,
+            (Role::Township | Role::Admin, DocName::Directory) => Access::ReadWrite,
+            (Role::Leader | Role::ReadOnly, DocName::Directory) => Access::ReadOnly,
+            (
+                Role::Township,
+                DocName::Cases { township, .. } | DocName::Visits { township, .. },
+            ) => {
+                if in_scope(township) {
+                    Access::ReadWrite
+                } else {
+                    Access::None
+                }
+            }
+            (
+                Role::Leader | Role::ReadOnly,
+                DocName::Cases { township, .. } | DocName::Visits { township, .. },
+            ) => {
+                if device.scope.is_empty() || in_scope(township) {
+                    Access::ReadOnly
+                } else {
+                    Access::None
+                }
+            }
+            (Role::Township | Role::Leader | Role::ReadOnly, DocName::Roster { .. }) => {
+                Access::ReadOnly
+            }
+            (Role::Admin, _) => Access::None,
+        }
+    }
+
+    /// Builds the table from the directory document itself (used where no `Store` is at
+    /// hand, such as the task that follows directory changes).
+    pub fn from_directory(county: &str, directory: &Automerge, years: RangeInclusive<i32>) -> Self {
+        let records = |collection: &str| -> Vec<Value> {
+            let Ok(Some((automerge::Value::Object(ObjType::Map), obj))) =
+                directory.get(ROOT, collection)
+            else {
+                return Vec::new();
+            };
+            match record::read_value(directory, &obj, ObjType::Map) {
+                Value::Object(o) => o.into_iter().map(|(_, v)| v).collect(),
+                _ => Vec::new(),
+            }
+        };
+        let devices = records("devices")
+            .into_iter()
+            .filter_map(|v| serde_json::from_value(v).ok())
+            .collect();
+        let units: Vec<OrgUnit> = records("units")
+            .into_iter()
+            .filter_map(|v| serde_json::from_value(v).ok())
+            .collect();
+        let catalogue: Vec<DocName> = match directory.get(ROOT, "catalogue") {
+            Ok(Some((automerge::Value::Object(ObjType::Map), obj))) => directory
+                .keys(&obj)
+                .filter_map(|k| k.parse().ok())
+                .collect(),
+            _ => Vec::new(),
+        };
+        AccessTable::new(county, devices, &units, &catalogue, years)
+    }
+}
+
+/// The years whose period documents are recognised: generous on both sides, so old
+/// cases and next year's roster are covered.
+pub fn recognised_years(this_year: i32) -> RangeInclusive<i32> {
+    (this_year - 25)..=(this_year + 2)
+}
+
+/// The samod share policy: every decision comes from the latest [`AccessTable`], and a
+/// new table (the directory changed) re-decides every live (document, peer) pair.
+#[derive(Clone)]
+pub struct DirectoryPolicy {
+    table: watch::Receiver<Arc<AccessTable>>,
+}
+
+impl DirectoryPolicy {
+    /// A policy that denies everything until the first table is published.
+    pub fn new() -> (DirectoryPolicy, watch::Sender<Arc<AccessTable>>) {
+        let (tx, rx) = watch::channel(Arc::new(AccessTable::default()));
+        (DirectoryPolicy { table: rx }, tx)
+    }
+
+    /// The table in force now.
+    pub fn current(&self) -> Arc<AccessTable> {
+        self.table.borrow().clone()
+    }
+
+    /// A receiver that wakes whenever the table changes.
+    pub fn subscribe(&self) -> watch::Receiver<Arc<AccessTable>> {
+        self.table.clone()
+    }
+}
+
+impl samod::SharePolicy for DirectoryPolicy {
+    fn share(
+        &self,
+        doc_id: DocumentId,
+        peer_id: PeerId,
+    ) -> impl futures::Stream<Item = ShareConfig> + Send + 'static {
+        let mut rx = self.table.clone();
+        let peer = peer_id.to_string();
+        let decide = move |t: &AccessTable| t.access_by_id(&peer, &doc_id).share_config();
+        let first = decide(&rx.borrow_and_update());
+        futures::stream::unfold(
+            (rx, Some(first), decide),
+            |(mut rx, pending, decide)| async move {
+                if let Some(first) = pending {
+                    return Some((first, (rx, None, decide)));
+                }
+                // Ends (keeping the last decision) when the store closes.
+                rx.changed().await.ok()?;
+                let next = decide(&rx.borrow_and_update());
+                Some((next, (rx, None, decide)))
+            },
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use fengqiao_model::UnitId;
+
+    fn device(id: &str, role: Role, scope: &[&str], revoked: bool) -> Device {
+        Device {
+            id: id.into(),
+            name: id.into(),
+            code: "X".into(),
+            role,
+            scope: scope.iter().map(|s| s.to_string()).collect(),
+            enrolled_at: crate::now_cst(),
+            revoked,
+        }
+    }
+
+    fn township(name: &str, code: &str) -> OrgUnit {
+        OrgUnit {
+            id: UnitId::generate(),
+            name: name.into(),
+            kind: UnitKind::Township,
+            parent: None,
+            code: code.into(),
+        }
+    }
+
+    fn table() -> AccessTable {
+        AccessTable::new(
+            "宁国市",
+            vec![
+                device("office", Role::Office, &[], false),
+                device("gangkou", Role::Township, &["港口镇"], false),
+                device("leader", Role::Leader, &[], false),
+                device("gone", Role::Township, &["港口镇"], true),
+                device("admin", Role::Admin, &[], false),
+            ],
+            &[
+                township("港口镇", "gangkou"),
+                township("河沥溪街道", "helixi"),
+            ],
+            &[],
+            2024..=2027,
+        )
+    }
+
+    fn cases(t: &str) -> DocName {
+        DocName::Cases {
+            township: t.into(),
+            year: 2026,
+            quarter: 3,
+        }
+    }
+
+    #[test]
+    fn roles_and_scopes_decide_access() {
+        let t = table();
+        assert_eq!(t.access("office", &cases("helixi")), Access::ReadWrite);
+        assert_eq!(t.access("gangkou", &cases("gangkou")), Access::ReadWrite);
+        assert_eq!(t.access("gangkou", &cases("helixi")), Access::None);
+        assert_eq!(
+            t.access("gangkou", &DocName::Roster { year: 2026 }),
+            Access::ReadOnly
+        );
+        assert_eq!(t.access("gangkou", &DocName::Directory), Access::ReadWrite);
+        assert_eq!(t.access("leader", &cases("helixi")), Access::ReadOnly);
+        assert_eq!(t.access("admin", &cases("helixi")), Access::None);
+        assert_eq!(t.access("admin", &DocName::Directory), Access::ReadWrite);
+    }
+
+    #[test]
+    fn unknown_and_revoked_devices_get_nothing() {
+        let t = table();
+        for doc in [
+            DocName::Directory,
+            cases("gangkou"),
+            DocName::Roster { year: 2026 },
+        ] {
+            assert_eq!(t.access("stranger", &doc), Access::None);
+            assert_eq!(t.access("gone", &doc), Access::None);
+        }
+    }
+
+    #[test]
+    fn ids_of_other_counties_are_not_recognised() {
+        let t = table();
+        let ours = cases("gangkou").document_id("宁国市");
+        let theirs = cases("gangkou").document_id("旌德县");
+        assert_eq!(t.access_by_id("office", &ours), Access::ReadWrite);
+        assert_eq!(t.access_by_id("office", &theirs), Access::None);
+    }
+}

@@ -1,0 +1,196 @@
+//! Re-sync after offline work: two peers that synced before each make 200 changes
+//! offline, then one round converges them. Reports bytes on the wire against the size
+//! of the 400 changes themselves, and the time the round took (loopback, real iroh).
+//!
+//! `cargo bench -p fengqiao-sync --bench resync` (repetitions: `RESYNC_RUNS`, default 5)
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::NaiveDate;
+use fengqiao_model::{Channel, Device, Registration, Role};
+use fengqiao_store::local::{DataDir, device_code_for};
+use fengqiao_store::{CaseFilter, DocName, InitOptions, Store, TownshipSpec};
+use fengqiao_sync::{NodeOptions, SyncNode};
+
+const COUNTY: &str = "宁国市";
+
+fn office(dir: &std::path::Path) -> Arc<Store> {
+    Arc::new(
+        Store::init(
+            dir,
+            InitOptions {
+                device_name: "信访局".into(),
+                county: COUNTY.into(),
+                role: Role::Office,
+                scope: vec![],
+                person_name: "王主任".into(),
+                townships: vec![TownshipSpec {
+                    name: "港口镇".into(),
+                    code: "gangkou".into(),
+                    villages: vec!["港口村".into()],
+                }],
+                directory: None,
+            },
+        )
+        .expect("init office"),
+    )
+}
+
+fn township(office: &Store, dir: &std::path::Path) -> Arc<Store> {
+    std::fs::create_dir_all(dir).expect("dir");
+    let (key, _) = DataDir::new(dir).load_or_create_key().expect("key");
+    office
+        .enrol_device(&Device {
+            id: key.public().to_string(),
+            name: "港口镇笔记本".into(),
+            code: device_code_for(&key.public()),
+            role: Role::Township,
+            scope: vec!["港口镇".into()],
+            enrolled_at: fengqiao_store::now_cst(),
+            revoked: false,
+        })
+        .expect("enrol");
+    let directory = office
+        .export_document(&DocName::Directory)
+        .expect("export")
+        .expect("directory");
+    Arc::new(
+        Store::init(
+            dir,
+            InitOptions {
+                device_name: "港口镇笔记本".into(),
+                county: COUNTY.into(),
+                role: Role::Township,
+                scope: vec!["港口镇".into()],
+                person_name: "李干事".into(),
+                townships: vec![],
+                directory: Some(directory),
+            },
+        )
+        .expect("init township"),
+    )
+}
+
+/// 200 changes: 50 registrations, each with an event, a note and a field edit.
+fn offline_work(store: &Store, who: &str) {
+    let date = NaiveDate::from_ymd_opt(2026, 11, 20).expect("date");
+    for i in 0..50 {
+        let mut reg = Registration::new(
+            Channel::Visit,
+            date,
+            "港口镇",
+            "反映村里土地流转补偿款发放不透明，要求公开账目",
+        )
+        .with_petitioner(&format!("{who}{i}"), "13800000000");
+        reg.village = "港口村".into();
+        let case = store.add_case(reg).expect("add");
+        let key = case.id.to_string();
+        store
+            .add_event(
+                &key,
+                fengqiao_model::EventKind::Acknowledged,
+                date,
+                "已告知",
+            )
+            .expect("event");
+        store
+            .add_note(&key, "电话回访，当事人表示理解，等待答复")
+            .expect("note");
+        store.set_field(&key, "handler", "王干事").expect("set");
+    }
+}
+
+fn heads(store: &Store) -> Vec<(DocName, Vec<String>)> {
+    store
+        .catalogue()
+        .expect("catalogue")
+        .into_iter()
+        .filter_map(|n| store.document_heads(&n).ok().flatten().map(|h| (n, h)))
+        .collect()
+}
+
+fn changes_size(store: &Store, before: &[(DocName, Vec<String>)]) -> usize {
+    store
+        .catalogue()
+        .expect("catalogue")
+        .into_iter()
+        .map(|name| {
+            let since = before
+                .iter()
+                .find(|(n, _)| *n == name)
+                .map(|(_, h)| h.clone())
+                .unwrap_or_default();
+            store
+                .export_changes_since(&name, &since)
+                .ok()
+                .flatten()
+                .map(|b| b.len())
+                .unwrap_or(0)
+        })
+        .sum()
+}
+
+fn main() {
+    let runs: usize = std::env::var("RESYNC_RUNS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(5);
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let mut times = Vec::new();
+    let mut ratios = Vec::new();
+    for run in 0..runs {
+        let (da, db) = (
+            tempfile::tempdir().expect("tmp"),
+            tempfile::tempdir().expect("tmp"),
+        );
+        let a = office(da.path());
+        let b = township(&a, db.path());
+        offline_work(&a, "历史甲");
+        let na = rt
+            .block_on(SyncNode::start(a.clone(), NodeOptions::loopback()))
+            .expect("node a");
+        let nb = rt
+            .block_on(SyncNode::start(b.clone(), NodeOptions::loopback()))
+            .expect("node b");
+        rt.block_on(nb.sync_with(na.addr(), Duration::from_secs(60)))
+            .expect("first sync");
+        let (a0, b0) = (heads(&a), heads(&b));
+        offline_work(&a, "甲");
+        offline_work(&b, "乙");
+        let change_bytes = changes_size(&a, &a0) + changes_size(&b, &b0);
+        let report = rt
+            .block_on(nb.sync_with(na.addr(), Duration::from_secs(60)))
+            .expect("re-sync");
+        assert!(report.unfinished.is_empty(), "{}", report.summary());
+        let n = a.list_cases(&CaseFilter::default()).expect("list").len();
+        assert_eq!(n, 150, "converged: 50 before + 50 + 50");
+        assert_eq!(
+            b.list_cases(&CaseFilter::default()).expect("list").len(),
+            150
+        );
+        let wire = report.bytes_sent + report.bytes_received;
+        let ratio = wire as f64 / change_bytes as f64;
+        println!(
+            "run {run}: changes {change_bytes} B, on the wire {wire} B (ratio {ratio:.2}), converged in {} ms",
+            report.elapsed_ms
+        );
+        times.push(report.elapsed_ms);
+        ratios.push(ratio);
+        rt.block_on(async {
+            na.shutdown().await;
+            nb.shutdown().await;
+        });
+    }
+    times.sort_unstable();
+    ratios.sort_by(f64::total_cmp);
+    println!(
+        "median over {runs} runs: wire/changes ratio {:.2}, time to converge {} ms",
+        ratios[ratios.len() / 2],
+        times[times.len() / 2]
+    );
+}

@@ -1,0 +1,45 @@
+//! Errors of network sync, in the user's language first (the English in brackets is for
+//! logs and bug reports).
+
+use std::path::PathBuf;
+
+use fengqiao_store::StoreError;
+
+#[derive(Debug, thiserror::Error)]
+pub enum SyncError {
+    #[error("无法读写 {path}：{source}")]
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("同步设置 {path} 无效：{reason} (bad sync settings)")]
+    BadSettings { path: PathBuf, reason: String },
+    #[error("无法在 {addr} 上监听：{reason}（端口被占用？） (cannot bind)")]
+    Bind { addr: String, reason: String },
+    #[error("连接 {peer} 超时（{seconds} 秒内无应答） (dial timed out)")]
+    DialTimeout { peer: String, seconds: u64 },
+    #[error("无法连接 {peer}：{reason} (dial failed)")]
+    Dial { peer: String, reason: String },
+    #[error("设备 {peer} 未在本县目录中登记或已被吊销，拒绝同步 (peer not enrolled)")]
+    NotEnrolled { peer: String },
+    #[error("对方拒绝了连接：{reason} (refused by peer)")]
+    Refused { reason: String },
+    #[error("配对码无效：{reason} (bad ticket)")]
+    BadTicket { reason: String },
+    #[error("登记失败：{reason} (enrolment failed)")]
+    Enrolment { reason: String },
+    #[error("同步未完成：{reason} (round incomplete)")]
+    Incomplete { reason: String },
+    #[error("数据目录 {0} 已初始化，不能再用登记码加入 (already initialised)")]
+    AlreadyInitialised(PathBuf),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("后台任务失败：{0}")]
+    Task(String),
+}
+
+impl From<tokio::task::JoinError> for SyncError {
+    fn from(e: tokio::task::JoinError) -> Self {
+        SyncError::Task(e.to_string())
+    }
+}

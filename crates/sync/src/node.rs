@@ -1,0 +1,739 @@
+//! A device on the network: one iroh endpoint that accepts and dials samod connections,
+//! admits only devices enrolled in the directory, and runs sync rounds.
+//!
+//! The endpoint uses iroh's `Minimal` preset: no n0 relays, no DNS or pkarr, no
+//! portmapper. Peers are found by mDNS on the LAN, by remembered addresses, by tickets,
+//! or through the configured county server and relay.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::convert::Infallible;
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use automerge::ReadDoc;
+use fengqiao_store::{Access, AccessTable, DocName, Store};
+use futures::FutureExt;
+use futures::future::BoxFuture;
+use iroh::address_lookup::MemoryLookup;
+use iroh::endpoint::{
+    AfterHandshakeOutcome, Connection, EndpointHooks, PortmapperConfig, WeakConnectionHandle,
+    presets,
+};
+use iroh::protocol::{AcceptError, ProtocolHandler, Router};
+use iroh::{Endpoint, EndpointAddr, EndpointId, RelayConfig, RelayMap, RelayMode, RelayUrl};
+use samod::{BackoffConfig, ConnectionId, DialError, DocHandle};
+use serde::Serialize;
+use tokio::sync::watch;
+
+use crate::enrol::{ENROL_ALPN, EnrolmentDesk};
+use crate::error::SyncError;
+use crate::settings::{PeerBook, SyncSettings};
+use crate::transport::{ByteCounters, samod_transport};
+
+/// The ALPN of Fengqiao's document sync (samod's protocol over one bi-stream).
+pub const SYNC_ALPN: &[u8] = b"fengqiao/sync/1";
+
+/// The mDNS service name, so Fengqiao laptops find each other and nothing else.
+pub const MDNS_SERVICE: &str = "fengqiao1";
+
+/// QUIC close code for a peer the directory does not admit.
+const NOT_ENROLLED: u32 = 403;
+
+/// How a node connects.
+#[derive(Debug, Clone)]
+pub struct NodeOptions {
+    pub listen: SocketAddr,
+    /// The county relay; used only when direct paths fail, never waited for.
+    pub relay: Option<RelayUrl>,
+    /// Advertise and look up peers on the LAN.
+    pub mdns: bool,
+    /// Only the relay, no direct UDP (tests of the relayed path).
+    pub relay_only: bool,
+    /// How long one dial may take before the peer counts as unreachable.
+    pub dial_timeout: Duration,
+}
+
+impl NodeOptions {
+    pub fn from_settings(settings: &SyncSettings) -> NodeOptions {
+        NodeOptions {
+            listen: settings.listen,
+            relay: settings.relay.clone(),
+            mdns: settings.mdns,
+            relay_only: false,
+            dial_timeout: Duration::from_secs(8),
+        }
+    }
+
+    /// Loopback only, no mDNS, no relay: for tests and for two processes on one machine.
+    pub fn loopback() -> NodeOptions {
+        NodeOptions {
+            listen: SocketAddr::from(([127, 0, 0, 1], 0)),
+            relay: None,
+            mdns: false,
+            relay_only: false,
+            dial_timeout: Duration::from_secs(5),
+        }
+    }
+}
+
+/// What one round with one peer did.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RoundReport {
+    pub peer: String,
+    pub peer_name: String,
+    /// Documents exchanged with the peer.
+    pub documents: usize,
+    /// Changes that arrived here.
+    pub changes_received: usize,
+    /// Changes the peer lacked that we offered it.
+    pub changes_sent: usize,
+    pub bytes_sent: u64,
+    pub bytes_received: u64,
+    pub elapsed_ms: u64,
+    /// Documents that had not finished when the round's time ran out.
+    pub unfinished: Vec<String>,
+}
+
+impl RoundReport {
+    /// One line for people: what moved.
+    pub fn summary(&self) -> String {
+        let mut line = format!(
+            "与 {} 同步：{} 个文档，收到 {} 项更改，发出 {} 项更改（{} / {} 字节），用时 {} 毫秒",
+            if self.peer_name.is_empty() {
+                short(&self.peer)
+            } else {
+                self.peer_name.clone()
+            },
+            self.documents,
+            self.changes_received,
+            self.changes_sent,
+            self.bytes_received,
+            self.bytes_sent,
+            self.elapsed_ms
+        );
+        if !self.unfinished.is_empty() {
+            line.push_str(&format!("；未完成：{}", self.unfinished.join("、")));
+        }
+        line
+    }
+}
+
+fn short(id: &str) -> String {
+    id.chars().take(10).collect()
+}
+
+/// Live connections by peer, so a revocation can cut them at once.
+#[derive(Debug, Default, Clone)]
+struct LiveConnections(Arc<Mutex<HashMap<EndpointId, Vec<WeakConnectionHandle>>>>);
+
+impl LiveConnections {
+    fn add(&self, conn: &Connection) {
+        let mut map = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        let list = map.entry(conn.remote_id()).or_default();
+        list.retain(|w| w.upgrade().is_some());
+        list.push(conn.weak_handle());
+    }
+
+    /// Closes every connection of a peer the table no longer admits.
+    fn cut_unadmitted(&self, table: &AccessTable) {
+        let mut map = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        map.retain(|id, handles| {
+            if table.enrolled(&id.to_string()).is_some() {
+                return true;
+            }
+            for conn in handles.iter().filter_map(|w| w.upgrade()) {
+                tracing::warn!(peer = %id, "device revoked; closing its connection");
+                conn.close(NOT_ENROLLED.into(), b"device revoked");
+            }
+            false
+        });
+    }
+}
+
+/// Admits a connection only when the directory enrols the remote device (enrolment
+/// itself excepted, which proves itself with a one-time token). An unknown device is
+/// closed right after the handshake, before a single byte of any document.
+#[derive(Debug, Clone)]
+struct Gate {
+    table: watch::Receiver<Arc<AccessTable>>,
+}
+
+impl EndpointHooks for Gate {
+    async fn after_handshake<'a>(&'a self, conn: &'a Connection) -> AfterHandshakeOutcome {
+        if conn.alpn() == ENROL_ALPN {
+            return AfterHandshakeOutcome::accept();
+        }
+        let remote = conn.remote_id().to_string();
+        if self.table.borrow().enrolled(&remote).is_some() {
+            AfterHandshakeOutcome::accept()
+        } else {
+            tracing::warn!(peer = %remote, "refused a device the directory does not enrol");
+            AfterHandshakeOutcome::Reject {
+                error_code: NOT_ENROLLED.into(),
+                reason: b"device not enrolled in this county".to_vec(),
+            }
+        }
+    }
+}
+
+/// Hands accepted sync connections to samod.
+#[derive(Clone)]
+struct SyncProtocol {
+    acceptor: samod::AcceptorHandle,
+    counters: Arc<ByteCounters>,
+    live: LiveConnections,
+}
+
+impl std::fmt::Debug for SyncProtocol {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("SyncProtocol")
+    }
+}
+
+impl ProtocolHandler for SyncProtocol {
+    async fn accept(&self, conn: Connection) -> Result<(), AcceptError> {
+        let (send, recv) = conn.accept_bi().await?;
+        self.live.add(&conn);
+        let peer = conn.remote_id();
+        // Only the transport holds the connection; this handler watches it weakly.
+        let weak = conn.weak_handle();
+        let transport = samod_transport(conn, send, recv, self.counters.clone());
+        self.acceptor
+            .accept(transport)
+            .map_err(|_| AcceptError::from_err(std::io::Error::other("repo stopped")))?;
+        tracing::info!(%peer, "peer connected");
+        let closed = weak.closed().await;
+        tracing::info!(%peer, reason = ?closed, "peer disconnected");
+        Ok(())
+    }
+}
+
+/// Dials one peer for samod, which calls it again to reconnect with backoff.
+struct IrohDialer {
+    endpoint: Endpoint,
+    addr: EndpointAddr,
+    counters: Arc<ByteCounters>,
+    live: LiveConnections,
+    timeout: Duration,
+    last_error: Arc<Mutex<Option<String>>>,
+}
+
+impl samod::Dialer for IrohDialer {
+    type Error = Infallible;
+
+    fn url(&self) -> url::Url {
+        match format!("iroh://{}", self.addr.id).parse() {
+            Ok(u) => u,
+            Err(_) => unreachable!("a hex endpoint id makes a valid URL"),
+        }
+    }
+
+    fn connect(&self) -> BoxFuture<'static, Result<samod::Transport, DialError<Infallible>>> {
+        let endpoint = self.endpoint.clone();
+        let addr = self.addr.clone();
+        let counters = self.counters.clone();
+        let live = self.live.clone();
+        let timeout = self.timeout;
+        let last_error = self.last_error.clone();
+        async move {
+            let note = |e: String| {
+                *last_error.lock().unwrap_or_else(|p| p.into_inner()) = Some(e.clone());
+                DialError::transient(std::io::Error::other(e))
+            };
+            let conn = match tokio::time::timeout(timeout, endpoint.connect(addr, SYNC_ALPN)).await
+            {
+                Err(_) => return Err(note(format!("{} 秒内无应答", timeout.as_secs()))),
+                Ok(Err(e)) => return Err(note(e.to_string())),
+                Ok(Ok(conn)) => conn,
+            };
+            let (send, recv) = match tokio::time::timeout(timeout, conn.open_bi()).await {
+                Err(_) => return Err(note("打开数据流超时".into())),
+                Ok(Err(e)) => return Err(note(e.to_string())),
+                Ok(Ok(streams)) => streams,
+            };
+            live.add(&conn);
+            Ok(samod_transport(conn, send, recv, counters))
+        }
+        .boxed()
+    }
+}
+
+/// A device on the network.
+pub struct SyncNode {
+    store: Arc<Store>,
+    endpoint: Endpoint,
+    router: Router,
+    lookup: MemoryLookup,
+    mdns: Option<iroh_mdns_address_lookup::MdnsAddressLookup>,
+    counters: Arc<ByteCounters>,
+    live: LiveConnections,
+    options: NodeOptions,
+    book: Mutex<()>,
+    watcher: tokio::task::JoinHandle<()>,
+}
+
+impl std::fmt::Debug for SyncNode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SyncNode")
+            .field("id", &self.endpoint.id())
+            .finish()
+    }
+}
+
+impl SyncNode {
+    /// Binds the endpoint and starts accepting peers. Call from within a tokio runtime.
+    pub async fn start(store: Arc<Store>, options: NodeOptions) -> Result<SyncNode, SyncError> {
+        let table = store.access_changes();
+        let lookup = MemoryLookup::new();
+        let mut builder = Endpoint::builder(presets::Minimal)
+            .secret_key(store.device_secret_key().clone())
+            .portmapper_config(PortmapperConfig::Disabled)
+            .address_lookup(lookup.clone())
+            .hooks(Gate {
+                table: table.clone(),
+            });
+        builder = match &options.relay {
+            Some(url) => builder.relay_mode(RelayMode::Custom(RelayMap::from(RelayConfig::new(
+                url.clone(),
+                None,
+            )))),
+            None => builder.relay_mode(RelayMode::Disabled),
+        };
+        builder = builder.clear_ip_transports();
+        if !options.relay_only {
+            builder = builder
+                .bind_addr(options.listen)
+                .map_err(|e| SyncError::Bind {
+                    addr: options.listen.to_string(),
+                    reason: e.to_string(),
+                })?;
+        }
+        let endpoint = builder.bind().await.map_err(|e| SyncError::Bind {
+            addr: options.listen.to_string(),
+            reason: e.to_string(),
+        })?;
+        let mdns = if options.mdns {
+            match iroh_mdns_address_lookup::MdnsAddressLookup::builder()
+                .service_name(MDNS_SERVICE)
+                .build(endpoint.id())
+            {
+                Ok(m) => {
+                    if let Ok(services) = endpoint.address_lookup() {
+                        services.add(m.clone());
+                    }
+                    Some(m)
+                }
+                Err(e) => {
+                    tracing::warn!(error = %e, "LAN discovery (mDNS) unavailable");
+                    None
+                }
+            }
+        } else {
+            None
+        };
+        let counters = Arc::new(ByteCounters::default());
+        let live = LiveConnections::default();
+        let acceptor = store
+            .repo()
+            .make_acceptor(
+                format!("iroh://{}", endpoint.id())
+                    .parse()
+                    .map_err(|_| SyncError::Task("endpoint id is not a valid URL host".into()))?,
+            )
+            .map_err(|_| SyncError::Task("repo stopped".into()))?;
+        let desk = EnrolmentDesk::new(store.clone());
+        let router = Router::builder(endpoint.clone())
+            .accept(
+                SYNC_ALPN,
+                SyncProtocol {
+                    acceptor,
+                    counters: counters.clone(),
+                    live: live.clone(),
+                },
+            )
+            .accept(ENROL_ALPN, desk)
+            .spawn();
+        let watcher = {
+            let live = live.clone();
+            let mut table = table;
+            tokio::spawn(async move {
+                while table.changed().await.is_ok() {
+                    let current = table.borrow_and_update().clone();
+                    live.cut_unadmitted(&current);
+                }
+            })
+        };
+        tracing::info!(id = %endpoint.id(), addrs = ?endpoint.addr().ip_addrs().collect::<Vec<_>>(), "sync endpoint up");
+        Ok(SyncNode {
+            store,
+            endpoint,
+            router,
+            lookup,
+            mdns,
+            counters,
+            live,
+            options,
+            book: Mutex::new(()),
+            watcher,
+        })
+    }
+
+    pub fn id(&self) -> EndpointId {
+        self.endpoint.id()
+    }
+
+    /// Where peers can reach this device now (direct addresses, and the relay when it is
+    /// connected).
+    pub fn addr(&self) -> EndpointAddr {
+        self.endpoint.addr()
+    }
+
+    pub fn store(&self) -> &Arc<Store> {
+        &self.store
+    }
+
+    /// Bytes sent and received by this node so far.
+    pub fn bytes(&self) -> (u64, u64) {
+        self.counters.snapshot()
+    }
+
+    /// Subscribes to mDNS and remembers every enrolled device it announces.
+    pub async fn discover(&self, window: Duration) -> Vec<EndpointAddr> {
+        let Some(mdns) = &self.mdns else {
+            return Vec::new();
+        };
+        use futures::StreamExt;
+        let mut events = mdns.subscribe().await;
+        let table = self.store.access();
+        let mut found = BTreeMap::new();
+        let deadline = tokio::time::Instant::now() + window;
+        while let Ok(Some(event)) = tokio::time::timeout_at(deadline, events.next()).await {
+            if let iroh_mdns_address_lookup::DiscoveryEvent::Discovered { endpoint_info, .. } =
+                event
+            {
+                let id = endpoint_info.endpoint_id;
+                if id != self.id() && table.enrolled(&id.to_string()).is_some() {
+                    let addr = EndpointAddr::from(endpoint_info);
+                    self.lookup.add_endpoint_info(addr.clone());
+                    found.insert(id, addr);
+                }
+            }
+        }
+        found.into_values().collect()
+    }
+
+    /// Loads every document this device holds or may hold, so samod offers them on every
+    /// connection; creates those it may hold but has not seen yet from their genesis.
+    async fn open_documents(&self) -> Result<Vec<(DocName, DocHandle)>, SyncError> {
+        let store = self.store.clone();
+        tokio::task::spawn_blocking(move || open_documents(&store)).await?
+    }
+
+    /// One sync round with `peer`: connect, exchange every document both sides may
+    /// share until each side has the other's changes, record what the peer now has.
+    pub async fn sync_with(
+        &self,
+        peer: EndpointAddr,
+        budget: Duration,
+    ) -> Result<RoundReport, SyncError> {
+        let started = Instant::now();
+        let peer_key = peer.id.to_string();
+        let table = self.store.access();
+        let me = self.store.identity().device_id.clone();
+        let Some(peer_device) = table.enrolled(&peer_key).cloned() else {
+            return Err(SyncError::NotEnrolled { peer: peer_key });
+        };
+        if !peer.addrs.is_empty() {
+            self.lookup.add_endpoint_info(peer.clone());
+        }
+        let (sent0, received0) = self.counters.snapshot();
+        let mut docs = self.open_documents().await?;
+        let before: HashMap<DocName, Vec<automerge::ChangeHash>> = docs
+            .iter()
+            .map(|(n, h)| (n.clone(), h.with_document(|d| d.get_heads())))
+            .collect();
+
+        let last_error = Arc::new(Mutex::new(None));
+        let dialer = self
+            .store
+            .repo()
+            .dial(
+                BackoffConfig {
+                    initial_delay: Duration::from_millis(200),
+                    max_delay: Duration::from_secs(2),
+                    max_retries: Some(3),
+                },
+                Arc::new(IrohDialer {
+                    endpoint: self.endpoint.clone(),
+                    addr: peer.clone(),
+                    counters: self.counters.clone(),
+                    live: self.live.clone(),
+                    timeout: self.options.dial_timeout,
+                    last_error: last_error.clone(),
+                }),
+            )
+            .map_err(|_| SyncError::Task("repo stopped".into()))?;
+        let established =
+            tokio::time::timeout(self.options.dial_timeout * 4, dialer.established()).await;
+        let conn = match (established, dialer.connection_id()) {
+            (Ok(Ok(_)), Some(conn)) => conn,
+            (outcome, _) => {
+                dialer.close();
+                let reason = last_error
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .clone()
+                    .unwrap_or_else(|| "对方无应答".into());
+                if reason.contains("not enrolled") || reason.contains("403") {
+                    return Err(SyncError::Refused { reason });
+                }
+                return Err(match outcome {
+                    Err(_) => SyncError::DialTimeout {
+                        peer: peer_key,
+                        seconds: (self.options.dial_timeout * 4).as_secs(),
+                    },
+                    _ => SyncError::Dial {
+                        peer: peer_key,
+                        reason,
+                    },
+                });
+            }
+        };
+
+        let deadline = tokio::time::Instant::now() + budget;
+        let mut waited: HashSet<DocName> = HashSet::new();
+        let mut unfinished = Vec::new();
+        // Documents named in a directory received this round are opened and exchanged in
+        // the next pass, until a pass finds nothing new.
+        for _pass in 0..4 {
+            let pending: Vec<(DocName, DocHandle)> = docs
+                .iter()
+                .filter(|(n, _)| !waited.contains(n))
+                .cloned()
+                .collect();
+            if pending.is_empty() {
+                break;
+            }
+            let waits = pending.iter().map(|(name, handle)| {
+                let theirs = table.access(&peer_key, name);
+                let ours = table.access(&me, name);
+                wait_exchanged(handle.clone(), conn, theirs, ours).map(|done| (name.clone(), done))
+            });
+            match tokio::time::timeout_at(deadline, futures::future::join_all(waits)).await {
+                Ok(results) => {
+                    unfinished.extend(
+                        results
+                            .into_iter()
+                            .filter(|(_, ok)| !ok)
+                            .map(|(n, _)| n.to_string()),
+                    );
+                }
+                Err(_) => {
+                    unfinished.extend(pending.iter().map(|(n, _)| n.to_string()));
+                    break;
+                }
+            }
+            waited.extend(pending.into_iter().map(|(n, _)| n));
+            docs = self.open_documents().await?;
+        }
+
+        // What the peer has now, for bundles and the next report: the heads it
+        // acknowledged (as each document saw it; the hub's summary can lag), or failing
+        // that the heads it last advertised.
+        let mut their_heads: BTreeMap<String, Vec<String>> = BTreeMap::new();
+        for (name, handle) in &docs {
+            let (states, _) = handle.peers();
+            if let Some(state) = states.get(&conn)
+                && let Some(heads) = state.shared_heads.as_ref().or(state.their_heads.as_ref())
+                && !heads.is_empty()
+            {
+                their_heads.insert(
+                    name.to_string(),
+                    heads.iter().map(|h| h.to_string()).collect(),
+                );
+            }
+        }
+        dialer.close();
+
+        let mut changes_received = 0;
+        let mut changes_sent = 0;
+        let previous = PeerBook::load(self.store.data_dir())
+            .ok()
+            .and_then(|b| b.peers.get(&peer_key).cloned())
+            .unwrap_or_default();
+        for (name, handle) in &docs {
+            let empty = Vec::new();
+            let old = before.get(name).unwrap_or(&empty);
+            changes_received += handle.with_document(|d| d.get_changes(old).len());
+            // What we offered: our changes past the heads the peer had last time.
+            let peer_had: Vec<automerge::ChangeHash> = previous
+                .heads
+                .get(&name.to_string())
+                .map(|hs| hs.iter().filter_map(|h| h.parse().ok()).collect())
+                .unwrap_or_default();
+            if table.access(&peer_key, name).can_read() {
+                changes_sent += handle.with_document(|d| {
+                    let known: Vec<_> = peer_had
+                        .iter()
+                        .filter(|h| d.get_change_by_hash(h).is_some())
+                        .copied()
+                        .collect();
+                    let ours = d.get_changes(old).len();
+                    d.get_changes(&known).len().saturating_sub(ours)
+                });
+            }
+        }
+        let (sent1, received1) = self.counters.snapshot();
+        let report = RoundReport {
+            peer: peer_key.clone(),
+            peer_name: peer_device.name.clone(),
+            documents: waited.len(),
+            changes_received,
+            changes_sent,
+            bytes_sent: sent1 - sent0,
+            bytes_received: received1 - received0,
+            elapsed_ms: started.elapsed().as_millis() as u64,
+            unfinished,
+        };
+        self.record_round(&peer, &peer_device.name, their_heads, &report)?;
+        tracing::info!("{}", report.summary());
+        Ok(report)
+    }
+
+    fn record_round(
+        &self,
+        peer: &EndpointAddr,
+        name: &str,
+        heads: BTreeMap<String, Vec<String>>,
+        report: &RoundReport,
+    ) -> Result<(), SyncError> {
+        let _guard = self.book.lock().unwrap_or_else(|p| p.into_inner());
+        let dir = self.store.data_dir();
+        let mut book = PeerBook::load(dir)?;
+        book.remember_addr(peer);
+        let record = book.peers.entry(peer.id.to_string()).or_default();
+        record.name = name.to_owned();
+        let now = fengqiao_store::now_cst();
+        record.last_seen = Some(now);
+        if report.unfinished.is_empty() {
+            record.last_sync = Some(now);
+        }
+        record.last_summary = report.summary();
+        record.heads.extend(heads);
+        book.save(dir)
+    }
+
+    /// Keeps a live connection to `peer` (reconnecting with backoff) for continuous sync.
+    pub fn keep_connected(&self, peer: EndpointAddr) -> Result<samod::DialerHandle, SyncError> {
+        if !peer.addrs.is_empty() {
+            self.lookup.add_endpoint_info(peer.clone());
+        }
+        self.store
+            .repo()
+            .dial(
+                BackoffConfig {
+                    initial_delay: Duration::from_millis(500),
+                    max_delay: Duration::from_secs(30),
+                    max_retries: None,
+                },
+                Arc::new(IrohDialer {
+                    endpoint: self.endpoint.clone(),
+                    addr: peer,
+                    counters: self.counters.clone(),
+                    live: self.live.clone(),
+                    timeout: self.options.dial_timeout,
+                    last_error: Arc::new(Mutex::new(None)),
+                }),
+            )
+            .map_err(|_| SyncError::Task("repo stopped".into()))
+    }
+
+    /// Serves until `stop` resolves: every document stays open (so changes flow to
+    /// connected peers as they are made), documents named later are opened as the
+    /// directory lists them, and configured peers are kept connected.
+    pub async fn serve(
+        &self,
+        peers: Vec<EndpointAddr>,
+        stop: impl std::future::Future<Output = ()>,
+    ) -> Result<(), SyncError> {
+        let mut _held = self.open_documents().await?;
+        let mut dialers = Vec::new();
+        for peer in peers {
+            dialers.push(self.keep_connected(peer)?);
+        }
+        let mut table = self.store.access_changes();
+        tokio::pin!(stop);
+        loop {
+            tokio::select! {
+                _ = &mut stop => break,
+                changed = table.changed() => {
+                    if changed.is_err() { break; }
+                    _held = self.open_documents().await?;
+                }
+                _ = tokio::time::sleep(Duration::from_secs(5)) => {
+                    // Documents received from peers that were not listed yet.
+                    _held = self.open_documents().await?;
+                }
+            }
+        }
+        for d in dialers {
+            d.close();
+        }
+        Ok(())
+    }
+
+    /// Stops accepting, closes connections, and lets the endpoint say goodbye.
+    pub async fn shutdown(self) {
+        self.watcher.abort();
+        if let Err(e) = self.router.shutdown().await {
+            tracing::warn!(error = %e, "router did not shut down cleanly");
+        }
+    }
+}
+
+/// Opens (or creates from genesis) every document this device may hold.
+fn open_documents(store: &Store) -> Result<Vec<(DocName, DocHandle)>, SyncError> {
+    let table = store.access();
+    let me = store.identity().device_id.clone();
+    let mut out = Vec::new();
+    for name in store.catalogue()? {
+        let may_hold = table.access(&me, &name).can_read() || my_role_holds_everything(store);
+        if let Some(handle) = store.document_handle(&name, may_hold)? {
+            out.push((name, handle));
+        }
+    }
+    Ok(out)
+}
+
+fn my_role_holds_everything(store: &Store) -> bool {
+    matches!(
+        store.identity().role,
+        fengqiao_model::Role::Office | fengqiao_model::Role::Server
+    )
+}
+
+/// Waits until the document is exchanged on `conn` as far as the rules let it be:
+/// their changes here when we take them, ours there when they take them. Returns
+/// whether it finished (it never fails; the round's deadline bounds it).
+async fn wait_exchanged(
+    handle: DocHandle,
+    conn: ConnectionId,
+    theirs: Access,
+    ours: Access,
+) -> bool {
+    let take_theirs = theirs == Access::ReadWrite && ours.can_read();
+    let give_ours = ours == Access::ReadWrite && theirs.can_read();
+    if take_theirs {
+        handle.we_have_their_changes(conn).await;
+    }
+    if give_ours {
+        handle.they_have_our_changes(conn).await;
+    }
+    true
+}
+
+/// The data directory's peers, for `fengqiao peers`.
+pub fn known_peers(data_dir: &std::path::Path) -> Result<PeerBook, SyncError> {
+    PeerBook::load(data_dir)
+}
