@@ -17,6 +17,7 @@
 
 pub mod demo;
 pub mod docs;
+pub mod duplicates;
 pub mod error;
 mod index;
 pub mod local;
