@@ -31,7 +31,9 @@ use std::collections::{HashMap, HashSet};
 use std::hash::{DefaultHasher, Hash, Hasher};
 
 use chrono::NaiveDate;
-use fengqiao_model::{Case, CaseEvent, CaseId, CaseStatus, EventKind, Petitioner, event};
+use fengqiao_model::{
+    Case, CaseEvent, CaseId, CaseStatus, EventKind, Petitioner, Registration, event,
+};
 use serde::{Deserialize, Serialize};
 
 pub use t2s::{to_simplified, to_traditional};
@@ -119,12 +121,20 @@ pub struct CaseProfile {
 impl CaseProfile {
     /// The profile of a stored case with its events.
     pub fn of(case: &Case, events: &[CaseEvent]) -> CaseProfile {
-        let reg = &case.registration;
         let mut sorted = events.to_vec();
         event::sort_events(&mut sorted);
         CaseProfile {
-            id: case.id,
-            number: case.number.to_string(),
+            status: event::status_of(&sorted),
+            finality: Finality::of(events),
+            ..CaseProfile::of_registration(case.id, &case.number.to_string(), &case.registration)
+        }
+    }
+
+    /// The profile of a registration not yet (or just) saved: open, no events.
+    pub fn of_registration(id: CaseId, number: &str, reg: &Registration) -> CaseProfile {
+        CaseProfile {
+            id,
+            number: number.to_owned(),
             received_on: reg.received_on,
             township: reg.township.clone(),
             village: reg.village.clone(),
@@ -138,8 +148,8 @@ impl CaseProfile {
                 "{} {} {}",
                 reg.content.request, reg.content.facts, reg.content.reasons
             ),
-            status: event::status_of(&sorted),
-            finality: Finality::of(events),
+            status: CaseStatus::Registered,
+            finality: Finality::Open,
         }
     }
 }

@@ -8,14 +8,14 @@
 use std::collections::HashSet;
 
 use chrono::{Duration, NaiveDate};
-use fengqiao_model::{CaseId, CaseStatus, Petitioner, Registration};
+use fengqiao_model::{CaseId, Petitioner, Registration};
 use rand::seq::{IndexedRandom, SliceRandom};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use serde::Serialize;
 use uuid::Uuid;
 
-use super::{CaseProfile, Finality, PersonFacts, pair_key, to_traditional};
+use super::{CaseProfile, pair_key, to_traditional};
 use crate::demo;
 
 /// How a planted duplicate differs from its original.
@@ -223,25 +223,8 @@ fn apply(rng: &mut ChaCha8Rng, reg: &mut Registration, variant: Variant) {
 }
 
 fn profile(rng: &mut ChaCha8Rng, device: &str, n: usize, reg: &Registration) -> CaseProfile {
-    CaseProfile {
-        id: CaseId(Uuid::from_u128(rng.random())),
-        number: format!("{device}-2026-{n:05}"),
-        received_on: reg.received_on,
-        township: reg.township.clone(),
-        village: reg.village.clone(),
-        people: reg
-            .petitioners
-            .iter()
-            .chain(&reg.representatives)
-            .map(PersonFacts::from)
-            .collect(),
-        content: format!(
-            "{} {} {}",
-            reg.content.request, reg.content.facts, reg.content.reasons
-        ),
-        status: CaseStatus::Registered,
-        finality: Finality::Open,
-    }
+    let id = CaseId(Uuid::from_u128(rng.random()));
+    CaseProfile::of_registration(id, &format!("{device}-2026-{n:05}"), reg)
 }
 
 /// `cases` base cases, `duplicates` planted duplicates of distinct base cases, and as many
