@@ -24,7 +24,9 @@ use crate::local::{self, DataDir, DeviceIdentity, DirLock};
 use crate::record;
 use crate::storage::{DurableStorage, StorageProblem};
 
+mod contradictions;
 mod decisions;
+pub use contradictions::*;
 pub use decisions::*;
 
 /// How long a write may wait for the disk before it is reported as not saved.
@@ -120,6 +122,9 @@ pub struct Conflict {
     pub case_id: CaseId,
     pub case_number: String,
     pub field: String,
+    /// Route, responsible unit, dates…: never resolved automatically (see
+    /// [`is_legally_significant`]).
+    pub legally_significant: bool,
     pub values: Vec<ConflictValue>,
 }
 
@@ -1994,6 +1999,7 @@ fn to_conflict(
     Conflict {
         case_id: case.id,
         case_number: case.number.to_string(),
+        legally_significant: is_legally_significant(&raw.path),
         field: raw.path,
         values,
     }
