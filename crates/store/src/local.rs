@@ -6,18 +6,20 @@ use std::path::PathBuf;
 
 use automerge::{ActorId, Author};
 use fengqiao_model::{Person, Role};
+use iroh_base::SecretKey;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use crate::error::StoreError;
-use crate::storage::write_atomically;
+use crate::storage::{write_atomically, write_secret_atomically};
 
 const ACTOR_NAMESPACE: Uuid = Uuid::from_u128(0x2f6e_94a1_77c3_4b0a_8d5e_0f1e_a2c4_b6d8);
 
 /// This device's identity and settings (`device.json`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DeviceIdentity {
-    /// Local device id (a UUID until sync gives the device its key-based id).
+    /// The device's public key (its iroh `EndpointId`, lowercase hex): the id the
+    /// directory enrols and the network authenticates.
     pub device_id: String,
     pub device_name: String,
     /// Prefix of the case numbers this device issues.
@@ -74,6 +76,10 @@ impl DataDir {
     pub fn identity_file(&self) -> PathBuf {
         self.root.join("device.json")
     }
+    /// The device's ed25519 secret key: 32 raw bytes, readable by the owner alone.
+    pub fn key_file(&self) -> PathBuf {
+        self.root.join("device.key")
+    }
     pub fn documents(&self) -> PathBuf {
         self.root.join("documents")
     }
@@ -119,6 +125,31 @@ impl DataDir {
             reason: e.to_string(),
         })?;
         write_atomically(&path, &text).map_err(StoreError::io(path))
+    }
+
+    /// Reads the device key, or creates one when there is none yet. Returns the key and
+    /// whether it was created now.
+    pub fn load_or_create_key(&self) -> Result<(SecretKey, bool), StoreError> {
+        let path = self.key_file();
+        match fs::read(&path) {
+            Ok(bytes) => {
+                let raw: [u8; 32] =
+                    bytes
+                        .as_slice()
+                        .try_into()
+                        .map_err(|_| StoreError::BadIdentity {
+                            path: path.clone(),
+                            reason: format!("设备密钥应为 32 字节，实际 {} 字节", bytes.len()),
+                        })?;
+                Ok((SecretKey::from_bytes(&raw), false))
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                let key = SecretKey::generate();
+                write_secret_atomically(&path, &key.to_bytes()).map_err(StoreError::io(&path))?;
+                Ok((key, true))
+            }
+            Err(e) => Err(StoreError::Io { path, source: e }),
+        }
     }
 
     /// Takes the next case-number sequence for `year`. The counter is made durable
@@ -203,14 +234,52 @@ pub fn create_layout(dir: &DataDir) -> Result<(), StoreError> {
     Ok(())
 }
 
-/// A short device code from a device id: 5 characters of an unambiguous base-30 alphabet.
-pub fn device_code_for(id: &Uuid) -> String {
+/// A short device code from the device's public key: 5 characters of an unambiguous
+/// base-30 alphabet.
+pub fn device_code_for(key: &iroh_base::PublicKey) -> String {
     const ALPHABET: &[u8] = b"ABCDEFGHJKMNPQRSTVWXYZ23456789";
-    let mut n = id.as_u128() & u128::from(u64::MAX); // the random bits of a UUIDv7
+    let mut head = [0u8; 16];
+    head.copy_from_slice(&key.as_bytes()[..16]);
+    let mut n = u128::from_le_bytes(head);
     let mut out = String::new();
     for _ in 0..5 {
         out.push(char::from(ALPHABET[(n % ALPHABET.len() as u128) as usize]));
         n /= ALPHABET.len() as u128;
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn device_key_is_created_once_private_and_stable() {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = DataDir::new(tmp.path());
+        let (first, created) = dir.load_or_create_key().unwrap();
+        assert!(created);
+        let (again, created_again) = dir.load_or_create_key().unwrap();
+        assert!(!created_again);
+        assert_eq!(first.public(), again.public());
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = fs::metadata(dir.key_file()).unwrap().permissions().mode();
+            assert_eq!(
+                mode & 0o777,
+                0o600,
+                "the key must be readable by its owner alone"
+            );
+        }
+    }
+
+    #[test]
+    fn a_damaged_device_key_is_refused_by_name() {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = DataDir::new(tmp.path());
+        fs::write(dir.key_file(), b"short").unwrap();
+        let err = dir.load_or_create_key().unwrap_err().to_string();
+        assert!(err.contains("device.key") && err.contains("32"), "{err}");
+    }
 }

@@ -401,6 +401,16 @@ fn is_snapshot(key: &StorageKey) -> bool {
 
 /// Writes `data` to `path` so that a crash leaves either nothing new or the whole file.
 pub(crate) fn write_atomically(path: &Path, data: &[u8]) -> io::Result<()> {
+    write_atomically_with(path, data, false)
+}
+
+/// As [`write_atomically`], for secrets: the file is readable by its owner alone from the
+/// moment it exists (mode 0600 on Unix), so the key is never briefly world-readable.
+pub(crate) fn write_secret_atomically(path: &Path, data: &[u8]) -> io::Result<()> {
+    write_atomically_with(path, data, true)
+}
+
+fn write_atomically_with(path: &Path, data: &[u8], secret: bool) -> io::Result<()> {
     let dir = path
         .parent()
         .ok_or_else(|| io::Error::other("path has no parent directory"))?;
@@ -411,7 +421,16 @@ pub(crate) fn write_atomically(path: &Path, data: &[u8]) -> io::Result<()> {
         .unwrap_or_default();
     let tmp = dir.join(format!(".{file_name}.{}.tmp", std::process::id()));
     {
-        let mut f = fs::File::create(&tmp)?;
+        let mut options = fs::OpenOptions::new();
+        options.write(true).create(true).truncate(true);
+        #[cfg(unix)]
+        if secret {
+            use std::os::unix::fs::OpenOptionsExt;
+            options.mode(0o600);
+        }
+        #[cfg(not(unix))]
+        let _ = secret;
+        let mut f = options.open(&tmp)?;
         f.write_all(data)?;
         f.sync_all()?;
     }

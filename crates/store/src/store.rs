@@ -193,6 +193,7 @@ pub struct StorageProblemReport {
 pub struct Store {
     dir: DataDir,
     identity: DeviceIdentity,
+    key: iroh_base::SecretKey,
     actor: ActorId,
     storage: DurableStorage,
     repo: Repo,
@@ -266,11 +267,11 @@ impl Store {
             }
         }
         local::create_layout(&data)?;
-        let device_uuid = Uuid::now_v7();
+        let (key, _) = data.load_or_create_key()?;
         let identity = DeviceIdentity {
-            device_id: device_uuid.to_string(),
+            device_id: key.public().to_string(),
             device_name: opts.device_name.clone(),
-            device_code: local::device_code_for(&device_uuid),
+            device_code: local::device_code_for(&key.public()),
             county: opts.county.clone(),
             role: opts.role,
             scope: opts.scope.clone(),
@@ -282,7 +283,7 @@ impl Store {
             epoch: 0,
         };
         // The identity is written last: a crash during init leaves an uninitialised dir.
-        let store = Store::open_with(data.clone(), identity.clone())?;
+        let store = Store::open_with(data.clone(), identity.clone(), key)?;
         if let Some(bytes) = &opts.directory {
             store.import_document(&DocName::Directory, bytes)?;
         } else {
@@ -311,13 +312,31 @@ impl Store {
     /// Opens the store in `dir`.
     pub fn open(dir: impl AsRef<Path>) -> Result<Store, StoreError> {
         let data = DataDir::new(dir.as_ref());
-        let identity = data.read_identity()?;
-        let store = Store::open_with(data, identity)?;
-        store.register_actor()?;
+        let mut identity = data.read_identity()?;
+        let (key, created) = data.load_or_create_key()?;
+        let endpoint_id = key.public().to_string();
+        // A directory made before devices had keys takes its key-based id now; the
+        // device code (the prefix of its case numbers) stays as it was.
+        let rekeyed = created || identity.device_id != endpoint_id;
+        if rekeyed {
+            tracing::info!(device = %endpoint_id, "this device now has a network key");
+            identity.device_id = endpoint_id;
+            data.write_identity(&identity)?;
+        }
+        let store = Store::open_with(data, identity, key)?;
+        if rekeyed {
+            store.register_device()?;
+        } else {
+            store.register_actor()?;
+        }
         Ok(store)
     }
 
-    fn open_with(data: DataDir, mut identity: DeviceIdentity) -> Result<Store, StoreError> {
+    fn open_with(
+        data: DataDir,
+        mut identity: DeviceIdentity,
+        key: iroh_base::SecretKey,
+    ) -> Result<Store, StoreError> {
         let (lock, unclean) = DirLock::acquire(&data)?;
         if unclean && data.is_initialised() {
             identity.epoch += 1;
@@ -333,14 +352,13 @@ impl Store {
         let _in_runtime = rt.enter();
         let repo = rt.block_on(
             Repo::build_tokio()
-                .with_peer_id(samod::PeerId::from(format!(
-                    "fengqiao-{}",
-                    identity.device_id
-                )))
+                // The network authenticates peers by this key, so the repo's peer id is it.
+                .with_peer_id(samod::PeerId::from(key.public().to_string()))
                 .with_storage(storage.clone())
                 .load(),
         );
         Ok(Store {
+            key,
             actor: identity.actor(),
             index: CaseIndex::new(data.index()),
             dir: data,
@@ -356,6 +374,16 @@ impl Store {
     /// This device's identity.
     pub fn identity(&self) -> &DeviceIdentity {
         &self.identity
+    }
+
+    /// This device's secret key: its iroh identity, and the key it signs with.
+    pub fn device_secret_key(&self) -> &iroh_base::SecretKey {
+        &self.key
+    }
+
+    /// This device's public key, its iroh `EndpointId`.
+    pub fn device_public_key(&self) -> iroh_base::PublicKey {
+        self.key.public()
     }
 
     /// The data directory.
