@@ -24,8 +24,10 @@ use crate::local::{self, DataDir, DeviceIdentity, DirLock};
 use crate::record;
 use crate::storage::{DurableStorage, StorageProblem};
 
+mod audit;
 mod contradictions;
 mod decisions;
+pub use audit::*;
 pub use contradictions::*;
 pub use decisions::*;
 
