@@ -27,9 +27,11 @@ use crate::storage::{DurableStorage, StorageProblem};
 mod audit;
 mod contradictions;
 mod decisions;
+mod history;
 pub use audit::*;
 pub use contradictions::*;
 pub use decisions::*;
+pub use history::*;
 
 /// How long a write may wait for the disk before it is reported as not saved.
 const DURABILITY_TIMEOUT: Duration = Duration::from_secs(30);

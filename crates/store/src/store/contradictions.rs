@@ -207,15 +207,16 @@ fn written<T>(
     let found = causality.change_of(obj);
     let (person, person_name, device, written_at) = match &found {
         Some((_, actor, time, author)) => {
-            let person = author
-                .as_ref()
-                .and_then(|a| Uuid::from_slice(a).ok())
-                .map(PersonId);
-            let (device_id, _) = who
+            let (device_id, registered_person) = who
                 .actors
                 .get(&actor.to_hex_string())
                 .cloned()
                 .unwrap_or_default();
+            let person = author
+                .as_ref()
+                .and_then(|a| Uuid::from_slice(a).ok())
+                .or_else(|| Uuid::parse_str(&registered_person).ok())
+                .map(PersonId);
             let device = who
                 .devices
                 .get(&device_id)
