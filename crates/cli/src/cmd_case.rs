@@ -392,13 +392,16 @@ pub fn run_case(data_dir: &Path, cmd: &CaseCommand, json_out: bool) -> Result<()
             // Saved first, then checked: a repeat petition is still registered (第三十六条
             // decides acceptance, not registration), and the clerk is told at once.
             let matches = store.check_registration(&case.registration, Some(case.id))?;
+            let warnings = crate::cmd_duplicates::registration_warnings(&matches);
             if json_out {
-                let mut value = serde_json::to_value(&case)?;
-                value["registration_matches"] = serde_json::to_value(&matches)?;
-                print_json(&value)?;
+                // Standard output stays the case as saved; the warnings go to standard error.
+                print_json(&case)?;
+                for line in warnings {
+                    eprintln!("{line}");
+                }
             } else {
                 println!("已登记 {}（{}），已保存到磁盘", case.number, case.id);
-                for line in crate::cmd_duplicates::registration_warnings(&matches) {
+                for line in warnings {
                     println!("{line}");
                 }
             }

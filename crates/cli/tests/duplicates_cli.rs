@@ -66,12 +66,6 @@ fn a_repeat_registration_is_warned_found_merged_unmerged_and_the_history_verifie
     // init without --townships takes the demo county's (港口镇 and its 西村 among them).
     let first = add(d, "张三", "13800001111", &["--json"]);
     let first = json(&first);
-    assert!(
-        first["registration_matches"]
-            .as_array()
-            .expect("matches")
-            .is_empty()
-    );
     let second = add(d, "張三", "138 0000 1111", &[]);
     assert!(second.contains("注意：重复访"), "{second}");
     assert!(
@@ -194,4 +188,40 @@ fn walk(dir: &Path) -> Vec<std::path::PathBuf> {
     }
     out.sort();
     out
+}
+
+#[test]
+fn with_json_the_case_stays_on_standard_output_and_the_warning_goes_to_standard_error() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let d = dir.path();
+    ok(
+        d,
+        &[
+            "init",
+            "--device-name",
+            "县信访局",
+            "--role",
+            "office",
+            "--person",
+            "王五",
+        ],
+    );
+    add(d, "张三", "13800001111", &[]);
+    let mut args = vec![
+        "case",
+        "add",
+        "--json",
+        "--township",
+        "港口镇",
+        "--village",
+        "西村",
+    ];
+    args.extend(["--name", "张三", "--phone", "13800001111"]);
+    args.extend(["--request", "反映宅基地界址纠纷，请求调处"]);
+    let out = fengqiao(d, &args);
+    assert!(out.status.success());
+    let case = json(&String::from_utf8_lossy(&out.stdout));
+    assert!(case["number"].is_string(), "{case}");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("注意：重复访"), "{stderr}");
 }

@@ -131,9 +131,12 @@ fn event_label(e: &CaseEvent) -> String {
     format!("{}{detail} {}", e.kind.zh(), e.date)
 }
 
+/// The ops one change wrote: first and last op counter, hash, time and author.
+type Span = (u64, u64, ChangeHash, i64, Option<Vec<u8>>);
+
 /// Which change wrote an op, and the change graph, for one document.
 struct Causality {
-    spans: HashMap<ActorId, Vec<(u64, u64, ChangeHash, i64, Option<Vec<u8>>)>>,
+    spans: HashMap<ActorId, Vec<Span>>,
     deps: HashMap<ChangeHash, Vec<ChangeHash>>,
 }
 

@@ -123,10 +123,10 @@ fn deterministic_order(changes: Vec<automerge::Change>) -> Vec<automerge::Change
         for child in children.remove(&hash).unwrap_or_default() {
             if let Some(n) = waiting.get_mut(&child) {
                 *n -= 1;
-                if *n == 0 {
-                    if let Some(c) = by_hash.get(&child) {
-                        ready.insert((c.timestamp(), child));
-                    }
+                if *n == 0
+                    && let Some(c) = by_hash.get(&child)
+                {
+                    ready.insert((c.timestamp(), child));
                 }
             }
         }
@@ -195,13 +195,10 @@ fn case_history(d: &Automerge, case_key: &str, who: &WhoIndex) -> Vec<HistoryEnt
                         ));
                     }
                 }
-                OpType::Put(v) if inside_new => {
-                    if key == "kind" {
-                        if let ScalarValue::Str(s) = v {
-                            kinds.insert(parent.clone(), s.to_string());
-                        }
-                    }
+                OpType::Put(ScalarValue::Str(s)) if inside_new && key == "kind" => {
+                    kinds.insert(parent.clone(), s.to_string());
                 }
+                OpType::Put(_) if inside_new => {}
                 OpType::Put(v) => {
                     let value = scalar_json(v);
                     edits.push((
@@ -274,7 +271,7 @@ impl Store {
             .unwrap_or_default();
         // Decisions go in by time; the document's own order stays (stable sort).
         entries.extend(self.merge_history(id)?);
-        entries.sort_by(|a, b| a.at.cmp(&b.at));
+        entries.sort_by_key(|e| e.at);
         Ok(entries)
     }
 
