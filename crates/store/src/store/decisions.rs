@@ -253,8 +253,12 @@ impl Store {
 
     /// Every case as duplicate detection sees it (absorbed cases left out).
     pub fn case_profiles(&self) -> Result<Vec<CaseProfile>, StoreError> {
+        self.profiles_where(&Default::default())
+    }
+
+    fn profiles_where(&self, filter: &super::CaseFilter) -> Result<Vec<CaseProfile>, StoreError> {
         Ok(self
-            .histories(&Default::default())?
+            .histories(filter)?
             .iter()
             .map(|(case, events)| CaseProfile::of(case, events))
             .collect())
@@ -271,7 +275,8 @@ impl Store {
         }))
     }
 
-    /// What a registration matches among the cases held here: repeat petitions (重复访),
+    /// What a registration matches among the cases of its township held here: repeat
+    /// petitions (重复访),
     /// matters already final (不再受理, 第三十六条第三款) and known petitioners. Call it
     /// before saving (the register form) or after (`case add`, passing the new case's id
     /// as `exclude` so it does not match itself).
@@ -282,7 +287,12 @@ impl Store {
     ) -> Result<Vec<RegistrationMatch>, StoreError> {
         let id = exclude.unwrap_or(CaseId(uuid::Uuid::nil()));
         let new = CaseProfile::of_registration(id, "（新登记）", registration);
-        let existing = self.case_profiles()?;
+        // The same matter is registered where it arose: reading only that township's
+        // documents keeps `case add` quick in a county office holding every township.
+        let existing = self.profiles_where(&super::CaseFilter {
+            township: Some(registration.township.trim().to_owned()),
+            ..Default::default()
+        })?;
         Ok(duplicates::check_registration(&new, &existing))
     }
 
