@@ -463,14 +463,29 @@ pub fn run_case(data_dir: &Path, cmd: &CaseCommand, json_out: bool) -> Result<()
             let record = store.case(case)?;
             let cal = store.holiday_calendar()?;
             let (clocks, lines) = clocks_json(&record, &cal);
+            let contradictions = store.case_contradictions(case)?;
             if json_out {
                 let mut value = serde_json::to_value(&record)?;
                 if let Some(o) = value.as_object_mut() {
                     o.insert("clocks".into(), clocks);
+                    o.insert(
+                        "contradictions".into(),
+                        serde_json::to_value(&contradictions)?,
+                    );
                 }
                 print_json(&value)?;
             } else {
                 print_case(&record, &lines)?;
+                for c in &contradictions {
+                    println!("办理矛盾 {}：{}", c.key, c.kind.zh());
+                    for item in &c.items {
+                        println!(
+                            "  · {} —— {}",
+                            item.what,
+                            item.person_name.as_deref().unwrap_or("?")
+                        );
+                    }
+                }
             }
         }
         CaseCommand::Event(args) => {
