@@ -424,9 +424,18 @@ impl Store {
         let id = record.case.id;
         record.merged_into = active.iter().find(|m| m.absorbed == id).cloned();
         for m in active.iter().filter(|m| m.survivor == id) {
-            let absorbed = self.case_alone(&m.absorbed.to_string())?;
-            record.events.extend(absorbed.events);
-            record.notes.extend(absorbed.notes);
+            // The absorbed case may live in a township document this device does not
+            // receive: the merge is still shown, its records only where they are held.
+            match self.case_alone(&m.absorbed.to_string()) {
+                Ok(absorbed) => {
+                    record.events.extend(absorbed.events);
+                    record.notes.extend(absorbed.notes);
+                }
+                Err(StoreError::NoSuchCase(_)) => {
+                    tracing::info!(absorbed = %m.absorbed_number, "absorbed case not held here");
+                }
+                Err(e) => return Err(e),
+            }
             record.merged_from.push(m.clone());
         }
         if !record.merged_from.is_empty() {
