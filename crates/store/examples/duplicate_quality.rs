@@ -2,6 +2,7 @@
 //! duplicates (the figures quoted in ARCHITECTURE.md), per variant, and the time taken.
 //!
 //! Run: `cargo run --release -p fengqiao-store --example duplicate_quality`
+//! (`SHOW_FP=1` also prints some false positives and misses with their evidence).
 
 use std::collections::BTreeMap;
 use std::time::Instant;
@@ -82,6 +83,3 @@ fn main() {
         }
     }
 }
-
-#[allow(dead_code)]
-fn debug_false_positives() {}
