@@ -18,7 +18,7 @@ pub fn open(data_dir: &Path) -> Result<Store> {
     Store::open(data_dir).with_context(|| format!("打开数据目录 {}", data_dir.display()))
 }
 
-fn print_json(value: &impl serde::Serialize) -> Result<()> {
+pub fn print_json(value: &impl serde::Serialize) -> Result<()> {
     let mut out = std::io::stdout().lock();
     serde_json::to_writer_pretty(&mut out, value)?;
     writeln!(out)?;
@@ -389,10 +389,21 @@ pub fn run_case(data_dir: &Path, cmd: &CaseCommand, json_out: bool) -> Result<()
         CaseCommand::Add(args) => {
             let reg = registration_from(args)?;
             let case = store.add_case(reg)?;
+            // Saved first, then checked: a repeat petition is still registered (第三十六条
+            // decides acceptance, not registration), and the clerk is told at once.
+            let matches = store.check_registration(&case.registration, Some(case.id))?;
+            let warnings = crate::cmd_duplicates::registration_warnings(&matches);
             if json_out {
+                // Standard output stays the case as saved; the warnings go to standard error.
                 print_json(&case)?;
+                for line in warnings {
+                    eprintln!("{line}");
+                }
             } else {
                 println!("已登记 {}（{}），已保存到磁盘", case.number, case.id);
+                for line in warnings {
+                    println!("{line}");
+                }
             }
         }
         CaseCommand::List(args) => {
@@ -452,14 +463,29 @@ pub fn run_case(data_dir: &Path, cmd: &CaseCommand, json_out: bool) -> Result<()
             let record = store.case(case)?;
             let cal = store.holiday_calendar()?;
             let (clocks, lines) = clocks_json(&record, &cal);
+            let contradictions = store.case_contradictions(case)?;
             if json_out {
                 let mut value = serde_json::to_value(&record)?;
                 if let Some(o) = value.as_object_mut() {
                     o.insert("clocks".into(), clocks);
+                    o.insert(
+                        "contradictions".into(),
+                        serde_json::to_value(&contradictions)?,
+                    );
                 }
                 print_json(&value)?;
             } else {
                 print_case(&record, &lines)?;
+                for c in &contradictions {
+                    println!("办理矛盾 {}：{}", c.key, c.kind.zh());
+                    for item in &c.items {
+                        println!(
+                            "  · {} —— {}",
+                            item.what,
+                            item.person_name.as_deref().unwrap_or("?")
+                        );
+                    }
+                }
             }
         }
         CaseCommand::Event(args) => {
@@ -559,6 +585,26 @@ fn print_case(r: &CaseRecord, clock_lines: &[String]) -> Result<()> {
             )?;
         }
     }
+    if let Some(m) = &r.merged_into {
+        writeln!(
+            out,
+            "已并入 {}（{}，{}，理由：{}）",
+            m.survivor_number,
+            m.decided.by_name,
+            m.decided.at.format("%Y-%m-%d %H:%M"),
+            m.decided.reason
+        )?;
+    }
+    for m in &r.merged_from {
+        writeln!(
+            out,
+            "并入了 {}：其事件和备注已列在上面（{}，{}，理由：{}）",
+            m.absorbed_number,
+            m.decided.by_name,
+            m.decided.at.format("%Y-%m-%d %H:%M"),
+            m.decided.reason
+        )?;
+    }
     for res in &r.resolutions {
         writeln!(
             out,
@@ -577,7 +623,8 @@ fn print_case(r: &CaseRecord, clock_lines: &[String]) -> Result<()> {
 pub enum ConflictCommand {
     /// Every field with concurrent values, with who wrote each and when.
     List,
-    /// Choose one value of a conflict (numbered from 1, as `list` shows them).
+    /// Choose one value of a conflict, or one option of a contradiction (FIELD is then its
+    /// `lifecycle.…` key), numbered from 1 as `list` shows them.
     Resolve {
         case: String,
         field: String,
@@ -593,11 +640,20 @@ pub fn run_conflicts(data_dir: &Path, cmd: &ConflictCommand, json_out: bool) -> 
     match cmd {
         ConflictCommand::List => {
             let conflicts = store.conflicts()?;
+            let contradictions = store.contradictions()?;
             if json_out {
-                print_json(&conflicts)?;
+                print_json(&json!({
+                    "conflicts": conflicts,
+                    "contradictions": contradictions,
+                }))?;
             } else {
                 for c in &conflicts {
-                    println!("{} {}", c.case_number, c.field);
+                    let legal = if c.legally_significant {
+                        "（法定事项，须人工裁决）"
+                    } else {
+                        ""
+                    };
+                    println!("{} {}{legal}", c.case_number, c.field);
                     for (i, v) in c.values.iter().enumerate() {
                         println!(
                             "  [{}] {} —— {} / {}",
@@ -608,7 +664,28 @@ pub fn run_conflicts(data_dir: &Path, cmd: &ConflictCommand, json_out: bool) -> 
                         );
                     }
                 }
-                println!("共 {} 处冲突", conflicts.len());
+                for c in &contradictions {
+                    println!("{} {}：{}", c.case_number, c.key, c.kind.zh());
+                    for item in &c.items {
+                        println!(
+                            "  · {} —— {} / {} / {}",
+                            item.what,
+                            item.person_name.as_deref().unwrap_or("?"),
+                            item.device.as_deref().unwrap_or("?"),
+                            item.written_at
+                                .map(|t| t.format("%Y-%m-%d %H:%M").to_string())
+                                .unwrap_or_default()
+                        );
+                    }
+                    for (i, o) in c.options.iter().enumerate() {
+                        println!("  [{}] {o}", i + 1);
+                    }
+                }
+                println!(
+                    "共 {} 处字段冲突，{} 处办理矛盾",
+                    conflicts.len(),
+                    contradictions.len()
+                );
             }
         }
         ConflictCommand::Resolve {
@@ -617,7 +694,12 @@ pub fn run_conflicts(data_dir: &Path, cmd: &ConflictCommand, json_out: bool) -> 
             choose,
             reason,
         } => {
-            let r = store.resolve_conflict(case, field, *choose, reason)?;
+            // A lifecycle contradiction is resolved by its key, a field conflict by its field.
+            let r = if field.starts_with("lifecycle.") {
+                store.resolve_contradiction(case, field, *choose, reason)?
+            } else {
+                store.resolve_conflict(case, field, *choose, reason)?
+            };
             if json_out {
                 print_json(&r)?;
             } else {

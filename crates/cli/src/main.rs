@@ -4,6 +4,7 @@
 
 mod cmd_bundle;
 mod cmd_case;
+mod cmd_duplicates;
 mod cmd_roster;
 mod cmd_rules;
 mod cmd_sync;
@@ -71,6 +72,15 @@ enum Command {
     /// The leader reception roster (接访排班).
     #[command(subcommand)]
     Roster(cmd_roster::RosterCommand),
+    /// Duplicate cases across laptops: list, merge, unmerge, dismiss.
+    #[command(subcommand)]
+    Duplicates(cmd_duplicates::DuplicatesCommand),
+    /// Who changed what on a case, and when.
+    History { case: String },
+    /// Sign this laptop's document heads with its device key (done after each sync).
+    Attest,
+    /// Check the data directory offline: files, hash chains, device signatures.
+    Verify,
 }
 
 fn default_data_dir() -> Result<PathBuf> {
@@ -113,6 +123,10 @@ fn run(cli: Cli) -> Result<()> {
         Command::Enrol(args) => cmd_sync::enrol(&data_dir, args, cli.json),
         Command::Devices(cmd) => cmd_sync::devices(&data_dir, cmd, cli.json),
         Command::Calendar(cmd) => cmd_case::run_calendar(&data_dir, cmd, cli.json),
+        Command::Duplicates(cmd) => cmd_duplicates::run_duplicates(&data_dir, cmd, cli.json),
+        Command::History { case } => cmd_duplicates::history(&data_dir, case, cli.json),
+        Command::Attest => cmd_duplicates::attest(&data_dir, cli.json),
+        Command::Verify => cmd_duplicates::verify(&data_dir, cli.json),
         Command::Roster(cmd) => {
             let store = cmd_case::open(&data_dir)?;
             let result = cmd_roster::run_roster(

@@ -76,6 +76,7 @@ impl AccessTable {
         add(DocName::Directory);
         for year in years {
             add(DocName::Roster { year });
+            add(DocName::Decisions { year });
             for t in &townships {
                 add(DocName::Visits {
                     township: t.code.clone(),
@@ -165,6 +166,10 @@ impl AccessTable {
             (Role::Township | Role::Leader | Role::ReadOnly, DocName::Roster { .. }) => {
                 Access::ReadOnly
             }
+            // Duplicate decisions span townships; every case list needs them to hide
+            // absorbed cases. Township staff may record decisions on their own cases.
+            (Role::Township, DocName::Decisions { .. }) => Access::ReadWrite,
+            (Role::Leader | Role::ReadOnly, DocName::Decisions { .. }) => Access::ReadOnly,
             (Role::Admin, _) => Access::None,
         }
     }

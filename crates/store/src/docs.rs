@@ -34,6 +34,9 @@ pub enum DocName {
     Visits { township: String, year: i32 },
     /// The reception roster of the county for one year.
     Roster { year: i32 },
+    /// The county's decisions about duplicates in one year: merges, unmerges and "not a
+    /// duplicate" dismissals. County-wide, because a duplicate may span townships.
+    Decisions { year: i32 },
 }
 
 /// A document name that does not parse.
@@ -58,6 +61,7 @@ impl DocName {
             DocName::Cases { .. } => &["cases"],
             DocName::Visits { .. } => &["visits"],
             DocName::Roster { .. } => ROSTER_COLLECTIONS,
+            DocName::Decisions { .. } => DECISION_COLLECTIONS,
         }
     }
 
@@ -122,6 +126,9 @@ pub const DIRECTORY_CONTAINERS: &[&str] = &[
     "route_lists",
 ];
 
+/// The record collections of a decisions document.
+pub const DECISION_COLLECTIONS: &[&str] = &["merges", "unmerges", "dismissals"];
+
 /// The record collections of a roster document. Collections are created in the genesis
 /// change, never later, so two laptops never create one concurrently.
 pub const ROSTER_COLLECTIONS: &[&str] = &[
@@ -148,6 +155,7 @@ impl fmt::Display for DocName {
             } => write!(f, "cases/{township}/{year}-Q{quarter}"),
             DocName::Visits { township, year } => write!(f, "visits/{township}/{year}"),
             DocName::Roster { year } => write!(f, "roster/{year}"),
+            DocName::Decisions { year } => write!(f, "decisions/{year}"),
         }
     }
 }
@@ -178,6 +186,9 @@ impl FromStr for DocName {
             ["roster", year] => Ok(DocName::Roster {
                 year: year.parse().map_err(|_| bad())?,
             }),
+            ["decisions", year] => Ok(DocName::Decisions {
+                year: year.parse().map_err(|_| bad())?,
+            }),
             _ => Err(bad()),
         }
     }
@@ -194,6 +205,7 @@ mod tests {
             "cases/gangkou/2026-Q1",
             "visits/gangkou/2026",
             "roster/2026",
+            "decisions/2026",
         ] {
             let parsed: DocName = name.parse().unwrap();
             assert_eq!(parsed.to_string(), name);

@@ -54,6 +54,9 @@ pub enum StoreError {
     /// The chosen value is not one of the conflicting values.
     #[error("所选值不在冲突的候选值中（共 {count} 个候选，从 1 开始编号） (choice out of range)")]
     BadChoice { count: usize },
+    /// A merge, unmerge or dismissal that cannot be made.
+    #[error("无法处理重复案件：{0} (bad duplicate decision)")]
+    BadMerge(String),
     /// A record in a document does not have the shape the model expects.
     #[error("文档 {doc} 中的记录 {id} 已损坏：{reason} (damaged record)")]
     DamagedRecord {

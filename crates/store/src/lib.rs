@@ -12,12 +12,23 @@
 //! 4. Documents are exchanged whole or incrementally with [`Store::export_document`] /
 //!    [`Store::import_document`] (the base for sync bundles).
 //!
+//! 5. Merging what comes back (the app's 冲突与重复 view; plain types only):
+//!    [`Store::conflicts`] (field conflicts, `legally_significant` marked) and
+//!    [`Store::resolve_conflict`]; [`Store::contradictions`] /
+//!    [`Store::case_contradictions`] and [`Store::resolve_contradiction`];
+//!    [`Store::duplicate_candidates`], [`Store::merge_cases`], [`Store::unmerge_case`],
+//!    [`Store::dismiss_duplicate`], [`Store::merges`], [`Store::dismissals`];
+//!    [`Store::check_registration`] for the register form (重复访 / 不再受理);
+//!    [`Store::history`]; [`Store::attest_heads`] after each sync round and
+//!    [`verify_data_dir`] offline. Detection itself is pure: [`duplicates`].
+//!
 //! Documents are held by a samod `Repo` (so the sync crate can serve them) over our own
 //! crash-safe storage; see ARCHITECTURE.md for why.
 
 pub mod access;
 pub mod demo;
 pub mod docs;
+pub mod duplicates;
 pub mod error;
 mod index;
 pub mod local;

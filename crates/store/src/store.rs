@@ -24,6 +24,15 @@ use crate::local::{self, DataDir, DeviceIdentity, DirLock};
 use crate::record;
 use crate::storage::{DurableStorage, StorageProblem};
 
+mod audit;
+mod contradictions;
+mod decisions;
+mod history;
+pub use audit::*;
+pub use contradictions::*;
+pub use decisions::*;
+pub use history::*;
+
 /// How long a write may wait for the disk before it is reported as not saved.
 const DURABILITY_TIMEOUT: Duration = Duration::from_secs(30);
 
@@ -117,6 +126,9 @@ pub struct Conflict {
     pub case_id: CaseId,
     pub case_number: String,
     pub field: String,
+    /// Route, responsible unit, dates…: never resolved automatically (see
+    /// [`is_legally_significant`]).
+    pub legally_significant: bool,
     pub values: Vec<ConflictValue>,
 }
 
@@ -143,6 +155,12 @@ pub struct CaseRecord {
     pub conflicts: Vec<Conflict>,
     pub resolutions: Vec<Resolution>,
     pub document: String,
+    /// Active merges into this case; their cases' events and notes are in the lists above.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub merged_from: Vec<MergeRecord>,
+    /// The active merge that absorbed this case into another, if any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub merged_into: Option<MergeRecord>,
 }
 
 /// Health of one document, for `doctor`.
@@ -1046,11 +1064,12 @@ impl Store {
             Some(t) => Some(self.township_code_of(t)?),
             None => None,
         };
+        let absorbed = self.absorbed_cases()?;
         let mut all: Vec<CaseSummary> = self
             .indexed_rows(code.as_deref())?
             .into_iter()
             .flat_map(|(_, rows)| rows)
-            .filter(|row| matches_filter(row, filter))
+            .filter(|row| matches_filter(row, filter) && !absorbed.contains(&row.summary.id))
             .map(|row| row.summary)
             .collect();
         all.sort_by(|a, b| {
@@ -1095,8 +1114,16 @@ impl Store {
         Ok(out)
     }
 
-    /// One case with its events, notes, conflicts and resolutions.
+    /// One case with its events, notes, conflicts and resolutions; a case that absorbed
+    /// others by a merge shows their events and notes too.
     pub fn case(&self, key: &str) -> Result<CaseRecord, StoreError> {
+        let mut record = self.case_alone(key)?;
+        self.attach_merges(&mut record)?;
+        Ok(record)
+    }
+
+    /// One case as its own document holds it, without merges.
+    fn case_alone(&self, key: &str) -> Result<CaseRecord, StoreError> {
         let (name, id) = self.locate(key)?;
         let directory = self.who_index()?;
         let record = self
@@ -2009,6 +2036,8 @@ fn read_case(
         conflicts,
         resolutions,
         document: name.to_string(),
+        merged_from: Vec::new(),
+        merged_into: None,
     })
 }
 
@@ -2120,6 +2149,7 @@ fn to_conflict(
     Conflict {
         case_id: case.id,
         case_number: case.number.to_string(),
+        legally_significant: is_legally_significant(&raw.path),
         field: raw.path,
         values,
     }

@@ -597,8 +597,21 @@ impl SyncNode {
             unfinished,
         };
         self.record_round(&peer, &peer_device.name, their_heads, &report)?;
+        self.attest().await;
         tracing::info!("{}", report.summary());
         Ok(report)
+    }
+
+    /// Signs the heads of every document with this device's key, so `fengqiao verify`
+    /// can later show what this device held when it synced. A failure is logged, not
+    /// fatal: the round itself succeeded.
+    async fn attest(&self) {
+        let store = self.store.clone();
+        match tokio::task::spawn_blocking(move || store.attest_heads()).await {
+            Ok(Ok(n)) => tracing::debug!(documents = n, "heads attested"),
+            Ok(Err(e)) => tracing::warn!(error = %e, "could not attest document heads"),
+            Err(e) => tracing::warn!(error = %e, "attestation task failed"),
+        }
     }
 
     fn record_round(
@@ -680,6 +693,7 @@ impl SyncNode {
         for d in dialers {
             d.close();
         }
+        self.attest().await;
         Ok(())
     }
 

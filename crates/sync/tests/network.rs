@@ -58,6 +58,17 @@ fn offline_edits_converge_directly_and_transitively() {
     assert_eq!(peer.name, "信访局台式机");
     assert!(peer.last_sync.is_some() && peer.heads.contains_key("directory"));
 
+    // Each round ends with the device signing its heads; the signatures check out.
+    let signed_by_b = b
+        .attestations()
+        .unwrap()
+        .into_iter()
+        .filter(|a| a.device == nb.id().to_string())
+        .count();
+    assert!(signed_by_b > 0, "B signs its heads when it syncs");
+    let report = fengqiao_store::verify_data_dir(b.data_dir()).unwrap();
+    assert!(report.is_ok(), "{report:?}");
+
     for n in [na, nb, nc] {
         rt.block_on(n.shutdown());
     }
