@@ -83,6 +83,8 @@ pub fn run(
         roster_period: None,
         open_case: None,
     };
+    // Creating the demo county showed the busy indicator; the store is open now.
+    worker.send(Update::Busy(false));
     worker.poll_live_sync();
     worker.refresh();
     loop {
