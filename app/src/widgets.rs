@@ -36,7 +36,7 @@ pub fn text_area(ui: &mut egui::Ui, label: &str, value: &mut String) -> egui::Re
 /// Validation messages in red, right under their field.
 pub fn errors(ui: &mut egui::Ui, messages: &[String]) {
     for m in messages {
-        ui.label(RichText::new(format!("✗ {m}")).color(RED));
+        ui.label(RichText::new(format!("× {m}")).color(RED));
     }
 }
 
