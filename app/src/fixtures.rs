@@ -60,9 +60,15 @@ pub fn cases(n: usize, today: NaiveDate) -> (Vec<CaseRow>, ClockIndex) {
         });
         histories.push((id, c.registration, events));
     }
-    rows.sort_by(|a, b| b.received_on.cmp(&a.received_on).then_with(|| b.number.cmp(&a.number)));
+    rows.sort_by(|a, b| {
+        b.received_on
+            .cmp(&a.received_on)
+            .then_with(|| b.number.cmp(&a.number))
+    });
     let clocks = crate::vm::clocks::index(
-        histories.iter().map(|(id, reg, ev)| (*id, reg, ev.as_slice())),
+        histories
+            .iter()
+            .map(|(id, reg, ev)| (*id, reg, ev.as_slice())),
         &HolidayCalendar::embedded(),
         today,
     );

@@ -23,11 +23,19 @@ fn main() -> Result<()> {
     while let Some(arg) = args.next() {
         match arg.as_str() {
             "--screenshots" => {
-                let dir = PathBuf::from(args.next().context("--screenshots 需要一个目录 (needs a directory)")?);
-                std::fs::create_dir_all(&dir).with_context(|| format!("创建目录 {}", dir.display()))?;
+                let dir = PathBuf::from(
+                    args.next()
+                        .context("--screenshots 需要一个目录 (needs a directory)")?,
+                );
+                std::fs::create_dir_all(&dir)
+                    .with_context(|| format!("创建目录 {}", dir.display()))?;
                 screenshots = Some(dir);
             }
-            other => return Err(anyhow!("不认识的参数 {other}；用法：fengqiao-app [--screenshots DIR] (unknown argument)")),
+            other => {
+                return Err(anyhow!(
+                    "不认识的参数 {other}；用法：fengqiao-app [--screenshots DIR] (unknown argument)"
+                ));
+            }
         }
     }
     let data_dir = fengqiao_app::default_data_dir()

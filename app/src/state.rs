@@ -645,15 +645,25 @@ mod tests {
         s.prepare();
         let in_gangkou = s.cases.shown.len();
         assert!(in_gangkou > 0 && in_gangkou < 600);
-        assert!(s.cases.shown.iter().all(|i| s.cases.rows[*i].township == "港口镇"));
+        assert!(
+            s.cases
+                .shown
+                .iter()
+                .all(|i| s.cases.rows[*i].township == "港口镇")
+        );
 
         let name = s.cases.rows[s.cases.shown[0]].petitioner.clone();
         s.cases.filter.text = name.clone();
         s.prepare();
         assert!(!s.cases.shown.is_empty());
         assert!(s.cases.shown.len() <= in_gangkou);
-        assert!(s.cases.shown.iter().all(|i| s.cases.rows[*i].petitioner.contains(&name)
-            || s.cases.rows[*i].request.contains(&name)));
+        assert!(
+            s.cases
+                .shown
+                .iter()
+                .all(|i| s.cases.rows[*i].petitioner.contains(&name)
+                    || s.cases.rows[*i].request.contains(&name))
+        );
 
         s.cases.filter = CaseListFilter {
             overdue_only: true,
@@ -680,12 +690,9 @@ mod tests {
         let reg = form.registration();
         assert!(reg.flags.group);
         assert_eq!(reg.representatives.len(), 6);
-        form.errors = fengqiao_model::validate::validate_registration(
-            &reg,
-            &["港口镇".to_owned()],
-            today(),
-        )
-        .unwrap_err();
+        form.errors =
+            fengqiao_model::validate::validate_registration(&reg, &["港口镇".to_owned()], today())
+                .unwrap_err();
         assert_eq!(form.errors_for(&["representatives"]).len(), 1);
         assert_eq!(form.errors_for(&["head_count"]).len(), 1);
         assert!(form.errors_for(&["township"]).is_empty());

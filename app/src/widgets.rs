@@ -167,7 +167,9 @@ fn month_grid(
             .accessible_name(tr(lang, Key::CalPrevMonth))
             .clicked()
         {
-            let prev = first.checked_sub_months(chrono::Months::new(1)).unwrap_or(first);
+            let prev = first
+                .checked_sub_months(chrono::Months::new(1))
+                .unwrap_or(first);
             memory.month = Some((prev.year(), prev.month()));
         }
         ui.strong(trf(lang, Key::CalYearMonth, &[&year, &month]));
@@ -177,7 +179,9 @@ fn month_grid(
             .accessible_name(tr(lang, Key::CalNextMonth))
             .clicked()
         {
-            let next = first.checked_add_months(chrono::Months::new(1)).unwrap_or(first);
+            let next = first
+                .checked_add_months(chrono::Months::new(1))
+                .unwrap_or(first);
             memory.month = Some((next.year(), next.month()));
         }
         if ui.small_button(tr(lang, Key::CalToday)).clicked() {

@@ -124,7 +124,10 @@ fn register_find_record_event_switch_language_and_open_the_roster_week() {
     );
     h.get_by_label_contains("content.request：必填项不能为空");
     h.get_by_label_contains("township：必填项不能为空");
-    assert!(h.state().state.status.is_none(), "nothing was sent to the store");
+    assert!(
+        h.state().state.status.is_none(),
+        "nothing was sent to the store"
+    );
 
     // Fill it in: township from the directory, a name with a GBK-only character, a request.
     // FIXME: clicking the option in the open combo box popup does not select it under
@@ -139,7 +142,9 @@ fn register_find_record_event_switch_language_and_open_the_roster_week() {
     type_into(&mut h, "诉求", "反映邻居建房占用宅基地");
     click_button(&mut h, "提交登记");
     assert!(h.state().state.register.errors.is_empty());
-    wait_for(&mut h, "the registration", |a| status(a).starts_with("已登记"));
+    wait_for(&mut h, "the registration", |a| {
+        status(a).starts_with("已登记")
+    });
     let number = status(h.state())
         .trim_start_matches("已登记，编号 ")
         .to_owned();
@@ -151,7 +156,9 @@ fn register_find_record_event_switch_language_and_open_the_roster_week() {
         a.state.cases.shown.len() == 1
     });
     h.get_by_label(&number).click();
-    wait_for(&mut h, "the case page", |a| a.state.case_page.page.is_some());
+    wait_for(&mut h, "the case page", |a| {
+        a.state.case_page.page.is_some()
+    });
     h.get_by_label_contains("反映邻居建房占用宅基地");
     let before = h.state().state.case_page.page.clone().unwrap().clocks;
 
@@ -261,20 +268,26 @@ fn a_conflict_is_shown_with_every_value_and_resolved_in_one_click() {
 
     let mut h = harness(dir_a.path());
     opened(&mut h);
-    wait_for(&mut h, "the conflict", |a| a.state.conflicts.items.len() == 1);
+    wait_for(&mut h, "the conflict", |a| {
+        a.state.conflicts.items.len() == 1
+    });
     click_button(&mut h, "冲突 (1)");
     h.get_by_label("矛盾纠纷");
     h.get_by_label("行政职责");
     h.get_by_label("王五");
     h.get_by_label("演示管理员");
-    let choices = h.get_all_by_role_and_label(Role::Button, "采用此值").count();
+    let choices = h
+        .get_all_by_role_and_label(Role::Button, "采用此值")
+        .count();
     assert_eq!(choices, 2, "one button per value");
     let keep = h.state().state.conflicts.items[0].values[0].value.clone();
     h.get_all_by_role_and_label(Role::Button, "采用此值")
         .next()
         .unwrap()
         .click();
-    wait_for(&mut h, "the resolution", |a| a.state.conflicts.items.is_empty());
+    wait_for(&mut h, "the resolution", |a| {
+        a.state.conflicts.items.is_empty()
+    });
     assert!(status(h.state()).contains(&keep), "{}", status(h.state()));
     h.get_by_label("没有未处理的冲突");
 

@@ -48,7 +48,12 @@ fn vocabulary() -> Vec<String> {
     out.extend(ReplyType::ALL.iter().map(|c| c.zh().to_owned()));
     out.extend(Satisfaction::ALL.iter().map(|c| c.zh().to_owned()));
     for clock in fengqiao_rules::ClockId::ALL {
-        out.push(format!("{} {} {}", clock.code(), clock.zh(), clock.citation()));
+        out.push(format!(
+            "{} {} {}",
+            clock.code(),
+            clock.zh(),
+            clock.citation()
+        ));
     }
     let guide = fengqiao_rules::Guide::embedded();
     for list in guide.versions() {
@@ -69,12 +74,22 @@ fn vocabulary() -> Vec<String> {
 
 #[test]
 fn every_chinese_string_renders_with_the_bundled_font() {
-    render(Key::ALL.iter().map(|k| tr(Lang::Zh, *k).to_owned()).collect());
+    render(
+        Key::ALL
+            .iter()
+            .map(|k| tr(Lang::Zh, *k).to_owned())
+            .collect(),
+    );
 }
 
 #[test]
 fn every_english_string_renders_with_the_bundled_font() {
-    render(Key::ALL.iter().map(|k| tr(Lang::English, *k).to_owned()).collect());
+    render(
+        Key::ALL
+            .iter()
+            .map(|k| tr(Lang::English, *k).to_owned())
+            .collect(),
+    );
 }
 
 #[test]

@@ -24,7 +24,13 @@ fn src() -> PathBuf {
 fn the_app_holds_no_automerge_types() {
     for file in sources(&src()) {
         let text = std::fs::read_to_string(&file).unwrap();
-        for word in ["automerge::", "samod::", "autosurgeon::", "use automerge", "use samod"] {
+        for word in [
+            "automerge::",
+            "samod::",
+            "autosurgeon::",
+            "use automerge",
+            "use samod",
+        ] {
             assert!(!text.contains(word), "{} mentions {word}", file.display());
         }
     }
@@ -37,7 +43,14 @@ fn views_and_state_do_no_io() {
     files.extend(["state.rs", "widgets.rs", "app.rs"].map(|f| src.join(f)));
     for file in files {
         let text = std::fs::read_to_string(&file).unwrap();
-        for word in ["Store::", "store::Store", "std::fs", "File::", "TcpStream", "iroh"] {
+        for word in [
+            "Store::",
+            "store::Store",
+            "std::fs",
+            "File::",
+            "TcpStream",
+            "iroh",
+        ] {
             assert!(!text.contains(word), "{} uses {word}", file.display());
         }
     }

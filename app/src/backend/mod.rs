@@ -151,7 +151,11 @@ impl Backend {
         let (update_tx, updates) = std::sync::mpsc::channel();
         let spawned = std::thread::Builder::new()
             .name("fengqiao-store".into())
-            .spawn(move || worker::run(data_dir, demo_cases, live_sync, command_rx, update_tx, repaint));
+            .spawn(move || {
+                worker::run(
+                    data_dir, demo_cases, live_sync, command_rx, update_tx, repaint,
+                )
+            });
         let disconnected = match spawned {
             Ok(_) => false,
             Err(e) => {

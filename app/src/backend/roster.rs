@@ -306,8 +306,14 @@ pub fn leave(
         reported_on: today,
         reason,
     };
-    let outcome =
-        changes::report_leave(&rules, calendar, &state, &[], leave, Actor { by: BY, today })?;
+    let outcome = changes::report_leave(
+        &rules,
+        calendar,
+        &state,
+        &[],
+        leave,
+        Actor { by: BY, today },
+    )?;
     write_records(store, &outcome.records)?;
     Ok(outcome.diagnostics)
 }
@@ -331,16 +337,16 @@ pub fn export(
         },
     );
     // The start of the office's day (UTC+8): deterministic for a given day.
-    let stamp = Utc.from_utc_datetime(
-        &(today.and_time(chrono::NaiveTime::MIN) - chrono::Duration::hours(8)),
-    );
+    let stamp = Utc
+        .from_utc_datetime(&(today.and_time(chrono::NaiveTime::MIN) - chrono::Duration::hours(8)));
     let text = match format {
         RosterExport::Ics => ics::to_ics(&selected, &format!("{}领导接访安排", rules.name), stamp),
         RosterExport::Csv => csv::to_csv(&selected),
         RosterExport::Notice => notice::to_html(&rules, &selected, period, today),
     };
     if let Some(parent) = path.parent() {
-        std::fs::create_dir_all(parent).with_context(|| format!("创建目录 {}", parent.display()))?;
+        std::fs::create_dir_all(parent)
+            .with_context(|| format!("创建目录 {}", parent.display()))?;
     }
     std::fs::write(path, text.as_bytes()).with_context(|| format!("写入 {}", path.display()))?;
     Ok(selected.len())

@@ -55,7 +55,8 @@ pub fn run(
     updates: Sender<Update>,
     repaint: impl Fn() + Send + 'static,
 ) {
-    let Some(store) = open_or_offer_demo(&data_dir, demo_cases, &commands, &updates, &repaint) else {
+    let Some(store) = open_or_offer_demo(&data_dir, demo_cases, &commands, &updates, &repaint)
+    else {
         return;
     };
     let calendar = match store.holiday_calendar() {
@@ -337,10 +338,7 @@ impl Worker {
                     .map_err(anyhow::Error::from)
                     .and_then(|p| roster::export(&self.store, format, p, &path, today));
                 match result {
-                    Ok(n) => self.done(
-                        Key::NoticeExported,
-                        format!("{}（{n}）", path.display()),
-                    ),
+                    Ok(n) => self.done(Key::NoticeExported, format!("{}（{n}）", path.display())),
                     Err(e) => self.fail(Key::ActionExport, format!("{e:#}")),
                 }
             }

@@ -20,7 +20,9 @@ pub(super) fn text(key: Key) -> &'static str {
         Key::StoreGone => "The data thread stopped; please restart the app",
         Key::Dismiss => "Dismiss",
         Key::FirstStartTitle => "Welcome to Fengqiao",
-        Key::FirstStartBody => "The data directory is empty. Create a demo county (Ningguo: 14 townships, 2,000 cases, this month's reception roster) to try every feature.",
+        Key::FirstStartBody => {
+            "The data directory is empty. Create a demo county (Ningguo: 14 townships, 2,000 cases, this month's reception roster) to try every feature."
+        }
         Key::CreateDemo => "Create the demo county",
         Key::CreatingDemo => "Creating the demo county; this takes a few dozen seconds…",
         Key::DataDirIs => "Data directory: {}",

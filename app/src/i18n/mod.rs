@@ -158,17 +158,20 @@ mod tests {
     #[test]
     fn every_key_has_a_text_in_both_languages() {
         for key in Key::ALL {
-            assert!(!tr(Lang::Zh, *key).is_empty(), "{key:?} has no Chinese text");
-            assert!(!tr(Lang::English, *key).is_empty(), "{key:?} has no English text");
+            assert!(
+                !tr(Lang::Zh, *key).is_empty(),
+                "{key:?} has no Chinese text"
+            );
+            assert!(
+                !tr(Lang::English, *key).is_empty(),
+                "{key:?} has no English text"
+            );
         }
     }
 
     #[test]
     fn placeholders_are_filled_in_order_and_match_across_languages() {
-        assert_eq!(
-            trf(Lang::Zh, Key::CasesShown, &[&3, &10]),
-            "显示 3 / 10 件"
-        );
+        assert_eq!(trf(Lang::Zh, Key::CasesShown, &[&3, &10]), "显示 3 / 10 件");
         assert_eq!(
             trf(Lang::English, Key::CasesShown, &[&3, &10]),
             "3 of 10 cases"

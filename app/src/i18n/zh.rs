@@ -20,7 +20,9 @@ pub(super) fn text(key: Key) -> &'static str {
         Key::StoreGone => "数据线程已停止，请重新启动程序",
         Key::Dismiss => "知道了",
         Key::FirstStartTitle => "欢迎使用枫桥",
-        Key::FirstStartBody => "数据目录中还没有数据。可以先创建一个演示县（宁国市，14 个乡镇街道，2000 件信访事项，本月接访排班），熟悉各项功能。",
+        Key::FirstStartBody => {
+            "数据目录中还没有数据。可以先创建一个演示县（宁国市，14 个乡镇街道，2000 件信访事项，本月接访排班），熟悉各项功能。"
+        }
         Key::CreateDemo => "创建演示县",
         Key::CreatingDemo => "正在创建演示县，约需数十秒……",
         Key::DataDirIs => "数据目录：{}",

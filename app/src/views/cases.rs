@@ -66,7 +66,10 @@ fn filters(ui: &mut egui::Ui, state: &mut AppState) {
                 }
                 ui.selectable_value(&mut f.route, Some(None), not_routed);
             });
-        ui.checkbox(&mut f.overdue_only, tr(state.prefs.lang, Key::FilterOverdue));
+        ui.checkbox(
+            &mut f.overdue_only,
+            tr(state.prefs.lang, Key::FilterOverdue),
+        );
         let label = ui.label(tr(state.prefs.lang, Key::FilterSearch));
         ui.add(egui::TextEdit::singleline(&mut f.text).desired_width(180.0))
             .labelled_by(label.id);
@@ -148,7 +151,8 @@ fn table(ui: &mut egui::Ui, state: &mut AppState) {
                 });
                 row.col(|ui| match flag.and_then(|f| f.next.as_ref()) {
                     Some(next) => {
-                        let text = format!("{} {}", next.name.split(' ').next().unwrap_or(""), next.due);
+                        let text =
+                            format!("{} {}", next.name.split(' ').next().unwrap_or(""), next.due);
                         if flag.is_some_and(|f| f.overdue) {
                             widgets::badge(ui, tr(lang, Key::BadgeOverdue), RED);
                             ui.label(egui::RichText::new(text).color(RED));

@@ -14,7 +14,11 @@ pub fn ui(ui: &mut egui::Ui, state: &mut AppState) {
     let lang = state.lang();
     ui.heading(tr(lang, Key::ConflictsHeading));
     ui.horizontal(|ui| {
-        widgets::text_field(ui, tr(lang, Key::ConflictReason), &mut state.conflict_reason);
+        widgets::text_field(
+            ui,
+            tr(lang, Key::ConflictReason),
+            &mut state.conflict_reason,
+        );
     });
     ui.separator();
     let conflicts = state.conflicts.clone();
@@ -30,13 +34,24 @@ pub fn ui(ui: &mut egui::Ui, state: &mut AppState) {
                 ui.group(|ui| {
                     ui.horizontal(|ui| {
                         widgets::badge(ui, tr(lang, Key::BadgeConflict), AMBER);
-                        ui.strong(format!("{} {} · {} {}", tr(lang, Key::ConflictCase), c.case_number, tr(lang, Key::ConflictField), c.field));
+                        ui.strong(format!(
+                            "{} {} · {} {}",
+                            tr(lang, Key::ConflictCase),
+                            c.case_number,
+                            tr(lang, Key::ConflictField),
+                            c.field
+                        ));
                         if ui.link(tr(lang, Key::ConflictOpenCase)).clicked() {
                             open = Some(c.case_number.clone());
                         }
                     });
                     egui::Grid::new("values").striped(true).show(ui, |ui| {
-                        for key in [Key::ConflictValue, Key::ConflictWho, Key::ConflictDevice, Key::ConflictWhen] {
+                        for key in [
+                            Key::ConflictValue,
+                            Key::ConflictWho,
+                            Key::ConflictDevice,
+                            Key::ConflictWhen,
+                        ] {
                             ui.label(RichText::new(tr(lang, key)).weak());
                         }
                         ui.end_row();
@@ -45,7 +60,9 @@ pub fn ui(ui: &mut egui::Ui, state: &mut AppState) {
                             ui.label(&v.person);
                             ui.label(&v.device);
                             ui.label(&v.written_at);
-                            let button = ui.button(tr(lang, Key::ConflictChoose)).on_hover_text(&v.value);
+                            let button = ui
+                                .button(tr(lang, Key::ConflictChoose))
+                                .on_hover_text(&v.value);
                             if button.clicked() {
                                 resolve = Some((c.case_id.clone(), c.field.clone(), n + 1));
                             }
@@ -61,7 +78,12 @@ pub fn ui(ui: &mut egui::Ui, state: &mut AppState) {
             "" => tr(lang, Key::ConflictDefaultReason).to_owned(),
             r => r.to_owned(),
         };
-        state.send(Command::ResolveConflict { case, field, choice, reason });
+        state.send(Command::ResolveConflict {
+            case,
+            field,
+            choice,
+            reason,
+        });
     }
     if let Some(number) = open {
         state.open_case(number);

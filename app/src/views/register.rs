@@ -37,18 +37,46 @@ fn form(ui: &mut egui::Ui, state: &mut AppState) {
     let f = &mut state.register;
     let t = |k| tr(lang, k);
 
-    widgets::combo(ui, "reg-channel", t(Key::RegChannel), &mut f.channel, Channel::ALL, |c| c.zh().to_owned());
-    widgets::date_field(ui, lang, "reg-received", t(Key::RegReceived), &mut f.received_on, today);
+    widgets::combo(
+        ui,
+        "reg-channel",
+        t(Key::RegChannel),
+        &mut f.channel,
+        Channel::ALL,
+        |c| c.zh().to_owned(),
+    );
+    widgets::date_field(
+        ui,
+        lang,
+        "reg-received",
+        t(Key::RegReceived),
+        &mut f.received_on,
+        today,
+    );
     widgets::errors(ui, &f.errors_for(&["received_on"]));
 
     let mut township = (!f.township.is_empty()).then(|| f.township.clone());
-    if widgets::optional_combo(ui, "reg-township", t(Key::RegTownship), &mut township, t(Key::Choose), &townships) {
+    if widgets::optional_combo(
+        ui,
+        "reg-township",
+        t(Key::RegTownship),
+        &mut township,
+        t(Key::Choose),
+        &townships,
+    ) {
         f.township = township.unwrap_or_default();
         f.village.clear();
     }
     widgets::errors(ui, &f.errors_for(&["township"]));
     let mut village = (!f.village.is_empty()).then(|| f.village.clone());
-    if widgets::optional_combo(ui, "reg-village", t(Key::RegVillage), &mut village, t(Key::Choose), &villages) {
+    if widgets::optional_combo(
+        ui,
+        "reg-village",
+        t(Key::RegVillage),
+        &mut village,
+        t(Key::Choose),
+        &villages,
+    ) {
         f.village = village.unwrap_or_default();
     }
 
@@ -122,13 +150,19 @@ fn form(ui: &mut egui::Ui, state: &mut AppState) {
             }
         });
     if let Some((name, c)) = &f.picked {
-        ui.label(crate::i18n::trf(lang, Key::RegPicked, &[name, &c.route.zh()]));
+        ui.label(crate::i18n::trf(
+            lang,
+            Key::RegPicked,
+            &[name, &c.route.zh()],
+        ));
     }
 
     ui.add_space(8.0);
     let mut submit = false;
     ui.horizontal(|ui| {
-        submit = ui.button(RichText::new(t(Key::RegSubmit)).strong()).clicked();
+        submit = ui
+            .button(RichText::new(t(Key::RegSubmit)).strong())
+            .clicked();
         if ui.button(t(Key::RegClear)).clicked() {
             *f = crate::state::RegisterForm::new(today);
         }
@@ -176,9 +210,17 @@ fn same_petitioner(state: &AppState) -> Option<String> {
 fn guide(ui: &mut egui::Ui, state: &mut AppState) {
     let lang = state.lang();
     ui.label(RichText::new(tr(lang, Key::RegGuide)).strong());
-    widgets::text_field(ui, tr(lang, Key::RegGuideSearch), &mut state.register.guide_query);
+    widgets::text_field(
+        ui,
+        tr(lang, Key::RegGuideSearch),
+        &mut state.register.guide_query,
+    );
     ui.weak(tr(lang, Key::RegGuideHint));
-    let Some(list) = state.guide.current(state.today).or_else(|| state.guide.latest()) else {
+    let Some(list) = state
+        .guide
+        .current(state.today)
+        .or_else(|| state.guide.latest())
+    else {
         return;
     };
     let query = state.register.guide_query.trim();

@@ -18,9 +18,20 @@ pub fn ui(ui: &mut egui::Ui, state: &mut AppState) {
         ui.label(format!("{} {}", tr(lang, Key::ReportsOpen), r.open));
         ui.separator();
         if r.clocks_known {
-            ui.label(RichText::new(format!("{} {}", tr(lang, Key::ReportsOverdue), r.overdue)).color(RED));
+            ui.label(
+                RichText::new(format!("{} {}", tr(lang, Key::ReportsOverdue), r.overdue))
+                    .color(RED),
+            );
             ui.separator();
-            ui.label(RichText::new(crate::i18n::trf(lang, Key::ReportsOverdueRate, &[&format!("{:.1}", r.overdue_percent())])).strong().color(RED));
+            ui.label(
+                RichText::new(crate::i18n::trf(
+                    lang,
+                    Key::ReportsOverdueRate,
+                    &[&format!("{:.1}", r.overdue_percent())],
+                ))
+                .strong()
+                .color(RED),
+            );
         } else {
             ui.weak(tr(lang, Key::ReportsClocksPending));
         }
@@ -28,17 +39,47 @@ pub fn ui(ui: &mut egui::Ui, state: &mut AppState) {
     ui.separator();
     egui::ScrollArea::vertical().show(ui, |ui| {
         ui.columns(2, |cols| {
-            chart(&mut cols[0], "by-route", tr(lang, Key::ReportsByRoute), &r.by_route, lang);
-            chart(&mut cols[1], "by-status", tr(lang, Key::ReportsByStatus), &r.by_status, lang);
+            chart(
+                &mut cols[0],
+                "by-route",
+                tr(lang, Key::ReportsByRoute),
+                &r.by_route,
+                lang,
+            );
+            chart(
+                &mut cols[1],
+                "by-status",
+                tr(lang, Key::ReportsByStatus),
+                &r.by_status,
+                lang,
+            );
         });
         ui.columns(2, |cols| {
-            chart(&mut cols[0], "by-township", tr(lang, Key::ReportsByTownship), &r.by_township, lang);
-            chart(&mut cols[1], "by-month", tr(lang, Key::ReportsByMonth), &r.by_month, lang);
+            chart(
+                &mut cols[0],
+                "by-township",
+                tr(lang, Key::ReportsByTownship),
+                &r.by_township,
+                lang,
+            );
+            chart(
+                &mut cols[1],
+                "by-month",
+                tr(lang, Key::ReportsByMonth),
+                &r.by_month,
+                lang,
+            );
         });
     });
 }
 
-fn chart(ui: &mut egui::Ui, id: &str, title: &str, data: &[(String, usize)], lang: crate::i18n::Lang) {
+fn chart(
+    ui: &mut egui::Ui,
+    id: &str,
+    title: &str,
+    data: &[(String, usize)],
+    lang: crate::i18n::Lang,
+) {
     ui.label(RichText::new(title).strong());
     let bars: Vec<Bar> = data
         .iter()

@@ -10,7 +10,15 @@ use crate::i18n::{Key, tr, trf};
 use crate::state::{AppState, RosterSpan};
 use crate::widgets::{self, AMBER, GREEN};
 
-const WEEKDAYS: [Key; 7] = [Key::Mon, Key::Tue, Key::Wed, Key::Thu, Key::Fri, Key::Sat, Key::Sun];
+const WEEKDAYS: [Key; 7] = [
+    Key::Mon,
+    Key::Tue,
+    Key::Wed,
+    Key::Thu,
+    Key::Fri,
+    Key::Sat,
+    Key::Sun,
+];
 
 /// Draws the roster view.
 pub fn ui(ui: &mut egui::Ui, state: &mut AppState) {
@@ -36,21 +44,23 @@ pub fn ui(ui: &mut egui::Ui, state: &mut AppState) {
     } else {
         Vec::new()
     };
-    egui::ScrollArea::vertical().id_salt("roster-scroll").show(ui, |ui| {
-        match state.roster_ui.span {
-            RosterSpan::Week => week(ui, state, from, &rows),
-            RosterSpan::Month => month(ui, state, from, to, &rows),
-        }
-        ui.add_space(8.0);
-        actions(ui, state, from, to);
-        if !view.diagnostics.is_empty() {
-            ui.add_space(8.0);
-            ui.label(RichText::new(tr(lang, Key::RosterDiagnostics)).strong());
-            for d in &view.diagnostics {
-                ui.label(RichText::new(format!("！{d}")).color(AMBER));
+    egui::ScrollArea::vertical()
+        .id_salt("roster-scroll")
+        .show(ui, |ui| {
+            match state.roster_ui.span {
+                RosterSpan::Week => week(ui, state, from, &rows),
+                RosterSpan::Month => month(ui, state, from, to, &rows),
             }
-        }
-    });
+            ui.add_space(8.0);
+            actions(ui, state, from, to);
+            if !view.diagnostics.is_empty() {
+                ui.add_space(8.0);
+                ui.label(RichText::new(tr(lang, Key::RosterDiagnostics)).strong());
+                for d in &view.diagnostics {
+                    ui.label(RichText::new(format!("！{d}")).color(AMBER));
+                }
+            }
+        });
 }
 
 fn toolbar(ui: &mut egui::Ui, state: &mut AppState, from: NaiveDate, to: NaiveDate) {
@@ -64,11 +74,19 @@ fn toolbar(ui: &mut egui::Ui, state: &mut AppState, from: NaiveDate, to: NaiveDa
         let step = |anchor: NaiveDate, span: RosterSpan, forward: bool| match span {
             RosterSpan::Week => {
                 let days = chrono::Days::new(7);
-                if forward { anchor.checked_add_days(days) } else { anchor.checked_sub_days(days) }
+                if forward {
+                    anchor.checked_add_days(days)
+                } else {
+                    anchor.checked_sub_days(days)
+                }
             }
             RosterSpan::Month => {
                 let months = chrono::Months::new(1);
-                if forward { anchor.checked_add_months(months) } else { anchor.checked_sub_months(months) }
+                if forward {
+                    anchor.checked_add_months(months)
+                } else {
+                    anchor.checked_sub_months(months)
+                }
             }
         };
         if ui.button(tr(lang, Key::RosterPrev)).clicked() {
@@ -92,7 +110,11 @@ fn toolbar(ui: &mut egui::Ui, state: &mut AppState, from: NaiveDate, to: NaiveDa
             .show_ui(ui, |ui| {
                 ui.selectable_value(&mut r.leader, None, tr(lang, Key::RosterAllLeaders));
                 for l in &leaders {
-                    ui.selectable_value(&mut r.leader, Some(l.id), format!("{}（{}）", l.name, l.title));
+                    ui.selectable_value(
+                        &mut r.leader,
+                        Some(l.id),
+                        format!("{}（{}）", l.name, l.title),
+                    );
                 }
             });
     });
@@ -167,7 +189,13 @@ fn week(ui: &mut egui::Ui, state: &mut AppState, monday: NaiveDate, rows: &[&Slo
     });
 }
 
-fn month(ui: &mut egui::Ui, state: &mut AppState, first: NaiveDate, last: NaiveDate, rows: &[&SlotRow]) {
+fn month(
+    ui: &mut egui::Ui,
+    state: &mut AppState,
+    first: NaiveDate,
+    last: NaiveDate,
+    rows: &[&SlotRow],
+) {
     let lang = state.lang();
     let offset = first.weekday().num_days_from_monday() as usize;
     let days = (last - first).num_days() as usize + 1;
@@ -194,7 +222,9 @@ fn month(ui: &mut egui::Ui, state: &mut AppState, first: NaiveDate, last: NaiveD
                         }
                         ui.label(head);
                         for r in rows.iter().filter(|r| r.date <= day && day <= r.through) {
-                            ui.push_id((r.id.as_string(), day), |ui| slot_button(ui, state, r, true));
+                            ui.push_id((r.id.as_string(), day), |ui| {
+                                slot_button(ui, state, r, true)
+                            });
                         }
                     }
                 });
@@ -228,7 +258,12 @@ fn actions(ui: &mut egui::Ui, state: &mut AppState, from: NaiveDate, to: NaiveDa
         ] {
             if ui.button(tr(lang, key)).clicked() {
                 let path = export_dir.join(format!("roster-{from}-{to}.{}", format.extension()));
-                state.send(Command::ExportRoster { format, from, to, path });
+                state.send(Command::ExportRoster {
+                    format,
+                    from,
+                    to,
+                    path,
+                });
             }
         }
     });
@@ -248,9 +283,16 @@ fn actions(ui: &mut egui::Ui, state: &mut AppState, from: NaiveDate, to: NaiveDa
                 Some(s) => ui.label(trf(lang, Key::RosterSelected, &[s])),
                 None => ui.weak(trf(lang, Key::RosterSelected, &[&"—"])),
             };
-            widgets::text_field(ui, tr(lang, Key::RosterSwapReason), &mut state.roster_ui.swap_reason);
+            widgets::text_field(
+                ui,
+                tr(lang, Key::RosterSwapReason),
+                &mut state.roster_ui.swap_reason,
+            );
             if ui
-                .add_enabled(selected.is_some(), egui::Button::new(tr(lang, Key::RosterSwap)))
+                .add_enabled(
+                    selected.is_some(),
+                    egui::Button::new(tr(lang, Key::RosterSwap)),
+                )
                 .clicked()
                 && let Some(slot) = state.roster_ui.selected
             {
@@ -272,14 +314,35 @@ fn actions(ui: &mut egui::Ui, state: &mut AppState, from: NaiveDate, to: NaiveDa
                 .selected_text(current)
                 .show_ui(ui, |ui| {
                     for l in &leaders {
-                        ui.selectable_value(&mut r.leave_leader, Some(l.id), format!("{}（{}）", l.name, l.title));
+                        ui.selectable_value(
+                            &mut r.leave_leader,
+                            Some(l.id),
+                            format!("{}（{}）", l.name, l.title),
+                        );
                     }
                 });
-            widgets::date_field(ui, lang, "leave-from", tr(lang, Key::RosterLeaveFrom), &mut r.leave_from, today);
-            widgets::date_field(ui, lang, "leave-to", tr(lang, Key::RosterLeaveTo), &mut r.leave_to, today);
+            widgets::date_field(
+                ui,
+                lang,
+                "leave-from",
+                tr(lang, Key::RosterLeaveFrom),
+                &mut r.leave_from,
+                today,
+            );
+            widgets::date_field(
+                ui,
+                lang,
+                "leave-to",
+                tr(lang, Key::RosterLeaveTo),
+                &mut r.leave_to,
+                today,
+            );
             widgets::text_field(ui, tr(lang, Key::RosterLeaveReason), &mut r.leave_reason);
             if ui
-                .add_enabled(r.leave_leader.is_some(), egui::Button::new(tr(lang, Key::RosterReportLeave)))
+                .add_enabled(
+                    r.leave_leader.is_some(),
+                    egui::Button::new(tr(lang, Key::RosterReportLeave)),
+                )
                 .clicked()
                 && let Some(leader) = r.leave_leader
             {

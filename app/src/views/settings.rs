@@ -12,27 +12,30 @@ pub fn ui(ui: &mut egui::Ui, state: &mut AppState) {
     ui.separator();
     ui.label(RichText::new(tr(lang, Key::SettingsIdentity)).strong());
     if let Some(w) = &state.welcome {
-        egui::Grid::new("identity").num_columns(2).striped(true).show(ui, |ui| {
-            let scope = if w.scope.is_empty() {
-                tr(lang, Key::SettingsScopeAll).to_owned()
-            } else {
-                w.scope.join("、")
-            };
-            for (key, value) in [
-                (Key::SettingsDeviceName, w.device_name.clone()),
-                (Key::SettingsDeviceCode, w.device_code.clone()),
-                (Key::SettingsDeviceId, w.device_id.clone()),
-                (Key::SettingsCounty, w.county.clone()),
-                (Key::SettingsRole, w.role.clone()),
-                (Key::SettingsScope, scope),
-                (Key::SettingsPerson, w.person.clone()),
-                (Key::SettingsDataDir, w.data_dir.display().to_string()),
-            ] {
-                ui.label(tr(lang, key));
-                ui.label(value);
-                ui.end_row();
-            }
-        });
+        egui::Grid::new("identity")
+            .num_columns(2)
+            .striped(true)
+            .show(ui, |ui| {
+                let scope = if w.scope.is_empty() {
+                    tr(lang, Key::SettingsScopeAll).to_owned()
+                } else {
+                    w.scope.join("、")
+                };
+                for (key, value) in [
+                    (Key::SettingsDeviceName, w.device_name.clone()),
+                    (Key::SettingsDeviceCode, w.device_code.clone()),
+                    (Key::SettingsDeviceId, w.device_id.clone()),
+                    (Key::SettingsCounty, w.county.clone()),
+                    (Key::SettingsRole, w.role.clone()),
+                    (Key::SettingsScope, scope),
+                    (Key::SettingsPerson, w.person.clone()),
+                    (Key::SettingsDataDir, w.data_dir.display().to_string()),
+                ] {
+                    ui.label(tr(lang, key));
+                    ui.label(value);
+                    ui.end_row();
+                }
+            });
     }
     ui.add_space(10.0);
     ui.label(RichText::new(tr(lang, Key::SettingsLanguage)).strong());

@@ -58,7 +58,12 @@ fn live(ui: &mut egui::Ui, state: &mut AppState) {
         ui.weak(tr(lang, Key::SyncNoPeers));
     } else {
         egui::Grid::new("peers").striped(true).show(ui, |ui| {
-            for key in [Key::SyncPeerName, Key::SyncPeerRole, Key::SyncLastSync, Key::SyncState] {
+            for key in [
+                Key::SyncPeerName,
+                Key::SyncPeerRole,
+                Key::SyncLastSync,
+                Key::SyncState,
+            ] {
                 ui.strong(tr(lang, key));
             }
             ui.end_row();
@@ -132,14 +137,21 @@ fn qr(ui: &mut egui::Ui, text: &str) {
     let quiet = 4;
     let side = width + 2 * quiet;
     let cell = 4.0;
-    let (rect, _) = ui.allocate_exact_size(egui::vec2(side as f32 * cell, side as f32 * cell), egui::Sense::hover());
+    let (rect, _) = ui.allocate_exact_size(
+        egui::vec2(side as f32 * cell, side as f32 * cell),
+        egui::Sense::hover(),
+    );
     let painter = ui.painter_at(rect);
     painter.rect_filled(rect, 0.0, egui::Color32::WHITE);
     for (i, is_dark) in dark.iter().enumerate() {
         if *is_dark {
             let (x, y) = (i % width + quiet, i / width + quiet);
             let min = rect.min + egui::vec2(x as f32 * cell, y as f32 * cell);
-            painter.rect_filled(egui::Rect::from_min_size(min, egui::vec2(cell, cell)), 0.0, egui::Color32::BLACK);
+            painter.rect_filled(
+                egui::Rect::from_min_size(min, egui::vec2(cell, cell)),
+                0.0,
+                egui::Color32::BLACK,
+            );
         }
     }
 }
@@ -148,24 +160,40 @@ fn bundles(ui: &mut egui::Ui, state: &mut AppState) {
     let lang = state.lang();
     ui.label(RichText::new(tr(lang, Key::SyncBundles)).strong());
     ui.horizontal(|ui| {
-        widgets::text_field(ui, tr(lang, Key::SyncBundlePath), &mut state.sync_ui.bundle_path);
+        widgets::text_field(
+            ui,
+            tr(lang, Key::SyncBundlePath),
+            &mut state.sync_ui.bundle_path,
+        );
     });
     ui.horizontal(|ui| {
-        widgets::text_field(ui, tr(lang, Key::SyncStatePath), &mut state.sync_ui.state_path);
+        widgets::text_field(
+            ui,
+            tr(lang, Key::SyncStatePath),
+            &mut state.sync_ui.state_path,
+        );
     });
     let bundle = std::path::PathBuf::from(state.sync_ui.bundle_path.trim());
     let peer = std::path::PathBuf::from(state.sync_ui.state_path.trim());
     ui.horizontal_wrapped(|ui| {
         if ui.button(tr(lang, Key::SyncExportAll)).clicked() {
-            state.send(Command::ExportBundle { path: bundle.clone(), peer_state: None });
+            state.send(Command::ExportBundle {
+                path: bundle.clone(),
+                peer_state: None,
+            });
         }
         if ui.button(tr(lang, Key::SyncExportSince)).clicked() {
-            state.send(Command::ExportBundle { path: bundle.clone(), peer_state: Some(peer.clone()) });
+            state.send(Command::ExportBundle {
+                path: bundle.clone(),
+                peer_state: Some(peer.clone()),
+            });
         }
     });
     ui.horizontal_wrapped(|ui| {
         if ui.button(tr(lang, Key::SyncImport)).clicked() {
-            state.send(Command::ImportBundle { path: bundle.clone() });
+            state.send(Command::ImportBundle {
+                path: bundle.clone(),
+            });
         }
         if ui.button(tr(lang, Key::SyncSaveState)).clicked() {
             state.send(Command::ExportPeerState { path: peer.clone() });
@@ -183,12 +211,15 @@ fn rounds(ui: &mut egui::Ui, state: &mut AppState) {
     egui::Grid::new("rounds").striped(true).show(ui, |ui| {
         for r in &state.sync.rounds {
             ui.label(r.at.format("%Y-%m-%d %H:%M:%S").to_string());
-            ui.label(tr(lang, match r.kind {
-                RoundKind::BundleExported => Key::RoundExported,
-                RoundKind::BundleImported => Key::RoundImported,
-                RoundKind::PeerStateSaved => Key::RoundState,
-                RoundKind::Live => Key::RoundLive,
-            }));
+            ui.label(tr(
+                lang,
+                match r.kind {
+                    RoundKind::BundleExported => Key::RoundExported,
+                    RoundKind::BundleImported => Key::RoundImported,
+                    RoundKind::PeerStateSaved => Key::RoundState,
+                    RoundKind::Live => Key::RoundLive,
+                },
+            ));
             ui.label(&r.with);
             ui.label(trf(lang, Key::RoundDocuments, &[&r.documents, &r.bytes]));
             ui.end_row();

@@ -18,16 +18,35 @@ pub fn ui(ui: &mut egui::Ui, state: &mut AppState) {
         Key::TodayHeading,
         &[&widgets::date_text(state.lang(), state.today)],
     ));
-    let open = state.cases.rows.iter().filter(|r| r.status.is_open()).count();
+    let open = state
+        .cases
+        .rows
+        .iter()
+        .filter(|r| r.status.is_open())
+        .count();
     ui.weak(state.tf(Key::TodayCounts, &[&state.cases.rows.len(), &open]));
     ui.separator();
     egui::ScrollArea::vertical().show(ui, |ui| {
         ui.columns(2, |cols| {
             let overdue = state.clocks.overdue.clone();
             let due_soon = state.clocks.due_soon.clone();
-            clock_list(&mut cols[0], state, Key::TodayOverdue, &overdue, RED, Key::TodayNothingOverdue);
+            clock_list(
+                &mut cols[0],
+                state,
+                Key::TodayOverdue,
+                &overdue,
+                RED,
+                Key::TodayNothingOverdue,
+            );
             cols[0].add_space(10.0);
-            clock_list(&mut cols[0], state, Key::TodayDueSoon, &due_soon, AMBER, Key::TodayNothingDueSoon);
+            clock_list(
+                &mut cols[0],
+                state,
+                Key::TodayDueSoon,
+                &due_soon,
+                AMBER,
+                Key::TodayNothingDueSoon,
+            );
             reception(&mut cols[1], state);
             cols[1].add_space(10.0);
             visits(&mut cols[1], state);

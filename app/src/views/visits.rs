@@ -45,21 +45,23 @@ fn list(ui: &mut egui::Ui, state: &mut AppState) {
         ui.weak(tr(lang, Key::VisitNone));
     }
     let visits = state.visits.visits.clone();
-    egui::ScrollArea::vertical().id_salt("visit-list").show(ui, |ui| {
-        for v in visits.iter().rev() {
-            let status = if v.outcome.is_empty() {
-                tr(lang, Key::VisitPlanned)
-            } else {
-                tr(lang, Key::VisitRecorded)
-            };
-            let selected = state.visits.editing.as_ref().is_some_and(|e| e.id == v.id);
-            let text = format!("{} {}{} · {status}", v.date, v.township, v.village);
-            if ui.selectable_label(selected, text).clicked() {
-                state.visits.staff_text = v.staff.join("、");
-                state.visits.editing = Some(v.clone());
+    egui::ScrollArea::vertical()
+        .id_salt("visit-list")
+        .show(ui, |ui| {
+            for v in visits.iter().rev() {
+                let status = if v.outcome.is_empty() {
+                    tr(lang, Key::VisitPlanned)
+                } else {
+                    tr(lang, Key::VisitRecorded)
+                };
+                let selected = state.visits.editing.as_ref().is_some_and(|e| e.id == v.id);
+                let text = format!("{} {}{} · {status}", v.date, v.township, v.village);
+                if ui.selectable_label(selected, text).clicked() {
+                    state.visits.staff_text = v.staff.join("、");
+                    state.visits.editing = Some(v.clone());
+                }
             }
-        }
-    });
+        });
 }
 
 fn editor(ui: &mut egui::Ui, state: &mut AppState) {
@@ -72,14 +74,35 @@ fn editor(ui: &mut egui::Ui, state: &mut AppState) {
     };
     let villages = state.directory.villages(&visit.township).to_vec();
     ui.label(RichText::new(tr(lang, Key::VisitPlan)).strong());
-    widgets::date_field(ui, lang, "visit-date", tr(lang, Key::VisitDate), &mut visit.date, today);
+    widgets::date_field(
+        ui,
+        lang,
+        "visit-date",
+        tr(lang, Key::VisitDate),
+        &mut visit.date,
+        today,
+    );
     let mut township = Some(visit.township.clone());
-    if widgets::optional_combo(ui, "visit-township", tr(lang, Key::VisitTownship), &mut township, tr(lang, Key::Choose), &townships) {
+    if widgets::optional_combo(
+        ui,
+        "visit-township",
+        tr(lang, Key::VisitTownship),
+        &mut township,
+        tr(lang, Key::Choose),
+        &townships,
+    ) {
         visit.township = township.unwrap_or_default();
         visit.village.clear();
     }
     let mut village = (!visit.village.is_empty()).then(|| visit.village.clone());
-    if widgets::optional_combo(ui, "visit-village", tr(lang, Key::VisitVillage), &mut village, tr(lang, Key::Choose), &villages) {
+    if widgets::optional_combo(
+        ui,
+        "visit-village",
+        tr(lang, Key::VisitVillage),
+        &mut village,
+        tr(lang, Key::Choose),
+        &villages,
+    ) {
         visit.village = village.unwrap_or_default();
     }
     ui.horizontal(|ui| {
@@ -102,8 +125,17 @@ fn editor(ui: &mut egui::Ui, state: &mut AppState) {
         .collect();
     ui.label(numbers.join("、"));
     ui.horizontal(|ui| {
-        widgets::text_field(ui, tr(lang, Key::VisitLinkCase), &mut state.visits.link_number);
-        if ui.button("+").on_hover_text(tr(lang, Key::VisitLinkCase)).accessible_name(tr(lang, Key::VisitLinkCase)).clicked() {
+        widgets::text_field(
+            ui,
+            tr(lang, Key::VisitLinkCase),
+            &mut state.visits.link_number,
+        );
+        if ui
+            .button("+")
+            .on_hover_text(tr(lang, Key::VisitLinkCase))
+            .accessible_name(tr(lang, Key::VisitLinkCase))
+            .clicked()
+        {
             let wanted = state.visits.link_number.trim().to_owned();
             match state.cases.rows.iter().find(|r| r.number == wanted) {
                 Some(row) => {
@@ -113,7 +145,9 @@ fn editor(ui: &mut egui::Ui, state: &mut AppState) {
                     state.visits.link_number.clear();
                     state.visits.link_error = None;
                 }
-                None => state.visits.link_error = Some(trf(lang, Key::VisitUnknownCase, &[&wanted])),
+                None => {
+                    state.visits.link_error = Some(trf(lang, Key::VisitUnknownCase, &[&wanted]))
+                }
             }
         }
     });
@@ -151,7 +185,10 @@ fn editor(ui: &mut egui::Ui, state: &mut AppState) {
         });
     }
     widgets::text_area(ui, tr(lang, Key::VisitOutcome), &mut visit.outcome);
-    if ui.button(RichText::new(tr(lang, Key::VisitSave)).strong()).clicked() {
+    if ui
+        .button(RichText::new(tr(lang, Key::VisitSave)).strong())
+        .clicked()
+    {
         visit.staff = state
             .visits
             .staff_text

@@ -42,11 +42,7 @@ pub fn case_page(
     let mut warnings: Vec<String> = clocks.warnings.iter().map(ToString::to_string).collect();
     warnings.extend(clocks.diagnostics.iter().map(ToString::to_string));
     CasePage {
-        clocks: clocks
-            .clocks
-            .iter()
-            .map(|c| clock_line(c))
-            .collect(),
+        clocks: clocks.clocks.iter().map(|c| clock_line(c)).collect(),
         warnings,
         record,
     }

@@ -53,7 +53,12 @@ impl Reports {
         }
         let mut route_counts: Vec<(String, usize)> = Route::ALL
             .iter()
-            .map(|r| (r.zh().to_owned(), by_route.get(&Some(*r)).copied().unwrap_or(0)))
+            .map(|r| {
+                (
+                    r.zh().to_owned(),
+                    by_route.get(&Some(*r)).copied().unwrap_or(0),
+                )
+            })
             .collect();
         route_counts.push((
             unrouted_label.to_owned(),
