@@ -99,7 +99,11 @@ fn frames(c: &mut Criterion) {
             time += 1.0 / 60.0;
             step += 1;
             // Down 200 points a frame for a while, then back up: always new rows.
-            let dy = if (step / 200) % 2 == 0 { -200.0 } else { 200.0 };
+            let dy = if (step / 200).is_multiple_of(2) {
+                -200.0
+            } else {
+                200.0
+            };
             black_box(frame(&ctx, &mut state, input(time, wheel(dy))))
         })
     });
@@ -109,7 +113,7 @@ fn frames(c: &mut Criterion) {
             time += 1.0 / 60.0;
             typed += 1;
             // Each frame the search text changes, so the filter runs over every row.
-            state.cases.filter.text = if typed % 2 == 0 {
+            state.cases.filter.text = if typed.is_multiple_of(2) {
                 "张".into()
             } else {
                 "港口".into()

@@ -5,8 +5,8 @@ use std::path::{Path, PathBuf};
 
 fn sources(dir: &Path) -> Vec<PathBuf> {
     let mut out = Vec::new();
-    for entry in std::fs::read_dir(dir).unwrap() {
-        let path = entry.unwrap().path();
+    for entry in std::fs::read_dir(dir).expect("read the source directory") {
+        let path = entry.expect("read a directory entry").path();
         if path.is_dir() {
             out.extend(sources(&path));
         } else if path.extension().is_some_and(|e| e == "rs") {

@@ -14,7 +14,7 @@ use fengqiao_app::vm::Welcome;
 use fengqiao_app::{fixtures, fonts, views};
 
 fn state(view: View) -> AppState {
-    let today = NaiveDate::from_ymd_opt(2026, 11, 26).unwrap();
+    let today = NaiveDate::from_ymd_opt(2026, 11, 26).expect("a valid date");
     let (rows, clocks) = fixtures::cases(400, today);
     let prefs = Prefs {
         view,

@@ -551,7 +551,7 @@ impl Worker {
 
     fn send_sync(&self) {
         let mut rounds = self.rounds.clone();
-        rounds.sort_by(|a, b| b.at.cmp(&a.at));
+        rounds.sort_by_key(|r| std::cmp::Reverse(r.at));
         self.send(Update::Sync(Arc::new(SyncStatus {
             live_available: self.live.available,
             peers: self.live.peers.clone(),

@@ -42,7 +42,7 @@ pub fn case_page(
     let mut warnings: Vec<String> = clocks.warnings.iter().map(ToString::to_string).collect();
     warnings.extend(clocks.diagnostics.iter().map(ToString::to_string));
     CasePage {
-        clocks: clocks.clocks.iter().map(|c| clock_line(c)).collect(),
+        clocks: clocks.clocks.iter().map(clock_line).collect(),
         warnings,
         record,
     }
@@ -72,7 +72,7 @@ pub fn index<'a>(
         let next = clocks
             .running()
             .min_by_key(|c| c.deadline.due)
-            .map(|c| clock_line(c));
+            .map(clock_line);
         if is_overdue {
             overdue.push((registration.received_on, id));
         } else if let Some(line) = &next
