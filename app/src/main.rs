@@ -1,88 +1,70 @@
-//! `fengqiao-app`: the desktop app. Until the egui window lands (its own issue), this
-//! binary does what the app does on start: opens the embedded default data directory,
-//! creates the demo county on first start, and shows the Today view as text.
+//! `fengqiao-app`: parses the command line, sets up logging, opens the window.
+//!
+//! `fengqiao-app [--screenshots DIR]`. The data directory is `FENGQIAO_DATA_DIR` or the
+//! platform's local data directory; on first start with the default directory the demo
+//! county is created (with `FENGQIAO_DATA_DIR` pointing at an empty directory, the app
+//! offers it instead).
 
 use std::path::PathBuf;
 
-use anyhow::{Context, Result};
-use fengqiao_store::{CaseFilter, Store, demo, now_cst};
-
-fn data_dir() -> Result<PathBuf> {
-    if let Some(dir) = std::env::var_os("FENGQIAO_DATA_DIR") {
-        return Ok(PathBuf::from(dir));
-    }
-    directories::ProjectDirs::from("cn", "fengqiao", "fengqiao")
-        .map(|d| d.data_local_dir().to_path_buf())
-        .context("no home directory to keep data in; set FENGQIAO_DATA_DIR")
-}
+use anyhow::{Context, Result, anyhow};
+use fengqiao_app::sync_seam::NoLiveSync;
+use fengqiao_app::{FengqiaoApp, Startup};
 
 fn main() -> Result<()> {
-    let dir = data_dir()?;
-    if !dir.join("device.json").exists() {
-        println!("首次启动：正在创建演示县（{}）……", demo::DEMO_COUNTY);
-        let store = demo::init_demo_county(&dir)?;
-        let cases = demo::generate(demo::DemoOptions {
-            cases: 2000,
-            seed: 1,
-            end: now_cst().date_naive(),
-        });
-        store.import_cases(cases, |_| {})?;
-        store.close();
-    }
-    let store = Store::open(&dir).with_context(|| format!("打开数据目录 {}", dir.display()))?;
-    let today = now_cst().date_naive();
-    let calendar = store.holiday_calendar()?;
-    let cases = store.list_cases(&CaseFilter::default())?;
-    let open_cases: Vec<_> = cases.iter().filter(|c| c.status.is_open()).collect();
-    let by_id: std::collections::HashMap<_, _> = open_cases.iter().map(|c| (c.id, *c)).collect();
-    let mut overdue = Vec::new();
-    let mut due_soon = Vec::new();
-    for (case, events) in store.histories(&CaseFilter::default())? {
-        let Some(summary) = by_id.get(&case.id) else {
-            continue;
-        };
-        let facts = fengqiao_rules::CaseFacts::from_registration(&case.registration);
-        let thresholds = fengqiao_rules::DueThresholds::default();
-        let clocks = fengqiao_rules::case_clocks(&facts, &events, &calendar, today, &thresholds);
-        if clocks.overdue().next().is_some() {
-            overdue.push(*summary);
-        } else if clocks
-            .running()
-            .next()
-            .is_some_and(|c| c.deadline.due <= today + chrono::Duration::days(5))
-        {
-            due_soon.push(*summary);
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| "fengqiao=info,warn".into()),
+        )
+        .init();
+    let mut screenshots = None;
+    let mut args = std::env::args().skip(1);
+    while let Some(arg) = args.next() {
+        match arg.as_str() {
+            "--screenshots" => {
+                let dir = PathBuf::from(
+                    args.next()
+                        .context("--screenshots 需要一个目录 (needs a directory)")?,
+                );
+                std::fs::create_dir_all(&dir)
+                    .with_context(|| format!("创建目录 {}", dir.display()))?;
+                screenshots = Some(dir);
+            }
+            other => {
+                return Err(anyhow!(
+                    "不认识的参数 {other}；用法：fengqiao-app [--screenshots DIR] (unknown argument)"
+                ));
+            }
         }
     }
-    // Oldest first: the longest-waiting petitioners head the list.
-    overdue.sort_by_key(|c| (c.received_on, c.number.clone()));
-    due_soon.sort_by_key(|c| (c.received_on, c.number.clone()));
-    println!(
-        "枫桥 · 今日 {today}（{}，{}）",
-        store.identity().county,
-        store.identity().device_name
-    );
-    println!("数据目录：{}", dir.display());
-    println!(
-        "案件总数 {}，在办 {}，超期 {}，即将到期 {}",
-        cases.len(),
-        open_cases.len(),
-        overdue.len(),
-        due_soon.len()
-    );
-    for c in overdue.iter().take(10) {
-        println!(
-            "  超期  {}  {}{}  {}  {}",
-            c.number, c.township, c.village, c.petitioner, c.request
-        );
-    }
-    for c in due_soon.iter().take(10) {
-        println!(
-            "  将到期 {}  {}{}  {}  {}",
-            c.number, c.township, c.village, c.petitioner, c.request
-        );
-    }
-    println!("（桌面窗口界面见 issue 7；命令行工具：cargo run -p fengqiao-cli -- --help）");
-    store.close();
-    Ok(())
+    let data_dir = fengqiao_app::default_data_dir()
+        .context("没有可存放数据的主目录，请设置 FENGQIAO_DATA_DIR (no home directory)")?;
+    let chosen_explicitly = std::env::var_os("FENGQIAO_DATA_DIR").is_some();
+    let first_start = !fengqiao_store::local::DataDir::new(&data_dir).is_initialised();
+    let startup = Startup {
+        data_dir,
+        // The live (iroh) sync plugs in here when `fengqiao-sync` has it.
+        live_sync: Box::new(NoLiveSync),
+        demo_cases: fengqiao_app::backend::DEMO_CASES,
+        create_demo: first_start && (!chosen_explicitly || screenshots.is_some()),
+        screenshots,
+    };
+    let options = eframe::NativeOptions {
+        viewport: egui::ViewportBuilder::default()
+            .with_title("枫桥 Fengqiao")
+            .with_app_id("fengqiao")
+            .with_inner_size([1280.0, 800.0])
+            .with_min_inner_size([960.0, 600.0]),
+        // Rare characters in names (outside GBK) come from the system's fonts.
+        system_font_fallback: true,
+        persist_window: true,
+        ..Default::default()
+    };
+    eframe::run_native(
+        "fengqiao",
+        options,
+        Box::new(move |cc| Ok(Box::new(FengqiaoApp::new(cc, startup)))),
+    )
+    .map_err(|e| anyhow!("无法打开窗口 (cannot open the window): {e}"))
 }

@@ -1,0 +1,195 @@
+//! The store thread: the only place the app touches the disk.
+//!
+//! The UI sends [`Command`]s and receives [`Update`]s over channels; after every update the
+//! worker asks egui to repaint. The worker owns the [`Store`] (which runs its own tokio
+//! runtime for samod), reads and writes it, computes clocks and rosters with the pure crates,
+//! and sends plain view models back ([`crate::vm`]); no Automerge type crosses.
+
+mod roster;
+mod worker;
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::mpsc::{Receiver, Sender, TryRecvError};
+
+use chrono::NaiveDate;
+use fengqiao_model::{EventKind, FieldVisit, LeaderId, Registration};
+use fengqiao_roster::SlotId;
+
+use crate::i18n::Key;
+use crate::sync_seam::LiveSync;
+use crate::vm::{
+    CasePage, CaseRow, ClockIndex, Directory, RosterView, SyncStatus, Welcome, conflicts::Conflicts,
+};
+
+pub use roster::{EXAMPLE_RULES, RosterExport};
+pub use worker::{DEMO_CASES, create_demo_county};
+
+/// What the UI asks the store thread to do. Each write is one store transaction; the reply
+/// is an [`Update`] (the refreshed view model, a [`Update::Done`] or an [`Update::Failed`]).
+#[derive(Debug, Clone)]
+pub enum Command {
+    /// First start: create the demo county in the data directory.
+    CreateDemoCounty,
+    /// Re-read everything the views show (case list, clocks, conflicts, roster, visits).
+    Refresh,
+    /// Open a case page (by number or id).
+    OpenCase(String),
+    /// Register a case.
+    Register(Box<Registration>),
+    /// Record an event on a case.
+    AddEvent {
+        case: String,
+        kind: EventKind,
+        date: NaiveDate,
+        remark: String,
+    },
+    /// Add a note to a case.
+    AddNote { case: String, text: String },
+    /// Resolve a conflict by choosing value `choice` (1-based).
+    ResolveConflict {
+        case: String,
+        field: String,
+        choice: usize,
+        reason: String,
+    },
+    /// Show the roster of a period.
+    LoadRoster { from: NaiveDate, to: NaiveDate },
+    /// Draft the roster of a period (with the stored rules, else the example rules).
+    GenerateRoster { from: NaiveDate, to: NaiveDate },
+    /// Publish the drafts of a period.
+    PublishRoster { from: NaiveDate, to: NaiveDate },
+    /// Swap a slot with next month's slot of the same rule.
+    SwapSlot { slot: SlotId, reason: String },
+    /// Report a leader's leave; the standby list fills the gaps.
+    ReportLeave {
+        leader: LeaderId,
+        from: NaiveDate,
+        to: NaiveDate,
+        reason: String,
+    },
+    /// Export a period of the roster to a file.
+    ExportRoster {
+        format: RosterExport,
+        from: NaiveDate,
+        to: NaiveDate,
+        path: PathBuf,
+    },
+    /// Plan or record a field visit.
+    PutVisit(Box<FieldVisit>),
+    /// Write a USB bundle: everything, or only what the peer state file says the peer lacks.
+    ExportBundle {
+        path: PathBuf,
+        peer_state: Option<PathBuf>,
+    },
+    /// Apply a USB bundle (verified whole first).
+    ImportBundle { path: PathBuf },
+    /// Write this laptop's document heads for the sending laptop.
+    ExportPeerState { path: PathBuf },
+}
+
+/// What the store thread sends back.
+#[derive(Debug, Clone)]
+pub enum Update {
+    /// The data directory is empty: the UI offers the demo county.
+    Empty { data_dir: PathBuf },
+    /// The store is open.
+    Opened(Box<Welcome>),
+    /// The directory: townships, villages, leaders.
+    Directory(Arc<Directory>),
+    /// Every case this device holds, newest first.
+    Cases(Arc<Vec<CaseRow>>),
+    /// Clocks of every open case (computed after the list, as it takes longer).
+    Clocks(Arc<ClockIndex>),
+    /// A case page.
+    Case(Box<CasePage>),
+    /// Every open conflict.
+    Conflicts(Arc<Conflicts>),
+    /// The roster of the period last asked for.
+    Roster(Arc<RosterView>),
+    /// This week's roster (for Today).
+    RosterThisWeek(Arc<RosterView>),
+    /// Field visits of this year.
+    Visits(Arc<Vec<FieldVisit>>),
+    /// Sync: bundles done this session and whatever the live sync reports.
+    Sync(Arc<SyncStatus>),
+    /// A case was registered; its number.
+    Registered { number: String },
+    /// An action completed.
+    Done(Notice),
+    /// An action failed: what was being done, and the store's reason.
+    Failed { action: Key, reason: String },
+    /// The store thread is working (true) or idle (false).
+    Busy(bool),
+}
+
+/// A completed action for the status line: a translated sentence plus a detail.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Notice {
+    pub what: Key,
+    pub detail: String,
+}
+
+/// The UI's end of the channels.
+pub struct Backend {
+    commands: Sender<Command>,
+    updates: Receiver<Update>,
+    /// Whether the store thread has ended (it only ends when the UI drops its sender, or it
+    /// could not start).
+    pub disconnected: bool,
+}
+
+impl Backend {
+    /// Starts the store thread on `data_dir`. `repaint` is called after every update.
+    pub fn spawn(
+        data_dir: PathBuf,
+        demo_cases: usize,
+        live_sync: Box<dyn LiveSync>,
+        repaint: impl Fn() + Send + 'static,
+    ) -> Backend {
+        let (commands, command_rx) = std::sync::mpsc::channel();
+        let (update_tx, updates) = std::sync::mpsc::channel();
+        let spawned = std::thread::Builder::new()
+            .name("fengqiao-store".into())
+            .spawn(move || {
+                worker::run(
+                    data_dir, demo_cases, live_sync, command_rx, update_tx, repaint,
+                )
+            });
+        let disconnected = match spawned {
+            Ok(_) => false,
+            Err(e) => {
+                tracing::error!("cannot start the store thread: {e}");
+                true
+            }
+        };
+        Backend {
+            commands,
+            updates,
+            disconnected,
+        }
+    }
+
+    /// Queues a command; never blocks.
+    pub fn send(&mut self, command: Command) {
+        if self.commands.send(command).is_err() {
+            self.disconnected = true;
+        }
+    }
+
+    /// Every update that has arrived; never blocks.
+    pub fn drain(&mut self) -> Vec<Update> {
+        let mut out = Vec::new();
+        loop {
+            match self.updates.try_recv() {
+                Ok(update) => out.push(update),
+                Err(TryRecvError::Empty) => break,
+                Err(TryRecvError::Disconnected) => {
+                    self.disconnected = true;
+                    break;
+                }
+            }
+        }
+        out
+    }
+}

@@ -1,0 +1,353 @@
+//! The roster on the store thread: read `roster/<year>` records into a [`RosterState`], call
+//! the pure `fengqiao-roster` functions, write back the records they return (one record per
+//! store transaction). The same steps as `fengqiao roster …` in the CLI.
+
+use std::collections::BTreeSet;
+
+use anyhow::{Context, Result};
+use chrono::{Datelike, NaiveDate, TimeZone, Utc};
+use fengqiao_roster::changes::{self, Actor, SwapRequest};
+use fengqiao_roster::export::{csv, ics, notice};
+use fengqiao_roster::state::collections;
+use fengqiao_roster::{
+    Diagnostic, Leave, LeaveId, Period, Record, RosterRules, RosterState, RowFilter, SlotId,
+    SwapId, check, generate, rows,
+};
+use fengqiao_rules::HolidayCalendar;
+use fengqiao_store::{DocName, Store};
+use serde_json::{Value, json};
+
+use crate::vm::{LeaderChoice, RosterView};
+
+/// The demo county's reception rules (宁国市), used when no rules are stored yet.
+pub const EXAMPLE_RULES: &str = include_str!("../../../examples/roster/ningguo.toml");
+
+/// The roster export formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub enum RosterExport {
+    Ics,
+    Csv,
+    Notice,
+}
+
+impl RosterExport {
+    /// The file extension.
+    pub fn extension(self) -> &'static str {
+        match self {
+            RosterExport::Ics => "ics",
+            RosterExport::Csv => "csv",
+            RosterExport::Notice => "html",
+        }
+    }
+}
+
+/// Who the app writes roster changes as.
+const BY: &str = "信访局";
+
+fn years_around(period: Period) -> impl Iterator<Item = i32> {
+    period.from.year() - 1..=period.to.year()
+}
+
+fn existing_years(store: &Store, years: impl Iterator<Item = i32>) -> Result<BTreeSet<i32>> {
+    let catalogue = store.catalogue().context("读取文档目录")?;
+    Ok(years
+        .filter(|year| catalogue.contains(&DocName::Roster { year: *year }))
+        .collect())
+}
+
+fn to_record(collection: &str, value: Value) -> serde_json::Result<Record> {
+    Ok(match collection {
+        collections::SLOTS => Record::Slot(serde_json::from_value(value)?),
+        collections::LEAVE => Record::Leave(serde_json::from_value(value)?),
+        collections::SWAPS => Record::Swap(serde_json::from_value(value)?),
+        _ => Record::Change(serde_json::from_value(value)?),
+    })
+}
+
+fn load_state(store: &Store, years: &BTreeSet<i32>) -> Result<RosterState> {
+    let mut state = RosterState::new();
+    for &year in years {
+        for collection in [
+            collections::SLOTS,
+            collections::LEAVE,
+            collections::SWAPS,
+            collections::CHANGES,
+        ] {
+            let records = store
+                .roster_records(year, collection)
+                .with_context(|| format!("读取 {year} 年排班 {collection}"))?;
+            for (key, value) in records {
+                match to_record(collection, value) {
+                    Ok(record) => state.apply(record),
+                    Err(e) => tracing::warn!("排班记录 {year}/{collection}/{key} 无法读取：{e}"),
+                }
+            }
+        }
+    }
+    Ok(state)
+}
+
+/// The rules stored for the latest of `years` that has them.
+fn stored_rules(store: &Store, years: &BTreeSet<i32>) -> Result<Option<RosterRules>> {
+    for &year in years.iter().rev() {
+        let records = store
+            .roster_records(year, collections::RULES)
+            .with_context(|| format!("读取 {year} 年排班规则"))?;
+        if let Some((_, value)) = records
+            .into_iter()
+            .find(|(key, _)| key == collections::RULES_KEY)
+        {
+            let text = value
+                .get("toml")
+                .and_then(Value::as_str)
+                .context("排班规则记录缺少 toml 字段")?;
+            return Ok(Some(
+                RosterRules::from_toml(text).with_context(|| format!("{year} 年排班规则"))?,
+            ));
+        }
+    }
+    Ok(None)
+}
+
+/// Rules and state around `period`.
+pub struct Loaded {
+    pub rules: Option<RosterRules>,
+    pub state: RosterState,
+}
+
+/// Reads the rules and every record of the years around `period`.
+pub fn load(store: &Store, period: Period) -> Result<Loaded> {
+    // Swaps reach into next month, possibly next year.
+    let years = existing_years(store, years_around(period).chain([period.to.year() + 1]))?;
+    Ok(Loaded {
+        rules: stored_rules(store, &years)?,
+        state: load_state(store, &years)?,
+    })
+}
+
+fn write_records(store: &Store, records: &[Record]) -> Result<usize> {
+    for record in records {
+        let value = match record {
+            Record::Slot(r) => serde_json::to_value(r)?,
+            Record::Leave(r) => serde_json::to_value(r)?,
+            Record::Swap(r) => serde_json::to_value(r)?,
+            Record::Change(r) => serde_json::to_value(r)?,
+        };
+        store
+            .put_roster_record(record.year(), record.collection(), &record.key(), &value)
+            .with_context(|| format!("保存排班记录 {}/{}", record.collection(), record.key()))?;
+    }
+    Ok(records.len())
+}
+
+fn sentences<T: std::fmt::Display>(items: &[T]) -> Vec<String> {
+    items.iter().map(ToString::to_string).collect()
+}
+
+/// The view of `period`, with roster conflicts and `diagnostics`.
+pub fn view(
+    store: &Store,
+    calendar: &HolidayCalendar,
+    period: Period,
+    diagnostics: &[Diagnostic],
+) -> Result<RosterView> {
+    let loaded = load(store, period)?;
+    let Some(rules) = loaded.rules else {
+        return Ok(RosterView {
+            from: Some(period.from),
+            to: Some(period.to),
+            diagnostics: sentences(diagnostics),
+            ..RosterView::default()
+        });
+    };
+    let slots = rows(
+        &rules,
+        &loaded.state,
+        RowFilter {
+            period: Some(period),
+            ..RowFilter::default()
+        },
+    );
+    let mut notes = sentences(diagnostics);
+    notes.extend(sentences(&check(
+        &rules,
+        calendar,
+        &loaded.state,
+        &[],
+        period,
+    )));
+    Ok(RosterView {
+        from: Some(period.from),
+        to: Some(period.to),
+        has_rules: true,
+        rules_name: rules.name.clone(),
+        rows: slots,
+        diagnostics: notes,
+    })
+}
+
+/// The leaders of the stored rules, for pickers.
+pub fn leaders(store: &Store, today: NaiveDate) -> Result<Vec<LeaderChoice>> {
+    let loaded = load(store, Period::week_of(today))?;
+    Ok(loaded
+        .rules
+        .map(|rules| {
+            rules
+                .leaders
+                .iter()
+                .map(|l| LeaderChoice {
+                    id: l.id,
+                    name: l.name.clone(),
+                    title: l.title.clone(),
+                })
+                .collect()
+        })
+        .unwrap_or_default())
+}
+
+/// Drafts `period` with the stored rules, or the example rules when none are stored (and
+/// stores them, so every replica derives the same roster).
+pub fn generate_period(
+    store: &Store,
+    calendar: &HolidayCalendar,
+    period: Period,
+) -> Result<Vec<Diagnostic>> {
+    let loaded = load(store, period)?;
+    let rules = match loaded.rules {
+        Some(rules) => rules,
+        None => RosterRules::from_toml(EXAMPLE_RULES).context("示例排班规则")?,
+    };
+    let (text, county, name) = (
+        rules_text(store, period)?.unwrap_or_else(|| EXAMPLE_RULES.to_owned()),
+        rules.county.clone(),
+        rules.name.clone(),
+    );
+    for year in period.from.year()..=period.to.year() {
+        let record = json!({ "toml": text, "county": county, "name": name });
+        store
+            .put_roster_record(year, collections::RULES, collections::RULES_KEY, &record)
+            .with_context(|| format!("保存 {year} 年排班规则"))?;
+    }
+    let generation = generate(&rules, calendar, &loaded.state, &[], period);
+    write_records(store, &generation.records)?;
+    Ok(generation.diagnostics)
+}
+
+fn rules_text(store: &Store, period: Period) -> Result<Option<String>> {
+    let years = existing_years(store, years_around(period))?;
+    for &year in years.iter().rev() {
+        if let Some((_, value)) = store
+            .roster_records(year, collections::RULES)?
+            .into_iter()
+            .find(|(key, _)| key == collections::RULES_KEY)
+        {
+            return Ok(value.get("toml").and_then(Value::as_str).map(str::to_owned));
+        }
+    }
+    Ok(None)
+}
+
+fn require_rules(loaded: Loaded) -> Result<(RosterRules, RosterState)> {
+    match loaded.rules {
+        Some(rules) => Ok((rules, loaded.state)),
+        None => anyhow::bail!("尚未生成排班，请先生成草稿 (no roster rules yet)"),
+    }
+}
+
+/// Publishes the drafts of `period`; past published slots become historic.
+pub fn publish(store: &Store, period: Period, today: NaiveDate) -> Result<usize> {
+    let (_, mut state) = require_rules(load(store, period)?)?;
+    let mut records = changes::publish(&state, period);
+    let published = records.len();
+    state.apply_all(records.clone());
+    records.extend(changes::archive(&state, today));
+    write_records(store, &records)?;
+    Ok(published)
+}
+
+/// Swaps `slot` with next month's slot of the same rule.
+pub fn swap(
+    store: &Store,
+    slot: SlotId,
+    reason: &str,
+    today: NaiveDate,
+) -> Result<Vec<Diagnostic>> {
+    let around = Period::week_of(today);
+    let wide = Period::new(around.from, around.to + chrono::Duration::days(400))?;
+    let (rules, state) = require_rules(load(store, wide)?)?;
+    let second = *changes::swap_partners(&state, &[], slot, today)
+        .first()
+        .context("没有可对调的下月接访安排 (no partner slot next month)")?;
+    let request = SwapRequest {
+        id: SwapId::generate(),
+        first: slot,
+        second,
+        reason: reason.to_owned(),
+    };
+    let outcome = changes::swap(&rules, &state, &[], &request, Actor { by: BY, today })?;
+    write_records(store, &outcome.records)?;
+    Ok(outcome.diagnostics)
+}
+
+/// Reports leave; the standby list fills the gaps.
+pub fn leave(
+    store: &Store,
+    calendar: &HolidayCalendar,
+    leave: (fengqiao_model::LeaderId, Period, String),
+    today: NaiveDate,
+) -> Result<Vec<Diagnostic>> {
+    let (leader, period, reason) = leave;
+    let (rules, state) = require_rules(load(store, period)?)?;
+    let leave = Leave {
+        id: LeaveId::generate(),
+        leader,
+        from: period.from,
+        to: period.to,
+        reported_on: today,
+        reason,
+    };
+    let outcome = changes::report_leave(
+        &rules,
+        calendar,
+        &state,
+        &[],
+        leave,
+        Actor { by: BY, today },
+    )?;
+    write_records(store, &outcome.records)?;
+    Ok(outcome.diagnostics)
+}
+
+/// Exports `period` as iCalendar, CSV or the printable notice; returns the slot count.
+pub fn export(
+    store: &Store,
+    format: RosterExport,
+    period: Period,
+    path: &std::path::Path,
+    today: NaiveDate,
+) -> Result<usize> {
+    let (rules, state) = require_rules(load(store, period)?)?;
+    let selected = rows(
+        &rules,
+        &state,
+        RowFilter {
+            period: Some(period),
+            leader: None,
+            published_only: format == RosterExport::Notice,
+        },
+    );
+    // The start of the office's day (UTC+8): deterministic for a given day.
+    let stamp = Utc
+        .from_utc_datetime(&(today.and_time(chrono::NaiveTime::MIN) - chrono::Duration::hours(8)));
+    let text = match format {
+        RosterExport::Ics => ics::to_ics(&selected, &format!("{}领导接访安排", rules.name), stamp),
+        RosterExport::Csv => csv::to_csv(&selected),
+        RosterExport::Notice => notice::to_html(&rules, &selected, period, today),
+    };
+    if let Some(parent) = path.parent() {
+        std::fs::create_dir_all(parent)
+            .with_context(|| format!("创建目录 {}", parent.display()))?;
+    }
+    std::fs::write(path, text.as_bytes()).with_context(|| format!("写入 {}", path.display()))?;
+    Ok(selected.len())
+}

@@ -1,0 +1,590 @@
+//! The store thread's loop: open (or offer the demo county), then serve commands.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender};
+
+use anyhow::{Context, Result};
+use chrono::{Datelike, NaiveDate};
+use fengqiao_roster::Period;
+use fengqiao_rules::HolidayCalendar;
+use fengqiao_store::local::DataDir;
+use fengqiao_store::{CaseFilter, Store, demo, now_cst};
+use fengqiao_sync::bundle;
+
+use super::{Command, Notice, Update, roster};
+use crate::i18n::Key;
+use crate::sync_seam::{LIVE_SYNC_POLL, LiveSync, RoundKind, SyncRound, SyncStatus};
+use crate::vm::{ClockIndex, Directory, Township, Welcome, conflicts::Conflicts};
+
+/// How many cases the demo county starts with.
+pub const DEMO_CASES: usize = 2000;
+
+struct Worker {
+    store: Store,
+    calendar: HolidayCalendar,
+    live_sync: Box<dyn LiveSync>,
+    updates: Sender<Update>,
+    repaint: Box<dyn Fn() + Send>,
+    /// What the live sync last reported (its rounds moved to `rounds`).
+    live: crate::sync_seam::LiveSyncReport,
+    /// Rounds of this session (bundles and live), newest first.
+    rounds: Vec<SyncRound>,
+    /// The roster period the roster view shows.
+    roster_period: Option<Period>,
+    /// The case page open, to refresh after a write.
+    open_case: Option<String>,
+}
+
+fn today() -> NaiveDate {
+    now_cst().date_naive()
+}
+
+fn send(updates: &Sender<Update>, repaint: &dyn Fn(), update: Update) {
+    // The UI went away: the loop ends at the next receive.
+    let _ = updates.send(update);
+    repaint();
+}
+
+/// The store thread's body.
+pub fn run(
+    data_dir: PathBuf,
+    demo_cases: usize,
+    live_sync: Box<dyn LiveSync>,
+    commands: Receiver<Command>,
+    updates: Sender<Update>,
+    repaint: impl Fn() + Send + 'static,
+) {
+    let Some(store) = open_or_offer_demo(&data_dir, demo_cases, &commands, &updates, &repaint)
+    else {
+        return;
+    };
+    let calendar = match store.holiday_calendar() {
+        Ok(c) => c,
+        Err(e) => {
+            send(
+                &updates,
+                &repaint,
+                Update::Failed {
+                    action: Key::ActionOpen,
+                    reason: e.to_string(),
+                },
+            );
+            HolidayCalendar::embedded()
+        }
+    };
+    let mut worker = Worker {
+        store,
+        calendar,
+        live_sync,
+        updates,
+        repaint: Box::new(repaint),
+        live: Default::default(),
+        rounds: Vec::new(),
+        roster_period: None,
+        open_case: None,
+    };
+    // Creating the demo county showed the busy indicator; the store is open now.
+    worker.send(Update::Busy(false));
+    worker.poll_live_sync();
+    worker.refresh();
+    loop {
+        match commands.recv_timeout(LIVE_SYNC_POLL) {
+            Ok(command) => {
+                worker.send(Update::Busy(true));
+                worker.handle(command);
+                worker.send(Update::Busy(false));
+            }
+            Err(RecvTimeoutError::Timeout) => {}
+            Err(RecvTimeoutError::Disconnected) => break,
+        }
+        let (changed, moved) = worker.poll_live_sync();
+        if moved {
+            // Documents came in from a peer: every view model may have changed.
+            worker.refresh();
+        } else if changed {
+            worker.send_sync();
+        }
+    }
+    worker.store.close();
+}
+
+fn open_or_offer_demo(
+    data_dir: &Path,
+    demo_cases: usize,
+    commands: &Receiver<Command>,
+    updates: &Sender<Update>,
+    repaint: &dyn Fn(),
+) -> Option<Store> {
+    let fail = |action, e: &dyn std::fmt::Display| {
+        send(
+            updates,
+            repaint,
+            Update::Failed {
+                action,
+                reason: format!("{e:#}"),
+            },
+        );
+    };
+    if !DataDir::new(data_dir).is_initialised() {
+        send(
+            updates,
+            repaint,
+            Update::Empty {
+                data_dir: data_dir.to_owned(),
+            },
+        );
+        loop {
+            match commands.recv() {
+                Ok(Command::CreateDemoCounty) => {
+                    send(updates, repaint, Update::Busy(true));
+                    match create_demo_county(data_dir, demo_cases) {
+                        Ok(store) => return Some(store),
+                        Err(e) => fail(Key::ActionCreateDemo, &format!("{e:#}")),
+                    }
+                }
+                // Nothing else can be done without a store; the UI only offers the demo.
+                Ok(_) => {}
+                Err(_) => return None,
+            }
+        }
+    }
+    match Store::open(data_dir) {
+        Ok(store) => Some(store),
+        Err(e) => {
+            fail(Key::ActionOpen, &format!("{} ({})", e, data_dir.display()));
+            None
+        }
+    }
+}
+
+/// Creates the demo county: directory, a year of cases, the reception rules with this month
+/// drafted and published and next month drafted.
+pub fn create_demo_county(dir: &Path, case_count: usize) -> Result<Store> {
+    let store = demo::init_demo_county(dir).context("创建演示县")?;
+    let today = today();
+    let cases = demo::generate(demo::DemoOptions {
+        cases: case_count,
+        seed: 1,
+        end: today,
+    });
+    store.import_cases(cases, |_| {}).context("写入演示案件")?;
+    let calendar = store.holiday_calendar().context("读取节假日安排")?;
+    let this_month = Period::month(today.year(), today.month())?;
+    let next_month_start = this_month.to + chrono::Duration::days(1);
+    let next_month = Period::month(next_month_start.year(), next_month_start.month())?;
+    roster::generate_period(&store, &calendar, this_month)?;
+    roster::generate_period(&store, &calendar, next_month)?;
+    roster::publish(&store, this_month, today)?;
+    Ok(store)
+}
+
+impl Worker {
+    fn send(&self, update: Update) {
+        send(&self.updates, &*self.repaint, update);
+    }
+
+    fn fail(&self, action: Key, e: impl std::fmt::Display) {
+        tracing::warn!("{action:?}: {e}");
+        self.send(Update::Failed {
+            action,
+            reason: e.to_string(),
+        });
+    }
+
+    fn done(&self, what: Key, detail: impl Into<String>) {
+        self.send(Update::Done(Notice {
+            what,
+            detail: detail.into(),
+        }));
+    }
+
+    fn handle(&mut self, command: Command) {
+        let today = today();
+        match command {
+            Command::CreateDemoCounty => {}
+            Command::Refresh => self.refresh(),
+            Command::OpenCase(key) => {
+                self.open_case = Some(key.clone());
+                self.send_case(&key);
+            }
+            Command::Register(registration) => match self.store.add_case(*registration) {
+                Ok(case) => {
+                    let number = case.number.to_string();
+                    self.send(Update::Registered {
+                        number: number.clone(),
+                    });
+                    self.send_cases();
+                    self.send_clocks();
+                }
+                Err(e) => self.fail(Key::ActionRegister, e),
+            },
+            Command::AddEvent {
+                case,
+                kind,
+                date,
+                remark,
+            } => match self.store.add_event(&case, kind, date, &remark) {
+                Ok(event) => {
+                    self.done(Key::NoticeEventAdded, event.kind.zh());
+                    self.send_case(&case);
+                    self.send_cases();
+                    self.send_clocks();
+                }
+                Err(e) => self.fail(Key::ActionAddEvent, e),
+            },
+            Command::AddNote { case, text } => match self.store.add_note(&case, &text) {
+                Ok(_) => {
+                    self.done(Key::NoticeNoteAdded, "");
+                    self.send_case(&case);
+                }
+                Err(e) => self.fail(Key::ActionAddNote, e),
+            },
+            Command::ResolveConflict {
+                case,
+                field,
+                choice,
+                reason,
+            } => match self.store.resolve_conflict(&case, &field, choice, &reason) {
+                Ok(resolution) => {
+                    self.done(
+                        Key::NoticeConflictResolved,
+                        format!(
+                            "{field} = {}",
+                            crate::vm::conflicts::value_text(&resolution.chosen)
+                        ),
+                    );
+                    self.send_conflicts();
+                    self.send_cases();
+                    if self.open_case.as_deref() == Some(case.as_str()) {
+                        self.send_case(&case);
+                    }
+                }
+                Err(e) => self.fail(Key::ActionResolve, e),
+            },
+            Command::LoadRoster { from, to } => match Period::new(from, to) {
+                Ok(period) => {
+                    self.roster_period = Some(period);
+                    self.send_roster(&[]);
+                }
+                Err(e) => self.fail(Key::ActionRoster, e),
+            },
+            Command::GenerateRoster { from, to } => {
+                let result = Period::new(from, to)
+                    .map_err(anyhow::Error::from)
+                    .and_then(|p| {
+                        self.roster_period = Some(p);
+                        roster::generate_period(&self.store, &self.calendar, p)
+                    });
+                match result {
+                    Ok(diagnostics) => {
+                        self.done(Key::NoticeRosterGenerated, "");
+                        self.send_roster(&diagnostics);
+                        self.send_directory();
+                    }
+                    Err(e) => self.fail(Key::ActionGenerate, format!("{e:#}")),
+                }
+            }
+            Command::PublishRoster { from, to } => {
+                let result = Period::new(from, to)
+                    .map_err(anyhow::Error::from)
+                    .and_then(|p| roster::publish(&self.store, p, today));
+                match result {
+                    Ok(n) => {
+                        self.done(Key::NoticeRosterPublished, n.to_string());
+                        self.send_roster(&[]);
+                        self.send_this_week();
+                    }
+                    Err(e) => self.fail(Key::ActionPublish, format!("{e:#}")),
+                }
+            }
+            Command::SwapSlot { slot, reason } => {
+                match roster::swap(&self.store, slot, &reason, today) {
+                    Ok(diagnostics) => {
+                        self.done(Key::NoticeSwapped, "");
+                        self.send_roster(&diagnostics);
+                        self.send_this_week();
+                    }
+                    Err(e) => self.fail(Key::ActionSwap, format!("{e:#}")),
+                }
+            }
+            Command::ReportLeave {
+                leader,
+                from,
+                to,
+                reason,
+            } => {
+                let result = Period::new(from, to)
+                    .map_err(anyhow::Error::from)
+                    .and_then(|p| {
+                        roster::leave(&self.store, &self.calendar, (leader, p, reason), today)
+                    });
+                match result {
+                    Ok(diagnostics) => {
+                        self.done(Key::NoticeLeaveReported, "");
+                        self.send_roster(&diagnostics);
+                        self.send_this_week();
+                    }
+                    Err(e) => self.fail(Key::ActionLeave, format!("{e:#}")),
+                }
+            }
+            Command::ExportRoster {
+                format,
+                from,
+                to,
+                path,
+            } => {
+                let result = Period::new(from, to)
+                    .map_err(anyhow::Error::from)
+                    .and_then(|p| roster::export(&self.store, format, p, &path, today));
+                match result {
+                    Ok(n) => self.done(Key::NoticeExported, format!("{}（{n}）", path.display())),
+                    Err(e) => self.fail(Key::ActionExport, format!("{e:#}")),
+                }
+            }
+            Command::PutVisit(visit) => match self.store.put_visit(&visit) {
+                Ok(()) => {
+                    self.done(Key::NoticeVisitSaved, visit.village.clone());
+                    self.send_visits();
+                }
+                Err(e) => self.fail(Key::ActionVisit, e),
+            },
+            Command::ExportBundle { path, peer_state } => self.export_bundle(&path, peer_state),
+            Command::ImportBundle { path } => self.import_bundle(&path),
+            Command::ExportPeerState { path } => {
+                let result = bundle::peer_state(&self.store)
+                    .map_err(anyhow::Error::from)
+                    .and_then(|state| Ok(serde_json::to_vec_pretty(&state)?))
+                    .and_then(|bytes| {
+                        std::fs::write(&path, &bytes)
+                            .with_context(|| format!("写入 {}", path.display()))?;
+                        Ok(bytes.len())
+                    });
+                match result {
+                    Ok(bytes) => {
+                        self.round(&path, RoundKind::PeerStateSaved, 0, bytes);
+                        self.done(Key::NoticePeerStateSaved, path.display().to_string());
+                    }
+                    Err(e) => self.fail(Key::ActionPeerState, format!("{e:#}")),
+                }
+            }
+        }
+    }
+
+    fn round(&mut self, path: &Path, kind: RoundKind, documents: usize, bytes: usize) {
+        self.rounds.insert(
+            0,
+            SyncRound {
+                at: now_cst(),
+                with: path.display().to_string(),
+                kind,
+                documents,
+                bytes,
+            },
+        );
+        self.send_sync();
+    }
+
+    fn export_bundle(&mut self, path: &Path, peer_state: Option<PathBuf>) {
+        let result = (|| -> Result<(usize, usize)> {
+            let since = match &peer_state {
+                Some(file) => {
+                    let text = std::fs::read(file)
+                        .with_context(|| format!("读取对方状态 {}", file.display()))?;
+                    Some(
+                        serde_json::from_slice::<bundle::PeerState>(&text)
+                            .with_context(|| format!("对方状态文件 {} 格式不对", file.display()))?,
+                    )
+                }
+                None => None,
+            };
+            let bytes = bundle::export(&self.store, since.as_ref())?;
+            let documents = bundle::verify(&bytes)?.0.documents.len();
+            std::fs::write(path, &bytes).with_context(|| format!("写入 {}", path.display()))?;
+            Ok((documents, bytes.len()))
+        })();
+        match result {
+            Ok((documents, bytes)) => {
+                self.round(path, RoundKind::BundleExported, documents, bytes);
+                self.done(Key::NoticeBundleExported, path.display().to_string());
+            }
+            Err(e) => self.fail(Key::ActionBundleExport, format!("{e:#}")),
+        }
+    }
+
+    fn import_bundle(&mut self, path: &Path) {
+        let result = std::fs::read(path)
+            .with_context(|| format!("读取 {}", path.display()))
+            .and_then(|bytes| Ok(bundle::import(&self.store, &bytes)?));
+        match result {
+            Ok(report) => {
+                self.round(
+                    path,
+                    RoundKind::BundleImported,
+                    report.documents,
+                    report.bytes,
+                );
+                self.done(Key::NoticeBundleImported, report.from_device_name);
+                self.refresh();
+            }
+            Err(e) => self.fail(Key::ActionBundleImport, format!("{e:#}")),
+        }
+    }
+
+    /// Sends every view model, the quick ones first.
+    fn refresh(&mut self) {
+        self.send_welcome();
+        self.send_directory();
+        self.send_cases();
+        self.send_conflicts();
+        self.send_this_week();
+        self.send_roster(&[]);
+        self.send_visits();
+        self.send_sync();
+        self.send_clocks();
+        if let Some(case) = self.open_case.clone() {
+            self.send_case(&case);
+        }
+    }
+
+    fn send_welcome(&self) {
+        let identity = self.store.identity();
+        self.send(Update::Opened(Box::new(Welcome {
+            data_dir: self.store.data_dir().to_owned(),
+            device_name: identity.device_name.clone(),
+            device_code: identity.device_code.clone(),
+            device_id: identity.device_id.clone(),
+            county: identity.county.clone(),
+            role: identity.role.zh().to_owned(),
+            scope: identity.scope.clone(),
+            person: identity.person.name.clone(),
+            may_write_cases: identity.may_write_cases(),
+        })));
+    }
+
+    fn send_directory(&self) {
+        let result = (|| -> Result<Directory> {
+            let mut townships = Vec::new();
+            for t in self.store.townships()? {
+                let villages = self.store.villages(&t.name)?;
+                townships.push(Township {
+                    name: t.name,
+                    villages,
+                });
+            }
+            Ok(Directory {
+                townships,
+                leaders: roster::leaders(&self.store, today())?,
+            })
+        })();
+        match result {
+            Ok(directory) => self.send(Update::Directory(Arc::new(directory))),
+            Err(e) => self.fail(Key::ActionOpen, format!("{e:#}")),
+        }
+    }
+
+    fn send_cases(&self) {
+        match self.store.list_cases(&CaseFilter::default()) {
+            Ok(rows) => self.send(Update::Cases(Arc::new(rows))),
+            Err(e) => self.fail(Key::ActionLoadCases, e),
+        }
+    }
+
+    fn send_clocks(&self) {
+        match clock_index(&self.store, &self.calendar, today()) {
+            Ok(index) => self.send(Update::Clocks(Arc::new(index))),
+            Err(e) => self.fail(Key::ActionLoadCases, e),
+        }
+    }
+
+    fn send_case(&self, key: &str) {
+        match self.store.case(key) {
+            Ok(record) => {
+                let page = crate::vm::clocks::case_page(record, &self.calendar, today());
+                self.send(Update::Case(Box::new(page)));
+            }
+            Err(e) => self.fail(Key::ActionOpenCase, e),
+        }
+    }
+
+    fn send_conflicts(&self) {
+        match self.store.conflicts() {
+            Ok(c) => self.send(Update::Conflicts(Arc::new(Conflicts::from_store(&c)))),
+            Err(e) => self.fail(Key::ActionLoadConflicts, e),
+        }
+    }
+
+    fn send_roster(&self, diagnostics: &[fengqiao_roster::Diagnostic]) {
+        let period = self
+            .roster_period
+            .unwrap_or_else(|| Period::week_of(today()));
+        match roster::view(&self.store, &self.calendar, period, diagnostics) {
+            Ok(view) => self.send(Update::Roster(Arc::new(view))),
+            Err(e) => self.fail(Key::ActionRoster, format!("{e:#}")),
+        }
+    }
+
+    fn send_this_week(&self) {
+        match roster::view(&self.store, &self.calendar, Period::week_of(today()), &[]) {
+            Ok(view) => self.send(Update::RosterThisWeek(Arc::new(view))),
+            Err(e) => self.fail(Key::ActionRoster, format!("{e:#}")),
+        }
+    }
+
+    fn send_visits(&self) {
+        let year = today().year();
+        let result = (|| -> Result<Vec<fengqiao_model::FieldVisit>> {
+            let mut all = Vec::new();
+            for t in self.store.townships()? {
+                if self.store.identity().in_scope(&t.name) {
+                    all.extend(self.store.visits(&t.name, year)?);
+                }
+            }
+            all.sort_by_key(|v| (v.date, v.township.clone(), v.village.clone()));
+            Ok(all)
+        })();
+        match result {
+            Ok(visits) => self.send(Update::Visits(Arc::new(visits))),
+            Err(e) => self.fail(Key::ActionVisit, format!("{e:#}")),
+        }
+    }
+
+    fn send_sync(&self) {
+        let mut rounds = self.rounds.clone();
+        rounds.sort_by_key(|r| std::cmp::Reverse(r.at));
+        self.send(Update::Sync(Arc::new(SyncStatus {
+            live_available: self.live.available,
+            peers: self.live.peers.clone(),
+            server: self.live.server.clone(),
+            ticket: self.live.ticket.clone(),
+            rounds,
+        })));
+    }
+
+    /// Asks the live sync for news; returns (anything changed, documents moved).
+    fn poll_live_sync(&mut self) -> (bool, bool) {
+        let mut report = self.live_sync.report(&self.store);
+        let new_rounds = std::mem::take(&mut report.rounds);
+        let moved = new_rounds.iter().any(|r| r.documents > 0);
+        let changed = report != self.live || !new_rounds.is_empty();
+        self.rounds.extend(new_rounds);
+        self.live = report;
+        (changed, moved)
+    }
+}
+
+/// The clocks of every open case as of `today`.
+pub fn clock_index(
+    store: &Store,
+    calendar: &HolidayCalendar,
+    today: NaiveDate,
+) -> Result<ClockIndex, fengqiao_store::StoreError> {
+    let histories = store.histories(&CaseFilter::default())?;
+    Ok(crate::vm::clocks::index(
+        histories
+            .iter()
+            .map(|(case, events)| (case.id, &case.registration, events.as_slice())),
+        calendar,
+        today,
+    ))
+}

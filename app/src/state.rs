@@ -1,0 +1,728 @@
+//! The app's state, apart from the views that draw it.
+//!
+//! [`AppState`] holds the view models the store thread sent, what the user is typing, and an
+//! outbox of [`Command`]s the views queued this frame. It never touches a store or a file:
+//! [`AppState::apply`] takes an [`Update`], the views push commands with [`AppState::send`],
+//! and the app (or a test, or the benchmark) decides where the commands go.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use chrono::NaiveDate;
+use fengqiao_model::{
+    CaseId, CaseStatus, Channel, FieldError, Petitioner, Registration, Route, Source,
+};
+use fengqiao_roster::SlotId;
+use fengqiao_rules::Guide;
+
+use crate::backend::{Command, Update};
+use crate::i18n::{Key, Lang, tr, trf};
+use crate::sync_seam::SyncStatus;
+use crate::vm::conflicts::Conflicts;
+use crate::vm::reports::Reports;
+use crate::vm::{CasePage, CaseRow, ClockIndex, Directory, RosterView, Welcome};
+
+/// The views, in the order of the navigation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+pub enum View {
+    Today,
+    Cases,
+    Register,
+    Visits,
+    Roster,
+    Sync,
+    Conflicts,
+    Reports,
+    Settings,
+}
+
+impl View {
+    /// Every view, in navigation order.
+    pub const ALL: [View; 9] = [
+        View::Today,
+        View::Cases,
+        View::Register,
+        View::Visits,
+        View::Roster,
+        View::Sync,
+        View::Conflicts,
+        View::Reports,
+        View::Settings,
+    ];
+
+    /// The view's name in the navigation.
+    pub fn key(self) -> Key {
+        match self {
+            View::Today => Key::NavToday,
+            View::Cases => Key::NavCases,
+            View::Register => Key::NavRegister,
+            View::Visits => Key::NavVisits,
+            View::Roster => Key::NavRoster,
+            View::Sync => Key::NavSync,
+            View::Conflicts => Key::NavConflicts,
+            View::Reports => Key::NavReports,
+            View::Settings => Key::NavSettings,
+        }
+    }
+}
+
+/// Where the app stands with its data directory.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Phase {
+    /// Waiting for the store thread.
+    Starting,
+    /// The directory is empty: offer the demo county.
+    Empty { data_dir: std::path::PathBuf },
+    /// Creating the demo county.
+    CreatingDemo,
+    /// The store is open.
+    Open,
+}
+
+/// What the user keeps between runs (eframe storage).
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(default)]
+pub struct Prefs {
+    pub lang: Lang,
+    pub view: View,
+    pub dark: bool,
+}
+
+impl Default for Prefs {
+    fn default() -> Self {
+        Prefs {
+            lang: Lang::Zh,
+            view: View::Today,
+            dark: false,
+        }
+    }
+}
+
+/// The status line: the last outcome.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StatusLine {
+    pub text: String,
+    pub is_error: bool,
+}
+
+/// The case list's filters.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CaseListFilter {
+    pub township: Option<String>,
+    pub status: Option<CaseStatus>,
+    /// `Some(None)` selects cases not yet routed.
+    pub route: Option<Option<Route>>,
+    pub overdue_only: bool,
+    pub text: String,
+}
+
+/// The case list: every row, and the indices the filters keep.
+#[derive(Debug, Clone, Default)]
+pub struct CaseList {
+    pub rows: Arc<Vec<CaseRow>>,
+    pub loaded: bool,
+    pub filter: CaseListFilter,
+    /// Indices into `rows` that pass `filter`, in list order.
+    pub shown: Vec<usize>,
+    /// The filter `shown` was computed for; `None` forces a recomputation.
+    shown_for: Option<CaseListFilter>,
+    /// Lower-cased searchable text per row, built once per list.
+    haystacks: Vec<String>,
+    /// Row index by case id.
+    pub by_id: HashMap<CaseId, usize>,
+    /// Scroll the table to this row on the next frame.
+    pub scroll_to: Option<usize>,
+}
+
+impl CaseList {
+    /// Replaces the rows.
+    pub fn set_rows(&mut self, rows: Arc<Vec<CaseRow>>) {
+        self.haystacks = rows
+            .iter()
+            .map(|r| {
+                format!(
+                    "{} {} {} {} {}",
+                    r.number, r.petitioner, r.village, r.request, r.township
+                )
+                .to_lowercase()
+            })
+            .collect();
+        self.by_id = rows.iter().enumerate().map(|(i, r)| (r.id, i)).collect();
+        self.rows = rows;
+        self.loaded = true;
+        self.shown_for = None;
+    }
+
+    /// Forces the filter to run again (the clocks changed).
+    pub fn invalidate(&mut self) {
+        self.shown_for = None;
+    }
+
+    /// Re-runs the filters if they or the rows changed since the last call.
+    pub fn refilter(&mut self, clocks: &ClockIndex) {
+        if self.shown_for.as_ref() == Some(&self.filter) {
+            return;
+        }
+        let f = &self.filter;
+        let needle = f.text.trim().to_lowercase();
+        self.shown = self
+            .rows
+            .iter()
+            .enumerate()
+            .filter(|(i, r)| {
+                f.township.as_ref().is_none_or(|t| &r.township == t)
+                    && f.status.is_none_or(|s| r.status == s)
+                    && f.route.is_none_or(|route| r.route == route)
+                    && (!f.overdue_only || clocks.is_overdue(&r.id))
+                    && (needle.is_empty() || self.haystacks[*i].contains(&needle))
+            })
+            .map(|(i, _)| i)
+            .collect();
+        self.shown_for = Some(self.filter.clone());
+    }
+}
+
+/// An event a clerk records on a case page.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EventChoice {
+    Routed,
+    Accepted,
+    Acknowledged,
+    Forwarded,
+    Extended,
+    Replied,
+    Closed,
+    FollowUp,
+}
+
+impl EventChoice {
+    /// Every choice, in lifecycle order.
+    pub const ALL: [EventChoice; 8] = [
+        EventChoice::Routed,
+        EventChoice::Accepted,
+        EventChoice::Acknowledged,
+        EventChoice::Forwarded,
+        EventChoice::Extended,
+        EventChoice::Replied,
+        EventChoice::Closed,
+        EventChoice::FollowUp,
+    ];
+}
+
+/// The case page and its forms.
+#[derive(Debug, Clone)]
+pub struct CasePageState {
+    pub page: Option<Box<CasePage>>,
+    /// The case asked for (number or id), while it loads and after.
+    pub open: Option<String>,
+    pub event: EventChoice,
+    pub event_date: NaiveDate,
+    pub event_route: Route,
+    pub event_reply: fengqiao_model::ReplyType,
+    pub event_text: String,
+    pub event_days: u32,
+    pub event_remark: String,
+    pub note: String,
+}
+
+/// The registration form.
+#[derive(Debug, Clone)]
+pub struct RegisterForm {
+    pub channel: Channel,
+    pub received_on: NaiveDate,
+    pub township: String,
+    pub village: String,
+    pub name: String,
+    pub phone: String,
+    pub id_number: String,
+    pub address: String,
+    pub request: String,
+    pub facts: String,
+    pub reasons: String,
+    pub group: bool,
+    pub head_count: u32,
+    pub representatives: Vec<Petitioner>,
+    pub guide_query: String,
+    /// Picked from the guide: (type name, classification).
+    pub picked: Option<(String, fengqiao_rules::Classification)>,
+    pub route: Option<Route>,
+    /// Problems found when the clerk last pressed 登记.
+    pub errors: Vec<FieldError>,
+}
+
+impl RegisterForm {
+    /// An empty form dated `today`.
+    pub fn new(today: NaiveDate) -> RegisterForm {
+        RegisterForm {
+            channel: Channel::Visit,
+            received_on: today,
+            township: String::new(),
+            village: String::new(),
+            name: String::new(),
+            phone: String::new(),
+            id_number: String::new(),
+            address: String::new(),
+            request: String::new(),
+            facts: String::new(),
+            reasons: String::new(),
+            group: false,
+            head_count: 1,
+            representatives: Vec::new(),
+            guide_query: String::new(),
+            picked: None,
+            route: None,
+            errors: Vec::new(),
+        }
+    }
+
+    /// The registration the form describes.
+    pub fn registration(&self) -> Registration {
+        let mut reg = Registration::new(
+            self.channel,
+            self.received_on,
+            self.township.trim(),
+            self.request.trim(),
+        );
+        reg.source = Source::Own;
+        reg.village = self.village.trim().to_owned();
+        reg.content.facts = self.facts.trim().to_owned();
+        reg.content.reasons = self.reasons.trim().to_owned();
+        let main = Petitioner {
+            name: self.name.trim().to_owned(),
+            phone: self.phone.trim().to_owned(),
+            address: self.address.trim().to_owned(),
+            id_number: self.id_number.trim().to_owned(),
+            ..Petitioner::default()
+        };
+        if self.group {
+            reg.flags.group = true;
+            reg.representatives = self
+                .representatives
+                .iter()
+                .map(|p| Petitioner {
+                    name: p.name.trim().to_owned(),
+                    phone: p.phone.trim().to_owned(),
+                    ..p.clone()
+                })
+                .collect();
+            if !main.name.is_empty() {
+                reg.petitioners = vec![main];
+            }
+            reg.head_count = self.head_count.max(1);
+        } else {
+            reg.petitioners = vec![main];
+            reg.head_count = 1;
+        }
+        match &self.picked {
+            Some((_, c)) => {
+                reg.route = Some(c.route);
+                reg.complaint_type = c.complaint_type.clone();
+                reg.route_list_version = c.list_version.clone();
+            }
+            None => reg.route = self.route,
+        }
+        if let (Some(picked), Some(route)) = (&self.picked, self.route)
+            && picked.1.route != route
+        {
+            // The clerk overrode the guide's route: the override stands.
+            reg.route = Some(route);
+        }
+        reg
+    }
+
+    /// The messages for a form field (`township`, `content.request`, `petitioners.name`…).
+    pub fn errors_for(&self, fields: &[&str]) -> Vec<String> {
+        self.errors
+            .iter()
+            .filter(|e| fields.contains(&error_field(e)))
+            .map(ToString::to_string)
+            .collect()
+    }
+}
+
+/// The field a validation error is about, as the form names its fields.
+pub fn error_field(e: &FieldError) -> &'static str {
+    match e {
+        FieldError::Required { field }
+        | FieldError::BadPhone { field, .. }
+        | FieldError::TooLong { field, .. }
+        | FieldError::BadDate { field, .. } => field,
+        FieldError::TooManyRepresentatives { .. } => "representatives",
+        FieldError::HeadCountTooSmall { .. } => "head_count",
+        FieldError::UnknownTownship { .. } => "township",
+    }
+}
+
+/// The field-visit view's forms.
+#[derive(Debug, Clone)]
+pub struct VisitsState {
+    pub visits: Arc<Vec<fengqiao_model::FieldVisit>>,
+    /// The visit being edited (a copy; saved with 保存).
+    pub editing: Option<fengqiao_model::FieldVisit>,
+    pub link_number: String,
+    pub link_error: Option<String>,
+    pub staff_text: String,
+}
+
+/// Week or month.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RosterSpan {
+    Week,
+    Month,
+}
+
+/// The roster view's state.
+#[derive(Debug, Clone)]
+pub struct RosterUi {
+    pub span: RosterSpan,
+    /// Any day of the period shown.
+    pub anchor: NaiveDate,
+    /// Show only this leader's slots.
+    pub leader: Option<fengqiao_model::LeaderId>,
+    pub selected: Option<SlotId>,
+    pub swap_reason: String,
+    pub leave_leader: Option<fengqiao_model::LeaderId>,
+    pub leave_from: NaiveDate,
+    pub leave_to: NaiveDate,
+    pub leave_reason: String,
+    /// The period last asked of the store thread.
+    pub requested: Option<(NaiveDate, NaiveDate)>,
+}
+
+impl RosterUi {
+    /// The period shown.
+    pub fn period(&self) -> (NaiveDate, NaiveDate) {
+        use chrono::Datelike;
+        match self.span {
+            RosterSpan::Week => {
+                let p = fengqiao_roster::Period::week_of(self.anchor);
+                (p.from, p.to)
+            }
+            RosterSpan::Month => {
+                let first = self.anchor.with_day(1).unwrap_or(self.anchor);
+                let next = first
+                    .checked_add_months(chrono::Months::new(1))
+                    .unwrap_or(first);
+                (first, next.pred_opt().unwrap_or(first))
+            }
+        }
+    }
+}
+
+/// The sync view's file fields.
+#[derive(Debug, Clone)]
+pub struct SyncUi {
+    pub bundle_path: String,
+    pub state_path: String,
+}
+
+/// Everything the views draw and edit.
+pub struct AppState {
+    pub prefs: Prefs,
+    pub today: NaiveDate,
+    pub phase: Phase,
+    pub welcome: Option<Welcome>,
+    pub directory: Arc<Directory>,
+    pub cases: CaseList,
+    pub clocks: Arc<ClockIndex>,
+    pub case_page: CasePageState,
+    pub register: RegisterForm,
+    pub visits: VisitsState,
+    pub roster_ui: RosterUi,
+    pub roster: Arc<RosterView>,
+    pub roster_week: Arc<RosterView>,
+    pub conflicts: Arc<Conflicts>,
+    pub conflict_reason: String,
+    pub sync: Arc<SyncStatus>,
+    pub sync_ui: SyncUi,
+    pub reports: Reports,
+    reports_stale: bool,
+    pub busy: bool,
+    pub status: Option<StatusLine>,
+    pub guide: Guide,
+    outbox: Vec<Command>,
+}
+
+impl AppState {
+    /// A fresh state for `today`; `home` seeds the file fields of the sync view.
+    pub fn new(prefs: Prefs, today: NaiveDate, home: &std::path::Path) -> AppState {
+        AppState {
+            prefs,
+            today,
+            phase: Phase::Starting,
+            welcome: None,
+            directory: Arc::default(),
+            cases: CaseList::default(),
+            clocks: Arc::default(),
+            case_page: CasePageState {
+                page: None,
+                open: None,
+                event: EventChoice::Routed,
+                event_date: today,
+                event_route: Route::Dispute,
+                event_reply: fengqiao_model::ReplyType::Support,
+                event_text: String::new(),
+                event_days: 30,
+                event_remark: String::new(),
+                note: String::new(),
+            },
+            register: RegisterForm::new(today),
+            visits: VisitsState {
+                visits: Arc::default(),
+                editing: None,
+                link_number: String::new(),
+                link_error: None,
+                staff_text: String::new(),
+            },
+            roster_ui: RosterUi {
+                span: RosterSpan::Week,
+                anchor: today,
+                leader: None,
+                selected: None,
+                swap_reason: String::new(),
+                leave_leader: None,
+                leave_from: today,
+                leave_to: today,
+                leave_reason: String::new(),
+                requested: None,
+            },
+            roster: Arc::default(),
+            roster_week: Arc::default(),
+            conflicts: Arc::default(),
+            conflict_reason: String::new(),
+            sync: Arc::default(),
+            sync_ui: SyncUi {
+                bundle_path: home
+                    .join(format!("fengqiao-{today}.fqb"))
+                    .display()
+                    .to_string(),
+                state_path: home.join("fengqiao-state.json").display().to_string(),
+            },
+            reports: Reports::default(),
+            reports_stale: true,
+            busy: false,
+            status: None,
+            guide: Guide::embedded(),
+            outbox: Vec::new(),
+        }
+    }
+
+    /// The UI language.
+    pub fn lang(&self) -> Lang {
+        self.prefs.lang
+    }
+
+    /// `key` in the UI language.
+    pub fn t(&self, key: Key) -> &'static str {
+        tr(self.prefs.lang, key)
+    }
+
+    /// `key` in the UI language with its placeholders filled.
+    pub fn tf(&self, key: Key, args: &[&dyn std::fmt::Display]) -> String {
+        trf(self.prefs.lang, key, args)
+    }
+
+    /// Queues a command for the store thread.
+    pub fn send(&mut self, command: Command) {
+        self.outbox.push(command);
+    }
+
+    /// The commands queued since the last call.
+    pub fn take_outbox(&mut self) -> Vec<Command> {
+        std::mem::take(&mut self.outbox)
+    }
+
+    /// Opens a case page (by number or id) and switches to the cases view.
+    pub fn open_case(&mut self, key: String) {
+        self.prefs.view = View::Cases;
+        if self.case_page.open.as_deref() != Some(key.as_str()) {
+            self.case_page.page = None;
+        }
+        self.case_page.open = Some(key.clone());
+        self.send(Command::OpenCase(key));
+    }
+
+    /// Takes in what the store thread sent.
+    pub fn apply(&mut self, update: Update) {
+        match update {
+            Update::Empty { data_dir } => self.phase = Phase::Empty { data_dir },
+            Update::Opened(welcome) => {
+                self.phase = Phase::Open;
+                self.welcome = Some(*welcome);
+            }
+            Update::Directory(d) => self.directory = d,
+            Update::Cases(rows) => {
+                self.cases.set_rows(rows);
+                self.reports_stale = true;
+            }
+            Update::Clocks(c) => {
+                self.clocks = c;
+                self.cases.invalidate();
+                self.reports_stale = true;
+            }
+            Update::Case(page) => {
+                let wanted = self.case_page.open.as_deref();
+                let number = page.record.case.number.to_string();
+                let id = page.record.case.id.to_string();
+                if wanted.is_none_or(|w| w == number || w == id) {
+                    self.case_page.page = Some(page);
+                }
+            }
+            Update::Conflicts(c) => self.conflicts = c,
+            Update::Roster(r) => self.roster = r,
+            Update::RosterThisWeek(r) => self.roster_week = r,
+            Update::Visits(v) => self.visits.visits = v,
+            Update::Sync(s) => self.sync = s,
+            Update::Registered { number } => {
+                self.status = Some(StatusLine {
+                    text: self.tf(Key::NoticeRegistered, &[&number]),
+                    is_error: false,
+                });
+                self.register = RegisterForm::new(self.today);
+            }
+            Update::Done(notice) => {
+                let text = if notice.detail.is_empty() {
+                    self.t(notice.what).replace("：{}", "").replace(": {}", "")
+                } else {
+                    self.tf(notice.what, &[&notice.detail])
+                };
+                self.status = Some(StatusLine {
+                    text,
+                    is_error: false,
+                });
+            }
+            Update::Failed { action, reason } => {
+                if self.phase == Phase::CreatingDemo {
+                    self.phase = Phase::Starting;
+                }
+                self.status = Some(StatusLine {
+                    text: self.tf(Key::ActionFailed, &[&self.t(action), &reason]),
+                    is_error: true,
+                });
+            }
+            Update::Busy(b) => self.busy = b,
+        }
+    }
+
+    /// Work done once per frame before drawing: filters and reports follow their data.
+    pub fn prepare(&mut self) {
+        self.cases.refilter(&self.clocks);
+        if self.reports_stale && self.prefs.view == View::Reports {
+            self.reports = Reports::build(&self.cases.rows, &self.clocks, self.t(Key::NotRouted));
+            self.reports_stale = false;
+        }
+    }
+
+    /// Marks the reports for rebuilding (the language changed).
+    pub fn invalidate_reports(&mut self) {
+        self.reports_stale = true;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn today() -> NaiveDate {
+        NaiveDate::from_ymd_opt(2026, 11, 26).unwrap()
+    }
+
+    fn state_with_cases(n: usize) -> AppState {
+        let (rows, clocks) = crate::fixtures::cases(n, today());
+        let mut state = AppState::new(Prefs::default(), today(), std::path::Path::new("/tmp"));
+        state.apply(Update::Cases(Arc::new(rows)));
+        state.apply(Update::Clocks(Arc::new(clocks)));
+        state
+    }
+
+    #[test]
+    fn filters_combine_and_follow_the_rows() {
+        let mut s = state_with_cases(600);
+        s.prepare();
+        assert_eq!(s.cases.shown.len(), 600);
+
+        s.cases.filter.township = Some("港口镇".into());
+        s.prepare();
+        let in_gangkou = s.cases.shown.len();
+        assert!(in_gangkou > 0 && in_gangkou < 600);
+        assert!(
+            s.cases
+                .shown
+                .iter()
+                .all(|i| s.cases.rows[*i].township == "港口镇")
+        );
+
+        let name = s.cases.rows[s.cases.shown[0]].petitioner.clone();
+        s.cases.filter.text = name.clone();
+        s.prepare();
+        assert!(!s.cases.shown.is_empty());
+        assert!(s.cases.shown.len() <= in_gangkou);
+        assert!(
+            s.cases
+                .shown
+                .iter()
+                .all(|i| s.cases.rows[*i].petitioner.contains(&name)
+                    || s.cases.rows[*i].request.contains(&name))
+        );
+
+        s.cases.filter = CaseListFilter {
+            overdue_only: true,
+            ..CaseListFilter::default()
+        };
+        s.prepare();
+        assert_eq!(s.cases.shown.len(), s.clocks.overdue.len());
+        assert!(!s.cases.shown.is_empty(), "the demo year has overdue cases");
+    }
+
+    #[test]
+    fn the_form_builds_a_group_registration_and_places_errors_by_field() {
+        let mut form = RegisterForm::new(today());
+        form.township = "港口镇".into();
+        form.request = "集体反映土地征收补偿".into();
+        form.group = true;
+        form.head_count = 3;
+        form.representatives = (0..6)
+            .map(|i| Petitioner {
+                name: format!("代表{i}"),
+                ..Petitioner::default()
+            })
+            .collect();
+        let reg = form.registration();
+        assert!(reg.flags.group);
+        assert_eq!(reg.representatives.len(), 6);
+        form.errors =
+            fengqiao_model::validate::validate_registration(&reg, &["港口镇".to_owned()], today())
+                .unwrap_err();
+        assert_eq!(form.errors_for(&["representatives"]).len(), 1);
+        assert_eq!(form.errors_for(&["head_count"]).len(), 1);
+        assert!(form.errors_for(&["township"]).is_empty());
+    }
+
+    #[test]
+    fn a_picked_guide_type_sets_route_type_and_list_version() {
+        let s = AppState::new(Prefs::default(), today(), std::path::Path::new("/tmp"));
+        let list = s.guide.latest().unwrap();
+        let hit = &list.search("宅基地")[0];
+        let c = list.classify(&hit.entry.id).unwrap();
+        let mut form = RegisterForm::new(today());
+        form.picked = Some((hit.entry.name.clone(), c.clone()));
+        let reg = form.registration();
+        assert_eq!(reg.route, Some(c.route));
+        assert_eq!(reg.complaint_type, c.complaint_type);
+        assert_eq!(reg.route_list_version, c.list_version);
+    }
+
+    #[test]
+    fn reports_count_every_case_once() {
+        let mut s = state_with_cases(300);
+        s.prefs.view = View::Reports;
+        s.prepare();
+        let r = &s.reports;
+        assert_eq!(r.total, 300);
+        for counts in [&r.by_route, &r.by_status, &r.by_township, &r.by_month] {
+            assert_eq!(counts.iter().map(|(_, n)| n).sum::<usize>(), 300);
+        }
+        assert_eq!(r.overdue, s.clocks.overdue.len());
+        assert!(r.clocks_known);
+    }
+}

@@ -1,0 +1,149 @@
+//! View models: plain data the store thread builds and the views draw.
+//!
+//! Nothing here is an Automerge type, a store handle or a channel; every struct can be
+//! built by hand in a test or a benchmark.
+
+pub mod clocks;
+pub mod conflicts;
+pub mod reports;
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+
+use chrono::{DateTime, FixedOffset, NaiveDate};
+use fengqiao_model::{CaseId, LeaderId};
+use fengqiao_roster::SlotRow;
+
+pub use crate::sync_seam::{
+    PeerLink, PeerRole, PeerSyncState, RoundKind, ServerLink, SyncRound, SyncStatus,
+};
+
+/// One row of the case list: the store's own plain summary.
+pub type CaseRow = fengqiao_store::CaseSummary;
+
+/// What the app shows about the store it opened.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Welcome {
+    pub data_dir: PathBuf,
+    pub device_name: String,
+    pub device_code: String,
+    pub device_id: String,
+    pub county: String,
+    /// The role's Chinese name.
+    pub role: String,
+    /// Townships this device works in; empty for the whole county.
+    pub scope: Vec<String>,
+    pub person: String,
+    pub may_write_cases: bool,
+}
+
+/// The county's directory, for pickers.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Directory {
+    pub townships: Vec<Township>,
+    /// The roster's leaders (from the stored rules), for leave and per-leader weeks.
+    pub leaders: Vec<LeaderChoice>,
+}
+
+impl Directory {
+    /// The villages of `township`, or none.
+    pub fn villages(&self, township: &str) -> &[String] {
+        self.townships
+            .iter()
+            .find(|t| t.name == township)
+            .map(|t| t.villages.as_slice())
+            .unwrap_or_default()
+    }
+
+    /// Township names in directory order.
+    pub fn township_names(&self) -> Vec<String> {
+        self.townships.iter().map(|t| t.name.clone()).collect()
+    }
+}
+
+/// A township with its villages.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Township {
+    pub name: String,
+    pub villages: Vec<String>,
+}
+
+/// A leader as a picker shows them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LeaderChoice {
+    pub id: LeaderId,
+    pub name: String,
+    pub title: String,
+}
+
+/// Where a case's clocks stand, for lists and Today.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CaseClockFlag {
+    /// A running clock is past its due date.
+    pub overdue: bool,
+    /// The most urgent running clock: its name, due date and article.
+    pub next: Option<ClockLine>,
+}
+
+/// The clocks of every open case.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ClockIndex {
+    pub today: Option<NaiveDate>,
+    pub per_case: HashMap<CaseId, CaseClockFlag>,
+    /// Cases with an overdue clock, the longest waiting first.
+    pub overdue: Vec<CaseId>,
+    /// Cases whose next clock falls due within [`DUE_SOON_DAYS`].
+    pub due_soon: Vec<CaseId>,
+}
+
+/// "Due soon" on Today: a running clock due within this many days.
+pub const DUE_SOON_DAYS: i64 = 5;
+
+impl ClockIndex {
+    /// Whether `case` has an overdue clock.
+    pub fn is_overdue(&self, case: &CaseId) -> bool {
+        self.per_case.get(case).is_some_and(|f| f.overdue)
+    }
+}
+
+/// One clock of a case as the case page shows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClockLine {
+    /// e.g. `T4 受理告知`.
+    pub name: String,
+    /// e.g. `《信访工作条例》第二十三条`.
+    pub citation: String,
+    pub start: NaiveDate,
+    pub due: NaiveDate,
+    /// Where it stands, in Chinese (running/met/lapsed…).
+    pub state: String,
+    pub running: bool,
+    pub overdue: bool,
+    /// The due date relies on a year without a holiday notice.
+    pub uncertain: bool,
+}
+
+/// A case page: the record and its clocks.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CasePage {
+    pub record: fengqiao_store::CaseRecord,
+    pub clocks: Vec<ClockLine>,
+    /// Accountability warnings (第四十四、四十五条) and caveats.
+    pub warnings: Vec<String>,
+}
+
+/// A period of the roster with what the office needs to act on it.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct RosterView {
+    pub from: Option<NaiveDate>,
+    pub to: Option<NaiveDate>,
+    /// Whether rules are stored (else generating uses the example rules).
+    pub has_rules: bool,
+    pub rules_name: String,
+    pub rows: Vec<SlotRow>,
+    /// Generation and change diagnostics, and roster conflicts, as sentences.
+    pub diagnostics: Vec<String>,
+}
+
+/// When something happened, for "what moved and when".
+pub type Stamp = DateTime<FixedOffset>;

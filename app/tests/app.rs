@@ -1,0 +1,320 @@
+//! The real app, headless: `egui_kittest` drives `FengqiaoApp` (its store thread on a real
+//! data directory) with the bundled font installed and missing glyphs a failure (kittest's
+//! default). Each step waits for the store thread the way a user would: by watching the UI.
+
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use egui::accesskit::Role;
+use egui_kittest::Harness;
+use egui_kittest::kittest::Queryable as _;
+use fengqiao_app::state::{Phase, Prefs};
+use fengqiao_app::sync_seam::NoLiveSync;
+use fengqiao_app::{FengqiaoApp, Startup};
+use fengqiao_store::{DocName, InitOptions, Store};
+
+fn harness(dir: &Path) -> Harness<'static, FengqiaoApp> {
+    let dir = dir.to_owned();
+    Harness::builder()
+        .with_size(egui::vec2(1280.0, 860.0))
+        .with_context_setup(fengqiao_app::fonts::install)
+        .build_eframe(move |cc| {
+            fengqiao_app::fonts::install(&cc.egui_ctx);
+            FengqiaoApp::with_context(
+                &cc.egui_ctx,
+                Prefs::default(),
+                Startup {
+                    data_dir: dir.clone(),
+                    live_sync: Box::new(NoLiveSync),
+                    create_demo: false,
+                    demo_cases: 20,
+                    screenshots: None,
+                },
+            )
+        })
+}
+
+/// Runs frames until `done` holds (the store thread answers between frames).
+#[track_caller]
+fn wait_for(h: &mut Harness<'_, FengqiaoApp>, what: &str, done: impl Fn(&FengqiaoApp) -> bool) {
+    let start = Instant::now();
+    loop {
+        h.step();
+        if done(h.state()) && !h.state().state.busy {
+            h.run_steps(2);
+            return;
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(180),
+            "timed out waiting for {what}; status: {:?}",
+            h.state().state.status
+        );
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}
+
+fn status(app: &FengqiaoApp) -> String {
+    app.state
+        .status
+        .as_ref()
+        .map(|s| s.text.clone())
+        .unwrap_or_default()
+}
+
+fn click_button(h: &mut Harness<'_, FengqiaoApp>, label: &str) {
+    h.get_by_role_and_label(Role::Button, label).click();
+    h.run_steps(2);
+}
+
+fn type_into(h: &mut Harness<'_, FengqiaoApp>, label: &str, text: &str) {
+    let field = h
+        .query_by_role_and_label(Role::TextInput, label)
+        .unwrap_or_else(|| h.get_by_role_and_label(Role::MultilineTextInput, label));
+    field.focus();
+    field.type_text(text);
+    h.run_steps(2);
+}
+
+/// At least one label containing `text` is on screen (it may be shown several times).
+#[track_caller]
+fn assert_shown(h: &Harness<'_, FengqiaoApp>, text: &str) {
+    assert!(
+        h.query_all_by_label_contains(text).next().is_some(),
+        "“{text}” is not shown"
+    );
+}
+
+/// Opens `dir` once the app's store thread has let go of it.
+fn reopen(dir: &Path) -> Store {
+    let start = Instant::now();
+    loop {
+        match Store::open(dir) {
+            Ok(store) => return store,
+            Err(e) if start.elapsed() < Duration::from_secs(30) => {
+                let _ = e;
+                std::thread::sleep(Duration::from_millis(50));
+            }
+            Err(e) => panic!("the app's store thread never closed the store: {e}"),
+        }
+    }
+}
+
+fn opened(h: &mut Harness<'_, FengqiaoApp>) {
+    wait_for(h, "the store to open", |a| {
+        a.state.phase == Phase::Open && a.state.cases.loaded && a.state.clocks.today.is_some()
+    });
+}
+
+#[test]
+fn register_find_record_event_switch_language_and_open_the_roster_week() {
+    let dir = tempfile::tempdir().unwrap();
+    fengqiao_app::backend::create_demo_county(dir.path(), 40)
+        .unwrap()
+        .close();
+    let mut h = harness(dir.path());
+    opened(&mut h);
+
+    // Register: first with the form empty, which the model's validation refuses, field by field.
+    click_button(&mut h, "登记");
+    h.get_by_label("登记信访事项");
+    click_button(&mut h, "提交登记");
+    assert!(
+        !h.state().state.register.errors.is_empty(),
+        "an empty form is refused"
+    );
+    h.get_by_label_contains("content.request：必填项不能为空");
+    h.get_by_label_contains("township：必填项不能为空");
+    assert!(
+        h.state().state.status.is_none(),
+        "nothing was sent to the store"
+    );
+
+    // Fill it in: township from the directory, a name with a GBK-only character, a request.
+    // FIXME: clicking the option in the open combo box popup does not select it under
+    // kittest yet (the popup opens and lists the townships); the township is set directly.
+    h.get_by_role_and_label(Role::ComboBox, "乡镇").click();
+    h.run_steps(2);
+    assert_shown(&h, "港口镇");
+    h.key_press(egui::Key::Escape);
+    h.state_mut().state.register.township = "港口镇".into();
+    h.run_steps(2);
+    type_into(&mut h, "信访人姓名", "汪堃");
+    type_into(&mut h, "诉求", "反映邻居建房占用宅基地");
+    click_button(&mut h, "提交登记");
+    assert!(h.state().state.register.errors.is_empty());
+    wait_for(&mut h, "the registration", |a| {
+        status(a).starts_with("已登记")
+    });
+    let number = status(h.state())
+        .trim_start_matches("已登记，编号 ")
+        .to_owned();
+
+    // Find it in the list by searching for the petitioner.
+    click_button(&mut h, "信访事项");
+    type_into(&mut h, "搜索", "汪堃");
+    wait_for(&mut h, "the new case in the list", |a| {
+        a.state.cases.shown.len() == 1
+    });
+    h.get_by_label(&number).click();
+    wait_for(&mut h, "the case page", |a| {
+        a.state.case_page.page.is_some()
+    });
+    h.get_by_label_contains("反映邻居建房占用宅基地");
+    let before = h.state().state.case_page.page.clone().unwrap().clocks;
+
+    // Record 分流 (the form's default) and see the routing clock met, with its article.
+    click_button(&mut h, "记录办理环节");
+    wait_for(&mut h, "the event", |a| {
+        a.state
+            .case_page
+            .page
+            .as_ref()
+            .is_some_and(|p| p.record.events.len() == 2)
+    });
+    h.get_by_label_contains("分流：矛盾纠纷");
+    assert_shown(&h, "T1 登记并转送交办");
+    assert_shown(&h, "《信访工作条例》第二十二条第一款");
+
+    // Forward it (转送, which T1 waits for): T1 is met and the next clocks run.
+    // FIXME: like the township, the event kind is picked in the state (combo popups).
+    h.state_mut().state.case_page.event = fengqiao_app::state::EventChoice::Forwarded;
+    h.run_steps(2);
+    type_into(&mut h, "单位", "港口镇司法所");
+    click_button(&mut h, "记录办理环节");
+    wait_for(&mut h, "the forwarding", |a| {
+        a.state
+            .case_page
+            .page
+            .as_ref()
+            .is_some_and(|p| p.record.events.len() == 3)
+    });
+    assert_shown(&h, "转送：港口镇司法所");
+    let after = h.state().state.case_page.page.clone().unwrap().clocks;
+    assert_ne!(before, after, "forwarding changes the clocks");
+    let t1 = after.iter().find(|c| c.name.starts_with("T1")).unwrap();
+    assert!(!t1.running && t1.state.contains("完成"), "{t1:?}");
+    for clock in &after {
+        assert_shown(&h, &clock.name);
+        assert_shown(&h, &clock.citation);
+    }
+
+    // Switch to English and back: the navigation follows the language.
+    click_button(&mut h, "English");
+    h.get_by_role_and_label(Role::Button, "Cases");
+    assert!(h.query_by_label("信访事项").is_none());
+    click_button(&mut h, "中文");
+    h.get_by_role_and_label(Role::Button, "信访事项");
+
+    // The roster's week: this week's slots of the demo county's published month.
+    click_button(&mut h, "接访排班");
+    let (monday, sunday) = h.state().state.roster_ui.period();
+    wait_for(&mut h, "this week's roster", |a| {
+        a.state.roster.from == Some(monday) && a.state.roster.has_rules
+    });
+    assert_eq!(h.state().state.roster.to, Some(sunday));
+    h.get_by_label(&format!("一 {}", monday.format("%m-%d")));
+    let rows = h.state().state.roster.rows.clone();
+    for r in &rows {
+        assert_shown(&h, &format!("{}（{}）", r.leader, r.title));
+    }
+}
+
+/// Two laptops of one county edit a case's route offline; the app shows the conflict with
+/// both values and their authors, and one click keeps one.
+#[test]
+fn a_conflict_is_shown_with_every_value_and_resolved_in_one_click() {
+    let (dir_a, dir_b) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let a = fengqiao_app::backend::create_demo_county(dir_a.path(), 0).unwrap();
+    let directory = a.export_document(&DocName::Directory).unwrap().unwrap();
+    let b = Store::init(
+        dir_b.path(),
+        InitOptions {
+            device_name: "港口镇笔记本".into(),
+            county: fengqiao_store::demo::DEMO_COUNTY.into(),
+            role: fengqiao_model::Role::Township,
+            scope: vec!["港口镇".into()],
+            person_name: "王五".into(),
+            townships: Vec::new(),
+            directory: Some(directory),
+        },
+    )
+    .unwrap();
+    let mut reg = fengqiao_model::Registration::new(
+        fengqiao_model::Channel::Visit,
+        fengqiao_store::now_cst().date_naive(),
+        "港口镇",
+        "反映水渠堵塞",
+    );
+    reg.petitioners.push(fengqiao_model::Petitioner {
+        name: "李四".into(),
+        ..Default::default()
+    });
+    let case = a.add_case(reg).unwrap();
+    let exchange = |from: &Store, to: &Store| {
+        for name in from.catalogue().unwrap() {
+            if let Some(bytes) = from.export_document(&name).unwrap() {
+                to.import_document(&name, &bytes).unwrap();
+            }
+        }
+    };
+    exchange(&a, &b);
+    let id = case.id.to_string();
+    a.set_field(&id, "route", "dispute").unwrap();
+    b.set_field(&id, "route", "administrative-duty").unwrap();
+    exchange(&b, &a);
+    assert_eq!(a.conflicts().unwrap().len(), 1);
+    a.close();
+    b.close();
+
+    let mut h = harness(dir_a.path());
+    opened(&mut h);
+    wait_for(&mut h, "the conflict", |a| {
+        a.state.conflicts.items.len() == 1
+    });
+    click_button(&mut h, "冲突 (1)");
+    h.get_by_label("矛盾纠纷");
+    h.get_by_label("行政职责");
+    h.get_by_label("王五");
+    h.get_by_label("演示管理员");
+    let choices = h
+        .get_all_by_role_and_label(Role::Button, "采用此值")
+        .count();
+    assert_eq!(choices, 2, "one button per value");
+    let keep = h.state().state.conflicts.items[0].values[0].value.clone();
+    h.get_all_by_role_and_label(Role::Button, "采用此值")
+        .next()
+        .unwrap()
+        .click();
+    wait_for(&mut h, "the resolution", |a| {
+        a.state.conflicts.items.is_empty()
+    });
+    assert!(status(h.state()).contains(&keep), "{}", status(h.state()));
+    h.get_by_label("没有未处理的冲突");
+
+    // The case now has the chosen route, and its record says who decided.
+    drop(h);
+    let store = reopen(dir_a.path());
+    let record = store.case(&id).unwrap();
+    assert!(record.conflicts.is_empty());
+    assert_eq!(record.resolutions.len(), 1);
+    assert_eq!(
+        record.case.registration.route.map(|r| r.zh().to_owned()),
+        Some(keep)
+    );
+    store.close();
+}
+
+#[test]
+fn first_start_offers_the_demo_county() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut h = harness(dir.path());
+    wait_for(&mut h, "the first-start screen", |a| {
+        matches!(a.state.phase, Phase::Empty { .. })
+    });
+    h.get_by_label("欢迎使用枫桥");
+    click_button(&mut h, "创建演示县");
+    assert_eq!(h.state().state.phase, Phase::CreatingDemo);
+    opened(&mut h);
+    assert_eq!(h.state().state.cases.rows.len(), 20);
+    h.get_by_role_and_label(Role::Button, "今日");
+}
