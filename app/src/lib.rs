@@ -15,6 +15,7 @@ pub mod backend;
 pub mod fixtures;
 pub mod fonts;
 pub mod i18n;
+pub mod live;
 pub mod screenshots;
 pub mod state;
 pub mod sync_seam;

@@ -8,7 +8,7 @@
 use std::path::PathBuf;
 
 use anyhow::{Context, Result, anyhow};
-use fengqiao_app::sync_seam::NoLiveSync;
+use fengqiao_app::live::IrohSync;
 use fengqiao_app::{FengqiaoApp, Startup};
 
 fn main() -> Result<()> {
@@ -44,8 +44,7 @@ fn main() -> Result<()> {
     let first_start = !fengqiao_store::local::DataDir::new(&data_dir).is_initialised();
     let startup = Startup {
         data_dir,
-        // The live (iroh) sync plugs in here when `fengqiao-sync` has it.
-        live_sync: Box::new(NoLiveSync),
+        live_sync: Box::new(IrohSync::new()),
         demo_cases: fengqiao_app::backend::DEMO_CASES,
         create_demo: first_start && (!chosen_explicitly || screenshots.is_some()),
         screenshots,

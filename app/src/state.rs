@@ -433,6 +433,8 @@ pub struct AppState {
     pub roster_week: Arc<RosterView>,
     pub conflicts: Arc<Conflicts>,
     pub conflict_reason: String,
+    /// The reason typed for merging / dismissing a duplicate pair.
+    pub dup_reason: String,
     pub sync: Arc<SyncStatus>,
     pub sync_ui: SyncUi,
     pub reports: Reports,
@@ -490,6 +492,7 @@ impl AppState {
             roster_week: Arc::default(),
             conflicts: Arc::default(),
             conflict_reason: String::new(),
+            dup_reason: String::new(),
             sync: Arc::default(),
             sync_ui: SyncUi {
                 bundle_path: home

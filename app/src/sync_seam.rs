@@ -2,12 +2,10 @@
 //!
 //! The store thread owns one [`LiveSync`] and asks it for its [`LiveSyncReport`] after every
 //! command and every [`LIVE_SYNC_POLL`]; the 同步 view draws the [`SyncStatus`] it builds from
-//! that report plus the bundle rounds of this session. Until `fengqiao-sync` has its iroh
-//! transport, the app runs with [`NoLiveSync`], which reports nothing: the view then shows
-//! no peers, no server and no ticket (never invented ones), and bundles work fully.
-//!
-//! To plug the live sync in: implement [`LiveSync`] for the sync crate's handle (started
-//! with the store's repo) and pass it to [`crate::backend::Backend::spawn`] in `main.rs`.
+//! that report plus the bundle rounds of this session. The app runs with
+//! [`crate::live::IrohSync`] (peers and server from the data directory, the pairing ticket,
+//! 「立即同步」 in the background); [`NoLiveSync`] reports nothing (tests): the view then
+//! shows no peers, no server and no ticket (never invented ones), and bundles work fully.
 
 use std::time::Duration;
 
@@ -21,6 +19,10 @@ pub const LIVE_SYNC_POLL: Duration = Duration::from_secs(2);
 pub trait LiveSync: Send {
     /// What the live sync knows now: peers, server, ticket, finished rounds.
     fn report(&mut self, store: &fengqiao_store::Store) -> LiveSyncReport;
+
+    /// Start one round with every known peer in the background (「立即同步」); its results
+    /// arrive in later reports. Must return at once.
+    fn sync_now(&mut self, _store: &std::sync::Arc<fengqiao_store::Store>) {}
 }
 
 /// No live sync in this build: nothing to report.
@@ -64,6 +66,8 @@ pub struct PeerLink {
     pub role: PeerRole,
     pub last_sync: Option<Stamp>,
     pub state: PeerSyncState,
+    /// What the last round with this peer moved (its summary, as the sync crate wrote it).
+    pub last_summary: String,
 }
 
 /// What a peer is.
@@ -73,6 +77,12 @@ pub enum PeerRole {
     Office,
     Leader,
     Server,
+    /// Runs the server; directory only.
+    Admin,
+    /// Inspection: read-only.
+    ReadOnly,
+    /// Not (or no longer) in the directory: its role is unknown here.
+    Unknown,
 }
 
 /// Where the link to a peer stands.
@@ -82,6 +92,12 @@ pub enum PeerSyncState {
     Syncing,
     UpToDate,
     Unreachable,
+    /// Enrolled and remembered; no round is running with it now.
+    Idle,
+    /// Remembered but not enrolled in the directory: rounds with it are refused.
+    NotEnrolled,
+    /// Its enrolment was revoked.
+    Revoked,
     /// Refused, with the reason (e.g. not enrolled).
     Refused(String),
 }
@@ -103,6 +119,8 @@ pub struct SyncRound {
     pub kind: RoundKind,
     pub documents: usize,
     pub bytes: usize,
+    /// The round's summary, or why it failed.
+    pub note: String,
 }
 
 /// How a round moved data.
@@ -112,4 +130,6 @@ pub enum RoundKind {
     BundleImported,
     PeerStateSaved,
     Live,
+    /// A live round that failed (the note says why).
+    LiveFailed,
 }

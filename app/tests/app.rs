@@ -318,3 +318,81 @@ fn first_start_offers_the_demo_county() {
     assert_eq!(h.state().state.cases.rows.len(), 20);
     h.get_by_role_and_label(Role::Button, "今日");
 }
+
+/// The same visit registered on two laptops shows up in 冲突 as a pair side by side; 不是重复
+/// needs a reason and, given one, removes the pair for good.
+#[test]
+fn a_duplicate_pair_is_shown_side_by_side_and_not_a_duplicate_removes_it() {
+    let (dir_a, dir_b) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let a = fengqiao_app::backend::create_demo_county(dir_a.path(), 0).unwrap();
+    let directory = a.export_document(&DocName::Directory).unwrap().unwrap();
+    let b = Store::init(
+        dir_b.path(),
+        InitOptions {
+            device_name: "港口镇笔记本".into(),
+            county: fengqiao_store::demo::DEMO_COUNTY.into(),
+            role: fengqiao_model::Role::Township,
+            scope: vec!["港口镇".into()],
+            person_name: "王五".into(),
+            townships: Vec::new(),
+            directory: Some(directory),
+        },
+    )
+    .unwrap();
+    let registration = || {
+        let mut reg = fengqiao_model::Registration::new(
+            fengqiao_model::Channel::Visit,
+            fengqiao_store::now_cst().date_naive(),
+            "港口镇",
+            "反映宅基地界址纠纷，请求调处",
+        )
+        .with_petitioner("张三", "13800001111");
+        reg.village = "西村".into();
+        reg.petitioners[0].address = "港口镇西村3组".into();
+        reg
+    };
+    let ca = a.add_case(registration()).unwrap();
+    let cb = b.add_case(registration()).unwrap();
+    for name in b.catalogue().unwrap() {
+        if let Some(bytes) = b.export_document(&name).unwrap() {
+            a.import_document(&name, &bytes).unwrap();
+        }
+    }
+    assert_eq!(
+        a.duplicate_candidates().unwrap().len(),
+        1,
+        "the pair is planted"
+    );
+    a.close();
+    b.close();
+
+    let mut h = harness(dir_a.path());
+    opened(&mut h);
+    wait_for(&mut h, "the duplicate pair", |a| {
+        a.state.conflicts.duplicates.len() == 1
+    });
+    h.get_by_role_and_label(Role::Button, "冲突").click();
+    h.run_steps(2);
+    h.get_by_label("疑似重复案件");
+    assert_shown(&h, &ca.number.to_string());
+    assert_shown(&h, &cb.number.to_string());
+    assert_shown(&h, "张三");
+    // Without a reason the buttons are disabled: nothing is sent.
+    h.get_by_role_and_label(Role::Button, "不是重复").click();
+    h.run_steps(2);
+    assert_eq!(h.state().state.conflicts.duplicates.len(), 1);
+    type_into(&mut h, "理由（必填）", "不同年份的两次来访");
+    click_button(&mut h, "不是重复");
+    wait_for(&mut h, "the dismissal", |a| {
+        a.state.conflicts.duplicates.is_empty()
+    });
+    h.get_by_label("没有疑似重复的案件");
+
+    drop(h);
+    let store = reopen(dir_a.path());
+    assert!(
+        store.duplicate_candidates().unwrap().is_empty(),
+        "dismissed for good"
+    );
+    store.close();
+}

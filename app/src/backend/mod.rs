@@ -33,6 +33,27 @@ pub enum Command {
     CreateDemoCounty,
     /// Re-read everything the views show (case list, clocks, conflicts, roster, visits).
     Refresh,
+    /// Merge `absorbed` into `survivor` (ids or numbers), with the reason.
+    MergeCases {
+        survivor: String,
+        absorbed: String,
+        reason: String,
+    },
+    /// Record that two cases are not duplicates, with the reason.
+    DismissDuplicate {
+        a: String,
+        b: String,
+        reason: String,
+    },
+    /// Decide a lifecycle contradiction: option `choice` (1-based).
+    ResolveContradiction {
+        case: String,
+        key: String,
+        choice: usize,
+        reason: String,
+    },
+    /// 「立即同步」: one live round with every known peer, in the background.
+    SyncNow,
     /// Open a case page (by number or id).
     OpenCase(String),
     /// Register a case.

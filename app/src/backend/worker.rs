@@ -21,7 +21,7 @@ use crate::vm::{ClockIndex, Directory, Township, Welcome, conflicts::Conflicts};
 pub const DEMO_CASES: usize = 2000;
 
 struct Worker {
-    store: Store,
+    store: Arc<Store>,
     calendar: HolidayCalendar,
     live_sync: Box<dyn LiveSync>,
     updates: Sender<Update>,
@@ -74,7 +74,7 @@ pub fn run(
         }
     };
     let mut worker = Worker {
-        store,
+        store: Arc::new(store),
         calendar,
         live_sync,
         updates,
@@ -106,7 +106,9 @@ pub fn run(
             worker.send_sync();
         }
     }
-    worker.store.close();
+    if let Ok(store) = Arc::try_unwrap(worker.store) {
+        store.close();
+    }
 }
 
 fn open_or_offer_demo(
@@ -240,6 +242,43 @@ impl Worker {
                 }
                 Err(e) => self.fail(Key::ActionAddNote, e),
             },
+            Command::MergeCases {
+                survivor,
+                absorbed,
+                reason,
+            } => match self.store.merge_cases(&survivor, &absorbed, &reason) {
+                Ok(_) => {
+                    self.done(Key::NoticeMerged, format!("{absorbed} → {survivor}"));
+                    self.send_conflicts();
+                    self.send_cases();
+                }
+                Err(e) => self.fail(Key::ActionMerge, e),
+            },
+            Command::DismissDuplicate { a, b, reason } => {
+                match self.store.dismiss_duplicate(&a, &b, &reason) {
+                    Ok(_) => {
+                        self.done(Key::NoticeDismissed, format!("{a}、{b}"));
+                        self.send_conflicts();
+                    }
+                    Err(e) => self.fail(Key::ActionDismiss, e),
+                }
+            }
+            Command::ResolveContradiction {
+                case,
+                key,
+                choice,
+                reason,
+            } => match self
+                .store
+                .resolve_contradiction(&case, &key, choice, &reason)
+            {
+                Ok(_) => {
+                    self.done(Key::NoticeContradictionResolved, case);
+                    self.send_conflicts();
+                    self.send_cases();
+                }
+                Err(e) => self.fail(Key::ActionResolveContradiction, e),
+            },
             Command::ResolveConflict {
                 case,
                 field,
@@ -351,6 +390,7 @@ impl Worker {
             },
             Command::ExportBundle { path, peer_state } => self.export_bundle(&path, peer_state),
             Command::ImportBundle { path } => self.import_bundle(&path),
+            Command::SyncNow => self.live_sync.sync_now(&self.store),
             Command::ExportPeerState { path } => {
                 let result = bundle::peer_state(&self.store)
                     .map_err(anyhow::Error::from)
@@ -380,6 +420,7 @@ impl Worker {
                 kind,
                 documents,
                 bytes,
+                note: String::new(),
             },
         );
         self.send_sync();
@@ -508,8 +549,23 @@ impl Worker {
     }
 
     fn send_conflicts(&self) {
-        match self.store.conflicts() {
-            Ok(c) => self.send(Update::Conflicts(Arc::new(Conflicts::from_store(&c)))),
+        let all = self.store.conflicts().and_then(|c| {
+            let candidates = self.store.duplicate_candidates()?;
+            let cases = if candidates.is_empty() {
+                Vec::new()
+            } else {
+                self.store.list_cases(&CaseFilter::default())?
+            };
+            let contradictions = self.store.contradictions()?;
+            Ok(Conflicts::from_parts(
+                &c,
+                &candidates,
+                &cases,
+                &contradictions,
+            ))
+        });
+        match all {
+            Ok(c) => self.send(Update::Conflicts(Arc::new(c))),
             Err(e) => self.fail(Key::ActionLoadConflicts, e),
         }
     }

@@ -134,6 +134,9 @@ keys! {
     SyncPeerRole, SyncLastSync, SyncState, RoundExported, RoundImported, RoundState,
     RoundLive, RoundDocuments, PeerConnecting, PeerSyncing, PeerUpToDate, PeerUnreachable,
     PeerRefused, RoleTownship, RoleOffice, RoleLeader, RoleServer, Never,
+    RoleAdmin, RoleReadOnly, RoleUnknown, PeerIdle, PeerNotEnrolled, PeerRevoked, SyncLastSummary,
+    SyncNow, RoundLiveFailed,
+    NoticeMerged, ActionMerge, NoticeDismissed, ActionDismiss, NoticeContradictionResolved, ActionResolveContradiction, DupHeading, DupNone, DupScore, DupSamePetitioner, DupMergeInto, DupNotDuplicate, DupReason, DupReasonRequired, ContraHeading, ContraNone, ContraChoose,
     // Conflicts.
     ConflictsHeading, ConflictsNone, ConflictCase, ConflictField, ConflictValue,
     ConflictWho, ConflictDevice, ConflictWhen, ConflictChoose, ConflictReason,

@@ -32,6 +32,9 @@ fn role_key(role: PeerRole) -> Key {
         PeerRole::Office => Key::RoleOffice,
         PeerRole::Leader => Key::RoleLeader,
         PeerRole::Server => Key::RoleServer,
+        PeerRole::Admin => Key::RoleAdmin,
+        PeerRole::ReadOnly => Key::RoleReadOnly,
+        PeerRole::Unknown => Key::RoleUnknown,
     }
 }
 
@@ -41,6 +44,9 @@ fn peer_state_text(lang: Lang, s: &PeerSyncState) -> String {
         PeerSyncState::Syncing => tr(lang, Key::PeerSyncing).to_owned(),
         PeerSyncState::UpToDate => tr(lang, Key::PeerUpToDate).to_owned(),
         PeerSyncState::Unreachable => tr(lang, Key::PeerUnreachable).to_owned(),
+        PeerSyncState::Idle => tr(lang, Key::PeerIdle).to_owned(),
+        PeerSyncState::NotEnrolled => tr(lang, Key::PeerNotEnrolled).to_owned(),
+        PeerSyncState::Revoked => tr(lang, Key::PeerRevoked).to_owned(),
         PeerSyncState::Refused(why) => trf(lang, Key::PeerRefused, &[why]),
     }
 }
@@ -51,6 +57,8 @@ fn live(ui: &mut egui::Ui, state: &mut AppState) {
     ui.label(RichText::new(tr(lang, Key::SyncLive)).strong());
     if !sync.live_available {
         ui.weak(tr(lang, Key::SyncLiveOff));
+    } else if ui.button(tr(lang, Key::SyncNow)).clicked() {
+        state.send(Command::SyncNow);
     }
     ui.add_space(4.0);
     ui.label(tr(lang, Key::SyncPeers));
@@ -63,6 +71,7 @@ fn live(ui: &mut egui::Ui, state: &mut AppState) {
                 Key::SyncPeerRole,
                 Key::SyncLastSync,
                 Key::SyncState,
+                Key::SyncLastSummary,
             ] {
                 ui.strong(tr(lang, key));
             }
@@ -76,6 +85,7 @@ fn live(ui: &mut egui::Ui, state: &mut AppState) {
                         .unwrap_or_else(|| tr(lang, Key::Never).to_owned()),
                 );
                 ui.label(peer_state_text(lang, &p.state));
+                ui.label(&p.last_summary);
                 ui.end_row();
             }
         });
@@ -218,10 +228,12 @@ fn rounds(ui: &mut egui::Ui, state: &mut AppState) {
                     RoundKind::BundleImported => Key::RoundImported,
                     RoundKind::PeerStateSaved => Key::RoundState,
                     RoundKind::Live => Key::RoundLive,
+                    RoundKind::LiveFailed => Key::RoundLiveFailed,
                 },
             ));
             ui.label(&r.with);
             ui.label(trf(lang, Key::RoundDocuments, &[&r.documents, &r.bytes]));
+            ui.label(&r.note);
             ui.end_row();
         }
     });

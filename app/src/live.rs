@@ -1,0 +1,321 @@
+//! The live (iroh) sync behind the 同步 view: what the sync crate remembers on disk
+//! (the peer book, the sync settings, this device's key) and 「立即同步」 rounds run on a
+//! background thread with their own tokio runtime, never on the UI or store thread.
+
+use std::path::Path;
+use std::sync::Arc;
+use std::sync::mpsc::{Receiver, Sender, TryRecvError, channel};
+use std::time::Duration;
+
+use fengqiao_model::Role;
+use fengqiao_store::{Store, now_cst};
+use fengqiao_sync::{NodeOptions, PeerBook, SyncNode, SyncSettings, pairing_ticket};
+use iroh::EndpointAddr;
+
+use crate::sync_seam::{
+    LiveSync, LiveSyncReport, PeerLink, PeerRole, PeerSyncState, RoundKind, ServerLink, SyncRound,
+};
+
+/// How long one round with one peer may take.
+pub const ROUND_BUDGET: Duration = Duration::from_secs(60);
+/// How long 「立即同步」 looks for colleagues on the LAN first.
+pub const DISCOVER_WINDOW: Duration = Duration::from_millis(1500);
+
+/// Live sync over iroh, as the sync crate keeps it in the data directory.
+#[derive(Debug, Default)]
+pub struct IrohSync {
+    /// Results of a running 「立即同步」, when one runs.
+    running: Option<Receiver<SyncRound>>,
+}
+
+impl IrohSync {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Whether a 「立即同步」 is still running.
+    pub fn is_running(&self) -> bool {
+        self.running.is_some()
+    }
+}
+
+fn peer_role(role: Role) -> PeerRole {
+    match role {
+        Role::Office => PeerRole::Office,
+        Role::Township => PeerRole::Township,
+        Role::Leader => PeerRole::Leader,
+        Role::Admin => PeerRole::Admin,
+        Role::Server => PeerRole::Server,
+        Role::ReadOnly => PeerRole::ReadOnly,
+    }
+}
+
+/// The peers, server and pairing ticket the data directory knows; `Err` says what could
+/// not be read (in Chinese, as the sync crate writes it).
+pub fn known(store: &Store, data_dir: &Path) -> Result<LiveSyncReport, String> {
+    let book = PeerBook::load(data_dir).map_err(|e| e.to_string())?;
+    let settings = SyncSettings::load(data_dir).map_err(|e| e.to_string())?;
+    let table = store.access();
+    let server_id = settings.server.as_ref().map(|s| s.id.to_string());
+    let mut peers = Vec::new();
+    for (id, record) in &book.peers {
+        if Some(id) == server_id.as_ref() {
+            continue;
+        }
+        let device = table.device(id);
+        let (role, state) = match device {
+            Some(d) if d.revoked => (peer_role(d.role), PeerSyncState::Revoked),
+            Some(d) => (peer_role(d.role), PeerSyncState::Idle),
+            None => (PeerRole::Unknown, PeerSyncState::NotEnrolled),
+        };
+        let name = if record.name.is_empty() {
+            device
+                .map(|d| d.name.clone())
+                .unwrap_or_else(|| id.chars().take(10).collect())
+        } else {
+            record.name.clone()
+        };
+        peers.push(PeerLink {
+            name,
+            role,
+            last_sync: record.last_sync,
+            state,
+            last_summary: record.last_summary.clone(),
+        });
+    }
+    let server = settings.server.as_ref().map(|s| {
+        let record = book.peers.get(&s.id.to_string());
+        let address = if s.addrs.is_empty() {
+            s.id.fmt_short().to_string()
+        } else {
+            s.addrs
+                .iter()
+                .map(|a| a.to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        ServerLink {
+            address,
+            last_sync: record.and_then(|r| r.last_sync),
+            state: PeerSyncState::Idle,
+        }
+    });
+    // The ticket names this device's key, the configured listen address when it is a
+    // specific one (otherwise peers find us by mDNS or the relay), and the relay.
+    let mut addr = EndpointAddr::new(store.device_public_key());
+    if !settings.listen.ip().is_unspecified() {
+        addr = addr.with_ip_addr(settings.listen);
+    }
+    if let Some(relay) = &settings.relay {
+        addr = addr.with_relay_url(relay.clone());
+    }
+    Ok(LiveSyncReport {
+        available: true,
+        peers,
+        server,
+        ticket: Some(pairing_ticket(&addr)),
+        rounds: Vec::new(),
+    })
+}
+
+impl LiveSync for IrohSync {
+    fn report(&mut self, store: &Store) -> LiveSyncReport {
+        let mut report = match known(store, store.data_dir()) {
+            Ok(r) => r,
+            Err(e) => {
+                tracing::warn!("读取同步设置失败：{e}");
+                LiveSyncReport {
+                    available: true,
+                    ..Default::default()
+                }
+            }
+        };
+        if let Some(rx) = &self.running {
+            loop {
+                match rx.try_recv() {
+                    Ok(round) => report.rounds.push(round),
+                    Err(TryRecvError::Empty) => break,
+                    Err(TryRecvError::Disconnected) => {
+                        self.running = None;
+                        break;
+                    }
+                }
+            }
+        }
+        report
+    }
+
+    fn sync_now(&mut self, store: &Arc<Store>) {
+        if self.running.is_some() {
+            return;
+        }
+        let (tx, rx) = channel();
+        let store = Arc::clone(store);
+        let spawned = std::thread::Builder::new()
+            .name("fengqiao-sync-round".into())
+            .spawn(move || run_round(store, &tx));
+        match spawned {
+            Ok(_) => self.running = Some(rx),
+            Err(e) => tracing::warn!("无法启动同步线程：{e}"),
+        }
+    }
+}
+
+fn failed(with: String, why: String) -> SyncRound {
+    SyncRound {
+        at: now_cst(),
+        with,
+        kind: RoundKind::LiveFailed,
+        documents: 0,
+        bytes: 0,
+        note: why,
+    }
+}
+
+/// One 「立即同步」: every remembered enrolled peer, the county server and what mDNS finds.
+fn run_round(store: Arc<Store>, tx: &Sender<SyncRound>) {
+    let data_dir = store.data_dir().to_path_buf();
+    let settings = match SyncSettings::load(&data_dir) {
+        Ok(s) => s,
+        Err(e) => {
+            let _ = tx.send(failed(data_dir.display().to_string(), e.to_string()));
+            return;
+        }
+    };
+    let mut opts = NodeOptions::from_settings(&settings);
+    // A round need not hold the configured port (a `fengqiao serve` may hold it).
+    opts.listen.set_port(0);
+    let rt = match tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .thread_name("fengqiao-sync")
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            let _ = tx.send(failed(String::new(), e.to_string()));
+            return;
+        }
+    };
+    rt.block_on(async {
+        let node = match SyncNode::start(Arc::clone(&store), opts).await {
+            Ok(n) => n,
+            Err(e) => {
+                let _ = tx.send(failed(String::new(), e.to_string()));
+                return;
+            }
+        };
+        let mut targets: Vec<EndpointAddr> = Vec::new();
+        if let Some(server) = &settings.server {
+            targets.push(server.endpoint_addr());
+        }
+        match PeerBook::load(&data_dir) {
+            Ok(book) => {
+                let table = store.access();
+                for (id, record) in &book.peers {
+                    let Ok(id) = id.parse::<iroh::EndpointId>() else {
+                        continue;
+                    };
+                    if table.enrolled(&id.to_string()).is_some()
+                        && !targets.iter().any(|a| a.id == id)
+                    {
+                        targets.push(record.endpoint_addr(id));
+                    }
+                }
+            }
+            Err(e) => {
+                let _ = tx.send(failed(String::new(), e.to_string()));
+            }
+        }
+        for found in node.discover(DISCOVER_WINDOW).await {
+            if !targets.iter().any(|t| t.id == found.id) {
+                targets.push(found);
+            }
+        }
+        for target in targets {
+            let id = target.id;
+            let round = match node.sync_with(target, ROUND_BUDGET).await {
+                Ok(r) => SyncRound {
+                    at: now_cst(),
+                    with: if r.peer_name.is_empty() {
+                        id.fmt_short().to_string()
+                    } else {
+                        r.peer_name.clone()
+                    },
+                    kind: RoundKind::Live,
+                    documents: r.documents,
+                    bytes: usize::try_from(r.bytes_sent + r.bytes_received).unwrap_or(usize::MAX),
+                    note: r.summary(),
+                },
+                Err(e) => failed(id.fmt_short().to_string(), e.to_string()),
+            };
+            if tx.send(round).is_err() {
+                break;
+            }
+        }
+        node.shutdown().await;
+    });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use fengqiao_sync::PeerRecord;
+
+    #[test]
+    fn the_view_model_shows_the_peers_of_the_peer_book_and_none_without_one() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let store = crate::backend::create_demo_county(dir.path(), 0).expect("demo county");
+
+        // No peer book yet: no peers, no server, but this device's ticket.
+        let empty = known(&store, dir.path()).expect("nothing to read is no error");
+        assert!(empty.peers.is_empty(), "invented peers: {:?}", empty.peers);
+        assert_eq!(empty.server, None);
+        let ticket = empty.ticket.expect("a pairing ticket");
+        let parsed = fengqiao_sync::parse_pairing_ticket(&ticket).expect("a valid ticket");
+        assert_eq!(parsed.id, store.device_public_key());
+
+        // The peer book names an enrolled device (ours, in the demo directory) and a stranger.
+        let device = store
+            .devices()
+            .expect("devices")
+            .into_iter()
+            .find(|d| !d.revoked)
+            .expect("the demo directory enrols this device");
+        let me = device.id.clone();
+        let stranger = iroh::SecretKey::from_bytes(&[7; 32]).public().to_string();
+        let mut book = PeerBook::default();
+        book.peers.insert(
+            me.clone(),
+            PeerRecord {
+                name: "城关镇笔记本".into(),
+                last_sync: Some(now_cst()),
+                last_summary: "与 城关镇笔记本 同步：3 个文档".into(),
+                ..Default::default()
+            },
+        );
+        book.peers.insert(stranger, PeerRecord::default());
+        book.save(dir.path()).expect("write the peer book");
+
+        let report = known(&store, dir.path()).expect("peer book readable");
+        assert_eq!(report.peers.len(), 2, "{:?}", report.peers);
+        let peer = report
+            .peers
+            .iter()
+            .find(|p| p.name == "城关镇笔记本")
+            .expect("the enrolled peer is shown by name");
+        assert_eq!(peer.role, peer_role(device.role));
+        assert_eq!(peer.state, PeerSyncState::Idle);
+        assert!(peer.last_sync.is_some());
+        assert_eq!(peer.last_summary, "与 城关镇笔记本 同步：3 个文档");
+        assert!(
+            report
+                .peers
+                .iter()
+                .any(|p| p.state == PeerSyncState::NotEnrolled && p.role == PeerRole::Unknown),
+            "the stranger is shown as not enrolled: {:?}",
+            report.peers
+        );
+        store.close();
+    }
+}
