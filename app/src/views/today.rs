@@ -175,6 +175,7 @@ fn sync(ui: &mut egui::Ui, state: &mut AppState) {
                 RoundKind::BundleImported => Key::RoundImported,
                 RoundKind::PeerStateSaved => Key::RoundState,
                 RoundKind::Live => Key::RoundLive,
+                RoundKind::LiveFailed => Key::RoundLiveFailed,
             });
             ui.label(state.tf(
                 Key::TodayLastRound,
