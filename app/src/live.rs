@@ -9,8 +9,7 @@ use std::time::Duration;
 
 use fengqiao_model::Role;
 use fengqiao_store::{Store, now_cst};
-use fengqiao_sync::{NodeOptions, PeerBook, SyncNode, SyncSettings, pairing_ticket};
-use iroh::EndpointAddr;
+use fengqiao_sync::{NodeOptions, PeerBook, SyncNode, SyncSettings, device_addr, pairing_ticket};
 
 use crate::sync_seam::{
     LiveSync, LiveSyncReport, PeerLink, PeerRole, PeerSyncState, RoundKind, ServerLink, SyncRound,
@@ -100,15 +99,9 @@ pub fn known(store: &Store, data_dir: &Path) -> Result<LiveSyncReport, String> {
             state: PeerSyncState::Idle,
         }
     });
-    // The ticket names this device's key, the configured listen address when it is a
-    // specific one (otherwise peers find us by mDNS or the relay), and the relay.
-    let mut addr = EndpointAddr::new(store.device_public_key());
-    if !settings.listen.ip().is_unspecified() {
-        addr = addr.with_ip_addr(settings.listen);
-    }
-    if let Some(relay) = &settings.relay {
-        addr = addr.with_relay_url(relay.clone());
-    }
+    // The ticket names this device's key, the configured listen address when it names
+    // one interface (otherwise peers find us by mDNS or the relay), and the relay.
+    let addr = device_addr(store, &settings, &[]);
     Ok(LiveSyncReport {
         available: true,
         peers,
@@ -205,52 +198,36 @@ fn run_round(store: Arc<Store>, tx: &Sender<SyncRound>) {
                 return;
             }
         };
-        let mut targets: Vec<EndpointAddr> = Vec::new();
-        if let Some(server) = &settings.server {
-            targets.push(server.endpoint_addr());
-        }
-        match PeerBook::load(&data_dir) {
-            Ok(book) => {
-                let table = store.access();
-                for (id, record) in &book.peers {
-                    let Ok(id) = id.parse::<iroh::EndpointId>() else {
-                        continue;
-                    };
-                    if table.enrolled(&id.to_string()).is_some()
-                        && !targets.iter().any(|a| a.id == id)
-                    {
-                        targets.push(record.endpoint_addr(id));
-                    }
-                }
-            }
+        let outcomes = node
+            .sync_all(&settings, Vec::new(), DISCOVER_WINDOW, ROUND_BUDGET)
+            .await;
+        match outcomes {
             Err(e) => {
                 let _ = tx.send(failed(String::new(), e.to_string()));
             }
-        }
-        for found in node.discover(DISCOVER_WINDOW).await {
-            if !targets.iter().any(|t| t.id == found.id) {
-                targets.push(found);
-            }
-        }
-        for target in targets {
-            let id = target.id;
-            let round = match node.sync_with(target, ROUND_BUDGET).await {
-                Ok(r) => SyncRound {
-                    at: now_cst(),
-                    with: if r.peer_name.is_empty() {
-                        id.fmt_short().to_string()
-                    } else {
-                        r.peer_name.clone()
-                    },
-                    kind: RoundKind::Live,
-                    documents: r.documents,
-                    bytes: usize::try_from(r.bytes_sent + r.bytes_received).unwrap_or(usize::MAX),
-                    note: r.summary(),
-                },
-                Err(e) => failed(id.fmt_short().to_string(), e.to_string()),
-            };
-            if tx.send(round).is_err() {
-                break;
+            Ok(outcomes) => {
+                for outcome in outcomes {
+                    let short: String = outcome.peer.chars().take(10).collect();
+                    let round = match outcome.result {
+                        Ok(r) => SyncRound {
+                            at: now_cst(),
+                            with: if r.peer_name.is_empty() {
+                                short
+                            } else {
+                                r.peer_name.clone()
+                            },
+                            kind: RoundKind::Live,
+                            documents: r.documents,
+                            bytes: usize::try_from(r.bytes_sent + r.bytes_received)
+                                .unwrap_or(usize::MAX),
+                            note: r.summary(),
+                        },
+                        Err(e) => failed(short, e),
+                    };
+                    if tx.send(round).is_err() {
+                        break;
+                    }
+                }
             }
         }
         node.shutdown().await;
@@ -283,7 +260,7 @@ mod tests {
             .find(|d| !d.revoked)
             .expect("the demo directory enrols this device");
         let me = device.id.clone();
-        let stranger = iroh::SecretKey::from_bytes(&[7; 32]).public().to_string();
+        let stranger = "07".repeat(32); // a key no directory enrols
         let mut book = PeerBook::default();
         book.peers.insert(
             me.clone(),

@@ -9,8 +9,8 @@ use clap::{Args, Subcommand};
 use fengqiao_model::Role;
 use fengqiao_store::Store;
 use fengqiao_sync::{
-    NodeOptions, PeerBook, SyncNode, SyncSettings, offer_enrolment, pairing_ticket,
-    parse_pairing_ticket,
+    NodeOptions, PeerBook, SyncNode, SyncSettings, device_addr, offer_enrolment, pairing_ticket,
+    parse_pairing_ticket, remembered_peers,
 };
 use iroh::EndpointAddr;
 
@@ -103,77 +103,46 @@ fn options(data_dir: &Path) -> Result<(SyncSettings, NodeOptions)> {
     Ok((settings, options))
 }
 
-/// Every peer worth trying: remembered ones, the county server, and (found later) the LAN.
-fn known_addrs(store: &Store, settings: &SyncSettings) -> Result<Vec<EndpointAddr>> {
-    let book = PeerBook::load(store.data_dir())?;
-    let table = store.access();
-    let mut out: Vec<EndpointAddr> = Vec::new();
-    if let Some(server) = &settings.server {
-        out.push(server.endpoint_addr());
-    }
-    for (id, record) in &book.peers {
-        let Ok(id) = id.parse::<iroh::EndpointId>() else {
-            continue;
-        };
-        if table.enrolled(&id.to_string()).is_some() && !out.iter().any(|a| a.id == id) {
-            out.push(record.endpoint_addr(id));
-        }
-    }
-    Ok(out)
-}
-
 pub fn sync(data_dir: &Path, args: &SyncArgs, json: bool) -> Result<()> {
     let store = Arc::new(open(data_dir)?);
     let (settings, mut opts) = options(data_dir)?;
     // A one-off round need not hold the configured port (a `serve` may be holding it).
     opts.listen.set_port(0);
     let rt = runtime()?;
-    let reports = rt.block_on(async {
+    let outcomes = rt.block_on(async {
         let node = SyncNode::start(store.clone(), opts).await?;
-        let mut targets = match &args.peer {
+        let targets = match &args.peer {
             Some(ticket) => vec![parse_pairing_ticket(ticket)?],
-            None => known_addrs(&store, &settings)?,
+            None => Vec::new(),
         };
-        if args.peer.is_none() {
-            for found in node.discover(Duration::from_millis(args.discover_ms)).await {
-                if !targets.iter().any(|t| t.id == found.id) {
-                    targets.push(found);
-                }
-            }
-        }
-        if targets.is_empty() {
-            eprintln!(
-                "没有可同步的设备：附近未发现同事，也没有配置县同步服务器。可用 --peer 配对码。"
-            );
-        }
-        let mut reports = Vec::new();
-        for target in targets {
-            let id = target.id;
-            match node
-                .sync_with(target, Duration::from_secs(args.timeout))
-                .await
-            {
-                Ok(r) => reports.push(Ok(r)),
-                Err(e) => reports.push(Err((id, e.to_string()))),
-            }
-        }
+        let outcomes = node
+            .sync_all(
+                &settings,
+                targets,
+                Duration::from_millis(args.discover_ms),
+                Duration::from_secs(args.timeout),
+            )
+            .await;
         node.shutdown().await;
-        anyhow::Ok(reports)
+        anyhow::Ok(outcomes?)
     })?;
+    if outcomes.is_empty() {
+        eprintln!("没有可同步的设备：附近未发现同事，也没有配置县同步服务器。可用 --peer 配对码。");
+    }
     let mut failures = 0;
-    for r in &reports {
-        match r {
+    for outcome in &outcomes {
+        match &outcome.result {
             Ok(report) if json => println!("{}", serde_json::to_string(report)?),
             Ok(report) => println!("{}", report.summary()),
-            Err((id, e)) => {
+            Err(e) => {
                 failures += 1;
                 if json {
-                    println!(
-                        "{}",
-                        serde_json::json!({"peer": id.to_string(), "error": e})
-                    );
+                    println!("{}", serde_json::json!({"peer": outcome.peer, "error": e}));
                 } else {
-                    println!("与 {} 同步失败：{e}", id.fmt_short());
+                    println!(
+                        "与 {} 同步失败：{e}",
+                        &outcome.peer[..10.min(outcome.peer.len())]
+                    );
                 }
             }
         }
@@ -182,7 +151,7 @@ pub fn sync(data_dir: &Path, args: &SyncArgs, json: bool) -> Result<()> {
     if let Ok(store) = Arc::try_unwrap(store) {
         store.close();
     }
-    if failures > 0 && failures == reports.len() {
+    if failures > 0 && failures == outcomes.len() {
         bail!("没有一台设备同步成功");
     }
     Ok(())
@@ -210,7 +179,7 @@ pub fn serve(data_dir: &Path, args: &ServeArgs) -> Result<()> {
             .iter()
             .map(|t| parse_pairing_ticket(t))
             .collect::<Result<_, _>>()?;
-        for addr in known_addrs(&store, &settings)? {
+        for addr in remembered_peers(&store, &settings)? {
             if !peers.iter().any(|p| p.id == addr.id) {
                 peers.push(addr);
             }
@@ -291,45 +260,35 @@ pub fn peers(data_dir: &Path, json: bool) -> Result<()> {
 }
 
 /// This device's address for a ticket: the given ones, else the configured listen
-/// address (its port) on each of this machine's addresses.
+/// address, else (listening everywhere) this machine's LAN addresses on its port.
 fn ticket_addr(
     store: &Store,
     settings: &SyncSettings,
     given: &[std::net::SocketAddr],
 ) -> Result<EndpointAddr> {
-    let mut addr = EndpointAddr::new(store.device_public_key());
-    let mut ips: Vec<std::net::SocketAddr> = given.to_vec();
-    if ips.is_empty() {
-        if settings.listen.ip().is_unspecified() {
-            let rt = runtime()?;
-            let port = settings.listen.port();
-            let found = rt.block_on(async {
-                let probe = iroh::Endpoint::builder(iroh::endpoint::presets::Minimal)
-                    .relay_mode(iroh::RelayMode::Disabled)
-                    .bind()
-                    .await?;
-                let addrs: Vec<std::net::SocketAddr> = probe.addr().ip_addrs().copied().collect();
-                probe.close().await;
-                anyhow::Ok(addrs)
-            })?;
-            ips = found
-                .into_iter()
-                .map(|mut a| {
-                    a.set_port(port);
-                    a
-                })
-                .collect();
-        } else {
-            ips.push(settings.listen);
-        }
+    if !given.is_empty() || !settings.listen.ip().is_unspecified() {
+        return Ok(device_addr(store, settings, given));
     }
-    for ip in ips {
-        addr = addr.with_ip_addr(ip);
-    }
-    if let Some(relay) = &settings.relay {
-        addr = addr.with_relay_url(relay.clone());
-    }
-    Ok(addr)
+    // Listening on every interface: name each of this machine's addresses.
+    let rt = runtime()?;
+    let port = settings.listen.port();
+    let found = rt.block_on(async {
+        let probe = iroh::Endpoint::builder(iroh::endpoint::presets::Minimal)
+            .relay_mode(iroh::RelayMode::Disabled)
+            .bind()
+            .await?;
+        let addrs: Vec<std::net::SocketAddr> = probe.addr().ip_addrs().copied().collect();
+        probe.close().await;
+        anyhow::Ok(addrs)
+    })?;
+    let lan: Vec<std::net::SocketAddr> = found
+        .into_iter()
+        .map(|mut a| {
+            a.set_port(port);
+            a
+        })
+        .collect();
+    Ok(device_addr(store, settings, &lan))
 }
 
 pub fn ticket(data_dir: &Path, args: &TicketArgs, json: bool) -> Result<()> {

@@ -18,5 +18,7 @@ pub mod transport;
 
 pub use enrol::{EnrolmentTicket, enrol, offer_enrolment, pairing_ticket, parse_pairing_ticket};
 pub use error::SyncError;
-pub use node::{NodeOptions, RoundReport, SYNC_ALPN, SyncNode};
+pub use node::{
+    NodeOptions, PeerOutcome, RoundReport, SYNC_ALPN, SyncNode, device_addr, remembered_peers,
+};
 pub use settings::{PeerBook, PeerRecord, SyncSettings};

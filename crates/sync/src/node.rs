@@ -751,3 +751,90 @@ async fn wait_exchanged(
 pub fn known_peers(data_dir: &std::path::Path) -> Result<PeerBook, SyncError> {
     PeerBook::load(data_dir)
 }
+
+/// Where this device can be reached, for a pairing ticket: its key, `extra` addresses
+/// (e.g. this machine's LAN addresses), the configured listen address when it names one
+/// interface, and the county relay.
+pub fn device_addr(
+    store: &Store,
+    settings: &SyncSettings,
+    extra: &[std::net::SocketAddr],
+) -> EndpointAddr {
+    let mut addr = EndpointAddr::new(store.device_public_key());
+    for a in extra {
+        addr = addr.with_ip_addr(*a);
+    }
+    if extra.is_empty() && !settings.listen.ip().is_unspecified() {
+        addr = addr.with_ip_addr(settings.listen);
+    }
+    if let Some(relay) = &settings.relay {
+        addr = addr.with_relay_url(relay.clone());
+    }
+    addr
+}
+
+/// Every peer worth dialling from what this device remembers: the county server first,
+/// then each enrolled (unrevoked) peer of the peer book at its last known address.
+pub fn remembered_peers(
+    store: &Store,
+    settings: &SyncSettings,
+) -> Result<Vec<EndpointAddr>, SyncError> {
+    let book = PeerBook::load(store.data_dir())?;
+    let table = store.access();
+    let mut out: Vec<EndpointAddr> = Vec::new();
+    if let Some(server) = &settings.server {
+        out.push(server.endpoint_addr());
+    }
+    for (id, record) in &book.peers {
+        let Ok(id) = id.parse::<EndpointId>() else {
+            continue;
+        };
+        if table.enrolled(&id.to_string()).is_some() && !out.iter().any(|a| a.id == id) {
+            out.push(record.endpoint_addr(id));
+        }
+    }
+    Ok(out)
+}
+
+/// How a round with one peer ended.
+#[derive(Debug, Clone)]
+pub struct PeerOutcome {
+    /// The peer's id (hex).
+    pub peer: String,
+    pub result: Result<RoundReport, String>,
+}
+
+impl SyncNode {
+    /// One round with every reachable peer: `targets` (or, when empty, the remembered
+    /// peers and the county server), then whoever mDNS finds within `discover`.
+    pub async fn sync_all(
+        &self,
+        settings: &SyncSettings,
+        targets: Vec<EndpointAddr>,
+        discover: Duration,
+        budget: Duration,
+    ) -> Result<Vec<PeerOutcome>, SyncError> {
+        let mut targets = if targets.is_empty() {
+            let mut t = remembered_peers(&self.store, settings)?;
+            for found in self.discover(discover).await {
+                if !t.iter().any(|a| a.id == found.id) {
+                    t.push(found);
+                }
+            }
+            t
+        } else {
+            targets
+        };
+        targets.dedup_by_key(|a| a.id);
+        let mut outcomes = Vec::new();
+        for target in targets {
+            let peer = target.id.to_string();
+            let result = self
+                .sync_with(target, budget)
+                .await
+                .map_err(|e| e.to_string());
+            outcomes.push(PeerOutcome { peer, result });
+        }
+        Ok(outcomes)
+    }
+}
