@@ -1531,7 +1531,7 @@ impl Store {
             // not behind the heads we do know is what the peer may lack.
             let known: Vec<ChangeHash> = parsed
                 .into_iter()
-                .filter(|h| d.get_change_by_hash(h).is_some())
+                .filter(|h| d.get_change_meta_by_hash(h).is_some())
                 .collect();
             d.save_after(&known)
         })

@@ -132,6 +132,14 @@ fn changes_size(store: &Store, before: &[(DocName, Vec<String>)]) -> usize {
 }
 
 fn main() {
+    // `RUST_LOG=samod=debug` shows where a round spends its time.
+    if std::env::var_os("RUST_LOG").is_some() {
+        tracing_subscriber::fmt()
+            .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
+            .with_timer(tracing_subscriber::fmt::time::uptime())
+            .with_writer(std::io::stderr)
+            .init();
+    }
     let runs: usize = std::env::var("RESYNC_RUNS")
         .ok()
         .and_then(|v| v.parse().ok())

@@ -565,7 +565,9 @@ impl SyncNode {
         for (name, handle) in &docs {
             let empty = Vec::new();
             let old = before.get(name).unwrap_or(&empty);
-            changes_received += handle.with_document(|d| d.get_changes(old).len());
+            // Metadata only: `get_changes` re-encodes every change from the op set, which
+            // costs more than the round itself on a busy document.
+            changes_received += handle.with_document(|d| d.get_changes_meta(old).len());
             // What we offered: our changes past the heads the peer had last time.
             let peer_had: Vec<automerge::ChangeHash> = previous
                 .heads
@@ -576,11 +578,11 @@ impl SyncNode {
                 changes_sent += handle.with_document(|d| {
                     let known: Vec<_> = peer_had
                         .iter()
-                        .filter(|h| d.get_change_by_hash(h).is_some())
+                        .filter(|h| d.get_change_meta_by_hash(h).is_some())
                         .copied()
                         .collect();
-                    let ours = d.get_changes(old).len();
-                    d.get_changes(&known).len().saturating_sub(ours)
+                    let ours = d.get_changes_meta(old).len();
+                    d.get_changes_meta(&known).len().saturating_sub(ours)
                 });
             }
         }

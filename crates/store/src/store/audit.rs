@@ -172,7 +172,7 @@ impl Store {
         let own = self.actor.clone();
         Ok(self
             .read(&DocName::Directory, |d| {
-                heads.iter().all(|h| d.get_change_by_hash(h).is_some())
+                heads.iter().all(|h| d.get_change_meta_by_hash(h).is_some())
                     && d.get_changes_meta(&heads).iter().all(|c| *c.actor == own)
             })?
             .unwrap_or(false))
@@ -358,7 +358,7 @@ pub fn verify_data_dir(dir: impl AsRef<Path>) -> Result<VerifyReport, StoreError
                 .iter()
                 .filter(|h| {
                     h.parse::<ChangeHash>()
-                        .map(|h| doc.get_change_by_hash(&h).is_none())
+                        .map(|h| doc.get_change_meta_by_hash(&h).is_none())
                         .unwrap_or(true)
                 })
                 .cloned()
