@@ -137,7 +137,10 @@ pub fn sync(data_dir: &Path, args: &SyncArgs, json: bool) -> Result<()> {
             Err(e) => {
                 failures += 1;
                 if json {
-                    println!("{}", serde_json::json!({"peer": outcome.peer, "error": e}));
+                    println!(
+                        "{}",
+                        serde_json::json!({"peer": outcome.peer, "error": e.message, "kind": e.kind})
+                    );
                 } else {
                     println!(
                         "与 {} 同步失败：{e}",

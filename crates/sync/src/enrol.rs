@@ -199,6 +199,16 @@ pub fn offer_enrolment(
     })
 }
 
+/// Whether `ticket` (offered by this device) is still waiting for its laptop: not yet
+/// used and not expired.
+pub fn enrolment_open(data_dir: &Path, ticket: &EnrolmentTicket) -> Result<bool, SyncError> {
+    let hash = sha256_hex(&ticket.secret);
+    let now = fengqiao_store::now_cst();
+    Ok(load_pending(data_dir)?
+        .iter()
+        .any(|p| p.secret_sha256 == hash && p.expires > now))
+}
+
 #[derive(Debug, Serialize, Deserialize)]
 struct EnrolRequest {
     secret: String,

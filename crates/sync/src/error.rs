@@ -43,3 +43,43 @@ impl From<tokio::task::JoinError> for SyncError {
         SyncError::Task(e.to_string())
     }
 }
+
+/// What kind of failure a [`SyncError`] is, for callers that say it in their own words
+/// (the app translates these; the message keeps the details).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
+pub enum SyncErrorKind {
+    Io,
+    BadSettings,
+    Bind,
+    DialTimeout,
+    Dial,
+    NotEnrolled,
+    Refused,
+    BadTicket,
+    Enrolment,
+    Incomplete,
+    AlreadyInitialised,
+    Store,
+    Task,
+}
+
+impl SyncError {
+    /// The kind of this error.
+    pub fn kind(&self) -> SyncErrorKind {
+        match self {
+            SyncError::Io { .. } => SyncErrorKind::Io,
+            SyncError::BadSettings { .. } => SyncErrorKind::BadSettings,
+            SyncError::Bind { .. } => SyncErrorKind::Bind,
+            SyncError::DialTimeout { .. } => SyncErrorKind::DialTimeout,
+            SyncError::Dial { .. } => SyncErrorKind::Dial,
+            SyncError::NotEnrolled { .. } => SyncErrorKind::NotEnrolled,
+            SyncError::Refused { .. } => SyncErrorKind::Refused,
+            SyncError::BadTicket { .. } => SyncErrorKind::BadTicket,
+            SyncError::Enrolment { .. } => SyncErrorKind::Enrolment,
+            SyncError::Incomplete { .. } => SyncErrorKind::Incomplete,
+            SyncError::AlreadyInitialised(_) => SyncErrorKind::AlreadyInitialised,
+            SyncError::Store(_) => SyncErrorKind::Store,
+            SyncError::Task(_) => SyncErrorKind::Task,
+        }
+    }
+}

@@ -16,9 +16,12 @@ pub mod node;
 pub mod settings;
 pub mod transport;
 
-pub use enrol::{EnrolmentTicket, enrol, offer_enrolment, pairing_ticket, parse_pairing_ticket};
-pub use error::SyncError;
+pub use enrol::{
+    EnrolmentTicket, enrol, enrolment_open, offer_enrolment, pairing_ticket, parse_pairing_ticket,
+};
+pub use error::{SyncError, SyncErrorKind};
 pub use node::{
-    NodeOptions, PeerOutcome, RoundReport, SYNC_ALPN, SyncNode, device_addr, remembered_peers,
+    NodeOptions, PeerOutcome, RoundFailure, RoundReport, SYNC_ALPN, SyncNode, device_addr,
+    remembered_peers,
 };
 pub use settings::{PeerBook, PeerRecord, SyncSettings};

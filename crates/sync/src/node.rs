@@ -11,7 +11,6 @@ use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use automerge::ReadDoc;
 use fengqiao_store::{Access, AccessTable, DocName, Store};
 use futures::FutureExt;
 use futures::future::BoxFuture;
@@ -27,7 +26,7 @@ use serde::Serialize;
 use tokio::sync::watch;
 
 use crate::enrol::{ENROL_ALPN, EnrolmentDesk};
-use crate::error::SyncError;
+use crate::error::{SyncError, SyncErrorKind};
 use crate::settings::{PeerBook, SyncSettings};
 use crate::transport::{ByteCounters, samod_transport};
 
@@ -803,7 +802,29 @@ pub fn remembered_peers(
 pub struct PeerOutcome {
     /// The peer's id (hex).
     pub peer: String,
-    pub result: Result<RoundReport, String>,
+    pub result: Result<RoundReport, RoundFailure>,
+}
+
+/// Why a round with one peer failed: its kind, and the full message.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RoundFailure {
+    pub kind: SyncErrorKind,
+    pub message: String,
+}
+
+impl std::fmt::Display for RoundFailure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl From<SyncError> for RoundFailure {
+    fn from(e: SyncError) -> Self {
+        RoundFailure {
+            kind: e.kind(),
+            message: e.to_string(),
+        }
+    }
 }
 
 impl SyncNode {
@@ -834,7 +855,7 @@ impl SyncNode {
             let result = self
                 .sync_with(target, budget)
                 .await
-                .map_err(|e| e.to_string());
+                .map_err(RoundFailure::from);
             outcomes.push(PeerOutcome { peer, result });
         }
         Ok(outcomes)
