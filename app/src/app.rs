@@ -78,8 +78,14 @@ impl FengqiaoApp {
     /// Sends the commands the views queued.
     fn flush(&mut self) {
         for command in self.state.take_outbox() {
-            if matches!(command, Command::CreateDemoCounty) {
-                self.state.phase = Phase::CreatingDemo;
+            match (&command, &self.state.phase) {
+                (Command::CreateDemoCounty, _) => self.state.phase = Phase::CreatingDemo,
+                (Command::JoinCounty(_), Phase::Empty { data_dir }) => {
+                    self.state.phase = Phase::Joining {
+                        data_dir: data_dir.clone(),
+                    };
+                }
+                _ => {}
             }
             self.backend.send(command);
         }

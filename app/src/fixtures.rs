@@ -86,5 +86,6 @@ pub fn directory() -> Directory {
             })
             .collect(),
         leaders: Vec::new(),
+        devices: Vec::new(),
     }
 }

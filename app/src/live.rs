@@ -3,16 +3,21 @@
 //! background thread with their own tokio runtime, never on the UI or store thread.
 
 use std::path::Path;
-use std::sync::Arc;
 use std::sync::mpsc::{Receiver, Sender, TryRecvError, channel};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use fengqiao_model::Role;
 use fengqiao_store::{Store, now_cst};
-use fengqiao_sync::{NodeOptions, PeerBook, SyncNode, SyncSettings, device_addr, pairing_ticket};
+use fengqiao_sync::{
+    EnrolmentTicket, NodeOptions, PeerBook, RoundFailure, SyncError, SyncErrorKind, SyncNode,
+    SyncSettings, device_addr, enrolment_open, offer_enrolment, pairing_ticket,
+};
 
+use crate::i18n::Key;
 use crate::sync_seam::{
-    LiveSync, LiveSyncReport, PeerLink, PeerRole, PeerSyncState, RoundKind, ServerLink, SyncRound,
+    EnrolmentOffer, EnrolmentRequest, EnrolmentState, JoinRequest, LiveSync, LiveSyncReport,
+    PeerLink, PeerRole, PeerSyncState, RoundKind, ServerLink, SyncFailure, SyncRound,
 };
 
 /// How long one round with one peer may take.
@@ -20,11 +25,74 @@ pub const ROUND_BUDGET: Duration = Duration::from_secs(60);
 /// How long 「立即同步」 looks for colleagues on the LAN first.
 pub const DISCOVER_WINDOW: Duration = Duration::from_millis(1500);
 
+/// How long this device stays reachable for a laptop it offered an enrolment to. The
+/// ticket itself stays valid for a week (`fengqiao serve` or a later offer can take it).
+pub const ENROL_WINDOW: Duration = Duration::from_secs(30 * 60);
+
 /// Live sync over iroh, as the sync crate keeps it in the data directory.
 #[derive(Debug, Default)]
 pub struct IrohSync {
     /// Results of a running 「立即同步」, when one runs.
     running: Option<Receiver<SyncRound>>,
+    /// The enrolment desk this session opened, when there is one.
+    desk: Option<Desk>,
+}
+
+/// A background thread that keeps this device reachable for one offered enrolment.
+#[derive(Debug)]
+struct Desk {
+    offer: Arc<Mutex<EnrolmentOffer>>,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+}
+
+impl Drop for Desk {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+    }
+}
+
+/// The words the UI uses for a failure of the sync crate.
+pub fn failure_key(kind: SyncErrorKind) -> Key {
+    match kind {
+        SyncErrorKind::Io => Key::SyncErrIo,
+        SyncErrorKind::BadSettings => Key::SyncErrSettings,
+        SyncErrorKind::Bind => Key::SyncErrBind,
+        SyncErrorKind::DialTimeout => Key::SyncErrTimeout,
+        SyncErrorKind::Dial => Key::SyncErrDial,
+        SyncErrorKind::NotEnrolled => Key::SyncErrNotEnrolled,
+        SyncErrorKind::Refused => Key::SyncErrRefused,
+        SyncErrorKind::BadTicket => Key::SyncErrBadTicket,
+        SyncErrorKind::Enrolment => Key::SyncErrEnrolment,
+        SyncErrorKind::Incomplete => Key::SyncErrIncomplete,
+        SyncErrorKind::AlreadyInitialised => Key::SyncErrAlreadyInitialised,
+        SyncErrorKind::Store => Key::SyncErrStore,
+        SyncErrorKind::Task => Key::SyncErrTask,
+    }
+}
+
+fn failure(e: &SyncError) -> SyncFailure {
+    SyncFailure {
+        why: failure_key(e.kind()),
+        detail: e.to_string(),
+    }
+}
+
+fn task_failure(detail: impl std::fmt::Display) -> SyncFailure {
+    SyncFailure {
+        why: Key::SyncErrTask,
+        detail: detail.to_string(),
+    }
+}
+
+fn runtime(name: &str) -> Result<tokio::runtime::Runtime, SyncFailure> {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .thread_name(name)
+        .enable_all()
+        .build()
+        .map_err(task_failure)
 }
 
 impl IrohSync {
@@ -108,6 +176,7 @@ pub fn known(store: &Store, data_dir: &Path) -> Result<LiveSyncReport, String> {
         server,
         ticket: Some(pairing_ticket(&addr)),
         rounds: Vec::new(),
+        enrolment: None,
     })
 }
 
@@ -123,6 +192,10 @@ impl LiveSync for IrohSync {
                 }
             }
         };
+        report.enrolment = self
+            .desk
+            .as_ref()
+            .map(|d| d.offer.lock().unwrap_or_else(|p| p.into_inner()).clone());
         if let Some(rx) = &self.running {
             loop {
                 match rx.try_recv() {
@@ -152,16 +225,162 @@ impl LiveSync for IrohSync {
             Err(e) => tracing::warn!("无法启动同步线程：{e}"),
         }
     }
+
+    fn join(&mut self, data_dir: &Path, request: &JoinRequest) -> Result<Store, SyncFailure> {
+        let ticket: EnrolmentTicket = request.ticket.parse().map_err(|e| failure(&e))?;
+        let rt = runtime("fengqiao-enrol")?;
+        rt.block_on(fengqiao_sync::enrol(
+            data_dir,
+            &ticket,
+            request.device_name.trim(),
+            request.person.trim(),
+        ))
+        .map_err(|e| failure(&e))
+    }
+
+    fn offer_enrolment(
+        &mut self,
+        store: &Arc<Store>,
+        request: &EnrolmentRequest,
+    ) -> Result<(), SyncFailure> {
+        // One desk at a time: a new offer replaces (and closes) the last one.
+        self.desk = None;
+        let until = now_cst()
+            + chrono::Duration::from_std(ENROL_WINDOW).unwrap_or(chrono::Duration::minutes(30));
+        let offer = Arc::new(Mutex::new(EnrolmentOffer {
+            ticket: String::new(),
+            request: request.clone(),
+            until,
+            state: EnrolmentState::Opening,
+        }));
+        let (stop, stopped) = tokio::sync::oneshot::channel();
+        let store = Arc::clone(store);
+        let shared = Arc::clone(&offer);
+        std::thread::Builder::new()
+            .name("fengqiao-enrol-desk".into())
+            .spawn(move || run_desk(store, &shared, stopped))
+            .map_err(task_failure)?;
+        self.desk = Some(Desk {
+            offer,
+            stop: Some(stop),
+        });
+        Ok(())
+    }
+
+    fn cancel_enrolment(&mut self) {
+        if let Some(desk) = &mut self.desk
+            && let Some(stop) = desk.stop.take()
+        {
+            let _ = stop.send(());
+        }
+    }
 }
 
-fn failed(with: String, why: String) -> SyncRound {
+/// The enrolment desk's thread: bring up the endpoint, make the ticket naming where this
+/// device can be reached, then wait until the ticket is used, the window ends or the
+/// offer is cancelled.
+fn run_desk(
+    store: Arc<Store>,
+    offer: &Mutex<EnrolmentOffer>,
+    mut stopped: tokio::sync::oneshot::Receiver<()>,
+) {
+    let set = |state: EnrolmentState| {
+        offer.lock().unwrap_or_else(|p| p.into_inner()).state = state;
+    };
+    let request = offer
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .request
+        .clone();
+    let rt = match runtime("fengqiao-enrol-desk") {
+        Ok(rt) => rt,
+        Err(f) => return set(EnrolmentState::Failed(f)),
+    };
+    rt.block_on(async {
+        let settings = match SyncSettings::load(store.data_dir()) {
+            Ok(s) => s,
+            Err(e) => return set(EnrolmentState::Failed(failure(&e))),
+        };
+        let mut options = NodeOptions::from_settings(&settings);
+        let node = match SyncNode::start(Arc::clone(&store), options.clone()).await {
+            Ok(node) => node,
+            Err(_) => {
+                // The configured port is held (e.g. by `fengqiao serve`): any free port
+                // does, as the ticket names the port.
+                options.listen.set_port(0);
+                match SyncNode::start(Arc::clone(&store), options).await {
+                    Ok(node) => node,
+                    Err(e) => return set(EnrolmentState::Failed(failure(&e))),
+                }
+            }
+        };
+        let mut addr = node.addr();
+        if let Some(relay) = &settings.relay {
+            addr = addr.with_relay_url(relay.clone());
+        }
+        let made = {
+            let store = Arc::clone(&store);
+            let request = request.clone();
+            tokio::task::spawn_blocking(move || {
+                offer_enrolment(
+                    &store,
+                    addr,
+                    request.role,
+                    request.scope,
+                    &request.device_name,
+                )
+            })
+            .await
+        };
+        let ticket = match made {
+            Ok(Ok(ticket)) => ticket,
+            Ok(Err(e)) => {
+                node.shutdown().await;
+                return set(EnrolmentState::Failed(failure(&e)));
+            }
+            Err(e) => {
+                node.shutdown().await;
+                return set(EnrolmentState::Failed(task_failure(e)));
+            }
+        };
+        {
+            let mut o = offer.lock().unwrap_or_else(|p| p.into_inner());
+            o.ticket = ticket.to_string();
+            o.state = EnrolmentState::Waiting;
+        }
+        let window = tokio::time::sleep(ENROL_WINDOW);
+        tokio::pin!(window);
+        let outcome = loop {
+            tokio::select! {
+                _ = &mut stopped => break EnrolmentState::Closed,
+                _ = &mut window => break EnrolmentState::Closed,
+                _ = tokio::time::sleep(Duration::from_millis(300)) => {
+                    match enrolment_open(store.data_dir(), &ticket) {
+                        Ok(true) => {}
+                        Ok(false) => break EnrolmentState::Joined,
+                        Err(e) => break EnrolmentState::Failed(failure(&e)),
+                    }
+                }
+            }
+        };
+        if outcome == EnrolmentState::Joined {
+            // Let the new laptop finish reading the directory before the endpoint closes.
+            tokio::time::sleep(Duration::from_secs(2)).await;
+        }
+        node.shutdown().await;
+        set(outcome);
+    });
+}
+
+fn failed(with: String, why: &RoundFailure) -> SyncRound {
     SyncRound {
         at: now_cst(),
         with,
         kind: RoundKind::LiveFailed,
         documents: 0,
         bytes: 0,
-        note: why,
+        note: why.message.clone(),
+        failure: Some(failure_key(why.kind)),
     }
 }
 
@@ -171,22 +390,21 @@ fn run_round(store: Arc<Store>, tx: &Sender<SyncRound>) {
     let settings = match SyncSettings::load(&data_dir) {
         Ok(s) => s,
         Err(e) => {
-            let _ = tx.send(failed(data_dir.display().to_string(), e.to_string()));
+            let _ = tx.send(failed(data_dir.display().to_string(), &e.into()));
             return;
         }
     };
     let mut opts = NodeOptions::from_settings(&settings);
     // A round need not hold the configured port (a `fengqiao serve` may hold it).
     opts.listen.set_port(0);
-    let rt = match tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .thread_name("fengqiao-sync")
-        .enable_all()
-        .build()
-    {
+    let rt = match runtime("fengqiao-sync") {
         Ok(rt) => rt,
-        Err(e) => {
-            let _ = tx.send(failed(String::new(), e.to_string()));
+        Err(f) => {
+            let why = RoundFailure {
+                kind: SyncErrorKind::Task,
+                message: f.detail,
+            };
+            let _ = tx.send(failed(String::new(), &why));
             return;
         }
     };
@@ -194,7 +412,7 @@ fn run_round(store: Arc<Store>, tx: &Sender<SyncRound>) {
         let node = match SyncNode::start(Arc::clone(&store), opts).await {
             Ok(n) => n,
             Err(e) => {
-                let _ = tx.send(failed(String::new(), e.to_string()));
+                let _ = tx.send(failed(String::new(), &e.into()));
                 return;
             }
         };
@@ -203,7 +421,7 @@ fn run_round(store: Arc<Store>, tx: &Sender<SyncRound>) {
             .await;
         match outcomes {
             Err(e) => {
-                let _ = tx.send(failed(String::new(), e.to_string()));
+                let _ = tx.send(failed(String::new(), &e.into()));
             }
             Ok(outcomes) => {
                 for outcome in outcomes {
@@ -221,8 +439,9 @@ fn run_round(store: Arc<Store>, tx: &Sender<SyncRound>) {
                             bytes: usize::try_from(r.bytes_sent + r.bytes_received)
                                 .unwrap_or(usize::MAX),
                             note: r.summary(),
+                            failure: None,
                         },
-                        Err(e) => failed(short, e),
+                        Err(e) => failed(short, &e),
                     };
                     if tx.send(round).is_err() {
                         break;

@@ -75,6 +75,8 @@ pub enum Phase {
     Empty { data_dir: std::path::PathBuf },
     /// Creating the demo county.
     CreatingDemo,
+    /// Joining the county with an enrolment ticket.
+    Joining { data_dir: std::path::PathBuf },
     /// The store is open.
     Open,
 }
@@ -165,19 +167,30 @@ impl CaseList {
         }
         let f = &self.filter;
         let needle = f.text.trim().to_lowercase();
-        self.shown = self
-            .rows
-            .iter()
-            .enumerate()
-            .filter(|(i, r)| {
-                f.township.as_ref().is_none_or(|t| &r.township == t)
-                    && f.status.is_none_or(|s| r.status == s)
-                    && f.route.is_none_or(|route| r.route == route)
-                    && (!f.overdue_only || clocks.is_overdue(&r.id))
-                    && (needle.is_empty() || self.haystacks[*i].contains(&needle))
-            })
-            .map(|(i, _)| i)
-            .collect();
+        // Typing narrows the search: when only the text changed and it still contains the
+        // last text, only the rows shown now can match.
+        let narrowing = self.shown_for.as_ref().is_some_and(|last| {
+            let last_needle = last.text.trim().to_lowercase();
+            CaseListFilter {
+                text: f.text.clone(),
+                ..last.clone()
+            } == *f
+                && needle.contains(&last_needle)
+        });
+        let finder = memchr::memmem::Finder::new(needle.as_bytes());
+        let keep = |i: usize| {
+            let r = &self.rows[i];
+            f.township.as_ref().is_none_or(|t| &r.township == t)
+                && f.status.is_none_or(|s| r.status == s)
+                && f.route.is_none_or(|route| r.route == route)
+                && (!f.overdue_only || clocks.is_overdue(&r.id))
+                && (needle.is_empty() || finder.find(self.haystacks[i].as_bytes()).is_some())
+        };
+        self.shown = if narrowing {
+            self.shown.iter().copied().filter(|&i| keep(i)).collect()
+        } else {
+            (0..self.rows.len()).filter(|&i| keep(i)).collect()
+        };
         self.shown_for = Some(self.filter.clone());
     }
 }
@@ -416,6 +429,71 @@ pub struct SyncUi {
     pub state_path: String,
 }
 
+/// 设置's device administration and the first-start join form.
+#[derive(Debug, Clone)]
+pub struct DevicesUi {
+    /// The first-start form: ticket, this laptop's name, its user.
+    pub join: crate::sync_seam::JoinRequest,
+    /// The enrolment form: the new laptop's name, role and townships.
+    pub enrol_name: String,
+    pub enrol_role: fengqiao_model::Role,
+    pub enrol_scope: std::collections::BTreeSet<String>,
+    /// Why the enrolment form was not sent (shown next to it).
+    pub enrol_error: Option<Key>,
+    /// The device whose revocation awaits confirmation (its id).
+    pub confirm_revoke: Option<String>,
+}
+
+impl Default for DevicesUi {
+    fn default() -> Self {
+        DevicesUi {
+            join: Default::default(),
+            enrol_name: String::new(),
+            enrol_role: fengqiao_model::Role::Township,
+            enrol_scope: Default::default(),
+            enrol_error: None,
+            confirm_revoke: None,
+        }
+    }
+}
+
+impl DevicesUi {
+    /// The enrolment the form asks for, or why it cannot be sent.
+    pub fn enrolment(&self) -> Result<crate::sync_seam::EnrolmentRequest, Key> {
+        let name = self.enrol_name.trim();
+        if name.is_empty() {
+            return Err(Key::EnrolNeedsName);
+        }
+        let scope: Vec<String> = if self.enrol_role == fengqiao_model::Role::Township {
+            self.enrol_scope.iter().cloned().collect()
+        } else {
+            Vec::new()
+        };
+        if self.enrol_role == fengqiao_model::Role::Township && scope.is_empty() {
+            return Err(Key::EnrolNeedsTownship);
+        }
+        Ok(crate::sync_seam::EnrolmentRequest {
+            device_name: name.to_owned(),
+            role: self.enrol_role,
+            scope,
+        })
+    }
+
+    /// The first-start fields still empty, by their labels.
+    pub fn join_missing(&self) -> Vec<Key> {
+        let j = &self.join;
+        [
+            (Key::JoinTicket, &j.ticket),
+            (Key::JoinDeviceName, &j.device_name),
+            (Key::JoinPerson, &j.person),
+        ]
+        .into_iter()
+        .filter(|(_, v)| v.trim().is_empty())
+        .map(|(k, _)| k)
+        .collect()
+    }
+}
+
 /// Everything the views draw and edit.
 pub struct AppState {
     pub prefs: Prefs,
@@ -437,6 +515,7 @@ pub struct AppState {
     pub dup_reason: String,
     pub sync: Arc<SyncStatus>,
     pub sync_ui: SyncUi,
+    pub devices_ui: DevicesUi,
     pub reports: Reports,
     reports_stale: bool,
     pub busy: bool,
@@ -494,6 +573,7 @@ impl AppState {
             conflict_reason: String::new(),
             dup_reason: String::new(),
             sync: Arc::default(),
+            devices_ui: DevicesUi::default(),
             sync_ui: SyncUi {
                 bundle_path: home
                     .join(format!("fengqiao-{today}.fqb"))
@@ -594,6 +674,22 @@ impl AppState {
                     is_error: false,
                 });
             }
+            Update::SyncFailed { action, failure } => {
+                if let Phase::Joining { data_dir } = &self.phase {
+                    self.phase = Phase::Empty {
+                        data_dir: data_dir.clone(),
+                    };
+                }
+                let why = if failure.detail.is_empty() {
+                    self.t(failure.why).to_owned()
+                } else {
+                    format!("{}（{}）", self.t(failure.why), failure.detail)
+                };
+                self.status = Some(StatusLine {
+                    text: self.tf(Key::ActionFailed, &[&self.t(action), &why]),
+                    is_error: true,
+                });
+            }
             Update::Failed { action, reason } => {
                 if self.phase == Phase::CreatingDemo {
                     self.phase = Phase::Starting;
@@ -675,6 +771,50 @@ mod tests {
         s.prepare();
         assert_eq!(s.cases.shown.len(), s.clocks.overdue.len());
         assert!(!s.cases.shown.is_empty(), "the demo year has overdue cases");
+    }
+
+    #[test]
+    fn typing_narrows_the_search_and_matches_a_fresh_filter_at_every_step() {
+        let mut s = state_with_cases(800);
+        s.prepare();
+        let fresh = |filter: &CaseListFilter| {
+            let mut t = state_with_cases(800);
+            t.cases.filter = filter.clone();
+            t.prepare();
+            t.cases.shown
+        };
+        s.cases.filter.township = Some("港口镇".into());
+        // Type a petitioner's name a character at a time, then delete back, then change
+        // the township while text is typed: each step equals filtering from scratch.
+        let row = s
+            .cases
+            .rows
+            .iter()
+            .find(|r| r.township == "港口镇")
+            .unwrap();
+        let name: Vec<char> = row.petitioner.chars().collect();
+        let mut steps: Vec<String> = (1..=name.len())
+            .map(|n| name[..n].iter().collect())
+            .collect();
+        steps.extend(
+            (1..name.len())
+                .rev()
+                .map(|n| name[..n].iter().collect::<String>()),
+        );
+        for text in steps {
+            s.cases.filter.text = text;
+            s.prepare();
+            assert_eq!(
+                s.cases.shown,
+                fresh(&s.cases.filter),
+                "{:?}",
+                s.cases.filter
+            );
+        }
+        s.cases.filter.township = None;
+        s.prepare();
+        assert_eq!(s.cases.shown, fresh(&s.cases.filter));
+        assert!(s.cases.shown.len() > 1);
     }
 
     #[test]

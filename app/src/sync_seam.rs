@@ -7,8 +7,14 @@
 //! 「立即同步」 in the background); [`NoLiveSync`] reports nothing (tests): the view then
 //! shows no peers, no server and no ticket (never invented ones), and bundles work fully.
 
+use std::path::Path;
+use std::sync::Arc;
 use std::time::Duration;
 
+use fengqiao_model::Role;
+use fengqiao_store::Store;
+
+use crate::i18n::Key;
 use crate::vm::Stamp;
 
 /// How often the store thread asks the live sync for news when nothing else happens.
@@ -22,7 +28,90 @@ pub trait LiveSync: Send {
 
     /// Start one round with every known peer in the background (「立即同步」); its results
     /// arrive in later reports. Must return at once.
-    fn sync_now(&mut self, _store: &std::sync::Arc<fengqiao_store::Store>) {}
+    fn sync_now(&mut self, _store: &Arc<Store>) {}
+
+    /// First start: join the county with an enrolment ticket from the office, creating the
+    /// data directory from what the office sends. Runs on the store thread before any store
+    /// exists, so it may wait on the network (the ticket's office must answer).
+    fn join(&mut self, _data_dir: &Path, _request: &JoinRequest) -> Result<Store, SyncFailure> {
+        Err(SyncFailure::unavailable())
+    }
+
+    /// Offer a new laptop an enrolment: make a one-time ticket and keep this device
+    /// reachable for it in the background until it is used, cancelled or the window ends.
+    /// The offer and its state arrive in later reports.
+    fn offer_enrolment(
+        &mut self,
+        _store: &Arc<Store>,
+        _request: &EnrolmentRequest,
+    ) -> Result<(), SyncFailure> {
+        Err(SyncFailure::unavailable())
+    }
+
+    /// Stop waiting for the offered laptop (the ticket stays valid until it expires).
+    fn cancel_enrolment(&mut self) {}
+}
+
+/// Why a live-sync action failed: a reason the UI translates, and the detail as the sync
+/// crate gave it (Chinese first, the English gloss in brackets).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SyncFailure {
+    pub why: Key,
+    pub detail: String,
+}
+
+impl SyncFailure {
+    /// No live sync in this build.
+    pub fn unavailable() -> SyncFailure {
+        SyncFailure {
+            why: Key::SyncLiveOff,
+            detail: String::new(),
+        }
+    }
+}
+
+/// Joining a county (first start).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct JoinRequest {
+    /// The `fqenrol1…` ticket from the office.
+    pub ticket: String,
+    /// What this laptop is called in the directory, e.g. 港口镇信访办笔记本.
+    pub device_name: String,
+    /// Who uses it.
+    pub person: String,
+}
+
+/// A new laptop this device enrols.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EnrolmentRequest {
+    pub device_name: String,
+    pub role: Role,
+    /// Townships it works in (township devices), empty for the whole county.
+    pub scope: Vec<String>,
+}
+
+/// An enrolment this device has offered, as the 设置 view shows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EnrolmentOffer {
+    pub ticket: String,
+    pub request: EnrolmentRequest,
+    /// Until when this device waits for the laptop.
+    pub until: Stamp,
+    pub state: EnrolmentState,
+}
+
+/// Where an offered enrolment stands.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum EnrolmentState {
+    /// Making the ticket and opening the network.
+    Opening,
+    /// Reachable; waiting for the laptop to present the ticket.
+    Waiting,
+    /// The laptop used the ticket and is in the directory.
+    Joined,
+    /// The waiting window ended (or was cancelled) without the laptop.
+    Closed,
+    Failed(SyncFailure),
 }
 
 /// No live sync in this build: nothing to report.
@@ -45,6 +134,8 @@ pub struct LiveSyncReport {
     pub ticket: Option<String>,
     /// Finished rounds since the last report.
     pub rounds: Vec<SyncRound>,
+    /// The enrolment offered from this device, if any this session.
+    pub enrolment: Option<EnrolmentOffer>,
 }
 
 /// The 同步 view's model.
@@ -57,6 +148,7 @@ pub struct SyncStatus {
     pub ticket: Option<String>,
     /// What moved and when, newest first: bundle rounds and live rounds.
     pub rounds: Vec<SyncRound>,
+    pub enrolment: Option<EnrolmentOffer>,
 }
 
 /// A laptop on the LAN (or met through the relay).
@@ -119,8 +211,10 @@ pub struct SyncRound {
     pub kind: RoundKind,
     pub documents: usize,
     pub bytes: usize,
-    /// The round's summary, or why it failed.
+    /// The round's summary, or the detail of why it failed.
     pub note: String,
+    /// Why a failed round failed, translated by the view.
+    pub failure: Option<Key>,
 }
 
 /// How a round moved data.

@@ -8,12 +8,21 @@ use std::time::{Duration, Instant};
 use egui::accesskit::Role;
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable as _;
+use fengqiao_app::live::IrohSync;
 use fengqiao_app::state::{Phase, Prefs};
-use fengqiao_app::sync_seam::NoLiveSync;
+use fengqiao_app::sync_seam::{EnrolmentState, LiveSync, NoLiveSync};
 use fengqiao_app::{FengqiaoApp, Startup};
 use fengqiao_store::{DocName, InitOptions, Store};
 
 fn harness(dir: &Path) -> Harness<'static, FengqiaoApp> {
+    harness_with(dir, || Box::new(NoLiveSync))
+}
+
+/// The app with the given live sync (a real [`IrohSync`] for the enrolment test).
+fn harness_with(
+    dir: &Path,
+    live_sync: impl Fn() -> Box<dyn LiveSync> + 'static,
+) -> Harness<'static, FengqiaoApp> {
     let dir = dir.to_owned();
     Harness::builder()
         .with_size(egui::vec2(1280.0, 860.0))
@@ -25,7 +34,7 @@ fn harness(dir: &Path) -> Harness<'static, FengqiaoApp> {
                 Prefs::default(),
                 Startup {
                     data_dir: dir.clone(),
-                    live_sync: Box::new(NoLiveSync),
+                    live_sync: live_sync(),
                     create_demo: false,
                     demo_cases: 20,
                     screenshots: None,
@@ -394,5 +403,136 @@ fn a_duplicate_pair_is_shown_side_by_side_and_not_a_duplicate_removes_it() {
         store.duplicate_candidates().unwrap().is_empty(),
         "dismissed for good"
     );
+    store.close();
+}
+
+/// Sync settings for a test device: loopback only, any port, no LAN discovery, no relay.
+fn loopback_settings(dir: &Path) {
+    fengqiao_sync::SyncSettings {
+        listen: std::net::SocketAddr::from(([127, 0, 0, 1], 0)),
+        mdns: false,
+        relay: None,
+        server: None,
+    }
+    .save(dir)
+    .expect("write the sync settings");
+}
+
+#[test]
+fn a_new_laptop_joins_with_a_ticket_made_in_settings_and_the_office_revokes_it() {
+    // The office: the demo county, reachable on loopback only.
+    let office_dir = tempfile::tempdir().unwrap();
+    fengqiao_app::backend::create_demo_county(office_dir.path(), 10)
+        .unwrap()
+        .close();
+    loopback_settings(office_dir.path());
+    let mut office = harness_with(office_dir.path(), || Box::new(IrohSync::new()));
+    opened(&mut office);
+
+    // 设置 → 登记新设备: a township laptop without a township is refused next to the form.
+    click_button(&mut office, "设置");
+    type_into(&mut office, "新设备名称", "港口镇信访办笔记本");
+    click_button(&mut office, "生成登记码");
+    assert_shown(&office, "乡镇设备须选择至少一个乡镇");
+    assert!(office.state().state.sync.enrolment.is_none());
+    office
+        .get_by_role_and_label(Role::CheckBox, "港口镇")
+        .click();
+    office.run_steps(2);
+    click_button(&mut office, "生成登记码");
+    wait_for(&mut office, "the enrolment ticket", |a| {
+        a.state
+            .sync
+            .enrolment
+            .as_ref()
+            .is_some_and(|o| o.state == EnrolmentState::Waiting)
+    });
+    assert_shown(&office, "等待新设备使用此登记码");
+    let ticket = office.state().state.sync.enrolment.clone().unwrap().ticket;
+    assert!(ticket.starts_with("fqenrol1"), "{ticket}");
+
+    // A mistyped ticket on a new laptop: refused with the reason, and still on first start.
+    let typo_dir = tempfile::tempdir().unwrap();
+    let mut typo = harness_with(typo_dir.path(), || Box::new(IrohSync::new()));
+    wait_for(&mut typo, "first start", |a| {
+        matches!(a.state.phase, Phase::Empty { .. })
+    });
+    click_button(&mut typo, "加入");
+    assert!(status(typo.state()).contains("请填写：登记码、本机名称、使用人"));
+    type_into(
+        &mut typo,
+        "登记码",
+        &ticket.replace("fqenrol1", "fqenrol1x"),
+    );
+    type_into(&mut typo, "本机名称", "错误的笔记本");
+    type_into(&mut typo, "使用人", "张三");
+    click_button(&mut typo, "加入");
+    wait_for(&mut typo, "the refusal", |a| a.state.status.is_some());
+    assert!(
+        status(typo.state()).contains("登记码或配对码无效"),
+        "{}",
+        status(typo.state())
+    );
+    assert!(matches!(typo.state().state.phase, Phase::Empty { .. }));
+    assert!(!typo_dir.path().join("device.json").exists());
+
+    // The new laptop joins with the ticket and opens as the township's device.
+    let laptop_dir = tempfile::tempdir().unwrap();
+    let mut laptop = harness_with(laptop_dir.path(), || Box::new(IrohSync::new()));
+    wait_for(&mut laptop, "first start", |a| {
+        matches!(a.state.phase, Phase::Empty { .. })
+    });
+    type_into(&mut laptop, "登记码", &ticket);
+    type_into(&mut laptop, "本机名称", "港口镇信访办笔记本");
+    type_into(&mut laptop, "使用人", "李干事");
+    click_button(&mut laptop, "加入");
+    wait_for(&mut laptop, "the laptop to join", |a| {
+        a.state.phase == Phase::Open && a.state.welcome.is_some()
+    });
+    let welcome = laptop.state().state.welcome.clone().unwrap();
+    assert_eq!(welcome.device_name, "港口镇信访办笔记本");
+    assert_eq!(welcome.scope, vec!["港口镇".to_owned()]);
+    assert_eq!(welcome.role, "乡镇");
+    assert_eq!(welcome.person, "李干事");
+
+    // The office sees it join and lists it; revoking asks first, then marks it revoked.
+    wait_for(&mut office, "the office to see the laptop", |a| {
+        a.state
+            .sync
+            .enrolment
+            .as_ref()
+            .is_some_and(|o| o.state == EnrolmentState::Joined)
+            && a.state
+                .directory
+                .devices
+                .iter()
+                .any(|d| d.name == "港口镇信访办笔记本")
+    });
+    assert_shown(&office, "港口镇信访办笔记本 已加入本县");
+    let revoke_buttons: Vec<_> = office
+        .query_all_by_role_and_label(Role::Button, "吊销")
+        .collect();
+    revoke_buttons.last().unwrap().click();
+    office.run_steps(2);
+    assert_shown(&office, "吊销 港口镇信访办笔记本？");
+    click_button(&mut office, "确认吊销");
+    wait_for(&mut office, "the revocation", |a| {
+        a.state
+            .directory
+            .devices
+            .iter()
+            .any(|d| d.name == "港口镇信访办笔记本" && d.revoked)
+    });
+    assert!(status(office.state()).contains("已吊销：港口镇信访办笔记本"));
+    drop(laptop);
+    drop(office);
+    let store = reopen(office_dir.path());
+    let device = store
+        .devices()
+        .unwrap()
+        .into_iter()
+        .find(|d| d.name == "港口镇信访办笔记本")
+        .unwrap();
+    assert!(device.revoked, "the revocation is in the directory on disk");
     store.close();
 }

@@ -31,6 +31,7 @@ fn state(view: View) -> AppState {
         scope: Vec::new(),
         person: "演示管理员".into(),
         may_write_cases: true,
+        may_enrol: true,
     })));
     state.apply(Update::Directory(Arc::new(fixtures::directory())));
     state.apply(Update::Cases(Arc::new(rows)));

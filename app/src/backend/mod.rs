@@ -17,7 +17,7 @@ use fengqiao_model::{EventKind, FieldVisit, LeaderId, Registration};
 use fengqiao_roster::SlotId;
 
 use crate::i18n::Key;
-use crate::sync_seam::LiveSync;
+use crate::sync_seam::{EnrolmentRequest, JoinRequest, LiveSync, SyncFailure};
 use crate::vm::{
     CasePage, CaseRow, ClockIndex, Directory, RosterView, SyncStatus, Welcome, conflicts::Conflicts,
 };
@@ -31,6 +31,14 @@ pub use worker::{DEMO_CASES, create_demo_county};
 pub enum Command {
     /// First start: create the demo county in the data directory.
     CreateDemoCounty,
+    /// First start: join the county with an enrolment ticket from the office.
+    JoinCounty(JoinRequest),
+    /// Offer a new laptop an enrolment (office, admin or server devices).
+    OfferEnrolment(EnrolmentRequest),
+    /// Stop waiting for the offered laptop.
+    CancelEnrolment,
+    /// Revoke a device's enrolment (by its id).
+    RevokeDevice { id: String },
     /// Re-read everything the views show (case list, clocks, conflicts, roster, visits).
     Refresh,
     /// Merge `absorbed` into `survivor` (ids or numbers), with the reason.
@@ -140,6 +148,8 @@ pub enum Update {
     Done(Notice),
     /// An action failed: what was being done, and the store's reason.
     Failed { action: Key, reason: String },
+    /// A live-sync action failed: what was being done, and why (translated by the UI).
+    SyncFailed { action: Key, failure: SyncFailure },
     /// The store thread is working (true) or idle (false).
     Busy(bool),
 }

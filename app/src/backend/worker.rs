@@ -15,7 +15,7 @@ use fengqiao_sync::bundle;
 use super::{Command, Notice, Update, roster};
 use crate::i18n::Key;
 use crate::sync_seam::{LIVE_SYNC_POLL, LiveSync, RoundKind, SyncRound, SyncStatus};
-use crate::vm::{ClockIndex, Directory, Township, Welcome, conflicts::Conflicts};
+use crate::vm::{ClockIndex, DeviceRow, Directory, Township, Welcome, conflicts::Conflicts};
 
 /// How many cases the demo county starts with.
 pub const DEMO_CASES: usize = 2000;
@@ -50,13 +50,19 @@ fn send(updates: &Sender<Update>, repaint: &dyn Fn(), update: Update) {
 pub fn run(
     data_dir: PathBuf,
     demo_cases: usize,
-    live_sync: Box<dyn LiveSync>,
+    mut live_sync: Box<dyn LiveSync>,
     commands: Receiver<Command>,
     updates: Sender<Update>,
     repaint: impl Fn() + Send + 'static,
 ) {
-    let Some(store) = open_or_offer_demo(&data_dir, demo_cases, &commands, &updates, &repaint)
-    else {
+    let Some(store) = open_or_start(
+        &data_dir,
+        demo_cases,
+        live_sync.as_mut(),
+        &commands,
+        &updates,
+        &repaint,
+    ) else {
         return;
     };
     let calendar = match store.holiday_calendar() {
@@ -111,9 +117,12 @@ pub fn run(
     }
 }
 
-fn open_or_offer_demo(
+/// Opens the data directory; when it is empty, offers the demo county or joining the county
+/// with an enrolment ticket, and waits for the user's choice.
+fn open_or_start(
     data_dir: &Path,
     demo_cases: usize,
+    live_sync: &mut dyn LiveSync,
     commands: &Receiver<Command>,
     updates: &Sender<Update>,
     repaint: &dyn Fn(),
@@ -145,7 +154,24 @@ fn open_or_offer_demo(
                         Err(e) => fail(Key::ActionCreateDemo, &format!("{e:#}")),
                     }
                 }
-                // Nothing else can be done without a store; the UI only offers the demo.
+                Ok(Command::JoinCounty(request)) => {
+                    send(updates, repaint, Update::Busy(true));
+                    match live_sync.join(data_dir, &request) {
+                        Ok(store) => return Some(store),
+                        Err(failure) => {
+                            send(updates, repaint, Update::Busy(false));
+                            send(
+                                updates,
+                                repaint,
+                                Update::SyncFailed {
+                                    action: Key::ActionJoin,
+                                    failure,
+                                },
+                            );
+                        }
+                    }
+                }
+                // Nothing else can be done without a store; the UI offers only these two.
                 Ok(_) => {}
                 Err(_) => return None,
             }
@@ -204,7 +230,39 @@ impl Worker {
     fn handle(&mut self, command: Command) {
         let today = today();
         match command {
-            Command::CreateDemoCounty => {}
+            Command::CreateDemoCounty | Command::JoinCounty(_) => {}
+            Command::OfferEnrolment(request) => {
+                if let Err(failure) = self.live_sync.offer_enrolment(&self.store, &request) {
+                    self.send(Update::SyncFailed {
+                        action: Key::ActionEnrol,
+                        failure,
+                    });
+                }
+                self.poll_live_sync();
+                self.send_sync();
+            }
+            Command::CancelEnrolment => {
+                self.live_sync.cancel_enrolment();
+                self.poll_live_sync();
+                self.send_sync();
+            }
+            Command::RevokeDevice { id } => {
+                let name = self
+                    .store
+                    .devices()
+                    .ok()
+                    .and_then(|all| all.into_iter().find(|d| d.id == id))
+                    .map(|d| d.name)
+                    .unwrap_or_else(|| id.clone());
+                match self.store.revoke_device(&id) {
+                    Ok(()) => {
+                        self.done(Key::NoticeRevoked, name);
+                        self.send_directory();
+                        self.send_sync();
+                    }
+                    Err(e) => self.fail(Key::ActionRevoke, e),
+                }
+            }
             Command::Refresh => self.refresh(),
             Command::OpenCase(key) => {
                 self.open_case = Some(key.clone());
@@ -421,6 +479,7 @@ impl Worker {
                 documents,
                 bytes,
                 note: String::new(),
+                failure: None,
             },
         );
         self.send_sync();
@@ -500,6 +559,12 @@ impl Worker {
             scope: identity.scope.clone(),
             person: identity.person.name.clone(),
             may_write_cases: identity.may_write_cases(),
+            may_enrol: matches!(
+                identity.role,
+                fengqiao_model::Role::Office
+                    | fengqiao_model::Role::Admin
+                    | fengqiao_model::Role::Server
+            ),
         })));
     }
 
@@ -513,9 +578,25 @@ impl Worker {
                     villages,
                 });
             }
+            let me = &self.store.identity().device_id;
+            let devices = self
+                .store
+                .devices()?
+                .into_iter()
+                .map(|d| DeviceRow {
+                    is_me: &d.id == me,
+                    enrolled: d.enrolled_at.date_naive(),
+                    id: d.id,
+                    name: d.name,
+                    role: d.role,
+                    scope: d.scope,
+                    revoked: d.revoked,
+                })
+                .collect();
             Ok(Directory {
                 townships,
                 leaders: roster::leaders(&self.store, today())?,
+                devices,
             })
         })();
         match result {
@@ -614,6 +695,7 @@ impl Worker {
             server: self.live.server.clone(),
             ticket: self.live.ticket.clone(),
             rounds,
+            enrolment: self.live.enrolment.clone(),
         })));
     }
 
@@ -621,7 +703,14 @@ impl Worker {
     fn poll_live_sync(&mut self) -> (bool, bool) {
         let mut report = self.live_sync.report(&self.store);
         let new_rounds = std::mem::take(&mut report.rounds);
-        let moved = new_rounds.iter().any(|r| r.documents > 0);
+        // A laptop that joined is a new device in the directory: refresh like a round.
+        let joined = report
+            .enrolment
+            .as_ref()
+            .is_some_and(|o| o.state == crate::sync_seam::EnrolmentState::Joined)
+            && self.live.enrolment.as_ref().map(|o| &o.state)
+                != Some(&crate::sync_seam::EnrolmentState::Joined);
+        let moved = joined || new_rounds.iter().any(|r| r.documents > 0);
         let changed = report != self.live || !new_rounds.is_empty();
         self.rounds.extend(new_rounds);
         self.live = report;

@@ -329,5 +329,65 @@ pub(super) fn text(key: Key) -> &'static str {
         Key::Fri => "Fr",
         Key::Sat => "Sa",
         Key::Sun => "Su",
+        Key::SyncErrIo => "Cannot read or write the sync files",
+        Key::SyncErrSettings => "The sync settings are invalid",
+        Key::SyncErrBind => "Cannot open the network port (in use?)",
+        Key::SyncErrTimeout => "No answer from the other side (timed out)",
+        Key::SyncErrDial => "Cannot reach the other side",
+        Key::SyncErrNotEnrolled => "The other device is not enrolled or was revoked",
+        Key::SyncErrRefused => "The other side refused the connection",
+        Key::SyncErrBadTicket => "The ticket is not valid",
+        Key::SyncErrEnrolment => "The enrolment was refused",
+        Key::SyncErrIncomplete => "The round did not finish",
+        Key::SyncErrAlreadyInitialised => {
+            "The data directory already holds data; a ticket cannot be used"
+        }
+        Key::SyncErrStore => "Local data error",
+        Key::SyncErrTask => "A background task failed",
+        Key::ActionJoin => "Joining the county",
+        Key::ActionEnrol => "Enrolling a laptop",
+        Key::ActionRevoke => "Revoking a device",
+        Key::JoinTitle => "Join your county with an enrolment ticket",
+        Key::JoinBody => {
+            "On the petition office's computer, open Settings → Enrol a new laptop to make a ticket; paste it below with this laptop's name and its user. Both computers must be on the same LAN or reach the county sync server."
+        }
+        Key::JoinTicket => "Enrolment ticket",
+        Key::JoinDeviceName => "This laptop's name",
+        Key::JoinPerson => "Used by",
+        Key::JoinButton => "Join",
+        Key::Joining => "Contacting the office and joining the county…",
+        Key::JoinMissing => "Please fill in: {}",
+        Key::OrDemo => "Or try the demo county first:",
+        Key::SettingsDevices => "Devices of the county",
+        Key::DeviceEnrolled => "Enrolled",
+        Key::DeviceStatus => "Status",
+        Key::DeviceActive => "active",
+        Key::DeviceRevoked => "revoked",
+        Key::DeviceThis => "this device",
+        Key::RevokeButton => "Revoke",
+        Key::RevokeConfirm => "Revoke {}? It will no longer sync with any device.",
+        Key::RevokeYes => "Revoke it",
+        Key::RevokeNo => "Keep it",
+        Key::NoticeRevoked => "Revoked: {}",
+        Key::EnrolHeading => "Enrol a new laptop",
+        Key::EnrolBody => {
+            "Make a one-time ticket; the new laptop enters it on first start to join the county. This device stays reachable for 30 minutes."
+        }
+        Key::EnrolName => "New laptop's name",
+        Key::EnrolScope => "Townships",
+        Key::EnrolMake => "Make the ticket",
+        Key::EnrolCancel => "Stop waiting",
+        Key::EnrolOpening => "Opening the network…",
+        Key::EnrolWaiting => "Waiting for the laptop to use this ticket (until {})",
+        Key::EnrolJoined => "{} has joined the county",
+        Key::EnrolClosed => {
+            "Stopped waiting; the ticket stays valid for 7 days whenever this device serves"
+        }
+        Key::EnrolFailed => "No ticket was made: {}",
+        Key::EnrolNotAllowed => {
+            "Only the petition office, an administrator or the sync server can enrol devices."
+        }
+        Key::EnrolNeedsName => "Give the new laptop a name",
+        Key::EnrolNeedsTownship => "A township laptop needs at least one township",
     }
 }

@@ -152,6 +152,17 @@ keys! {
     // Calendar widget.
     CalPrevMonth, CalNextMonth, CalToday, CalYearMonth, CalDate, Mon, Tue, Wed, Thu, Fri,
     Sat, Sun,
+    // Why live sync failed.
+    SyncErrIo, SyncErrSettings, SyncErrBind, SyncErrTimeout, SyncErrDial, SyncErrNotEnrolled,
+    SyncErrRefused, SyncErrBadTicket, SyncErrEnrolment, SyncErrIncomplete,
+    SyncErrAlreadyInitialised, SyncErrStore, SyncErrTask,
+    // Joining a county, enrolling and revoking devices.
+    ActionJoin, ActionEnrol, ActionRevoke, JoinTitle, JoinBody, JoinTicket, JoinDeviceName,
+    JoinPerson, JoinButton, Joining, JoinMissing, OrDemo, SettingsDevices, DeviceEnrolled,
+    DeviceStatus, DeviceActive, DeviceRevoked, DeviceThis, RevokeButton, RevokeConfirm,
+    RevokeYes, RevokeNo, NoticeRevoked, EnrolHeading, EnrolBody, EnrolName, EnrolScope,
+    EnrolMake, EnrolCancel, EnrolOpening, EnrolWaiting, EnrolJoined, EnrolClosed, EnrolFailed,
+    EnrolNotAllowed, EnrolNeedsName, EnrolNeedsTownship,
 }
 
 #[cfg(test)]

@@ -117,7 +117,10 @@ fn first_start(ui: &mut egui::Ui, state: &mut AppState) {
             ui.add_space(12.0);
             ui.label(state.t(Key::FirstStartBody));
             ui.weak(state.tf(Key::DataDirIs, &[&data_dir.display()]));
-            ui.add_space(12.0);
+            ui.add_space(20.0);
+            join_form(ui, state);
+            ui.add_space(20.0);
+            ui.label(state.t(Key::OrDemo));
             if ui.button(state.t(Key::CreateDemo)).clicked() {
                 state.send(Command::CreateDemoCounty);
             }
@@ -126,8 +129,68 @@ fn first_start(ui: &mut egui::Ui, state: &mut AppState) {
             ui.spinner();
             ui.label(state.t(Key::CreatingDemo));
         }
+        Phase::Joining { .. } => {
+            ui.spinner();
+            ui.label(state.t(Key::Joining));
+        }
         Phase::Starting | Phase::Open => {
             ui.spinner();
         }
     });
+}
+
+/// First start on a new laptop: the enrolment ticket from the office, this laptop's name
+/// and its user.
+fn join_form(ui: &mut egui::Ui, state: &mut AppState) {
+    let lang = state.lang();
+    ui.label(RichText::new(state.t(Key::JoinTitle)).strong().size(16.0));
+    ui.add(egui::Label::new(state.t(Key::JoinBody)).wrap());
+    ui.add_space(6.0);
+    egui::Grid::new("join").num_columns(2).show(ui, |ui| {
+        let join = &mut state.devices_ui.join;
+        let label = ui.label(crate::i18n::tr(lang, Key::JoinTicket));
+        ui.add(
+            egui::TextEdit::multiline(&mut join.ticket)
+                .desired_rows(3)
+                .desired_width(420.0)
+                .font(egui::TextStyle::Monospace),
+        )
+        .labelled_by(label.id);
+        ui.end_row();
+        let label = ui.label(crate::i18n::tr(lang, Key::JoinDeviceName));
+        ui.add(egui::TextEdit::singleline(&mut join.device_name).desired_width(420.0))
+            .labelled_by(label.id);
+        ui.end_row();
+        let label = ui.label(crate::i18n::tr(lang, Key::JoinPerson));
+        ui.add(egui::TextEdit::singleline(&mut join.person).desired_width(420.0))
+            .labelled_by(label.id);
+        ui.end_row();
+    });
+    let missing = state.devices_ui.join_missing();
+    if ui.button(state.t(Key::JoinButton)).clicked() {
+        if missing.is_empty() {
+            state.status = None;
+            let request = state.devices_ui.join.clone();
+            state.send(Command::JoinCounty(request));
+        } else {
+            let names: Vec<&str> = missing.iter().map(|k| state.t(*k)).collect();
+            state.status = Some(crate::state::StatusLine {
+                text: state.tf(Key::JoinMissing, &[&names.join("、")]),
+                is_error: true,
+            });
+        }
+    }
+}
+
+/// The name of a directory role.
+pub fn role_key(role: fengqiao_model::Role) -> Key {
+    use fengqiao_model::Role;
+    match role {
+        Role::Township => Key::RoleTownship,
+        Role::Office => Key::RoleOffice,
+        Role::Leader => Key::RoleLeader,
+        Role::Server => Key::RoleServer,
+        Role::Admin => Key::RoleAdmin,
+        Role::ReadOnly => Key::RoleReadOnly,
+    }
 }

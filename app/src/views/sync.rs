@@ -112,7 +112,7 @@ fn live(ui: &mut egui::Ui, state: &mut AppState) {
     match &sync.ticket {
         Some(ticket) => {
             ui.add(egui::Label::new(RichText::new(ticket).monospace()).wrap());
-            qr(ui, ticket);
+            qr(ui, "pairing-qr", ticket);
         }
         None => {
             ui.weak(tr(lang, Key::SyncNoTicket));
@@ -123,8 +123,9 @@ fn live(ui: &mut egui::Ui, state: &mut AppState) {
 /// The QR modules of `text` (side length, dark flags), cached per text in egui's memory.
 type QrModules = Arc<(String, usize, Vec<bool>)>;
 
-fn qr(ui: &mut egui::Ui, text: &str) {
-    let id = ui.make_persistent_id("pairing-qr");
+/// Draws `text` as a QR code (cached under `id_salt`), for a phone or a webcam to read.
+pub(crate) fn qr(ui: &mut egui::Ui, id_salt: &str, text: &str) {
+    let id = ui.make_persistent_id(id_salt);
     let cached: Option<QrModules> = ui.ctx().data(|d| d.get_temp(id));
     let modules = match cached {
         Some(m) if m.0 == text => m,
@@ -233,7 +234,16 @@ fn rounds(ui: &mut egui::Ui, state: &mut AppState) {
             ));
             ui.label(&r.with);
             ui.label(trf(lang, Key::RoundDocuments, &[&r.documents, &r.bytes]));
-            ui.label(&r.note);
+            match r.failure {
+                // The reason in the UI's language; the sync crate's detail on hover.
+                Some(why) => {
+                    ui.colored_label(widgets::RED, tr(lang, why))
+                        .on_hover_text(&r.note);
+                }
+                None => {
+                    ui.label(&r.note);
+                }
+            }
             ui.end_row();
         }
     });

@@ -35,6 +35,8 @@ pub struct Welcome {
     pub scope: Vec<String>,
     pub person: String,
     pub may_write_cases: bool,
+    /// Whether this device may enrol and revoke devices (office, admin, server).
+    pub may_enrol: bool,
 }
 
 /// The county's directory, for pickers.
@@ -43,6 +45,22 @@ pub struct Directory {
     pub townships: Vec<Township>,
     /// The roster's leaders (from the stored rules), for leave and per-leader weeks.
     pub leaders: Vec<LeaderChoice>,
+    /// Every device the directory enrols (revoked ones too), in enrolment order.
+    pub devices: Vec<DeviceRow>,
+}
+
+/// A device of the county, for 设置.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeviceRow {
+    pub id: String,
+    pub name: String,
+    pub role: fengqiao_model::Role,
+    /// Townships it works in; empty for the whole county.
+    pub scope: Vec<String>,
+    pub enrolled: chrono::NaiveDate,
+    pub revoked: bool,
+    /// This device.
+    pub is_me: bool,
 }
 
 impl Directory {
