@@ -130,6 +130,9 @@ pub struct CaseList {
     shown_for: Option<CaseListFilter>,
     /// Lower-cased searchable text per row, built once per list.
     haystacks: Vec<String>,
+    /// Which characters each haystack holds, as a Bloom filter: most rows are ruled out
+    /// without a substring search (CJK text defeats memchr's byte prefilter).
+    char_sets: Vec<CharSet>,
     /// Row index by case id.
     pub by_id: HashMap<CaseId, usize>,
     /// Scroll the table to this row on the next frame.
@@ -149,6 +152,7 @@ impl CaseList {
                 .to_lowercase()
             })
             .collect();
+        self.char_sets = self.haystacks.iter().map(|h| CharSet::of(h)).collect();
         self.by_id = rows.iter().enumerate().map(|(i, r)| (r.id, i)).collect();
         self.rows = rows;
         self.loaded = true;
@@ -178,13 +182,16 @@ impl CaseList {
                 && needle.contains(&last_needle)
         });
         let finder = memchr::memmem::Finder::new(needle.as_bytes());
+        let needed = CharSet::of(&needle);
         let keep = |i: usize| {
             let r = &self.rows[i];
             f.township.as_ref().is_none_or(|t| &r.township == t)
                 && f.status.is_none_or(|s| r.status == s)
                 && f.route.is_none_or(|route| r.route == route)
                 && (!f.overdue_only || clocks.is_overdue(&r.id))
-                && (needle.is_empty() || finder.find(self.haystacks[i].as_bytes()).is_some())
+                && (needle.is_empty()
+                    || (self.char_sets[i].holds(&needed)
+                        && finder.find(self.haystacks[i].as_bytes()).is_some()))
         };
         self.shown = if narrowing {
             self.shown.iter().copied().filter(|&i| keep(i)).collect()
@@ -192,6 +199,30 @@ impl CaseList {
             (0..self.rows.len()).filter(|&i| keep(i)).collect()
         };
         self.shown_for = Some(self.filter.clone());
+    }
+}
+
+/// A 256-bit Bloom filter of the characters of a text: if a text holds every character of
+/// a needle, its set holds the needle's set (the converse may fail: then a real search
+/// decides).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+struct CharSet([u64; 4]);
+
+impl CharSet {
+    fn of(text: &str) -> CharSet {
+        let mut bits = [0u64; 4];
+        for c in text.chars() {
+            // Fibonacci hashing: the top 8 bits of the product spread neighbouring code
+            // points (hanzi are dense in Unicode) over the 256 bits.
+            let h = (u32::from(c).wrapping_mul(0x9E37_79B9) >> 24) as usize;
+            bits[h / 64] |= 1 << (h % 64);
+        }
+        CharSet(bits)
+    }
+
+    fn holds(&self, other: &CharSet) -> bool {
+        let (a, b) = (&self.0, &other.0);
+        a[0] & b[0] == b[0] && a[1] & b[1] == b[1] && a[2] & b[2] == b[2] && a[3] & b[3] == b[3]
     }
 }
 

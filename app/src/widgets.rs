@@ -50,6 +50,10 @@ pub fn badge(ui: &mut egui::Ui, text: &str, color: Color32) -> egui::Response {
     )
 }
 
+/// How tall a combo box's list may grow: a county's twenty-odd townships show without
+/// scrolling (egui keeps the popup on screen).
+const LIST_HEIGHT: f32 = 560.0;
+
 /// A combo box over `choices`, showing each with `name`; the label names it.
 pub fn combo<T: PartialEq + Copy>(
     ui: &mut egui::Ui,
@@ -62,6 +66,7 @@ pub fn combo<T: PartialEq + Copy>(
     let mut changed = false;
     egui::ComboBox::new(id_salt, label)
         .selected_text(name(*value))
+        .height(LIST_HEIGHT)
         .show_ui(ui, |ui| {
             for c in choices {
                 changed |= ui.selectable_value(value, *c, name(*c)).changed();
@@ -82,6 +87,7 @@ pub fn optional_combo(
     let mut changed = false;
     egui::ComboBox::new(id_salt, label)
         .selected_text(value.clone().unwrap_or_else(|| none_text.to_owned()))
+        .height(LIST_HEIGHT)
         .show_ui(ui, |ui| {
             changed |= ui.selectable_value(value, None, none_text).changed();
             for c in choices {

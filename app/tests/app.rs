@@ -84,6 +84,23 @@ fn type_into(h: &mut Harness<'_, FengqiaoApp>, label: &str, text: &str) {
     h.run_steps(2);
 }
 
+/// Opens the combo box labelled `combo` and clicks `option` in its popup list, as a user
+/// would (scrolling the list to the option first).
+fn choose(h: &mut Harness<'_, FengqiaoApp>, combo: &str, option: &str) {
+    h.get_by_role_and_label(Role::ComboBox, combo).click();
+    h.run_steps(2);
+    h.get_by_role(Role::ListBox)
+        .get_by_label(option)
+        .scroll_to_me();
+    h.run_steps(2);
+    h.get_by_role(Role::ListBox).get_by_label(option).click();
+    h.run_steps(2);
+    assert!(
+        h.query_by_role(Role::ListBox).is_none(),
+        "the {combo} popup closes after picking {option}"
+    );
+}
+
 /// At least one label containing `text` is on screen (it may be shown several times).
 #[track_caller]
 fn assert_shown(h: &Harness<'_, FengqiaoApp>, text: &str) {
@@ -139,14 +156,8 @@ fn register_find_record_event_switch_language_and_open_the_roster_week() {
     );
 
     // Fill it in: township from the directory, a name with a GBK-only character, a request.
-    // FIXME: clicking the option in the open combo box popup does not select it under
-    // kittest yet (the popup opens and lists the townships); the township is set directly.
-    h.get_by_role_and_label(Role::ComboBox, "乡镇").click();
-    h.run_steps(2);
-    assert_shown(&h, "港口镇");
-    h.key_press(egui::Key::Escape);
-    h.state_mut().state.register.township = "港口镇".into();
-    h.run_steps(2);
+    choose(&mut h, "乡镇", "港口镇");
+    assert_eq!(h.state().state.register.township, "港口镇");
     type_into(&mut h, "信访人姓名", "汪堃");
     type_into(&mut h, "诉求", "反映邻居建房占用宅基地");
     click_button(&mut h, "提交登记");
@@ -185,9 +196,11 @@ fn register_find_record_event_switch_language_and_open_the_roster_week() {
     assert_shown(&h, "《信访工作条例》第二十二条第一款");
 
     // Forward it (转送, which T1 waits for): T1 is met and the next clocks run.
-    // FIXME: like the township, the event kind is picked in the state (combo popups).
-    h.state_mut().state.case_page.event = fengqiao_app::state::EventChoice::Forwarded;
-    h.run_steps(2);
+    choose(&mut h, "环节", "转送");
+    assert_eq!(
+        h.state().state.case_page.event,
+        fengqiao_app::state::EventChoice::Forwarded
+    );
     type_into(&mut h, "单位", "港口镇司法所");
     click_button(&mut h, "记录办理环节");
     wait_for(&mut h, "the forwarding", |a| {
