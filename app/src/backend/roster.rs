@@ -2,8 +2,6 @@
 //! the pure `fengqiao-roster` functions, write back the records they return (one record per
 //! store transaction). The same steps as `fengqiao roster …` in the CLI.
 
-use std::collections::BTreeSet;
-
 use anyhow::{Context, Result};
 use chrono::{Datelike, NaiveDate, TimeZone, Utc};
 use fengqiao_roster::changes::{self, Actor, SwapRequest};
@@ -14,7 +12,7 @@ use fengqiao_roster::{
     SwapId, check, generate, rows,
 };
 use fengqiao_rules::HolidayCalendar;
-use fengqiao_store::{DocName, Store};
+use fengqiao_store::Store;
 use serde_json::{Value, json};
 
 use crate::vm::{LeaderChoice, RosterView};
@@ -48,67 +46,6 @@ fn years_around(period: Period) -> impl Iterator<Item = i32> {
     period.from.year() - 1..=period.to.year()
 }
 
-fn existing_years(store: &Store, years: impl Iterator<Item = i32>) -> Result<BTreeSet<i32>> {
-    let catalogue = store.catalogue().context("读取文档目录")?;
-    Ok(years
-        .filter(|year| catalogue.contains(&DocName::Roster { year: *year }))
-        .collect())
-}
-
-fn to_record(collection: &str, value: Value) -> serde_json::Result<Record> {
-    Ok(match collection {
-        collections::SLOTS => Record::Slot(serde_json::from_value(value)?),
-        collections::LEAVE => Record::Leave(serde_json::from_value(value)?),
-        collections::SWAPS => Record::Swap(serde_json::from_value(value)?),
-        _ => Record::Change(serde_json::from_value(value)?),
-    })
-}
-
-fn load_state(store: &Store, years: &BTreeSet<i32>) -> Result<RosterState> {
-    let mut state = RosterState::new();
-    for &year in years {
-        for collection in [
-            collections::SLOTS,
-            collections::LEAVE,
-            collections::SWAPS,
-            collections::CHANGES,
-        ] {
-            let records = store
-                .roster_records(year, collection)
-                .with_context(|| format!("读取 {year} 年排班 {collection}"))?;
-            for (key, value) in records {
-                match to_record(collection, value) {
-                    Ok(record) => state.apply(record),
-                    Err(e) => tracing::warn!("排班记录 {year}/{collection}/{key} 无法读取：{e}"),
-                }
-            }
-        }
-    }
-    Ok(state)
-}
-
-/// The rules stored for the latest of `years` that has them.
-fn stored_rules(store: &Store, years: &BTreeSet<i32>) -> Result<Option<RosterRules>> {
-    for &year in years.iter().rev() {
-        let records = store
-            .roster_records(year, collections::RULES)
-            .with_context(|| format!("读取 {year} 年排班规则"))?;
-        if let Some((_, value)) = records
-            .into_iter()
-            .find(|(key, _)| key == collections::RULES_KEY)
-        {
-            let text = value
-                .get("toml")
-                .and_then(Value::as_str)
-                .context("排班规则记录缺少 toml 字段")?;
-            return Ok(Some(
-                RosterRules::from_toml(text).with_context(|| format!("{year} 年排班规则"))?,
-            ));
-        }
-    }
-    Ok(None)
-}
-
 /// Rules and state around `period`.
 pub struct Loaded {
     pub rules: Option<RosterRules>,
@@ -118,26 +55,20 @@ pub struct Loaded {
 /// Reads the rules and every record of the years around `period`.
 pub fn load(store: &Store, period: Period) -> Result<Loaded> {
     // Swaps reach into next month, possibly next year.
-    let years = existing_years(store, years_around(period).chain([period.to.year() + 1]))?;
+    let roster = store
+        .load_roster(years_around(period).chain([period.to.year() + 1]))
+        .context("读取排班")?;
+    for e in &roster.unreadable {
+        tracing::warn!("{e}");
+    }
     Ok(Loaded {
-        rules: stored_rules(store, &years)?,
-        state: load_state(store, &years)?,
+        rules: roster.rules,
+        state: roster.state,
     })
 }
 
 fn write_records(store: &Store, records: &[Record]) -> Result<usize> {
-    for record in records {
-        let value = match record {
-            Record::Slot(r) => serde_json::to_value(r)?,
-            Record::Leave(r) => serde_json::to_value(r)?,
-            Record::Swap(r) => serde_json::to_value(r)?,
-            Record::Change(r) => serde_json::to_value(r)?,
-        };
-        store
-            .put_roster_record(record.year(), record.collection(), &record.key(), &value)
-            .with_context(|| format!("保存排班记录 {}/{}", record.collection(), record.key()))?;
-    }
-    Ok(records.len())
+    store.put_roster(records).context("保存排班记录")
 }
 
 fn sentences<T: std::fmt::Display>(items: &[T]) -> Vec<String> {
@@ -234,7 +165,7 @@ pub fn generate_period(
 }
 
 fn rules_text(store: &Store, period: Period) -> Result<Option<String>> {
-    let years = existing_years(store, years_around(period))?;
+    let years = store.roster_years(years_around(period))?;
     for &year in years.iter().rev() {
         if let Some((_, value)) = store
             .roster_records(year, collections::RULES)?

@@ -22,7 +22,7 @@ use fengqiao_roster::{
     SlotRow, SwapId, check, generate, ledger, rows,
 };
 use fengqiao_rules::calendar::HolidayCalendar;
-use fengqiao_store::{DocName, Store};
+use fengqiao_store::{Store, StoredRoster};
 use serde_json::{Value, json};
 
 /// The roster subcommands.
@@ -469,98 +469,34 @@ fn print_json(value: &impl serde::Serialize) -> Result<()> {
     Ok(())
 }
 
-/// Of `years`, those whose roster document exists (is in the directory's catalogue).
-///
-/// Only those are read: asking the store for a document that does not exist yet costs a
-/// lookup for nothing, and in this store version it also keeps the document from being
-/// created later in the same session.
-fn existing_years(store: &Store, years: impl Iterator<Item = i32>) -> Result<Vec<i32>> {
-    let catalogue = store.catalogue().context("读取文档目录")?;
-    Ok(years
-        .filter(|year| catalogue.contains(&DocName::Roster { year: *year }))
-        .collect())
-}
-
-/// Reads every record of the roster documents of `years`.
-fn load_state(store: &Store, years: impl Iterator<Item = i32>) -> Result<RosterState> {
-    let mut state = RosterState::new();
-    for year in existing_years(store, years)? {
-        for collection in [
-            collections::SLOTS,
-            collections::LEAVE,
-            collections::SWAPS,
-            collections::CHANGES,
-        ] {
-            let records = store
-                .roster_records(year, collection)
-                .with_context(|| format!("读取 {year} 年排班 {collection}"))?;
-            for (key, value) in records {
-                match to_record(collection, value) {
-                    Ok(record) => state.apply(record),
-                    // One unreadable record (say, written by a newer version) must not hide
-                    // the rest of the roster; it is reported, not dropped silently.
-                    Err(e) => {
-                        eprintln!("警告：无法读取排班记录 roster/{year} {collection}/{key}：{e}")
-                    }
-                }
-            }
-        }
+/// The roster of `years`, warning about records that cannot be read.
+fn load_stored(store: &Store, years: impl Iterator<Item = i32>) -> Result<StoredRoster> {
+    let roster = store.load_roster(years).context("读取排班")?;
+    for e in &roster.unreadable {
+        eprintln!("警告：{e}");
     }
-    Ok(state)
+    Ok(roster)
 }
 
-fn to_record(collection: &str, value: Value) -> serde_json::Result<Record> {
-    Ok(match collection {
-        collections::SLOTS => Record::Slot(serde_json::from_value(value)?),
-        collections::LEAVE => Record::Leave(serde_json::from_value(value)?),
-        collections::SWAPS => Record::Swap(serde_json::from_value(value)?),
-        _ => Record::Change(serde_json::from_value(value)?),
-    })
+/// Every record of the roster documents of `years`.
+fn load_state(store: &Store, years: impl Iterator<Item = i32>) -> Result<RosterState> {
+    Ok(load_stored(store, years)?.state)
 }
 
 /// The rules stored for the latest of `years` that has them, and the state of all `years`.
 fn load(store: &Store, years: impl Iterator<Item = i32>) -> Result<(RosterRules, RosterState)> {
-    let years: BTreeSet<i32> = existing_years(store, years)?.into_iter().collect();
-    let mut rules = None;
-    for &year in years.iter().rev() {
-        let records = store
-            .roster_records(year, collections::RULES)
-            .with_context(|| format!("读取 {year} 年排班规则"))?;
-        if let Some((_, value)) = records
-            .into_iter()
-            .find(|(key, _)| key == collections::RULES_KEY)
-        {
-            let text = value
-                .get("toml")
-                .and_then(Value::as_str)
-                .context("排班规则记录缺少 toml 字段")?;
-            rules =
-                Some(RosterRules::from_toml(text).with_context(|| format!("{year} 年排班规则"))?);
-            break;
-        }
-    }
-    let Some(rules) = rules else {
+    let roster = load_stored(store, years)?;
+    let Some(rules) = roster.rules else {
         bail!(
             "尚未载入排班规则，请先运行 fengqiao roster generate --rules FILE (no roster rules yet)"
         );
     };
-    Ok((rules, load_state(store, years.into_iter())?))
+    Ok((rules, roster.state))
 }
 
 /// Writes each record in its own transaction, to the document of its year.
 fn write_records(store: &Store, records: &[Record]) -> Result<usize> {
-    for record in records {
-        let value = match record {
-            Record::Slot(r) => serde_json::to_value(r)?,
-            Record::Leave(r) => serde_json::to_value(r)?,
-            Record::Swap(r) => serde_json::to_value(r)?,
-            Record::Change(r) => serde_json::to_value(r)?,
-        };
-        store
-            .put_roster_record(record.year(), record.collection(), &record.key(), &value)
-            .with_context(|| format!("保存排班记录 {}/{}", record.collection(), record.key()))?;
-    }
-    Ok(records.len())
+    store.put_roster(records).context("保存排班记录")
 }
 
 fn leader_named(rules: &RosterRules, name: &str) -> Result<fengqiao_model::LeaderId> {

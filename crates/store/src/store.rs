@@ -28,10 +28,12 @@ mod audit;
 mod contradictions;
 mod decisions;
 mod history;
+mod roster;
 pub use audit::*;
 pub use contradictions::*;
 pub use decisions::*;
 pub use history::*;
+pub use roster::*;
 
 /// How long a write may wait for the disk before it is reported as not saved.
 const DURABILITY_TIMEOUT: Duration = Duration::from_secs(30);

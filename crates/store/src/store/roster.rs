@@ -1,0 +1,120 @@
+//! The reception roster in `roster/<year>` documents, as the pure `fengqiao-roster` crate
+//! sees it: records in, [`RosterState`] and [`RosterRules`] out, and generated records
+//! back, one store transaction each. The CLI and the app both go through here.
+
+use std::collections::BTreeSet;
+
+use fengqiao_roster::state::collections;
+use fengqiao_roster::{Record, RosterRules, RosterState};
+use serde_json::Value;
+
+use super::Store;
+use crate::docs::DocName;
+use crate::error::StoreError;
+
+/// What the roster documents of some years hold.
+#[derive(Debug, Default)]
+pub struct StoredRoster {
+    /// The rules of the latest year that has them.
+    pub rules: Option<RosterRules>,
+    pub state: RosterState,
+    /// Records that could not be read (say, written by a newer version): reported, so one
+    /// of them does not hide the rest of the roster, and not silently dropped.
+    pub unreadable: Vec<StoreError>,
+}
+
+fn to_record(collection: &str, value: Value) -> serde_json::Result<Record> {
+    Ok(match collection {
+        collections::SLOTS => Record::Slot(serde_json::from_value(value)?),
+        collections::LEAVE => Record::Leave(serde_json::from_value(value)?),
+        collections::SWAPS => Record::Swap(serde_json::from_value(value)?),
+        _ => Record::Change(serde_json::from_value(value)?),
+    })
+}
+
+impl Store {
+    /// Of `years`, those whose roster document exists (is in the catalogue). Only those
+    /// are read: asking for a document that does not exist yet costs a lookup for nothing.
+    pub fn roster_years(
+        &self,
+        years: impl IntoIterator<Item = i32>,
+    ) -> Result<BTreeSet<i32>, StoreError> {
+        let catalogue = self.catalogue()?;
+        Ok(years
+            .into_iter()
+            .filter(|year| catalogue.contains(&DocName::Roster { year: *year }))
+            .collect())
+    }
+
+    /// The roster of `years`: every slot, leave, swap and change, and the rules of the
+    /// latest of them that has rules.
+    pub fn load_roster(
+        &self,
+        years: impl IntoIterator<Item = i32>,
+    ) -> Result<StoredRoster, StoreError> {
+        let years = self.roster_years(years)?;
+        let mut out = StoredRoster::default();
+        for &year in &years {
+            for collection in [
+                collections::SLOTS,
+                collections::LEAVE,
+                collections::SWAPS,
+                collections::CHANGES,
+            ] {
+                for (key, value) in self.roster_records(year, collection)? {
+                    match to_record(collection, value) {
+                        Ok(record) => out.state.apply(record),
+                        Err(e) => out.unreadable.push(StoreError::DamagedRecord {
+                            doc: DocName::Roster { year }.to_string(),
+                            id: format!("{collection}/{key}"),
+                            reason: e.to_string(),
+                        }),
+                    }
+                }
+            }
+        }
+        for &year in years.iter().rev() {
+            let rules = self
+                .roster_records(year, collections::RULES)?
+                .into_iter()
+                .find(|(key, _)| key == collections::RULES_KEY);
+            if let Some((key, value)) = rules {
+                let damaged = |reason: String| StoreError::DamagedRecord {
+                    doc: DocName::Roster { year }.to_string(),
+                    id: format!("{}/{key}", collections::RULES),
+                    reason,
+                };
+                let text = value
+                    .get("toml")
+                    .and_then(Value::as_str)
+                    .ok_or_else(|| damaged("排班规则记录缺少 toml 字段".into()))?;
+                out.rules = Some(RosterRules::from_toml(text).map_err(|e| damaged(e.to_string()))?);
+                break;
+            }
+        }
+        Ok(out)
+    }
+
+    /// Writes roster records, each in its own transaction, to the document of its year.
+    /// Returns how many were written.
+    pub fn put_roster(&self, records: &[Record]) -> Result<usize, StoreError> {
+        for record in records {
+            let value = match record {
+                Record::Slot(r) => serde_json::to_value(r),
+                Record::Leave(r) => serde_json::to_value(r),
+                Record::Swap(r) => serde_json::to_value(r),
+                Record::Change(r) => serde_json::to_value(r),
+            }
+            .map_err(|e| StoreError::DamagedRecord {
+                doc: DocName::Roster {
+                    year: record.year(),
+                }
+                .to_string(),
+                id: format!("{}/{}", record.collection(), record.key()),
+                reason: e.to_string(),
+            })?;
+            self.put_roster_record(record.year(), record.collection(), &record.key(), &value)?;
+        }
+        Ok(records.len())
+    }
+}
