@@ -19,6 +19,7 @@ pub mod transport;
 pub use enrol::{EnrolmentTicket, enrol, offer_enrolment, pairing_ticket, parse_pairing_ticket};
 pub use error::SyncError;
 pub use node::{
-    NodeOptions, PeerOutcome, RoundReport, SYNC_ALPN, SyncNode, device_addr, remembered_peers,
+    NodeOptions, NodeStats, PeerOutcome, RoundReport, SYNC_ALPN, SyncNode, device_addr,
+    remembered_peers,
 };
 pub use settings::{PeerBook, PeerRecord, SyncSettings};
