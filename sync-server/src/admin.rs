@@ -28,7 +28,7 @@ pub fn write_admin_addr(data_dir: &Path, addr: std::net::SocketAddr) -> std::io:
 /// Who carries out an administrative command.
 pub enum Admin {
     /// No server runs: the data directory is ours.
-    Local(Box<Store>, Config),
+    Local(Box<Store>, Box<Config>),
     /// The running server, through its admin API.
     Remote(AdminClient),
 }
@@ -36,7 +36,7 @@ pub enum Admin {
 impl Admin {
     pub fn connect(config: &Config) -> Result<Admin> {
         match Store::open(&config.data_dir) {
-            Ok(store) => Ok(Admin::Local(Box::new(store), config.clone())),
+            Ok(store) => Ok(Admin::Local(Box::new(store), Box::new(config.clone()))),
             Err(StoreError::Locked(_)) => Ok(Admin::Remote(AdminClient::for_running(config)?)),
             Err(e) => Err(e).with_context(|| {
                 format!(

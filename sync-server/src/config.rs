@@ -197,10 +197,7 @@ impl Config {
         if config.data_dir.as_os_str().is_empty() {
             return Err(invalid("data_dir", "不能为空 (must not be empty)".into()));
         }
-        let level = config.log_level.trim().to_ascii_lowercase();
-        if !LEVELS.contains(&level.as_str())
-            && tracing_subscriber::EnvFilter::try_new(&config.log_level).is_err()
-        {
+        if !valid_log_level(&config.log_level) {
             return Err(invalid(
                 "log_level",
                 format!(
@@ -309,6 +306,21 @@ impl Config {
     pub fn example() -> &'static str {
         include_str!("../deploy/fengqiao-sync-server.toml")
     }
+}
+
+/// A level, or `target=level` directives separated by commas. `tracing` would take a
+/// bare word as a target with every level on, which for a typo means "log everything".
+fn valid_log_level(text: &str) -> bool {
+    let is_level =
+        |l: &str| LEVELS.contains(&l.trim().to_ascii_lowercase().as_str()) || l.trim() == "off";
+    let directives_ok = text.split(',').all(|part| {
+        let part = part.trim();
+        match part.rsplit_once('=') {
+            Some((target, level)) => !target.trim().is_empty() && is_level(level),
+            None => is_level(part),
+        }
+    });
+    directives_ok && tracing_subscriber::EnvFilter::try_new(text).is_ok()
 }
 
 fn absolute(base: &Path, p: &Path) -> PathBuf {

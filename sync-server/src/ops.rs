@@ -18,9 +18,9 @@ use sha2::{Digest, Sha256};
 #[derive(Debug, thiserror::Error)]
 pub enum OpsError {
     #[error(transparent)]
-    Store(#[from] fengqiao_store::StoreError),
+    Store(Box<fengqiao_store::StoreError>),
     #[error(transparent)]
-    Sync(#[from] fengqiao_sync::SyncError),
+    Sync(Box<fengqiao_sync::SyncError>),
     #[error("{0}")]
     Refused(String),
     #[error("{path}：{source}")]
@@ -30,6 +30,18 @@ pub enum OpsError {
     },
     #[error("备份 {path} 无效：{reason} (invalid backup)")]
     BadBackup { path: PathBuf, reason: String },
+}
+
+impl From<fengqiao_store::StoreError> for OpsError {
+    fn from(e: fengqiao_store::StoreError) -> Self {
+        OpsError::Store(Box::new(e))
+    }
+}
+
+impl From<fengqiao_sync::SyncError> for OpsError {
+    fn from(e: fengqiao_sync::SyncError) -> Self {
+        OpsError::Sync(Box::new(e))
+    }
 }
 
 fn io(path: &Path) -> impl FnOnce(std::io::Error) -> OpsError + '_ {
@@ -168,7 +180,21 @@ pub fn enrol(
                     .into(),
             )
         })?;
-        let ticket = fengqiao_sync::offer_enrolment(store, addr, role, scope, &request.name)?;
+        // The laptop may name itself; a nameless ticket still makes a device with a name.
+        let name = if request.name.trim().is_empty() {
+            format!(
+                "{}{}设备",
+                if scope.is_empty() {
+                    "全县".to_owned()
+                } else {
+                    scope.join("、")
+                },
+                role
+            )
+        } else {
+            request.name.clone()
+        };
+        let ticket = fengqiao_sync::offer_enrolment(store, addr, role, scope, &name)?;
         return Ok(Enrolment::Ticket {
             ticket: ticket.to_string(),
         });
@@ -415,8 +441,11 @@ fn fsync_tree(dir: &Path) -> Result<(), OpsError> {
     Ok(())
 }
 
+/// A backup's documents, the directory first.
+pub type BackupDocuments = Vec<(DocName, Vec<u8>)>;
+
 /// Reads and checks a backup: the manifest, and every document's checksum.
-pub fn read_backup(dir: &Path) -> Result<(Manifest, Vec<(DocName, Vec<u8>)>), OpsError> {
+pub fn read_backup(dir: &Path) -> Result<(Manifest, BackupDocuments), OpsError> {
     let bad = |reason: String| OpsError::BadBackup {
         path: dir.to_owned(),
         reason,
