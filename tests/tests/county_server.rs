@@ -78,7 +78,7 @@ impl Bins {
         String::from_utf8_lossy(&out.stdout).into_owned()
     }
 
-    fn start_server(&self, config: &Path, data: &Path, log: &Path) -> Child {
+    fn start_server(&self, config: &Path, data: &Path, log: &Path) -> ServerProcess {
         let _ = std::fs::remove_file(data.join("server").join("admin.addr"));
         let log = std::fs::File::create(log).expect("server log");
         let child = Command::new(&self.server)
@@ -90,12 +90,25 @@ impl Bins {
             .stderr(log)
             .spawn()
             .expect("start fengqiao-sync-server");
+        let child = ServerProcess(child);
         let deadline = Instant::now() + Duration::from_secs(30);
         while !data.join("server").join("admin.addr").exists() {
             assert!(Instant::now() < deadline, "server did not come up");
             std::thread::sleep(Duration::from_millis(50));
         }
         child
+    }
+}
+
+/// The server process, killed if the test fails before stopping it.
+struct ServerProcess(Child);
+
+impl Drop for ServerProcess {
+    fn drop(&mut self) {
+        if let Ok(None) = self.0.try_wait() {
+            let _ = self.0.kill();
+            let _ = self.0.wait();
+        }
     }
 }
 
@@ -200,8 +213,8 @@ fn laptops_never_online_together_exchange_work_through_a_killed_and_restarted_se
 
     // B's round returned once the server acknowledged B's case. Kill the server at once,
     // with no chance to flush anything, and restart it.
-    server.kill().expect("SIGKILL the server");
-    let _ = server.wait();
+    server.0.kill().expect("SIGKILL the server");
+    let _ = server.0.wait();
     let mut server = bins.start_server(&config, &data, &tmp.path().join("server2.log"));
     let report = sync(&bins, &a);
     assert!(
@@ -220,16 +233,15 @@ fn laptops_never_online_together_exchange_work_through_a_killed_and_restarted_se
     assert_eq!(status["devices_enrolled"], 3, "{status}");
 
     // SIGTERM: a clean stop.
-    let pid = server.id().to_string();
+    let pid = server.0.id().to_string();
     let _ = Command::new("kill").args(["-TERM", &pid]).status();
     let deadline = Instant::now() + Duration::from_secs(30);
     loop {
-        if let Some(status) = server.try_wait().expect("wait") {
+        if let Some(status) = server.0.try_wait().expect("wait") {
             assert!(status.success(), "server exited with {status}");
             break;
         }
         if Instant::now() > deadline {
-            let _ = server.kill();
             panic!("server did not stop within 30 s of SIGTERM");
         }
         std::thread::sleep(Duration::from_millis(50));

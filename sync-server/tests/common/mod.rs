@@ -64,13 +64,24 @@ pub fn logs() -> Logs {
 /// A new county whose first device is the server; returns its config (loopback, ports
 /// chosen by the system).
 pub async fn county(root: &Path, websocket: bool, relay: bool) -> Config {
+    let townships: Vec<String> = TOWNSHIPS.iter().map(|t| (*t).to_owned()).collect();
+    county_with(root, websocket, relay, townships).await
+}
+
+/// A county with these townships.
+pub async fn county_with(
+    root: &Path,
+    websocket: bool,
+    relay: bool,
+    townships: Vec<String>,
+) -> Config {
     let root = root.to_owned();
-    tokio::task::spawn_blocking(move || county_blocking(&root, websocket, relay))
+    tokio::task::spawn_blocking(move || county_blocking(&root, websocket, relay, &townships))
         .await
         .unwrap()
 }
 
-fn county_blocking(root: &Path, websocket: bool, relay: bool) -> Config {
+fn county_blocking(root: &Path, websocket: bool, relay: bool, townships: &[String]) -> Config {
     let data = root.join("server");
     let store = Store::init(
         &data,
@@ -80,10 +91,10 @@ fn county_blocking(root: &Path, websocket: bool, relay: bool) -> Config {
             role: Role::Server,
             scope: Vec::new(),
             person_name: "管理员".into(),
-            townships: TOWNSHIPS
+            townships: townships
                 .iter()
                 .map(|t| TownshipSpec {
-                    name: (*t).into(),
+                    name: t.clone(),
                     code: String::new(),
                     villages: Vec::new(),
                 })
