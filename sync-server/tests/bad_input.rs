@@ -81,7 +81,8 @@ async fn an_unknown_device_is_refused_and_the_server_keeps_serving() {
         .unwrap();
     assert!(report.unfinished.is_empty(), "{report:?}");
     laptop_node.shutdown().await;
-    assert_eq!(http_get(server.admin_addr, "/healthz").await.0, 200);
+    let (status, body) = http_get(server.admin_addr, "/healthz").await;
+    assert_eq!(status, 200, "{body}");
     server.shutdown().await.unwrap();
 }
 
