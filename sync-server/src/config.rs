@@ -141,8 +141,8 @@ impl Default for WebSocketSection {
     }
 }
 
-/// Compaction snapshots: how many superseded ones each document keeps beside the
-/// current one (0: delete them once replaced, samod's behaviour).
+/// Compaction snapshots: how many superseded ones each document should keep beside the
+/// current one. Validated but not yet applied (samod deletes them once replaced).
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct SnapshotSection {
