@@ -268,8 +268,13 @@ impl DurableStorage {
                     continue;
                 }
                 if path.extension().is_some_and(|e| e == "tmp") {
-                    // A temp file is a write that never completed: it was never acknowledged.
-                    let _ = fs::remove_file(&path);
+                    // Another process's temp file is a write that never completed (it was
+                    // never acknowledged). One of this process's may be a put in flight —
+                    // a document loading while a peer's change is saved — and removing it
+                    // would fail that put and poison the storage.
+                    if !written_by_this_process(&path) {
+                        let _ = fs::remove_file(&path);
+                    }
                     continue;
                 }
                 let Some(key) = self.key_of(&path) else {
@@ -445,6 +450,15 @@ fn write_atomically_with(path: &Path, data: &[u8], secret: bool) -> io::Result<(
     sync_dir(dir)
 }
 
+/// Whether a temp file's name (`.<file>.<pid>.<n>.tmp`) carries this process's id.
+fn written_by_this_process(path: &Path) -> bool {
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    name.rsplit('.').nth(2) == Some(std::process::id().to_string().as_str())
+}
+
 fn sync_dir(dir: &Path) -> io::Result<()> {
     fs::File::open(dir)?.sync_all()
 }
@@ -604,6 +618,30 @@ mod tests {
         read.sort();
         assert_eq!(heads.len(), 2);
         assert_eq!(read, heads);
+    }
+
+    #[test]
+    fn loading_leaves_this_process_s_writes_in_flight_and_removes_dead_ones() {
+        let dir = tempfile::tempdir().unwrap();
+        let storage =
+            DurableStorage::new(dir.path().join("docs"), dir.path().join("quarantine")).unwrap();
+        let doc_dir = dir
+            .path()
+            .join("docs")
+            .join("ab")
+            .join("cdefgh")
+            .join("incremental");
+        fs::create_dir_all(&doc_dir).unwrap();
+        let ours = doc_dir.join(format!(".c0ffee.{}.7.tmp", std::process::id()));
+        let dead = doc_dir.join(".c0ffee.4000000000.7.tmp");
+        fs::write(&ours, b"half a change").unwrap();
+        fs::write(&dead, b"half a change").unwrap();
+        let prefix = StorageKey::from_parts(["abcdefgh"]).unwrap();
+        let loaded = storage.load_range_blocking(&prefix);
+        assert!(loaded.is_empty());
+        assert!(ours.exists(), "a write in flight was removed");
+        assert!(!dead.exists(), "a dead process's temp file was kept");
+        assert!(storage.problems().is_empty());
     }
 
     #[test]

@@ -21,7 +21,7 @@ pub use enrol::{
 };
 pub use error::{SyncError, SyncErrorKind};
 pub use node::{
-    NodeOptions, PeerOutcome, RoundFailure, RoundReport, SYNC_ALPN, SyncNode, device_addr,
-    remembered_peers,
+    NodeOptions, NodeStats, PeerOutcome, RoundFailure, RoundReport, SYNC_ALPN, SyncNode,
+    device_addr, remembered_peers,
 };
 pub use settings::{PeerBook, PeerRecord, SyncSettings};

@@ -122,6 +122,14 @@ fn short(id: &str) -> String {
     id.chars().take(10).collect()
 }
 
+/// What a node has seen, for a server's metrics: sync sessions accepted from peers and
+/// connections refused by the gate (unknown or revoked devices).
+#[derive(Debug, Default)]
+pub struct NodeStats {
+    pub sessions: std::sync::atomic::AtomicU64,
+    pub refused: std::sync::atomic::AtomicU64,
+}
+
 /// Live connections by peer, so a revocation can cut them at once.
 #[derive(Debug, Default, Clone)]
 struct LiveConnections(Arc<Mutex<HashMap<EndpointId, Vec<WeakConnectionHandle>>>>);
@@ -132,6 +140,14 @@ impl LiveConnections {
         let list = map.entry(conn.remote_id()).or_default();
         list.retain(|w| w.upgrade().is_some());
         list.push(conn.weak_handle());
+    }
+
+    /// Peers with at least one open connection.
+    fn connected(&self) -> usize {
+        let map = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        map.values()
+            .filter(|handles| handles.iter().any(|w| w.upgrade().is_some()))
+            .count()
     }
 
     /// Closes every connection of a peer the table no longer admits.
@@ -156,6 +172,7 @@ impl LiveConnections {
 #[derive(Debug, Clone)]
 struct Gate {
     table: watch::Receiver<Arc<AccessTable>>,
+    stats: Arc<NodeStats>,
 }
 
 impl EndpointHooks for Gate {
@@ -168,6 +185,9 @@ impl EndpointHooks for Gate {
             AfterHandshakeOutcome::accept()
         } else {
             tracing::warn!(peer = %remote, "refused a device the directory does not enrol");
+            self.stats
+                .refused
+                .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
             AfterHandshakeOutcome::Reject {
                 error_code: NOT_ENROLLED.into(),
                 reason: b"device not enrolled in this county".to_vec(),
@@ -182,6 +202,7 @@ struct SyncProtocol {
     acceptor: samod::AcceptorHandle,
     counters: Arc<ByteCounters>,
     live: LiveConnections,
+    stats: Arc<NodeStats>,
 }
 
 impl std::fmt::Debug for SyncProtocol {
@@ -201,6 +222,9 @@ impl ProtocolHandler for SyncProtocol {
         self.acceptor
             .accept(transport)
             .map_err(|_| AcceptError::from_err(std::io::Error::other("repo stopped")))?;
+        self.stats
+            .sessions
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         tracing::info!(%peer, "peer connected");
         let closed = weak.closed().await;
         tracing::info!(%peer, reason = ?closed, "peer disconnected");
@@ -267,6 +291,7 @@ pub struct SyncNode {
     mdns: Option<iroh_mdns_address_lookup::MdnsAddressLookup>,
     counters: Arc<ByteCounters>,
     live: LiveConnections,
+    stats: Arc<NodeStats>,
     options: NodeOptions,
     book: Mutex<()>,
     watcher: tokio::task::JoinHandle<()>,
@@ -284,6 +309,7 @@ impl SyncNode {
     /// Binds the endpoint and starts accepting peers. Call from within a tokio runtime.
     pub async fn start(store: Arc<Store>, options: NodeOptions) -> Result<SyncNode, SyncError> {
         let table = store.access_changes();
+        let stats = Arc::new(NodeStats::default());
         let lookup = MemoryLookup::new();
         let mut builder = Endpoint::builder(presets::Minimal)
             .secret_key(store.device_secret_key().clone())
@@ -291,6 +317,7 @@ impl SyncNode {
             .address_lookup(lookup.clone())
             .hooks(Gate {
                 table: table.clone(),
+                stats: stats.clone(),
             });
         builder = match &options.relay {
             Some(url) => builder.relay_mode(RelayMode::Custom(RelayMap::from(RelayConfig::new(
@@ -349,6 +376,7 @@ impl SyncNode {
                     acceptor,
                     counters: counters.clone(),
                     live: live.clone(),
+                    stats: stats.clone(),
                 },
             )
             .accept(ENROL_ALPN, desk)
@@ -372,6 +400,7 @@ impl SyncNode {
             mdns,
             counters,
             live,
+            stats,
             options,
             book: Mutex::new(()),
             watcher,
@@ -395,6 +424,16 @@ impl SyncNode {
     /// Bytes sent and received by this node so far.
     pub fn bytes(&self) -> (u64, u64) {
         self.counters.snapshot()
+    }
+
+    /// Sessions accepted and connections refused so far.
+    pub fn stats(&self) -> &NodeStats {
+        &self.stats
+    }
+
+    /// Devices connected to this node now.
+    pub fn connected_peers(&self) -> usize {
+        self.live.connected()
     }
 
     /// Subscribes to mDNS and remembers every enrolled device it announces.

@@ -1,0 +1,441 @@
+//! The server's TOML configuration: defaults for everything but the data directory, and
+//! validation errors that name the key (`relay.tls.cert`, `admin.listen`, …), so an
+//! administrator can fix the file without reading code.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+/// Why a configuration was refused. Every variant names the file and, where there is
+/// one, the key.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("无法读取配置文件 {path}：{source} (cannot read config file)")]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("配置文件 {path} 中 `{key}` 有误：{reason} (invalid config key)")]
+    Invalid {
+        path: PathBuf,
+        key: String,
+        reason: String,
+    },
+}
+
+/// The whole configuration, with defaults applied.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    /// Where the server keeps its documents, identity and keys. Relative paths are taken
+    /// from the config file's folder.
+    pub data_dir: PathBuf,
+    /// `error`, `warn`, `info`, `debug`, `trace`, or a `tracing` filter directive.
+    #[serde(default = "default_log_level")]
+    pub log_level: String,
+    #[serde(default)]
+    pub sync: SyncSection,
+    #[serde(default)]
+    pub relay: RelaySection,
+    #[serde(default)]
+    pub admin: AdminSection,
+    #[serde(default)]
+    pub websocket: WebSocketSection,
+    #[serde(default)]
+    pub snapshots: SnapshotSection,
+}
+
+/// The iroh endpoint laptops sync with.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SyncSection {
+    /// UDP address of the iroh endpoint.
+    pub listen: SocketAddr,
+    /// Addresses laptops should dial (put into enrolment tickets); default: `listen`
+    /// when it names one interface.
+    pub public_addrs: Vec<SocketAddr>,
+    /// Announce the server on the LAN by mDNS.
+    pub mdns: bool,
+}
+
+impl Default for SyncSection {
+    fn default() -> Self {
+        SyncSection {
+            listen: SocketAddr::from(([0, 0, 0, 0], fengqiao_sync::settings::DEFAULT_PORT)),
+            public_addrs: Vec::new(),
+            mdns: false,
+        }
+    }
+}
+
+/// The in-process iroh relay.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RelaySection {
+    pub enabled: bool,
+    /// Plain-HTTP address (the relay itself without TLS; the captive-portal probe with).
+    pub listen: SocketAddr,
+    /// The URL laptops use to reach the relay (e.g. `https://relay.example.gov.cn`);
+    /// default: derived from `listen` (or `tls.listen`).
+    pub public_url: Option<url::Url>,
+    /// TLS with a configured certificate, for production.
+    pub tls: Option<TlsSection>,
+}
+
+impl Default for RelaySection {
+    fn default() -> Self {
+        RelaySection {
+            enabled: true,
+            listen: SocketAddr::from(([0, 0, 0, 0], 3340)),
+            public_url: None,
+            tls: None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TlsSection {
+    #[serde(default = "default_tls_listen")]
+    pub listen: SocketAddr,
+    /// PEM certificate chain.
+    pub cert: PathBuf,
+    /// PEM private key.
+    pub key: PathBuf,
+}
+
+/// `/healthz`, `/metrics` and the administration API.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct AdminSection {
+    /// Localhost by default: the admin API is for the machine's administrator.
+    pub listen: SocketAddr,
+}
+
+impl Default for AdminSection {
+    fn default() -> Self {
+        AdminSection {
+            listen: SocketAddr::from(([127, 0, 0, 1], 7442)),
+        }
+    }
+}
+
+/// The optional automerge-repo WebSocket listener for JavaScript clients.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct WebSocketSection {
+    pub enabled: bool,
+    pub listen: SocketAddr,
+    /// Larger messages close the connection.
+    pub max_message_bytes: usize,
+}
+
+impl Default for WebSocketSection {
+    fn default() -> Self {
+        WebSocketSection {
+            enabled: false,
+            listen: SocketAddr::from(([127, 0, 0, 1], 7443)),
+            max_message_bytes: 16 << 20,
+        }
+    }
+}
+
+/// Compaction snapshots: how many superseded ones each document should keep beside the
+/// current one. Validated but not yet applied (samod deletes them once replaced).
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SnapshotSection {
+    pub keep: usize,
+}
+
+impl Default for SnapshotSection {
+    fn default() -> Self {
+        SnapshotSection { keep: 2 }
+    }
+}
+
+fn default_log_level() -> String {
+    "info".into()
+}
+
+fn default_tls_listen() -> SocketAddr {
+    SocketAddr::from(([0, 0, 0, 0], 443))
+}
+
+const LEVELS: [&str; 5] = ["error", "warn", "info", "debug", "trace"];
+
+impl Config {
+    /// Reads and validates a config file.
+    pub fn load(path: &Path) -> Result<Config, ConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+            path: path.to_owned(),
+            source,
+        })?;
+        let base = path.parent().unwrap_or(Path::new("."));
+        Config::parse(&text, path, base)
+    }
+
+    /// Parses and validates config text; `base` resolves relative paths.
+    pub fn parse(text: &str, path: &Path, base: &Path) -> Result<Config, ConfigError> {
+        let invalid = |key: &str, reason: String| ConfigError::Invalid {
+            path: path.to_owned(),
+            key: key.to_owned(),
+            reason,
+        };
+        let mut config: Config = toml::from_str(text).map_err(|e| {
+            let key = e
+                .span()
+                .map(|span| key_at(text, span.start))
+                .unwrap_or_default();
+            invalid(
+                if key.is_empty() { "(文件)" } else { &key },
+                e.message().to_owned(),
+            )
+        })?;
+        config.data_dir = absolute(base, &config.data_dir);
+        if config.data_dir.as_os_str().is_empty() {
+            return Err(invalid("data_dir", "不能为空 (must not be empty)".into()));
+        }
+        if !valid_log_level(&config.log_level) {
+            return Err(invalid(
+                "log_level",
+                format!(
+                    "“{}”不是日志级别，应为 {} 之一 (unknown log level)",
+                    config.log_level,
+                    LEVELS.join("/")
+                ),
+            ));
+        }
+        if let Some(url) = &config.relay.public_url
+            && !matches!(url.scheme(), "http" | "https")
+        {
+            return Err(invalid(
+                "relay.public_url",
+                format!("应以 http:// 或 https:// 开头，而不是 {url} (must be http or https)"),
+            ));
+        }
+        if let Some(tls) = &mut config.relay.tls {
+            tls.cert = absolute(base, &tls.cert);
+            tls.key = absolute(base, &tls.key);
+            for (key, file) in [("relay.tls.cert", &tls.cert), ("relay.tls.key", &tls.key)] {
+                if let Err(e) = std::fs::metadata(file) {
+                    return Err(invalid(
+                        key,
+                        format!("无法读取 {}：{e} (file not readable)", file.display()),
+                    ));
+                }
+            }
+            if tls.listen == config.relay.listen {
+                return Err(invalid(
+                    "relay.tls.listen",
+                    "不能与 relay.listen 相同 (must differ from relay.listen)".into(),
+                ));
+            }
+        }
+        let ws = &config.websocket;
+        if !(1024..=fengqiao_sync::transport::MAX_FRAME_BYTES).contains(&ws.max_message_bytes) {
+            return Err(invalid(
+                "websocket.max_message_bytes",
+                format!(
+                    "应在 1024 与 {} 之间 (out of range)",
+                    fengqiao_sync::transport::MAX_FRAME_BYTES
+                ),
+            ));
+        }
+        if config.snapshots.keep > 100 {
+            return Err(invalid(
+                "snapshots.keep",
+                "最多保留 100 个 (at most 100)".into(),
+            ));
+        }
+        let mut bound = vec![("sync.listen", config.sync.listen)];
+        if config.relay.enabled {
+            bound.push(("relay.listen", config.relay.listen));
+        }
+        bound.push(("admin.listen", config.admin.listen));
+        if config.websocket.enabled {
+            bound.push(("websocket.listen", config.websocket.listen));
+        }
+        for (i, (key, addr)) in bound.iter().enumerate() {
+            // The sync endpoint is UDP, the others TCP: only TCP listeners can clash.
+            if *key == "sync.listen" || addr.port() == 0 {
+                continue;
+            }
+            if let Some((other, _)) = bound[..i]
+                .iter()
+                .find(|(k, a)| *k != "sync.listen" && a == addr)
+            {
+                return Err(invalid(
+                    key,
+                    format!("与 {other} 使用同一地址 {addr} (address already used by {other})"),
+                ));
+            }
+        }
+        Ok(config)
+    }
+
+    /// The relay URL laptops (and this server) use, when the relay runs.
+    pub fn relay_url(
+        &self,
+        http: Option<SocketAddr>,
+        https: Option<SocketAddr>,
+    ) -> Option<url::Url> {
+        if !self.relay.enabled {
+            return None;
+        }
+        if let Some(url) = &self.relay.public_url {
+            return Some(url.clone());
+        }
+        let (scheme, addr) = match (https, http) {
+            (Some(a), _) => ("https", a),
+            (None, Some(a)) => ("http", a),
+            (None, None) => return None,
+        };
+        let host = if addr.ip().is_unspecified() {
+            std::net::IpAddr::from([127, 0, 0, 1])
+        } else {
+            addr.ip()
+        };
+        format!("{scheme}://{}/", SocketAddr::new(host, addr.port()))
+            .parse()
+            .ok()
+    }
+
+    /// An example configuration with every key, as shipped in `deploy/`.
+    pub fn example() -> &'static str {
+        include_str!("../deploy/fengqiao-sync-server.toml")
+    }
+}
+
+/// A level, or `target=level` directives separated by commas. `tracing` would take a
+/// bare word as a target with every level on, which for a typo means "log everything".
+fn valid_log_level(text: &str) -> bool {
+    let is_level =
+        |l: &str| LEVELS.contains(&l.trim().to_ascii_lowercase().as_str()) || l.trim() == "off";
+    let directives_ok = text.split(',').all(|part| {
+        let part = part.trim();
+        match part.rsplit_once('=') {
+            Some((target, level)) => !target.trim().is_empty() && is_level(level),
+            None => is_level(part),
+        }
+    });
+    directives_ok && tracing_subscriber::EnvFilter::try_new(text).is_ok()
+}
+
+fn absolute(base: &Path, p: &Path) -> PathBuf {
+    if p.is_absolute() || p.as_os_str().is_empty() {
+        p.to_owned()
+    } else {
+        base.join(p)
+    }
+}
+
+/// The dotted key at a byte offset of TOML text: the key on that line, prefixed by the
+/// table header above it (`[relay.tls]` + `cert` → `relay.tls.cert`).
+fn key_at(text: &str, offset: usize) -> String {
+    let before = &text[..offset.min(text.len())];
+    let line_start = before.rfind('\n').map(|i| i + 1).unwrap_or(0);
+    let line_end = text[line_start..]
+        .find('\n')
+        .map(|i| line_start + i)
+        .unwrap_or(text.len());
+    let line = text[line_start..line_end].trim();
+    let table = before[..line_start]
+        .lines()
+        .rev()
+        .map(str::trim)
+        .find(|l| l.starts_with('['))
+        .map(|l| l.trim_matches(|c| c == '[' || c == ']').trim().to_owned());
+    if line.starts_with('[') {
+        return line
+            .trim_matches(|c| c == '[' || c == ']')
+            .trim()
+            .to_owned();
+    }
+    let key = line
+        .split('=')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .trim_matches('"');
+    match (table, key.is_empty()) {
+        (Some(t), false) => format!("{t}.{key}"),
+        (Some(t), true) => t,
+        (None, _) => key.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    fn parse(text: &str) -> Result<Config, ConfigError> {
+        Config::parse(text, Path::new("server.toml"), Path::new("/etc/fq"))
+    }
+
+    fn key_of(e: ConfigError) -> String {
+        match e {
+            ConfigError::Invalid { key, .. } => key,
+            other => panic!("not a key error: {other}"),
+        }
+    }
+
+    #[test]
+    fn defaults_fill_everything_but_the_data_dir() {
+        let c = parse("data_dir = \"data\"\n").unwrap();
+        assert_eq!(c.data_dir, PathBuf::from("/etc/fq/data"));
+        assert_eq!(c.admin.listen, "127.0.0.1:7442".parse().unwrap());
+        assert!(c.relay.enabled);
+        assert!(!c.websocket.enabled);
+        assert_eq!(c.log_level, "info");
+        assert_eq!(c.snapshots.keep, 2);
+    }
+
+    #[test]
+    fn a_missing_data_dir_is_named() {
+        let e = parse("log_level = \"info\"\n").unwrap_err();
+        assert!(e.to_string().contains("data_dir"), "{e}");
+    }
+
+    #[test]
+    fn a_wrong_type_names_the_dotted_key() {
+        let e = parse("data_dir = \"d\"\n[admin]\nlisten = 7442\n").unwrap_err();
+        assert_eq!(key_of(e), "admin.listen");
+        let e = parse("data_dir = \"d\"\n[relay]\nenabled = \"yes\"\n").unwrap_err();
+        assert_eq!(key_of(e), "relay.enabled");
+    }
+
+    #[test]
+    fn an_unknown_key_is_named() {
+        let e = parse("data_dir = \"d\"\n[websocket]\nport = 1\n").unwrap_err();
+        let text = e.to_string();
+        assert_eq!(key_of(e), "websocket.port", "{text}");
+    }
+
+    #[test]
+    fn semantic_checks_name_their_key() {
+        let e = parse("data_dir = \"d\"\nlog_level = \"loud\"\n").unwrap_err();
+        assert_eq!(key_of(e), "log_level");
+        let e = parse("data_dir = \"d\"\n[relay.tls]\ncert = \"no.pem\"\nkey = \"no.key\"\n")
+            .unwrap_err();
+        assert_eq!(key_of(e), "relay.tls.cert");
+        let e = parse("data_dir = \"d\"\n[websocket]\nmax_message_bytes = 10\n").unwrap_err();
+        assert_eq!(key_of(e), "websocket.max_message_bytes");
+        let e = parse("data_dir = \"d\"\n[relay]\npublic_url = \"ftp://x/\"\n").unwrap_err();
+        assert_eq!(key_of(e), "relay.public_url");
+        let e = parse(
+            "data_dir = \"d\"\n[admin]\nlisten = \"127.0.0.1:9000\"\n[websocket]\nenabled = true\nlisten = \"127.0.0.1:9000\"\n",
+        )
+        .unwrap_err();
+        assert_eq!(key_of(e), "websocket.listen");
+    }
+
+    #[test]
+    fn the_shipped_example_is_valid() {
+        let c =
+            Config::parse(Config::example(), Path::new("example.toml"), Path::new("/")).unwrap();
+        assert_eq!(c.data_dir, PathBuf::from("/var/lib/fengqiao-sync-server"));
+    }
+}

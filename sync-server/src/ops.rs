@@ -1,0 +1,528 @@
+//! Administration on an open store: enrolment tickets, WebSocket client tokens, devices,
+//! status, backup and restore. The running server calls these from its admin API; the
+//! command line calls them directly when no server holds the data directory.
+//!
+//! Every function here blocks (the store runs on its own runtime): call them from async
+//! code through `spawn_blocking`.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use fengqiao_model::{Device, Role};
+use fengqiao_store::{DocName, Store, local::DataDir};
+use iroh::EndpointAddr;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+/// Failures of an administrative operation; messages are for the administrator.
+#[derive(Debug, thiserror::Error)]
+pub enum OpsError {
+    #[error(transparent)]
+    Store(Box<fengqiao_store::StoreError>),
+    #[error(transparent)]
+    Sync(Box<fengqiao_sync::SyncError>),
+    #[error("{0}")]
+    Refused(String),
+    #[error("{path}：{source}")]
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("备份 {path} 无效：{reason} (invalid backup)")]
+    BadBackup { path: PathBuf, reason: String },
+}
+
+impl From<fengqiao_store::StoreError> for OpsError {
+    fn from(e: fengqiao_store::StoreError) -> Self {
+        OpsError::Store(Box::new(e))
+    }
+}
+
+impl From<fengqiao_sync::SyncError> for OpsError {
+    fn from(e: fengqiao_sync::SyncError) -> Self {
+        OpsError::Sync(Box::new(e))
+    }
+}
+
+fn io(path: &Path) -> impl FnOnce(std::io::Error) -> OpsError + '_ {
+    move |source| OpsError::Io {
+        path: path.to_owned(),
+        source,
+    }
+}
+
+/// What `enrol` asks for.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct EnrolRequest {
+    pub role: String,
+    #[serde(default)]
+    pub scope: Vec<String>,
+    #[serde(default)]
+    pub name: String,
+    /// A token for an automerge-repo WebSocket client instead of a laptop ticket.
+    #[serde(default)]
+    pub websocket: bool,
+}
+
+/// What `enrol` hands back.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Enrolment {
+    /// A one-time ticket for `fengqiao enrol` on the new laptop.
+    Ticket { ticket: String },
+    /// A WebSocket client: it connects with `?token=…` and must use `peer_id` as its
+    /// automerge-repo peer id.
+    WebSocket { peer_id: String, token: String },
+}
+
+/// The server's own folder in the data directory (admin token, WebSocket clients).
+pub fn server_dir(data_dir: &Path) -> PathBuf {
+    data_dir.join("server")
+}
+
+fn admin_token_path(data_dir: &Path) -> PathBuf {
+    server_dir(data_dir).join("admin.token")
+}
+
+fn websocket_clients_path(data_dir: &Path) -> PathBuf {
+    server_dir(data_dir).join("websocket-clients.json")
+}
+
+fn random_hex(bytes: usize) -> String {
+    let mut buf = vec![0u8; bytes];
+    rand::fill(buf.as_mut_slice());
+    data_encoding::HEXLOWER.encode(&buf)
+}
+
+fn sha256_hex(s: &str) -> String {
+    data_encoding::HEXLOWER.encode(&Sha256::digest(s.as_bytes()))
+}
+
+/// Writes a file only its owner can read, atomically.
+fn write_private(path: &Path, bytes: &[u8]) -> Result<(), OpsError> {
+    if let Some(parent) = path.parent() {
+        std::fs::create_dir_all(parent).map_err(io(parent))?;
+    }
+    let tmp = path.with_extension("tmp");
+    std::fs::write(&tmp, bytes).map_err(io(&tmp))?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&tmp, std::fs::Permissions::from_mode(0o600)).map_err(io(&tmp))?;
+    }
+    std::fs::rename(&tmp, path).map_err(io(path))
+}
+
+/// The token the admin API requires, created on first use. Whoever can read the data
+/// directory is the administrator; a localhost port alone proves nothing.
+pub fn admin_token(data_dir: &Path) -> Result<String, OpsError> {
+    let path = admin_token_path(data_dir);
+    match std::fs::read_to_string(&path) {
+        Ok(t) if !t.trim().is_empty() => Ok(t.trim().to_owned()),
+        Ok(_) => create_admin_token(&path),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => create_admin_token(&path),
+        Err(e) => Err(OpsError::Io { path, source: e }),
+    }
+}
+
+fn create_admin_token(path: &Path) -> Result<String, OpsError> {
+    let token = random_hex(24);
+    write_private(path, token.as_bytes())?;
+    Ok(token)
+}
+
+/// An enrolled WebSocket client, as the server keeps it (never the token itself).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct WebSocketClient {
+    pub peer_id: String,
+    pub token_sha256: String,
+}
+
+pub fn websocket_clients(data_dir: &Path) -> Result<Vec<WebSocketClient>, OpsError> {
+    let path = websocket_clients_path(data_dir);
+    match std::fs::read(&path) {
+        Ok(b) => serde_json::from_slice(&b).map_err(|e| OpsError::BadBackup {
+            path,
+            reason: e.to_string(),
+        }),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Vec::new()),
+        Err(e) => Err(OpsError::Io { path, source: e }),
+    }
+}
+
+/// The peer id a WebSocket token stands for, if any.
+pub fn websocket_peer_for(clients: &[WebSocketClient], token: &str) -> Option<String> {
+    let digest = sha256_hex(token);
+    clients
+        .iter()
+        .find(|c| c.token_sha256 == digest)
+        .map(|c| c.peer_id.clone())
+}
+
+/// Enrols a laptop (a one-time ticket naming `addr`) or a WebSocket client (a device
+/// record of its own and a token).
+pub fn enrol(
+    store: &Store,
+    addr: Option<EndpointAddr>,
+    request: &EnrolRequest,
+) -> Result<Enrolment, OpsError> {
+    let role = Role::parse(&request.role).map_err(|e| OpsError::Refused(e.to_string()))?;
+    let scope: Vec<String> = request
+        .scope
+        .iter()
+        .map(|s| s.trim().to_owned())
+        .filter(|s| !s.is_empty())
+        .collect();
+    if !request.websocket {
+        let addr = addr.ok_or_else(|| {
+            OpsError::Refused(
+                "不知道笔记本应连接的地址：请在配置中设置 sync.public_addrs (set sync.public_addrs)"
+                    .into(),
+            )
+        })?;
+        // The laptop may name itself; a nameless ticket still makes a device with a name.
+        let name = if request.name.trim().is_empty() {
+            format!(
+                "{}{}设备",
+                if scope.is_empty() {
+                    "全县".to_owned()
+                } else {
+                    scope.join("、")
+                },
+                role
+            )
+        } else {
+            request.name.clone()
+        };
+        let ticket = fengqiao_sync::offer_enrolment(store, addr, role, scope, &name)?;
+        return Ok(Enrolment::Ticket {
+            ticket: ticket.to_string(),
+        });
+    }
+    let known: Vec<String> = store.townships()?.into_iter().map(|t| t.name).collect();
+    if let Some(unknown) = scope.iter().find(|s| !known.contains(s)) {
+        return Err(OpsError::Refused(format!(
+            "没有名为“{unknown}”的乡镇（已知：{}）",
+            known.join("、")
+        )));
+    }
+    if matches!(role, Role::Server | Role::Admin) {
+        return Err(OpsError::Refused(
+            "WebSocket 客户端不能是服务器或管理员 (not for a websocket client)".into(),
+        ));
+    }
+    // Not an iroh key: this device can never connect over iroh, only with its token.
+    let peer_id = format!("ws-{}", random_hex(12));
+    let token = random_hex(24);
+    let device = Device {
+        id: peer_id.clone(),
+        name: if request.name.is_empty() {
+            "WebSocket 客户端".into()
+        } else {
+            request.name.clone()
+        },
+        code: format!("W{}", &peer_id[3..7].to_uppercase()),
+        role,
+        scope,
+        enrolled_at: fengqiao_store::now_cst(),
+        revoked: false,
+    };
+    let data_dir = store.data_dir();
+    let mut clients = websocket_clients(data_dir)?;
+    clients.push(WebSocketClient {
+        peer_id: peer_id.clone(),
+        token_sha256: sha256_hex(&token),
+    });
+    let bytes =
+        serde_json::to_vec_pretty(&clients).map_err(|e| OpsError::Refused(e.to_string()))?;
+    write_private(&websocket_clients_path(data_dir), &bytes)?;
+    store.enrol_device(&device)?;
+    Ok(Enrolment::WebSocket { peer_id, token })
+}
+
+/// The device a prefix of its id, or its name, designates.
+pub fn find_device(store: &Store, which: &str) -> Result<Device, OpsError> {
+    let matches: Vec<Device> = store
+        .devices()?
+        .into_iter()
+        .filter(|d| d.id.starts_with(which) || d.name == which)
+        .collect();
+    match matches.as_slice() {
+        [one] => Ok(one.clone()),
+        [] => Err(OpsError::Refused(format!(
+            "目录中没有设备“{which}” (no such device)"
+        ))),
+        _ => Err(OpsError::Refused(format!(
+            "“{which}”对应多台设备，请给出更长的标识 (ambiguous device)"
+        ))),
+    }
+}
+
+/// Revokes a device. Where the server runs, its connections close at once.
+pub fn revoke(store: &Store, which: &str) -> Result<Device, OpsError> {
+    let device = find_device(store, which)?;
+    if device.id == store.identity().device_id {
+        return Err(OpsError::Refused(
+            "不能吊销服务器自身 (cannot revoke the server)".into(),
+        ));
+    }
+    store.revoke_device(&device.id)?;
+    let mut revoked = device;
+    revoked.revoked = true;
+    Ok(revoked)
+}
+
+/// What `status` reports.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Status {
+    pub running: bool,
+    pub device_id: String,
+    pub county: String,
+    pub role: String,
+    pub documents: usize,
+    pub devices_enrolled: usize,
+    pub devices_revoked: usize,
+    pub storage_bytes: u64,
+    pub storage_failure: Option<String>,
+    /// Only while running:
+    pub connected_devices: usize,
+    pub uptime_seconds: u64,
+    pub sync_addrs: Vec<String>,
+    pub relay_url: Option<String>,
+    pub websocket_addr: Option<String>,
+    pub bytes_received: u64,
+    pub bytes_sent: u64,
+}
+
+/// Status from the store alone (the running server adds its live part).
+pub fn status(store: &Store) -> Result<Status, OpsError> {
+    let id = store.identity();
+    let devices = store.devices()?;
+    Ok(Status {
+        device_id: id.device_id.clone(),
+        county: id.county.clone(),
+        role: id.role.code().to_owned(),
+        documents: store.catalogue()?.len(),
+        devices_enrolled: devices.iter().filter(|d| !d.revoked).count(),
+        devices_revoked: devices.iter().filter(|d| d.revoked).count(),
+        storage_bytes: dir_bytes(&DataDir::new(store.data_dir()).documents()),
+        storage_failure: store.doctor().ok().and_then(|r| r.storage_failure),
+        ..Status::default()
+    })
+}
+
+/// Bytes of every file under `dir`.
+pub fn dir_bytes(dir: &Path) -> u64 {
+    let mut total = 0;
+    let mut stack = vec![dir.to_owned()];
+    while let Some(d) = stack.pop() {
+        let Ok(entries) = std::fs::read_dir(&d) else {
+            continue;
+        };
+        for entry in entries.flatten() {
+            match entry.file_type() {
+                Ok(t) if t.is_dir() => stack.push(entry.path()),
+                Ok(_) => total += entry.metadata().map(|m| m.len()).unwrap_or(0),
+                Err(_) => {}
+            }
+        }
+    }
+    total
+}
+
+/// A backup's table of contents.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Manifest {
+    pub format: u32,
+    pub county: String,
+    pub device_id: String,
+    pub written_at: String,
+    /// Document name → file in `documents/` and its SHA-256.
+    pub documents: BTreeMap<String, BackupFile>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct BackupFile {
+    pub file: String,
+    pub sha256: String,
+    pub bytes: u64,
+}
+
+const BACKUP_FORMAT: u32 = 1;
+
+/// The small local files a data directory needs besides its documents.
+const LOCAL_FILES: [&str; 5] = [
+    "device.json",
+    "device.key",
+    "sync/enrolments.json",
+    "sync/peers.json",
+    "server/websocket-clients.json",
+];
+
+/// Writes a consistent copy of the store to `out` (a new folder): each document saved
+/// whole from memory under samod's lock, so a compaction or an incoming change cannot
+/// tear it, plus the identity, key and server files. `out` must not exist yet.
+pub fn backup(store: &Store, out: &Path) -> Result<Manifest, OpsError> {
+    if out.exists() {
+        return Err(OpsError::Refused(format!(
+            "{} 已存在，备份不覆盖 (backup target exists)",
+            out.display()
+        )));
+    }
+    // Written beside the target and renamed at the end: a half-written backup never
+    // carries the final name.
+    let partial = out.with_extension("partial");
+    if partial.exists() {
+        std::fs::remove_dir_all(&partial).map_err(io(&partial))?;
+    }
+    let docs_dir = partial.join("documents");
+    std::fs::create_dir_all(&docs_dir).map_err(io(&docs_dir))?;
+    let data_dir = store.data_dir();
+    for rel in LOCAL_FILES {
+        let from = data_dir.join(rel);
+        if from.exists() {
+            let to = partial.join(rel);
+            if let Some(parent) = to.parent() {
+                std::fs::create_dir_all(parent).map_err(io(parent))?;
+            }
+            std::fs::copy(&from, &to).map_err(io(&from))?;
+        }
+    }
+    let mut documents = BTreeMap::new();
+    for (i, name) in store.catalogue()?.into_iter().enumerate() {
+        let Some(bytes) = store.export_document(&name)? else {
+            continue;
+        };
+        let file = format!("{i:04}.automerge");
+        let path = docs_dir.join(&file);
+        std::fs::write(&path, &bytes).map_err(io(&path))?;
+        documents.insert(
+            name.to_string(),
+            BackupFile {
+                file,
+                sha256: data_encoding::HEXLOWER.encode(&Sha256::digest(&bytes)),
+                bytes: bytes.len() as u64,
+            },
+        );
+    }
+    let manifest = Manifest {
+        format: BACKUP_FORMAT,
+        county: store.identity().county.clone(),
+        device_id: store.identity().device_id.clone(),
+        written_at: fengqiao_store::now_cst().to_rfc3339(),
+        documents,
+    };
+    let text =
+        serde_json::to_vec_pretty(&manifest).map_err(|e| OpsError::Refused(e.to_string()))?;
+    let path = partial.join("manifest.json");
+    std::fs::write(&path, text).map_err(io(&path))?;
+    fsync_tree(&partial)?;
+    std::fs::rename(&partial, out).map_err(io(out))?;
+    Ok(manifest)
+}
+
+fn fsync_tree(dir: &Path) -> Result<(), OpsError> {
+    let mut stack = vec![dir.to_owned()];
+    while let Some(d) = stack.pop() {
+        for entry in std::fs::read_dir(&d).map_err(io(&d))?.flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                stack.push(path);
+            } else {
+                std::fs::File::open(&path)
+                    .and_then(|f| f.sync_all())
+                    .map_err(io(&path))?;
+            }
+        }
+        std::fs::File::open(&d)
+            .and_then(|f| f.sync_all())
+            .map_err(io(&d))?;
+    }
+    Ok(())
+}
+
+/// A backup's documents, the directory first.
+pub type BackupDocuments = Vec<(DocName, Vec<u8>)>;
+
+/// Reads and checks a backup: the manifest, and every document's checksum.
+pub fn read_backup(dir: &Path) -> Result<(Manifest, BackupDocuments), OpsError> {
+    let bad = |reason: String| OpsError::BadBackup {
+        path: dir.to_owned(),
+        reason,
+    };
+    let path = dir.join("manifest.json");
+    let text = std::fs::read(&path).map_err(io(&path))?;
+    let manifest: Manifest =
+        serde_json::from_slice(&text).map_err(|e| bad(format!("manifest.json: {e}")))?;
+    if manifest.format != BACKUP_FORMAT {
+        return Err(bad(format!(
+            "未知格式 {} (unknown format)",
+            manifest.format
+        )));
+    }
+    let mut docs = Vec::new();
+    for (name, file) in &manifest.documents {
+        let doc: DocName = name
+            .parse()
+            .map_err(|_| bad(format!("文档名无效：{name}")))?;
+        let path = dir.join("documents").join(&file.file);
+        let bytes = std::fs::read(&path).map_err(io(&path))?;
+        let sum = data_encoding::HEXLOWER.encode(&Sha256::digest(&bytes));
+        if sum != file.sha256 {
+            return Err(bad(format!("{} 校验和不符 (checksum mismatch)", file.file)));
+        }
+        docs.push((doc, bytes));
+    }
+    // The directory first: it lists every other document and decides access.
+    docs.sort_by_key(|(n, _)| *n != DocName::Directory);
+    Ok((manifest, docs))
+}
+
+/// Restores a backup into `data_dir`, which must not hold a store. The restored device
+/// writes under a new epoch, so its new changes can never reuse a sequence number it
+/// used after the backup was taken.
+pub fn restore(backup_dir: &Path, data_dir: &Path) -> Result<Manifest, OpsError> {
+    if DataDir::new(data_dir).is_initialised() {
+        return Err(OpsError::Refused(format!(
+            "{} 已有数据，恢复只写入空目录 (restore needs an empty data dir)",
+            data_dir.display()
+        )));
+    }
+    let (manifest, docs) = read_backup(backup_dir)?;
+    let identity_src = backup_dir.join("device.json");
+    if !identity_src.exists() || !backup_dir.join("device.key").exists() {
+        return Err(OpsError::BadBackup {
+            path: backup_dir.to_owned(),
+            reason: "缺少 device.json 或 device.key".into(),
+        });
+    }
+    std::fs::create_dir_all(data_dir).map_err(io(data_dir))?;
+    for rel in LOCAL_FILES {
+        let from = backup_dir.join(rel);
+        if from.exists() && rel != "device.json" {
+            let to = data_dir.join(rel);
+            if let Some(parent) = to.parent() {
+                std::fs::create_dir_all(parent).map_err(io(parent))?;
+            }
+            std::fs::copy(&from, &to).map_err(io(&from))?;
+        }
+    }
+    let data = DataDir::new(data_dir);
+    fengqiao_store::local::create_layout(&data)?;
+    let text = std::fs::read(&identity_src).map_err(io(&identity_src))?;
+    let mut identity: fengqiao_store::DeviceIdentity =
+        serde_json::from_slice(&text).map_err(|e| OpsError::BadBackup {
+            path: identity_src.clone(),
+            reason: e.to_string(),
+        })?;
+    identity.epoch += 1;
+    // The identity is written last by `open` semantics: import documents first through a
+    // store opened on the restored identity.
+    data.write_identity(&identity)?;
+    let store = Store::open(data_dir)?;
+    for (name, bytes) in &docs {
+        store.import_document(name, bytes)?;
+    }
+    store.close();
+    Ok(manifest)
+}

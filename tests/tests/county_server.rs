@@ -1,0 +1,251 @@
+//! The county server as an administrator runs it, every part a real process: laptop A
+//! syncs its offline work with the server and goes away; laptop B, never online with A,
+//! syncs and receives it; B's own work reaches the server, the server is killed with
+//! SIGKILL right after acknowledging it and restarted, and A receives B's work from the
+//! restarted server.
+
+use std::net::{Ipv4Addr, UdpSocket};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+/// A binary of the workspace next to this test (built by `cargo test --workspace`; built
+/// here when this package's tests run alone — then rebuild it after changing it).
+fn workspace_bin(package: &str, name: &str) -> PathBuf {
+    let exe = std::env::current_exe().expect("test executable path");
+    let dir = exe
+        .parent()
+        .and_then(Path::parent)
+        .expect("target/<profile>/deps");
+    let bin = dir.join(format!("{name}{}", std::env::consts::EXE_SUFFIX));
+    if !bin.exists() {
+        let status = Command::new(env!("CARGO"))
+            .args(["build", "-q", "-p", package, "--bin", name])
+            .status()
+            .expect("run cargo build");
+        assert!(status.success(), "building {name} failed");
+    }
+    assert!(bin.exists(), "no {name} binary at {}", bin.display());
+    bin
+}
+
+struct Bins {
+    laptop: PathBuf,
+    server: PathBuf,
+}
+
+impl Bins {
+    fn new() -> Bins {
+        Bins {
+            laptop: workspace_bin("fengqiao-cli", "fengqiao"),
+            server: workspace_bin("fengqiao-sync-server", "fengqiao-sync-server"),
+        }
+    }
+
+    fn laptop(&self, dir: &Path, args: &[&str]) -> Output {
+        Command::new(&self.laptop)
+            .arg("--data-dir")
+            .arg(dir)
+            .args(args)
+            .env("FENGQIAO_LOG", "warn")
+            .output()
+            .expect("run fengqiao")
+    }
+
+    fn laptop_ok(&self, dir: &Path, args: &[&str]) -> String {
+        let out = self.laptop(dir, args);
+        assert!(
+            out.status.success(),
+            "fengqiao {args:?} failed: {}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    fn server_ok(&self, config: &Path, args: &[&str]) -> String {
+        let out = Command::new(&self.server)
+            .arg("--config")
+            .arg(config)
+            .args(args)
+            .output()
+            .expect("run fengqiao-sync-server");
+        assert!(
+            out.status.success(),
+            "fengqiao-sync-server {args:?} failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    fn start_server(&self, config: &Path, data: &Path, log: &Path) -> ServerProcess {
+        let _ = std::fs::remove_file(data.join("server").join("admin.addr"));
+        let log = std::fs::File::create(log).expect("server log");
+        let child = Command::new(&self.server)
+            .arg("--config")
+            .arg(config)
+            .arg("run")
+            .env("FENGQIAO_LOG", "info")
+            .stdout(Stdio::null())
+            .stderr(log)
+            .spawn()
+            .expect("start fengqiao-sync-server");
+        let child = ServerProcess(child);
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while !data.join("server").join("admin.addr").exists() {
+            assert!(Instant::now() < deadline, "server did not come up");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        child
+    }
+}
+
+/// The server process, killed if the test fails before stopping it.
+struct ServerProcess(Child);
+
+impl Drop for ServerProcess {
+    fn drop(&mut self) {
+        if let Ok(None) = self.0.try_wait() {
+            let _ = self.0.kill();
+            let _ = self.0.wait();
+        }
+    }
+}
+
+fn free_udp_port() -> u16 {
+    UdpSocket::bind((Ipv4Addr::LOCALHOST, 0))
+        .and_then(|s| s.local_addr())
+        .map(|a| a.port())
+        .expect("a free UDP port")
+}
+
+fn case_numbers(bins: &Bins, dir: &Path) -> Vec<String> {
+    let out = bins.laptop_ok(dir, &["case", "list", "--json"]);
+    let rows: serde_json::Value = serde_json::from_str(&out).expect("case list JSON");
+    let mut n: Vec<String> = rows
+        .as_array()
+        .expect("array")
+        .iter()
+        .map(|r| r["number"].as_str().expect("number").to_owned())
+        .collect();
+    n.sort();
+    n
+}
+
+fn add_case(bins: &Bins, dir: &Path, name: &str, request: &str) -> String {
+    let out = bins.laptop_ok(
+        dir,
+        &[
+            "case",
+            "add",
+            "--json",
+            "--township",
+            "港口镇",
+            "--name",
+            name,
+            "--request",
+            request,
+        ],
+    );
+    let v: serde_json::Value = serde_json::from_str(&out).expect("case JSON");
+    v["number"].as_str().expect("number").to_owned()
+}
+
+/// Loopback only, no mDNS: nothing leaves the machine.
+fn offline_settings(dir: &Path) {
+    std::fs::create_dir_all(dir.join("sync")).expect("sync dir");
+    std::fs::write(
+        dir.join("sync").join("settings.toml"),
+        "listen = \"127.0.0.1:0\"\nmdns = false\n",
+    )
+    .expect("settings");
+}
+
+fn sync(bins: &Bins, dir: &Path) -> String {
+    bins.laptop_ok(dir, &["sync", "--discover-ms", "0", "--timeout", "30"])
+}
+
+#[test]
+fn laptops_never_online_together_exchange_work_through_a_killed_and_restarted_server() {
+    let bins = Bins::new();
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let data = tmp.path().join("server-data");
+    let config = tmp.path().join("server.toml");
+    let port = free_udp_port();
+    std::fs::write(
+        &config,
+        format!(
+            "data_dir = \"{}\"\n[sync]\nlisten = \"127.0.0.1:{port}\"\n[relay]\nlisten = \"127.0.0.1:0\"\n[admin]\nlisten = \"127.0.0.1:0\"\n",
+            data.display()
+        ),
+    )
+    .expect("config");
+    bins.server_ok(
+        &config,
+        &["init", "--county", "测试县", "--townships", "港口镇,山城镇"],
+    );
+    let log = tmp.path().join("server.log");
+    let mut server = bins.start_server(&config, &data, &log);
+
+    // Both laptops enrol with the running server (its admin API issues the tickets).
+    let (a, b) = (tmp.path().join("laptop-a"), tmp.path().join("laptop-b"));
+    for (dir, person) in [(&a, "李干事"), (&b, "王干事")] {
+        let ticket = bins.server_ok(
+            &config,
+            &["enrol", "--role", "township", "--scope", "港口镇"],
+        );
+        bins.laptop_ok(dir, &["enrol", ticket.trim(), "--person", person]);
+        offline_settings(dir);
+    }
+
+    // A works offline, syncs with the server, and goes away.
+    let from_a = add_case(&bins, &a, "张三", "宅基地纠纷");
+    let report = sync(&bins, &a);
+    assert!(!report.contains("失败"), "A's round failed: {report}");
+
+    // B was never online with A; the server forwards A's work.
+    let from_b = add_case(&bins, &b, "李四", "低保评定不公");
+    let report = sync(&bins, &b);
+    assert!(!report.contains("失败"), "B's round failed: {report}");
+    let mut both = vec![from_a.clone(), from_b.clone()];
+    both.sort();
+    assert_eq!(case_numbers(&bins, &b), both, "B did not receive A's case");
+
+    // B's round returned once the server acknowledged B's case. Kill the server at once,
+    // with no chance to flush anything, and restart it.
+    server.0.kill().expect("SIGKILL the server");
+    let _ = server.0.wait();
+    let mut server = bins.start_server(&config, &data, &tmp.path().join("server2.log"));
+    let report = sync(&bins, &a);
+    assert!(
+        !report.contains("失败"),
+        "A's second round failed: {report}"
+    );
+    assert_eq!(
+        case_numbers(&bins, &a),
+        both,
+        "the restarted server lost B's acknowledged case"
+    );
+
+    let status: serde_json::Value =
+        serde_json::from_str(&bins.server_ok(&config, &["status", "--json"])).expect("status");
+    assert_eq!(status["running"], true);
+    assert_eq!(status["devices_enrolled"], 3, "{status}");
+
+    // SIGTERM: a clean stop.
+    let pid = server.0.id().to_string();
+    let _ = Command::new("kill").args(["-TERM", &pid]).status();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        if let Some(status) = server.0.try_wait().expect("wait") {
+            assert!(status.success(), "server exited with {status}");
+            break;
+        }
+        if Instant::now() > deadline {
+            panic!("server did not stop within 30 s of SIGTERM");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let text = std::fs::read_to_string(tmp.path().join("server2.log")).unwrap_or_default();
+    assert!(text.contains("store closed cleanly"), "{text}");
+}
