@@ -355,7 +355,7 @@ fn serve(config: Config) -> Result<()> {
         .context("无法启动运行时")?;
     rt.block_on(async {
         let server = crate::Server::start(config).await?;
-        server.run_until(crate::server::shutdown_signal()).await
+        server.run_until(fengqiao_sync::shutdown_signal()).await
     })?;
     tracing::info!("stopped");
     Ok(())

@@ -187,7 +187,7 @@ pub fn serve(data_dir: &Path, args: &ServeArgs) -> Result<()> {
                 peers.push(addr);
             }
         }
-        node.serve(peers, shutdown_signal()).await?;
+        node.serve(peers, fengqiao_sync::shutdown_signal()).await?;
         eprintln!("正在停止同步服务……");
         node.shutdown().await;
         anyhow::Ok(())
@@ -197,29 +197,6 @@ pub fn serve(data_dir: &Path, args: &ServeArgs) -> Result<()> {
         store.close();
     }
     Ok(())
-}
-
-/// Resolves on Ctrl-C or SIGTERM, so the service stops only after writes finish.
-async fn shutdown_signal() {
-    #[cfg(unix)]
-    {
-        use tokio::signal::unix::{SignalKind, signal};
-        match signal(SignalKind::terminate()) {
-            Ok(mut term) => {
-                tokio::select! {
-                    _ = tokio::signal::ctrl_c() => {}
-                    _ = term.recv() => {}
-                }
-            }
-            Err(_) => {
-                let _ = tokio::signal::ctrl_c().await;
-            }
-        }
-    }
-    #[cfg(not(unix))]
-    {
-        let _ = tokio::signal::ctrl_c().await;
-    }
 }
 
 pub fn peers(data_dir: &Path, json: bool) -> Result<()> {

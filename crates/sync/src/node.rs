@@ -900,3 +900,27 @@ impl SyncNode {
         Ok(outcomes)
     }
 }
+
+/// Resolves on Ctrl-C or SIGTERM: an always-on peer (`fengqiao serve`, the county server)
+/// stops serving then, and its writes finish before the process exits.
+pub async fn shutdown_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        match signal(SignalKind::terminate()) {
+            Ok(mut term) => {
+                tokio::select! {
+                    _ = tokio::signal::ctrl_c() => {}
+                    _ = term.recv() => {}
+                }
+            }
+            Err(_) => {
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
+}
