@@ -249,3 +249,117 @@ fn laptops_never_online_together_exchange_work_through_a_killed_and_restarted_se
     let text = std::fs::read_to_string(tmp.path().join("server2.log")).unwrap_or_default();
     assert!(text.contains("store closed cleanly"), "{text}");
 }
+
+/// SIGTERM, then wait for a clean exit.
+fn stop(mut child: Child, what: &str) {
+    let pid = child.id().to_string();
+    let _ = Command::new("kill").args(["-TERM", &pid]).status();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        if let Some(status) = child.try_wait().expect("wait") {
+            assert!(status.success(), "{what} exited with {status}");
+            return;
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            panic!("{what} did not stop within 30 s of SIGTERM");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+#[test]
+fn a_server_joins_an_existing_county_with_a_ticket_from_the_office() {
+    let bins = Bins::new();
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let office = tmp.path().join("office");
+    bins.laptop_ok(
+        &office,
+        &[
+            "init",
+            "--device-name",
+            "信访局台式机",
+            "--person",
+            "王主任",
+        ],
+    );
+    let office_addr = format!("127.0.0.1:{}", free_udp_port());
+    let ticket = bins
+        .laptop_ok(
+            &office,
+            &[
+                "ticket",
+                "--enrol",
+                "--role",
+                "server",
+                "--name",
+                "县同步服务器",
+                "--addr",
+                &office_addr,
+            ],
+        )
+        .trim()
+        .to_owned();
+    let ticket_file = tmp.path().join("office.ticket");
+    let serving = Command::new(&bins.laptop)
+        .arg("--data-dir")
+        .arg(&office)
+        .args([
+            "serve",
+            "--no-mdns",
+            "--listen",
+            &office_addr,
+            "--ticket-file",
+        ])
+        .arg(&ticket_file)
+        .env("FENGQIAO_LOG", "warn")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start fengqiao serve");
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while !ticket_file.exists() {
+        assert!(Instant::now() < deadline, "the office never came up");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+
+    let data = tmp.path().join("server-data");
+    let config = tmp.path().join("server.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "data_dir = \"{}\"\n[sync]\nlisten = \"127.0.0.1:0\"\n[relay]\nlisten = \"127.0.0.1:0\"\n[admin]\nlisten = \"127.0.0.1:0\"\n",
+            data.display()
+        ),
+    )
+    .expect("config");
+    let joined: serde_json::Value =
+        serde_json::from_str(&bins.server_ok(&config, &["init", "--join", &ticket, "--json"]))
+            .expect("init JSON");
+    assert_eq!(joined["role"], "server", "{joined}");
+
+    // The ticket was for one machine: with the office still up, a second server is
+    // refused by the office.
+    let again = tmp.path().join("server2.toml");
+    std::fs::write(
+        &again,
+        format!(
+            "data_dir = \"{}\"\n",
+            tmp.path().join("server2-data").display()
+        ),
+    )
+    .expect("config");
+    let out = Command::new(&bins.server)
+        .args(["--config"])
+        .arg(&again)
+        .args(["init", "--join", &ticket])
+        .output()
+        .expect("run the server");
+    stop(serving, "fengqiao serve");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "a used ticket must not work again");
+    assert!(
+        stderr.contains("登记失败"),
+        "refused by the office: {stderr}"
+    );
+}
