@@ -4,30 +4,13 @@
 //! SIGKILL right after acknowledging it and restarted, and A receives B's work from the
 //! restarted server.
 
-use std::net::{Ipv4Addr, UdpSocket};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
-/// A binary of the workspace next to this test (built by `cargo test --workspace`; built
-/// here when this package's tests run alone — then rebuild it after changing it).
-fn workspace_bin(package: &str, name: &str) -> PathBuf {
-    let exe = std::env::current_exe().expect("test executable path");
-    let dir = exe
-        .parent()
-        .and_then(Path::parent)
-        .expect("target/<profile>/deps");
-    let bin = dir.join(format!("{name}{}", std::env::consts::EXE_SUFFIX));
-    if !bin.exists() {
-        let status = Command::new(env!("CARGO"))
-            .args(["build", "-q", "-p", package, "--bin", name])
-            .status()
-            .expect("run cargo build");
-        assert!(status.success(), "building {name} failed");
-    }
-    assert!(bin.exists(), "no {name} binary at {}", bin.display());
-    bin
-}
+mod common;
+
+use common::{free_udp_port, workspace_bin};
 
 struct Bins {
     laptop: PathBuf,
@@ -110,13 +93,6 @@ impl Drop for ServerProcess {
             let _ = self.0.wait();
         }
     }
-}
-
-fn free_udp_port() -> u16 {
-    UdpSocket::bind((Ipv4Addr::LOCALHOST, 0))
-        .and_then(|s| s.local_addr())
-        .map(|a| a.port())
-        .expect("a free UDP port")
 }
 
 fn case_numbers(bins: &Bins, dir: &Path) -> Vec<String> {
@@ -233,39 +209,9 @@ fn laptops_never_online_together_exchange_work_through_a_killed_and_restarted_se
     assert_eq!(status["devices_enrolled"], 3, "{status}");
 
     // SIGTERM: a clean stop.
-    let pid = server.0.id().to_string();
-    let _ = Command::new("kill").args(["-TERM", &pid]).status();
-    let deadline = Instant::now() + Duration::from_secs(30);
-    loop {
-        if let Some(status) = server.0.try_wait().expect("wait") {
-            assert!(status.success(), "server exited with {status}");
-            break;
-        }
-        if Instant::now() > deadline {
-            panic!("server did not stop within 30 s of SIGTERM");
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    common::stop(&mut server.0, "server");
     let text = std::fs::read_to_string(tmp.path().join("server2.log")).unwrap_or_default();
     assert!(text.contains("store closed cleanly"), "{text}");
-}
-
-/// SIGTERM, then wait for a clean exit.
-fn stop(mut child: Child, what: &str) {
-    let pid = child.id().to_string();
-    let _ = Command::new("kill").args(["-TERM", &pid]).status();
-    let deadline = Instant::now() + Duration::from_secs(30);
-    loop {
-        if let Some(status) = child.try_wait().expect("wait") {
-            assert!(status.success(), "{what} exited with {status}");
-            return;
-        }
-        if Instant::now() > deadline {
-            let _ = child.kill();
-            panic!("{what} did not stop within 30 s of SIGTERM");
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
 }
 
 #[test]
@@ -301,7 +247,7 @@ fn a_server_joins_an_existing_county_with_a_ticket_from_the_office() {
         .trim()
         .to_owned();
     let ticket_file = tmp.path().join("office.ticket");
-    let serving = Command::new(&bins.laptop)
+    let mut serving = Command::new(&bins.laptop)
         .arg("--data-dir")
         .arg(&office)
         .args([
@@ -355,7 +301,7 @@ fn a_server_joins_an_existing_county_with_a_ticket_from_the_office() {
         .args(["init", "--join", &ticket])
         .output()
         .expect("run the server");
-    stop(serving, "fengqiao serve");
+    common::stop(&mut serving, "fengqiao serve");
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(!out.status.success(), "a used ticket must not work again");
     assert!(

@@ -2,29 +2,14 @@
 //! ticket, both work offline, then each serves, one given the other's pairing ticket,
 //! and they converge. Everything goes through the real binary.
 
-use std::net::{Ipv4Addr, UdpSocket};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
-/// The `fengqiao` binary next to this test (built by `cargo test --workspace`; built
-/// here when this package's tests run alone).
+mod common;
+
 fn fengqiao_bin() -> PathBuf {
-    let exe = std::env::current_exe().expect("test executable path");
-    let dir = exe
-        .parent()
-        .and_then(Path::parent)
-        .expect("target/<profile>/deps");
-    let bin = dir.join(format!("fengqiao{}", std::env::consts::EXE_SUFFIX));
-    if !bin.exists() {
-        let status = Command::new(env!("CARGO"))
-            .args(["build", "-p", "fengqiao-cli", "--bin", "fengqiao"])
-            .status()
-            .expect("run cargo build");
-        assert!(status.success(), "building the fengqiao binary failed");
-    }
-    assert!(bin.exists(), "no fengqiao binary at {}", bin.display());
-    bin
+    common::workspace_bin("fengqiao-cli", "fengqiao")
 }
 
 fn run(dir: &Path, args: &[&str]) -> Output {
@@ -62,22 +47,8 @@ fn serve(dir: &Path, listen: &str, ticket_file: &Path, peer: Option<&str>) -> Ch
     cmd.spawn().expect("start fengqiao serve")
 }
 
-/// SIGTERM, then wait: the service finishes its writes and exits on its own.
 fn stop(mut child: Child) {
-    let pid = child.id().to_string();
-    let _ = Command::new("kill").args(["-TERM", &pid]).status();
-    let deadline = Instant::now() + Duration::from_secs(20);
-    loop {
-        if let Some(status) = child.try_wait().expect("wait") {
-            assert!(status.success(), "serve exited with {status}");
-            return;
-        }
-        if Instant::now() > deadline {
-            let _ = child.kill();
-            panic!("serve did not stop within 20 s of SIGTERM");
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    common::stop(&mut child, "serve");
 }
 
 fn wait_for_file(path: &Path) -> String {
@@ -91,13 +62,6 @@ fn wait_for_file(path: &Path) -> String {
         std::thread::sleep(Duration::from_millis(50));
     }
     panic!("{} never appeared", path.display());
-}
-
-fn free_port() -> u16 {
-    UdpSocket::bind((Ipv4Addr::LOCALHOST, 0))
-        .and_then(|s| s.local_addr())
-        .map(|a| a.port())
-        .expect("a free UDP port")
 }
 
 fn case_numbers(dir: &Path) -> Vec<String> {
@@ -146,7 +110,7 @@ fn two_serve_processes_find_each_other_by_ticket_and_converge() {
             "王主任",
         ],
     );
-    let port = free_port();
+    let port = common::free_udp_port();
     let office_addr = format!("127.0.0.1:{port}");
     let enrol_ticket = ok(
         &office,

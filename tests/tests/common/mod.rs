@@ -1,0 +1,53 @@
+//! What the multi-process tests share: the workspace's binaries, a free port, and a
+//! SIGTERM stop that waits for a clean exit.
+#![allow(dead_code)]
+
+use std::net::{Ipv4Addr, UdpSocket};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command};
+use std::time::{Duration, Instant};
+
+/// A binary of the workspace next to this test (built by `cargo test --workspace`; built
+/// here when this package's tests run alone — then rebuild it after changing it).
+pub fn workspace_bin(package: &str, name: &str) -> PathBuf {
+    let exe = std::env::current_exe().expect("test executable path");
+    let dir = exe
+        .parent()
+        .and_then(Path::parent)
+        .expect("target/<profile>/deps");
+    let bin = dir.join(format!("{name}{}", std::env::consts::EXE_SUFFIX));
+    if !bin.exists() {
+        let status = Command::new(env!("CARGO"))
+            .args(["build", "-q", "-p", package, "--bin", name])
+            .status()
+            .expect("run cargo build");
+        assert!(status.success(), "building {name} failed");
+    }
+    assert!(bin.exists(), "no {name} binary at {}", bin.display());
+    bin
+}
+
+pub fn free_udp_port() -> u16 {
+    UdpSocket::bind((Ipv4Addr::LOCALHOST, 0))
+        .and_then(|s| s.local_addr())
+        .map(|a| a.port())
+        .expect("a free UDP port")
+}
+
+/// SIGTERM, then wait: the service finishes its writes and exits on its own, with success.
+pub fn stop(child: &mut Child, what: &str) {
+    let pid = child.id().to_string();
+    let _ = Command::new("kill").args(["-TERM", &pid]).status();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        if let Some(status) = child.try_wait().expect("wait") {
+            assert!(status.success(), "{what} exited with {status}");
+            return;
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            panic!("{what} did not stop within 30 s of SIGTERM");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
