@@ -103,6 +103,11 @@ pub struct TlsSection {
     pub cert: PathBuf,
     /// PEM private key.
     pub key: PathBuf,
+    /// PEM certificate of the authority that signed `cert`, when it is not a public one
+    /// (a county or provincial CA). The server's own node then trusts only it for the
+    /// relay; laptops are given the same file as `relay_ca` in their sync settings.
+    #[serde(default)]
+    pub ca: Option<PathBuf>,
 }
 
 /// `/healthz`, `/metrics` and the administration API.
@@ -141,8 +146,8 @@ impl Default for WebSocketSection {
     }
 }
 
-/// Compaction snapshots: how many superseded ones each document should keep beside the
-/// current one. Validated but not yet applied (samod deletes them once replaced).
+/// Compaction snapshots: how many superseded ones each document keeps beside the current
+/// one, in `superseded/<document id>/` of the data directory (0: deleted once replaced).
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct SnapshotSection {
@@ -218,7 +223,12 @@ impl Config {
         if let Some(tls) = &mut config.relay.tls {
             tls.cert = absolute(base, &tls.cert);
             tls.key = absolute(base, &tls.key);
-            for (key, file) in [("relay.tls.cert", &tls.cert), ("relay.tls.key", &tls.key)] {
+            tls.ca = tls.ca.as_ref().map(|ca| absolute(base, ca));
+            let mut files = vec![("relay.tls.cert", &tls.cert), ("relay.tls.key", &tls.key)];
+            if let Some(ca) = &tls.ca {
+                files.push(("relay.tls.ca", ca));
+            }
+            for (key, file) in files {
                 if let Err(e) = std::fs::metadata(file) {
                     return Err(invalid(
                         key,

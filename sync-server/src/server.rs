@@ -71,6 +71,7 @@ impl Server {
                     )
                 })?
         };
+        store.keep_superseded_snapshots(config.snapshots.keep);
         let store = Arc::new(store);
         if store.identity().role != fengqiao_model::Role::Server {
             tracing::warn!(role = %store.identity().role, "this data directory is not a server's; serving anyway");
@@ -97,6 +98,7 @@ impl Server {
         let options = NodeOptions {
             listen: config.sync.listen,
             relay: relay_url.clone(),
+            relay_ca: config.relay.tls.as_ref().and_then(|t| t.ca.clone()),
             mdns: config.sync.mdns,
             relay_only: false,
             dial_timeout: std::time::Duration::from_secs(8),

@@ -89,6 +89,10 @@ impl DataDir {
     pub fn quarantine(&self) -> PathBuf {
         self.root.join("quarantine")
     }
+    /// Superseded compaction snapshots, when the device keeps them (the county server).
+    pub fn superseded(&self) -> PathBuf {
+        self.root.join("superseded")
+    }
     fn lock_file(&self) -> PathBuf {
         self.root.join("store.lock")
     }

@@ -49,6 +49,16 @@ struct State {
     /// The first write failure, if any; once set, deletes are refused.
     failure: Option<String>,
     problems: Vec<StorageProblem>,
+    /// Where superseded snapshots go instead of being deleted, and how many to keep.
+    retention: Option<SnapshotRetention>,
+}
+
+/// Superseded compaction snapshots kept for recovery: a document's earlier whole states,
+/// in case a bad change (or a bad peer) must be looked behind.
+#[derive(Debug, Clone)]
+struct SnapshotRetention {
+    dir: PathBuf,
+    keep: usize,
 }
 
 /// samod storage that writes atomically, fails loudly and reports durability.
@@ -94,6 +104,13 @@ impl DurableStorage {
             })),
             written: Arc::new(Notify::new()),
         })
+    }
+
+    /// Keeps the `keep` most recent superseded snapshots of each document in
+    /// `dir/<document id>/` (named `<nanoseconds since 1970>-<hash>`, so names sort by
+    /// age) instead of deleting them when samod compacts. 0 deletes them, as samod does.
+    pub fn keep_superseded_snapshots(&self, dir: PathBuf, keep: usize) {
+        self.lock().retention = (keep > 0).then_some(SnapshotRetention { dir, keep });
     }
 
     /// The directory holding the documents.
@@ -342,6 +359,10 @@ impl DurableStorage {
             )));
         }
         let path = self.path_of(key);
+        let retention = self.lock().retention.clone();
+        if let Some(retention) = retention.filter(|_| is_snapshot(key)) {
+            return self.retire_snapshot(key, &path, &retention);
+        }
         match fs::remove_file(&path) {
             Ok(()) => {}
             Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(()),
@@ -351,6 +372,47 @@ impl DurableStorage {
             sync_dir(parent)?;
         }
         Ok(())
+    }
+}
+
+impl DurableStorage {
+    /// Moves a superseded snapshot into the retention directory, then removes that
+    /// document's oldest ones beyond `keep`.
+    fn retire_snapshot(
+        &self,
+        key: &StorageKey,
+        path: &Path,
+        retention: &SnapshotRetention,
+    ) -> io::Result<()> {
+        let mut parts = key.into_iter();
+        let (Some(doc), Some(hash)) = (parts.next(), parts.nth(1)) else {
+            return Ok(());
+        };
+        let dir = retention.dir.join(doc);
+        fs::create_dir_all(&dir)?;
+        let stamp = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_nanos())
+            .unwrap_or_default();
+        match fs::rename(path, dir.join(format!("{stamp:024}-{hash}"))) {
+            Ok(()) => {}
+            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(()),
+            Err(e) => return Err(e),
+        }
+        if let Some(parent) = path.parent() {
+            sync_dir(parent)?;
+        }
+        let mut kept: Vec<PathBuf> = fs::read_dir(&dir)?
+            .flatten()
+            .map(|e| e.path())
+            .filter(|p| p.is_file())
+            .collect();
+        kept.sort();
+        let excess = kept.len().saturating_sub(retention.keep);
+        for old in &kept[..excess] {
+            fs::remove_file(old)?;
+        }
+        sync_dir(&dir)
     }
 }
 
@@ -642,6 +704,60 @@ mod tests {
         assert!(ours.exists(), "a write in flight was removed");
         assert!(!dead.exists(), "a dead process's temp file was kept");
         assert!(storage.problems().is_empty());
+    }
+
+    #[test]
+    fn superseded_snapshots_are_kept_up_to_the_limit_then_the_oldest_go() {
+        let dir = tempfile::tempdir().unwrap();
+        let storage =
+            DurableStorage::new(dir.path().join("docs"), dir.path().join("quarantine")).unwrap();
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        let doc_id = "abcdefgh";
+        let mut doc = automerge::AutoCommit::new();
+        let mut snapshot = |n: usize| {
+            doc.put(automerge::ROOT, "request", format!("第{n}次修改"))
+                .unwrap();
+            let bytes = doc.save();
+            let key = StorageKey::from_parts([doc_id, "snapshot", &format!("s{n}")]).unwrap();
+            rt.block_on(Storage::put(&storage, key.clone(), bytes.clone()));
+            (key, bytes)
+        };
+        // Without retention a superseded snapshot is simply deleted.
+        let (first, _) = snapshot(0);
+        rt.block_on(Storage::delete(&storage, first.clone()));
+        assert!(!storage.path_of(&first).exists());
+        let kept_dir = dir.path().join("superseded");
+        assert!(!kept_dir.exists());
+
+        storage.keep_superseded_snapshots(kept_dir.clone(), 2);
+        let mut written = Vec::new();
+        for n in 1..=4 {
+            let (key, bytes) = snapshot(n);
+            rt.block_on(Storage::delete(&storage, key.clone()));
+            assert!(!storage.path_of(&key).exists(), "moved out of the document");
+            written.push(bytes);
+        }
+        let mut kept: Vec<PathBuf> = fs::read_dir(kept_dir.join(doc_id))
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .collect();
+        kept.sort();
+        assert_eq!(kept.len(), 2, "{kept:?}");
+        // The two newest, byte for byte, and each still a loadable document.
+        assert_eq!(fs::read(&kept[0]).unwrap(), written[2]);
+        assert_eq!(fs::read(&kept[1]).unwrap(), written[3]);
+        assert!(kept[1].to_string_lossy().ends_with("-s4"));
+        assert!(automerge::Automerge::load(&fs::read(&kept[1]).unwrap()).is_ok());
+        // Incrementals are still deleted outright.
+        let change = doc.get_last_local_change().unwrap().raw_bytes().to_vec();
+        let inc = StorageKey::from_parts([doc_id, "incremental", "i1"]).unwrap();
+        rt.block_on(Storage::put(&storage, inc.clone(), change));
+        rt.block_on(Storage::delete(&storage, inc.clone()));
+        assert!(!storage.path_of(&inc).exists());
+        assert_eq!(fs::read_dir(kept_dir.join(doc_id)).unwrap().count(), 2);
     }
 
     #[test]

@@ -452,6 +452,14 @@ impl Store {
         &self.dir.root
     }
 
+    /// Keeps each document's `keep` most recent superseded compaction snapshots in
+    /// `superseded/` of the data directory rather than deleting them (the county server
+    /// does, for recovery; laptops keep none).
+    pub fn keep_superseded_snapshots(&self, keep: usize) {
+        self.storage
+            .keep_superseded_snapshots(self.dir.superseded(), keep);
+    }
+
     /// The samod repo, for the sync layer.
     pub fn repo(&self) -> &Repo {
         &self.repo

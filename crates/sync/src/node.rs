@@ -8,6 +8,7 @@
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::convert::Infallible;
 use std::net::SocketAddr;
+use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -33,6 +34,27 @@ use crate::transport::{ByteCounters, samod_transport};
 /// The ALPN of Fengqiao's document sync (samod's protocol over one bi-stream).
 pub const SYNC_ALPN: &[u8] = b"fengqiao/sync/1";
 
+/// The certificates in the PEM file `path`: the authority a county relay's TLS
+/// certificate is checked against.
+fn relay_authority(
+    path: &std::path::Path,
+) -> Result<Vec<rustls::pki_types::CertificateDer<'static>>, SyncError> {
+    use rustls::pki_types::CertificateDer;
+    use rustls::pki_types::pem::PemObject;
+    let bad = |reason: String| SyncError::BadSettings {
+        path: path.to_owned(),
+        reason: format!("中继证书颁发机构无法读取：{reason} (relay_ca)"),
+    };
+    let certs = CertificateDer::pem_file_iter(path)
+        .map_err(|e| bad(e.to_string()))?
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| bad(e.to_string()))?;
+    if certs.is_empty() {
+        return Err(bad("文件中没有证书 (no certificate in the file)".into()));
+    }
+    Ok(certs)
+}
+
 /// The mDNS service name, so Fengqiao laptops find each other and nothing else.
 pub const MDNS_SERVICE: &str = "fengqiao1";
 
@@ -45,6 +67,9 @@ pub struct NodeOptions {
     pub listen: SocketAddr,
     /// The county relay; used only when direct paths fail, never waited for.
     pub relay: Option<RelayUrl>,
+    /// A PEM file with the authority that signed the relay's certificate; the only one
+    /// trusted for the relay when given (see [`SyncSettings::relay_ca`]).
+    pub relay_ca: Option<PathBuf>,
     /// Advertise and look up peers on the LAN.
     pub mdns: bool,
     /// Only the relay, no direct UDP (tests of the relayed path).
@@ -58,6 +83,7 @@ impl NodeOptions {
         NodeOptions {
             listen: settings.listen,
             relay: settings.relay.clone(),
+            relay_ca: settings.relay_ca.clone(),
             mdns: settings.mdns,
             relay_only: false,
             dial_timeout: Duration::from_secs(8),
@@ -69,6 +95,7 @@ impl NodeOptions {
         NodeOptions {
             listen: SocketAddr::from(([127, 0, 0, 1], 0)),
             relay: None,
+            relay_ca: None,
             mdns: false,
             relay_only: false,
             dial_timeout: Duration::from_secs(5),
@@ -326,6 +353,10 @@ impl SyncNode {
             )))),
             None => builder.relay_mode(RelayMode::Disabled),
         };
+        if let Some(path) = &options.relay_ca {
+            builder =
+                builder.ca_tls_config(iroh::tls::CaTlsConfig::custom_roots(relay_authority(path)?));
+        }
         builder = builder.clear_ip_transports();
         if !options.relay_only {
             builder = builder

@@ -27,6 +27,10 @@ pub struct SyncSettings {
     pub mdns: bool,
     /// The county relay, used when direct paths fail.
     pub relay: Option<RelayUrl>,
+    /// The certificate (PEM) of the authority that signed the county relay's TLS
+    /// certificate, when that is a county or provincial authority rather than a public
+    /// one. With it, only this authority is trusted for the relay. An absolute path.
+    pub relay_ca: Option<PathBuf>,
     /// The county sync server.
     pub server: Option<ServerSettings>,
 }
@@ -61,6 +65,7 @@ impl Default for SyncSettings {
             listen: SocketAddr::from(([0, 0, 0, 0], DEFAULT_PORT)),
             mdns: true,
             relay: None,
+            relay_ca: None,
             server: None,
         }
     }
@@ -79,10 +84,25 @@ impl SyncSettings {
     pub fn load(data_dir: &Path) -> Result<SyncSettings, SyncError> {
         let path = Self::path(data_dir);
         match fs::read_to_string(&path) {
-            Ok(text) => toml::from_str(&text).map_err(|e| SyncError::BadSettings {
-                path,
-                reason: e.to_string(),
-            }),
+            Ok(text) => {
+                let settings: SyncSettings =
+                    toml::from_str(&text).map_err(|e| SyncError::BadSettings {
+                        path: path.clone(),
+                        reason: e.to_string(),
+                    })?;
+                if let Some(ca) = &settings.relay_ca
+                    && !ca.is_absolute()
+                {
+                    return Err(SyncError::BadSettings {
+                        path,
+                        reason: format!(
+                            "relay_ca 须为绝对路径，而不是 {} (relay_ca must be absolute)",
+                            ca.display()
+                        ),
+                    });
+                }
+                Ok(settings)
+            }
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(SyncSettings::default()),
             Err(e) => Err(SyncError::Io { path, source: e }),
         }
@@ -208,6 +228,22 @@ mod tests {
         };
         s.save(tmp.path()).unwrap();
         assert_eq!(SyncSettings::load(tmp.path()).unwrap(), s);
+    }
+
+    #[test]
+    fn a_relative_relay_authority_is_refused() {
+        let tmp = tempfile::tempdir().unwrap();
+        let path = SyncSettings::path(tmp.path());
+        fs::create_dir_all(path.parent().unwrap()).unwrap();
+        fs::write(&path, "relay_ca = \"ca.pem\"\n").unwrap();
+        let err = SyncSettings::load(tmp.path()).unwrap_err();
+        assert!(err.to_string().contains("relay_ca"), "{err}");
+        fs::write(&path, "relay_ca = \"/etc/fengqiao/ca.pem\"\n").unwrap();
+        let settings = SyncSettings::load(tmp.path()).unwrap();
+        assert_eq!(
+            settings.relay_ca.as_deref(),
+            Some(Path::new("/etc/fengqiao/ca.pem"))
+        );
     }
 
     #[test]
