@@ -425,6 +425,7 @@ fn loopback_settings(dir: &Path) {
         listen: std::net::SocketAddr::from(([127, 0, 0, 1], 0)),
         mdns: false,
         relay: None,
+        relay_ca: None,
         server: None,
     }
     .save(dir)
