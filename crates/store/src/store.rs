@@ -288,6 +288,8 @@ impl Store {
                 id: PersonId::generate(),
                 name: opts.person_name.clone(),
                 unit: String::new(),
+                title: String::new(),
+                panels: Vec::new(),
             },
             epoch: 0,
         };
@@ -629,6 +631,7 @@ impl Store {
                 kind: UnitKind::County,
                 parent: None,
                 code: String::new(),
+                head: None,
             };
             record::put_record(tx, &units, &county_id.to_string(), &to_json(&county_unit)?)?;
             for spec in &townships {
@@ -639,6 +642,7 @@ impl Store {
                     kind: UnitKind::Township,
                     parent: Some(county_id),
                     code: township_code(spec),
+                    head: None,
                 };
                 record::put_record(tx, &units, &tid.to_string(), &to_json(&unit)?)?;
                 for village in &spec.villages {
@@ -649,6 +653,7 @@ impl Store {
                         kind: UnitKind::Village,
                         parent: Some(tid),
                         code: String::new(),
+                        head: None,
                     };
                     record::put_record(tx, &units, &vid.to_string(), &to_json(&unit)?)?;
                 }
