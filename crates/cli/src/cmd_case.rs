@@ -7,7 +7,8 @@ use anyhow::{Context, Result, bail};
 use chrono::NaiveDate;
 use clap::{Args, Subcommand, ValueEnum};
 use fengqiao_model::{
-    CaseStatus, Channel, EventKind, Petitioner, Registration, ReplyType, Role, Route, Satisfaction,
+    CaseStatus, Channel, EventKind, PanelKind, PersonId, Petitioner, Registration, ReplyType, Role,
+    Route, Satisfaction,
 };
 use fengqiao_rules::{CaseFacts, DueThresholds, HolidayCalendar, case_clocks};
 use fengqiao_store::{CaseFilter, CaseRecord, InitOptions, Store, demo, now_cst};
@@ -112,7 +113,7 @@ pub enum CaseCommand {
     /// diverted, not-accepted, not-reaccepted, accepted, fast-track, acknowledged, extended,
     /// mediated, hearing, replied, review-requested, review-opinion, re-review-requested,
     /// re-review-opinion, closed, finalized, follow-up.
-    Event(EventArgs),
+    Event(Box<EventArgs>),
     /// Add a note.
     Note { case: String, text: String },
     /// Set one field, e.g. `route 矛盾纠纷`, `lead_unit 司法局`, `flags.supervised true`.
@@ -208,6 +209,27 @@ pub struct EventArgs {
     agreement: Option<String>,
     #[arg(long)]
     outcome: Option<String>,
+    /// evaluated: the reply's quality (满意/基本满意/不满意)
+    #[arg(long)]
+    reply_quality: Option<String>,
+    /// evaluated: the handling's timeliness (满意/基本满意/不满意)
+    #[arg(long)]
+    timeliness: Option<String>,
+    /// follow-up-scheduled: the follow-up visit's due date
+    #[arg(long)]
+    due: Option<NaiveDate>,
+    /// hearing-session: 听证团 (hearing) or 评议团 (evaluation)
+    #[arg(long)]
+    panel: Option<String>,
+    /// hearing-session: each day the panel sat (repeat the flag)
+    #[arg(long = "day")]
+    days_sat: Vec<NaiveDate>,
+    /// hearing-session: members' person ids from the directory (repeat the flag)
+    #[arg(long = "member")]
+    members: Vec<String>,
+    /// hearing-session: the minutes (记录)
+    #[arg(long, default_value = "")]
+    minutes: String,
     #[arg(long, default_value = "")]
     remark: String,
 }
@@ -279,6 +301,35 @@ fn event_kind(a: &EventArgs) -> Result<EventKind> {
         "follow-up" => EventKind::FollowUp {
             outcome: need(&a.outcome, "outcome", k)?,
         },
+        "evaluated" => EventKind::Evaluated {
+            reply_quality: Satisfaction::parse(&need(&a.reply_quality, "reply-quality", k)?)?,
+            timeliness: Satisfaction::parse(&need(&a.timeliness, "timeliness", k)?)?,
+        },
+        "follow-up-scheduled" => EventKind::FollowUpScheduled {
+            due: need(&a.due, "due", k)?,
+        },
+        "hearing-session" => {
+            if a.days_sat.is_empty() {
+                bail!("事件 {k} 需要参数 --day（可重复，每个听证/评议日一次）");
+            }
+            let mut days = a.days_sat.clone();
+            days.sort();
+            days.dedup();
+            EventKind::HearingSession {
+                panel: PanelKind::parse(&need(&a.panel, "panel", k)?)?,
+                days,
+                members: a
+                    .members
+                    .iter()
+                    .map(|m| {
+                        m.parse::<PersonId>()
+                            .with_context(|| format!("--member “{m}” 不是人员编号"))
+                    })
+                    .collect::<Result<_>>()?,
+                outcome: need(&a.outcome, "outcome", k)?,
+                minutes: a.minutes.clone(),
+            }
+        }
         other => bail!(
             "未知的事件类型 “{other}”；可选：{}",
             EventKind::CODES.join(", ")
@@ -490,7 +541,15 @@ pub fn run_case(data_dir: &Path, cmd: &CaseCommand, json_out: bool) -> Result<()
         }
         CaseCommand::Event(args) => {
             let kind = event_kind(args)?;
-            let date = args.date.unwrap_or_else(|| now_cst().date_naive());
+            // A hearing session is dated by its first day.
+            let first_day = match &kind {
+                EventKind::HearingSession { days, .. } => days.first().copied(),
+                _ => None,
+            };
+            let date = args
+                .date
+                .or(first_day)
+                .unwrap_or_else(|| now_cst().date_naive());
             let event = store.add_event(&args.case, kind, date, &args.remark)?;
             if json_out {
                 print_json(&event)?;

@@ -141,6 +141,177 @@ pub enum RosterCommand {
         #[arg(long, value_name = "DATE")]
         today: Option<NaiveDate>,
     },
+    #[command(flatten)]
+    Booking(BookingCommand),
+}
+
+/// Booking and briefing subcommands (预约, 接访准备), beside the roster's own.
+#[derive(Debug, clap::Subcommand)]
+pub enum BookingCommand {
+    /// Book a visitor onto a published reception slot
+    Book {
+        /// The slot (its id, or a unique prefix of it)
+        #[arg(long, value_name = "ID")]
+        slot: String,
+        /// The petitioner's name
+        #[arg(long, value_name = "NAME")]
+        name: String,
+        #[arg(long, default_value = "")]
+        phone: String,
+        /// The case the visit is about (number or id)
+        #[arg(long, value_name = "CASE")]
+        case: Option<String>,
+        #[arg(long, default_value = "")]
+        note: String,
+        #[arg(long, default_value = "信访局")]
+        by: String,
+        /// How many visitors the reception takes
+        #[arg(long, default_value_t = fengqiao_roster::bookings::DEFAULT_CAPACITY)]
+        capacity: usize,
+        #[arg(long, value_name = "DATE")]
+        today: Option<NaiveDate>,
+    },
+    /// Cancel a booking (the record stays, marked cancelled)
+    Cancel {
+        /// The booking id
+        #[arg(long, value_name = "ID")]
+        booking: String,
+        #[arg(long, default_value = "")]
+        reason: String,
+        #[arg(long, default_value = "信访局")]
+        by: String,
+        #[arg(long, value_name = "DATE")]
+        today: Option<NaiveDate>,
+    },
+    /// The leader's briefing pack for a day: booked visitors, their cases, clocks and
+    /// history, and the unit heads who attend (printable HTML)
+    Briefing {
+        /// The leader's name
+        #[arg(long, value_name = "NAME")]
+        leader: String,
+        /// The reception day
+        #[arg(long, value_name = "DATE")]
+        date: NaiveDate,
+        /// Write the HTML to this file instead of standard output
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
+        #[arg(long, value_name = "DATE")]
+        today: Option<NaiveDate>,
+    },
+}
+
+/// Runs one booking or briefing subcommand.
+pub fn run_booking(
+    cmd: &BookingCommand,
+    store: &Store,
+    json: bool,
+    today: NaiveDate,
+) -> Result<()> {
+    use fengqiao_roster::bookings::{self, BookingRequest};
+    match cmd {
+        BookingCommand::Book {
+            slot,
+            name,
+            phone,
+            case,
+            note,
+            by,
+            capacity,
+            today: as_of,
+        } => {
+            let today = as_of.unwrap_or(today);
+            let state = load_state(store, slot_years(today))?;
+            let slot = resolve_slot(&state, slot)?;
+            let case = match case {
+                Some(key) => Some(store.case(key).context("查找案件")?.case.id),
+                None => None,
+            };
+            let record = bookings::book(
+                &state,
+                BookingRequest {
+                    id: fengqiao_roster::BookingId::generate(),
+                    slot,
+                    petitioner: name.clone(),
+                    phone: phone.clone(),
+                    case,
+                    note: note.clone(),
+                    booked_by: by.clone(),
+                },
+                *capacity,
+                today,
+            )?;
+            write_records(store, std::slice::from_ref(&record))?;
+            if let Record::Booking(b) = &record {
+                if json {
+                    print_json(b)?;
+                } else {
+                    println!(
+                        "已预约：{} {} 接访（预约编号 {}）",
+                        b.petitioner, b.slot_date, b.id
+                    );
+                }
+            }
+            Ok(())
+        }
+        BookingCommand::Cancel {
+            booking,
+            reason,
+            by,
+            today: as_of,
+        } => {
+            let today = as_of.unwrap_or(today);
+            let state = load_state(store, slot_years(today))?;
+            let id: fengqiao_roster::BookingId = booking
+                .parse()
+                .with_context(|| format!("“{booking}” 不是预约编号"))?;
+            let record = bookings::cancel(&state, id, by, reason, today)?;
+            write_records(store, std::slice::from_ref(&record))?;
+            if json {
+                print_json(&json!({ "cancelled": id.to_string() }))?;
+            } else {
+                println!("已取消预约 {id}");
+            }
+            Ok(())
+        }
+        BookingCommand::Briefing {
+            leader,
+            date,
+            out,
+            today: as_of,
+        } => {
+            let today = as_of.unwrap_or(today);
+            let calendar = calendar(store)?;
+            let (rules, _) = load(store, years_around(Period::new(*date, *date)?))?;
+            let leader = leader_named(&rules, leader)?;
+            let briefings = store
+                .leader_briefings(leader, *date, &calendar, today)
+                .context("准备接访材料")?;
+            if json && out.is_none() {
+                return print_json(&briefings);
+            }
+            let html = fengqiao_roster::export::briefing::to_html(&briefings);
+            match out {
+                Some(path) => {
+                    std::fs::write(path, html.as_bytes())
+                        .with_context(|| format!("写入 {}", path.display()))?;
+                    let visitors: usize = briefings.iter().map(|b| b.visitors.len()).sum();
+                    if json {
+                        print_json(
+                            &json!({ "file": path, "receptions": briefings.len(), "visitors": visitors }),
+                        )?;
+                    } else {
+                        println!(
+                            "已写出接访准备材料：{} 场接访，{visitors} 位预约来访人 → {}",
+                            briefings.len(),
+                            path.display()
+                        );
+                    }
+                }
+                None => std::io::stdout().lock().write_all(html.as_bytes())?,
+            }
+            Ok(())
+        }
+    }
 }
 
 /// The export formats.
@@ -158,6 +329,7 @@ pub enum ExportFormat {
 pub fn run_roster(cmd: &RosterCommand, store: &Store, json: bool, today: NaiveDate) -> Result<()> {
     let calendar = calendar(store)?;
     match cmd {
+        RosterCommand::Booking(cmd) => run_booking(cmd, store, json, today),
         RosterCommand::Generate { rules, from, to } => {
             let period = Period::new(*from, *to)?;
             let text = std::fs::read_to_string(rules)

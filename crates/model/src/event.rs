@@ -5,7 +5,7 @@ use chrono::{DateTime, FixedOffset, NaiveDate};
 use serde::{Deserialize, Serialize};
 
 use crate::ids::{EventId, PersonId};
-use crate::vocab::{ReplyType, Route, Satisfaction};
+use crate::vocab::{PanelKind, ReplyType, Route, Satisfaction};
 
 /// What happened. The payload carries what the law makes the event depend on.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -59,6 +59,28 @@ pub enum EventKind {
     Finalized,
     /// 回访: follow-up visit made.
     FollowUp { outcome: String },
+    /// 满意度评价 after a reply: the petitioner rates the reply's quality (答复质量) and
+    /// the handling's timeliness (办理时效) separately.
+    Evaluated {
+        reply_quality: Satisfaction,
+        timeliness: Satisfaction,
+    },
+    /// A follow-up visit (回访) task is set, due on `due`; a later `FollowUp` does it.
+    FollowUpScheduled { due: NaiveDate },
+    /// A session of a 听证团 or 评议团 on the case: the days it sat, its members (directory
+    /// people), outcome and minutes. Days sitting while a re-review is open are not
+    /// counted in T10 (第三十六条).
+    HearingSession {
+        panel: PanelKind,
+        /// The days the panel sat (the event's date is the first).
+        days: Vec<NaiveDate>,
+        #[serde(default)]
+        members: Vec<PersonId>,
+        #[serde(default)]
+        outcome: String,
+        #[serde(default)]
+        minutes: String,
+    },
 }
 
 impl EventKind {
@@ -87,6 +109,9 @@ impl EventKind {
             EventKind::Closed { .. } => "closed",
             EventKind::Finalized => "finalized",
             EventKind::FollowUp { .. } => "follow-up",
+            EventKind::Evaluated { .. } => "evaluated",
+            EventKind::FollowUpScheduled { .. } => "follow-up-scheduled",
+            EventKind::HearingSession { .. } => "hearing-session",
         }
     }
 
@@ -115,6 +140,12 @@ impl EventKind {
             EventKind::Closed { .. } => "办结",
             EventKind::Finalized => "终结",
             EventKind::FollowUp { .. } => "回访",
+            EventKind::Evaluated { .. } => "满意度评价",
+            EventKind::FollowUpScheduled { .. } => "回访安排",
+            EventKind::HearingSession { panel, .. } => match panel {
+                PanelKind::Hearing => "听证会",
+                PanelKind::Evaluation => "评议会",
+            },
         }
     }
 
@@ -142,6 +173,9 @@ impl EventKind {
         "closed",
         "finalized",
         "follow-up",
+        "evaluated",
+        "follow-up-scheduled",
+        "hearing-session",
     ];
 }
 
@@ -278,7 +312,7 @@ pub fn status_of(events: &[CaseEvent]) -> CaseStatus {
 pub fn status_after(status: CaseStatus, code: &str) -> CaseStatus {
     match code {
         // A closed or final case stays so; later follow-ups don't reopen it.
-        "registered" | "follow-up" => status,
+        "registered" | "follow-up" | "evaluated" | "follow-up-scheduled" => status,
         "routed" => CaseStatus::Routed,
         "forwarded" | "assigned" => CaseStatus::Forwarded,
         "objected" => CaseStatus::Registered,
@@ -289,7 +323,7 @@ pub fn status_after(status: CaseStatus, code: &str) -> CaseStatus {
             _ => CaseStatus::InProgress,
         },
         "extended" => CaseStatus::Extended,
-        "mediated" | "hearing" => match status {
+        "mediated" | "hearing" | "hearing-session" => match status {
             CaseStatus::UnderReview | CaseStatus::UnderReReview | CaseStatus::Extended => status,
             _ => CaseStatus::InProgress,
         },
@@ -308,13 +342,53 @@ mod tests {
     use super::*;
 
     #[test]
+    fn new_kinds_round_trip_and_old_events_still_read() {
+        let session = EventKind::HearingSession {
+            panel: PanelKind::Hearing,
+            days: vec![NaiveDate::from_ymd_opt(2026, 8, 20).unwrap_or_default()],
+            members: Vec::new(),
+            outcome: "维持原意见".into(),
+            minutes: String::new(),
+        };
+        let json = serde_json::to_value(&session).unwrap();
+        assert_eq!(json["kind"], "hearing-session");
+        assert_eq!(json["panel"], "hearing");
+        assert_eq!(serde_json::from_value::<EventKind>(json).unwrap(), session);
+        // A session written without the optional fields reads.
+        let bare: EventKind = serde_json::from_value(serde_json::json!({
+            "kind": "hearing-session", "panel": "evaluation", "days": ["2026-08-20"]
+        }))
+        .unwrap();
+        assert!(matches!(bare, EventKind::HearingSession { members, .. } if members.is_empty()));
+        let eval: EventKind = serde_json::from_value(serde_json::json!({
+            "kind": "evaluated", "reply_quality": "满意", "timeliness": "dissatisfied"
+        }))
+        .unwrap();
+        assert_eq!(
+            eval,
+            EventKind::Evaluated {
+                reply_quality: Satisfaction::Satisfied,
+                timeliness: Satisfaction::Dissatisfied
+            }
+        );
+        // Stored before these kinds existed: still the same shape.
+        let old: EventKind =
+            serde_json::from_value(serde_json::json!({"kind": "hearing", "days": 3})).unwrap();
+        assert_eq!(old, EventKind::Hearing { days: 3 });
+    }
+
+    #[test]
     fn every_kind_code_is_known_to_the_status_machine() {
         // An unknown code leaves the status alone; every real code must move something
         // or be one of the two that deliberately don't.
         for code in EventKind::CODES {
             let moved = CaseStatus::ALL.iter().any(|s| status_after(*s, code) != *s);
             assert!(
-                moved || matches!(*code, "registered" | "follow-up"),
+                moved
+                    || matches!(
+                        *code,
+                        "registered" | "follow-up" | "evaluated" | "follow-up-scheduled"
+                    ),
                 "{code} never changes a status"
             );
         }

@@ -4,7 +4,7 @@ use chrono::{DateTime, FixedOffset, NaiveDate};
 use serde::{Deserialize, Serialize};
 
 use crate::ids::{CaseId, LeaderId, PersonId, UnitId, VisitId};
-use crate::vocab::{LeaderLevel, Role, UnitKind};
+use crate::vocab::{LeaderLevel, PanelKind, Role, UnitKind};
 
 /// An organisational unit: the county, a township, a village, or a responsible department.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -17,6 +17,10 @@ pub struct OrgUnit {
     /// A short ASCII code for townships, used in document names (`cases/<code>/2026-Q1`).
     #[serde(default)]
     pub code: String,
+    /// The head of the unit (负责人), who attends a leader's reception when the unit owns
+    /// a booked case (联合接访, 第十八条第三款).
+    #[serde(default)]
+    pub head: Option<PersonId>,
 }
 
 /// A leader who receives petitioners and carries cases.
@@ -39,6 +43,12 @@ pub struct Person {
     pub name: String,
     #[serde(default)]
     pub unit: String,
+    /// 职务, e.g. 局长 (empty when not recorded).
+    #[serde(default)]
+    pub title: String,
+    /// The 评议/听证团 panels the person sits on.
+    #[serde(default)]
+    pub panels: Vec<PanelKind>,
 }
 
 /// A laptop or server known to the directory.

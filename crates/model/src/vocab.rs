@@ -135,6 +135,16 @@ vocabulary!(
 );
 
 vocabulary!(
+    /// The kind of panel a directory person sits on (评议/听证团, RULES.md §2).
+    PanelKind, "评议听证团" {
+        /// 听证团: hears major or difficult items; its days are not counted in T10.
+        Hearing = ("hearing", "听证团"),
+        /// 评议团: evaluates how an item was handled.
+        Evaluation = ("evaluation", "评议团"),
+    }
+);
+
+vocabulary!(
     /// The level of a leader, which the roster rules select on.
     LeaderLevel, "领导级别" {
         CityPrincipal = ("city-principal", "市主要领导"),

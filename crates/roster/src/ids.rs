@@ -33,6 +33,10 @@ fengqiao_model::uuid_id!(
     SwapId, "swap"
 );
 fengqiao_model::uuid_id!(
+    /// A visitor's booking (预约) onto a reception slot.
+    BookingId, "booking"
+);
+fengqiao_model::uuid_id!(
     /// A recorded change to a published slot.
     ChangeId, "change"
 );

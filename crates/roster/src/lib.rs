@@ -14,6 +14,9 @@
 //! - [`changes`] publishes, archives, swaps, takes leave and delegates, each returning
 //!   the records to write ([`Outcome`]).
 //! - [`check`] lists [`Conflict`]s; [`ledger()`] shows each leader's load.
+//! - [`bookings`] books visitors onto published receptions (预约); [`briefing()`] builds the
+//!   leader's day-before briefing pack (booked visitors, their cases, clocks and history,
+//!   and the unit heads who attend, 联合接访), which [`export::briefing`] prints.
 //! - [`rows`] resolves slots to [`SlotRow`]s, which [`export`] turns into iCalendar, CSV
 //!   and the printable notice.
 //!
@@ -30,6 +33,8 @@
 //! or the system clock. `today` and the export stamp are parameters; the only clock reads
 //! are the `generate()` constructors of leave and swap ids, which callers at the edge use.
 
+pub mod bookings;
+pub mod briefing;
 pub mod changes;
 pub mod conflicts;
 pub mod days;
@@ -43,11 +48,13 @@ pub mod rules;
 pub mod state;
 pub mod view;
 
+pub use bookings::{Booking, BookingError, BookingRequest, Cancellation, active_bookings};
+pub use briefing::{Attendee, Briefing, BriefingCase, BriefingVisitor, briefing, briefings_for};
 pub use changes::{Actor, ChangeError, Outcome, SwapRequest};
 pub use conflicts::{Conflict, check};
 pub use diagnostic::{Diagnostic, DiagnosticKind, Severity};
 pub use generate::{Generation, generate};
-pub use ids::{ChangeId, LeaveId, SlotId, SwapId};
+pub use ids::{BookingId, ChangeId, LeaveId, SlotId, SwapId};
 pub use ledger::{Debt, LedgerEntry, ledger};
 pub use period::{Period, PeriodError};
 pub use rules::{RosterRules, Rule, RulesError};

@@ -13,7 +13,8 @@ use chrono::{Datelike, NaiveDate};
 use fengqiao_model::LeaderId;
 use serde::{Deserialize, Serialize};
 
-use crate::ids::{ChangeId, LeaveId, SlotId, SwapId};
+use crate::bookings::Booking;
+use crate::ids::{BookingId, ChangeId, LeaveId, SlotId, SwapId};
 use crate::rules::ClockTime;
 
 /// Where a slot stands in its life: drafted, published (a public notice), or past.
@@ -221,6 +222,7 @@ pub enum Record {
     Leave(Leave),
     Swap(Swap),
     Change(Change),
+    Booking(Booking),
 }
 
 /// The collection names in `roster/<county>/<year>`.
@@ -233,6 +235,8 @@ pub mod collections {
     pub const SWAPS: &str = "swaps";
     /// Changes by [`crate::ChangeId`].
     pub const CHANGES: &str = "changes";
+    /// Bookings (预约) by [`crate::BookingId`].
+    pub const BOOKINGS: &str = "bookings";
     /// The rules (one record, key [`RULES_KEY`]).
     pub const RULES: &str = "rules";
     /// The key of the rules record.
@@ -247,6 +251,7 @@ impl Record {
             Record::Leave(_) => collections::LEAVE,
             Record::Swap(_) => collections::SWAPS,
             Record::Change(_) => collections::CHANGES,
+            Record::Booking(_) => collections::BOOKINGS,
         }
     }
 
@@ -257,17 +262,19 @@ impl Record {
             Record::Leave(l) => l.id.as_string(),
             Record::Swap(s) => s.id.as_string(),
             Record::Change(c) => c.id.as_string(),
+            Record::Booking(b) => b.id.as_string(),
         }
     }
 
     /// The year whose document holds the record: the slot's date, the leave's first day,
-    /// the first swapped slot's date, the changed slot's date.
+    /// the first swapped slot's date, the changed or booked slot's date.
     pub fn year(&self) -> i32 {
         match self {
             Record::Slot(s) => s.date.year(),
             Record::Leave(l) => l.from.year(),
             Record::Swap(s) => s.first_date.year(),
             Record::Change(c) => c.slot_date.year(),
+            Record::Booking(b) => b.slot_date.year(),
         }
     }
 }
@@ -282,6 +289,8 @@ pub struct RosterState {
     pub leave: BTreeMap<LeaveId, Leave>,
     pub swaps: BTreeMap<SwapId, Swap>,
     pub changes: BTreeMap<ChangeId, Change>,
+    #[serde(default)]
+    pub bookings: BTreeMap<BookingId, Booking>,
 }
 
 impl RosterState {
@@ -304,6 +313,9 @@ impl RosterState {
             }
             Record::Change(c) => {
                 self.changes.insert(c.id, c);
+            }
+            Record::Booking(b) => {
+                self.bookings.insert(b.id, b);
             }
         }
     }

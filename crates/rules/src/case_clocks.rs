@@ -26,7 +26,7 @@ use std::fmt;
 use chrono::NaiveDate;
 use fengqiao_model::case::{Registration, Source};
 use fengqiao_model::event::{CaseEvent, CaseStatus, EventKind, sort_events, status_of};
-use fengqiao_model::vocab::Route;
+use fengqiao_model::vocab::{PanelKind, Route};
 
 use crate::calendar::HolidayCalendar;
 use crate::clock::{
@@ -613,14 +613,17 @@ pub fn case_clocks(
     if let Some(r) = first(|k| matches!(k, EventKind::ReReviewRequested)) {
         let opinion = |k: &EventKind| matches!(k, EventKind::ReReviewOpinion { .. });
         // Hearings held while the re-review is open do not count (第三十六条).
-        let end = find_from(events, r + 1, opinion).unwrap_or(events.len());
-        let excluded_days = events[r + 1..end]
+        let end = find_from(events, r + 1, opinion);
+        let hearing_days: u32 = events[r + 1..end.unwrap_or(events.len())]
             .iter()
             .map(|e| match e.kind {
                 EventKind::Hearing { days } => days,
                 _ => 0,
             })
             .sum();
+        let session_days = hearing_session_days(events, at(r), end.map(at));
+        let excluded_days =
+            hearing_days.saturating_add(u32::try_from(session_days.len()).unwrap_or(u32::MAX));
         if let Some(dl) = b.deadline(
             ClockId::T10,
             at(r),
@@ -644,6 +647,31 @@ pub fn case_clocks(
         warnings,
         diagnostics: b.diagnostics,
     }
+}
+
+/// The days a 听证团 sat on the case inside the re-review window: after the request
+/// (the request's own day is not counted in any period) through the opinion, or open-ended
+/// while none is given. Each day counts once however many sessions sat on it. 评议团
+/// sessions do not count: 第三十六条 excludes only 听证 time.
+pub fn hearing_session_days(
+    events: &[CaseEvent],
+    requested: NaiveDate,
+    opinion: Option<NaiveDate>,
+) -> std::collections::BTreeSet<NaiveDate> {
+    events
+        .iter()
+        .filter_map(|e| match &e.kind {
+            EventKind::HearingSession {
+                panel: PanelKind::Hearing,
+                days,
+                ..
+            } => Some(days),
+            _ => None,
+        })
+        .flatten()
+        .copied()
+        .filter(|d| *d > requested && opinion.is_none_or(|o| *d <= o))
+        .collect()
 }
 
 /// The trigger a duty clock watches.
@@ -1137,6 +1165,102 @@ mod tests {
             ! 未在规定期限内办结（第四十五条）：T10 到期 2026-09-14，即将到期，剩余4天
             ? 信访人姓名（名称）、住址不清，不适用第二十三条第二款书面告知 (notice not owed: name or address unclear)
             ",
+        );
+    }
+
+    /// The T10 due date of a re-review requested 2026-08-10 with `sessions` (panel, days)
+    /// and, if given, an opinion on `opinion`.
+    fn t10_due(sessions: &[(PanelKind, &[&str])], opinion: Option<&str>) -> NaiveDate {
+        let (facts, mut events, _) = parse_fixture(
+            "
+            received 2026-05-20 direct anonymous
+            route petition-request
+            2026-05-20 accepted
+            2026-06-01 replied
+            2026-06-20 review-requested
+            2026-07-25 review-opinion
+            2026-08-10 re-review-requested
+            ",
+        );
+        for (panel, days) in sessions {
+            let days: Vec<NaiveDate> = days.iter().map(|s| d(s)).collect();
+            let first = days.first().copied().unwrap_or(NaiveDate::MIN);
+            let kind = EventKind::HearingSession {
+                panel: *panel,
+                days,
+                members: Vec::new(),
+                outcome: "听证意见：维持".into(),
+                minutes: String::new(),
+            };
+            events.push(event(events.len() + 1, first, kind));
+        }
+        if let Some(o) = opinion {
+            let kind = EventKind::ReReviewOpinion {
+                reply: ReplyType::Explain,
+            };
+            events.push(event(events.len() + 1, d(o), kind));
+        }
+        let clocks = case_clocks(
+            &facts,
+            &events,
+            &HolidayCalendar::embedded(),
+            d("2026-09-01"),
+            &DueThresholds::default(),
+        );
+        clocks
+            .get(ClockId::T10)
+            .map(|r| r.deadline.due)
+            .unwrap_or_else(|| panic!("T10 expected"))
+    }
+
+    #[test]
+    fn hearing_session_days_move_t10_by_exactly_the_days_sat() {
+        use PanelKind::{Evaluation, Hearing};
+        // Without hearings: 08-10 + 30 = Wed 09-09.
+        assert_eq!(t10_due(&[], None), d("2026-09-09"));
+        // A two-day hearing: + 2 = Fri 09-11.
+        assert_eq!(
+            t10_due(&[(Hearing, &["2026-08-20", "2026-08-21"])], None),
+            d("2026-09-11")
+        );
+        // Three days: + 3 = Sat 09-12, a rest day → Mon 09-14.
+        assert_eq!(
+            t10_due(
+                &[(Hearing, &["2026-08-20", "2026-08-21", "2026-08-24"])],
+                None
+            ),
+            d("2026-09-14")
+        );
+        // Two sessions on one day count that day once.
+        assert_eq!(
+            t10_due(
+                &[(Hearing, &["2026-08-20"]), (Hearing, &["2026-08-20"])],
+                None
+            ),
+            d("2026-09-10")
+        );
+        // An evaluation panel (评议团) is not a hearing: nothing is excluded.
+        assert_eq!(
+            t10_due(&[(Evaluation, &["2026-08-20"])], None),
+            d("2026-09-09")
+        );
+    }
+
+    #[test]
+    fn hearing_sessions_outside_the_re_review_window_do_not_count() {
+        use PanelKind::Hearing;
+        // Before the request (during the review), and on the request day itself.
+        assert_eq!(
+            t10_due(&[(Hearing, &["2026-07-01", "2026-08-10"])], None),
+            d("2026-09-09")
+        );
+        // After the opinion of 09-01: only the day before it counts.
+        assert_eq!(
+            t10_due(
+                &[(Hearing, &["2026-08-31", "2026-09-02"])],
+                Some("2026-09-01")
+            ),
+            d("2026-09-10")
         );
     }
 

@@ -10,6 +10,8 @@
 //!   relative to `today`.
 //! - [`case_clocks::case_clocks`] derives every clock of a case from its events: running,
 //!   met, overdue, and the accountability warnings of 第四十四、四十五条.
+//! - [`evaluation`] reads satisfaction evaluations and follow-up (回访) tasks from a case's
+//!   events and tallies the county's satisfaction and follow-up rates.
 //! - [`guide`] holds the five routes and the quarterly complaint-type list that the 导访
 //!   screen searches, and says what a registration records when a type is chosen.
 //!
@@ -26,6 +28,7 @@
 pub mod calendar;
 pub mod case_clocks;
 pub mod clock;
+pub mod evaluation;
 pub mod guide;
 
 pub use calendar::{
@@ -33,10 +36,14 @@ pub use calendar::{
 };
 pub use case_clocks::{
     AccountabilityWarning, CaseClocks, CaseFacts, ClockReport, ClockState, Trigger, case_clocks,
+    hearing_session_days,
 };
 pub use clock::{
     Adjustments, ClockError, ClockId, ClockKind, Deadline, Diagnostic, DueStatus, DueThresholds,
     Period, deadline,
+};
+pub use evaluation::{
+    EvaluationTally, FollowUpState, FollowUpTask, RatingCounts, follow_up_tasks, latest_evaluation,
 };
 pub use guide::{
     Classification, ComplaintType, Guide, GuideList, ListVersion, RouteInfo, SearchHit, route_info,

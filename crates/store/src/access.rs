@@ -287,6 +287,7 @@ mod tests {
             kind: UnitKind::Township,
             parent: None,
             code: code.into(),
+            head: None,
         }
     }
 

@@ -288,6 +288,8 @@ impl Store {
                 id: PersonId::generate(),
                 name: opts.person_name.clone(),
                 unit: String::new(),
+                title: String::new(),
+                panels: Vec::new(),
             },
             epoch: 0,
         };
@@ -637,6 +639,7 @@ impl Store {
                 kind: UnitKind::County,
                 parent: None,
                 code: String::new(),
+                head: None,
             };
             record::put_record(tx, &units, &county_id.to_string(), &to_json(&county_unit)?)?;
             for spec in &townships {
@@ -647,6 +650,7 @@ impl Store {
                     kind: UnitKind::Township,
                     parent: Some(county_id),
                     code: township_code(spec),
+                    head: None,
                 };
                 record::put_record(tx, &units, &tid.to_string(), &to_json(&unit)?)?;
                 for village in &spec.villages {
@@ -657,6 +661,7 @@ impl Store {
                         kind: UnitKind::Village,
                         parent: Some(tid),
                         code: String::new(),
+                        head: None,
                     };
                     record::put_record(tx, &units, &vid.to_string(), &to_json(&unit)?)?;
                 }
@@ -1160,6 +1165,7 @@ impl Store {
                 why: "事件日期不能晚于今天".into(),
             });
         }
+        check_event_payload(&kind, date, today)?;
         let event = CaseEvent {
             id: EventId::generate(),
             kind,
@@ -1176,6 +1182,35 @@ impl Store {
             Ok(())
         })?;
         Ok(event)
+    }
+
+    /// Adds or updates an org unit (e.g. names its head, 负责人).
+    pub fn put_unit(&self, unit: &OrgUnit) -> Result<(), StoreError> {
+        self.require_role(&[Role::Office, Role::Admin], "维护单位名录")?;
+        let value = to_json(unit)?;
+        let key = unit.id.to_string();
+        self.write(&DocName::Directory, |tx| {
+            let units = map_at(tx, "units")?;
+            update_record(tx, &units, &key, &value)
+        })
+    }
+
+    /// Adds or updates a person (staff, unit heads, 评议/听证团 members).
+    pub fn put_person(&self, person: &Person) -> Result<(), StoreError> {
+        self.require_role(&[Role::Office, Role::Admin], "维护人员名录")?;
+        if person.name.trim().is_empty() {
+            return Err(StoreError::Invalid(vec![
+                fengqiao_model::FieldError::Required {
+                    field: "person.name",
+                },
+            ]));
+        }
+        let value = to_json(person)?;
+        let key = person.id.to_string();
+        self.write(&DocName::Directory, |tx| {
+            let people = map_at(tx, "people")?;
+            update_record(tx, &people, &key, &value)
+        })
     }
 
     /// Adds a note to a case.
@@ -1923,6 +1958,41 @@ fn index_rows(d: &Automerge, name: &DocName) -> Vec<IndexRow> {
 }
 
 use automerge::ValueRef;
+
+/// Checks what the law and common sense ask of the new kinds' payloads: a hearing session
+/// sat on at least one day, none after today, and the event is dated its first day; a
+/// follow-up is due after it is set.
+fn check_event_payload(
+    kind: &EventKind,
+    date: NaiveDate,
+    today: NaiveDate,
+) -> Result<(), StoreError> {
+    let bad = |field: &str, value: String, why: &str| {
+        Err(StoreError::BadValue {
+            field: field.into(),
+            value,
+            why: why.into(),
+        })
+    };
+    match kind {
+        EventKind::HearingSession { days, .. } => {
+            let (Some(first), Some(last)) = (days.iter().min(), days.iter().max()) else {
+                return bad("days", String::new(), "听证/评议会至少要有一天");
+            };
+            if *last > today {
+                return bad("days", last.to_string(), "听证/评议日期不能晚于今天");
+            }
+            if *first != date {
+                return bad("date", date.to_string(), "事件日期应为听证/评议的第一天");
+            }
+            Ok(())
+        }
+        EventKind::FollowUpScheduled { due } if *due < date => {
+            bad("due", due.to_string(), "回访期限不能早于安排日期")
+        }
+        _ => Ok(()),
+    }
+}
 
 /// A scalar string field of an object (empty when absent or not a string).
 fn str_field<R: ReadDoc>(d: &R, obj: &ObjId, key: &str) -> String {

@@ -333,7 +333,10 @@ fn case_contradictions(
                 !is_terminal(&e.record.kind)
                     && !matches!(
                         e.record.kind,
-                        EventKind::FollowUp { .. } | EventKind::Registered
+                        EventKind::FollowUp { .. }
+                            | EventKind::Registered
+                            | EventKind::Evaluated { .. }
+                            | EventKind::FollowUpScheduled { .. }
                     )
                     && concurrent(e.change)
             })

@@ -28,6 +28,7 @@ fn to_record(collection: &str, value: Value) -> serde_json::Result<Record> {
         collections::SLOTS => Record::Slot(serde_json::from_value(value)?),
         collections::LEAVE => Record::Leave(serde_json::from_value(value)?),
         collections::SWAPS => Record::Swap(serde_json::from_value(value)?),
+        collections::BOOKINGS => Record::Booking(serde_json::from_value(value)?),
         _ => Record::Change(serde_json::from_value(value)?),
     })
 }
@@ -46,7 +47,7 @@ impl Store {
             .collect())
     }
 
-    /// The roster of `years`: every slot, leave, swap and change, and the rules of the
+    /// The roster of `years`: every slot, leave, swap, change and booking, and the rules of the
     /// latest of them that has rules.
     pub fn load_roster(
         &self,
@@ -60,6 +61,7 @@ impl Store {
                 collections::LEAVE,
                 collections::SWAPS,
                 collections::CHANGES,
+                collections::BOOKINGS,
             ] {
                 for (key, value) in self.roster_records(year, collection)? {
                     match to_record(collection, value) {
@@ -104,6 +106,7 @@ impl Store {
                 Record::Leave(r) => serde_json::to_value(r),
                 Record::Swap(r) => serde_json::to_value(r),
                 Record::Change(r) => serde_json::to_value(r),
+                Record::Booking(r) => serde_json::to_value(r),
             }
             .map_err(|e| StoreError::DamagedRecord {
                 doc: DocName::Roster {
@@ -117,4 +120,96 @@ impl Store {
         }
         Ok(records.len())
     }
+}
+
+impl Store {
+    /// The briefing pack of one reception slot (接访准备): its bookings, the booked cases
+    /// with their events, and the directory's units and people, put through the pure
+    /// [`fengqiao_roster::briefing()`]. `None` when the slot is not in `years`' roster.
+    pub fn slot_briefing(
+        &self,
+        slot: fengqiao_roster::SlotId,
+        years: impl IntoIterator<Item = i32>,
+        calendar: &fengqiao_rules::HolidayCalendar,
+        today: chrono::NaiveDate,
+    ) -> Result<Option<fengqiao_roster::Briefing>, StoreError> {
+        let roster = self.load_roster(years)?;
+        let Some(rules) = roster.rules else {
+            return Ok(None);
+        };
+        let (histories, units, people) = self.briefing_sources(&roster.state)?;
+        let cases = briefing_cases(&histories);
+        Ok(fengqiao_roster::briefing(
+            &rules,
+            &roster.state,
+            slot,
+            &cases,
+            &units,
+            &people,
+            calendar,
+            today,
+        ))
+    }
+
+    /// The briefing packs of every reception `leader` serves on `date`.
+    pub fn leader_briefings(
+        &self,
+        leader: fengqiao_model::LeaderId,
+        date: chrono::NaiveDate,
+        calendar: &fengqiao_rules::HolidayCalendar,
+        today: chrono::NaiveDate,
+    ) -> Result<Vec<fengqiao_roster::Briefing>, StoreError> {
+        use chrono::Datelike;
+        let roster = self.load_roster(date.year() - 1..=date.year())?;
+        let Some(rules) = roster.rules else {
+            return Ok(Vec::new());
+        };
+        let (histories, units, people) = self.briefing_sources(&roster.state)?;
+        let cases = briefing_cases(&histories);
+        Ok(fengqiao_roster::briefings_for(
+            &rules,
+            &roster.state,
+            leader,
+            date,
+            &cases,
+            &units,
+            &people,
+            calendar,
+            today,
+        ))
+    }
+
+    /// Cases (only when a booking names one: reading every case costs), units and people.
+    #[allow(clippy::type_complexity)]
+    fn briefing_sources(
+        &self,
+        state: &RosterState,
+    ) -> Result<
+        (
+            Vec<(fengqiao_model::Case, Vec<fengqiao_model::CaseEvent>)>,
+            Vec<fengqiao_model::OrgUnit>,
+            Vec<fengqiao_model::Person>,
+        ),
+        StoreError,
+    > {
+        let any_case = state
+            .bookings
+            .values()
+            .any(|b| b.is_active() && b.case.is_some());
+        let histories = if any_case {
+            self.histories(&crate::CaseFilter::default())?
+        } else {
+            Vec::new()
+        };
+        Ok((histories, self.units()?, self.people()?))
+    }
+}
+
+fn briefing_cases(
+    histories: &[(fengqiao_model::Case, Vec<fengqiao_model::CaseEvent>)],
+) -> Vec<fengqiao_roster::BriefingCase<'_>> {
+    histories
+        .iter()
+        .map(|(case, events)| fengqiao_roster::BriefingCase { case, events })
+        .collect()
 }
