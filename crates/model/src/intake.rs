@@ -5,9 +5,10 @@
 //! carries no case number. A clerk reads it, registers a case (channel 来访 or 网上) and
 //! records an [`IntakePickup`]; the petitioner's status lookup follows that link.
 
-use chrono::{DateTime, FixedOffset};
+use chrono::{DateTime, FixedOffset, NaiveDate};
 use serde::{Deserialize, Serialize};
 
+use crate::event::{CaseEvent, EventKind};
 use crate::ids::CaseId;
 use crate::validate::FieldError;
 use crate::vocab::{IntakeSource, Route};
@@ -122,6 +123,44 @@ pub fn validate_intake(item: &IntakeItem) -> Result<(), Vec<FieldError>> {
     }
 }
 
+/// One step of a petitioner's item as the petitioner may see it: a date and what
+/// happened, in the law's words, and nothing else.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PetitionerMilestone {
+    pub date: NaiveDate,
+    pub what: &'static str,
+}
+
+/// What a petitioner looking up their own item may see of the case registered from it:
+/// the dates of registration, forwarding or assignment (转送/交办, 第二十二条), the
+/// notices owed to them (受理/不予受理告知, 第二十三条) and the replies (答复, 复查, 复核).
+/// Units, handlers, reasons, remarks and notes are the office's and are left out; so are
+/// internal steps (routing, extensions, hearings, follow-ups). In date order.
+pub fn petitioner_milestones(events: &[CaseEvent]) -> Vec<PetitionerMilestone> {
+    let mut out: Vec<PetitionerMilestone> = events
+        .iter()
+        .filter_map(|e| {
+            let what = match &e.kind {
+                EventKind::Registered => "已登记",
+                EventKind::Forwarded { .. } => "已转送有权处理的机关",
+                EventKind::Assigned { .. } => "已交办有权处理的机关",
+                EventKind::Accepted => "已受理",
+                EventKind::Acknowledged => "已书面告知受理情况",
+                EventKind::NotAccepted { .. } => "不予受理（已告知）",
+                EventKind::NotReaccepted { .. } => "不再受理（已告知）",
+                EventKind::Diverted { .. } => "已告知通过其他法定途径办理",
+                EventKind::Replied { .. } => "已出具信访处理意见书（答复）",
+                EventKind::ReviewOpinion { .. } => "已出具复查意见书",
+                EventKind::ReReviewOpinion { .. } => "已出具复核意见书",
+                _ => return None,
+            };
+            Some(PetitionerMilestone { date: e.date, what })
+        })
+        .collect();
+    out.sort_by_key(|m| m.date);
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -190,6 +229,65 @@ mod tests {
         assert_eq!(json["query_code_hash"], serde_json::Value::Null);
         let back: IntakeItem = serde_json::from_value(json).unwrap();
         assert_eq!(back, item_with_id(back.id));
+    }
+
+    #[test]
+    fn petitioners_see_dates_of_their_items_steps_and_nothing_of_the_office() {
+        use crate::ids::{EventId, PersonId};
+        use crate::vocab::ReplyType;
+        let event = |kind: EventKind, day: u32| CaseEvent {
+            id: EventId::generate(),
+            kind,
+            date: NaiveDate::from_ymd_opt(2026, 11, day).unwrap(),
+            recorded_at: DateTime::parse_from_rfc3339("2026-11-27T09:30:00+08:00").unwrap(),
+            recorded_by: PersonId::generate(),
+            remark: "内部备注：经办人王五".into(),
+        };
+        let events = vec![
+            event(
+                EventKind::Replied {
+                    reply: ReplyType::ALL[0],
+                },
+                20,
+            ),
+            event(EventKind::Registered, 2),
+            event(
+                EventKind::Routed {
+                    route: Route::Dispute,
+                },
+                3,
+            ),
+            event(
+                EventKind::Assigned {
+                    unit: "港口镇政府".into(),
+                },
+                4,
+            ),
+            event(EventKind::Acknowledged, 5),
+            event(
+                EventKind::FollowUp {
+                    outcome: "满意".into(),
+                },
+                25,
+            ),
+        ];
+        let seen = petitioner_milestones(&events);
+        let whats: Vec<&str> = seen.iter().map(|m| m.what).collect();
+        assert_eq!(
+            whats,
+            vec![
+                "已登记",
+                "已交办有权处理的机关",
+                "已书面告知受理情况",
+                "已出具信访处理意见书（答复）"
+            ]
+        );
+        assert_eq!(seen[0].date, NaiveDate::from_ymd_opt(2026, 11, 2).unwrap());
+        let text = format!("{seen:?}");
+        assert!(
+            !text.contains("港口镇政府") && !text.contains("王五"),
+            "{text}"
+        );
     }
 
     fn item_with_id(id: IntakeId) -> IntakeItem {

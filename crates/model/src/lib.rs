@@ -25,7 +25,9 @@ pub mod vocab;
 pub use case::{Case, CaseFlags, CaseNumber, Content, Note, Petitioner, Registration, Source};
 pub use event::{CaseEvent, CaseStatus, EventKind};
 pub use ids::*;
-pub use intake::{IntakeItem, IntakePickup, validate_intake};
+pub use intake::{
+    IntakeItem, IntakePickup, PetitionerMilestone, petitioner_milestones, validate_intake,
+};
 pub use org::{Device, FieldVisit, Household, Leader, OrgUnit, Person};
 pub use validate::FieldError;
 pub use vocab::*;
