@@ -44,6 +44,8 @@ pub struct Config {
     pub websocket: WebSocketSection,
     #[serde(default)]
     pub snapshots: SnapshotSection,
+    #[serde(default)]
+    pub intake: IntakeSection,
 }
 
 /// The iroh endpoint laptops sync with.
@@ -142,6 +144,31 @@ impl Default for WebSocketSection {
             enabled: false,
             listen: SocketAddr::from(([127, 0, 0, 1], 7443)),
             max_message_bytes: 16 << 20,
+        }
+    }
+}
+
+/// The online intake form (网上信访): a small public web page that puts items into the
+/// county's intake queue and lets a petitioner look their own item up by 查询码. Off by
+/// default: a county turns it on once a reverse proxy (TLS) sits in front of it.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct IntakeSection {
+    pub enabled: bool,
+    pub listen: SocketAddr,
+    /// Form submissions and status lookups each client address may make per minute.
+    pub requests_per_minute: u32,
+    /// Larger request bodies are refused (413) before they are read.
+    pub max_body_bytes: usize,
+}
+
+impl Default for IntakeSection {
+    fn default() -> Self {
+        IntakeSection {
+            enabled: false,
+            listen: SocketAddr::from(([127, 0, 0, 1], 7444)),
+            requests_per_minute: 10,
+            max_body_bytes: 32 << 10,
         }
     }
 }
@@ -259,6 +286,18 @@ impl Config {
                 "最多保留 100 个 (at most 100)".into(),
             ));
         }
+        if !(1..=10_000).contains(&config.intake.requests_per_minute) {
+            return Err(invalid(
+                "intake.requests_per_minute",
+                "应在 1 与 10000 之间 (out of range)".into(),
+            ));
+        }
+        if !(4096..=(1 << 20)).contains(&config.intake.max_body_bytes) {
+            return Err(invalid(
+                "intake.max_body_bytes",
+                "应在 4096 与 1048576 之间：表单最多约 2000 字 (out of range)".into(),
+            ));
+        }
         let mut bound = vec![("sync.listen", config.sync.listen)];
         if config.relay.enabled {
             bound.push(("relay.listen", config.relay.listen));
@@ -266,6 +305,9 @@ impl Config {
         bound.push(("admin.listen", config.admin.listen));
         if config.websocket.enabled {
             bound.push(("websocket.listen", config.websocket.listen));
+        }
+        if config.intake.enabled {
+            bound.push(("intake.listen", config.intake.listen));
         }
         for (i, (key, addr)) in bound.iter().enumerate() {
             // The sync endpoint is UDP, the others TCP: only TCP listeners can clash.
@@ -440,6 +482,17 @@ mod tests {
         )
         .unwrap_err();
         assert_eq!(key_of(e), "websocket.listen");
+        let e = parse("data_dir = \"d\"\n[intake]\nrequests_per_minute = 0\n").unwrap_err();
+        assert_eq!(key_of(e), "intake.requests_per_minute");
+        let e = parse("data_dir = \"d\"\n[intake]\nmax_body_bytes = 100\n").unwrap_err();
+        assert_eq!(key_of(e), "intake.max_body_bytes");
+        let e = parse(
+            "data_dir = \"d\"\n[admin]\nlisten = \"127.0.0.1:9000\"\n[intake]\nenabled = true\nlisten = \"127.0.0.1:9000\"\n",
+        )
+        .unwrap_err();
+        assert_eq!(key_of(e), "intake.listen");
+        let c = parse("data_dir = \"d\"\n").unwrap();
+        assert!(!c.intake.enabled, "the public form is off unless asked for");
     }
 
     #[test]

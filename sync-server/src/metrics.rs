@@ -16,6 +16,16 @@ pub struct ServerCounters {
     /// Connections ended by garbage, an oversized message or a bad handshake.
     pub ws_protocol_errors: AtomicU64,
     pub backups: AtomicU64,
+    /// Online intake: items added to the queue.
+    pub intake_submitted: AtomicU64,
+    /// Online intake: submissions refused because a field was invalid.
+    pub intake_invalid: AtomicU64,
+    /// Online intake: requests refused because the body was too large or malformed.
+    pub intake_too_large: AtomicU64,
+    /// Online intake: requests refused by the per-address rate limit.
+    pub intake_rate_limited: AtomicU64,
+    /// Online intake: status lookups (found or not).
+    pub intake_lookups: AtomicU64,
 }
 
 impl ServerCounters {
@@ -40,6 +50,11 @@ pub struct Snapshot {
     pub storage_bytes: u64,
     pub backups: u64,
     pub uptime_seconds: u64,
+    pub intake_submitted: u64,
+    pub intake_invalid: u64,
+    pub intake_too_large: u64,
+    pub intake_rate_limited: u64,
+    pub intake_lookups: u64,
 }
 
 fn series(out: &mut String, name: &str, kind: &str, help: &str, samples: &[(&str, u64)]) {
@@ -127,6 +142,31 @@ pub fn render(s: &Snapshot) -> String {
         "gauge",
         "Seconds since the server started.",
         &[("", s.uptime_seconds)],
+    );
+    series(
+        &mut out,
+        "fengqiao_intake_submissions_total",
+        "counter",
+        "Online intake form submissions added to the intake queue.",
+        &[("", s.intake_submitted)],
+    );
+    series(
+        &mut out,
+        "fengqiao_intake_refused_total",
+        "counter",
+        "Online intake requests refused, by reason.",
+        &[
+            ("reason=\"invalid\"", s.intake_invalid),
+            ("reason=\"too_large\"", s.intake_too_large),
+            ("reason=\"rate_limited\"", s.intake_rate_limited),
+        ],
+    );
+    series(
+        &mut out,
+        "fengqiao_intake_lookups_total",
+        "counter",
+        "Online intake status lookups by query code.",
+        &[("", s.intake_lookups)],
     );
     out
 }

@@ -18,6 +18,7 @@ use iroh::{EndpointAddr, RelayUrl};
 use serde::Deserialize;
 
 use crate::config::Config;
+use crate::intake_web::IntakeWeb;
 use crate::metrics::{self, ServerCounters, Snapshot};
 use crate::ops::{self, EnrolRequest, OpsError};
 use crate::websocket::WebSocketListener;
@@ -30,9 +31,12 @@ pub struct Server {
     admin_stop: tokio::sync::oneshot::Sender<()>,
     admin_task: tokio::task::JoinHandle<()>,
     websocket: Option<WebSocketListener>,
+    intake: Option<IntakeWeb>,
     relay: Option<iroh_relay::server::Server>,
     pub admin_addr: SocketAddr,
     pub websocket_addr: Option<SocketAddr>,
+    /// Where the online intake form listens, when enabled.
+    pub intake_addr: Option<SocketAddr>,
     pub relay_url: Option<RelayUrl>,
 }
 
@@ -138,6 +142,17 @@ impl Server {
         };
         let websocket_addr = websocket.as_ref().map(|w| w.addr);
 
+        let intake = if config.intake.enabled {
+            Some(
+                IntakeWeb::start(store.clone(), &config.intake, counters.clone())
+                    .await
+                    .with_context(|| format!("intake.listen {}", config.intake.listen))?,
+            )
+        } else {
+            None
+        };
+        let intake_addr = intake.as_ref().map(|i| i.addr);
+
         let websocket_connected: Box<dyn Fn() -> usize + Send + Sync> = match &websocket {
             Some(ws) => {
                 let acceptor = ws.acceptor_handle();
@@ -203,6 +218,7 @@ impl Server {
             %admin_addr,
             relay = ?relay_url.as_ref().map(|u| u.to_string()),
             websocket = ?websocket_addr,
+            intake = ?intake_addr,
             "county sync server up"
         );
         Ok(Server {
@@ -212,9 +228,11 @@ impl Server {
             admin_stop,
             admin_task,
             websocket,
+            intake,
             relay,
             admin_addr,
             websocket_addr,
+            intake_addr,
             relay_url,
         })
     }
@@ -244,6 +262,9 @@ impl Server {
     pub async fn shutdown(self) -> Result<()> {
         let _ = self.admin_stop.send(());
         let _ = self.admin_task.await;
+        if let Some(intake) = self.intake {
+            intake.shutdown().await;
+        }
         if let Some(ws) = self.websocket {
             ws.shutdown().await;
         }
@@ -397,6 +418,11 @@ async fn snapshot(shared: &Arc<Shared>) -> Snapshot {
         storage_bytes,
         backups: c.backups.load(Ordering::Relaxed),
         uptime_seconds: shared.started.elapsed().as_secs(),
+        intake_submitted: c.intake_submitted.load(Ordering::Relaxed),
+        intake_invalid: c.intake_invalid.load(Ordering::Relaxed),
+        intake_too_large: c.intake_too_large.load(Ordering::Relaxed),
+        intake_rate_limited: c.intake_rate_limited.load(Ordering::Relaxed),
+        intake_lookups: c.intake_lookups.load(Ordering::Relaxed),
     }
 }
 

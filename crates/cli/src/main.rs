@@ -5,6 +5,7 @@
 mod cmd_bundle;
 mod cmd_case;
 mod cmd_duplicates;
+mod cmd_intake;
 mod cmd_roster;
 mod cmd_rules;
 mod cmd_sync;
@@ -75,6 +76,9 @@ enum Command {
     /// Duplicate cases across laptops: list, merge, unmerge, dismiss.
     #[command(subcommand)]
     Duplicates(cmd_duplicates::DuplicatesCommand),
+    /// The county's intake queue (导访 kiosk, 网上信访): list it, record a pickup.
+    #[command(subcommand)]
+    Intake(cmd_intake::IntakeCommand),
     /// Who changed what on a case, and when.
     History { case: String },
     /// Sign this laptop's document heads with its device key (done after each sync).
@@ -124,6 +128,7 @@ fn run(cli: Cli) -> Result<()> {
         Command::Devices(cmd) => cmd_sync::devices(&data_dir, cmd, cli.json),
         Command::Calendar(cmd) => cmd_case::run_calendar(&data_dir, cmd, cli.json),
         Command::Duplicates(cmd) => cmd_duplicates::run_duplicates(&data_dir, cmd, cli.json),
+        Command::Intake(cmd) => cmd_intake::run_intake(&data_dir, cmd, cli.json),
         Command::History { case } => cmd_duplicates::history(&data_dir, case, cli.json),
         Command::Attest => cmd_duplicates::attest(&data_dir, cli.json),
         Command::Verify => cmd_duplicates::verify(&data_dir, cli.json),

@@ -6,6 +6,8 @@
 //! - A case's history is a set of [`event::CaseEvent`]s; [`event::status_of`] derives where
 //!   it stands. Clocks derive from the same events in `fengqiao-rules`.
 //! - [`org`] holds the directory's records: units, leaders, staff, devices, field visits.
+//! - [`intake`] holds the county's intake queue (导访 kiosk, 网上信访): items petitioners
+//!   leave before a clerk registers them, and [`intake::validate_intake`].
 //! - [`vocab`] holds the closed vocabularies (channels, the five routes, reply types…),
 //!   each with a stable code and its Chinese name.
 //!
@@ -15,6 +17,7 @@
 pub mod case;
 pub mod event;
 pub mod ids;
+pub mod intake;
 pub mod org;
 pub mod validate;
 pub mod vocab;
@@ -22,6 +25,9 @@ pub mod vocab;
 pub use case::{Case, CaseFlags, CaseNumber, Content, Note, Petitioner, Registration, Source};
 pub use event::{CaseEvent, CaseStatus, EventKind};
 pub use ids::*;
+pub use intake::{
+    IntakeItem, IntakePickup, PetitionerMilestone, petitioner_milestones, validate_intake,
+};
 pub use org::{Device, FieldVisit, Household, Leader, OrgUnit, Person};
 pub use validate::FieldError;
 pub use vocab::*;

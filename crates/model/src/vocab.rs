@@ -92,6 +92,15 @@ vocabulary!(
 );
 
 vocabulary!(
+    /// Where an item in the county's intake queue came from: the 导访 kiosk in the
+    /// reception hall, or the online form (网上信访).
+    IntakeSource, "来源" {
+        Kiosk = ("kiosk", "导访机"),
+        Online = ("online", "网上"),
+    }
+);
+
+vocabulary!(
     /// The five routes of the classification list (RULES.md §3).
     Route, "分流途径" {
         /// Accusations against officials go to discipline inspection (第二十二条第二款, 第三十条).

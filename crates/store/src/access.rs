@@ -77,6 +77,7 @@ impl AccessTable {
         for year in years {
             add(DocName::Roster { year });
             add(DocName::Decisions { year });
+            add(DocName::Intake { year });
             for t in &townships {
                 add(DocName::Visits {
                     township: t.code.clone(),
@@ -170,6 +171,13 @@ impl AccessTable {
             // absorbed cases. Township staff may record decisions on their own cases.
             (Role::Township, DocName::Decisions { .. }) => Access::ReadWrite,
             (Role::Leader | Role::ReadOnly, DocName::Decisions { .. }) => Access::ReadOnly,
+            // The intake queue holds names, phones and complaints nobody has registered
+            // yet: only the office (the reception clerk) and the server that takes the
+            // online form hold it.
+            (
+                Role::Township | Role::Leader | Role::ReadOnly | Role::Admin,
+                DocName::Intake { .. },
+            ) => Access::None,
             (Role::Admin, _) => Access::None,
         }
     }
@@ -332,6 +340,11 @@ mod tests {
         assert_eq!(t.access("leader", &cases("helixi")), Access::ReadOnly);
         assert_eq!(t.access("admin", &cases("helixi")), Access::None);
         assert_eq!(t.access("admin", &DocName::Directory), Access::ReadWrite);
+        let intake = DocName::Intake { year: 2026 };
+        assert_eq!(t.access("office", &intake), Access::ReadWrite);
+        for other in ["gangkou", "leader", "admin"] {
+            assert_eq!(t.access(other, &intake), Access::None, "{other}");
+        }
     }
 
     #[test]

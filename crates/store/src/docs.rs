@@ -37,6 +37,10 @@ pub enum DocName {
     /// The county's decisions about duplicates in one year: merges, unmerges and "not a
     /// duplicate" dismissals. County-wide, because a duplicate may span townships.
     Decisions { year: i32 },
+    /// The county's intake queue in one year: items left at the 导访 kiosk or on the
+    /// online form, and the clerks' pickups. County-wide and personal: only the office and
+    /// the server hold it.
+    Intake { year: i32 },
 }
 
 /// A document name that does not parse.
@@ -62,6 +66,7 @@ impl DocName {
             DocName::Visits { .. } => &["visits"],
             DocName::Roster { .. } => ROSTER_COLLECTIONS,
             DocName::Decisions { .. } => DECISION_COLLECTIONS,
+            DocName::Intake { .. } => INTAKE_COLLECTIONS,
         }
     }
 
@@ -129,6 +134,10 @@ pub const DIRECTORY_CONTAINERS: &[&str] = &[
 /// The record collections of a decisions document.
 pub const DECISION_COLLECTIONS: &[&str] = &["merges", "unmerges", "dismissals"];
 
+/// The record collections of an intake document: `items` keyed by item id, `pickups`
+/// keyed by the id of the item picked up.
+pub const INTAKE_COLLECTIONS: &[&str] = &["items", "pickups"];
+
 /// The record collections of a roster document. Collections are created in the genesis
 /// change, never later, so two laptops never create one concurrently.
 pub const ROSTER_COLLECTIONS: &[&str] = &[
@@ -156,6 +165,7 @@ impl fmt::Display for DocName {
             DocName::Visits { township, year } => write!(f, "visits/{township}/{year}"),
             DocName::Roster { year } => write!(f, "roster/{year}"),
             DocName::Decisions { year } => write!(f, "decisions/{year}"),
+            DocName::Intake { year } => write!(f, "intake/{year}"),
         }
     }
 }
@@ -189,6 +199,9 @@ impl FromStr for DocName {
             ["decisions", year] => Ok(DocName::Decisions {
                 year: year.parse().map_err(|_| bad())?,
             }),
+            ["intake", year] => Ok(DocName::Intake {
+                year: year.parse().map_err(|_| bad())?,
+            }),
             _ => Err(bad()),
         }
     }
@@ -206,6 +219,7 @@ mod tests {
             "visits/gangkou/2026",
             "roster/2026",
             "decisions/2026",
+            "intake/2026",
         ] {
             let parsed: DocName = name.parse().unwrap();
             assert_eq!(parsed.to_string(), name);

@@ -76,6 +76,16 @@ pub enum StoreError {
     /// Unknown roster collection.
     #[error("排班文档没有名为 {0} 的记录集 (no such roster collection)")]
     NoSuchCollection(String),
+    /// No item with that id in the intake queue held here.
+    #[error("导访登记队列中没有 {0} (no such intake item)")]
+    NoSuchIntake(String),
+    /// The intake item was already registered as a case.
+    #[error("导访登记 {item} 已由 {by} 登记为案件 {case} (intake item already picked up)")]
+    IntakeTaken {
+        item: String,
+        case: String,
+        by: String,
+    },
     /// The repository stopped.
     #[error("存储引擎已停止 (repository stopped)")]
     Stopped,

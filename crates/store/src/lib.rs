@@ -22,6 +22,10 @@
 //!    [`Store::history`]; [`Store::attest_heads`] after each sync round and
 //!    [`verify_data_dir`] offline. Detection itself is pure: [`duplicates`].
 //!
+//! 6. The county's intake queue (`intake/<year>`): [`Store::add_intake_item`],
+//!    [`Store::intake_queue`], [`Store::pick_up_intake`], [`Store::intake_by_query_hash`];
+//!    [`new_query_code`] / [`hash_query_code`] for the online 查询码.
+//!
 //! Documents are held by a samod `Repo` (so the sync crate can serve them) over our own
 //! crash-safe storage; see ARCHITECTURE.md for why.
 
@@ -38,7 +42,7 @@ pub mod storage;
 mod store;
 
 pub use access::{Access, AccessTable};
-pub use docs::{DocName, ROSTER_COLLECTIONS};
+pub use docs::{DocName, INTAKE_COLLECTIONS, ROSTER_COLLECTIONS};
 pub use error::StoreError;
 pub use local::DeviceIdentity;
 pub use storage::StorageProblem;

@@ -28,11 +28,13 @@ mod audit;
 mod contradictions;
 mod decisions;
 mod history;
+mod intake;
 mod roster;
 pub use audit::*;
 pub use contradictions::*;
 pub use decisions::*;
 pub use history::*;
+pub use intake::*;
 pub use roster::*;
 
 /// How long a write may wait for the disk before it is reported as not saved.
