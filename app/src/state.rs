@@ -28,6 +28,7 @@ pub enum View {
     Today,
     Cases,
     Register,
+    Intake,
     Visits,
     Roster,
     Sync,
@@ -38,10 +39,11 @@ pub enum View {
 
 impl View {
     /// Every view, in navigation order.
-    pub const ALL: [View; 9] = [
+    pub const ALL: [View; 10] = [
         View::Today,
         View::Cases,
         View::Register,
+        View::Intake,
         View::Visits,
         View::Roster,
         View::Sync,
@@ -56,6 +58,7 @@ impl View {
             View::Today => Key::NavToday,
             View::Cases => Key::NavCases,
             View::Register => Key::NavRegister,
+            View::Intake => Key::NavIntake,
             View::Visits => Key::NavVisits,
             View::Roster => Key::NavRoster,
             View::Sync => Key::NavSync,
@@ -292,6 +295,8 @@ pub struct RegisterForm {
     pub route: Option<Route>,
     /// Problems found when the clerk last pressed 登记.
     pub errors: Vec<FieldError>,
+    /// The intake-queue item this form was filled in from: registering picks it up.
+    pub intake: Option<fengqiao_store::IntakeEntry>,
 }
 
 impl RegisterForm {
@@ -316,7 +321,39 @@ impl RegisterForm {
             picked: None,
             route: None,
             errors: Vec::new(),
+            intake: None,
         }
+    }
+
+    /// A form filled in from an intake-queue item: name, phone, the description as the
+    /// request, the channel (网上 for the online form, 来访 for the kiosk in the reception
+    /// hall), the township if given, and the guide's type and route if the petitioner chose one.
+    pub fn from_intake(
+        entry: &fengqiao_store::IntakeEntry,
+        today: NaiveDate,
+        guide: &Guide,
+    ) -> RegisterForm {
+        let item = &entry.item;
+        let mut form = RegisterForm::new(today);
+        form.channel = match item.source {
+            fengqiao_model::IntakeSource::Online => Channel::Online,
+            fengqiao_model::IntakeSource::Kiosk => Channel::Visit,
+        };
+        form.name = item.name.clone();
+        form.phone = item.phone.clone();
+        form.request = item.description.clone();
+        form.township = item.township.clone().unwrap_or_default();
+        if let Some(id) = &item.guide_type {
+            form.guide_query = id.clone();
+            let list = guide.current(today).or_else(|| guide.latest());
+            form.picked = list.and_then(|l| {
+                let name = l.get(id)?.name.clone();
+                l.classify(id).map(|c| (name, c))
+            });
+        }
+        form.route = form.picked.as_ref().map(|(_, c)| c.route).or(item.route);
+        form.intake = Some(entry.clone());
+        form
     }
 
     /// The registration the form describes.
@@ -536,6 +573,8 @@ pub struct AppState {
     pub clocks: Arc<ClockIndex>,
     pub case_page: CasePageState,
     pub register: RegisterForm,
+    /// The county's intake queue (kiosk and online), newest first.
+    pub intake: Arc<Vec<fengqiao_store::IntakeEntry>>,
     pub visits: VisitsState,
     pub roster_ui: RosterUi,
     pub roster: Arc<RosterView>,
@@ -579,6 +618,7 @@ impl AppState {
                 note: String::new(),
             },
             register: RegisterForm::new(today),
+            intake: Arc::default(),
             visits: VisitsState {
                 visits: Arc::default(),
                 editing: None,
@@ -686,6 +726,7 @@ impl AppState {
             Update::Roster(r) => self.roster = r,
             Update::RosterThisWeek(r) => self.roster_week = r,
             Update::Visits(v) => self.visits.visits = v,
+            Update::Intake(queue) => self.intake = queue,
             Update::Sync(s) => self.sync = s,
             Update::Registered { number } => {
                 self.status = Some(StatusLine {
@@ -884,6 +925,61 @@ mod tests {
         assert_eq!(reg.route, Some(c.route));
         assert_eq!(reg.complaint_type, c.complaint_type);
         assert_eq!(reg.route_list_version, c.list_version);
+    }
+
+    #[test]
+    fn an_intake_item_fills_in_the_form_with_its_channel_and_guide_type() {
+        let s = AppState::new(Prefs::default(), today(), std::path::Path::new("/tmp"));
+        let item = fengqiao_model::IntakeItem {
+            id: fengqiao_model::intake::IntakeId::generate(),
+            source: fengqiao_model::IntakeSource::Kiosk,
+            received_at: fengqiao_store::now_cst(),
+            name: "钱多多".into(),
+            phone: "13900002222".into(),
+            description: "邻居建房占了我家宅基地".into(),
+            guide_type: Some("homestead-dispute".into()),
+            route: Some(Route::Dispute),
+            township: None,
+            query_code_hash: None,
+        };
+        let entry = fengqiao_store::IntakeEntry {
+            item: item.clone(),
+            pickup: None,
+        };
+        let form = RegisterForm::from_intake(&entry, today(), &s.guide);
+        assert_eq!(
+            form.channel,
+            Channel::Visit,
+            "the kiosk is a visit in person"
+        );
+        assert_eq!(
+            (
+                form.name.as_str(),
+                form.phone.as_str(),
+                form.request.as_str()
+            ),
+            ("钱多多", "13900002222", "邻居建房占了我家宅基地")
+        );
+        let reg = form.registration();
+        assert_eq!(reg.complaint_type, "homestead-dispute");
+        assert_eq!(reg.route, Some(Route::Dispute));
+        assert_eq!(form.intake.map(|e| e.item.id), Some(item.id));
+
+        let online = fengqiao_store::IntakeEntry {
+            item: fengqiao_model::IntakeItem {
+                source: fengqiao_model::IntakeSource::Online,
+                guide_type: None,
+                route: Some(Route::PetitionRequest),
+                township: Some("港口镇".into()),
+                ..item
+            },
+            pickup: None,
+        };
+        let form = RegisterForm::from_intake(&online, today(), &s.guide);
+        assert_eq!(form.channel, Channel::Online);
+        assert_eq!(form.township, "港口镇");
+        assert_eq!(form.route, Some(Route::PetitionRequest));
+        assert!(form.picked.is_none());
     }
 
     #[test]

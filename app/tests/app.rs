@@ -550,3 +550,125 @@ fn a_new_laptop_joins_with_a_ticket_made_in_settings_and_the_office_revokes_it()
     assert!(device.revoked, "the revocation is in the directory on disk");
     store.close();
 }
+
+/// An intake item with a fixed time (minutes after 09:00 today, China time).
+fn intake_item(
+    source: fengqiao_model::IntakeSource,
+    minute: u32,
+    name: &str,
+    guide_type: Option<&str>,
+    township: Option<&str>,
+) -> fengqiao_model::IntakeItem {
+    use chrono::TimeZone as _;
+    let today = fengqiao_store::now_cst().date_naive();
+    let at = chrono::FixedOffset::east_opt(8 * 3600)
+        .unwrap()
+        .from_local_datetime(&today.and_hms_opt(9, minute, 0).unwrap())
+        .unwrap();
+    fengqiao_model::IntakeItem {
+        id: fengqiao_model::intake::IntakeId::generate(),
+        source,
+        received_at: at,
+        name: name.into(),
+        phone: "13900003333".into(),
+        description: format!("{name}反映的事情"),
+        guide_type: guide_type.map(str::to_owned),
+        route: None,
+        township: township.map(str::to_owned),
+        query_code_hash: None,
+    }
+}
+
+/// 接待队列 lists kiosk and online items; 登记 on one opens the form filled in from it, and
+/// registering the case records the pickup.
+#[test]
+fn the_clerk_registers_an_intake_item_and_the_pickup_is_recorded() {
+    use fengqiao_model::IntakeSource;
+    let dir = tempfile::tempdir().unwrap();
+    let store = fengqiao_app::backend::create_demo_county(dir.path(), 10).unwrap();
+    let kiosk = intake_item(IntakeSource::Kiosk, 5, "钱多多", None, None);
+    let mut online = intake_item(
+        IntakeSource::Online,
+        30,
+        "孙小美",
+        Some("wage-arrears"),
+        Some("港口镇"),
+    );
+    online.route = Some(fengqiao_model::Route::AdministrativeDuty);
+    store.add_intake_item(&kiosk).unwrap();
+    store.add_intake_item(&online).unwrap();
+    store.close();
+
+    let mut h = harness(dir.path());
+    opened(&mut h);
+    wait_for(&mut h, "the intake queue", |a| a.state.intake.len() == 2);
+    click_button(&mut h, "接待队列");
+    h.get_by_label("待登记 2 件，共 2 件（导访机与网上信访）");
+    h.get_by_label("钱多多");
+    h.get_by_label("孙小美");
+    h.get_by_label(" 导访机 ");
+    h.get_by_label(" 网上 ");
+    h.get_by_label("拖欠农民工工资（行政职责）");
+
+    // The newest (online) item first: its 登记 opens the form filled in from it.
+    let register_buttons: Vec<_> = h
+        .get_all_by_role_and_label(Role::Button, "登记")
+        .filter(|b| b.rect().min.x > 200.0)
+        .collect();
+    assert_eq!(register_buttons.len(), 2, "one 登记 per waiting item");
+    register_buttons[0].click();
+    h.run_steps(2);
+    let form = h.state().state.register.clone();
+    assert_eq!(
+        h.state().state.prefs.view,
+        fengqiao_app::state::View::Register
+    );
+    assert_eq!(form.name, "孙小美");
+    assert_eq!(form.phone, "13900003333");
+    assert_eq!(form.request, "孙小美反映的事情");
+    assert_eq!(form.channel, fengqiao_model::Channel::Online);
+    assert_eq!(form.township, "港口镇");
+    assert_eq!(
+        form.picked.as_ref().map(|(_, c)| c.complaint_type.as_str()),
+        Some("wage-arrears")
+    );
+    h.get_by_label_contains("来自接待队列：网上");
+
+    click_button(&mut h, "提交登记");
+    wait_for(&mut h, "the registration", |a| {
+        status(a).starts_with("已登记")
+    });
+    wait_for(&mut h, "the pickup", |a| {
+        a.state
+            .intake
+            .iter()
+            .any(|e| e.item.id == online.id && e.pickup.is_some())
+    });
+    click_button(&mut h, "接待队列");
+    h.get_by_label("待登记 1 件，共 2 件（导访机与网上信访）");
+    h.get_by_label("已登记（演示管理员）");
+    let number = status(h.state())
+        .trim_start_matches("已登记，编号 ")
+        .to_owned();
+
+    drop(h);
+    let store = reopen(dir.path());
+    let queue = store.intake_queue(None).unwrap();
+    let entry = queue.iter().find(|e| e.item.id == online.id).unwrap();
+    let pickup = entry.pickup.as_ref().expect("the pickup is recorded");
+    let case = store.case(&pickup.case.to_string()).unwrap();
+    assert_eq!(case.case.number.to_string(), number);
+    assert_eq!(
+        case.case.registration.channel,
+        fengqiao_model::Channel::Online
+    );
+    assert_eq!(case.case.registration.petitioners[0].name, "孙小美");
+    assert_eq!(case.case.registration.complaint_type, "wage-arrears");
+    assert!(
+        queue
+            .iter()
+            .find(|e| e.item.id == kiosk.id)
+            .is_some_and(|e| e.pickup.is_none())
+    );
+    store.close();
+}

@@ -66,6 +66,11 @@ pub enum Command {
     OpenCase(String),
     /// Register a case.
     Register(Box<Registration>),
+    /// Register a case from an intake-queue item, then record the pickup.
+    RegisterIntake {
+        registration: Box<Registration>,
+        intake: fengqiao_model::intake::IntakeId,
+    },
     /// Record an event on a case.
     AddEvent {
         case: String,
@@ -140,6 +145,9 @@ pub enum Update {
     RosterThisWeek(Arc<RosterView>),
     /// Field visits of this year.
     Visits(Arc<Vec<FieldVisit>>),
+    /// The intake queue (kiosk and online), newest first; empty on devices that do not
+    /// hold it.
+    Intake(Arc<Vec<fengqiao_store::IntakeEntry>>),
     /// Sync: bundles done this session and whatever the live sync reports.
     Sync(Arc<SyncStatus>),
     /// A case was registered; its number.

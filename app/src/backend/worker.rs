@@ -279,6 +279,26 @@ impl Worker {
                 }
                 Err(e) => self.fail(Key::ActionRegister, e),
             },
+            Command::RegisterIntake {
+                registration,
+                intake,
+            } => match self.store.add_case(*registration) {
+                Ok(case) => {
+                    let by = self.store.identity().person.name.clone();
+                    // The case is saved either way; a failed pickup leaves the item in the
+                    // queue, visibly not picked up, and says why.
+                    if let Err(e) = self.store.pick_up_intake(intake, case.id, &by) {
+                        self.fail(Key::ActionPickUp, e);
+                    }
+                    self.send(Update::Registered {
+                        number: case.number.to_string(),
+                    });
+                    self.send_intake();
+                    self.send_cases();
+                    self.send_clocks();
+                }
+                Err(e) => self.fail(Key::ActionRegister, e),
+            },
             Command::AddEvent {
                 case,
                 kind,
@@ -540,6 +560,7 @@ impl Worker {
         self.send_this_week();
         self.send_roster(&[]);
         self.send_visits();
+        self.send_intake();
         self.send_sync();
         self.send_clocks();
         if let Some(case) = self.open_case.clone() {
@@ -683,6 +704,21 @@ impl Worker {
         match result {
             Ok(visits) => self.send(Update::Visits(Arc::new(visits))),
             Err(e) => self.fail(Key::ActionVisit, format!("{e:#}")),
+        }
+    }
+
+    fn send_intake(&self) {
+        use fengqiao_model::Role;
+        // Only the office and the server hold the queue (it is personal data nobody has
+        // registered yet); other devices show it empty.
+        let holds_queue = matches!(self.store.identity().role, Role::Office | Role::Server);
+        if !holds_queue {
+            self.send(Update::Intake(Arc::default()));
+            return;
+        }
+        match self.store.intake_queue(None) {
+            Ok(queue) => self.send(Update::Intake(Arc::new(queue))),
+            Err(e) => self.fail(Key::ActionLoadIntake, e),
         }
     }
 

@@ -389,5 +389,61 @@ pub(super) fn text(key: Key) -> &'static str {
         }
         Key::EnrolNeedsName => "Give the new laptop a name",
         Key::EnrolNeedsTownship => "A township laptop needs at least one township",
+        Key::KioskTitle => "Petition guide",
+        Key::KioskPrompt => "Tell us what you want to raise, or tap a common category below",
+        Key::KioskSearchLabel => "What you want to raise",
+        Key::KioskSearch => "Search",
+        Key::KioskCategories => "Common categories",
+        Key::KioskRegisterDirect => "Not sure? Pre-register directly",
+        Key::KioskResultsFor => "Results for “{}”",
+        Key::KioskNoResults => {
+            "Nothing found. Try other words, or pre-register and a clerk will help you."
+        }
+        Key::KioskBack => "Back",
+        Key::KioskHome => "Start over",
+        Key::KioskRoute => "Route",
+        Key::KioskBody => "Competent body",
+        Key::KioskLaw => "Legal basis",
+        Key::KioskBring => "Please bring",
+        Key::KioskPreRegister => "Pre-register",
+        Key::KioskRegisterBody => {
+            "Leave your name, phone and a few words; the reception clerk will call you in turn."
+        }
+        Key::KioskName => "Name",
+        Key::KioskPhone => "Mobile phone",
+        Key::KioskDescription => "In brief",
+        Key::KioskChosenType => "Matter: {} ({})",
+        Key::KioskSubmit => "Submit",
+        Key::KioskSending => "Submitting…",
+        Key::KioskDone => "Pre-registered",
+        Key::KioskDoneBody => "Please wait at the reception window; a clerk will call your name.",
+        Key::KioskUnavailable => {
+            "This kiosk cannot take registrations now; please go to the reception window."
+        }
+        Key::KioskFailed => "Not submitted: {}. Please try again, or go to the reception window.",
+        Key::KioskErrRequired => "Please fill in: {}",
+        Key::KioskErrPhone => {
+            "Please give a valid phone number: 11 digits for a mobile, landlines with the area code"
+        }
+        Key::KioskErrTooLong => "{} is too long: at most {} characters",
+        Key::KioskIdleHint => {
+            "After {} seconds without a touch the screen returns to the start and clears what was typed"
+        }
+        Key::NavIntake => "Intake",
+        Key::IntakeHeading => "Intake queue",
+        Key::IntakeCounts => "{} waiting, {} in all (kiosk and online)",
+        Key::IntakeNone => "Nothing from the kiosk or the online form.",
+        Key::IntakeSource => "Source",
+        Key::IntakeReceived => "Received",
+        Key::IntakeName => "Name",
+        Key::IntakePhone => "Phone",
+        Key::IntakeDescription => "Description",
+        Key::IntakeGuideType => "Guide type",
+        Key::IntakeState => "State",
+        Key::IntakePickedUp => "Registered ({})",
+        Key::IntakeRegister => "Register",
+        Key::RegFromIntake => "From the intake queue: {}, {}; registering marks it picked up",
+        Key::ActionLoadIntake => "Reading the intake queue",
+        Key::ActionPickUp => "Marking the item picked up",
     }
 }

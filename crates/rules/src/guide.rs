@@ -36,7 +36,16 @@ pub struct RouteInfo {
     pub bodies: &'static str,
     /// Whether the handling clocks T5/T6 (第三十四条) run on it.
     pub runs_handling_clock: bool,
+    /// What a visitor should bring for this route (所需材料), beyond [`BRING_ALWAYS`].
+    pub materials: &'static [&'static str],
 }
+
+/// What every visitor should bring: who they are and what they ask, in writing where they
+/// can (《信访工作条例》第十八条: 姓名（名称）、住址和请求、事实、理由).
+pub const BRING_ALWAYS: &[&str] = &[
+    "本人居民身份证（代他人反映的，另带委托书和代理人身份证）",
+    "书面材料：写明姓名、住址、联系电话和请求、事实、理由（不会写的，工作人员可代为记录）",
+];
 
 /// The five routes, in the list's order (RULES.md §3).
 pub const ROUTES: [RouteInfo; 5] = [
@@ -46,6 +55,11 @@ pub const ROUTES: [RouteInfo; 5] = [
         legal_basis: "《信访工作条例》第二十二条第二款、第三十条",
         bodies: "县（市）纪委监委；乡镇（街道）纪（工）委",
         runs_handling_clock: false,
+        materials: &[
+            "被反映人的姓名、单位和职务",
+            "具体问题线索及能证明的材料（票据、照片、录音等）",
+            "实名举报请留联系方式；材料会依法保密（第三十条第三款）",
+        ],
     },
     RouteInfo {
         route: Route::LitigationRelated,
@@ -53,6 +67,11 @@ pub const ROUTES: [RouteInfo; 5] = [
         legal_basis: "《信访工作条例》第二十条第二款、第二十八条第二款、第三十一条第（一）项",
         bodies: "人民法院；人民检察院；公安机关；仲裁机构（县委政法委统筹）",
         runs_handling_clock: false,
+        materials: &[
+            "法院判决书、裁定书或调解书",
+            "立案、受理或不予立案的通知书",
+            "公安、检察机关出具的法律文书",
+        ],
     },
     RouteInfo {
         route: Route::AdministrativeDuty,
@@ -60,6 +79,11 @@ pub const ROUTES: [RouteInfo; 5] = [
         legal_basis: "《信访工作条例》第三十一条第（四）（五）项",
         bodies: "负有相应法定职责的行政机关",
         runs_handling_clock: false,
+        materials: &[
+            "行政机关作出的决定书、通知书（如处罚决定书）",
+            "向行政机关申请或反映过的材料和回执",
+            "证明自己权利的证件（如不动产权证、合同）",
+        ],
     },
     RouteInfo {
         route: Route::Dispute,
@@ -67,6 +91,11 @@ pub const ROUTES: [RouteInfo; 5] = [
         legal_basis: "《信访工作条例》第三十三条、第三十七条",
         bodies: "人民调解委员会；乡镇（街道）矛盾纠纷调处化解中心；有关行政机关",
         runs_handling_clock: false,
+        materials: &[
+            "对方当事人的姓名、住址和联系方式",
+            "合同、协议、收据、照片等证据材料",
+            "村（居）调解过的，带调解记录或协议",
+        ],
     },
     RouteInfo {
         route: Route::PetitionRequest,
@@ -74,6 +103,7 @@ pub const ROUTES: [RouteInfo; 5] = [
         legal_basis: "《信访工作条例》第三十一条第（六）项、第三十四条",
         bodies: "有权处理的机关、单位（信访部门转送、交办、督办）",
         runs_handling_clock: true,
+        materials: &["以前的信访答复、处理意见书（如有）", "与诉求有关的证明材料"],
     },
 ];
 
@@ -157,6 +187,11 @@ pub struct ComplaintType {
     pub law: String,
     /// Words a visitor may use for it.
     pub keywords: Vec<String>,
+    /// The group the guide shows it under (a big button on the 导访 kiosk), e.g. 劳动、社会保障;
+    /// empty when the list names none.
+    pub category: String,
+    /// What to bring for this type (所需材料), beyond its route's [`RouteInfo::materials`].
+    pub bring: Vec<String>,
 }
 
 /// What a registration records when a clerk picks a type from the guide.
@@ -233,6 +268,10 @@ struct RawType {
     law: String,
     #[serde(default)]
     keywords: Vec<String>,
+    #[serde(default)]
+    category: String,
+    #[serde(default)]
+    bring: Vec<String>,
 }
 
 /// One quarterly version of the complaint-type list.
@@ -284,12 +323,15 @@ impl GuideList {
                 id: id.clone(),
                 source,
             })?;
-            let keywords = t
-                .keywords
-                .iter()
-                .map(|k| k.trim().to_owned())
-                .filter(|k| !k.is_empty())
-                .collect();
+            let trimmed = |words: &[String]| -> Vec<String> {
+                words
+                    .iter()
+                    .map(|k| k.trim().to_owned())
+                    .filter(|k| !k.is_empty())
+                    .collect()
+            };
+            let keywords = trimmed(&t.keywords);
+            let bring = trimmed(&t.bring);
             types.push(ComplaintType {
                 id,
                 name: t.name.trim().to_owned(),
@@ -297,6 +339,8 @@ impl GuideList {
                 body: t.body.trim().to_owned(),
                 law: t.law.trim().to_owned(),
                 keywords,
+                category: t.category.trim().to_owned(),
+                bring,
             });
         }
         Ok(GuideList {
@@ -318,6 +362,33 @@ impl GuideList {
             complaint_type: t.id.clone(),
             list_version: self.version.to_string(),
         })
+    }
+
+    /// The categories in the list's order, each with its types (types without a category
+    /// are left out).
+    pub fn categories(&self) -> Vec<(&str, Vec<&ComplaintType>)> {
+        let mut out: Vec<(&str, Vec<&ComplaintType>)> = Vec::new();
+        for t in self.types.iter().filter(|t| !t.category.is_empty()) {
+            match out.iter_mut().find(|(name, _)| *name == t.category) {
+                Some((_, types)) => types.push(t),
+                None => out.push((t.category.as_str(), vec![t])),
+            }
+        }
+        out
+    }
+
+    /// Everything a visitor should bring for type `id`: what everyone brings, then the
+    /// route's materials, then the type's own.
+    pub fn materials(&self, id: &str) -> Vec<&str> {
+        let Some(t) = self.get(id) else {
+            return Vec::new();
+        };
+        BRING_ALWAYS
+            .iter()
+            .copied()
+            .chain(route_info(t.route).materials.iter().copied())
+            .chain(t.bring.iter().map(String::as_str))
+            .collect()
     }
 
     /// The types on `route`.
@@ -776,6 +847,68 @@ mod tests {
                 ),
             }
         }
+    }
+
+    #[test]
+    fn categories_and_materials_parse_and_are_optional() {
+        let head = "version = \"2026-Q4\"\ntitle = \"t\"\n";
+        let text = format!(
+            "{head}[[types]]\nid = \"a\"\nname = \"甲\"\nroute = \"dispute\"\nbody = \"b\"\nlaw = \"l\"\ncategory = \" 邻里 \"\nbring = [\"借条\", \" \", \"转账记录 \"]\n\
+             [[types]]\nid = \"b\"\nname = \"乙\"\nroute = \"petition-request\"\nbody = \"b\"\nlaw = \"l\"\n\
+             [[types]]\nid = \"c\"\nname = \"丙\"\nroute = \"dispute\"\nbody = \"b\"\nlaw = \"l\"\ncategory = \"邻里\"\n"
+        );
+        let list = GuideList::from_toml(&text).unwrap_or_else(|e| panic!("{e}"));
+        let a = list.get("a").unwrap();
+        assert_eq!(a.category, "邻里");
+        assert_eq!(a.bring, vec!["借条".to_owned(), "转账记录".to_owned()]);
+        let b = list.get("b").unwrap();
+        assert_eq!((b.category.as_str(), b.bring.len()), ("", 0));
+        let categories: Vec<(&str, Vec<&str>)> = list
+            .categories()
+            .into_iter()
+            .map(|(name, types)| (name, types.iter().map(|t| t.id.as_str()).collect()))
+            .collect();
+        assert_eq!(categories, vec![("邻里", vec!["a", "c"])]);
+        // Everyone's papers, then the route's, then the type's own, in that order.
+        let materials = list.materials("a");
+        let route = route_info(Route::Dispute).materials;
+        assert_eq!(materials[..BRING_ALWAYS.len()], *BRING_ALWAYS);
+        assert_eq!(
+            materials[BRING_ALWAYS.len()..BRING_ALWAYS.len() + route.len()],
+            *route
+        );
+        assert_eq!(materials[materials.len() - 2..], ["借条", "转账记录"]);
+        assert!(list.materials("no-such-type").is_empty());
+        let bad = format!(
+            "{head}[[types]]\nid = \"a\"\nname = \"甲\"\nroute = \"dispute\"\nbody = \"b\"\nlaw = \"l\"\nbring = \"借条\"\n"
+        );
+        assert!(matches!(
+            GuideList::from_toml(&bad),
+            Err(GuideError::Syntax { .. })
+        ));
+    }
+
+    #[test]
+    fn the_embedded_list_groups_every_type_and_says_what_to_bring() {
+        let list = embedded_list();
+        let categories = list.categories();
+        assert_eq!(categories.len(), 8, "the list's eight sections");
+        assert_eq!(
+            categories.iter().map(|(_, t)| t.len()).sum::<usize>(),
+            list.types.len(),
+            "every type has a category"
+        );
+        for route in ROUTES {
+            assert!(!route.materials.is_empty(), "{}", route.route);
+        }
+        let wages = list.materials("wage-arrears");
+        assert!(wages.iter().any(|m| m.contains("工资欠条")), "{wages:?}");
+        assert!(wages.iter().any(|m| m.contains("身份证")), "{wages:?}");
+        let judgment = list.materials("court-judgment");
+        assert!(
+            judgment.iter().any(|m| m.contains("判决书")),
+            "{judgment:?}"
+        );
     }
 
     #[test]
