@@ -163,6 +163,8 @@ keys! {
     RevokeYes, RevokeNo, NoticeRevoked, EnrolHeading, EnrolBody, EnrolName, EnrolScope,
     EnrolMake, EnrolCancel, EnrolOpening, EnrolWaiting, EnrolJoined, EnrolClosed, EnrolFailed,
     EnrolNotAllowed, EnrolNeedsName, EnrolNeedsTownship,
+    // Evaluation, follow-up, panels; bookings and briefing.
+    EvalReplyQuality, EvalTimeliness, FollowUpDue, FollowUps, FollowUpLine, FollowUpDoneLine, PanelKindLabel, PanelLastDay, PanelMembers, PanelOutcome, PanelMinutes, ReportsSatisfactionQuality, ReportsSatisfactionTimeliness, ReportsSatisfactionHelp, ReportsFollowUpRate, ReportsFollowUpHelp, BriefingHeading, BriefingPetitioner, BriefingPhone, BriefingCase, BriefingNote, BriefingBook, BriefingShow, BriefingSave, BriefingVisitors, BriefingAttendees, BriefingNoHead, BriefingNoBookings, BriefingNoCase, BriefingCancel, ActionBook, ActionBriefing, NoticeBooked, NoticeBookingCancelled, NoticeBriefingSaved,
 }
 
 #[cfg(test)]
