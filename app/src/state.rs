@@ -239,19 +239,28 @@ pub enum EventChoice {
     Extended,
     Replied,
     Closed,
+    /// 满意度评价 (two ratings).
+    Evaluated,
+    /// A follow-up task with its due date.
+    FollowUpScheduled,
     FollowUp,
+    /// A 听证团/评议团 session.
+    HearingSession,
 }
 
 impl EventChoice {
     /// Every choice, in lifecycle order.
-    pub const ALL: [EventChoice; 8] = [
+    pub const ALL: [EventChoice; 11] = [
         EventChoice::Routed,
         EventChoice::Accepted,
         EventChoice::Acknowledged,
         EventChoice::Forwarded,
         EventChoice::Extended,
+        EventChoice::HearingSession,
         EventChoice::Replied,
+        EventChoice::Evaluated,
         EventChoice::Closed,
+        EventChoice::FollowUpScheduled,
         EventChoice::FollowUp,
     ];
 }
@@ -269,6 +278,17 @@ pub struct CasePageState {
     pub event_text: String,
     pub event_days: u32,
     pub event_remark: String,
+    /// 满意度评价: reply quality and timeliness.
+    pub event_quality: fengqiao_model::Satisfaction,
+    pub event_timeliness: fengqiao_model::Satisfaction,
+    /// A follow-up task's due date.
+    pub event_due: NaiveDate,
+    /// A panel session: which panel, its last day (the first is `event_date`), members
+    /// picked from the directory, and the minutes (outcome goes in `event_text`).
+    pub event_panel: fengqiao_model::PanelKind,
+    pub event_last_day: NaiveDate,
+    pub event_members: Vec<fengqiao_model::PersonId>,
+    pub event_minutes: String,
     pub note: String,
 }
 
@@ -466,6 +486,11 @@ pub struct RosterUi {
     pub leave_from: NaiveDate,
     pub leave_to: NaiveDate,
     pub leave_reason: String,
+    /// Booking a visitor onto the selected slot.
+    pub book_name: String,
+    pub book_phone: String,
+    pub book_case: String,
+    pub book_note: String,
     /// The period last asked of the store thread.
     pub requested: Option<(NaiveDate, NaiveDate)>,
 }
@@ -579,6 +604,8 @@ pub struct AppState {
     pub roster_ui: RosterUi,
     pub roster: Arc<RosterView>,
     pub roster_week: Arc<RosterView>,
+    /// The briefing pack (接访准备) of the slot last asked for.
+    pub briefing: Option<Arc<fengqiao_roster::Briefing>>,
     pub conflicts: Arc<Conflicts>,
     pub conflict_reason: String,
     /// The reason typed for merging / dismissing a duplicate pair.
@@ -615,6 +642,13 @@ impl AppState {
                 event_text: String::new(),
                 event_days: 30,
                 event_remark: String::new(),
+                event_quality: fengqiao_model::Satisfaction::Satisfied,
+                event_timeliness: fengqiao_model::Satisfaction::Satisfied,
+                event_due: today + chrono::Days::new(15),
+                event_panel: fengqiao_model::PanelKind::Hearing,
+                event_last_day: today,
+                event_members: Vec::new(),
+                event_minutes: String::new(),
                 note: String::new(),
             },
             register: RegisterForm::new(today),
@@ -636,8 +670,13 @@ impl AppState {
                 leave_from: today,
                 leave_to: today,
                 leave_reason: String::new(),
+                book_name: String::new(),
+                book_phone: String::new(),
+                book_case: String::new(),
+                book_note: String::new(),
                 requested: None,
             },
+            briefing: None,
             roster: Arc::default(),
             roster_week: Arc::default(),
             conflicts: Arc::default(),
@@ -727,6 +766,7 @@ impl AppState {
             Update::RosterThisWeek(r) => self.roster_week = r,
             Update::Visits(v) => self.visits.visits = v,
             Update::Intake(queue) => self.intake = queue,
+            Update::Briefing(b) => self.briefing = Some(b),
             Update::Sync(s) => self.sync = s,
             Update::Registered { number } => {
                 self.status = Some(StatusLine {

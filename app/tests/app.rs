@@ -672,3 +672,174 @@ fn the_clerk_registers_an_intake_item_and_the_pickup_is_recorded() {
     );
     store.close();
 }
+
+/// A clerk records a satisfaction evaluation on a case page; 统计 shows the new rate with
+/// the evaluated count, per dimension.
+#[test]
+fn an_evaluation_recorded_on_a_case_page_moves_the_satisfaction_rate_in_reports() {
+    let dir = tempfile::tempdir().unwrap();
+    fengqiao_app::backend::create_demo_county(dir.path(), 30)
+        .unwrap()
+        .close();
+    let mut h = harness(dir.path());
+    opened(&mut h);
+    click_button(&mut h, "统计");
+    h.run_steps(2);
+    let before = h.state().state.reports.evaluation;
+
+    click_button(&mut h, "信访事项");
+    let number = h
+        .state()
+        .state
+        .cases
+        .shown
+        .first()
+        .map(|i| h.state().state.cases.rows[*i].number.clone());
+    let number = number.expect("a case in the list");
+    h.get_by_label(&number).click();
+    wait_for(&mut h, "the case page", |a| {
+        a.state.case_page.page.is_some()
+    });
+    let events = h
+        .state()
+        .state
+        .case_page
+        .page
+        .as_ref()
+        .unwrap()
+        .record
+        .events
+        .len();
+    choose(&mut h, "环节", "满意度评价");
+    choose(&mut h, "答复质量", "不满意");
+    choose(&mut h, "办理时效", "基本满意");
+    click_button(&mut h, "记录办理环节");
+    wait_for(&mut h, "the evaluation", |a| {
+        a.state
+            .case_page
+            .page
+            .as_ref()
+            .is_some_and(|p| p.record.events.len() == events + 1)
+            && a.state.reports.evaluation != before
+    });
+    assert_shown(&h, "满意度评价：答复质量不满意，办理时效基本满意");
+
+    click_button(&mut h, "统计");
+    h.run_steps(2);
+    let after = h.state().state.reports.evaluation;
+    // The case's latest evaluation replaces any earlier one: at most one more evaluated.
+    assert!(after.reply_quality.dissatisfied >= 1);
+    assert!(after.reply_quality.evaluated() <= before.reply_quality.evaluated() + 1);
+    assert_ne!(after.reply_quality, before.reply_quality);
+    let rate = after
+        .reply_quality
+        .rate_percent()
+        .map(|r| format!("{r:.1}%"))
+        .unwrap();
+    assert_shown(
+        &h,
+        &format!(
+            "答复质量满意率 {rate}（评价 {} 件）",
+            after.reply_quality.evaluated()
+        ),
+    );
+    assert_shown(&h, "办理时效满意率");
+    assert_shown(&h, "回访率");
+}
+
+/// The office books a visitor about a case onto a published reception; the briefing shows
+/// the visitor, the case and the head of the unit that owns it, and saves as HTML.
+#[test]
+fn a_booked_visitor_and_the_owning_units_head_appear_in_the_slots_briefing() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = fengqiao_app::backend::create_demo_county(dir.path(), 30).unwrap();
+    // A case whose lead unit has a head in the demo directory, and a published reception
+    // in the future (next month's drafts, published here).
+    let case = store
+        .histories(&fengqiao_store::CaseFilter::default())
+        .unwrap()
+        .into_iter()
+        .find(|(c, _)| c.registration.lead_unit == "自然资源和规划局")
+        .map(|(c, _)| c.number.to_string())
+        .expect("a land case in the demo county");
+    let today = fengqiao_store::now_cst().date_naive();
+    let next = today.checked_add_months(chrono::Months::new(1)).unwrap();
+    let period = fengqiao_roster::Period::month(
+        chrono::Datelike::year(&next),
+        chrono::Datelike::month(&next),
+    )
+    .unwrap();
+    let years = chrono::Datelike::year(&period.from) - 1..=chrono::Datelike::year(&period.to);
+    let state = store.load_roster(years.clone()).unwrap().state;
+    store
+        .put_roster(&fengqiao_roster::changes::publish(&state, period))
+        .unwrap();
+    let slot = store
+        .load_roster(years)
+        .unwrap()
+        .state
+        .live_slots()
+        .into_iter()
+        .find(|s| {
+            s.kind == fengqiao_roster::SlotKind::Reception
+                && s.state == fengqiao_roster::SlotState::Published
+                && s.date > today
+        })
+        .cloned()
+        .expect("a published reception next month");
+    store.close();
+
+    let mut h = harness(dir.path());
+    opened(&mut h);
+    click_button(&mut h, "接访排班");
+    h.state_mut().state.roster_ui.anchor = slot.date;
+    h.state_mut().state.roster_ui.selected = Some(slot.id);
+    h.run_steps(2);
+    type_into(&mut h, "来访人", "刘桂英");
+    type_into(&mut h, "案件编号（可不填）", &case);
+    type_into(&mut h, "预约说明", "要求当面反映");
+    click_button(&mut h, "预约");
+    wait_for(&mut h, "the booking and its briefing", |a| {
+        a.state
+            .briefing
+            .as_ref()
+            .is_some_and(|b| b.slot.id == slot.id && !b.visitors.is_empty())
+    });
+    assert!(
+        status(h.state()).contains("已预约"),
+        "{}",
+        status(h.state())
+    );
+    let b = h.state().state.briefing.clone().unwrap();
+    let visitor = b
+        .visitors
+        .iter()
+        .find(|v| v.petitioner == "刘桂英")
+        .unwrap();
+    assert_eq!(
+        visitor.case.as_ref().map(|c| c.number.clone()),
+        Some(case.clone())
+    );
+    assert_shown(&h, "预约来访人");
+    assert_shown(&h, &case);
+    assert_shown(&h, "联合接访");
+    assert_shown(&h, "自然资源和规划局：吴建华（局长）");
+
+    // A second booking of the same visitor on the slot is refused, in Chinese.
+    type_into(&mut h, "来访人", "刘桂英");
+    click_button(&mut h, "预约");
+    wait_for(&mut h, "the refusal", |a| {
+        status(a).contains("already booked")
+    });
+
+    click_button(&mut h, "保存接访准备材料（HTML）");
+    wait_for(&mut h, "the saved briefing", |a| {
+        status(a).contains("已保存接访准备材料")
+    });
+    let path = dir
+        .path()
+        .join("exports")
+        .join(format!("briefing-{}.html", slot.id));
+    let html = std::fs::read_to_string(&path).unwrap();
+    assert!(html.contains("刘桂英") && html.contains(&case) && html.contains("吴建华"));
+}

@@ -445,5 +445,44 @@ pub(super) fn text(key: Key) -> &'static str {
         Key::RegFromIntake => "From the intake queue: {}, {}; registering marks it picked up",
         Key::ActionLoadIntake => "Reading the intake queue",
         Key::ActionPickUp => "Marking the item picked up",
+        Key::EvalReplyQuality => "Reply quality (答复质量)",
+        Key::EvalTimeliness => "Timeliness (办理时效)",
+        Key::FollowUpDue => "Follow-up due",
+        Key::FollowUps => "Follow-up visits (回访)",
+        Key::FollowUpLine => "Follow up by {}: {}",
+        Key::FollowUpDoneLine => "Follow up by {}: {} ({})",
+        Key::PanelKindLabel => "Panel (评议/听证团)",
+        Key::PanelLastDay => "Last day",
+        Key::PanelMembers => "Members present",
+        Key::PanelOutcome => "Outcome",
+        Key::PanelMinutes => "Minutes",
+        Key::ReportsSatisfactionQuality => "Satisfied with the reply {} ({} evaluated)",
+        Key::ReportsSatisfactionTimeliness => "Satisfied with timeliness {} ({} evaluated)",
+        Key::ReportsSatisfactionHelp => {
+            "Rate = (满意 + 基本满意) ÷ cases evaluated; each case counts its latest evaluation. 满意 {}, 基本满意 {}, 不满意 {}"
+        }
+        Key::ReportsFollowUpRate => "Follow-up rate {} ({}/{})",
+        Key::ReportsFollowUpHelp => {
+            "Rate = follow-ups done ÷ follow-ups required (due by today, or done); tasks not yet due and not done are not counted. Overdue: {}"
+        }
+        Key::BriefingHeading => "Bookings and briefing",
+        Key::BriefingPetitioner => "Visitor",
+        Key::BriefingPhone => "Phone",
+        Key::BriefingCase => "Case number (optional)",
+        Key::BriefingNote => "Note",
+        Key::BriefingBook => "Book",
+        Key::BriefingShow => "Briefing",
+        Key::BriefingSave => "Save the briefing (HTML)",
+        Key::BriefingVisitors => "{} booked visitors",
+        Key::BriefingAttendees => "Joint reception: heads of these units attend",
+        Key::BriefingNoHead => "no head recorded",
+        Key::BriefingNoBookings => "No bookings yet",
+        Key::BriefingNoCase => "no case linked",
+        Key::BriefingCancel => "Cancel booking",
+        Key::ActionBook => "Booking a visitor",
+        Key::ActionBriefing => "Preparing the briefing",
+        Key::NoticeBooked => "Booked",
+        Key::NoticeBookingCancelled => "Booking cancelled",
+        Key::NoticeBriefingSaved => "Briefing saved",
     }
 }

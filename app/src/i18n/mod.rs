@@ -167,6 +167,8 @@ keys! {
     NavIntake, IntakeHeading, IntakeCounts, IntakeNone, IntakeSource, IntakeReceived, IntakeName, IntakePhone, IntakeDescription, IntakeGuideType, IntakeState, IntakePickedUp, IntakeRegister, RegFromIntake, ActionLoadIntake, ActionPickUp,
     // 导访 kiosk.
     KioskTitle, KioskPrompt, KioskSearchLabel, KioskSearch, KioskCategories, KioskRegisterDirect, KioskResultsFor, KioskNoResults, KioskBack, KioskHome, KioskRoute, KioskBody, KioskLaw, KioskBring, KioskPreRegister, KioskRegisterBody, KioskName, KioskPhone, KioskDescription, KioskChosenType, KioskSubmit, KioskSending, KioskDone, KioskDoneBody, KioskUnavailable, KioskFailed, KioskErrRequired, KioskErrPhone, KioskErrTooLong, KioskIdleHint,
+    // Evaluation, follow-up, panels; bookings and briefing.
+    EvalReplyQuality, EvalTimeliness, FollowUpDue, FollowUps, FollowUpLine, FollowUpDoneLine, PanelKindLabel, PanelLastDay, PanelMembers, PanelOutcome, PanelMinutes, ReportsSatisfactionQuality, ReportsSatisfactionTimeliness, ReportsSatisfactionHelp, ReportsFollowUpRate, ReportsFollowUpHelp, BriefingHeading, BriefingPetitioner, BriefingPhone, BriefingCase, BriefingNote, BriefingBook, BriefingShow, BriefingSave, BriefingVisitors, BriefingAttendees, BriefingNoHead, BriefingNoBookings, BriefingNoCase, BriefingCancel, ActionBook, ActionBriefing, NoticeBooked, NoticeBookingCancelled, NoticeBriefingSaved,
 }
 
 #[cfg(test)]

@@ -431,5 +431,44 @@ pub(super) fn text(key: Key) -> &'static str {
         Key::RegFromIntake => "来自接待队列：{}，{}；登记后该项标为已登记",
         Key::ActionLoadIntake => "读取接待队列",
         Key::ActionPickUp => "标记已登记",
+        Key::EvalReplyQuality => "答复质量",
+        Key::EvalTimeliness => "办理时效",
+        Key::FollowUpDue => "回访期限",
+        Key::FollowUps => "回访任务",
+        Key::FollowUpLine => "{} 前回访：{}",
+        Key::FollowUpDoneLine => "{} 前回访：{}（{}）",
+        Key::PanelKindLabel => "评议/听证团",
+        Key::PanelLastDay => "最后一天",
+        Key::PanelMembers => "参加成员",
+        Key::PanelOutcome => "结论",
+        Key::PanelMinutes => "会议记录",
+        Key::ReportsSatisfactionQuality => "答复质量满意率 {}（评价 {} 件）",
+        Key::ReportsSatisfactionTimeliness => "办理时效满意率 {}（评价 {} 件）",
+        Key::ReportsSatisfactionHelp => {
+            "满意率 =（满意 + 基本满意）÷ 已评价件数；每件取最近一次评价。满意 {}，基本满意 {}，不满意 {}"
+        }
+        Key::ReportsFollowUpRate => "回访率 {}（{}/{}）",
+        Key::ReportsFollowUpHelp => {
+            "回访率 = 已完成回访 ÷ 应回访（回访期限已到或已完成的回访任务）；未到期且未回访的不计入。逾期未回访 {} 件"
+        }
+        Key::BriefingHeading => "预约与接访准备",
+        Key::BriefingPetitioner => "来访人",
+        Key::BriefingPhone => "联系电话",
+        Key::BriefingCase => "案件编号（可不填）",
+        Key::BriefingNote => "预约说明",
+        Key::BriefingBook => "预约",
+        Key::BriefingShow => "接访准备",
+        Key::BriefingSave => "保存接访准备材料（HTML）",
+        Key::BriefingVisitors => "预约来访人 {} 位",
+        Key::BriefingAttendees => "联合接访：请以下单位负责人到场",
+        Key::BriefingNoHead => "未登记负责人",
+        Key::BriefingNoBookings => "暂无预约",
+        Key::BriefingNoCase => "未关联案件",
+        Key::BriefingCancel => "取消预约",
+        Key::ActionBook => "预约接访",
+        Key::ActionBriefing => "接访准备",
+        Key::NoticeBooked => "已预约",
+        Key::NoticeBookingCancelled => "已取消预约",
+        Key::NoticeBriefingSaved => "已保存接访准备材料",
     }
 }

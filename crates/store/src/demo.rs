@@ -528,6 +528,28 @@ fn history(
     .copied();
     if let Some(d) = step(rng, 1, 20) {
         out.push((EventKind::Closed { satisfaction }, d));
+        // The evaluation and the follow-up task derive from what was drawn (no new draws,
+        // so the rest of the demo county stays as it was): timeliness suffers when the
+        // handling took long.
+        let took = (d - received).num_days();
+        let timeliness = match (satisfaction, took) {
+            (Some(Satisfaction::Dissatisfied), _) => Satisfaction::Dissatisfied,
+            (_, t) if t > 75 => Satisfaction::BasicallySatisfied,
+            _ => Satisfaction::Satisfied,
+        };
+        out.push((
+            EventKind::Evaluated {
+                reply_quality: satisfaction.unwrap_or(Satisfaction::BasicallySatisfied),
+                timeliness,
+            },
+            d,
+        ));
+        out.push((
+            EventKind::FollowUpScheduled {
+                due: d + Duration::days(15),
+            },
+            d,
+        ));
     }
     if stages >= 7
         && let Some(d) = step(rng, 5, 30)
@@ -540,4 +562,137 @@ fn history(
         ));
     }
     out
+}
+
+/// Departments of the demo county with their heads (负责人), who attend a leader's
+/// reception when they own a booked case (联合接访), and the 听证团/评议团 members.
+const DEMO_DEPARTMENTS: &[(&str, &str, &str)] = &[
+    ("自然资源和规划局", "吴建华", "局长"),
+    ("司法局", "周丽萍", "局长"),
+    ("农业农村局", "郑国强", "局长"),
+    ("住房和城乡建设局", "何志明", "局长"),
+    ("人力资源和社会保障局", "冯晓燕", "局长"),
+    ("民政局", "陈玉兰", "局长"),
+    ("生态环境分局", "褚卫东", "分局长"),
+    ("城市管理局", "卫海涛", "局长"),
+    ("交通运输局", "蒋文斌", "局长"),
+];
+
+/// Panel members: (name, unit, panels).
+const DEMO_PANEL: &[(&str, &str, &[fengqiao_model::PanelKind])] = &[
+    (
+        "沈明远",
+        "安徽宁国律师事务所",
+        &[fengqiao_model::PanelKind::Hearing],
+    ),
+    (
+        "韩素芬",
+        "市人大代表",
+        &[
+            fengqiao_model::PanelKind::Hearing,
+            fengqiao_model::PanelKind::Evaluation,
+        ],
+    ),
+    (
+        "杨振华",
+        "市政协委员",
+        &[
+            fengqiao_model::PanelKind::Hearing,
+            fengqiao_model::PanelKind::Evaluation,
+        ],
+    ),
+    (
+        "朱秀兰",
+        "河沥溪街道人民调解委员会",
+        &[fengqiao_model::PanelKind::Evaluation],
+    ),
+];
+
+/// Seeds what the desk work needs in a demo store: departments with their heads, panel
+/// members, and a case in re-review with a two-day hearing session (its days are not
+/// counted in T10). Ids derive from names, so seeding twice writes the same records.
+pub fn seed_desk(store: &crate::Store, today: NaiveDate) -> Result<(), crate::StoreError> {
+    use fengqiao_model::{OrgUnit, Person, PersonId, UnitId, UnitKind};
+    let id = |kind: &str, name: &str| {
+        uuid::Uuid::new_v5(
+            &uuid::Uuid::NAMESPACE_URL,
+            format!("fengqiao-demo:{DEMO_COUNTY}:{kind}:{name}").as_bytes(),
+        )
+    };
+    for (unit, head, title) in DEMO_DEPARTMENTS {
+        let person = Person {
+            id: PersonId(id("person", head)),
+            name: (*head).into(),
+            unit: (*unit).into(),
+            title: (*title).into(),
+            panels: Vec::new(),
+        };
+        store.put_person(&person)?;
+        store.put_unit(&OrgUnit {
+            id: UnitId(id("unit", unit)),
+            name: (*unit).into(),
+            kind: UnitKind::Department,
+            parent: None,
+            code: String::new(),
+            head: Some(person.id),
+        })?;
+    }
+    let mut members = Vec::new();
+    for (name, unit, panels) in DEMO_PANEL {
+        let person = Person {
+            id: PersonId(id("person", name)),
+            name: (*name).into(),
+            unit: (*unit).into(),
+            title: String::new(),
+            panels: panels.to_vec(),
+        };
+        store.put_person(&person)?;
+        if panels.contains(&fengqiao_model::PanelKind::Hearing) {
+            members.push(person.id);
+        }
+    }
+    let day = |n: i64| today - Duration::days(n);
+    let mut reg = Registration::new(
+        Channel::Visit,
+        day(150),
+        "港口镇",
+        "请求重新核定房屋征收补偿标准",
+    )
+    .with_petitioner("章国平", "13905638812");
+    reg.village = "港口村".into();
+    reg.content.facts = "信访人对征收补偿标准不服，已经复查，现申请复核".into();
+    reg.content_type = Some(ContentType::Claim);
+    reg.route = Some(Route::PetitionRequest);
+    reg.lead_unit = "住房和城乡建设局".into();
+    reg.co_units = vec!["自然资源和规划局".into()];
+    reg.handler = "王志刚".into();
+    let at = china_offset()
+        .from_local_datetime(
+            &day(150).and_time(NaiveTime::from_hms_opt(9, 30, 0).unwrap_or_default()),
+        )
+        .single()
+        .unwrap_or_else(|| china_offset().from_utc_datetime(&day(150).and_time(NaiveTime::MIN)));
+    let case = store.add_case_at(reg, at)?;
+    let key = case.id.to_string();
+    let explain = ReplyType::Explain;
+    for (kind, date) in [
+        (EventKind::Accepted, day(148)),
+        (EventKind::Replied { reply: explain }, day(100)),
+        (EventKind::ReviewRequested, day(90)),
+        (EventKind::ReviewOpinion { reply: explain }, day(60)),
+        (EventKind::ReReviewRequested, day(20)),
+        (
+            EventKind::HearingSession {
+                panel: fengqiao_model::PanelKind::Hearing,
+                days: vec![day(10), day(9)],
+                members,
+                outcome: "听证员多数意见：原补偿标准符合规定，建议维持并做好解释".into(),
+                minutes: "听证会由市信访局主持，信访人、住建局、自然资源和规划局到场陈述。".into(),
+            },
+            day(10),
+        ),
+    ] {
+        store.add_event(&key, kind, date, "")?;
+    }
+    Ok(())
 }
