@@ -562,9 +562,10 @@ fn intake_item(
     use chrono::TimeZone as _;
     let today = fengqiao_store::now_cst().date_naive();
     let at = chrono::FixedOffset::east_opt(8 * 3600)
-        .unwrap()
-        .from_local_datetime(&today.and_hms_opt(9, minute, 0).unwrap())
-        .unwrap();
+        .expect("UTC+8")
+        .from_local_datetime(&today.and_hms_opt(9, minute, 0).expect("a time of day"))
+        .single()
+        .expect("one local time");
     fengqiao_model::IntakeItem {
         id: fengqiao_model::intake::IntakeId::generate(),
         source,

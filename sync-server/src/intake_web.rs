@@ -255,27 +255,27 @@ fn admit(
     web: &Web,
     peer: SocketAddr,
     body: Result<RawForm, RawFormRejection>,
-) -> Result<axum::body::Bytes, Response> {
+) -> Result<axum::body::Bytes, Box<Response>> {
     if web.limiter.len() > 100_000 {
         web.limiter.retain_recent();
     }
     if web.limiter.check_key(&peer.ip()).is_err() {
         ServerCounters::add(&web.counters.intake_rate_limited, 1);
         tracing::info!(peer = %peer.ip(), "online intake: rate limited");
-        return Err(refusal(
+        return Err(Box::new(refusal(
             StatusCode::TOO_MANY_REQUESTS,
             "请求过于频繁，请稍后再试。",
-        ));
+        )));
     }
     let too_large = || {
         ServerCounters::add(&web.counters.intake_too_large, 1);
-        refusal(
+        Box::new(refusal(
             StatusCode::PAYLOAD_TOO_LARGE,
             &format!(
                 "提交的内容过大（最多 {} KB），未保存。请精简后重新提交。",
                 web.max_body_bytes / 1024
             ),
-        )
+        ))
     };
     match body {
         Ok(RawForm(bytes)) if bytes.len() > web.max_body_bytes => Err(too_large()),
@@ -284,10 +284,10 @@ fn admit(
         Err(e) => {
             ServerCounters::add(&web.counters.intake_too_large, 1);
             tracing::info!(error = %e, "online intake: unreadable form");
-            Err(refusal(
+            Err(Box::new(refusal(
                 StatusCode::BAD_REQUEST,
                 "无法读取提交的表单，请从网上信访页面重新提交。",
-            ))
+            )))
         }
     }
 }
@@ -299,7 +299,7 @@ async fn submit(
 ) -> Response {
     let bytes = match admit(&web, peer, body) {
         Ok(b) => b,
-        Err(refused) => return refused,
+        Err(refused) => return *refused,
     };
     let Ok(values) = serde_urlencoded::from_bytes::<SubmitForm>(&bytes) else {
         ServerCounters::add(&web.counters.intake_invalid, 1);
@@ -454,7 +454,7 @@ async fn status_lookup(
 ) -> Response {
     let bytes = match admit(&web, peer, body) {
         Ok(b) => b,
-        Err(refused) => return refused,
+        Err(refused) => return *refused,
     };
     ServerCounters::add(&web.counters.intake_lookups, 1);
     let code = serde_urlencoded::from_bytes::<LookupForm>(&bytes)

@@ -109,7 +109,7 @@ impl StoreDesk {
                     None
                 };
                 reply(DeskReply::Ready {
-                    accepting: matches!(store, Some(_)),
+                    accepting: store.is_some(),
                 });
                 while let Ok(item) = item_rx.recv() {
                     let result = match &store {
