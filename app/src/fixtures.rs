@@ -87,6 +87,5 @@ pub fn directory() -> Directory {
             .collect(),
         leaders: Vec::new(),
         devices: Vec::new(),
-        panel_members: Vec::new(),
     }
 }
