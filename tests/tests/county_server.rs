@@ -5,7 +5,7 @@
 //! restarted server.
 
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 mod common;
@@ -25,25 +25,8 @@ impl Bins {
         }
     }
 
-    fn laptop(&self, dir: &Path, args: &[&str]) -> Output {
-        Command::new(&self.laptop)
-            .arg("--data-dir")
-            .arg(dir)
-            .args(args)
-            .env("FENGQIAO_LOG", "warn")
-            .output()
-            .expect("run fengqiao")
-    }
-
     fn laptop_ok(&self, dir: &Path, args: &[&str]) -> String {
-        let out = self.laptop(dir, args);
-        assert!(
-            out.status.success(),
-            "fengqiao {args:?} failed: {}{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8_lossy(&out.stdout).into_owned()
+        common::fengqiao_ok(&self.laptop, dir, args)
     }
 
     fn server_ok(&self, config: &Path, args: &[&str]) -> String {

@@ -9,7 +9,7 @@
 use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use fantoccini::{Client, ClientBuilder, Locator};
@@ -100,25 +100,8 @@ impl County {
         }
     }
 
-    fn laptop(&self, dir: &Path, args: &[&str]) -> Output {
-        Command::new(&self.laptop_bin)
-            .arg("--data-dir")
-            .arg(dir)
-            .args(args)
-            .env("FENGQIAO_LOG", "warn")
-            .output()
-            .expect("run fengqiao")
-    }
-
     fn laptop_ok(&self, dir: &Path, args: &[&str]) -> String {
-        let out = self.laptop(dir, args);
-        assert!(
-            out.status.success(),
-            "fengqiao {args:?} failed: {}{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8_lossy(&out.stdout).into_owned()
+        common::fengqiao_ok(&self.laptop_bin, dir, args)
     }
 
     /// An office laptop enrolled with the running server, loopback only.

@@ -3,7 +3,7 @@
 //! and they converge. Everything goes through the real binary.
 
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 mod common;
@@ -12,24 +12,8 @@ fn fengqiao_bin() -> PathBuf {
     common::workspace_bin("fengqiao-cli", "fengqiao")
 }
 
-fn run(dir: &Path, args: &[&str]) -> Output {
-    Command::new(fengqiao_bin())
-        .arg("--data-dir")
-        .arg(dir)
-        .args(args)
-        .env("FENGQIAO_LOG", "warn")
-        .output()
-        .expect("run fengqiao")
-}
-
 fn ok(dir: &Path, args: &[&str]) -> String {
-    let out = run(dir, args);
-    assert!(
-        out.status.success(),
-        "fengqiao {args:?} failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).into_owned()
+    common::fengqiao_ok(&fengqiao_bin(), dir, args)
 }
 
 fn serve(dir: &Path, listen: &str, ticket_file: &Path, peer: Option<&str>) -> Child {

@@ -4,7 +4,7 @@
 
 use std::net::{Ipv4Addr, TcpListener, UdpSocket};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command};
+use std::process::{Child, Command, Output};
 use std::time::{Duration, Instant};
 
 /// A binary of the workspace next to this test (built by `cargo test --workspace`; built
@@ -25,6 +25,29 @@ pub fn workspace_bin(package: &str, name: &str) -> PathBuf {
     }
     assert!(bin.exists(), "no {name} binary at {}", bin.display());
     bin
+}
+
+/// Runs the `fengqiao` binary `bin` on the data directory `dir`, quietly.
+pub fn fengqiao(bin: &Path, dir: &Path, args: &[&str]) -> Output {
+    Command::new(bin)
+        .arg("--data-dir")
+        .arg(dir)
+        .args(args)
+        .env("FENGQIAO_LOG", "warn")
+        .output()
+        .expect("run fengqiao")
+}
+
+/// As [`fengqiao`], asserting success; returns standard output.
+pub fn fengqiao_ok(bin: &Path, dir: &Path, args: &[&str]) -> String {
+    let out = fengqiao(bin, dir, args);
+    assert!(
+        out.status.success(),
+        "fengqiao {args:?} failed: {}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
 pub fn free_udp_port() -> u16 {
