@@ -41,22 +41,13 @@ impl AccessControl for EnrolledOnly {
 }
 
 fn tls_config(tls: &TlsSection) -> Result<TlsConfig, RelayError> {
+    use rustls::pki_types::PrivateKeyDer;
     use rustls::pki_types::pem::PemObject;
-    use rustls::pki_types::{CertificateDer, PrivateKeyDer};
     let cert_err = |path: &std::path::Path, reason: String| RelayError::Certificate {
         path: path.display().to_string(),
         reason,
     };
-    let certs: Vec<CertificateDer<'static>> = CertificateDer::pem_file_iter(&tls.cert)
-        .map_err(|e| cert_err(&tls.cert, e.to_string()))?
-        .collect::<Result<_, _>>()
-        .map_err(|e| cert_err(&tls.cert, e.to_string()))?;
-    if certs.is_empty() {
-        return Err(cert_err(
-            &tls.cert,
-            "文件中没有证书 (no certificate)".into(),
-        ));
-    }
+    let certs = fengqiao_sync::pem_certificates(&tls.cert).map_err(|e| cert_err(&tls.cert, e))?;
     let key =
         PrivateKeyDer::from_pem_file(&tls.key).map_err(|e| cert_err(&tls.key, e.to_string()))?;
     let server_config = rustls::ServerConfig::builder_with_provider(Arc::new(

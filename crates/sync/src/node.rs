@@ -34,25 +34,31 @@ use crate::transport::{ByteCounters, samod_transport};
 /// The ALPN of Fengqiao's document sync (samod's protocol over one bi-stream).
 pub const SYNC_ALPN: &[u8] = b"fengqiao/sync/1";
 
-/// The certificates in the PEM file `path`: the authority a county relay's TLS
-/// certificate is checked against.
+/// The certificates in the PEM file `path` (a relay's chain, or the authority it is
+/// checked against); `Err` says why there are none, for the caller's error.
+pub fn pem_certificates(
+    path: &std::path::Path,
+) -> Result<Vec<rustls::pki_types::CertificateDer<'static>>, String> {
+    use rustls::pki_types::CertificateDer;
+    use rustls::pki_types::pem::PemObject;
+    let certs = CertificateDer::pem_file_iter(path)
+        .map_err(|e| e.to_string())?
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| e.to_string())?;
+    if certs.is_empty() {
+        return Err("文件中没有证书 (no certificate)".into());
+    }
+    Ok(certs)
+}
+
+/// The authority a county relay's TLS certificate is checked against.
 fn relay_authority(
     path: &std::path::Path,
 ) -> Result<Vec<rustls::pki_types::CertificateDer<'static>>, SyncError> {
-    use rustls::pki_types::CertificateDer;
-    use rustls::pki_types::pem::PemObject;
-    let bad = |reason: String| SyncError::BadSettings {
+    pem_certificates(path).map_err(|reason| SyncError::BadSettings {
         path: path.to_owned(),
         reason: format!("中继证书颁发机构无法读取：{reason} (relay_ca)"),
-    };
-    let certs = CertificateDer::pem_file_iter(path)
-        .map_err(|e| bad(e.to_string()))?
-        .collect::<Result<Vec<_>, _>>()
-        .map_err(|e| bad(e.to_string()))?;
-    if certs.is_empty() {
-        return Err(bad("文件中没有证书 (no certificate in the file)".into()));
-    }
-    Ok(certs)
+    })
 }
 
 /// The mDNS service name, so Fengqiao laptops find each other and nothing else.
