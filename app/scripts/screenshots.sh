@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Runs the real app under Xvfb on a fresh demo county and saves a screenshot of every view
+# Runs the real app under Xvfb on a fresh demo county and saves a screenshot of every view,
+# then of the 导访 kiosk's screens
 # (the app's own egui screenshot, `fengqiao-app --screenshots DIR`; see src/screenshots.rs).
 #
 #   app/scripts/screenshots.sh [OUT_DIR]        # default: docs/screenshots
@@ -26,4 +27,8 @@ bin_dir=$([ "$profile" = dev ] && echo debug || echo "$profile")
 FENGQIAO_DATA_DIR="$work/data" XDG_DATA_HOME="$work/xdg-data" XDG_RUNTIME_DIR="$work/xdg-runtime" \
     timeout 600 xvfb-run -a -s "-screen 0 1280x800x24" \
     "$target/$bin_dir/fengqiao-app" --screenshots "$(realpath "$out")"
+# The 导访 kiosk on the same county: its start, a search, a route and the form.
+FENGQIAO_DATA_DIR="$work/data" XDG_DATA_HOME="$work/xdg-data" XDG_RUNTIME_DIR="$work/xdg-runtime" \
+    timeout 300 xvfb-run -a -s "-screen 0 1280x800x24" \
+    "$target/$bin_dir/fengqiao-app" --kiosk --screenshots "$(realpath "$out")"
 ls -l "$out"

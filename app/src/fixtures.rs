@@ -87,5 +87,6 @@ pub fn directory() -> Directory {
             .collect(),
         leaders: Vec::new(),
         devices: Vec::new(),
+        panel_members: Vec::new(),
     }
 }

@@ -9,12 +9,14 @@
 //! - [`i18n`] has one string table per language; the language is app state.
 //! - [`fonts`] bundles a GBK subset of Noto Sans CJK SC; [`widgets`] has the Chinese calendar.
 //! - [`sync_seam`] is where live (iroh) sync plugs in; bundles work today.
+//! - [`kiosk`] is the 导访 kiosk (`--kiosk`): the guide and pre-registration, no case data.
 
 pub mod app;
 pub mod backend;
 pub mod fixtures;
 pub mod fonts;
 pub mod i18n;
+pub mod kiosk;
 pub mod live;
 pub mod screenshots;
 pub mod state;

@@ -1,9 +1,10 @@
 //! `fengqiao-app`: parses the command line, sets up logging, opens the window.
 //!
-//! `fengqiao-app [--screenshots DIR]`. The data directory is `FENGQIAO_DATA_DIR` or the
+//! `fengqiao-app [--screenshots DIR] [--kiosk [--kiosk-idle SECONDS]]`. The data directory is `FENGQIAO_DATA_DIR` or the
 //! platform's local data directory; on first start with the default directory the demo
 //! county is created (with `FENGQIAO_DATA_DIR` pointing at an empty directory, the app
-//! offers it instead).
+//! offers it instead). `--kiosk` opens the 导访 kiosk instead of the app: full screen, the
+//! guide and pre-registration into the intake queue, no case data.
 
 use std::path::PathBuf;
 
@@ -19,6 +20,8 @@ fn main() -> Result<()> {
         )
         .init();
     let mut screenshots = None;
+    let mut kiosk = false;
+    let mut idle = fengqiao_app::kiosk::state::DEFAULT_IDLE_TIMEOUT;
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
         match arg.as_str() {
@@ -31,15 +34,32 @@ fn main() -> Result<()> {
                     .with_context(|| format!("创建目录 {}", dir.display()))?;
                 screenshots = Some(dir);
             }
+            "--kiosk" => kiosk = true,
+            "--kiosk-idle" => {
+                let value = args
+                    .next()
+                    .context("--kiosk-idle 需要秒数 (needs a number of seconds)")?;
+                let seconds: u64 = value
+                    .parse()
+                    .ok()
+                    .filter(|s| (10..=3600).contains(s))
+                    .with_context(|| {
+                        format!("--kiosk-idle “{value}” 应为 10 到 3600 之间的秒数 (seconds)")
+                    })?;
+                idle = std::time::Duration::from_secs(seconds);
+            }
             other => {
                 return Err(anyhow!(
-                    "不认识的参数 {other}；用法：fengqiao-app [--screenshots DIR] (unknown argument)"
+                    "不认识的参数 {other}；用法：fengqiao-app [--screenshots DIR] [--kiosk [--kiosk-idle SECONDS]] (unknown argument)"
                 ));
             }
         }
     }
     let data_dir = fengqiao_app::default_data_dir()
         .context("没有可存放数据的主目录，请设置 FENGQIAO_DATA_DIR (no home directory)")?;
+    if kiosk {
+        return run_kiosk(data_dir, idle, screenshots);
+    }
     let chosen_explicitly = std::env::var_os("FENGQIAO_DATA_DIR").is_some();
     let first_start = !fengqiao_store::local::DataDir::new(&data_dir).is_initialised();
     let startup = Startup {
@@ -64,6 +84,43 @@ fn main() -> Result<()> {
         "fengqiao",
         options,
         Box::new(move |cc| Ok(Box::new(FengqiaoApp::new(cc, startup)))),
+    )
+    .map_err(|e| anyhow!("无法打开窗口 (cannot open the window): {e}"))
+}
+
+/// The 导访 kiosk: full screen; its only link to the data is a desk that adds intake items.
+fn run_kiosk(
+    data_dir: PathBuf,
+    idle_timeout: std::time::Duration,
+    screenshots: Option<PathBuf>,
+) -> Result<()> {
+    use fengqiao_app::kiosk::{KioskApp, KioskStartup, clock::SystemClock, desk::StoreDesk};
+    let options = eframe::NativeOptions {
+        viewport: egui::ViewportBuilder::default()
+            .with_title("枫桥 导访")
+            .with_app_id("fengqiao-kiosk")
+            .with_inner_size([1280.0, 800.0])
+            .with_fullscreen(screenshots.is_none()),
+        system_font_fallback: true,
+        ..Default::default()
+    };
+    eframe::run_native(
+        "fengqiao-kiosk",
+        options,
+        Box::new(move |cc| {
+            fengqiao_app::fonts::install(&cc.egui_ctx);
+            let ctx = cc.egui_ctx.clone();
+            let desk = StoreDesk::spawn(data_dir, move || ctx.request_repaint());
+            Ok(Box::new(KioskApp::with_context(
+                &cc.egui_ctx,
+                KioskStartup {
+                    desk: Box::new(desk),
+                    clock: Box::new(SystemClock::new()),
+                    idle_timeout,
+                    screenshots,
+                },
+            )))
+        }),
     )
     .map_err(|e| anyhow!("无法打开窗口 (cannot open the window): {e}"))
 }

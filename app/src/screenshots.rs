@@ -88,6 +88,7 @@ fn file_name(view: View) -> &'static str {
         View::Today => "today",
         View::Cases => "cases",
         View::Register => "register",
+        View::Intake => "intake",
         View::Visits => "visits",
         View::Roster => "roster",
         View::Sync => "sync",

@@ -28,6 +28,7 @@ pub enum View {
     Today,
     Cases,
     Register,
+    Intake,
     Visits,
     Roster,
     Sync,
@@ -38,10 +39,11 @@ pub enum View {
 
 impl View {
     /// Every view, in navigation order.
-    pub const ALL: [View; 9] = [
+    pub const ALL: [View; 10] = [
         View::Today,
         View::Cases,
         View::Register,
+        View::Intake,
         View::Visits,
         View::Roster,
         View::Sync,
@@ -56,6 +58,7 @@ impl View {
             View::Today => Key::NavToday,
             View::Cases => Key::NavCases,
             View::Register => Key::NavRegister,
+            View::Intake => Key::NavIntake,
             View::Visits => Key::NavVisits,
             View::Roster => Key::NavRoster,
             View::Sync => Key::NavSync,
@@ -236,19 +239,28 @@ pub enum EventChoice {
     Extended,
     Replied,
     Closed,
+    /// 满意度评价 (two ratings).
+    Evaluated,
+    /// A follow-up task with its due date.
+    FollowUpScheduled,
     FollowUp,
+    /// A 听证团/评议团 session.
+    HearingSession,
 }
 
 impl EventChoice {
     /// Every choice, in lifecycle order.
-    pub const ALL: [EventChoice; 8] = [
+    pub const ALL: [EventChoice; 11] = [
         EventChoice::Routed,
         EventChoice::Accepted,
         EventChoice::Acknowledged,
         EventChoice::Forwarded,
         EventChoice::Extended,
+        EventChoice::HearingSession,
         EventChoice::Replied,
+        EventChoice::Evaluated,
         EventChoice::Closed,
+        EventChoice::FollowUpScheduled,
         EventChoice::FollowUp,
     ];
 }
@@ -266,6 +278,17 @@ pub struct CasePageState {
     pub event_text: String,
     pub event_days: u32,
     pub event_remark: String,
+    /// 满意度评价: reply quality and timeliness.
+    pub event_quality: fengqiao_model::Satisfaction,
+    pub event_timeliness: fengqiao_model::Satisfaction,
+    /// A follow-up task's due date.
+    pub event_due: NaiveDate,
+    /// A panel session: which panel, its last day (the first is `event_date`), members
+    /// picked from the directory, and the minutes (outcome goes in `event_text`).
+    pub event_panel: fengqiao_model::PanelKind,
+    pub event_last_day: NaiveDate,
+    pub event_members: Vec<fengqiao_model::PersonId>,
+    pub event_minutes: String,
     pub note: String,
 }
 
@@ -292,6 +315,8 @@ pub struct RegisterForm {
     pub route: Option<Route>,
     /// Problems found when the clerk last pressed 登记.
     pub errors: Vec<FieldError>,
+    /// The intake-queue item this form was filled in from: registering picks it up.
+    pub intake: Option<fengqiao_store::IntakeEntry>,
 }
 
 impl RegisterForm {
@@ -316,7 +341,39 @@ impl RegisterForm {
             picked: None,
             route: None,
             errors: Vec::new(),
+            intake: None,
         }
+    }
+
+    /// A form filled in from an intake-queue item: name, phone, the description as the
+    /// request, the channel (网上 for the online form, 来访 for the kiosk in the reception
+    /// hall), the township if given, and the guide's type and route if the petitioner chose one.
+    pub fn from_intake(
+        entry: &fengqiao_store::IntakeEntry,
+        today: NaiveDate,
+        guide: &Guide,
+    ) -> RegisterForm {
+        let item = &entry.item;
+        let mut form = RegisterForm::new(today);
+        form.channel = match item.source {
+            fengqiao_model::IntakeSource::Online => Channel::Online,
+            fengqiao_model::IntakeSource::Kiosk => Channel::Visit,
+        };
+        form.name = item.name.clone();
+        form.phone = item.phone.clone();
+        form.request = item.description.clone();
+        form.township = item.township.clone().unwrap_or_default();
+        if let Some(id) = &item.guide_type {
+            form.guide_query = id.clone();
+            let list = guide.current(today).or_else(|| guide.latest());
+            form.picked = list.and_then(|l| {
+                let name = l.get(id)?.name.clone();
+                l.classify(id).map(|c| (name, c))
+            });
+        }
+        form.route = form.picked.as_ref().map(|(_, c)| c.route).or(item.route);
+        form.intake = Some(entry.clone());
+        form
     }
 
     /// The registration the form describes.
@@ -429,6 +486,11 @@ pub struct RosterUi {
     pub leave_from: NaiveDate,
     pub leave_to: NaiveDate,
     pub leave_reason: String,
+    /// Booking a visitor onto the selected slot.
+    pub book_name: String,
+    pub book_phone: String,
+    pub book_case: String,
+    pub book_note: String,
     /// The period last asked of the store thread.
     pub requested: Option<(NaiveDate, NaiveDate)>,
 }
@@ -536,10 +598,14 @@ pub struct AppState {
     pub clocks: Arc<ClockIndex>,
     pub case_page: CasePageState,
     pub register: RegisterForm,
+    /// The county's intake queue (kiosk and online), newest first.
+    pub intake: Arc<Vec<fengqiao_store::IntakeEntry>>,
     pub visits: VisitsState,
     pub roster_ui: RosterUi,
     pub roster: Arc<RosterView>,
     pub roster_week: Arc<RosterView>,
+    /// The briefing pack (接访准备) of the slot last asked for.
+    pub briefing: Option<Arc<fengqiao_roster::Briefing>>,
     pub conflicts: Arc<Conflicts>,
     pub conflict_reason: String,
     /// The reason typed for merging / dismissing a duplicate pair.
@@ -576,9 +642,17 @@ impl AppState {
                 event_text: String::new(),
                 event_days: 30,
                 event_remark: String::new(),
+                event_quality: fengqiao_model::Satisfaction::Satisfied,
+                event_timeliness: fengqiao_model::Satisfaction::Satisfied,
+                event_due: today + chrono::Days::new(15),
+                event_panel: fengqiao_model::PanelKind::Hearing,
+                event_last_day: today,
+                event_members: Vec::new(),
+                event_minutes: String::new(),
                 note: String::new(),
             },
             register: RegisterForm::new(today),
+            intake: Arc::default(),
             visits: VisitsState {
                 visits: Arc::default(),
                 editing: None,
@@ -596,8 +670,13 @@ impl AppState {
                 leave_from: today,
                 leave_to: today,
                 leave_reason: String::new(),
+                book_name: String::new(),
+                book_phone: String::new(),
+                book_case: String::new(),
+                book_note: String::new(),
                 requested: None,
             },
+            briefing: None,
             roster: Arc::default(),
             roster_week: Arc::default(),
             conflicts: Arc::default(),
@@ -686,6 +765,8 @@ impl AppState {
             Update::Roster(r) => self.roster = r,
             Update::RosterThisWeek(r) => self.roster_week = r,
             Update::Visits(v) => self.visits.visits = v,
+            Update::Intake(queue) => self.intake = queue,
+            Update::Briefing(b) => self.briefing = Some(b),
             Update::Sync(s) => self.sync = s,
             Update::Registered { number } => {
                 self.status = Some(StatusLine {
@@ -884,6 +965,61 @@ mod tests {
         assert_eq!(reg.route, Some(c.route));
         assert_eq!(reg.complaint_type, c.complaint_type);
         assert_eq!(reg.route_list_version, c.list_version);
+    }
+
+    #[test]
+    fn an_intake_item_fills_in_the_form_with_its_channel_and_guide_type() {
+        let s = AppState::new(Prefs::default(), today(), std::path::Path::new("/tmp"));
+        let item = fengqiao_model::IntakeItem {
+            id: fengqiao_model::intake::IntakeId::generate(),
+            source: fengqiao_model::IntakeSource::Kiosk,
+            received_at: fengqiao_store::now_cst(),
+            name: "钱多多".into(),
+            phone: "13900002222".into(),
+            description: "邻居建房占了我家宅基地".into(),
+            guide_type: Some("homestead-dispute".into()),
+            route: Some(Route::Dispute),
+            township: None,
+            query_code_hash: None,
+        };
+        let entry = fengqiao_store::IntakeEntry {
+            item: item.clone(),
+            pickup: None,
+        };
+        let form = RegisterForm::from_intake(&entry, today(), &s.guide);
+        assert_eq!(
+            form.channel,
+            Channel::Visit,
+            "the kiosk is a visit in person"
+        );
+        assert_eq!(
+            (
+                form.name.as_str(),
+                form.phone.as_str(),
+                form.request.as_str()
+            ),
+            ("钱多多", "13900002222", "邻居建房占了我家宅基地")
+        );
+        let reg = form.registration();
+        assert_eq!(reg.complaint_type, "homestead-dispute");
+        assert_eq!(reg.route, Some(Route::Dispute));
+        assert_eq!(form.intake.map(|e| e.item.id), Some(item.id));
+
+        let online = fengqiao_store::IntakeEntry {
+            item: fengqiao_model::IntakeItem {
+                source: fengqiao_model::IntakeSource::Online,
+                guide_type: None,
+                route: Some(Route::PetitionRequest),
+                township: Some("港口镇".into()),
+                ..item
+            },
+            pickup: None,
+        };
+        let form = RegisterForm::from_intake(&online, today(), &s.guide);
+        assert_eq!(form.channel, Channel::Online);
+        assert_eq!(form.township, "港口镇");
+        assert_eq!(form.route, Some(Route::PetitionRequest));
+        assert!(form.picked.is_none());
     }
 
     #[test]

@@ -70,7 +70,22 @@ fn status(app: &FengqiaoApp) -> String {
         .unwrap_or_default()
 }
 
+/// Scrolls the button into view and clicks it once it has stopped moving (scrolling is
+/// animated; a click during the animation lands on whatever slides under the pointer).
 fn click_button(h: &mut Harness<'_, FengqiaoApp>, label: &str) {
+    h.get_by_role_and_label(Role::Button, label).scroll_to_me();
+    h.run_steps(2);
+    let mut last = h.get_by_role_and_label(Role::Button, label).rect();
+    let mut still = 0;
+    for _ in 0..240 {
+        h.step();
+        let now = h.get_by_role_and_label(Role::Button, label).rect();
+        still = if now == last { still + 1 } else { 0 };
+        if still == 3 {
+            break;
+        }
+        last = now;
+    }
     h.get_by_role_and_label(Role::Button, label).click();
     h.run_steps(2);
 }
@@ -337,7 +352,8 @@ fn first_start_offers_the_demo_county() {
     click_button(&mut h, "创建演示县");
     assert_eq!(h.state().state.phase, Phase::CreatingDemo);
     opened(&mut h);
-    assert_eq!(h.state().state.cases.rows.len(), 20);
+    // Twenty generated cases and the re-review case with its hearing session.
+    assert_eq!(h.state().state.cases.rows.len(), 21);
     h.get_by_role_and_label(Role::Button, "今日");
 }
 
@@ -549,4 +565,318 @@ fn a_new_laptop_joins_with_a_ticket_made_in_settings_and_the_office_revokes_it()
         .unwrap();
     assert!(device.revoked, "the revocation is in the directory on disk");
     store.close();
+}
+
+/// An intake item with a fixed time (minutes after 09:00 today, China time).
+fn intake_item(
+    source: fengqiao_model::IntakeSource,
+    minute: u32,
+    name: &str,
+    guide_type: Option<&str>,
+    township: Option<&str>,
+) -> fengqiao_model::IntakeItem {
+    use chrono::TimeZone as _;
+    let today = fengqiao_store::now_cst().date_naive();
+    let at = chrono::FixedOffset::east_opt(8 * 3600)
+        .expect("UTC+8")
+        .from_local_datetime(&today.and_hms_opt(9, minute, 0).expect("a time of day"))
+        .single()
+        .expect("one local time");
+    fengqiao_model::IntakeItem {
+        id: fengqiao_model::intake::IntakeId::generate(),
+        source,
+        received_at: at,
+        name: name.into(),
+        phone: "13900003333".into(),
+        description: format!("{name}反映的事情"),
+        guide_type: guide_type.map(str::to_owned),
+        route: None,
+        township: township.map(str::to_owned),
+        query_code_hash: None,
+    }
+}
+
+/// 接待队列 lists kiosk and online items; 登记 on one opens the form filled in from it, and
+/// registering the case records the pickup.
+#[test]
+fn the_clerk_registers_an_intake_item_and_the_pickup_is_recorded() {
+    use fengqiao_model::IntakeSource;
+    let dir = tempfile::tempdir().unwrap();
+    let store = fengqiao_app::backend::create_demo_county(dir.path(), 10).unwrap();
+    // The demo county's own queue (left yesterday), then two items from this morning.
+    let demo = store.intake_queue(None).unwrap().len();
+    assert!(demo > 0, "the demo county has a queue");
+    let kiosk = intake_item(IntakeSource::Kiosk, 5, "钱多多", None, None);
+    let mut online = intake_item(
+        IntakeSource::Online,
+        30,
+        "孙小美",
+        Some("wage-arrears"),
+        Some("港口镇"),
+    );
+    online.route = Some(fengqiao_model::Route::AdministrativeDuty);
+    store.add_intake_item(&kiosk).unwrap();
+    store.add_intake_item(&online).unwrap();
+    store.close();
+
+    let mut h = harness(dir.path());
+    opened(&mut h);
+    wait_for(&mut h, "the intake queue", |a| {
+        a.state.intake.len() == demo + 2
+    });
+    click_button(&mut h, "接待队列");
+    h.get_by_label(&format!(
+        "待登记 {} 件，共 {} 件（导访机与网上信访）",
+        demo + 2,
+        demo + 2
+    ));
+    h.get_by_label("钱多多");
+    h.get_by_label("孙小美");
+    // Sources and guide types repeat across the demo's items: shown at least once.
+    assert_shown(&h, " 导访机 ");
+    assert_shown(&h, " 网上 ");
+    assert_shown(&h, "拖欠农民工工资（行政职责）");
+
+    // The newest (online) item first: its 登记 opens the form filled in from it.
+    let register_buttons: Vec<_> = h
+        .get_all_by_role_and_label(Role::Button, "登记")
+        .filter(|b| b.rect().min.x > 200.0)
+        .collect();
+    assert_eq!(
+        register_buttons.len(),
+        demo + 2,
+        "one 登记 per waiting item"
+    );
+    register_buttons[0].click();
+    h.run_steps(2);
+    let form = h.state().state.register.clone();
+    assert_eq!(
+        h.state().state.prefs.view,
+        fengqiao_app::state::View::Register
+    );
+    assert_eq!(form.name, "孙小美");
+    assert_eq!(form.phone, "13900003333");
+    assert_eq!(form.request, "孙小美反映的事情");
+    assert_eq!(form.channel, fengqiao_model::Channel::Online);
+    assert_eq!(form.township, "港口镇");
+    assert_eq!(
+        form.picked.as_ref().map(|(_, c)| c.complaint_type.as_str()),
+        Some("wage-arrears")
+    );
+    h.get_by_label_contains("来自接待队列：网上");
+
+    click_button(&mut h, "提交登记");
+    wait_for(&mut h, "the registration", |a| {
+        status(a).starts_with("已登记")
+    });
+    wait_for(&mut h, "the pickup", |a| {
+        a.state
+            .intake
+            .iter()
+            .any(|e| e.item.id == online.id && e.pickup.is_some())
+    });
+    click_button(&mut h, "接待队列");
+    h.get_by_label(&format!(
+        "待登记 {} 件，共 {} 件（导访机与网上信访）",
+        demo + 1,
+        demo + 2
+    ));
+    h.get_by_label("已登记（演示管理员）");
+    let number = status(h.state())
+        .trim_start_matches("已登记，编号 ")
+        .to_owned();
+
+    drop(h);
+    let store = reopen(dir.path());
+    let queue = store.intake_queue(None).unwrap();
+    let entry = queue.iter().find(|e| e.item.id == online.id).unwrap();
+    let pickup = entry.pickup.as_ref().expect("the pickup is recorded");
+    let case = store.case(&pickup.case.to_string()).unwrap();
+    assert_eq!(case.case.number.to_string(), number);
+    assert_eq!(
+        case.case.registration.channel,
+        fengqiao_model::Channel::Online
+    );
+    assert_eq!(case.case.registration.petitioners[0].name, "孙小美");
+    assert_eq!(case.case.registration.complaint_type, "wage-arrears");
+    assert!(
+        queue
+            .iter()
+            .find(|e| e.item.id == kiosk.id)
+            .is_some_and(|e| e.pickup.is_none())
+    );
+    store.close();
+}
+
+/// A clerk records a satisfaction evaluation on a case page; 统计 shows the new rate with
+/// the evaluated count, per dimension.
+#[test]
+fn an_evaluation_recorded_on_a_case_page_moves_the_satisfaction_rate_in_reports() {
+    let dir = tempfile::tempdir().unwrap();
+    fengqiao_app::backend::create_demo_county(dir.path(), 30)
+        .unwrap()
+        .close();
+    let mut h = harness(dir.path());
+    opened(&mut h);
+    click_button(&mut h, "统计");
+    h.run_steps(2);
+    let before = h.state().state.reports.evaluation;
+
+    click_button(&mut h, "信访事项");
+    let number = h
+        .state()
+        .state
+        .cases
+        .shown
+        .first()
+        .map(|i| h.state().state.cases.rows[*i].number.clone());
+    let number = number.expect("a case in the list");
+    h.get_by_label(&number).click();
+    wait_for(&mut h, "the case page", |a| {
+        a.state.case_page.page.is_some()
+    });
+    let events = h
+        .state()
+        .state
+        .case_page
+        .page
+        .as_ref()
+        .unwrap()
+        .record
+        .events
+        .len();
+    choose(&mut h, "环节", "满意度评价");
+    choose(&mut h, "答复质量", "不满意");
+    choose(&mut h, "办理时效", "基本满意");
+    click_button(&mut h, "记录办理环节");
+    wait_for(&mut h, "the evaluation", |a| {
+        a.state
+            .case_page
+            .page
+            .as_ref()
+            .is_some_and(|p| p.record.events.len() == events + 1)
+    });
+    assert_shown(&h, "满意度评价：答复质量不满意，办理时效基本满意");
+
+    click_button(&mut h, "统计");
+    h.run_steps(2);
+    let after = h.state().state.reports.evaluation;
+    // The case's latest evaluation replaces any earlier one: at most one more evaluated.
+    assert!(after.reply_quality.dissatisfied >= 1);
+    assert!(after.reply_quality.evaluated() <= before.reply_quality.evaluated() + 1);
+    assert_ne!(after.reply_quality, before.reply_quality);
+    let rate = after
+        .reply_quality
+        .rate_percent()
+        .map(|r| format!("{r:.1}%"))
+        .unwrap();
+    assert_shown(
+        &h,
+        &format!(
+            "答复质量满意率 {rate}（评价 {} 件）",
+            after.reply_quality.evaluated()
+        ),
+    );
+    assert_shown(&h, "办理时效满意率");
+    assert_shown(&h, "回访率");
+}
+
+/// The office books a visitor about a case onto a published reception; the briefing shows
+/// the visitor, the case and the head of the unit that owns it, and saves as HTML.
+#[test]
+fn a_booked_visitor_and_the_owning_units_head_appear_in_the_slots_briefing() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = fengqiao_app::backend::create_demo_county(dir.path(), 30).unwrap();
+    // A case whose lead unit has a head in the demo directory, and a published reception
+    // in the future (next month's drafts, published here).
+    let case = store
+        .histories(&fengqiao_store::CaseFilter::default())
+        .unwrap()
+        .into_iter()
+        .find(|(c, _)| c.registration.lead_unit == "自然资源和规划局")
+        .map(|(c, _)| c.number.to_string())
+        .expect("a land case in the demo county");
+    let today = fengqiao_store::now_cst().date_naive();
+    let next = today.checked_add_months(chrono::Months::new(1)).unwrap();
+    let period = fengqiao_roster::Period::month(
+        chrono::Datelike::year(&next),
+        chrono::Datelike::month(&next),
+    )
+    .unwrap();
+    let years = chrono::Datelike::year(&period.from) - 1..=chrono::Datelike::year(&period.to);
+    let state = store.load_roster(years.clone()).unwrap().state;
+    store
+        .put_roster(&fengqiao_roster::changes::publish(&state, period))
+        .unwrap();
+    let slot = store
+        .load_roster(years)
+        .unwrap()
+        .state
+        .live_slots()
+        .into_iter()
+        .find(|s| {
+            s.kind == fengqiao_roster::SlotKind::Reception
+                && s.state == fengqiao_roster::SlotState::Published
+                && s.date > today
+        })
+        .cloned()
+        .expect("a published reception next month");
+    store.close();
+
+    let mut h = harness(dir.path());
+    opened(&mut h);
+    click_button(&mut h, "接访排班");
+    h.state_mut().state.roster_ui.anchor = slot.date;
+    h.state_mut().state.roster_ui.selected = Some(slot.id);
+    // The slot's month loads in the background; the form below it moves when it arrives.
+    wait_for(&mut h, "the slot's month", |a| {
+        a.state.roster.rows.iter().any(|r| r.id == slot.id)
+    });
+    type_into(&mut h, "来访人", "刘桂英");
+    type_into(&mut h, "案件编号（可不填）", &case);
+    type_into(&mut h, "预约说明", "要求当面反映");
+    click_button(&mut h, "预约");
+    wait_for(&mut h, "the booking and its briefing", |a| {
+        a.state
+            .briefing
+            .as_ref()
+            .is_some_and(|b| b.slot.id == slot.id && !b.visitors.is_empty())
+    });
+    assert!(
+        status(h.state()).contains("已预约"),
+        "{}",
+        status(h.state())
+    );
+    let b = h.state().state.briefing.clone().unwrap();
+    let visitor = b
+        .visitors
+        .iter()
+        .find(|v| v.petitioner == "刘桂英")
+        .unwrap();
+    assert_eq!(
+        visitor.case.as_ref().map(|c| c.number.clone()),
+        Some(case.clone())
+    );
+    assert_shown(&h, "预约来访人");
+    assert_shown(&h, &case);
+    assert_shown(&h, "联合接访");
+    assert_shown(&h, "自然资源和规划局：吴建华（局长）");
+
+    // A second booking of the same visitor on the slot is refused, in Chinese.
+    type_into(&mut h, "来访人", "刘桂英");
+    click_button(&mut h, "预约");
+    wait_for(&mut h, "the refusal", |a| {
+        status(a).contains("already booked")
+    });
+
+    click_button(&mut h, "保存接访准备材料（HTML）");
+    wait_for(&mut h, "the saved briefing", |a| {
+        status(a).contains("已保存接访准备材料")
+    });
+    let path = dir
+        .path()
+        .join("exports")
+        .join(format!("briefing-{}.html", slot.id));
+    let html = std::fs::read_to_string(&path).unwrap();
+    assert!(html.contains("刘桂英") && html.contains(&case) && html.contains("吴建华"));
 }

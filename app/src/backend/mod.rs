@@ -22,7 +22,7 @@ use crate::vm::{
     CasePage, CaseRow, ClockIndex, Directory, RosterView, SyncStatus, Welcome, conflicts::Conflicts,
 };
 
-pub use roster::{EXAMPLE_RULES, RosterExport};
+pub use roster::{BookingForm, EXAMPLE_RULES, RosterExport};
 pub use worker::{DEMO_CASES, create_demo_county};
 
 /// What the UI asks the store thread to do. Each write is one store transaction; the reply
@@ -66,6 +66,11 @@ pub enum Command {
     OpenCase(String),
     /// Register a case.
     Register(Box<Registration>),
+    /// Register a case from an intake-queue item, then record the pickup.
+    RegisterIntake {
+        registration: Box<Registration>,
+        intake: fengqiao_model::intake::IntakeId,
+    },
     /// Record an event on a case.
     AddEvent {
         case: String,
@@ -104,6 +109,17 @@ pub enum Command {
         to: NaiveDate,
         path: PathBuf,
     },
+    /// Book a visitor onto a published reception (预约).
+    Book(Box<BookingForm>),
+    /// Cancel a booking of `slot`.
+    CancelBooking {
+        slot: SlotId,
+        booking: fengqiao_roster::BookingId,
+    },
+    /// Prepare the briefing pack of a slot (接访准备).
+    LoadBriefing { slot: SlotId },
+    /// Write the briefing pack of a slot as printable HTML.
+    SaveBriefing { slot: SlotId, path: PathBuf },
     /// Plan or record a field visit.
     PutVisit(Box<FieldVisit>),
     /// Write a USB bundle: everything, or only what the peer state file says the peer lacks.
@@ -138,8 +154,13 @@ pub enum Update {
     Roster(Arc<RosterView>),
     /// This week's roster (for Today).
     RosterThisWeek(Arc<RosterView>),
+    /// The briefing pack of the slot last asked for.
+    Briefing(Arc<fengqiao_roster::Briefing>),
     /// Field visits of this year.
     Visits(Arc<Vec<FieldVisit>>),
+    /// The intake queue (kiosk and online), newest first; empty on devices that do not
+    /// hold it.
+    Intake(Arc<Vec<fengqiao_store::IntakeEntry>>),
     /// Sync: bundles done this session and whatever the live sync reports.
     Sync(Arc<SyncStatus>),
     /// A case was registered; its number.

@@ -282,3 +282,95 @@ pub fn export(
     std::fs::write(path, text.as_bytes()).with_context(|| format!("写入 {}", path.display()))?;
     Ok(selected.len())
 }
+
+/// The roster years a slot picked in the app can live in.
+fn slot_years(today: NaiveDate) -> std::ops::RangeInclusive<i32> {
+    today.year() - 1..=today.year() + 1
+}
+
+/// What a clerk typed to book a visitor.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BookingForm {
+    pub slot: fengqiao_roster::SlotId,
+    pub petitioner: String,
+    pub phone: String,
+    /// A case number or id; empty for none.
+    pub case: String,
+    pub note: String,
+}
+
+/// Books a visitor onto a published reception; returns the visitor's name.
+pub fn book(store: &Store, form: &BookingForm, today: NaiveDate) -> Result<String> {
+    use fengqiao_roster::bookings::{self, BookingRequest, DEFAULT_CAPACITY};
+    let state = store
+        .load_roster(slot_years(today))
+        .context("读取排班")?
+        .state;
+    let case = match form.case.trim() {
+        "" => None,
+        key => Some(store.case(key).context("查找预约关联的案件")?.case.id),
+    };
+    let record = bookings::book(
+        &state,
+        BookingRequest {
+            id: fengqiao_roster::BookingId::generate(),
+            slot: form.slot,
+            petitioner: form.petitioner.clone(),
+            phone: form.phone.clone(),
+            case,
+            note: form.note.clone(),
+            booked_by: store.identity().person.name.clone(),
+        },
+        DEFAULT_CAPACITY,
+        today,
+    )?;
+    write_records(store, std::slice::from_ref(&record))?;
+    Ok(form.petitioner.trim().to_owned())
+}
+
+/// Cancels a booking.
+pub fn cancel_booking(
+    store: &Store,
+    booking: fengqiao_roster::BookingId,
+    today: NaiveDate,
+) -> Result<()> {
+    let state = store
+        .load_roster(slot_years(today))
+        .context("读取排班")?
+        .state;
+    let by = store.identity().person.name.clone();
+    let record = fengqiao_roster::bookings::cancel(&state, booking, &by, "", today)?;
+    write_records(store, &[record])?;
+    Ok(())
+}
+
+/// The briefing pack of a slot.
+pub fn briefing(
+    store: &Store,
+    calendar: &HolidayCalendar,
+    slot: fengqiao_roster::SlotId,
+    today: NaiveDate,
+) -> Result<Option<fengqiao_roster::Briefing>> {
+    store
+        .slot_briefing(slot, slot_years(today), calendar, today)
+        .context("准备接访材料")
+}
+
+/// Writes the printable briefing pack of a slot to `path`.
+pub fn save_briefing(
+    store: &Store,
+    calendar: &HolidayCalendar,
+    slot: fengqiao_roster::SlotId,
+    path: &std::path::Path,
+    today: NaiveDate,
+) -> Result<()> {
+    let Some(b) = briefing(store, calendar, slot, today)? else {
+        anyhow::bail!("找不到这次接访安排 (unknown slot)");
+    };
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir).with_context(|| format!("创建 {}", dir.display()))?;
+    }
+    std::fs::write(path, fengqiao_roster::export::briefing::to_html(&[b]))
+        .with_context(|| format!("写入 {}", path.display()))?;
+    Ok(())
+}

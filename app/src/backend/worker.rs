@@ -204,7 +204,59 @@ pub fn create_demo_county(dir: &Path, case_count: usize) -> Result<Store> {
     roster::generate_period(&store, &calendar, this_month)?;
     roster::generate_period(&store, &calendar, next_month)?;
     roster::publish(&store, this_month, today)?;
+    demo::seed_desk(&store, today).context("写入演示单位、听证团和复核案件")?;
+    seed_bookings(&store, today).context("写入演示预约")?;
     Ok(store)
+}
+
+/// Books two demo visitors onto the next published reception, one about a case whose
+/// units have heads in the directory, so the briefing shows 联合接访 on first start.
+fn seed_bookings(store: &Store, today: NaiveDate) -> Result<()> {
+    let state = store.load_roster(today.year()..=today.year() + 1)?.state;
+    let Some(slot) = state
+        .live_slots()
+        .into_iter()
+        .find(|s| {
+            s.kind == fengqiao_roster::SlotKind::Reception
+                && s.state == fengqiao_roster::SlotState::Published
+                && s.date >= today
+        })
+        .map(|s| s.id)
+    else {
+        return Ok(());
+    };
+    let open = store
+        .list_cases(&CaseFilter::default())?
+        .into_iter()
+        .find(|c| c.status.is_open() && c.route == Some(fengqiao_model::Route::PetitionRequest));
+    let visitors = [
+        (
+            open.as_ref()
+                .map(|c| c.petitioner.clone())
+                .unwrap_or_else(|| "刘桂英".into()),
+            open.as_ref().map(|c| c.number.clone()).unwrap_or_default(),
+            "要求当面反映办理进度",
+        ),
+        (
+            "周大勇".to_owned(),
+            String::new(),
+            "反映村道硬化问题，尚未登记",
+        ),
+    ];
+    for (name, case, note) in visitors {
+        roster::book(
+            store,
+            &roster::BookingForm {
+                slot,
+                petitioner: name,
+                phone: String::new(),
+                case,
+                note: note.into(),
+            },
+            today,
+        )?;
+    }
+    Ok(())
 }
 
 impl Worker {
@@ -274,6 +326,26 @@ impl Worker {
                     self.send(Update::Registered {
                         number: number.clone(),
                     });
+                    self.send_cases();
+                    self.send_clocks();
+                }
+                Err(e) => self.fail(Key::ActionRegister, e),
+            },
+            Command::RegisterIntake {
+                registration,
+                intake,
+            } => match self.store.add_case(*registration) {
+                Ok(case) => {
+                    let by = self.store.identity().person.name.clone();
+                    // The case is saved either way; a failed pickup leaves the item in the
+                    // queue, visibly not picked up, and says why.
+                    if let Err(e) = self.store.pick_up_intake(intake, case.id, &by) {
+                        self.fail(Key::ActionPickUp, e);
+                    }
+                    self.send(Update::Registered {
+                        number: case.number.to_string(),
+                    });
+                    self.send_intake();
                     self.send_cases();
                     self.send_clocks();
                 }
@@ -439,6 +511,29 @@ impl Worker {
                     Err(e) => self.fail(Key::ActionExport, format!("{e:#}")),
                 }
             }
+            Command::Book(form) => match roster::book(&self.store, &form, today) {
+                Ok(name) => {
+                    self.done(Key::NoticeBooked, name);
+                    self.send_briefing(form.slot);
+                }
+                Err(e) => self.fail(Key::ActionBook, format!("{e:#}")),
+            },
+            Command::CancelBooking { slot, booking } => {
+                match roster::cancel_booking(&self.store, booking, today) {
+                    Ok(()) => {
+                        self.done(Key::NoticeBookingCancelled, "");
+                        self.send_briefing(slot);
+                    }
+                    Err(e) => self.fail(Key::ActionBook, format!("{e:#}")),
+                }
+            }
+            Command::LoadBriefing { slot } => self.send_briefing(slot),
+            Command::SaveBriefing { slot, path } => {
+                match roster::save_briefing(&self.store, &self.calendar, slot, &path, today) {
+                    Ok(()) => self.done(Key::NoticeBriefingSaved, path.display().to_string()),
+                    Err(e) => self.fail(Key::ActionBriefing, format!("{e:#}")),
+                }
+            }
             Command::PutVisit(visit) => match self.store.put_visit(&visit) {
                 Ok(()) => {
                     self.done(Key::NoticeVisitSaved, visit.village.clone());
@@ -540,6 +635,7 @@ impl Worker {
         self.send_this_week();
         self.send_roster(&[]);
         self.send_visits();
+        self.send_intake();
         self.send_sync();
         self.send_clocks();
         if let Some(case) = self.open_case.clone() {
@@ -568,6 +664,14 @@ impl Worker {
         })));
     }
 
+    fn send_briefing(&self, slot: fengqiao_roster::SlotId) {
+        match roster::briefing(&self.store, &self.calendar, slot, today()) {
+            Ok(Some(b)) => self.send(Update::Briefing(Arc::new(b))),
+            Ok(None) => self.fail(Key::ActionBriefing, "找不到这次接访安排 (unknown slot)"),
+            Err(e) => self.fail(Key::ActionBriefing, format!("{e:#}")),
+        }
+    }
+
     fn send_directory(&self) {
         let result = (|| -> Result<Directory> {
             let mut townships = Vec::new();
@@ -593,10 +697,23 @@ impl Worker {
                     revoked: d.revoked,
                 })
                 .collect();
+            let panel_members = self
+                .store
+                .people()?
+                .into_iter()
+                .filter(|p| !p.panels.is_empty())
+                .map(|p| crate::vm::PanelMember {
+                    id: p.id,
+                    name: p.name,
+                    unit: p.unit,
+                    panels: p.panels,
+                })
+                .collect();
             Ok(Directory {
                 townships,
                 leaders: roster::leaders(&self.store, today())?,
                 devices,
+                panel_members,
             })
         })();
         match result {
@@ -683,6 +800,21 @@ impl Worker {
         match result {
             Ok(visits) => self.send(Update::Visits(Arc::new(visits))),
             Err(e) => self.fail(Key::ActionVisit, format!("{e:#}")),
+        }
+    }
+
+    fn send_intake(&self) {
+        use fengqiao_model::Role;
+        // Only the office and the server hold the queue (it is personal data nobody has
+        // registered yet); other devices show it empty.
+        let holds_queue = matches!(self.store.identity().role, Role::Office | Role::Server);
+        if !holds_queue {
+            self.send(Update::Intake(Arc::default()));
+            return;
+        }
+        match self.store.intake_queue(None) {
+            Ok(queue) => self.send(Update::Intake(Arc::new(queue))),
+            Err(e) => self.fail(Key::ActionLoadIntake, e),
         }
     }
 

@@ -389,5 +389,100 @@ pub(super) fn text(key: Key) -> &'static str {
         }
         Key::EnrolNeedsName => "Give the new laptop a name",
         Key::EnrolNeedsTownship => "A township laptop needs at least one township",
+        Key::KioskTitle => "Petition guide",
+        Key::KioskPrompt => "Tell us what you want to raise, or tap a common category below",
+        Key::KioskSearchLabel => "What you want to raise",
+        Key::KioskSearch => "Search",
+        Key::KioskCategories => "Common categories",
+        Key::KioskRegisterDirect => "Not sure? Pre-register directly",
+        Key::KioskResultsFor => "Results for “{}”",
+        Key::KioskNoResults => {
+            "Nothing found. Try other words, or pre-register and a clerk will help you."
+        }
+        Key::KioskBack => "Back",
+        Key::KioskHome => "Start over",
+        Key::KioskRoute => "Route",
+        Key::KioskBody => "Competent body",
+        Key::KioskLaw => "Legal basis",
+        Key::KioskBring => "Please bring",
+        Key::KioskPreRegister => "Pre-register",
+        Key::KioskRegisterBody => {
+            "Leave your name, phone and a few words; the reception clerk will call you in turn."
+        }
+        Key::KioskName => "Name",
+        Key::KioskPhone => "Mobile phone",
+        Key::KioskDescription => "In brief",
+        Key::KioskChosenType => "Matter: {} ({})",
+        Key::KioskSubmit => "Submit",
+        Key::KioskSending => "Submitting…",
+        Key::KioskDone => "Pre-registered",
+        Key::KioskDoneBody => "Please wait at the reception window; a clerk will call your name.",
+        Key::KioskUnavailable => {
+            "This kiosk cannot take registrations now; please go to the reception window."
+        }
+        Key::KioskFailed => "Not submitted: {}. Please try again, or go to the reception window.",
+        Key::KioskErrRequired => "Please fill in: {}",
+        Key::KioskErrPhone => {
+            "Please give a valid phone number: 11 digits for a mobile, landlines with the area code"
+        }
+        Key::KioskErrTooLong => "{} is too long: at most {} characters",
+        Key::KioskIdleHint => {
+            "After {} seconds without a touch the screen returns to the start and clears what was typed"
+        }
+        Key::NavIntake => "Intake",
+        Key::IntakeHeading => "Intake queue",
+        Key::IntakeCounts => "{} waiting, {} in all (kiosk and online)",
+        Key::IntakeNone => "Nothing from the kiosk or the online form.",
+        Key::IntakeSource => "Source",
+        Key::IntakeReceived => "Received",
+        Key::IntakeName => "Name",
+        Key::IntakePhone => "Phone",
+        Key::IntakeDescription => "Description",
+        Key::IntakeGuideType => "Guide type",
+        Key::IntakeState => "State",
+        Key::IntakePickedUp => "Registered ({})",
+        Key::IntakeRegister => "Register",
+        Key::RegFromIntake => "From the intake queue: {}, {}; registering marks it picked up",
+        Key::ActionLoadIntake => "Reading the intake queue",
+        Key::ActionPickUp => "Marking the item picked up",
+        Key::EvalReplyQuality => "Reply quality (答复质量)",
+        Key::EvalTimeliness => "Timeliness (办理时效)",
+        Key::FollowUpDue => "Follow-up due",
+        Key::FollowUps => "Follow-up visits (回访)",
+        Key::FollowUpLine => "Follow up by {}: {}",
+        Key::FollowUpDoneLine => "Follow up by {}: {} ({})",
+        Key::PanelKindLabel => "Panel (评议/听证团)",
+        Key::PanelLastDay => "Last day",
+        Key::PanelMembers => "Members present",
+        Key::PanelOutcome => "Outcome",
+        Key::PanelMinutes => "Minutes",
+        Key::ReportsSatisfactionQuality => "Satisfied with the reply {} ({} evaluated)",
+        Key::ReportsSatisfactionTimeliness => "Satisfied with timeliness {} ({} evaluated)",
+        Key::ReportsSatisfactionHelp => {
+            "Rate = (满意 + 基本满意) ÷ cases evaluated; each case counts its latest evaluation. 满意 {}, 基本满意 {}, 不满意 {}"
+        }
+        Key::ReportsFollowUpRate => "Follow-up rate {} ({}/{})",
+        Key::ReportsFollowUpHelp => {
+            "Rate = follow-ups done ÷ follow-ups required (due by today, or done); tasks not yet due and not done are not counted. Overdue: {}"
+        }
+        Key::BriefingHeading => "Bookings and briefing",
+        Key::BriefingPetitioner => "Visitor",
+        Key::BriefingPhone => "Phone",
+        Key::BriefingCase => "Case number (optional)",
+        Key::BriefingNote => "Note",
+        Key::BriefingBook => "Book",
+        Key::BriefingShow => "Briefing",
+        Key::BriefingSave => "Save the briefing (HTML)",
+        Key::BriefingVisitors => "{} booked visitors",
+        Key::BriefingAttendees => "Joint reception: heads of these units attend",
+        Key::BriefingNoHead => "no head recorded",
+        Key::BriefingNoBookings => "No bookings yet",
+        Key::BriefingNoCase => "no case linked",
+        Key::BriefingCancel => "Cancel booking",
+        Key::ActionBook => "Booking a visitor",
+        Key::ActionBriefing => "Preparing the briefing",
+        Key::NoticeBooked => "Booked",
+        Key::NoticeBookingCancelled => "Booking cancelled",
+        Key::NoticeBriefingSaved => "Briefing saved",
     }
 }

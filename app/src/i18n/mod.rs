@@ -163,6 +163,12 @@ keys! {
     RevokeYes, RevokeNo, NoticeRevoked, EnrolHeading, EnrolBody, EnrolName, EnrolScope,
     EnrolMake, EnrolCancel, EnrolOpening, EnrolWaiting, EnrolJoined, EnrolClosed, EnrolFailed,
     EnrolNotAllowed, EnrolNeedsName, EnrolNeedsTownship,
+    // 接待队列 (the clerk's side of the intake queue).
+    NavIntake, IntakeHeading, IntakeCounts, IntakeNone, IntakeSource, IntakeReceived, IntakeName, IntakePhone, IntakeDescription, IntakeGuideType, IntakeState, IntakePickedUp, IntakeRegister, RegFromIntake, ActionLoadIntake, ActionPickUp,
+    // 导访 kiosk.
+    KioskTitle, KioskPrompt, KioskSearchLabel, KioskSearch, KioskCategories, KioskRegisterDirect, KioskResultsFor, KioskNoResults, KioskBack, KioskHome, KioskRoute, KioskBody, KioskLaw, KioskBring, KioskPreRegister, KioskRegisterBody, KioskName, KioskPhone, KioskDescription, KioskChosenType, KioskSubmit, KioskSending, KioskDone, KioskDoneBody, KioskUnavailable, KioskFailed, KioskErrRequired, KioskErrPhone, KioskErrTooLong, KioskIdleHint,
+    // Evaluation, follow-up, panels; bookings and briefing.
+    EvalReplyQuality, EvalTimeliness, FollowUpDue, FollowUps, FollowUpLine, FollowUpDoneLine, PanelKindLabel, PanelLastDay, PanelMembers, PanelOutcome, PanelMinutes, ReportsSatisfactionQuality, ReportsSatisfactionTimeliness, ReportsSatisfactionHelp, ReportsFollowUpRate, ReportsFollowUpHelp, BriefingHeading, BriefingPetitioner, BriefingPhone, BriefingCase, BriefingNote, BriefingBook, BriefingShow, BriefingSave, BriefingVisitors, BriefingAttendees, BriefingNoHead, BriefingNoBookings, BriefingNoCase, BriefingCancel, ActionBook, ActionBriefing, NoticeBooked, NoticeBookingCancelled, NoticeBriefingSaved,
 }
 
 #[cfg(test)]

@@ -2,11 +2,11 @@
 //! badges; forms to record an event and add a note.
 
 use egui::RichText;
-use fengqiao_model::{EventKind, ReplyType, Route};
+use fengqiao_model::{EventKind, PanelKind, ReplyType, Route, Satisfaction};
 
 use crate::backend::Command;
 use crate::i18n::Key;
-use crate::state::{AppState, EventChoice, View};
+use crate::state::{AppState, CasePageState, EventChoice, View};
 use crate::widgets::{self, AMBER, GREEN, RED};
 
 /// Draws the open case.
@@ -189,6 +189,22 @@ pub fn ui(ui: &mut egui::Ui, state: &mut AppState) {
             for w in &page.warnings {
                 ui.label(RichText::new(format!("！{w}")).color(AMBER));
             }
+            if !page.follow_ups.is_empty() {
+                ui.add_space(8.0);
+                ui.label(RichText::new(state.t(Key::FollowUps)).strong());
+                for f in &page.follow_ups {
+                    let text = match f.done_on {
+                        Some(on) => state.tf(Key::FollowUpDoneLine, &[&f.due, &f.state, &on]),
+                        None => state.tf(Key::FollowUpLine, &[&f.due, &f.state]),
+                    };
+                    let color = if f.overdue {
+                        RED
+                    } else {
+                        ui.visuals().text_color()
+                    };
+                    ui.label(RichText::new(text).color(color));
+                }
+            }
             ui.add_space(8.0);
             ui.label(RichText::new(state.t(Key::Timeline)).strong());
             for e in &record.events {
@@ -220,44 +236,98 @@ fn event_text(kind: &EventKind) -> String {
         EventKind::Closed {
             satisfaction: Some(s),
         } => format!("{}（{}）", kind.zh(), s.zh()),
+        EventKind::Evaluated {
+            reply_quality,
+            timeliness,
+        } => format!(
+            "{}：答复质量{}，办理时效{}",
+            kind.zh(),
+            reply_quality.zh(),
+            timeliness.zh()
+        ),
+        EventKind::FollowUpScheduled { due } => format!("{}：{due} 前回访", kind.zh()),
+        EventKind::FollowUp { outcome } => format!("{}：{outcome}", kind.zh()),
+        EventKind::HearingSession {
+            days,
+            members,
+            outcome,
+            ..
+        } => format!(
+            "{} {} 天，{} 人：{outcome}",
+            kind.zh(),
+            days.len(),
+            members.len()
+        ),
         other => other.zh().to_owned(),
     }
 }
 
 fn choice_name(choice: EventChoice) -> &'static str {
-    kind_of(choice, Route::Dispute, ReplyType::Support, "", 0).zh()
+    match choice {
+        EventChoice::Routed => "分流",
+        EventChoice::Accepted => "受理",
+        EventChoice::Acknowledged => "告知",
+        EventChoice::Forwarded => "转送",
+        EventChoice::Extended => "延期",
+        EventChoice::Replied => "答复",
+        EventChoice::Closed => "办结",
+        EventChoice::Evaluated => "满意度评价",
+        EventChoice::FollowUpScheduled => "回访安排",
+        EventChoice::FollowUp => "回访",
+        EventChoice::HearingSession => "听证/评议会",
+    }
 }
 
-fn kind_of(
-    choice: EventChoice,
-    route: Route,
-    reply: ReplyType,
-    text: &str,
-    days: u32,
-) -> EventKind {
-    match choice {
-        EventChoice::Routed => EventKind::Routed { route },
+/// The event the form describes; its date is `form.event_date` (a session's first day).
+fn kind_of(form: &CasePageState) -> EventKind {
+    let text = form.event_text.trim();
+    match form.event {
+        EventChoice::Routed => EventKind::Routed {
+            route: form.event_route,
+        },
         EventChoice::Accepted => EventKind::Accepted,
         EventChoice::Acknowledged => EventKind::Acknowledged,
         EventChoice::Forwarded => EventKind::Forwarded {
             unit: text.to_owned(),
         },
         EventChoice::Extended => EventKind::Extended {
-            days,
+            days: form.event_days,
             approved_by: String::new(),
             reason: text.to_owned(),
         },
-        EventChoice::Replied => EventKind::Replied { reply },
+        EventChoice::Replied => EventKind::Replied {
+            reply: form.event_reply,
+        },
         EventChoice::Closed => EventKind::Closed { satisfaction: None },
+        EventChoice::Evaluated => EventKind::Evaluated {
+            reply_quality: form.event_quality,
+            timeliness: form.event_timeliness,
+        },
+        EventChoice::FollowUpScheduled => EventKind::FollowUpScheduled {
+            due: form.event_due,
+        },
         EventChoice::FollowUp => EventKind::FollowUp {
             outcome: text.to_owned(),
         },
+        EventChoice::HearingSession => {
+            let first = form.event_date;
+            let last = form.event_last_day.max(first);
+            EventKind::HearingSession {
+                panel: form.event_panel,
+                days: first.iter_days().take_while(|d| *d <= last).collect(),
+                members: form.event_members.clone(),
+                outcome: text.to_owned(),
+                minutes: form.event_minutes.trim().to_owned(),
+            }
+        }
     }
 }
 
 fn event_form(ui: &mut egui::Ui, state: &mut AppState, case: &str) {
     let lang = state.lang();
     let today = state.today;
+    let directory = state.directory.clone();
+    let members = &directory.panel_members;
     ui.group(|ui| {
         ui.label(RichText::new(state.t(Key::AddEvent)).strong());
         let form = &mut state.case_page;
@@ -304,6 +374,81 @@ fn event_form(ui: &mut egui::Ui, state: &mut AppState, case: &str) {
                     &mut form.event_text,
                 );
             }
+            EventChoice::Evaluated => {
+                widgets::combo(
+                    ui,
+                    "event-quality",
+                    crate::i18n::tr(lang, Key::EvalReplyQuality),
+                    &mut form.event_quality,
+                    Satisfaction::ALL,
+                    |s| s.zh().to_owned(),
+                );
+                widgets::combo(
+                    ui,
+                    "event-timeliness",
+                    crate::i18n::tr(lang, Key::EvalTimeliness),
+                    &mut form.event_timeliness,
+                    Satisfaction::ALL,
+                    |s| s.zh().to_owned(),
+                );
+            }
+            EventChoice::FollowUpScheduled => {
+                widgets::date_field(
+                    ui,
+                    lang,
+                    "event-due",
+                    crate::i18n::tr(lang, Key::FollowUpDue),
+                    &mut form.event_due,
+                    today,
+                );
+            }
+            EventChoice::HearingSession => {
+                widgets::combo(
+                    ui,
+                    "event-panel",
+                    crate::i18n::tr(lang, Key::PanelKindLabel),
+                    &mut form.event_panel,
+                    PanelKind::ALL,
+                    |p| p.zh().to_owned(),
+                );
+                widgets::date_field(
+                    ui,
+                    lang,
+                    "event-last-day",
+                    crate::i18n::tr(lang, Key::PanelLastDay),
+                    &mut form.event_last_day,
+                    today,
+                );
+                ui.label(crate::i18n::tr(lang, Key::PanelMembers));
+                ui.horizontal_wrapped(|ui| {
+                    for m in members
+                        .iter()
+                        .filter(|m| m.panels.contains(&form.event_panel))
+                    {
+                        let mut on = form.event_members.contains(&m.id);
+                        if ui
+                            .checkbox(&mut on, format!("{}（{}）", m.name, m.unit))
+                            .changed()
+                        {
+                            if on {
+                                form.event_members.push(m.id);
+                            } else {
+                                form.event_members.retain(|id| *id != m.id);
+                            }
+                        }
+                    }
+                });
+                widgets::text_field(
+                    ui,
+                    crate::i18n::tr(lang, Key::PanelOutcome),
+                    &mut form.event_text,
+                );
+                widgets::text_area(
+                    ui,
+                    crate::i18n::tr(lang, Key::PanelMinutes),
+                    &mut form.event_minutes,
+                );
+            }
             EventChoice::Extended => {
                 ui.horizontal(|ui| {
                     let label = ui.label(crate::i18n::tr(lang, Key::EventDays));
@@ -332,13 +477,7 @@ fn event_form(ui: &mut egui::Ui, state: &mut AppState, case: &str) {
             &mut form.event_remark,
         );
         if ui.button(crate::i18n::tr(lang, Key::AddEvent)).clicked() {
-            let kind = kind_of(
-                form.event,
-                form.event_route,
-                form.event_reply,
-                form.event_text.trim(),
-                form.event_days,
-            );
+            let kind = kind_of(form);
             let command = Command::AddEvent {
                 case: case.to_owned(),
                 kind,
@@ -346,6 +485,8 @@ fn event_form(ui: &mut egui::Ui, state: &mut AppState, case: &str) {
                 remark: std::mem::take(&mut form.event_remark),
             };
             form.event_text.clear();
+            form.event_minutes.clear();
+            form.event_members.clear();
             state.send(command);
         }
     });

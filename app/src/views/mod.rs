@@ -4,6 +4,7 @@
 pub mod case_page;
 pub mod cases;
 pub mod conflicts;
+pub mod intake;
 pub mod register;
 pub mod reports;
 pub mod roster;
@@ -41,6 +42,7 @@ pub fn frame(ui: &mut egui::Ui, state: &mut AppState) {
             }
         }
         View::Register => register::ui(ui, state),
+        View::Intake => intake::ui(ui, state),
         View::Visits => visits::ui(ui, state),
         View::Roster => roster::ui(ui, state),
         View::Sync => sync::ui(ui, state),

@@ -37,6 +37,19 @@ fn form(ui: &mut egui::Ui, state: &mut AppState) {
     let f = &mut state.register;
     let t = |k| tr(lang, k);
 
+    if let Some(entry) = &f.intake {
+        ui.label(
+            RichText::new(crate::i18n::trf(
+                lang,
+                Key::RegFromIntake,
+                &[
+                    &entry.item.source.zh(),
+                    &entry.item.received_at.format("%Y-%m-%d %H:%M"),
+                ],
+            ))
+            .color(widgets::GREEN),
+        );
+    }
     widgets::combo(
         ui,
         "reg-channel",
@@ -172,7 +185,14 @@ fn form(ui: &mut egui::Ui, state: &mut AppState) {
         match fengqiao_model::validate::validate_registration(&reg, &townships, today) {
             Ok(()) => {
                 f.errors.clear();
-                state.send(Command::Register(Box::new(reg)));
+                let command = match &f.intake {
+                    Some(entry) => Command::RegisterIntake {
+                        registration: Box::new(reg),
+                        intake: entry.item.id,
+                    },
+                    None => Command::Register(Box::new(reg)),
+                };
+                state.send(command);
             }
             Err(errors) => f.errors = errors,
         }

@@ -36,6 +36,7 @@ pub fn ui(ui: &mut egui::Ui, state: &mut AppState) {
             ui.weak(tr(lang, Key::ReportsClocksPending));
         }
     });
+    evaluation(ui, state);
     ui.separator();
     egui::ScrollArea::vertical().show(ui, |ui| {
         ui.columns(2, |cols| {
@@ -70,6 +71,58 @@ pub fn ui(ui: &mut egui::Ui, state: &mut AppState) {
                 lang,
             );
         });
+    });
+}
+
+/// Satisfaction rate per dimension and the follow-up rate, each with its definition on hover.
+fn evaluation(ui: &mut egui::Ui, state: &AppState) {
+    let lang = state.lang();
+    let e = &state.reports.evaluation;
+    if !state.reports.clocks_known {
+        return;
+    }
+    let percent = |rate: Option<f64>| rate.map_or_else(|| "—".to_owned(), |r| format!("{r:.1}%"));
+    ui.horizontal_wrapped(|ui| {
+        for (key, counts) in [
+            (Key::ReportsSatisfactionQuality, &e.reply_quality),
+            (Key::ReportsSatisfactionTimeliness, &e.timeliness),
+        ] {
+            ui.label(
+                RichText::new(crate::i18n::trf(
+                    lang,
+                    key,
+                    &[&percent(counts.rate_percent()), &counts.evaluated()],
+                ))
+                .strong(),
+            )
+            .on_hover_text(crate::i18n::trf(
+                lang,
+                Key::ReportsSatisfactionHelp,
+                &[
+                    &counts.satisfied,
+                    &counts.basically_satisfied,
+                    &counts.dissatisfied,
+                ],
+            ));
+            ui.separator();
+        }
+        ui.label(
+            RichText::new(crate::i18n::trf(
+                lang,
+                Key::ReportsFollowUpRate,
+                &[
+                    &percent(e.follow_up_rate_percent()),
+                    &e.follow_ups_done,
+                    &e.follow_ups_required,
+                ],
+            ))
+            .strong(),
+        )
+        .on_hover_text(crate::i18n::trf(
+            lang,
+            Key::ReportsFollowUpHelp,
+            &[&e.follow_ups_overdue],
+        ));
     });
 }
 

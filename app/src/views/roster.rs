@@ -53,6 +53,8 @@ pub fn ui(ui: &mut egui::Ui, state: &mut AppState) {
             }
             ui.add_space(8.0);
             actions(ui, state, from, to);
+            ui.add_space(6.0);
+            bookings(ui, state);
             if !view.diagnostics.is_empty() {
                 ui.add_space(8.0);
                 ui.label(RichText::new(tr(lang, Key::RosterDiagnostics)).strong());
@@ -355,5 +357,104 @@ fn actions(ui: &mut egui::Ui, state: &mut AppState, from: NaiveDate, to: NaiveDa
                 state.send(command);
             }
         });
+    });
+}
+
+/// Booking visitors onto the selected slot, and its briefing pack (接访准备).
+fn bookings(ui: &mut egui::Ui, state: &mut AppState) {
+    let lang = state.lang();
+    let Some(slot) = state.roster_ui.selected else {
+        return;
+    };
+    let export_dir = state
+        .welcome
+        .as_ref()
+        .map(|w| w.data_dir.join("exports"))
+        .unwrap_or_default();
+    ui.group(|ui| {
+        ui.label(RichText::new(tr(lang, Key::BriefingHeading)).strong());
+        let r = &mut state.roster_ui;
+        ui.horizontal_wrapped(|ui| {
+            widgets::text_field(ui, tr(lang, Key::BriefingPetitioner), &mut r.book_name);
+            widgets::text_field(ui, tr(lang, Key::BriefingPhone), &mut r.book_phone);
+            widgets::text_field(ui, tr(lang, Key::BriefingCase), &mut r.book_case);
+            widgets::text_field(ui, tr(lang, Key::BriefingNote), &mut r.book_note);
+        });
+        let mut commands = Vec::new();
+        ui.horizontal_wrapped(|ui| {
+            if ui.button(tr(lang, Key::BriefingBook)).clicked() {
+                commands.push(Command::Book(Box::new(crate::backend::BookingForm {
+                    slot,
+                    petitioner: std::mem::take(&mut r.book_name),
+                    phone: std::mem::take(&mut r.book_phone),
+                    case: std::mem::take(&mut r.book_case),
+                    note: std::mem::take(&mut r.book_note),
+                })));
+            }
+            if ui.button(tr(lang, Key::BriefingShow)).clicked() {
+                commands.push(Command::LoadBriefing { slot });
+            }
+            if ui.button(tr(lang, Key::BriefingSave)).clicked() {
+                commands.push(Command::SaveBriefing {
+                    slot,
+                    path: export_dir.join(format!("briefing-{slot}.html")),
+                });
+            }
+        });
+        for c in commands {
+            state.send(c);
+        }
+        let Some(b) = state.briefing.clone().filter(|b| b.slot.id == slot) else {
+            return;
+        };
+        ui.separator();
+        ui.label(format!(
+            "{} {} {}–{} {} · {}",
+            b.slot.date, b.slot.weekday, b.slot.start, b.slot.end, b.slot.place, b.slot.leader
+        ));
+        ui.label(RichText::new(trf(lang, Key::BriefingVisitors, &[&b.visitors.len()])).strong());
+        if b.visitors.is_empty() {
+            ui.weak(tr(lang, Key::BriefingNoBookings));
+        }
+        for v in &b.visitors {
+            ui.horizontal_wrapped(|ui| {
+                ui.label(RichText::new(&v.petitioner).strong());
+                match &v.case {
+                    Some(c) => {
+                        ui.label(format!("{} · {} · {}", c.number, c.status, c.request));
+                        if let Some(k) = c.clocks.iter().filter(|k| k.running).min_by_key(|k| k.due)
+                        {
+                            let color = if k.overdue { widgets::RED } else { AMBER };
+                            ui.label(RichText::new(format!("{} {}", k.name, k.due)).color(color));
+                        }
+                    }
+                    None => {
+                        ui.weak(tr(lang, Key::BriefingNoCase));
+                    }
+                }
+                if !v.note.is_empty() {
+                    ui.weak(&v.note);
+                }
+                if ui.small_button(tr(lang, Key::BriefingCancel)).clicked() {
+                    state.send(Command::CancelBooking {
+                        slot,
+                        booking: v.booking,
+                    });
+                }
+            });
+        }
+        if !b.attendees.is_empty() {
+            ui.label(RichText::new(tr(lang, Key::BriefingAttendees)).strong());
+            for a in &b.attendees {
+                let head = match &a.head {
+                    Some(name) => format!("{name}（{}）", a.title),
+                    None => tr(lang, Key::BriefingNoHead).to_owned(),
+                };
+                ui.label(format!("{}：{head} · {}", a.unit, a.cases.join("、")));
+            }
+        }
+        for n in &b.notes {
+            ui.label(RichText::new(format!("！{n}")).color(AMBER));
+        }
     });
 }

@@ -7,7 +7,7 @@ use fengqiao_rules::{
     CaseFacts, ClockReport, ClockState, DueStatus, DueThresholds, HolidayCalendar, case_clocks,
 };
 
-use super::{CaseClockFlag, CasePage, ClockIndex, ClockLine, DUE_SOON_DAYS};
+use super::{CaseClockFlag, CasePage, ClockIndex, ClockLine, DUE_SOON_DAYS, FollowUpLine};
 
 /// One clock as a line of the case page.
 pub fn clock_line(report: &ClockReport) -> ClockLine {
@@ -41,9 +41,19 @@ pub fn case_page(
     );
     let mut warnings: Vec<String> = clocks.warnings.iter().map(ToString::to_string).collect();
     warnings.extend(clocks.diagnostics.iter().map(ToString::to_string));
+    let follow_ups = fengqiao_rules::follow_up_tasks(&record.events, today)
+        .into_iter()
+        .map(|t| FollowUpLine {
+            due: t.due,
+            done_on: t.done_on,
+            state: t.state.zh().to_owned(),
+            overdue: t.state == fengqiao_rules::FollowUpState::Overdue,
+        })
+        .collect();
     CasePage {
         clocks: clocks.clocks.iter().map(clock_line).collect(),
         warnings,
+        follow_ups,
         record,
     }
 }
@@ -62,6 +72,8 @@ pub fn index<'a>(
     let mut overdue = Vec::new();
     let mut due_soon = Vec::new();
     for (id, registration, events) in cases {
+        // Evaluations and follow-ups count for every case, closed ones above all.
+        index.evaluation.add_case(events, today);
         let status = fengqiao_model::event::status_of(events);
         if !status.is_open() || status == CaseStatus::Final {
             continue;

@@ -47,6 +47,8 @@ pub struct Directory {
     pub leaders: Vec<LeaderChoice>,
     /// Every device the directory enrols (revoked ones too), in enrolment order.
     pub devices: Vec<DeviceRow>,
+    /// People who sit on a 评议团 or 听证团.
+    pub panel_members: Vec<PanelMember>,
 }
 
 /// A device of the county, for 设置.
@@ -112,6 +114,8 @@ pub struct ClockIndex {
     pub overdue: Vec<CaseId>,
     /// Cases whose next clock falls due within [`DUE_SOON_DAYS`].
     pub due_soon: Vec<CaseId>,
+    /// Satisfaction evaluations and follow-up tasks of every case (open or not).
+    pub evaluation: fengqiao_rules::EvaluationTally,
 }
 
 /// "Due soon" on Today: a running clock due within this many days.
@@ -148,6 +152,27 @@ pub struct CasePage {
     pub clocks: Vec<ClockLine>,
     /// Accountability warnings (第四十四、四十五条) and caveats.
     pub warnings: Vec<String>,
+    /// Follow-up visit (回访) tasks and where they stand.
+    pub follow_ups: Vec<FollowUpLine>,
+}
+
+/// A follow-up task on the case page.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FollowUpLine {
+    pub due: NaiveDate,
+    pub done_on: Option<NaiveDate>,
+    /// 待回访 / 回访逾期 / 已回访…
+    pub state: String,
+    pub overdue: bool,
+}
+
+/// A 评议/听证团 member from the directory, for the hearing-session form.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PanelMember {
+    pub id: fengqiao_model::PersonId,
+    pub name: String,
+    pub unit: String,
+    pub panels: Vec<fengqiao_model::PanelKind>,
 }
 
 /// A period of the roster with what the office needs to act on it.

@@ -26,6 +26,8 @@ pub struct Reports {
     pub by_month: Vec<(String, usize)>,
     /// Whether the clocks have been computed (the rate is 0 until then).
     pub clocks_known: bool,
+    /// Satisfaction evaluations (per dimension) and follow-up tasks, with the clocks.
+    pub evaluation: fengqiao_rules::EvaluationTally,
 }
 
 impl Reports {
@@ -84,6 +86,7 @@ impl Reports {
                 .map(|((y, m), n)| (format!("{y}-{m:02}"), n))
                 .collect(),
             clocks_known: clocks.today.is_some(),
+            evaluation: clocks.evaluation,
         }
     }
 

@@ -694,5 +694,63 @@ pub fn seed_desk(store: &crate::Store, today: NaiveDate) -> Result<(), crate::St
     ] {
         store.add_event(&key, kind, date, "")?;
     }
+    // What visitors left at the kiosk and on the online form yesterday, waiting in 接待队列.
+    for (time, source, name, phone, description, guide) in DEMO_INTAKE {
+        let (hour, minute) = *time;
+        let local = day(1).and_time(NaiveTime::from_hms_opt(hour, minute, 0).unwrap_or_default());
+        let Some(received_at) = china_offset().from_local_datetime(&local).single() else {
+            continue;
+        };
+        store.add_intake_item(&fengqiao_model::IntakeItem {
+            id: fengqiao_model::intake::IntakeId(id("intake", name)),
+            source: *source,
+            received_at,
+            name: (*name).into(),
+            phone: (*phone).into(),
+            description: (*description).into(),
+            guide_type: guide.map(|(id, _)| id.to_owned()),
+            route: guide.map(|(_, route)| route),
+            township: None,
+            query_code_hash: None,
+        })?;
+    }
     Ok(())
 }
+
+type DemoIntake = (
+    (u32, u32),
+    fengqiao_model::IntakeSource,
+    &'static str,
+    &'static str,
+    &'static str,
+    Option<(&'static str, Route)>,
+);
+
+/// Pre-registrations in the demo queue: the time yesterday, source, name, phone, what they wrote,
+/// and the guide type and route they chose (if any).
+const DEMO_INTAKE: &[DemoIntake] = &[
+    (
+        (15, 10),
+        fengqiao_model::IntakeSource::Kiosk,
+        "汪春生",
+        "13965401122",
+        "在县城工地干了四个月，包工头一直拖着工资不给",
+        Some(("wage-arrears", Route::AdministrativeDuty)),
+    ),
+    (
+        (16, 40),
+        fengqiao_model::IntakeSource::Kiosk,
+        "何秀兰",
+        "13856302217",
+        "邻居家新砌的围墙把排水沟堵了，下雨院子被淹",
+        Some(("neighbour-dispute", Route::Dispute)),
+    ),
+    (
+        (21, 15),
+        fengqiao_model::IntakeSource::Online,
+        "赵立新",
+        "18055630918",
+        "反映村里低保评定不公开，符合条件的没评上",
+        None,
+    ),
+];
