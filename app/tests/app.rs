@@ -2,6 +2,9 @@
 //! data directory) with the bundled font installed and missing glyphs a failure (kittest's
 //! default). Each step waits for the store thread the way a user would: by watching the UI.
 
+mod common;
+
+use common::{click_button, type_into};
 use std::path::Path;
 use std::time::{Duration, Instant};
 
@@ -68,35 +71,6 @@ fn status(app: &FengqiaoApp) -> String {
         .as_ref()
         .map(|s| s.text.clone())
         .unwrap_or_default()
-}
-
-/// Scrolls the button into view and clicks it once it has stopped moving (scrolling is
-/// animated; a click during the animation lands on whatever slides under the pointer).
-fn click_button(h: &mut Harness<'_, FengqiaoApp>, label: &str) {
-    h.get_by_role_and_label(Role::Button, label).scroll_to_me();
-    h.run_steps(2);
-    let mut last = h.get_by_role_and_label(Role::Button, label).rect();
-    let mut still = 0;
-    for _ in 0..240 {
-        h.step();
-        let now = h.get_by_role_and_label(Role::Button, label).rect();
-        still = if now == last { still + 1 } else { 0 };
-        if still == 3 {
-            break;
-        }
-        last = now;
-    }
-    h.get_by_role_and_label(Role::Button, label).click();
-    h.run_steps(2);
-}
-
-fn type_into(h: &mut Harness<'_, FengqiaoApp>, label: &str, text: &str) {
-    let field = h
-        .query_by_role_and_label(Role::TextInput, label)
-        .unwrap_or_else(|| h.get_by_role_and_label(Role::MultilineTextInput, label));
-    field.focus();
-    field.type_text(text);
-    h.run_steps(2);
 }
 
 /// Opens the combo box labelled `combo` and clicks `option` in its popup list, as a user

@@ -2,6 +2,9 @@
 //! route → pre-register → idle reset), with the kiosk's clock injected so the idle timeout
 //! is tested by moving time, not by sleeping.
 
+mod common;
+
+use common::{click_button, type_into};
 use std::time::Duration;
 
 use egui::accesskit::Role;
@@ -30,36 +33,6 @@ fn kiosk(desk: Box<dyn IntakeDesk>, clock: &ManualClock) -> Harness<'static, Kio
                 },
             )
         })
-}
-
-/// Scrolls the button into view (a route page is taller than the screen) and taps it.
-/// The scroll is animated, so the tap waits until the button has stopped moving: a tap
-/// during the animation lands on whatever slides under the finger.
-fn click(h: &mut Harness<'_, KioskApp>, label: &str) {
-    h.get_by_role_and_label(Role::Button, label).scroll_to_me();
-    h.run_steps(2);
-    let mut last = h.get_by_role_and_label(Role::Button, label).rect();
-    let mut still = 0;
-    for _ in 0..240 {
-        h.step();
-        let now = h.get_by_role_and_label(Role::Button, label).rect();
-        still = if now == last { still + 1 } else { 0 };
-        if still == 3 {
-            break;
-        }
-        last = now;
-    }
-    h.get_by_role_and_label(Role::Button, label).click();
-    h.run_steps(2);
-}
-
-fn type_into(h: &mut Harness<'_, KioskApp>, label: &str, text: &str) {
-    let field = h
-        .query_by_role_and_label(Role::TextInput, label)
-        .unwrap_or_else(|| h.get_by_role_and_label(Role::MultilineTextInput, label));
-    field.focus();
-    field.type_text(text);
-    h.run_steps(2);
 }
 
 /// Every button on screen is a touch target at least 64 points high.
@@ -97,11 +70,11 @@ fn a_visitor_searches_sees_the_route_pre_registers_and_the_kiosk_resets_when_idl
 
     // Search with the visitor's own words: the wage-arrears type comes first.
     type_into(&mut h, "您要反映的事情", "包工头拖欠工资不给");
-    click(&mut h, "查找");
+    click_button(&mut h, "查找");
     assert_eq!(h.state().state.screen, Screen::Results);
     h.get_by_label("“包工头拖欠工资不给”的查找结果");
     buttons_are_big(&h);
-    click(&mut h, "拖欠农民工工资　→ 行政职责");
+    click_button(&mut h, "拖欠农民工工资　→ 行政职责");
 
     // The route screen: route, competent body, law, what to bring.
     assert_eq!(h.state().state.screen, Screen::Route("wage-arrears".into()));
@@ -114,9 +87,9 @@ fn a_visitor_searches_sees_the_route_pre_registers_and_the_kiosk_resets_when_idl
     buttons_are_big(&h);
 
     // Pre-register: an empty form is refused field by field; nothing is sent.
-    click(&mut h, "预先登记");
+    click_button(&mut h, "预先登记");
     h.get_by_label("事项类型：拖欠农民工工资（行政职责）");
-    click(&mut h, "提交");
+    click_button(&mut h, "提交");
     h.get_by_label("× 请填写姓名");
     h.get_by_label("× 请填写手机号码");
     h.get_by_label("× 请填写简要说明");
@@ -124,7 +97,7 @@ fn a_visitor_searches_sees_the_route_pre_registers_and_the_kiosk_resets_when_idl
     type_into(&mut h, "姓名", "汪堃");
     type_into(&mut h, "手机号码", "13800001111");
     type_into(&mut h, "简要说明", "工地拖欠三个月工资");
-    click(&mut h, "提交");
+    click_button(&mut h, "提交");
     h.run_steps(2);
     h.get_by_label("预先登记成功");
     {
@@ -138,13 +111,13 @@ fn a_visitor_searches_sees_the_route_pre_registers_and_the_kiosk_resets_when_idl
         h.query_all_by_label_contains("汪堃").next().is_none(),
         "the visitor's name is not left on screen"
     );
-    click(&mut h, "返回首页");
+    click_button(&mut h, "返回首页");
     assert_eq!(h.state().state.screen, Screen::Start);
 
     // A category button lists its types; a second visitor starts typing and walks away.
-    click(&mut h, "邻里、家庭、民事");
-    click(&mut h, "邻里纠纷（通行、采光、排水）　→ 矛盾纠纷");
-    click(&mut h, "预先登记");
+    click_button(&mut h, "邻里、家庭、民事");
+    click_button(&mut h, "邻里纠纷（通行、采光、排水）　→ 矛盾纠纷");
+    click_button(&mut h, "预先登记");
     type_into(&mut h, "姓名", "李四");
     type_into(&mut h, "简要说明", "邻居排水");
     // 89 seconds of nothing: still there. One more: back to the start, everything cleared.
@@ -172,14 +145,14 @@ fn a_search_with_no_match_offers_pre_registration_without_a_type() {
     let mut h = kiosk(Box::new(desk), &clock);
     h.run_steps(2);
     type_into(&mut h, "您要反映的事情", "外星人");
-    click(&mut h, "查找");
+    click_button(&mut h, "查找");
     h.get_by_label_contains("没有找到相关事项");
-    click(&mut h, "预先登记");
+    click_button(&mut h, "预先登记");
     assert!(h.query_all_by_label_contains("事项类型").next().is_none());
     type_into(&mut h, "姓名", "张三");
     type_into(&mut h, "手机号码", "12");
     type_into(&mut h, "简要说明", "说不清楚");
-    click(&mut h, "提交");
+    click_button(&mut h, "提交");
     h.get_by_label_contains("请填写正确的电话号码");
     assert!(received.lock().unwrap().is_empty());
 }
@@ -269,27 +242,27 @@ fn kiosk_mode_on_a_real_store_never_shows_case_data() {
     let mut routes_seen = 0;
     for (category, types) in &categories {
         for (name, route) in types {
-            click(&mut h, category);
+            click_button(&mut h, category);
             no_case_data(&h, &secrets, category);
-            click(&mut h, &format!("{name}　→ {route}"));
+            click_button(&mut h, &format!("{name}　→ {route}"));
             h.get_by_label("请带好以下材料");
             no_case_data(&h, &secrets, name);
             routes_seen += 1;
-            click(&mut h, "返回首页");
+            click_button(&mut h, "返回首页");
         }
     }
     assert_eq!(routes_seen, list.types.len(), "every type's page was seen");
 
     type_into(&mut h, "您要反映的事情", "zjd");
-    click(&mut h, "查找");
+    click_button(&mut h, "查找");
     no_case_data(&h, &secrets, "results");
-    click(&mut h, "宅基地使用权纠纷　→ 矛盾纠纷");
-    click(&mut h, "预先登记");
+    click_button(&mut h, "宅基地使用权纠纷　→ 矛盾纠纷");
+    click_button(&mut h, "预先登记");
     no_case_data(&h, &secrets, "register");
     type_into(&mut h, "姓名", "钱多多");
     type_into(&mut h, "手机号码", "13900002222");
     type_into(&mut h, "简要说明", "邻居建房占了我家宅基地");
-    click(&mut h, "提交");
+    click_button(&mut h, "提交");
     wait_for_desk(&mut h, "the item to be saved", |k| {
         k.state.screen == Screen::Done
     });
