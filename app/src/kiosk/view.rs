@@ -50,10 +50,12 @@ fn big_field(ui: &mut egui::Ui, label: &str, value: &mut String, multiline: bool
     } else {
         egui::TextEdit::singleline(value)
     };
+    // The width asked for excludes the margin, which would push the field past the column.
+    let margin = Vec2::new(12.0, 18.0);
     ui.add(
-        edit.desired_width(ui.available_width())
+        edit.desired_width(ui.available_width() - 2.0 * margin.x)
             .min_size(Vec2::new(0.0, BUTTON_HEIGHT))
-            .margin(Vec2::new(12.0, 18.0)),
+            .margin(margin),
     )
     .labelled_by(label.id);
 }
