@@ -59,6 +59,9 @@ pub struct SyncSection {
     pub public_addrs: Vec<SocketAddr>,
     /// Announce the server on the LAN by mDNS.
     pub mdns: bool,
+    /// One samod repo per township (`<data_dir>/shards/`) for laptops of one township,
+    /// so no single repo sees every connection × document (see `shards.rs`).
+    pub shards: bool,
 }
 
 impl Default for SyncSection {
@@ -67,6 +70,7 @@ impl Default for SyncSection {
             listen: SocketAddr::from(([0, 0, 0, 0], fengqiao_sync::settings::DEFAULT_PORT)),
             public_addrs: Vec::new(),
             mdns: false,
+            shards: true,
         }
     }
 }
