@@ -262,6 +262,9 @@ pub struct DirectoryPolicy {
     /// memory; over the network the id is bound to the key, so nobody else can claim
     /// it); it is shared with as given here rather than by the table.
     own: Option<(PeerId, ShareConfig)>,
+    /// A shard's township (code): other peers get at most what a device of that
+    /// township alone may have, so a shard never holds another township's documents.
+    township: Option<String>,
 }
 
 impl DirectoryPolicy {
@@ -272,6 +275,7 @@ impl DirectoryPolicy {
             DirectoryPolicy {
                 table: rx,
                 own: None,
+                township: None,
             },
             tx,
         )
@@ -280,7 +284,17 @@ impl DirectoryPolicy {
     /// A policy deciding from a table published elsewhere (a shard follows the county
     /// store's directory).
     pub fn following(table: watch::Receiver<Arc<AccessTable>>) -> DirectoryPolicy {
-        DirectoryPolicy { table, own: None }
+        DirectoryPolicy {
+            table,
+            own: None,
+            township: None,
+        }
+    }
+
+    /// Grants other peers at most what a device of `township` (a code) alone may have.
+    pub fn within_township(mut self, township: &str) -> DirectoryPolicy {
+        self.township = Some(township.to_owned());
+        self
     }
 
     /// Shares every document with peers that carry `own` (this device's id) as `config`.
@@ -313,7 +327,16 @@ impl samod::SharePolicy for DirectoryPolicy {
         }
         let mut rx = self.table.clone();
         let peer = peer_id.to_string();
-        let decide = move |t: &AccessTable| t.access_by_id(&peer, &doc_id).share_config();
+        let township = self.township.clone();
+        let decide = move |t: &AccessTable| {
+            let access = t.access_by_id(&peer, &doc_id);
+            let bound = match (&township, t.document_name(&doc_id)) {
+                (None, _) => access,
+                (Some(code), Some(name)) => access.min(t.township_access(code, name)),
+                (Some(_), None) => Access::None,
+            };
+            bound.share_config()
+        };
         let first = decide(&rx.borrow_and_update());
         futures::stream::unfold(
             (rx, Some(first), decide),
@@ -405,6 +428,25 @@ mod tests {
         for other in ["gangkou", "leader", "admin"] {
             assert_eq!(t.access(other, &intake), Access::None, "{other}");
         }
+    }
+
+    #[test]
+    fn a_shard_covers_what_a_device_of_its_township_alone_may_read() {
+        let t = table();
+        assert_eq!(t.township_code("港口镇"), Some("gangkou"));
+        assert_eq!(t.township_code("gangkou"), Some("gangkou"));
+        assert_eq!(t.township_code("别处"), None);
+        assert!(t.township_access("gangkou", &cases("gangkou")).can_read());
+        assert!(!t.township_access("gangkou", &cases("helixi")).can_read());
+        assert!(t.township_access("gangkou", &DocName::Directory).can_read());
+        assert!(
+            t.township_access("gangkou", &DocName::Roster { year: 2026 })
+                .can_read()
+        );
+        assert!(
+            !t.township_access("gangkou", &DocName::Intake { year: 2026 })
+                .can_read()
+        );
     }
 
     #[test]

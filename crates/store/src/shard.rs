@@ -13,7 +13,7 @@
 //! decided by the county's directory, exactly as on the county repo.
 
 use std::collections::HashMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -61,8 +61,10 @@ impl Shard {
         let storage = DurableStorage::new(documents.clone(), dir.join("quarantine"))
             .map_err(StoreError::io(&documents))?;
         // The county repo (our own id) takes and gives everything this shard holds;
-        // laptops get what the directory grants them.
+        // laptops get what the directory grants them within the township (a laptop
+        // whose scope grew while connected gets the rest from the county repo next time).
         let policy = DirectoryPolicy::following(table.clone())
+            .within_township(township)
             .with_own_peer(peer.clone(), ShareConfig::read_write());
         let repo = Repo::build_tokio()
             .with_share_policy(policy)
@@ -84,15 +86,6 @@ impl Shard {
     /// The township's code.
     pub fn township(&self) -> &str {
         &self.township
-    }
-
-    /// The shard's data directory (`documents/` and `quarantine/` below it).
-    pub fn data_dir(&self) -> PathBuf {
-        self.storage
-            .root()
-            .parent()
-            .map(Path::to_path_buf)
-            .unwrap_or_default()
     }
 
     /// The samod repo, for the sync layer's acceptor.
