@@ -447,6 +447,15 @@ mod tests {
         assert!(!c.websocket.enabled);
         assert_eq!(c.log_level, "info");
         assert_eq!(c.snapshots.keep, 2);
+        assert!(c.sync.shards);
+    }
+
+    #[test]
+    fn shards_can_be_turned_off_and_a_bad_value_is_named() {
+        let c = parse("data_dir = \"d\"\n[sync]\nshards = false\n").unwrap();
+        assert!(!c.sync.shards);
+        let e = parse("data_dir = \"d\"\n[sync]\nshards = \"yes\"\n").unwrap_err();
+        assert_eq!(key_of(e), "sync.shards");
     }
 
     #[test]

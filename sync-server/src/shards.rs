@@ -104,7 +104,11 @@ impl Shards {
             let inner = inner.upgrade()?;
             let table = inner.store.access();
             let code = table.township_code(&device.scope[0])?;
-            inner.entries().get(code).map(|e| e.acceptor.clone())
+            let acceptor = inner.entries().get(code).map(|e| e.acceptor.clone());
+            if acceptor.is_some() {
+                tracing::debug!(device = %device.id, township = code, "accepted by its township's shard");
+            }
+            acceptor
         })
     }
 
