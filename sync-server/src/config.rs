@@ -59,6 +59,9 @@ pub struct SyncSection {
     pub public_addrs: Vec<SocketAddr>,
     /// Announce the server on the LAN by mDNS.
     pub mdns: bool,
+    /// One samod repo per township (`<data_dir>/shards/`) for laptops of one township,
+    /// so no single repo sees every connection × document (see `shards.rs`).
+    pub shards: bool,
 }
 
 impl Default for SyncSection {
@@ -67,6 +70,7 @@ impl Default for SyncSection {
             listen: SocketAddr::from(([0, 0, 0, 0], fengqiao_sync::settings::DEFAULT_PORT)),
             public_addrs: Vec::new(),
             mdns: false,
+            shards: true,
         }
     }
 }
@@ -443,6 +447,15 @@ mod tests {
         assert!(!c.websocket.enabled);
         assert_eq!(c.log_level, "info");
         assert_eq!(c.snapshots.keep, 2);
+        assert!(c.sync.shards);
+    }
+
+    #[test]
+    fn shards_can_be_turned_off_and_a_bad_value_is_named() {
+        let c = parse("data_dir = \"d\"\n[sync]\nshards = false\n").unwrap();
+        assert!(!c.sync.shards);
+        let e = parse("data_dir = \"d\"\n[sync]\nshards = \"yes\"\n").unwrap_err();
+        assert_eq!(key_of(e), "sync.shards");
     }
 
     #[test]

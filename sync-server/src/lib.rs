@@ -25,6 +25,7 @@ pub mod metrics;
 pub mod ops;
 pub mod relay;
 pub mod server;
+pub mod shards;
 pub mod websocket;
 
 pub use config::{Config, ConfigError};

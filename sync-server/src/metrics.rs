@@ -39,6 +39,10 @@ impl ServerCounters {
 pub struct Snapshot {
     pub connected_devices: u64,
     pub documents: u64,
+    /// Township shards running, and the documents they hold open together (the county
+    /// repo holds every document besides).
+    pub shards: u64,
+    pub shard_documents: u64,
     pub bytes_received: u64,
     pub bytes_sent: u64,
     pub iroh_sessions: u64,
@@ -85,6 +89,20 @@ pub fn render(s: &Snapshot) -> String {
         "gauge",
         "Documents the server holds.",
         &[("", s.documents)],
+    );
+    series(
+        &mut out,
+        "fengqiao_shards",
+        "gauge",
+        "Township shards running (one samod repo each).",
+        &[("", s.shards)],
+    );
+    series(
+        &mut out,
+        "fengqiao_shard_documents",
+        "gauge",
+        "Documents the township shards hold open together (the county repo holds all besides).",
+        &[("", s.shard_documents)],
     );
     series(
         &mut out,

@@ -21,6 +21,7 @@ use crate::config::Config;
 use crate::intake_web::IntakeWeb;
 use crate::metrics::{self, ServerCounters, Snapshot};
 use crate::ops::{self, EnrolRequest, OpsError};
+use crate::shards::Shards;
 use crate::websocket::WebSocketListener;
 
 /// A started server. Drive it with [`Server::wait`] or stop it with [`Server::shutdown`].
@@ -52,6 +53,8 @@ struct Shared {
     ticket_addr: EndpointAddr,
     websocket_addr: Option<SocketAddr>,
     websocket_connected: Box<dyn Fn() -> usize + Send + Sync>,
+    /// The township shards, when `sync.shards` is on (taken at shutdown).
+    shards: std::sync::Mutex<Option<Shards>>,
 }
 
 fn as_relay_url(url: &url::Url) -> Result<RelayUrl> {
@@ -110,6 +113,15 @@ impl Server {
         let node = SyncNode::start(store.clone(), options)
             .await
             .with_context(|| format!("sync.listen {}", config.sync.listen))?;
+        let shards = if config.sync.shards {
+            let shards = Shards::start(store.clone())
+                .await
+                .context("sync.shards: starting the township shards")?;
+            node.set_accept_route(Some(shards.route()));
+            Some(shards)
+        } else {
+            None
+        };
         let mut ticket_addr = EndpointAddr::new(node.id());
         let bound: Vec<SocketAddr> = node.addr().ip_addrs().copied().collect();
         if !config.sync.public_addrs.is_empty() {
@@ -170,6 +182,7 @@ impl Server {
             ticket_addr,
             websocket_addr,
             websocket_connected,
+            shards: std::sync::Mutex::new(shards),
         });
 
         // The node serves (keeps every document open, follows the directory) until
@@ -272,6 +285,17 @@ impl Server {
         let _ = self.node_task.await;
         if let Some(node) = self.shared.node.write().await.take() {
             node.shutdown().await;
+        }
+        // No laptop is connected now: the shards hand what they have to the county repo
+        // before the store closes.
+        let shards = self
+            .shared
+            .shards
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .take();
+        if let Some(shards) = shards {
+            shards.stop().await;
         }
         if let Some(relay) = self.relay
             && let Err(e) = relay.shutdown().await
@@ -403,8 +427,17 @@ async fn snapshot(shared: &Arc<Shared>) -> Snapshot {
     })
     .await
     .unwrap_or((0, 0, false));
+    let (shards, shard_documents) = shared
+        .shards
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .as_ref()
+        .map(|s| s.counts())
+        .unwrap_or((0, 0));
     let c = &shared.counters;
     Snapshot {
+        shards: shards as u64,
+        shard_documents: shard_documents as u64,
         connected_devices: connected + (shared.websocket_connected)() as u64,
         documents: documents as u64,
         bytes_received: received + c.ws_bytes_received.load(Ordering::Relaxed),

@@ -11,6 +11,7 @@ use std::sync::Arc;
 
 use automerge::{Automerge, ObjType, ROOT, ReadDoc};
 use fengqiao_model::{Device, OrgUnit, Role, UnitKind};
+use futures::StreamExt;
 use samod::{DocumentId, PeerId, ShareConfig};
 use serde_json::Value;
 use tokio::sync::watch;
@@ -134,6 +135,36 @@ impl AccessTable {
         let Some(device) = self.enrolled(device_id) else {
             return Access::None;
         };
+        self.decide(device, name)
+    }
+
+    /// What a township device whose scope is exactly `township` (a name or code) may do
+    /// with `name`: what the county server's shard for that township holds.
+    pub fn township_access(&self, township: &str, name: &DocName) -> Access {
+        let device = Device {
+            id: String::new(),
+            name: String::new(),
+            code: String::new(),
+            role: Role::Township,
+            scope: vec![township.to_owned()],
+            enrolled_at: crate::now_cst(),
+            revoked: false,
+        };
+        self.decide(&device, name)
+    }
+
+    /// The code of a township named in a scope (scopes hold names; codes are accepted).
+    pub fn township_code<'a>(&'a self, township: &'a str) -> Option<&'a str> {
+        if let Some(code) = self.township_codes.get(township) {
+            return Some(code);
+        }
+        self.township_codes
+            .values()
+            .find(|c| c.as_str() == township)
+            .map(String::as_str)
+    }
+
+    fn decide(&self, device: &Device, name: &DocName) -> Access {
         let in_scope = |code: &str| {
             device
                 .scope
@@ -226,13 +257,50 @@ pub fn recognised_years(this_year: i32) -> RangeInclusive<i32> {
 #[derive(Clone)]
 pub struct DirectoryPolicy {
     table: watch::Receiver<Arc<AccessTable>>,
+    /// A peer with this repo's own id is another repo of the same device in this
+    /// process (the county server's township shards and the county repo, linked in
+    /// memory; over the network the id is bound to the key, so nobody else can claim
+    /// it); it is shared with as given here rather than by the table.
+    own: Option<(PeerId, ShareConfig)>,
+    /// A shard's township (code): other peers get at most what a device of that
+    /// township alone may have, so a shard never holds another township's documents.
+    township: Option<String>,
 }
 
 impl DirectoryPolicy {
     /// A policy that denies everything until the first table is published.
     pub fn new() -> (DirectoryPolicy, watch::Sender<Arc<AccessTable>>) {
         let (tx, rx) = watch::channel(Arc::new(AccessTable::default()));
-        (DirectoryPolicy { table: rx }, tx)
+        (
+            DirectoryPolicy {
+                table: rx,
+                own: None,
+                township: None,
+            },
+            tx,
+        )
+    }
+
+    /// A policy deciding from a table published elsewhere (a shard follows the county
+    /// store's directory).
+    pub fn following(table: watch::Receiver<Arc<AccessTable>>) -> DirectoryPolicy {
+        DirectoryPolicy {
+            table,
+            own: None,
+            township: None,
+        }
+    }
+
+    /// Grants other peers at most what a device of `township` (a code) alone may have.
+    pub fn within_township(mut self, township: &str) -> DirectoryPolicy {
+        self.township = Some(township.to_owned());
+        self
+    }
+
+    /// Shares every document with peers that carry `own` (this device's id) as `config`.
+    pub fn with_own_peer(mut self, own: PeerId, config: ShareConfig) -> DirectoryPolicy {
+        self.own = Some((own, config));
+        self
     }
 
     /// The table in force now.
@@ -252,9 +320,23 @@ impl samod::SharePolicy for DirectoryPolicy {
         doc_id: DocumentId,
         peer_id: PeerId,
     ) -> impl futures::Stream<Item = ShareConfig> + Send + 'static {
+        if let Some((own, config)) = &self.own
+            && *own == peer_id
+        {
+            return futures::stream::iter([*config]).left_stream();
+        }
         let mut rx = self.table.clone();
         let peer = peer_id.to_string();
-        let decide = move |t: &AccessTable| t.access_by_id(&peer, &doc_id).share_config();
+        let township = self.township.clone();
+        let decide = move |t: &AccessTable| {
+            let access = t.access_by_id(&peer, &doc_id);
+            let bound = match (&township, t.document_name(&doc_id)) {
+                (None, _) => access,
+                (Some(code), Some(name)) => access.min(t.township_access(code, name)),
+                (Some(_), None) => Access::None,
+            };
+            bound.share_config()
+        };
         let first = decide(&rx.borrow_and_update());
         futures::stream::unfold(
             (rx, Some(first), decide),
@@ -268,6 +350,7 @@ impl samod::SharePolicy for DirectoryPolicy {
                 Some((next, (rx, None, decide)))
             },
         )
+        .right_stream()
     }
 }
 
@@ -345,6 +428,25 @@ mod tests {
         for other in ["gangkou", "leader", "admin"] {
             assert_eq!(t.access(other, &intake), Access::None, "{other}");
         }
+    }
+
+    #[test]
+    fn a_shard_covers_what_a_device_of_its_township_alone_may_read() {
+        let t = table();
+        assert_eq!(t.township_code("港口镇"), Some("gangkou"));
+        assert_eq!(t.township_code("gangkou"), Some("gangkou"));
+        assert_eq!(t.township_code("别处"), None);
+        assert!(t.township_access("gangkou", &cases("gangkou")).can_read());
+        assert!(!t.township_access("gangkou", &cases("helixi")).can_read());
+        assert!(t.township_access("gangkou", &DocName::Directory).can_read());
+        assert!(
+            t.township_access("gangkou", &DocName::Roster { year: 2026 })
+                .can_read()
+        );
+        assert!(
+            !t.township_access("gangkou", &DocName::Intake { year: 2026 })
+                .can_read()
+        );
     }
 
     #[test]

@@ -37,6 +37,7 @@ pub mod error;
 mod index;
 pub mod local;
 pub mod record;
+pub mod shard;
 pub mod storage;
 
 mod store;

@@ -371,6 +371,14 @@ impl Store {
         let _in_runtime = rt.enter();
         // Deny-all until the directory is read; then every connection is decided by it.
         let (policy, publish_access) = crate::access::DirectoryPolicy::new();
+        let peer_id = samod::PeerId::from(key.public().to_string());
+        // The server's township shards carry this device's id (laptops check it). Each
+        // may hold anything, but is sent only the documents it asks for: otherwise every
+        // shard would be offered every township's documents.
+        let policy = policy.with_own_peer(
+            peer_id,
+            samod::ShareConfig::read_write().with_announce(false),
+        );
         let repo = rt.block_on(
             Repo::build_tokio()
                 .with_share_policy(policy.clone())

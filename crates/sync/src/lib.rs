@@ -21,7 +21,7 @@ pub use enrol::{
 };
 pub use error::{SyncError, SyncErrorKind};
 pub use node::{
-    NodeOptions, NodeStats, PeerOutcome, RoundFailure, RoundReport, SYNC_ALPN, SyncNode,
-    device_addr, pem_certificates, remembered_peers, shutdown_signal,
+    AcceptRoute, NodeOptions, NodeStats, PeerOutcome, RoundFailure, RoundReport, SYNC_ALPN,
+    SyncNode, device_addr, pem_certificates, remembered_peers, shutdown_signal,
 };
 pub use settings::{PeerBook, PeerRecord, SyncSettings};

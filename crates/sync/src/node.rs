@@ -229,13 +229,36 @@ impl EndpointHooks for Gate {
     }
 }
 
+/// Picks the samod acceptor for an enrolled device's sync connection; `None` keeps it on
+/// the node's own repo. The county server installs one that sends each township's
+/// laptops to that township's shard, so no one repo sees every connection × document.
+pub type AcceptRoute =
+    Arc<dyn Fn(&fengqiao_model::Device) -> Option<samod::AcceptorHandle> + Send + Sync>;
+
 /// Hands accepted sync connections to samod.
 #[derive(Clone)]
 struct SyncProtocol {
     acceptor: samod::AcceptorHandle,
+    route: Arc<Mutex<Option<AcceptRoute>>>,
+    table: watch::Receiver<Arc<AccessTable>>,
     counters: Arc<ByteCounters>,
     live: LiveConnections,
     stats: Arc<NodeStats>,
+}
+
+impl SyncProtocol {
+    fn acceptor_for(&self, peer: &EndpointId) -> samod::AcceptorHandle {
+        let route = self.route.lock().unwrap_or_else(|p| p.into_inner()).clone();
+        if let Some(route) = route {
+            // The gate admitted the device a moment ago; a revocation in between is
+            // cut by the watcher like any other live connection.
+            let device = self.table.borrow().enrolled(&peer.to_string()).cloned();
+            if let Some(acceptor) = device.as_ref().and_then(|d| route(d)) {
+                return acceptor;
+            }
+        }
+        self.acceptor.clone()
+    }
 }
 
 impl std::fmt::Debug for SyncProtocol {
@@ -252,7 +275,7 @@ impl ProtocolHandler for SyncProtocol {
         // Only the transport holds the connection; this handler watches it weakly.
         let weak = conn.weak_handle();
         let transport = samod_transport(conn, send, recv, self.counters.clone());
-        self.acceptor
+        self.acceptor_for(&peer)
             .accept(transport)
             .map_err(|_| AcceptError::from_err(std::io::Error::other("repo stopped")))?;
         self.stats
@@ -328,6 +351,7 @@ pub struct SyncNode {
     options: NodeOptions,
     book: Mutex<()>,
     watcher: tokio::task::JoinHandle<()>,
+    route: Arc<Mutex<Option<AcceptRoute>>>,
 }
 
 impl std::fmt::Debug for SyncNode {
@@ -406,11 +430,14 @@ impl SyncNode {
             )
             .map_err(|_| SyncError::Task("repo stopped".into()))?;
         let desk = EnrolmentDesk::new(store.clone());
+        let route: Arc<Mutex<Option<AcceptRoute>>> = Arc::new(Mutex::new(None));
         let router = Router::builder(endpoint.clone())
             .accept(
                 SYNC_ALPN,
                 SyncProtocol {
                     acceptor,
+                    route: route.clone(),
+                    table: table.clone(),
                     counters: counters.clone(),
                     live: live.clone(),
                     stats: stats.clone(),
@@ -441,6 +468,7 @@ impl SyncNode {
             options,
             book: Mutex::new(()),
             watcher,
+            route,
         })
     }
 
@@ -466,6 +494,12 @@ impl SyncNode {
     /// Sessions accepted and connections refused so far.
     pub fn stats(&self) -> &NodeStats {
         &self.stats
+    }
+
+    /// Sends accepted sync connections where `route` says (see [`AcceptRoute`]); `None`
+    /// keeps every connection on the node's own repo, as a laptop's node does.
+    pub fn set_accept_route(&self, route: Option<AcceptRoute>) {
+        *self.route.lock().unwrap_or_else(|p| p.into_inner()) = route;
     }
 
     /// Devices connected to this node now.

@@ -1,0 +1,210 @@
+//! A township shard of the county server: a samod repo of its own, with durable storage
+//! of its own, holding one township's documents and the county documents a township
+//! device may read, linked in memory to the county store's repo.
+//!
+//! Why: samod 0.16's cost per message grows with the connections × documents one repo
+//! sees (ARCHITECTURE.md, sync-server, "Trap"). A shard sees one township's laptops and
+//! its few documents; the county repo sees the shards and the devices that hold more
+//! than one township.
+//!
+//! The shard's peer id is the server's own device id, because laptops bind the server's
+//! samod id to the key iroh authenticated; the county repo recognises that id as one of
+//! its shards (see [`crate::access::DirectoryPolicy::with_own_peer`]). Laptops are
+//! decided by the county's directory, exactly as on the county repo.
+
+use std::collections::HashMap;
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use samod::transport::channel::ChannelDialer;
+use samod::{AcceptorHandle, BackoffConfig, DialerHandle, DocHandle, PeerId, Repo, ShareConfig};
+use tokio::sync::watch;
+
+use crate::access::{AccessTable, DirectoryPolicy};
+use crate::docs::DocName;
+use crate::error::StoreError;
+use crate::storage::DurableStorage;
+
+/// One township's repo on the county server.
+pub struct Shard {
+    township: String,
+    county: String,
+    repo: Repo,
+    storage: DurableStorage,
+    table: watch::Receiver<Arc<AccessTable>>,
+    handles: Mutex<HashMap<DocName, DocHandle>>,
+    link: Mutex<Option<DialerHandle>>,
+}
+
+impl std::fmt::Debug for Shard {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Shard")
+            .field("township", &self.township)
+            .field("dir", &self.storage.root())
+            .finish()
+    }
+}
+
+impl Shard {
+    /// Opens (or creates) the shard of `township` (its code) in `dir`, on the current
+    /// tokio runtime. `peer` is the server's device id; `table` the county's rules.
+    pub async fn open(
+        dir: &Path,
+        county: &str,
+        township: &str,
+        peer: PeerId,
+        table: watch::Receiver<Arc<AccessTable>>,
+    ) -> Result<Shard, StoreError> {
+        let documents = dir.join("documents");
+        std::fs::create_dir_all(&documents).map_err(StoreError::io(&documents))?;
+        let storage = DurableStorage::new(documents.clone(), dir.join("quarantine"))
+            .map_err(StoreError::io(&documents))?;
+        // The county repo (our own id) takes and gives everything this shard holds;
+        // laptops get what the directory grants them within the township (a laptop
+        // whose scope grew while connected gets the rest from the county repo next time).
+        let policy = DirectoryPolicy::following(table.clone())
+            .within_township(township)
+            .with_own_peer(peer.clone(), ShareConfig::read_write());
+        let repo = Repo::build_tokio()
+            .with_share_policy(policy)
+            .with_peer_id(peer)
+            .with_storage(storage.clone())
+            .load()
+            .await;
+        Ok(Shard {
+            township: township.to_owned(),
+            county: county.to_owned(),
+            repo,
+            storage,
+            table,
+            handles: Mutex::new(HashMap::new()),
+            link: Mutex::new(None),
+        })
+    }
+
+    /// The township's code.
+    pub fn township(&self) -> &str {
+        &self.township
+    }
+
+    /// The samod repo, for the sync layer's acceptor.
+    pub fn repo(&self) -> &Repo {
+        &self.repo
+    }
+
+    fn handles(&self) -> std::sync::MutexGuard<'_, HashMap<DocName, DocHandle>> {
+        self.handles.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Connects the shard to the county repo in memory (reconnecting if it drops).
+    pub fn link(&self, county: &AcceptorHandle) -> Result<(), StoreError> {
+        let dialer = self.repo.dial(
+            BackoffConfig {
+                initial_delay: Duration::from_millis(100),
+                max_delay: Duration::from_secs(2),
+                max_retries: None,
+            },
+            Arc::new(ChannelDialer::new(county.clone())),
+        )?;
+        if let Some(old) = self
+            .link
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .replace(dialer)
+        {
+            old.close();
+        }
+        Ok(())
+    }
+
+    /// Whether the shard holds `name`: what a device of this township alone may read.
+    pub fn covers(&self, name: &DocName) -> bool {
+        self.table
+            .borrow()
+            .township_access(&self.township, name)
+            .can_read()
+    }
+
+    /// Opens every document of `catalogue` the shard covers and does not hold yet, each
+    /// from its genesis when it is not on the shard's disk (the county then sends the
+    /// rest). Returns how many it opened.
+    pub async fn hold(&self, catalogue: &[DocName]) -> Result<usize, StoreError> {
+        let mut opened = 0;
+        for name in catalogue {
+            if self.handles().contains_key(name) || !self.covers(name) {
+                continue;
+            }
+            let id = name.document_id(&self.county);
+            let text = id.to_string();
+            let root = self.storage.root();
+            let on_disk = if text.len() > 2 {
+                root.join(&text[..2]).join(&text[2..])
+            } else {
+                root.join(&text)
+            };
+            if !on_disk.exists() {
+                let genesis = name.genesis(&self.county)?;
+                let key = samod::storage::StorageKey::from_parts([
+                    text.clone(),
+                    "incremental".into(),
+                    genesis.hash().to_string(),
+                ])
+                .map_err(|e| StoreError::BadDocumentData {
+                    doc: name.to_string(),
+                    reason: e.to_string(),
+                })?;
+                samod::storage::Storage::put(&self.storage, key, genesis.raw_bytes().to_vec())
+                    .await;
+                if let Some(f) = self.storage.failure() {
+                    return Err(StoreError::NotDurable(
+                        crate::storage::DurabilityError::WriteFailed(f),
+                    ));
+                }
+            }
+            if let Some(handle) = self.repo.find(id).await? {
+                self.handles().insert(name.clone(), handle);
+                opened += 1;
+            }
+        }
+        Ok(opened)
+    }
+
+    /// Documents the shard holds open.
+    pub fn documents(&self) -> usize {
+        self.handles().len()
+    }
+
+    /// Waits (up to `within`) until the county repo has every change the shard holds;
+    /// whether it got there.
+    pub async fn flush(&self, within: Duration) -> bool {
+        let conn = self
+            .link
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .as_ref()
+            .and_then(|d| d.connection_id());
+        let Some(conn) = conn else {
+            return false;
+        };
+        let handles: Vec<DocHandle> = self.handles().values().cloned().collect();
+        let waits = handles.iter().map(|h| h.they_have_our_changes(conn));
+        tokio::time::timeout(within, futures::future::join_all(waits))
+            .await
+            .is_ok()
+    }
+
+    /// Closes the link and stops the repo (pending writes finish).
+    pub async fn stop(&self) {
+        if let Some(link) = self.link.lock().unwrap_or_else(|p| p.into_inner()).take() {
+            link.close();
+        }
+        self.handles().clear();
+        self.repo.stop().await;
+    }
+
+    /// Why the shard's storage stopped accepting writes, if it did.
+    pub fn storage_failure(&self) -> Option<String> {
+        self.storage.failure()
+    }
+}

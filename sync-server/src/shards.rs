@@ -1,0 +1,210 @@
+//! Township shards: the county's documents split over several samod repos.
+//!
+//! samod 0.16 spends, on every event of a repo, time proportional to the connections ×
+//! documents that repo sees (ARCHITECTURE.md, sync-server, "Trap"). So each township
+//! gets a repo of its own (`fengqiao_store::shard::Shard`, durable storage in
+//! `<data>/shards/<code>/`) holding that township's documents and the county documents
+//! its laptops may read, linked in memory to the county store's repo. A laptop whose
+//! scope is exactly one township is accepted by its township's shard; every other
+//! device (office, leaders, inspectors, several townships) by the county repo as before.
+//! The county store still holds everything: the shards pass changes both ways.
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex, Weak};
+use std::time::Duration;
+
+use anyhow::{Context, Result};
+use fengqiao_model::Role;
+use fengqiao_store::shard::Shard;
+use fengqiao_store::{DocName, Store};
+use fengqiao_sync::AcceptRoute;
+
+/// How often the shards look for new townships and documents besides directory changes
+/// (documents laptops create reach the catalogue through the directory, but a missed
+/// wake-up costs nothing more than this).
+const REFRESH: Duration = Duration::from_secs(5);
+
+/// How long a clean stop waits for each shard to hand its changes to the county repo.
+const FLUSH: Duration = Duration::from_secs(10);
+
+struct Entry {
+    shard: Arc<Shard>,
+    /// Where the township's laptops are accepted.
+    acceptor: samod::AcceptorHandle,
+}
+
+struct Inner {
+    store: Arc<Store>,
+    dir: PathBuf,
+    /// The county repo's end of the in-memory links.
+    county: samod::AcceptorHandle,
+    by_code: Mutex<HashMap<String, Entry>>,
+}
+
+/// Every township's shard, kept in step with the directory.
+pub struct Shards {
+    inner: Arc<Inner>,
+    follower: tokio::task::JoinHandle<()>,
+}
+
+fn url(kind: &str, code: &str) -> Result<url::Url> {
+    // Codes are ASCII (`t` + hex, or an administrator's code); escape anyway.
+    let code: String = url::form_urlencoded::byte_serialize(code.as_bytes()).collect();
+    format!("shard://{kind}/{code}")
+        .parse()
+        .with_context(|| format!("shard URL for {code}"))
+}
+
+impl Shards {
+    /// Opens a shard for every township in the directory and links each to the county
+    /// repo; then follows the directory for new townships and documents.
+    pub async fn start(store: Arc<Store>) -> Result<Shards> {
+        let county = store
+            .repo()
+            .make_acceptor(url("county", "links")?)
+            .map_err(|_| anyhow::anyhow!("the county repo stopped"))?;
+        let inner = Arc::new(Inner {
+            dir: store.data_dir().join("shards"),
+            store,
+            county,
+            by_code: Mutex::new(HashMap::new()),
+        });
+        inner.refresh().await?;
+        let follower = {
+            let inner = Arc::downgrade(&inner);
+            let mut table = match inner.upgrade() {
+                Some(i) => i.store.access_changes(),
+                None => anyhow::bail!("shards dropped while starting"),
+            };
+            tokio::spawn(async move {
+                loop {
+                    tokio::select! {
+                        changed = table.changed() => if changed.is_err() { break },
+                        _ = tokio::time::sleep(REFRESH) => {}
+                    }
+                    let Some(inner) = inner.upgrade() else { break };
+                    if let Err(e) = inner.refresh().await {
+                        tracing::warn!(error = %e, "could not bring the township shards up to date");
+                    }
+                }
+            })
+        };
+        Ok(Shards { inner, follower })
+    }
+
+    /// The node's route: a device whose scope is exactly one township goes to that
+    /// township's shard; `None` (the county repo) for everyone else.
+    pub fn route(&self) -> AcceptRoute {
+        let inner: Weak<Inner> = Arc::downgrade(&self.inner);
+        Arc::new(move |device: &fengqiao_model::Device| {
+            if device.role != Role::Township || device.scope.len() != 1 {
+                return None;
+            }
+            let inner = inner.upgrade()?;
+            let table = inner.store.access();
+            let code = table.township_code(&device.scope[0])?;
+            let acceptor = inner.entries().get(code).map(|e| e.acceptor.clone());
+            if acceptor.is_some() {
+                tracing::debug!(device = %device.id, township = code, "accepted by its township's shard");
+            }
+            acceptor
+        })
+    }
+
+    /// Shards, and the documents they hold together.
+    pub fn counts(&self) -> (usize, usize) {
+        let entries = self.inner.entries();
+        let documents = entries.values().map(|e| e.shard.documents()).sum();
+        (entries.len(), documents)
+    }
+
+    /// Why a shard's storage stopped accepting writes, if one did.
+    pub fn storage_failure(&self) -> Option<String> {
+        self.inner.entries().values().find_map(|e| {
+            e.shard
+                .storage_failure()
+                .map(|f| format!("{}: {f}", e.shard.township()))
+        })
+    }
+
+    /// Stops following the directory, lets each shard hand its changes to the county
+    /// repo, and stops the shards. Call after the node stopped accepting.
+    pub async fn stop(self) {
+        self.follower.abort();
+        let entries: Vec<Entry> = self.inner.entries().drain().map(|(_, e)| e).collect();
+        for e in &entries {
+            e.acceptor.close();
+        }
+        for e in &entries {
+            if !e.shard.flush(FLUSH).await {
+                // Nothing is lost: the shard's storage is durable, and it passes what
+                // the county lacks at the next start.
+                tracing::warn!(
+                    township = e.shard.township(),
+                    "shard did not finish handing its changes to the county repo"
+                );
+            }
+            e.shard.stop().await;
+        }
+        self.inner.county.close();
+    }
+}
+
+impl Inner {
+    fn entries(&self) -> std::sync::MutexGuard<'_, HashMap<String, Entry>> {
+        self.by_code.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Opens shards for townships that have none and documents shards do not hold yet.
+    async fn refresh(&self) -> Result<()> {
+        let store = self.store.clone();
+        let (townships, mut catalogue) = tokio::task::spawn_blocking(move || {
+            Ok::<_, fengqiao_store::StoreError>((store.townships()?, store.catalogue()?))
+        })
+        .await??;
+        catalogue.push(DocName::Directory);
+        for t in townships {
+            if self.entries().contains_key(&t.code) {
+                continue;
+            }
+            let dir = self.dir.join(&t.code);
+            let shard = Shard::open(
+                &dir,
+                &self.store.identity().county,
+                &t.code,
+                samod::PeerId::from(self.store.identity().device_id.clone()),
+                self.store.access_changes(),
+            )
+            .await
+            .with_context(|| format!("opening the shard of {} in {}", t.name, dir.display()))?;
+            shard.link(&self.county)?;
+            let acceptor = shard
+                .repo()
+                .make_acceptor(url("township", &t.code)?)
+                .map_err(|_| anyhow::anyhow!("the shard of {} stopped", t.name))?;
+            tracing::info!(township = %t.name, code = %t.code, "township shard up");
+            self.entries().insert(
+                t.code.clone(),
+                Entry {
+                    shard: Arc::new(shard),
+                    acceptor,
+                },
+            );
+        }
+        let shards: Vec<Arc<Shard>> = self.entries().values().map(|e| e.shard.clone()).collect();
+        for shard in shards {
+            let opened = shard.hold(&catalogue).await.with_context(|| {
+                format!("opening documents in the shard of {}", shard.township())
+            })?;
+            if opened > 0 {
+                tracing::debug!(
+                    township = shard.township(),
+                    opened,
+                    "shard holds new documents"
+                );
+            }
+        }
+        Ok(())
+    }
+}
