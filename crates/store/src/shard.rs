@@ -144,18 +144,8 @@ impl Shard {
                 root.join(&text)
             };
             if !on_disk.exists() {
-                let genesis = name.genesis(&self.county)?;
-                let key = samod::storage::StorageKey::from_parts([
-                    text.clone(),
-                    "incremental".into(),
-                    genesis.hash().to_string(),
-                ])
-                .map_err(|e| StoreError::BadDocumentData {
-                    doc: name.to_string(),
-                    reason: e.to_string(),
-                })?;
-                samod::storage::Storage::put(&self.storage, key, genesis.raw_bytes().to_vec())
-                    .await;
+                let (key, genesis) = crate::store::genesis_entry(name, &self.county)?;
+                samod::storage::Storage::put(&self.storage, key, genesis).await;
                 if let Some(f) = self.storage.failure() {
                     return Err(StoreError::NotDurable(
                         crate::storage::DurabilityError::WriteFailed(f),

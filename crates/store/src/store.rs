@@ -494,21 +494,9 @@ impl Store {
             return Ok(None);
         }
         if create {
-            let genesis = name.genesis(county)?;
-            let key = samod::storage::StorageKey::from_parts([
-                id.to_string(),
-                "incremental".into(),
-                genesis.hash().to_string(),
-            ])
-            .map_err(|e| StoreError::BadDocumentData {
-                doc: name.to_string(),
-                reason: e.to_string(),
-            })?;
-            self.rt().block_on(samod::storage::Storage::put(
-                &self.storage,
-                key,
-                genesis.raw_bytes().to_vec(),
-            ));
+            let (key, genesis) = genesis_entry(name, county)?;
+            self.rt()
+                .block_on(samod::storage::Storage::put(&self.storage, key, genesis));
             if let Some(f) = self.storage.failure() {
                 return Err(StoreError::NotDurable(
                     crate::storage::DurabilityError::WriteFailed(f),
@@ -2421,4 +2409,23 @@ impl Store {
         self.indexed_rows(None)?;
         Ok(ids)
     }
+}
+
+/// A document's genesis change as the storage entry samod would write for it (an
+/// incremental keyed by the change hash), so every device starts from the same bytes.
+pub(crate) fn genesis_entry(
+    name: &DocName,
+    county: &str,
+) -> Result<(samod::storage::StorageKey, Vec<u8>), StoreError> {
+    let genesis = name.genesis(county)?;
+    let key = samod::storage::StorageKey::from_parts([
+        name.document_id(county).to_string(),
+        "incremental".into(),
+        genesis.hash().to_string(),
+    ])
+    .map_err(|e| StoreError::BadDocumentData {
+        doc: name.to_string(),
+        reason: e.to_string(),
+    })?;
+    Ok((key, genesis.raw_bytes().to_vec()))
 }
