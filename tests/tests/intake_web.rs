@@ -199,6 +199,16 @@ async fn fill(client: &Client, id: &str, text: &str) {
         .expect("typing");
 }
 
+async fn click(client: &Client, id: &str) {
+    client
+        .find(Locator::Id(id))
+        .await
+        .unwrap_or_else(|e| panic!("#{id} on the page: {e}"))
+        .click()
+        .await
+        .unwrap_or_else(|e| panic!("clicking #{id}: {e}"));
+}
+
 async fn text_of(client: &Client, id: &str) -> String {
     client
         .wait()
@@ -216,13 +226,7 @@ async fn look_up(client: &Client, base: &str, code: &str) -> String {
         .await
         .expect("status page");
     fill(client, "code", code).await;
-    client
-        .find(Locator::Id("lookup"))
-        .await
-        .expect("查询 button")
-        .click()
-        .await
-        .expect("click 查询");
+    click(client, "lookup").await;
     text_of(client, "progress").await
 }
 
@@ -278,13 +282,7 @@ async fn an_online_item_reaches_the_office_and_its_petitioner_sees_the_registrat
         "村道年久失修，雨天无法通行，请求维修",
     )
     .await;
-    client
-        .find(Locator::Id("submit"))
-        .await
-        .expect("提交 button")
-        .click()
-        .await
-        .expect("submit");
+    click(&client, "submit").await;
     let code = text_of(&client, "query-code").await;
     assert_eq!(
         code.len(),
@@ -357,13 +355,7 @@ async fn an_online_item_reaches_the_office_and_its_petitioner_sees_the_registrat
         .await
         .expect("status page");
     fill(&client, "code", "2345-6789-ABCD").await;
-    client
-        .find(Locator::Id("lookup"))
-        .await
-        .expect("button")
-        .click()
-        .await
-        .expect("click");
+    click(&client, "lookup").await;
     assert!(text_of(&client, "errors").await.contains("没有找到"));
 
     client.close().await.expect("close the browser");
@@ -388,13 +380,7 @@ async fn hostile_input_is_refused_cleanly_and_the_server_keeps_serving() {
         "<img src=x onerror=\"document.title='PWNED'\">求助",
     )
     .await;
-    client
-        .find(Locator::Id("submit"))
-        .await
-        .expect("button")
-        .click()
-        .await
-        .expect("submit");
+    click(&client, "submit").await;
     let errors = text_of(&client, "errors").await;
     assert!(errors.contains("联系电话：不是有效的电话号码"), "{errors}");
     assert_eq!(
@@ -425,13 +411,7 @@ async fn hostile_input_is_refused_cleanly_and_the_server_keeps_serving() {
         )
         .await
         .expect("a 1 MB field");
-    client
-        .find(Locator::Id("submit"))
-        .await
-        .expect("button")
-        .click()
-        .await
-        .expect("submit");
+    click(&client, "submit").await;
     let errors = text_of(&client, "errors").await;
     assert!(errors.contains("提交的内容过大"), "{errors}");
 
