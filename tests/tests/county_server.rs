@@ -5,12 +5,12 @@
 //! restarted server.
 
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 mod common;
 
-use common::{free_udp_port, workspace_bin};
+use common::{KilledOnDrop, free_udp_port, workspace_bin};
 
 struct Bins {
     laptop: PathBuf,
@@ -44,7 +44,7 @@ impl Bins {
         String::from_utf8_lossy(&out.stdout).into_owned()
     }
 
-    fn start_server(&self, config: &Path, data: &Path, log: &Path) -> ServerProcess {
+    fn start_server(&self, config: &Path, data: &Path, log: &Path) -> KilledOnDrop {
         let _ = std::fs::remove_file(data.join("server").join("admin.addr"));
         let log = std::fs::File::create(log).expect("server log");
         let child = Command::new(&self.server)
@@ -56,25 +56,13 @@ impl Bins {
             .stderr(log)
             .spawn()
             .expect("start fengqiao-sync-server");
-        let child = ServerProcess(child);
+        let child = KilledOnDrop(child);
         let deadline = Instant::now() + Duration::from_secs(30);
         while !data.join("server").join("admin.addr").exists() {
             assert!(Instant::now() < deadline, "server did not come up");
             std::thread::sleep(Duration::from_millis(50));
         }
         child
-    }
-}
-
-/// The server process, killed if the test fails before stopping it.
-struct ServerProcess(Child);
-
-impl Drop for ServerProcess {
-    fn drop(&mut self) {
-        if let Ok(None) = self.0.try_wait() {
-            let _ = self.0.kill();
-            let _ = self.0.wait();
-        }
     }
 }
 

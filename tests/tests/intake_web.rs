@@ -9,28 +9,16 @@
 use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use fantoccini::{Client, ClientBuilder, Locator};
 
 mod common;
 
-use common::{free_tcp_port, free_udp_port, workspace_bin};
+use common::{KilledOnDrop, free_tcp_port, free_udp_port, workspace_bin};
 
 const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
-
-/// A child process killed when the test ends, however it ends.
-struct Killed(Child);
-
-impl Drop for Killed {
-    fn drop(&mut self) {
-        if let Ok(None) = self.0.try_wait() {
-            let _ = self.0.kill();
-            let _ = self.0.wait();
-        }
-    }
-}
 
 struct County {
     tmp: tempfile::TempDir,
@@ -38,7 +26,7 @@ struct County {
     server_bin: PathBuf,
     config: PathBuf,
     data: PathBuf,
-    server: Killed,
+    server: KilledOnDrop,
     intake_url: String,
 }
 
@@ -71,7 +59,7 @@ impl County {
             String::from_utf8_lossy(&out.stderr)
         );
         let log = std::fs::File::create(tmp.path().join("server.log")).expect("log");
-        let server = Killed(
+        let server = KilledOnDrop(
             Command::new(&server_bin)
                 .arg("--config")
                 .arg(&config)
@@ -147,14 +135,14 @@ impl County {
 }
 
 /// chromedriver on a free port and a headless chromium session through it.
-async fn browser(tmp: &Path) -> (Killed, Client) {
+async fn browser(tmp: &Path) -> (KilledOnDrop, Client) {
     assert!(
         Path::new(CHROMEDRIVER).exists(),
         "{CHROMEDRIVER} is missing: the browser tests need Debian's chromium and \
          chromium-driver (apt-get install chromium chromium-driver; .ci/run installs them)"
     );
     let port = free_tcp_port();
-    let driver = Killed(
+    let driver = KilledOnDrop(
         Command::new(CHROMEDRIVER)
             .arg(format!("--port={port}"))
             .stdout(Stdio::null())

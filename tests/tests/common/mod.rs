@@ -81,3 +81,16 @@ pub fn stop(child: &mut Child, what: &str) {
         std::thread::sleep(Duration::from_millis(50));
     }
 }
+
+/// A child process killed when the test ends, however it ends (a failed assertion
+/// must not leave a server running).
+pub struct KilledOnDrop(pub Child);
+
+impl Drop for KilledOnDrop {
+    fn drop(&mut self) {
+        if let Ok(None) = self.0.try_wait() {
+            let _ = self.0.kill();
+            let _ = self.0.wait();
+        }
+    }
+}
