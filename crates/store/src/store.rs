@@ -1446,6 +1446,26 @@ impl Store {
             .unwrap_or_default())
     }
 
+    /// The records of a top-level collection that parse as `T`; a damaged record is
+    /// skipped with a warning naming it, so one bad record never hides the rest.
+    pub(crate) fn typed_records<T: serde::de::DeserializeOwned>(
+        &self,
+        name: &DocName,
+        collection: &str,
+    ) -> Result<Vec<T>, StoreError> {
+        Ok(self
+            .collection_records(name, collection)?
+            .into_iter()
+            .filter_map(|(id, v)| {
+                T::deserialize(&v)
+                    .inspect_err(|e| {
+                        tracing::warn!(doc = %name, collection, %id, error = %e, "skipping a damaged record");
+                    })
+                    .ok()
+            })
+            .collect())
+    }
+
     // ----- field visits -----
 
     /// Plans or records a field visit (下访). The visit is written field by field, so a

@@ -175,21 +175,6 @@ impl Decisions {
     }
 }
 
-fn parse_all<T: for<'de> Deserialize<'de>>(
-    doc: &str,
-    rows: Vec<(String, serde_json::Value)>,
-) -> Vec<T> {
-    rows.into_iter()
-        .filter_map(|(id, v)| {
-            T::deserialize(&v)
-                .inspect_err(|e| {
-                    tracing::warn!(doc, %id, error = %e, "skipping a damaged decision record");
-                })
-                .ok()
-        })
-        .collect()
-}
-
 impl Store {
     pub(crate) fn decisions(&self) -> Result<Decisions, StoreError> {
         let mut out = Decisions::default();
@@ -197,15 +182,10 @@ impl Store {
             if !matches!(name, DocName::Decisions { .. }) {
                 continue;
             }
-            let doc = name.to_string();
-            out.merges
-                .extend(parse_all(&doc, self.collection_records(&name, "merges")?));
-            out.unmerges
-                .extend(parse_all(&doc, self.collection_records(&name, "unmerges")?));
-            out.dismissals.extend(parse_all(
-                &doc,
-                self.collection_records(&name, "dismissals")?,
-            ));
+            out.merges.extend(self.typed_records(&name, "merges")?);
+            out.unmerges.extend(self.typed_records(&name, "unmerges")?);
+            out.dismissals
+                .extend(self.typed_records(&name, "dismissals")?);
         }
         Ok(out)
     }

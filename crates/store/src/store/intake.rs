@@ -62,21 +62,6 @@ pub struct IntakeEntry {
     pub pickup: Option<IntakePickup>,
 }
 
-fn parse_records<T: for<'de> Deserialize<'de>>(
-    doc: &DocName,
-    rows: Vec<(String, serde_json::Value)>,
-) -> Vec<T> {
-    rows.into_iter()
-        .filter_map(|(id, v)| {
-            T::deserialize(&v)
-                .inspect_err(|e| {
-                    tracing::warn!(doc = %doc, %id, error = %e, "skipping a damaged intake record");
-                })
-                .ok()
-        })
-        .collect()
-}
-
 impl Store {
     /// Adds an item to the queue (one change in `intake/<year of received_at>`), after
     /// [`validate_intake`]. Only the office (the kiosk runs on an office device) and the
@@ -128,9 +113,8 @@ impl Store {
     }
 
     fn intake_entries(&self, name: &DocName) -> Result<Vec<IntakeEntry>, StoreError> {
-        let items: Vec<IntakeItem> = parse_records(name, self.collection_records(name, "items")?);
-        let pickups: Vec<IntakePickup> =
-            parse_records(name, self.collection_records(name, "pickups")?);
+        let items: Vec<IntakeItem> = self.typed_records(name, "items")?;
+        let pickups: Vec<IntakePickup> = self.typed_records(name, "pickups")?;
         Ok(items
             .into_iter()
             .map(|item| {
