@@ -79,25 +79,6 @@ fn case_numbers(bins: &Bins, dir: &Path) -> Vec<String> {
     n
 }
 
-fn add_case(bins: &Bins, dir: &Path, name: &str, request: &str) -> String {
-    let out = bins.laptop_ok(
-        dir,
-        &[
-            "case",
-            "add",
-            "--json",
-            "--township",
-            "港口镇",
-            "--name",
-            name,
-            "--request",
-            request,
-        ],
-    );
-    let v: serde_json::Value = serde_json::from_str(&out).expect("case JSON");
-    v["number"].as_str().expect("number").to_owned()
-}
-
 /// Loopback only, no mDNS: nothing leaves the machine.
 fn offline_settings(dir: &Path) {
     std::fs::create_dir_all(dir.join("sync")).expect("sync dir");
@@ -146,12 +127,12 @@ fn laptops_never_online_together_exchange_work_through_a_killed_and_restarted_se
     }
 
     // A works offline, syncs with the server, and goes away.
-    let from_a = add_case(&bins, &a, "张三", "宅基地纠纷");
+    let from_a = common::add_case(&bins.laptop, &a, "张三", "宅基地纠纷");
     let report = sync(&bins, &a);
     assert!(!report.contains("失败"), "A's round failed: {report}");
 
     // B was never online with A; the server forwards A's work.
-    let from_b = add_case(&bins, &b, "李四", "低保评定不公");
+    let from_b = common::add_case(&bins.laptop, &b, "李四", "低保评定不公");
     let report = sync(&bins, &b);
     assert!(!report.contains("失败"), "B's round failed: {report}");
     let mut both = vec![from_a.clone(), from_b.clone()];

@@ -306,22 +306,7 @@ async fn an_online_item_reaches_the_office_and_its_petitioner_sees_the_registrat
 
     // The clerk registers it and records the pickup; after a sync the petitioner sees
     // the registration, and still nothing of the office's notes.
-    let case = county.laptop_ok(
-        &office,
-        &[
-            "case",
-            "add",
-            "--json",
-            "--township",
-            "港口镇",
-            "--name",
-            "赵大妈",
-            "--request",
-            "村道维修",
-        ],
-    );
-    let case: serde_json::Value = serde_json::from_str(&case).expect("case JSON");
-    let number = case["number"].as_str().expect("number").to_owned();
+    let number = common::add_case(&county.laptop_bin, &office, "赵大妈", "村道维修");
     let id = item["id"].as_str().expect("item id").to_owned();
     county.laptop_ok(&office, &["intake", "pickup", &id, &number]);
     county.laptop_ok(

@@ -61,25 +61,6 @@ fn case_numbers(dir: &Path) -> Vec<String> {
     n
 }
 
-fn add_case(dir: &Path, name: &str, request: &str) -> String {
-    let out = ok(
-        dir,
-        &[
-            "case",
-            "add",
-            "--json",
-            "--township",
-            "港口镇",
-            "--name",
-            name,
-            "--request",
-            request,
-        ],
-    );
-    let v: serde_json::Value = serde_json::from_str(&out).expect("case JSON");
-    v["number"].as_str().expect("number").to_owned()
-}
-
 #[test]
 fn two_serve_processes_find_each_other_by_ticket_and_converge() {
     let tmp = tempfile::tempdir().expect("tempdir");
@@ -122,8 +103,8 @@ fn two_serve_processes_find_each_other_by_ticket_and_converge() {
     stop(server);
 
     // Offline work on both sides.
-    let from_office = add_case(&office, "张三", "宅基地纠纷");
-    let from_laptop = add_case(&laptop, "李四", "低保评定不公");
+    let from_office = common::add_case(&fengqiao_bin(), &office, "张三", "宅基地纠纷");
+    let from_laptop = common::add_case(&fengqiao_bin(), &laptop, "李四", "低保评定不公");
     let mut both = vec![from_office, from_laptop];
     both.sort();
 

@@ -1,4 +1,5 @@
-//! What the multi-process tests share: the workspace's binaries, a free port, and a
+//! What the multi-process tests share: the workspace's binaries, a free port, a case added
+//! through the CLI, a child killed on drop, and a
 //! SIGTERM stop that waits for a clean exit.
 #![allow(dead_code)]
 
@@ -93,4 +94,25 @@ impl Drop for KilledOnDrop {
             let _ = self.0.wait();
         }
     }
+}
+
+/// Registers a 港口镇 case with `fengqiao case add` in `dir` and returns its number.
+pub fn add_case(bin: &Path, dir: &Path, name: &str, request: &str) -> String {
+    let out = fengqiao_ok(
+        bin,
+        dir,
+        &[
+            "case",
+            "add",
+            "--json",
+            "--township",
+            "港口镇",
+            "--name",
+            name,
+            "--request",
+            request,
+        ],
+    );
+    let v: serde_json::Value = serde_json::from_str(&out).expect("case JSON");
+    v["number"].as_str().expect("number").to_owned()
 }
