@@ -42,6 +42,8 @@ pub struct Snapshot {
     /// Township shards running, and the documents they hold open together (the county
     /// repo holds every document besides).
     pub shards: u64,
+    /// Shards still catching up with the county repo.
+    pub shards_behind: u64,
     pub shard_documents: u64,
     pub bytes_received: u64,
     pub bytes_sent: u64,
@@ -96,6 +98,13 @@ pub fn render(s: &Snapshot) -> String {
         "gauge",
         "Township shards running (one samod repo each).",
         &[("", s.shards)],
+    );
+    series(
+        &mut out,
+        "fengqiao_shards_behind",
+        "gauge",
+        "Township shards still catching up with the county repo (their laptops are served by the county repo).",
+        &[("", s.shards_behind)],
     );
     series(
         &mut out,

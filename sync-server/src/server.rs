@@ -427,16 +427,17 @@ async fn snapshot(shared: &Arc<Shared>) -> Snapshot {
     })
     .await
     .unwrap_or((0, 0, false));
-    let (shards, shard_documents) = shared
+    let (shards, shards_behind, shard_documents) = shared
         .shards
         .lock()
         .unwrap_or_else(|p| p.into_inner())
         .as_ref()
         .map(|s| s.counts())
-        .unwrap_or((0, 0));
+        .unwrap_or((0, 0, 0));
     let c = &shared.counters;
     Snapshot {
         shards: shards as u64,
+        shards_behind: shards_behind as u64,
         shard_documents: shard_documents as u64,
         connected_devices: connected + (shared.websocket_connected)() as u64,
         documents: documents as u64,

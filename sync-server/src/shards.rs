@@ -25,6 +25,10 @@ use fengqiao_sync::AcceptRoute;
 /// wake-up costs nothing more than this).
 const REFRESH: Duration = Duration::from_secs(5);
 
+/// How long one attempt of a shard to catch up with the county repo may take before the
+/// next refresh tries again (its laptops are served by the county repo meanwhile).
+const CATCH_UP: Duration = Duration::from_secs(60);
+
 /// How long a clean stop waits for each shard to hand its changes to the county repo.
 const FLUSH: Duration = Duration::from_secs(10);
 
@@ -71,6 +75,9 @@ impl Shards {
             by_code: Mutex::new(HashMap::new()),
         });
         inner.refresh().await?;
+        // Shards opened behind the county (a restored server, a new `shards/`) catch up
+        // before the township's laptops are sent to them.
+        inner.catch_up(true).await;
         let follower = {
             let inner = Arc::downgrade(&inner);
             let mut table = match inner.upgrade() {
@@ -87,6 +94,7 @@ impl Shards {
                     if let Err(e) = inner.refresh().await {
                         tracing::warn!(error = %e, "could not bring the township shards up to date");
                     }
+                    inner.catch_up(false).await;
                 }
             })
         };
@@ -104,7 +112,12 @@ impl Shards {
             let inner = inner.upgrade()?;
             let table = inner.store.access();
             let code = table.township_code(&device.scope[0])?;
-            let acceptor = inner.entries().get(code).map(|e| e.acceptor.clone());
+            // A shard still catching up would tell the laptop it had everything.
+            let acceptor = inner
+                .entries()
+                .get(code)
+                .filter(|e| e.shard.is_ready())
+                .map(|e| e.acceptor.clone());
             if acceptor.is_some() {
                 tracing::debug!(device = %device.id, township = code, "accepted by its township's shard");
             }
@@ -112,11 +125,13 @@ impl Shards {
         })
     }
 
-    /// Shards, and the documents they hold together.
-    pub fn counts(&self) -> (usize, usize) {
+    /// Shards, those still catching up with the county repo, and the documents they
+    /// hold together.
+    pub fn counts(&self) -> (usize, usize, usize) {
         let entries = self.inner.entries();
+        let behind = entries.values().filter(|e| !e.shard.is_ready()).count();
         let documents = entries.values().map(|e| e.shard.documents()).sum();
-        (entries.len(), documents)
+        (entries.len(), behind, documents)
     }
 
     /// Why a shard's storage stopped accepting writes, if one did.
@@ -206,5 +221,31 @@ impl Inner {
             }
         }
         Ok(())
+    }
+
+    /// Lets every shard still behind the county repo catch up: waits for them when
+    /// `wait`, else in the background (its laptops are served by the county repo
+    /// meanwhile, and the next refresh tries again).
+    async fn catch_up(&self, wait: bool) {
+        let behind: Vec<Arc<Shard>> = self
+            .entries()
+            .values()
+            .filter(|e| !e.shard.is_ready())
+            .map(|e| e.shard.clone())
+            .collect();
+        let attempts = behind.into_iter().map(|shard| async move {
+            if shard.catch_up(CATCH_UP).await {
+                tracing::info!(
+                    township = shard.township(),
+                    "township shard caught up with the county; it serves its laptops"
+                );
+            }
+        });
+        let all = futures::future::join_all(attempts);
+        if wait {
+            all.await;
+        } else {
+            tokio::spawn(all);
+        }
     }
 }

@@ -14,6 +14,7 @@
 
 use std::collections::HashMap;
 use std::path::Path;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -35,6 +36,10 @@ pub struct Shard {
     table: watch::Receiver<Arc<AccessTable>>,
     handles: Mutex<HashMap<DocName, DocHandle>>,
     link: Mutex<Option<DialerHandle>>,
+    /// Whether the shard has caught up with the county repo once since it opened; until
+    /// then its township's laptops are served by the county repo (see [`Shard::catch_up`]).
+    ready: AtomicBool,
+    catching_up: tokio::sync::Mutex<()>,
 }
 
 impl std::fmt::Debug for Shard {
@@ -80,6 +85,8 @@ impl Shard {
             table,
             handles: Mutex::new(HashMap::new()),
             link: Mutex::new(None),
+            ready: AtomicBool::new(false),
+            catching_up: tokio::sync::Mutex::new(()),
         })
     }
 
@@ -158,6 +165,54 @@ impl Shard {
             }
         }
         Ok(opened)
+    }
+
+    /// Whether laptops may be served by this shard: it caught up with the county repo.
+    pub fn is_ready(&self) -> bool {
+        self.ready.load(Ordering::Acquire)
+    }
+
+    /// Waits (up to `within`) until the shard holds every change the county repo has of
+    /// each document the shard holds, and from then on reports [`Shard::is_ready`].
+    ///
+    /// Why: a shard that starts behind the county (a restored server, a lost `shards/`
+    /// directory, a new township) would otherwise answer a laptop's round with what it
+    /// has, and the laptop would end the round believing it had everything. Returns
+    /// whether the shard is ready; `false` at once while another call is waiting.
+    pub async fn catch_up(&self, within: Duration) -> bool {
+        if self.is_ready() {
+            return true;
+        }
+        let Ok(_only_one) = self.catching_up.try_lock() else {
+            return false;
+        };
+        let established = match self.link.lock().unwrap_or_else(|p| p.into_inner()).as_ref() {
+            Some(link) => link.established(),
+            None => return false,
+        };
+        let handles: Vec<DocHandle> = self.handles().values().cloned().collect();
+        let caught_up = tokio::time::timeout(within, async {
+            let Ok(_) = established.await else {
+                return false;
+            };
+            let conn = self
+                .link
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .as_ref()
+                .and_then(|d| d.connection_id());
+            let Some(conn) = conn else {
+                return false;
+            };
+            futures::future::join_all(handles.iter().map(|h| h.we_have_their_changes(conn))).await;
+            true
+        })
+        .await
+        .unwrap_or(false);
+        if caught_up {
+            self.ready.store(true, Ordering::Release);
+        }
+        caught_up
     }
 
     /// Documents the shard holds open.
