@@ -108,7 +108,7 @@ impl Shard {
     pub fn link(&self, county: &AcceptorHandle) -> Result<(), StoreError> {
         let dialer = self.repo.dial(
             BackoffConfig {
-                initial_delay: Duration::from_millis(100),
+                initial_delay: crate::FIRST_DIAL_RETRY,
                 max_delay: Duration::from_secs(2),
                 max_retries: None,
             },

@@ -569,9 +569,10 @@ impl SyncNode {
             .repo()
             .dial(
                 BackoffConfig {
-                    initial_delay: Duration::from_millis(200),
+                    initial_delay: fengqiao_store::FIRST_DIAL_RETRY,
                     max_delay: Duration::from_secs(2),
-                    max_retries: Some(3),
+                    // 20, 40 … 640 ms: about the 1.4 s the dial had before the short start.
+                    max_retries: Some(6),
                 },
                 Arc::new(IrohDialer {
                     endpoint: self.endpoint.clone(),
@@ -757,7 +758,7 @@ impl SyncNode {
             .repo()
             .dial(
                 BackoffConfig {
-                    initial_delay: Duration::from_millis(500),
+                    initial_delay: fengqiao_store::FIRST_DIAL_RETRY,
                     max_delay: Duration::from_secs(30),
                     max_retries: None,
                 },
