@@ -222,6 +222,22 @@ impl std::fmt::Debug for Store {
     }
 }
 
+/// The threads samod applies and generates sync messages on. With samod's default (each
+/// document a task on the tokio runtime) applying a peer's 200 changes (~40 ms) ran on
+/// a tokio worker and held up the message that task had just queued for the network
+/// (tokio's LIFO slot is not stealable), so the two peers of a round applied each
+/// other's changes one after the other instead of at once.
+fn doc_pool() -> Result<rayon::ThreadPool, StoreError> {
+    rayon::ThreadPoolBuilder::new()
+        .num_threads(2)
+        .thread_name(|i| format!("fengqiao-doc-{i}"))
+        .build()
+        .map_err(|e| StoreError::Io {
+            path: PathBuf::from("<document threads>"),
+            source: std::io::Error::other(e),
+        })
+}
+
 fn runtime() -> Result<tokio::runtime::Runtime, StoreError> {
     tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
@@ -385,6 +401,7 @@ impl Store {
                 // The network authenticates peers by this key, so the repo's peer id is it.
                 .with_peer_id(samod::PeerId::from(key.public().to_string()))
                 .with_storage(storage.clone())
+                .with_concurrency(samod::ConcurrencyConfig::Threadpool(doc_pool()?))
                 .load(),
         );
         Ok(Store {

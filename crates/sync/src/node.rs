@@ -571,8 +571,9 @@ impl SyncNode {
                 BackoffConfig {
                     initial_delay: fengqiao_store::FIRST_DIAL_RETRY,
                     max_delay: Duration::from_secs(2),
-                    // 20, 40 … 640 ms: about the 1.4 s the dial had before the short start.
-                    max_retries: Some(6),
+                    // samod waits initial × 2^attempt: 10, 20 … 1280 ms, 2.55 s in all, about
+                    // what the dial had before the short first delay.
+                    max_retries: Some(8),
                 },
                 Arc::new(IrohDialer {
                     endpoint: self.endpoint.clone(),
