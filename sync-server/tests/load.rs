@@ -167,7 +167,7 @@ async fn device(
     let dialer = repo
         .dial(
             BackoffConfig {
-                initial_delay: Duration::from_millis(200),
+                initial_delay: fengqiao_store::FIRST_DIAL_RETRY,
                 max_delay: Duration::from_secs(2),
                 max_retries: None,
             },
@@ -179,6 +179,7 @@ async fn device(
         .unwrap();
     dialer.established().await.unwrap();
     let started = Instant::now();
+    let mut handles = Vec::new();
     let work = docs.iter().enumerate().map(|(d, doc)| {
         let progress = progress.clone();
         let repo = repo.clone();
@@ -209,10 +210,18 @@ async fn device(
                 use futures::StreamExt;
                 let _ = tokio::time::timeout(Duration::from_secs(1), changes.next()).await;
             }
+            handle
         }
     });
-    futures::future::join_all(work).await;
+    handles.extend(futures::future::join_all(work).await);
     let took = started.elapsed();
+    // Holding everything says nothing about the server holding this device's record:
+    // under load it reads seconds late, and closing now would discard the record unread
+    // (the stall this test used to hit). A laptop's round waits the same way.
+    assert!(
+        fengqiao_sync::hand_over(&dialer, &handles, Duration::from_secs(60)).await,
+        "device {i}: the server did not acknowledge its records"
+    );
     dialer.close();
     repo.stop().await;
     endpoint.close().await;
