@@ -809,30 +809,45 @@ impl SyncNode {
             }
         }
         // Changes made just before the stop may not have reached the peers yet.
-        let held = self.open_documents().await?;
-        let table = self.store.access();
-        let me = self.store.identity().device_id.clone();
-        let hand_overs = dialers.iter().filter(|(_, d)| d.is_connected()).map(|(peer, dialer)| {
-            let theirs: Vec<DocHandle> = held
-                .iter()
-                .filter(|(name, _)| {
-                    table.access(&me, name) == Access::ReadWrite
-                        && table.access(peer, name).can_read()
-                })
-                .map(|(_, h)| h.clone())
-                .collect();
-            async move {
-                if !hand_over(dialer, &theirs, HAND_OVER).await {
-                    tracing::warn!(%peer, "peer did not take our last changes before the stop; it gets them next time");
-                }
-            }
-        });
-        futures::future::join_all(hand_overs).await;
+        match self.open_documents().await {
+            Ok(held) => self.hand_over_all(&dialers, &held).await,
+            Err(e) => tracing::warn!(error = %e, "could not open the documents to hand over"),
+        }
         for (_, d) in dialers {
             d.close();
         }
         self.attest().await;
         Ok(())
+    }
+
+    /// Gives each connected peer of `dialers` (peer id, dialer) up to [`HAND_OVER`] to
+    /// acknowledge our changes to the documents of `held` it may take.
+    async fn hand_over_all(
+        &self,
+        dialers: &[(String, samod::DialerHandle)],
+        held: &[(DocName, DocHandle)],
+    ) {
+        let table = self.store.access();
+        let me = &self.store.identity().device_id;
+        let waits = dialers
+            .iter()
+            .filter(|(_, d)| d.is_connected())
+            .map(|(peer, dialer)| {
+                let theirs: Vec<DocHandle> = held
+                    .iter()
+                    .filter(|(name, _)| {
+                        table.access(me, name) == Access::ReadWrite
+                            && table.access(peer, name).can_read()
+                    })
+                    .map(|(_, h)| h.clone())
+                    .collect();
+                async move {
+                    if !hand_over(dialer, &theirs, HAND_OVER).await {
+                        tracing::warn!(%peer, "peer had not taken our last changes at the stop");
+                    }
+                }
+            });
+        futures::future::join_all(waits).await;
     }
 
     /// Stops accepting, closes connections, and lets the endpoint say goodbye.
