@@ -29,9 +29,9 @@
 //! every (document, peer) pair (`Policies::set_peers`), which with one repo stalled 200
 //! devices (1–4 of 10 records after 120 s; ARCHITECTURE.md, sync-server, "Trap").
 //! Measured 2026-11-27 on the 2-core VM with another engineer's benchmarks running
-//! (load average 7–12): 200 devices converged in all of 8 runs, in 23.0, 25.3, 31.6,
-//! 35.8, 26.2, 26.0, 36.7 and 32.7 s (server peak 160–173 MiB, idle 64–74 MiB), each run
-//! 33–56 s of wall time in all.
+//! (load average 6–12): 200 devices converged in all of 9 runs, in 23.0, 25.3, 31.6,
+//! 35.8, 26.2, 26.0, 36.7, 32.7 and 40.3 s (server peak 160–173 MiB, idle 64–74 MiB),
+//! each run 33–66 s of wall time in all.
 //! Most of the CPU is this test process's own 200 repos and endpoints.
 #![allow(clippy::unwrap_used)]
 
@@ -187,7 +187,6 @@ async fn device(
         .unwrap();
     dialer.established().await.unwrap();
     let started = Instant::now();
-    let mut handles = Vec::new();
     let work = docs.iter().enumerate().map(|(d, doc)| {
         let progress = progress.clone();
         let repo = repo.clone();
@@ -221,7 +220,7 @@ async fn device(
             handle
         }
     });
-    handles.extend(futures::future::join_all(work).await);
+    let handles = futures::future::join_all(work).await;
     let took = started.elapsed();
     // Holding everything says nothing about the server holding this device's record:
     // under load it reads seconds late, and closing now would discard the record unread
