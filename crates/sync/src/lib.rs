@@ -22,6 +22,6 @@ pub use enrol::{
 pub use error::{SyncError, SyncErrorKind};
 pub use node::{
     AcceptRoute, NodeOptions, NodeStats, PeerOutcome, RoundFailure, RoundReport, SYNC_ALPN,
-    SyncNode, device_addr, pem_certificates, remembered_peers, shutdown_signal,
+    SyncNode, device_addr, hand_over, pem_certificates, remembered_peers, shutdown_signal,
 };
 pub use settings::{PeerBook, PeerRecord, SyncSettings};

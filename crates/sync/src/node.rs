@@ -67,6 +67,11 @@ pub const MDNS_SERVICE: &str = "fengqiao1";
 /// QUIC close code for a peer the directory does not admit.
 const NOT_ENROLLED: u32 = 403;
 
+/// How long a stopping node gives each connected peer to take the changes it has not
+/// acknowledged yet (see [`hand_over`]); a peer still busy after that gets them at the
+/// next connection.
+const HAND_OVER: Duration = Duration::from_secs(5);
+
 /// How a node connects.
 #[derive(Debug, Clone)]
 pub struct NodeOptions {
@@ -786,7 +791,8 @@ impl SyncNode {
         let mut _held = self.open_documents().await?;
         let mut dialers = Vec::new();
         for peer in peers {
-            dialers.push(self.keep_connected(peer)?);
+            let id = peer.id.to_string();
+            dialers.push((id, self.keep_connected(peer)?));
         }
         let mut table = self.store.access_changes();
         tokio::pin!(stop);
@@ -803,11 +809,46 @@ impl SyncNode {
                 }
             }
         }
-        for d in dialers {
+        // Changes made just before the stop may not have reached the peers yet.
+        match self.open_documents().await {
+            Ok(held) => self.hand_over_all(&dialers, &held).await,
+            Err(e) => tracing::warn!(error = %e, "could not open the documents to hand over"),
+        }
+        for (_, d) in dialers {
             d.close();
         }
         self.attest().await;
         Ok(())
+    }
+
+    /// Gives each connected peer of `dialers` (peer id, dialer) up to [`HAND_OVER`] to
+    /// acknowledge our changes to the documents of `held` it may take.
+    async fn hand_over_all(
+        &self,
+        dialers: &[(String, samod::DialerHandle)],
+        held: &[(DocName, DocHandle)],
+    ) {
+        let table = self.store.access();
+        let me = &self.store.identity().device_id;
+        let waits = dialers
+            .iter()
+            .filter(|(_, d)| d.is_connected())
+            .map(|(peer, dialer)| {
+                let theirs: Vec<DocHandle> = held
+                    .iter()
+                    .filter(|(name, _)| {
+                        table.access(me, name) == Access::ReadWrite
+                            && table.access(peer, name).can_read()
+                    })
+                    .map(|(_, h)| h.clone())
+                    .collect();
+                async move {
+                    if !hand_over(dialer, &theirs, HAND_OVER).await {
+                        tracing::warn!(%peer, "peer had not taken our last changes at the stop");
+                    }
+                }
+            });
+        futures::future::join_all(waits).await;
     }
 
     /// Stops accepting, closes connections, and lets the endpoint say goodbye.
@@ -815,6 +856,46 @@ impl SyncNode {
         self.watcher.abort();
         if let Err(e) = self.router.shutdown().await {
             tracing::warn!(error = %e, "router did not shut down cleanly");
+        }
+    }
+}
+
+/// Waits (up to `within`) until the peer behind `dialer` has acknowledged every change
+/// of `handles`, following the dialer to its next connection if one drops; returns
+/// whether it got there. Call before closing a connection on which changes were made.
+///
+/// Why: automerge sends a change only once the peer's reply says what it lacks, so a
+/// change made shortly before leaving often goes out a round trip late, and a busy peer
+/// (the county server under load answers seconds late) may not have read it yet when the
+/// connection closes; QUIC then discards it unread, and the peer learns of it only at
+/// the next connection. Holding everything the peer has says nothing about the peer
+/// holding what we have. Pass only documents the peer may take, or this waits in vain.
+pub async fn hand_over(
+    dialer: &samod::DialerHandle,
+    handles: &[DocHandle],
+    within: Duration,
+) -> bool {
+    let deadline = tokio::time::Instant::now() + within;
+    loop {
+        let now = tokio::time::Instant::now();
+        if now >= deadline {
+            return false;
+        }
+        match dialer.connection_id() {
+            Some(conn) => {
+                let all = futures::future::join_all(
+                    handles.iter().map(|h| h.they_have_our_changes(conn)),
+                );
+                // On a connection that dropped these never resolve: look again at the
+                // dialer every second.
+                let window = deadline.min(now + Duration::from_secs(1));
+                if tokio::time::timeout_at(window, all).await.is_ok() {
+                    return true;
+                }
+            }
+            None => {
+                tokio::time::sleep_until(deadline.min(now + Duration::from_millis(50))).await;
+            }
         }
     }
 }
