@@ -37,6 +37,10 @@
 
 mod common;
 
+/// A bound on liveness, not a speed goal: 200 devices take 23–40 s here with other work
+/// running; a CI machine busy with other builds may take several times that.
+const CONVERGE_WITHIN: std::time::Duration = std::time::Duration::from_secs(300);
+
 use std::convert::Infallible;
 use std::net::{Ipv4Addr, SocketAddr, UdpSocket};
 use std::sync::Arc;
@@ -335,13 +339,16 @@ async fn devices_syncing_ten_documents_each_converge() {
     .unwrap();
     assert_eq!(docs_by_township.len(), township_count);
 
+    // The server's log goes to a file (200 devices leaving log a line each), shown when
+    // the devices do not converge.
+    let server_log = tmp.path().join("server.log");
     let mut server = ServerProcess(
         std::process::Command::new(env!("CARGO_BIN_EXE_fengqiao-sync-server"))
             .arg("--config")
             .arg(&config_path)
             .arg("run")
             .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::inherit())
+            .stderr(std::fs::File::create(&server_log).unwrap())
             .spawn()
             .unwrap(),
     );
@@ -377,8 +384,7 @@ async fn devices_syncing_ten_documents_each_converge() {
             ))
         })
         .collect();
-    let Ok(all) =
-        tokio::time::timeout(Duration::from_secs(120), futures::future::join_all(tasks)).await
+    let Ok(all) = tokio::time::timeout(CONVERGE_WITHIN, futures::future::join_all(tasks)).await
     else {
         let progress = progress.lock().unwrap();
         let stalled: Vec<String> = progress
@@ -390,10 +396,14 @@ async fn devices_syncing_ten_documents_each_converge() {
             })
             .map(|(i, counts)| format!("device {i}: {counts:?}"))
             .collect();
+        let log = std::fs::read_to_string(&server_log).unwrap_or_default();
+        let tail: Vec<&str> = log.lines().rev().take(60).collect();
         panic!(
-            "the devices did not converge within 120 s; {} of {devices} still lack records (records held per document):\n{}",
+            "the devices did not converge within {} s; {} of {devices} still lack records (records held per document):\n{}\nserver log (last lines):\n{}",
+            CONVERGE_WITHIN.as_secs(),
             stalled.len(),
-            stalled.join("\n")
+            stalled.join("\n"),
+            tail.into_iter().rev().collect::<Vec<_>>().join("\n")
         );
     };
     let elapsed = started.elapsed();
