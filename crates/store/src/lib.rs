@@ -52,6 +52,7 @@ pub use store::*;
 /// The first backoff delay of every samod dialer we make. samod 0.16 sends a new
 /// dialer's first attempt to its IO loop before it registers the dialer, so that attempt
 /// can fail with "no dialer registered" and wait out the first delay (in the resync bench,
-/// 170–270 ms of a 300 ms round). A short first delay keeps the race cheap (samod waits
-/// twice this after the first failure); the backoff doubles from there.
+/// 170–270 ms of a 300 ms round). samod retries at its next 100 ms tick after the delay,
+/// so a short first delay keeps the race to at most about one tick; `SyncNode`'s rounds
+/// avoid even that by dialling again themselves.
 pub const FIRST_DIAL_RETRY: std::time::Duration = std::time::Duration::from_millis(5);

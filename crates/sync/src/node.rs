@@ -9,6 +9,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use std::convert::Infallible;
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -301,6 +302,8 @@ struct IrohDialer {
     live: LiveConnections,
     timeout: Duration,
     last_error: Arc<Mutex<Option<String>>>,
+    /// Set when samod actually asks us to connect (see `SyncNode::dial_for_round`).
+    attempted: Option<Arc<AtomicBool>>,
 }
 
 impl samod::Dialer for IrohDialer {
@@ -320,6 +323,9 @@ impl samod::Dialer for IrohDialer {
         let live = self.live.clone();
         let timeout = self.timeout;
         let last_error = self.last_error.clone();
+        if let Some(attempted) = &self.attempted {
+            attempted.store(true, Ordering::Release);
+        }
         async move {
             let note = |e: String| {
                 *last_error.lock().unwrap_or_else(|p| p.into_inner()) = Some(e.clone());
@@ -568,55 +574,10 @@ impl SyncNode {
             .map(|(n, h)| (n.clone(), h.with_document(|d| d.get_heads())))
             .collect();
 
-        let last_error = Arc::new(Mutex::new(None));
-        let dialer = self
-            .store
-            .repo()
-            .dial(
-                BackoffConfig {
-                    initial_delay: fengqiao_store::FIRST_DIAL_RETRY,
-                    max_delay: Duration::from_secs(2),
-                    // samod waits initial × 2^attempt: 10, 20 … 1280 ms, 2.55 s in all, about
-                    // what the dial had before the short first delay.
-                    max_retries: Some(8),
-                },
-                Arc::new(IrohDialer {
-                    endpoint: self.endpoint.clone(),
-                    addr: peer.clone(),
-                    counters: self.counters.clone(),
-                    live: self.live.clone(),
-                    timeout: self.options.dial_timeout,
-                    last_error: last_error.clone(),
-                }),
-            )
-            .map_err(|_| SyncError::Task("repo stopped".into()))?;
-        let established =
-            tokio::time::timeout(self.options.dial_timeout * 4, dialer.established()).await;
-        let conn = match (established, dialer.connection_id()) {
-            (Ok(Ok(_)), Some(conn)) => conn,
-            (outcome, _) => {
-                dialer.close();
-                let reason = last_error
-                    .lock()
-                    .unwrap_or_else(|p| p.into_inner())
-                    .clone()
-                    .unwrap_or_else(|| "对方无应答".into());
-                if reason.contains("not enrolled") || reason.contains("403") {
-                    return Err(SyncError::Refused { reason });
-                }
-                return Err(match outcome {
-                    Err(_) => SyncError::DialTimeout {
-                        peer: peer_key,
-                        seconds: (self.options.dial_timeout * 4).as_secs(),
-                    },
-                    _ => SyncError::Dial {
-                        peer: peer_key,
-                        reason,
-                    },
-                });
-            }
-        };
+        tracing::debug!(elapsed = ?started.elapsed(), documents = docs.len(), "round: documents open");
+        let (dialer, conn) = self.dial_for_round(&peer).await?;
 
+        tracing::debug!(elapsed = ?started.elapsed(), "round: connected");
         let deadline = tokio::time::Instant::now() + budget;
         let mut waited: HashSet<DocName> = HashSet::new();
         let mut unfinished = Vec::new();
@@ -654,6 +615,7 @@ impl SyncNode {
             docs = self.open_documents().await?;
         }
 
+        tracing::debug!(elapsed = ?started.elapsed(), "round: documents exchanged");
         // What the peer has now, for bundles and the next report: the heads it
         // acknowledged (as each document saw it; the hub's summary can lag), or failing
         // that the heads it last advertised.
@@ -755,6 +717,82 @@ impl SyncNode {
         book.save(dir)
     }
 
+    /// Dials `peer` for one round: a connected dialer and its connection.
+    ///
+    /// Each attempt is a samod dialer that does not retry by itself, because samod 0.16
+    /// may send a new dialer's first attempt to its IO loop before it has registered the
+    /// dialer; that attempt fails without ever calling our [`IrohDialer`], and samod's own
+    /// retry would wait for its next 100 ms tick (in the resync bench a third of the
+    /// round). Such an attempt is made again at once; a real failure (our dialer ran and
+    /// the network said no) backs off as before, within `dial_timeout × 4` in all.
+    async fn dial_for_round(
+        &self,
+        peer: &EndpointAddr,
+    ) -> Result<(samod::DialerHandle, samod::ConnectionId), SyncError> {
+        let peer_key = peer.id.to_string();
+        let within = self.options.dial_timeout * 4;
+        let deadline = tokio::time::Instant::now() + within;
+        let mut backoff = Duration::from_millis(200);
+        let mut reason = None;
+        let mut unregistered = 0;
+        loop {
+            let last_error = Arc::new(Mutex::new(None));
+            let attempted = Arc::new(AtomicBool::new(false));
+            let dialer = self
+                .store
+                .repo()
+                .dial(
+                    BackoffConfig {
+                        initial_delay: fengqiao_store::FIRST_DIAL_RETRY,
+                        max_delay: Duration::from_secs(2),
+                        max_retries: Some(0),
+                    },
+                    Arc::new(IrohDialer {
+                        endpoint: self.endpoint.clone(),
+                        addr: peer.clone(),
+                        counters: self.counters.clone(),
+                        live: self.live.clone(),
+                        timeout: self.options.dial_timeout,
+                        last_error: last_error.clone(),
+                        attempted: Some(attempted.clone()),
+                    }),
+                )
+                .map_err(|_| SyncError::Task("repo stopped".into()))?;
+            let outcome = tokio::time::timeout_at(deadline, dialer.established()).await;
+            if let (Ok(Ok(_)), Some(conn)) = (&outcome, dialer.connection_id()) {
+                return Ok((dialer, conn));
+            }
+            dialer.close();
+            if outcome.is_err() {
+                return Err(SyncError::DialTimeout {
+                    peer: peer_key,
+                    seconds: within.as_secs(),
+                });
+            }
+            if let Some(e) = last_error.lock().unwrap_or_else(|p| p.into_inner()).take() {
+                if e.contains("not enrolled") || e.contains("403") {
+                    return Err(SyncError::Refused { reason: e });
+                }
+                reason = Some(e);
+            }
+            if !attempted.load(Ordering::Acquire) && unregistered < 20 {
+                // samod's race, not the network: again at once.
+                unregistered += 1;
+                tracing::debug!(peer = %peer_key, "samod dropped the dial before it began; dialling again");
+                continue;
+            }
+            let now = tokio::time::Instant::now();
+            if now + backoff >= deadline {
+                return Err(SyncError::Dial {
+                    peer: peer_key,
+                    reason: reason.unwrap_or_else(|| "对方无应答".into()),
+                });
+            }
+            tokio::time::sleep(backoff).await;
+            backoff = (backoff * 2).min(Duration::from_secs(2));
+        }
+    }
+
     /// Keeps a live connection to `peer` (reconnecting with backoff) for continuous sync.
     pub fn keep_connected(&self, peer: EndpointAddr) -> Result<samod::DialerHandle, SyncError> {
         if !peer.addrs.is_empty() {
@@ -775,6 +813,7 @@ impl SyncNode {
                     live: self.live.clone(),
                     timeout: self.options.dial_timeout,
                     last_error: Arc::new(Mutex::new(None)),
+                    attempted: None,
                 }),
             )
             .map_err(|_| SyncError::Task("repo stopped".into()))
