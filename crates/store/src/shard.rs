@@ -195,13 +195,7 @@ impl Shard {
             let Ok(_) = established.await else {
                 return false;
             };
-            let conn = self
-                .link
-                .lock()
-                .unwrap_or_else(|p| p.into_inner())
-                .as_ref()
-                .and_then(|d| d.connection_id());
-            let Some(conn) = conn else {
+            let Some(conn) = self.link_connection() else {
                 return false;
             };
             futures::future::join_all(handles.iter().map(|h| h.we_have_their_changes(conn))).await;
@@ -215,6 +209,15 @@ impl Shard {
         caught_up
     }
 
+    /// The link's connection to the county repo, while it is up.
+    fn link_connection(&self) -> Option<samod::ConnectionId> {
+        self.link
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .as_ref()
+            .and_then(|d| d.connection_id())
+    }
+
     /// Documents the shard holds open.
     pub fn documents(&self) -> usize {
         self.handles().len()
@@ -223,13 +226,7 @@ impl Shard {
     /// Waits (up to `within`) until the county repo has every change the shard holds;
     /// whether it got there.
     pub async fn flush(&self, within: Duration) -> bool {
-        let conn = self
-            .link
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .as_ref()
-            .and_then(|d| d.connection_id());
-        let Some(conn) = conn else {
+        let Some(conn) = self.link_connection() else {
             return false;
         };
         let handles: Vec<DocHandle> = self.handles().values().cloned().collect();
