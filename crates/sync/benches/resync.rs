@@ -4,15 +4,21 @@
 //!
 //! `cargo bench -p fengqiao-sync --bench resync` (repetitions: `RESYNC_RUNS`, default 5)
 //!
-//! Measured 2026-11-27 on the 2-core VM, load average 1.3–1.6, `RESYNC_RUNS=11`: median
-//! 98–106 ms (runs 83–176 ms), wire/changes 0.25 (0.63 when one side's changes are not
-//! yet compacted). Goal: ≤ 100 ms and ≤ 1.2×. Where a round goes (`RUST_LOG=samod=debug,
-//! fengqiao_sync=debug`): connected after 4–12 ms; both hellos cross; each side
-//! generates its changes (2–6 ms); each applies the other's 200 changes at the same time
-//! (automerge's `receive_sync_message`, 45–65 ms here, 22–43 ms for one alone); acks.
-//! Before today's fixes the median was 150 ms: samod's unregistered-dialer race plus its
-//! 100 ms retry tick, and the applies running one after the other (document actors as
-//! tokio tasks; now a rayon pool, `store.rs` `doc_pool`).
+//! Measured 2026-11-27 on the 2-core VM, load average 1.3–2, `RESYNC_RUNS=11`, five sets:
+//! medians 92, 103, 106, 113 and 145 ms (runs 57–240 ms); goal ≤ 100 ms, so not met
+//! reliably. Wire/changes 0.25–0.63 (goal ≤ 1.2×, met). The runs are bimodal
+//! (`RUST_LOG=samod=debug,fengqiao_sync=debug` shows why): connected after 4–12 ms, then
+//! - both peers' hellos cross, each sends its changes at once and both apply the other's
+//!   200 changes at the same time (automerge `receive_sync_message`, 45–65 ms here,
+//!   22–43 ms for one alone): 57–105 ms, wire ratio 0.25;
+//! - or the acceptor's hello arrives before the dialer has sent its own: the dialer
+//!   answers with its changes, the acceptor applies them and only then sends its own
+//!   (samod applies and generates in one step), so the applies run one after the other:
+//!   105–200 ms, wire ratio 0.63 (the second batch goes uncompressed).
+//! Which happens is a race inside samod between the two share-policy lookups. Waiting a
+//! second before the round (offline work long compacted) changed nothing. Before today's
+//! fixes every run was sequential and samod's unregistered-dialer race added up to a
+//! 100 ms tick: median 150 ms.
 
 use std::sync::Arc;
 use std::time::Duration;
