@@ -15,6 +15,7 @@
 //!   answers with its changes, the acceptor applies them and only then sends its own
 //!   (samod applies and generates in one step), so the applies run one after the other:
 //!   105–200 ms, wire ratio 0.63 (the second batch goes uncompressed).
+//!
 //! Which happens is a race inside samod between the two share-policy lookups. Waiting a
 //! second before the round (offline work long compacted) changed nothing. Before today's
 //! fixes every run was sequential and samod's unregistered-dialer race added up to a
