@@ -143,21 +143,8 @@ impl Shard {
                 continue;
             }
             let id = name.document_id(&self.county);
-            let text = id.to_string();
-            let root = self.storage.root();
-            let on_disk = if text.len() > 2 {
-                root.join(&text[..2]).join(&text[2..])
-            } else {
-                root.join(&text)
-            };
-            if !on_disk.exists() {
-                let (key, genesis) = crate::store::genesis_entry(name, &self.county)?;
-                samod::storage::Storage::put(&self.storage, key, genesis).await;
-                if let Some(f) = self.storage.failure() {
-                    return Err(StoreError::NotDurable(
-                        crate::storage::DurabilityError::WriteFailed(f),
-                    ));
-                }
+            if !self.storage.document_dir(&id.to_string()).exists() {
+                crate::store::write_genesis(&self.storage, name, &self.county).await?;
             }
             if let Some(handle) = self.repo.find(id).await? {
                 self.handles().insert(name.clone(), handle);

@@ -211,18 +211,22 @@ impl DurableStorage {
         self.written.notify_waiters();
     }
 
-    fn path_of(&self, key: &StorageKey) -> PathBuf {
-        let mut path = self.root.clone();
-        let mut parts = key.into_iter();
-        if let Some(first) = parts.next() {
-            // Split the document id like the nodefs adapter, to keep directories small.
-            if first.len() > 2 {
-                path.push(&first[..2]);
-                path.push(&first[2..]);
-            } else {
-                path.push(first);
-            }
+    /// Where the files of document `id` live.
+    pub(crate) fn document_dir(&self, id: &str) -> PathBuf {
+        // Split the document id like the nodefs adapter, to keep directories small.
+        if id.len() > 2 {
+            self.root.join(&id[..2]).join(&id[2..])
+        } else {
+            self.root.join(id)
         }
+    }
+
+    fn path_of(&self, key: &StorageKey) -> PathBuf {
+        let mut parts = key.into_iter();
+        let mut path = match parts.next() {
+            Some(first) => self.document_dir(first),
+            None => self.root.clone(),
+        };
         for part in parts {
             path.push(part);
         }

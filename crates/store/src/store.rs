@@ -392,14 +392,14 @@ impl Store {
         // may hold anything, but is sent only the documents it asks for: otherwise every
         // shard would be offered every township's documents.
         let policy = policy.with_own_peer(
-            peer_id,
+            peer_id.clone(),
             samod::ShareConfig::read_write().with_announce(false),
         );
         let repo = rt.block_on(
             Repo::build_tokio()
                 .with_share_policy(policy.clone())
                 // The network authenticates peers by this key, so the repo's peer id is it.
-                .with_peer_id(samod::PeerId::from(key.public().to_string()))
+                .with_peer_id(peer_id.clone())
                 .with_storage(storage.clone())
                 .with_concurrency(samod::ConcurrencyConfig::Threadpool(doc_pool()?))
                 .load(),
@@ -511,14 +511,8 @@ impl Store {
             return Ok(None);
         }
         if create {
-            let (key, genesis) = genesis_entry(name, county)?;
             self.rt()
-                .block_on(samod::storage::Storage::put(&self.storage, key, genesis));
-            if let Some(f) = self.storage.failure() {
-                return Err(StoreError::NotDurable(
-                    crate::storage::DurabilityError::WriteFailed(f),
-                ));
-            }
+                .block_on(write_genesis(&self.storage, name, county))?;
         }
         let found = self.rt().block_on(self.repo.find(id))?;
         if let Some(h) = &found {
@@ -1715,12 +1709,7 @@ impl Store {
     }
 
     fn doc_dir(&self, id: &str) -> PathBuf {
-        let root = self.storage.root();
-        if id.len() > 2 {
-            root.join(&id[..2]).join(&id[2..])
-        } else {
-            root.join(id)
-        }
+        self.storage.document_dir(id)
     }
 
     /// Stops the repo cleanly (pending writes finish).
@@ -2448,9 +2437,26 @@ impl Store {
     }
 }
 
+/// Writes a document's genesis into `storage` (a no-op when it is there already), so
+/// samod finds the document; a failed write is refused by name.
+pub(crate) async fn write_genesis(
+    storage: &DurableStorage,
+    name: &DocName,
+    county: &str,
+) -> Result<(), StoreError> {
+    let (key, genesis) = genesis_entry(name, county)?;
+    samod::storage::Storage::put(storage, key, genesis).await;
+    match storage.failure() {
+        Some(f) => Err(StoreError::NotDurable(
+            crate::storage::DurabilityError::WriteFailed(f),
+        )),
+        None => Ok(()),
+    }
+}
+
 /// A document's genesis change as the storage entry samod would write for it (an
 /// incremental keyed by the change hash), so every device starts from the same bytes.
-pub(crate) fn genesis_entry(
+fn genesis_entry(
     name: &DocName,
     county: &str,
 ) -> Result<(samod::storage::StorageKey, Vec<u8>), StoreError> {
