@@ -303,7 +303,7 @@ struct IrohDialer {
     timeout: Duration,
     last_error: Arc<Mutex<Option<String>>>,
     /// Set when samod actually asks us to connect (see `SyncNode::dial_for_round`).
-    attempted: Option<Arc<AtomicBool>>,
+    attempted: Arc<AtomicBool>,
 }
 
 impl samod::Dialer for IrohDialer {
@@ -323,9 +323,7 @@ impl samod::Dialer for IrohDialer {
         let live = self.live.clone();
         let timeout = self.timeout;
         let last_error = self.last_error.clone();
-        if let Some(attempted) = &self.attempted {
-            attempted.store(true, Ordering::Release);
-        }
+        self.attempted.store(true, Ordering::Release);
         async move {
             let note = |e: String| {
                 *last_error.lock().unwrap_or_else(|p| p.into_inner()) = Some(e.clone());
@@ -717,6 +715,25 @@ impl SyncNode {
         book.save(dir)
     }
 
+    /// Our samod dialer to `peer`; it records why a connect failed in `last_error` and
+    /// that samod asked it to connect at all in `attempted`.
+    fn iroh_dialer(
+        &self,
+        peer: EndpointAddr,
+        last_error: Arc<Mutex<Option<String>>>,
+        attempted: Arc<AtomicBool>,
+    ) -> Arc<IrohDialer> {
+        Arc::new(IrohDialer {
+            endpoint: self.endpoint.clone(),
+            addr: peer,
+            counters: self.counters.clone(),
+            live: self.live.clone(),
+            timeout: self.options.dial_timeout,
+            last_error,
+            attempted,
+        })
+    }
+
     /// Dials `peer` for one round: a connected dialer and its connection.
     ///
     /// Each attempt is a samod dialer that does not retry by itself, because samod 0.16
@@ -747,15 +764,7 @@ impl SyncNode {
                         max_delay: Duration::from_secs(2),
                         max_retries: Some(0),
                     },
-                    Arc::new(IrohDialer {
-                        endpoint: self.endpoint.clone(),
-                        addr: peer.clone(),
-                        counters: self.counters.clone(),
-                        live: self.live.clone(),
-                        timeout: self.options.dial_timeout,
-                        last_error: last_error.clone(),
-                        attempted: Some(attempted.clone()),
-                    }),
+                    self.iroh_dialer(peer.clone(), last_error.clone(), attempted.clone()),
                 )
                 .map_err(|_| SyncError::Task("repo stopped".into()))?;
             let outcome = tokio::time::timeout_at(deadline, dialer.established()).await;
@@ -806,15 +815,7 @@ impl SyncNode {
                     max_delay: Duration::from_secs(30),
                     max_retries: None,
                 },
-                Arc::new(IrohDialer {
-                    endpoint: self.endpoint.clone(),
-                    addr: peer,
-                    counters: self.counters.clone(),
-                    live: self.live.clone(),
-                    timeout: self.options.dial_timeout,
-                    last_error: Arc::new(Mutex::new(None)),
-                    attempted: None,
-                }),
+                self.iroh_dialer(peer, Arc::default(), Arc::default()),
             )
             .map_err(|_| SyncError::Task("repo stopped".into()))
     }
@@ -876,8 +877,7 @@ impl SyncNode {
                 let theirs: Vec<DocHandle> = held
                     .iter()
                     .filter(|(name, _)| {
-                        table.access(me, name) == Access::ReadWrite
-                            && table.access(peer, name).can_read()
+                        gives_ours(table.access(me, name), table.access(peer, name))
                     })
                     .map(|(_, h)| h.clone())
                     .collect();
@@ -963,18 +963,26 @@ fn my_role_holds_everything(store: &Store) -> bool {
 /// Waits until the document is exchanged on `conn` as far as the rules let it be:
 /// their changes here when we take them, ours there when they take them. Returns
 /// whether it finished (it never fails; the round's deadline bounds it).
+/// Whether our changes to a document flow to a peer: we may write it, it may read it.
+fn gives_ours(ours: Access, theirs: Access) -> bool {
+    ours == Access::ReadWrite && theirs.can_read()
+}
+
+/// Whether a peer's changes to a document flow to us.
+fn takes_theirs(ours: Access, theirs: Access) -> bool {
+    gives_ours(theirs, ours)
+}
+
 async fn wait_exchanged(
     handle: DocHandle,
     conn: ConnectionId,
     theirs: Access,
     ours: Access,
 ) -> bool {
-    let take_theirs = theirs == Access::ReadWrite && ours.can_read();
-    let give_ours = ours == Access::ReadWrite && theirs.can_read();
-    if take_theirs {
+    if takes_theirs(ours, theirs) {
         handle.we_have_their_changes(conn).await;
     }
-    if give_ours {
+    if gives_ours(ours, theirs) {
         handle.they_have_our_changes(conn).await;
     }
     true
