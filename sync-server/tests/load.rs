@@ -239,6 +239,12 @@ async fn device(
     took
 }
 
+/// The records each document of township `t` ends with: one per laptop of the township
+/// (the last township may have fewer) and the county's.
+fn records_per_document(devices: usize, t: usize) -> usize {
+    PER_TOWNSHIP.min(devices - t * PER_TOWNSHIP) + 1
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn devices_syncing_ten_documents_each_converge() {
     let devices: usize = std::env::var("FENGQIAO_LOAD_DEVICES")
@@ -372,8 +378,7 @@ async fn devices_syncing_ten_documents_each_converge() {
         .enumerate()
         .map(|(i, key)| {
             let (_, docs) = &docs_by_township[i / PER_TOWNSHIP];
-            // The township's laptops and the county's record.
-            let peers = PER_TOWNSHIP.min(devices - (i / PER_TOWNSHIP) * PER_TOWNSHIP) + 1;
+            let peers = records_per_document(devices, i / PER_TOWNSHIP);
             tokio::spawn(device(
                 i,
                 key,
@@ -391,7 +396,7 @@ async fn devices_syncing_ten_documents_each_converge() {
             .iter()
             .enumerate()
             .filter(|(i, counts)| {
-                let want = PER_TOWNSHIP.min(devices - (i / PER_TOWNSHIP) * PER_TOWNSHIP) + 1;
+                let want = records_per_document(devices, i / PER_TOWNSHIP);
                 counts.iter().any(|&n| n < want)
             })
             .map(|(i, counts)| format!("device {i}: {counts:?}"))
@@ -423,7 +428,7 @@ async fn devices_syncing_ten_documents_each_converge() {
     tokio::task::spawn_blocking(move || {
         let store = Store::open(&data_dir).unwrap();
         for (t, (township, docs)) in docs_by_township.iter().enumerate() {
-            let want = PER_TOWNSHIP.min(devices - t * PER_TOWNSHIP) + 1;
+            let want = records_per_document(devices, t);
             let names: Vec<DocName> = store
                 .catalogue()
                 .unwrap()
