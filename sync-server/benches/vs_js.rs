@@ -1,7 +1,9 @@
 //! This server against the JavaScript automerge-repo sync server, side by side on the
 //! same workload: one client pushes 50 documents × 200 changes over WebSocket on
 //! loopback, then a fresh client pulls all of them. The clients are the same Rust
-//! (samod) code for both servers; each round starts a fresh server process.
+//! (samod) code for both servers; each round starts a fresh server process. No laptop is
+//! connected, so our township shards sleep (`sync-server/src/shards.rs`), as they do
+//! while an office works with the county's laptops away.
 //!
 //!   cargo bench -p fengqiao-sync-server --bench vs_js       (needs `npm ci` in interop/)
 //!

@@ -44,6 +44,8 @@ pub struct Snapshot {
     pub shards: u64,
     /// Shards still catching up with the county repo.
     pub shards_behind: u64,
+    /// Shards asleep: none of their laptops lately, no link to the county repo.
+    pub shards_asleep: u64,
     pub shard_documents: u64,
     pub bytes_received: u64,
     pub bytes_sent: u64,
@@ -105,6 +107,13 @@ pub fn render(s: &Snapshot) -> String {
         "gauge",
         "Township shards still catching up with the county repo (their laptops are served by the county repo).",
         &[("", s.shards_behind)],
+    );
+    series(
+        &mut out,
+        "fengqiao_shards_asleep",
+        "gauge",
+        "Township shards asleep: none of their laptops lately; they catch up with the county repo when one comes.",
+        &[("", s.shards_asleep)],
     );
     series(
         &mut out,

@@ -427,18 +427,19 @@ async fn snapshot(shared: &Arc<Shared>) -> Snapshot {
     })
     .await
     .unwrap_or((0, 0, false));
-    let (shards, shards_behind, shard_documents) = shared
+    let shards = shared
         .shards
         .lock()
         .unwrap_or_else(|p| p.into_inner())
         .as_ref()
         .map(|s| s.counts())
-        .unwrap_or((0, 0, 0));
+        .unwrap_or_default();
     let c = &shared.counters;
     Snapshot {
-        shards: shards as u64,
-        shards_behind: shards_behind as u64,
-        shard_documents: shard_documents as u64,
+        shards: shards.shards as u64,
+        shards_behind: shards.behind as u64,
+        shards_asleep: shards.asleep as u64,
+        shard_documents: shards.documents as u64,
         connected_devices: connected + (shared.websocket_connected)() as u64,
         documents: documents as u64,
         bytes_received: received + c.ws_bytes_received.load(Ordering::Relaxed),

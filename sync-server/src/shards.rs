@@ -8,6 +8,11 @@
 //! scope is exactly one township is accepted by its township's shard; every other
 //! device (office, leaders, inspectors, several townships) by the county repo as before.
 //! The county store still holds everything: the shards pass changes both ways.
+//!
+//! A shard whose laptops are away sleeps: it hands what it has to the county repo and
+//! drops its link, so the county's changes to the township (the office's daily work) are
+//! not applied a second time as they come, competing with the devices being served. The
+//! first laptop to come back wakes it; it catches up in one exchange before serving.
 
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -19,6 +24,7 @@ use fengqiao_model::Role;
 use fengqiao_store::shard::Shard;
 use fengqiao_store::{DocName, Store};
 use fengqiao_sync::AcceptRoute;
+use futures::FutureExt;
 
 /// How often the shards look for new townships and documents besides directory changes
 /// (documents laptops create reach the catalogue through the directory, but a missed
@@ -31,6 +37,13 @@ const CATCH_UP: Duration = Duration::from_secs(60);
 
 /// How long a clean stop waits for each shard to hand its changes to the county repo.
 const FLUSH: Duration = Duration::from_secs(10);
+
+/// How long after its last laptop asked for it a shard stays linked.
+const QUIET: Duration = Duration::from_secs(30);
+
+/// How long a laptop's connection waits for its sleeping shard to wake and catch up
+/// before the county repo serves it instead (well within the laptops' dial timeout).
+const WAKE: Duration = Duration::from_secs(2);
 
 struct Entry {
     shard: Arc<Shard>,
@@ -75,9 +88,11 @@ impl Shards {
             by_code: Mutex::new(HashMap::new()),
         });
         inner.refresh().await?;
-        // Shards opened behind the county (a restored server, a new `shards/`) catch up
-        // before the township's laptops are sent to them.
+        // Shards opened behind the county (a restored server, a new `shards/`) catch up,
+        // which also hands the county what a SIGKILL left in them; then, with no laptop
+        // connected yet, they sleep.
         inner.catch_up(true).await;
+        inner.rest().await;
         let follower = {
             let inner = Arc::downgrade(&inner);
             let mut table = match inner.upgrade() {
@@ -95,6 +110,7 @@ impl Shards {
                         tracing::warn!(error = %e, "could not bring the township shards up to date");
                     }
                     inner.catch_up(false).await;
+                    inner.rest().await;
                 }
             })
         };
@@ -102,36 +118,48 @@ impl Shards {
     }
 
     /// The node's route: a device whose scope is exactly one township goes to that
-    /// township's shard; `None` (the county repo) for everyone else.
+    /// township's shard, woken if it sleeps; `None` (the county repo) for everyone else,
+    /// and for a laptop whose shard could not catch up within [`WAKE`].
     pub fn route(&self) -> AcceptRoute {
         let inner: Weak<Inner> = Arc::downgrade(&self.inner);
         Arc::new(move |device: &fengqiao_model::Device| {
-            if device.role != Role::Township || device.scope.len() != 1 {
-                return None;
+            let inner = inner.clone();
+            let device_id = device.id.clone();
+            let township = (device.role == Role::Township && device.scope.len() == 1)
+                .then(|| device.scope[0].clone());
+            async move {
+                let inner = inner.upgrade()?;
+                let code = inner.store.access().township_code(&township?)?.to_owned();
+                let (shard, acceptor) = {
+                    let entries = inner.entries();
+                    let e = entries.get(&code)?;
+                    (e.shard.clone(), e.acceptor.clone())
+                };
+                // A shard still catching up would tell the laptop it had everything.
+                if !shard.wake(WAKE).await {
+                    tracing::info!(device = %device_id, township = %code, "township shard not caught up; the county repo serves this laptop");
+                    return None;
+                }
+                tracing::debug!(device = %device_id, township = %code, "accepted by its township's shard");
+                Some(acceptor)
             }
-            let inner = inner.upgrade()?;
-            let table = inner.store.access();
-            let code = table.township_code(&device.scope[0])?;
-            // A shard still catching up would tell the laptop it had everything.
-            let acceptor = inner
-                .entries()
-                .get(code)
-                .filter(|e| e.shard.is_ready())
-                .map(|e| e.acceptor.clone());
-            if acceptor.is_some() {
-                tracing::debug!(device = %device.id, township = code, "accepted by its township's shard");
-            }
-            acceptor
+            .boxed()
         })
     }
 
-    /// Shards, those still catching up with the county repo, and the documents they
-    /// hold together.
-    pub fn counts(&self) -> (usize, usize, usize) {
+    /// Shards, those linked but still catching up with the county repo, those asleep,
+    /// and the documents they hold together.
+    pub fn counts(&self) -> ShardCounts {
         let entries = self.inner.entries();
-        let behind = entries.values().filter(|e| !e.shard.is_ready()).count();
-        let documents = entries.values().map(|e| e.shard.documents()).sum();
-        (entries.len(), behind, documents)
+        ShardCounts {
+            shards: entries.len(),
+            behind: entries
+                .values()
+                .filter(|e| e.shard.is_linked() && !e.shard.is_ready())
+                .count(),
+            asleep: entries.values().filter(|e| !e.shard.is_linked()).count(),
+            documents: entries.values().map(|e| e.shard.documents()).sum(),
+        }
     }
 
     /// Why a shard's storage stopped accepting writes, if one did.
@@ -152,7 +180,8 @@ impl Shards {
             e.acceptor.close();
         }
         for e in &entries {
-            if !e.shard.flush(FLUSH).await {
+            // A sleeping shard handed everything over before it fell asleep.
+            if e.shard.is_linked() && !e.shard.flush(FLUSH).await {
                 // Nothing is lost: the shard's storage is durable, and it passes what
                 // the county lacks at the next start.
                 tracing::warn!(
@@ -223,14 +252,14 @@ impl Inner {
         Ok(())
     }
 
-    /// Lets every shard still behind the county repo catch up: waits for them when
-    /// `wait`, else in the background (its laptops are served by the county repo
+    /// Lets every linked shard still behind the county repo catch up: waits for them
+    /// when `wait`, else in the background (its laptops are served by the county repo
     /// meanwhile, and the next refresh tries again).
     async fn catch_up(&self, wait: bool) {
         let behind: Vec<Arc<Shard>> = self
             .entries()
             .values()
-            .filter(|e| !e.shard.is_ready())
+            .filter(|e| e.shard.is_linked() && !e.shard.is_ready())
             .map(|e| e.shard.clone())
             .collect();
         let attempts = behind.into_iter().map(|shard| async move {
@@ -248,4 +277,37 @@ impl Inner {
             tokio::spawn(all);
         }
     }
+
+    /// Puts to sleep every caught-up shard none of whose laptops is connected or asked
+    /// for it within [`QUIET`]; wakes a sleeping shard that has laptops connected (one
+    /// let in as it fell asleep), so their changes reach the county repo.
+    async fn rest(&self) {
+        let shards: Vec<(Arc<Shard>, samod::AcceptorHandle)> = self
+            .entries()
+            .values()
+            .map(|e| (e.shard.clone(), e.acceptor.clone()))
+            .collect();
+        for (shard, acceptor) in shards {
+            let serving = || acceptor.connection_count() > 0;
+            if !shard.is_linked() {
+                if serving() {
+                    tokio::spawn(async move { shard.wake(CATCH_UP).await });
+                }
+            } else if shard.is_ready() && !serving() {
+                shard.sleep(FLUSH, QUIET, serving).await;
+            }
+        }
+    }
+}
+
+/// What `/metrics` says of the shards.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ShardCounts {
+    pub shards: usize,
+    /// Linked, and still catching up with the county repo.
+    pub behind: usize,
+    /// Sleeping: none of their laptops lately; the county's changes wait for them.
+    pub asleep: usize,
+    /// Documents the shards hold open together.
+    pub documents: usize,
 }

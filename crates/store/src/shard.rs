@@ -16,7 +16,7 @@ use std::collections::HashMap;
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use samod::transport::channel::ChannelDialer;
 use samod::{AcceptorHandle, BackoffConfig, DialerHandle, DocHandle, PeerId, Repo, ShareConfig};
@@ -35,11 +35,17 @@ pub struct Shard {
     storage: DurableStorage,
     table: watch::Receiver<Arc<AccessTable>>,
     handles: Mutex<HashMap<DocName, DocHandle>>,
+    /// The county repo's end of the link, kept to link again after [`Shard::sleep`].
+    county_end: Mutex<Option<AcceptorHandle>>,
     link: Mutex<Option<DialerHandle>>,
-    /// Whether the shard has caught up with the county repo once since it opened; until
-    /// then its township's laptops are served by the county repo (see [`Shard::catch_up`]).
+    /// Whether the shard has caught up with the county repo since it was last linked;
+    /// until then its township's laptops are served by the county repo (see
+    /// [`Shard::catch_up`]).
     ready: AtomicBool,
-    catching_up: tokio::sync::Mutex<()>,
+    /// When a laptop of the township last asked for this shard ([`Shard::wake`]).
+    wanted: Mutex<Option<Instant>>,
+    /// Serialises catching up, waking and going dormant.
+    transition: tokio::sync::Mutex<()>,
 }
 
 impl std::fmt::Debug for Shard {
@@ -84,9 +90,11 @@ impl Shard {
             storage,
             table,
             handles: Mutex::new(HashMap::new()),
+            county_end: Mutex::new(None),
             link: Mutex::new(None),
             ready: AtomicBool::new(false),
-            catching_up: tokio::sync::Mutex::new(()),
+            wanted: Mutex::new(None),
+            transition: tokio::sync::Mutex::new(()),
         })
     }
 
@@ -106,6 +114,7 @@ impl Shard {
 
     /// Connects the shard to the county repo in memory (reconnecting if it drops).
     pub fn link(&self, county: &AcceptorHandle) -> Result<(), StoreError> {
+        *self.county_end.lock().unwrap_or_else(|p| p.into_inner()) = Some(county.clone());
         let dialer = self.repo.dial(
             BackoffConfig {
                 initial_delay: crate::FIRST_DIAL_RETRY,
@@ -156,44 +165,130 @@ impl Shard {
 
     /// Whether laptops may be served by this shard: it caught up with the county repo.
     pub fn is_ready(&self) -> bool {
-        self.ready.load(Ordering::Acquire)
+        self.ready.load(Ordering::SeqCst)
     }
 
     /// Waits (up to `within`) until the shard holds every change the county repo has of
     /// each document the shard holds, and from then on reports [`Shard::is_ready`].
     ///
     /// Why: a shard that starts behind the county (a restored server, a lost `shards/`
-    /// directory, a new township) would otherwise answer a laptop's round with what it
-    /// has, and the laptop would end the round believing it had everything. Returns
-    /// whether the shard is ready; `false` at once while another call is waiting.
+    /// directory, a new township, a shard that slept) would otherwise answer a laptop's
+    /// round with what it has, and the laptop would end the round believing it had
+    /// everything. Returns whether the shard is ready; `false` when it is not linked.
+    /// Concurrent calls wait for the one under way.
     pub async fn catch_up(&self, within: Duration) -> bool {
         if self.is_ready() {
             return true;
         }
-        let Ok(_only_one) = self.catching_up.try_lock() else {
-            return false;
+        tokio::time::timeout(within, async {
+            let _one_at_a_time = self.transition.lock().await;
+            self.catch_up_linked().await
+        })
+        .await
+        .unwrap_or(false)
+    }
+
+    /// A laptop of the township wants this shard: links it to the county repo again if
+    /// it sleeps, and catches up (up to `within`); whether it is ready to serve.
+    pub async fn wake(&self, within: Duration) -> bool {
+        // Recorded before `ready` is read: [`Shard::sleep`] clears `ready` before it
+        // reads this, so one of the two sees the other.
+        *self.wanted.lock().unwrap_or_else(|p| p.into_inner()) = Some(Instant::now());
+        if self.is_ready() {
+            return true;
+        }
+        tokio::time::timeout(within, async {
+            let _one_at_a_time = self.transition.lock().await;
+            if !self.is_linked() {
+                let county = self
+                    .county_end
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .clone();
+                let Some(county) = county else {
+                    return false;
+                };
+                if let Err(e) = self.link(&county) {
+                    tracing::warn!(township = %self.township, error = %e, "could not link the shard again");
+                    return false;
+                }
+                tracing::debug!(township = %self.township, "township shard woke");
+            }
+            self.catch_up_linked().await
+        })
+        .await
+        .unwrap_or(false)
+    }
+
+    /// Lets the shard go dormant when no laptop of its township wanted it for `quiet`
+    /// and `serving` (its laptops connected now) is false: hands everything it holds to
+    /// the county repo (up to `within`), then drops the link, so the county's changes
+    /// are no longer applied here as they come but in one catch-up at the next
+    /// [`Shard::wake`]. Returns whether the shard sleeps.
+    ///
+    /// Why: a shard applies each change of its township's documents a second time (the
+    /// county repo applied it first). While none of its laptops is there, that work
+    /// only competes with the devices the server is serving.
+    pub async fn sleep(
+        &self,
+        within: Duration,
+        quiet: Duration,
+        serving: impl Fn() -> bool,
+    ) -> bool {
+        let _one_at_a_time = self.transition.lock().await;
+        if !self.is_linked() {
+            return true;
+        }
+        let wanted_lately = || {
+            self.wanted
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .is_some_and(|t| t.elapsed() < quiet)
         };
+        if serving() || wanted_lately() || !self.flush(within).await {
+            return false;
+        }
+        self.ready.store(false, Ordering::SeqCst);
+        if serving() || wanted_lately() {
+            // A laptop came while the shard handed over; the link is still up and the
+            // shard still caught up.
+            self.ready.store(true, Ordering::SeqCst);
+            return false;
+        }
+        if let Some(link) = self.link.lock().unwrap_or_else(|p| p.into_inner()).take() {
+            link.close();
+        }
+        tracing::debug!(township = %self.township, "township shard sleeps");
+        true
+    }
+
+    /// Whether the shard has a link to the county repo (it may be reconnecting).
+    pub fn is_linked(&self) -> bool {
+        self.link
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .is_some()
+    }
+
+    /// [`Shard::catch_up`]'s work, under the transition lock.
+    async fn catch_up_linked(&self) -> bool {
+        if self.is_ready() {
+            return true;
+        }
         let established = match self.link.lock().unwrap_or_else(|p| p.into_inner()).as_ref() {
             Some(link) => link.established(),
             None => return false,
         };
         let handles: Vec<DocHandle> = self.handles().values().cloned().collect();
-        let caught_up = tokio::time::timeout(within, async {
-            let Ok(_) = established.await else {
-                return false;
-            };
-            let Some(conn) = self.link_connection() else {
-                return false;
-            };
-            futures::future::join_all(handles.iter().map(|h| h.we_have_their_changes(conn))).await;
-            true
-        })
-        .await
-        .unwrap_or(false);
-        if caught_up {
-            self.ready.store(true, Ordering::Release);
-        }
-        caught_up
+        let Ok(_) = established.await else {
+            return false;
+        };
+        let Some(conn) = self.link_connection() else {
+            return false;
+        };
+        futures::future::join_all(handles.iter().map(|h| h.we_have_their_changes(conn))).await;
+        self.ready.store(true, Ordering::SeqCst);
+        true
     }
 
     /// The link's connection to the county repo, while it is up.

@@ -237,9 +237,15 @@ impl EndpointHooks for Gate {
 
 /// Picks the samod acceptor for an enrolled device's sync connection; `None` keeps it on
 /// the node's own repo. The county server installs one that sends each township's
-/// laptops to that township's shard, so no one repo sees every connection × document.
-pub type AcceptRoute =
-    Arc<dyn Fn(&fengqiao_model::Device) -> Option<samod::AcceptorHandle> + Send + Sync>;
+/// laptops to that township's shard, so no one repo sees every connection × document
+/// (waking the shard first if it sleeps, hence a future).
+pub type AcceptRoute = Arc<
+    dyn Fn(
+            &fengqiao_model::Device,
+        ) -> futures::future::BoxFuture<'static, Option<samod::AcceptorHandle>>
+        + Send
+        + Sync,
+>;
 
 /// Hands accepted sync connections to samod.
 #[derive(Clone)]
@@ -253,13 +259,15 @@ struct SyncProtocol {
 }
 
 impl SyncProtocol {
-    fn acceptor_for(&self, peer: &EndpointId) -> samod::AcceptorHandle {
+    async fn acceptor_for(&self, peer: &EndpointId) -> samod::AcceptorHandle {
         let route = self.route.lock().unwrap_or_else(|p| p.into_inner()).clone();
         if let Some(route) = route {
             // The gate admitted the device a moment ago; a revocation in between is
             // cut by the watcher like any other live connection.
             let device = self.table.borrow().enrolled(&peer.to_string()).cloned();
-            if let Some(acceptor) = device.as_ref().and_then(|d| route(d)) {
+            if let Some(device) = device
+                && let Some(acceptor) = route(&device).await
+            {
                 return acceptor;
             }
         }
@@ -282,6 +290,7 @@ impl ProtocolHandler for SyncProtocol {
         let weak = conn.weak_handle();
         let transport = samod_transport(conn, send, recv, self.counters.clone());
         self.acceptor_for(&peer)
+            .await
             .accept(transport)
             .map_err(|_| AcceptError::from_err(std::io::Error::other("repo stopped")))?;
         self.stats
