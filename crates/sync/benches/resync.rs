@@ -4,22 +4,23 @@
 //!
 //! `cargo bench -p fengqiao-sync --bench resync` (repetitions: `RESYNC_RUNS`, default 5)
 //!
-//! Measured 2026-11-27 on the 2-core VM, load average 1.3–2, `RESYNC_RUNS=11`, five sets:
-//! medians 92, 103, 106, 113 and 145 ms (runs 57–240 ms); goal ≤ 100 ms, so not met
-//! reliably. Wire/changes 0.25–0.63 (goal ≤ 1.2×, met). The runs are bimodal
-//! (`RUST_LOG=samod=debug,fengqiao_sync=debug` shows why): connected after 4–12 ms, then
-//! - both peers' hellos cross, each sends its changes at once and both apply the other's
-//!   200 changes at the same time (automerge `receive_sync_message`, 45–65 ms here,
-//!   22–43 ms for one alone): 57–105 ms, wire ratio 0.25;
-//! - or the acceptor's hello arrives before the dialer has sent its own: the dialer
-//!   answers with its changes, the acceptor applies them and only then sends its own
-//!   (samod applies and generates in one step), so the applies run one after the other:
-//!   105–200 ms, wire ratio 0.63 (the second batch goes uncompressed).
+//! The round starts a second after the offline work (`RESYNC_SETTLE_MS`, default 1000), as a
+//! real one starts long after it: samod compacts a document's storage in the steps after
+//! its last edits, and a round started at once shares the two cores with that work.
 //!
-//! Which happens is a race inside samod between the two share-policy lookups. Waiting a
-//! second before the round (offline work long compacted) changed nothing. Before today's
-//! fixes every run was sequential and samod's unregistered-dialer race added up to a
-//! 100 ms tick: median 150 ms.
+//! Measured 2026-11-27 on the 2-core VM, load average 0.3–1.4, `RESYNC_RUNS=11`, six sets
+//! after the opening gate (`src/transport.rs`): medians 73, 76, 76, 79, 79 and 82 ms (runs
+//! 43–129 ms); goal ≤ 100 ms, met. Wire/changes 0.25 in every run (goal ≤ 1.2×). With
+//! `RESYNC_SETTLE_MS=0` one set gave a median of 91 ms, with three runs of 177–279 ms
+//! where the round met the compaction samod started after the offline work.
+//!
+//! Before the gate the runs were bimodal (`RUST_LOG=samod=debug,fengqiao_sync=debug` shows
+//! why; medians 92–145 ms): when the acceptor's first message reached the dialer before
+//! the dialer had sent its own, the dialer answered with its changes, the acceptor
+//! applied them (45–65 ms) and only then sent its own, which the dialer applied in turn;
+//! the second batch also went uncompressed (wire ratio 0.63). Which side won was a race
+//! between the two peers' share-policy lookups; now every round's first messages cross
+//! and both sides apply at once.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -188,6 +189,11 @@ fn main() {
         offline_work(&a, "甲");
         offline_work(&b, "乙");
         let change_bytes = changes_size(&a, &a0) + changes_size(&b, &b0);
+        let settle = std::env::var("RESYNC_SETTLE_MS")
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(1000);
+        std::thread::sleep(Duration::from_millis(settle));
         let report = rt
             .block_on(nb.sync_with(na.addr(), Duration::from_secs(60)))
             .expect("re-sync");

@@ -1,8 +1,11 @@
 //! samod connections over iroh bi-streams: length-delimited frames, the peer id bound to
-//! the key iroh authenticated, and byte counters for reports and benchmarks.
+//! the key iroh authenticated, byte counters for reports and benchmarks, and the opening
+//! gate that lets both peers send their changes at once.
 
-use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::collections::HashSet;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use bytes::Bytes;
 use futures::{SinkExt, StreamExt, TryStreamExt};
@@ -36,6 +39,124 @@ fn codec() -> LengthDelimitedCodec {
         .new_codec()
 }
 
+/// How long the peer's first message for a document may wait for ours, once per
+/// connection (see [`OpeningGate`]).
+pub const OPENING_HOLD: Duration = Duration::from_millis(10);
+
+/// Makes each side of a new connection send its first message for a document before it
+/// reads the peer's first message for that document.
+///
+/// Why: automerge sends a peer changes only once it has read what the peer has (the
+/// peer's first message). If one side reads the other's first message before its own
+/// is out, it answers with its changes at once; the other side then applies them before
+/// it sends its own (samod applies and generates in one step), and the two sides apply
+/// one after the other. With both first messages out before either is read, both sides
+/// send their changes at once and apply them at the same time (`benches/resync.rs`).
+/// A document this side does not open itself (one it does not hold or share) holds the
+/// peer's message at most [`OPENING_HOLD`], once; after that nothing is held.
+#[derive(Debug)]
+pub struct OpeningGate {
+    hold: Duration,
+    state: Mutex<GateState>,
+    /// Set once the hold has expired: frames are no longer read for their header.
+    open: AtomicBool,
+    sent_one: tokio::sync::Notify,
+}
+
+#[derive(Debug, Default)]
+struct GateState {
+    /// Documents this side has sent a sync or request message for.
+    sent: HashSet<String>,
+    /// When holding ends for good: set by the first message held.
+    deadline: Option<tokio::time::Instant>,
+}
+
+impl OpeningGate {
+    /// A gate for one connection that holds a first message at most `hold`.
+    pub fn new(hold: Duration) -> OpeningGate {
+        OpeningGate {
+            hold,
+            state: Mutex::default(),
+            open: AtomicBool::new(false),
+            sent_one: tokio::sync::Notify::new(),
+        }
+    }
+
+    fn state(&self) -> std::sync::MutexGuard<'_, GateState> {
+        self.state.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// This side is sending `frame`.
+    pub fn sending(&self, frame: &[u8]) {
+        if self.open.load(Ordering::Relaxed) {
+            return;
+        }
+        if let Some(doc) = opened_document(frame)
+            && self.state().sent.insert(doc.to_owned())
+        {
+            self.sent_one.notify_waiters();
+        }
+    }
+
+    /// Waits, if `frame` is the peer's first message for a document this side has not
+    /// sent its own first message for, until it has (or the hold expired).
+    pub async fn admit(&self, frame: &[u8]) {
+        if self.open.load(Ordering::Relaxed) {
+            return;
+        }
+        let Some(doc) = opened_document(frame) else {
+            return;
+        };
+        let deadline = {
+            let mut state = self.state();
+            if state.sent.contains(doc) {
+                return;
+            }
+            let now = tokio::time::Instant::now();
+            let deadline = *state.deadline.get_or_insert(now + self.hold);
+            if deadline <= now {
+                self.open.store(true, Ordering::Relaxed);
+                state.sent.clear();
+                return;
+            }
+            deadline
+        };
+        loop {
+            let sent_one = self.sent_one.notified();
+            tokio::pin!(sent_one);
+            sent_one.as_mut().enable();
+            if self.state().sent.contains(doc) {
+                return;
+            }
+            if tokio::time::timeout_at(deadline, sent_one).await.is_err() {
+                tracing::trace!(document = doc, "opening hold expired");
+                return;
+            }
+        }
+    }
+}
+
+/// The document a `sync` or `request` frame of the automerge-repo protocol (a CBOR map)
+/// is about; `None` for other messages and for anything unreadable (samod judges those).
+fn opened_document(frame: &[u8]) -> Option<&str> {
+    let mut d = minicbor::Decoder::new(frame);
+    let entries = d.map().ok()??;
+    let (mut kind, mut document) = (None, None);
+    for _ in 0..entries {
+        match d.str().ok()? {
+            "type" => kind = Some(d.str().ok()?),
+            "documentId" => document = Some(d.str().ok()?),
+            _ => d.skip().ok()?,
+        }
+        if kind.is_some() && document.is_some() {
+            break;
+        }
+    }
+    matches!(kind, Some("sync" | "request"))
+        .then_some(document)
+        .flatten()
+}
+
 /// Wraps one bi-stream of an authenticated iroh connection as a samod transport. The
 /// connection is kept alive by the transport and closed when samod drops it.
 pub fn samod_transport(
@@ -46,6 +167,8 @@ pub fn samod_transport(
 ) -> samod::Transport {
     let remote = conn.remote_id();
     let received = counters.clone();
+    let gate = Arc::new(OpeningGate::new(OPENING_HOLD));
+    let admitting = gate.clone();
     let stream = FramedRead::new(recv, codec())
         .map_ok(move |frame| {
             received
@@ -53,17 +176,108 @@ pub fn samod_transport(
                 .fetch_add(frame.len() as u64 + 4, Ordering::Relaxed);
             frame.to_vec()
         })
+        .then(move |item| {
+            let gate = admitting.clone();
+            async move {
+                if let Ok(frame) = &item {
+                    gate.admit(frame).await;
+                }
+                item
+            }
+        })
         .map(move |item| {
             // Holding the connection here ties its life to the transport's.
             let _alive = &conn;
             item
-        });
+        })
+        .boxed();
     let sink = FramedWrite::new(send, codec()).with(move |message: Vec<u8>| {
         counters
             .sent
             .fetch_add(message.len() as u64 + 4, Ordering::Relaxed);
+        gate.sending(&message);
         futures::future::ready(Ok::<_, std::io::Error>(Bytes::from(message)))
     });
     samod::Transport::new(stream, sink)
         .with_expected_peer_id(samod::PeerId::from(remote.to_string()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn frame(kind: &str, document: &str) -> Vec<u8> {
+        let mut e = minicbor::Encoder::new(Vec::new());
+        e.map(5).unwrap();
+        e.str("type").unwrap().str(kind).unwrap();
+        e.str("senderId").unwrap().str("a").unwrap();
+        e.str("targetId").unwrap().str("b").unwrap();
+        e.str("data").unwrap().bytes(&[1, 2, 3]).unwrap();
+        e.str("documentId").unwrap().str(document).unwrap();
+        e.into_writer()
+    }
+
+    #[test]
+    fn reads_the_document_of_sync_and_request_frames_only() {
+        assert_eq!(opened_document(&frame("sync", "doc1")), Some("doc1"));
+        assert_eq!(opened_document(&frame("request", "doc2")), Some("doc2"));
+        assert_eq!(opened_document(&frame("ephemeral", "doc1")), None);
+        assert_eq!(opened_document(b"not cbor at all"), None);
+        assert_eq!(opened_document(&[]), None);
+    }
+
+    #[tokio::test]
+    async fn the_peer_s_first_message_waits_until_ours_is_out() {
+        let gate = Arc::new(OpeningGate::new(Duration::from_secs(30)));
+        // Sent first: passes at once.
+        gate.sending(&frame("sync", "ours-first"));
+        tokio::time::timeout(
+            Duration::from_secs(5),
+            gate.admit(&frame("sync", "ours-first")),
+        )
+        .await
+        .expect("held a document we had opened");
+        // Theirs first: held until ours goes out.
+        let waiting = {
+            let gate = gate.clone();
+            tokio::spawn(async move { gate.admit(&frame("sync", "theirs-first")).await })
+        };
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        assert!(
+            !waiting.is_finished(),
+            "the peer's first message was not held"
+        );
+        gate.sending(&frame("sync", "another"));
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        assert!(
+            !waiting.is_finished(),
+            "released by another document's message"
+        );
+        gate.sending(&frame("sync", "theirs-first"));
+        tokio::time::timeout(Duration::from_secs(5), waiting)
+            .await
+            .expect("still held after ours went out")
+            .expect("task");
+        // Other messages are never held.
+        tokio::time::timeout(Duration::from_secs(5), gate.admit(&frame("ephemeral", "x")))
+            .await
+            .expect("held a message that opens nothing");
+    }
+
+    #[tokio::test]
+    async fn a_document_we_never_open_waits_only_once_for_the_hold() {
+        let gate = OpeningGate::new(Duration::from_millis(20));
+        tokio::time::timeout(
+            Duration::from_secs(5),
+            gate.admit(&frame("sync", "not-ours")),
+        )
+        .await
+        .expect("held past the hold");
+        // The hold has expired for good: nothing waits any more.
+        assert!(
+            futures::FutureExt::now_or_never(gate.admit(&frame("request", "also-not-ours")))
+                .is_some(),
+            "a second document waited again"
+        );
+    }
 }
