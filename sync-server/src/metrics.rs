@@ -46,6 +46,8 @@ pub struct Snapshot {
     pub shards_behind: u64,
     /// Shards asleep: none of their laptops lately, no link to the county repo.
     pub shards_asleep: u64,
+    /// Times a laptop woke a sleeping shard.
+    pub shard_wakes: u64,
     pub shard_documents: u64,
     pub bytes_received: u64,
     pub bytes_sent: u64,
@@ -114,6 +116,13 @@ pub fn render(s: &Snapshot) -> String {
         "gauge",
         "Township shards asleep: none of their laptops lately; they catch up with the county repo when one comes.",
         &[("", s.shards_asleep)],
+    );
+    series(
+        &mut out,
+        "fengqiao_shard_wakes_total",
+        "counter",
+        "Times a township's laptop woke its sleeping shard.",
+        &[("", s.shard_wakes)],
     );
     series(
         &mut out,

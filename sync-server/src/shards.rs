@@ -158,6 +158,7 @@ impl Shards {
                 .filter(|e| e.shard.is_linked() && !e.shard.is_ready())
                 .count(),
             asleep: entries.values().filter(|e| !e.shard.is_linked()).count(),
+            wakes: entries.values().map(|e| e.shard.wakes()).sum(),
             documents: entries.values().map(|e| e.shard.documents()).sum(),
         }
     }
@@ -308,6 +309,8 @@ pub struct ShardCounts {
     pub behind: usize,
     /// Sleeping: none of their laptops lately; the county's changes wait for them.
     pub asleep: usize,
+    /// Times a laptop woke a sleeping shard.
+    pub wakes: u64,
     /// Documents the shards hold open together.
     pub documents: usize,
 }

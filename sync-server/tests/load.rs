@@ -360,14 +360,31 @@ async fn devices_syncing_ten_documents_each_converge() {
     );
     let addr_file = base.data_dir.join("server/admin.addr");
     let up = Instant::now();
-    while !addr_file.exists() {
+    // Written once the server is up (its shards opened, caught up and asleep).
+    let admin: SocketAddr = loop {
+        if let Some(addr) = std::fs::read_to_string(&addr_file)
+            .ok()
+            .and_then(|a| a.trim().parse().ok())
+        {
+            break addr;
+        }
         assert!(
             up.elapsed() < Duration::from_secs(30),
             "server did not start"
         );
         tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    };
     let (idle_peak, _) = server_memory_kib(server.0.id());
+    // With no laptop yet, every shard sleeps (it applies nothing the county repo gets).
+    assert_eq!(
+        metric_at(admin, "fengqiao_shards").await,
+        township_count as u64
+    );
+    assert_eq!(
+        metric_at(admin, "fengqiao_shards_asleep").await,
+        township_count as u64,
+        "shards stayed linked with none of their laptops about"
+    );
     let server_addr =
         EndpointAddr::new(server_id).with_ip_addr(SocketAddr::from((Ipv4Addr::LOCALHOST, port)));
 
@@ -418,6 +435,11 @@ async fn devices_syncing_ten_documents_each_converge() {
         .max()
         .unwrap_or_default();
     let (peak, rss) = server_memory_kib(server.0.id());
+    // Every township's laptops woke their sleeping shard.
+    assert!(
+        metric_at(admin, "fengqiao_shard_wakes_total").await >= township_count as u64,
+        "a township's laptops did not wake its shard"
+    );
     let _ = std::process::Command::new("kill")
         .args(["-TERM", &server.0.id().to_string()])
         .status();

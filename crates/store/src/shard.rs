@@ -14,7 +14,7 @@
 
 use std::collections::HashMap;
 use std::path::Path;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -44,6 +44,8 @@ pub struct Shard {
     ready: AtomicBool,
     /// When a laptop of the township last asked for this shard ([`Shard::wake`]).
     wanted: Mutex<Option<Instant>>,
+    /// Times a laptop woke the shard from sleep.
+    wakes: AtomicU64,
     /// Serialises catching up, waking and going dormant.
     transition: tokio::sync::Mutex<()>,
 }
@@ -94,6 +96,7 @@ impl Shard {
             link: Mutex::new(None),
             ready: AtomicBool::new(false),
             wanted: Mutex::new(None),
+            wakes: AtomicU64::new(0),
             transition: tokio::sync::Mutex::new(()),
         })
     }
@@ -212,6 +215,7 @@ impl Shard {
                     tracing::warn!(township = %self.township, error = %e, "could not link the shard again");
                     return false;
                 }
+                self.wakes.fetch_add(1, Ordering::Relaxed);
                 tracing::debug!(township = %self.township, "township shard woke");
             }
             self.catch_up_linked().await
@@ -260,6 +264,11 @@ impl Shard {
         }
         tracing::debug!(township = %self.township, "township shard sleeps");
         true
+    }
+
+    /// Times a laptop woke the shard from sleep since it opened.
+    pub fn wakes(&self) -> u64 {
+        self.wakes.load(Ordering::Relaxed)
     }
 
     /// Whether the shard has a link to the county repo (it may be reconnecting).

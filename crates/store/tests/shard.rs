@@ -210,8 +210,10 @@ fn a_sleeping_shard_hands_over_first_and_catches_up_when_it_wakes() {
     let asleep: Vec<_> = cases.iter().map(&shard_heads).collect();
     assert_eq!(asleep, before, "a sleeping shard took the county's changes");
 
+    assert_eq!(shard.wakes(), 0);
     assert!(runtime.block_on(shard.wake(Duration::from_secs(20))));
     assert!(shard.is_linked() && shard.is_ready());
+    assert_eq!(shard.wakes(), 1);
     let woken: Vec<_> = cases.iter().map(&shard_heads).collect();
     assert_eq!(
         woken, want,

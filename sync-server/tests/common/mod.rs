@@ -209,7 +209,12 @@ pub async fn http_get(addr: std::net::SocketAddr, path: &str) -> (u16, String) {
 
 /// One sample of `/metrics`.
 pub async fn metric(server: &Server, series: &str) -> u64 {
-    let (_, body) = http_get(server.admin_addr, "/metrics").await;
+    metric_at(server.admin_addr, series).await
+}
+
+/// One sample of `/metrics` from the admin port at `addr`.
+pub async fn metric_at(addr: std::net::SocketAddr, series: &str) -> u64 {
+    let (_, body) = http_get(addr, "/metrics").await;
     body.lines()
         .find(|l| l.starts_with(series) && l[series.len()..].starts_with(' '))
         .and_then(|l| l.rsplit(' ').next())
