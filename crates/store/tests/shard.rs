@@ -21,6 +21,31 @@ fn heads(store: &Store, name: &DocName) -> Vec<automerge::ChangeHash> {
         .with_document(|d| d.get_heads())
 }
 
+/// The shard of 港口镇 on `county`'s server, in `dir/shards/`.
+async fn gangkou_shard(dir: &std::path::Path, county: &Store) -> Shard {
+    Shard::open(
+        &dir.join("shards").join("gangkou"),
+        &county.identity().county,
+        "gangkou",
+        samod::PeerId::from(county.identity().device_id.clone()),
+        county.access_changes(),
+    )
+    .await
+    .expect("shard")
+}
+
+/// The county's catalogue (with its directory) and the cases documents in it.
+fn catalogue_and_cases(county: &Store) -> (Vec<DocName>, Vec<DocName>) {
+    let mut catalogue = county.catalogue().expect("catalogue");
+    catalogue.push(DocName::Directory);
+    let cases = catalogue
+        .iter()
+        .filter(|n| matches!(n, DocName::Cases { .. }))
+        .cloned()
+        .collect();
+    (catalogue, cases)
+}
+
 #[test]
 fn a_shard_behind_the_county_is_not_ready_until_it_holds_what_the_county_holds() {
     let dir = tempfile::tempdir().expect("tmp");
@@ -28,13 +53,7 @@ fn a_shard_behind_the_county_is_not_ready_until_it_holds_what_the_county_holds()
     for _ in 0..3 {
         county.add_case(common::registration()).expect("add");
     }
-    let mut catalogue = county.catalogue().expect("catalogue");
-    catalogue.push(DocName::Directory);
-    let cases: Vec<DocName> = catalogue
-        .iter()
-        .filter(|n| matches!(n, DocName::Cases { .. }))
-        .cloned()
-        .collect();
+    let (catalogue, cases) = catalogue_and_cases(&county);
     assert!(!cases.is_empty(), "{catalogue:?}");
     let want: Vec<_> = cases.iter().map(|n| heads(&county, n)).collect();
 
@@ -44,15 +63,7 @@ fn a_shard_behind_the_county_is_not_ready_until_it_holds_what_the_county_holds()
             .repo()
             .make_acceptor("shard://county/test".parse().expect("url"))
             .expect("acceptor");
-        let shard = Shard::open(
-            &dir.path().join("shards").join("gangkou"),
-            &county.identity().county,
-            "gangkou",
-            samod::PeerId::from(county.identity().device_id.clone()),
-            county.access_changes(),
-        )
-        .await
-        .expect("shard");
+        let shard = gangkou_shard(dir.path(), &county).await;
         // Held from genesis, before the link exists: nothing to catch up from yet.
         assert!(shard.hold(&catalogue).await.expect("hold") >= cases.len());
         assert!(!shard.is_ready());
@@ -98,13 +109,7 @@ fn a_sleeping_shard_hands_over_first_and_catches_up_when_it_wakes() {
     let dir = tempfile::tempdir().expect("tmp");
     let county = common::init(dir.path(), "王主任", Role::Office, None);
     county.add_case(common::registration()).expect("add");
-    let mut catalogue = county.catalogue().expect("catalogue");
-    catalogue.push(DocName::Directory);
-    let cases: Vec<DocName> = catalogue
-        .iter()
-        .filter(|n| matches!(n, DocName::Cases { .. }))
-        .cloned()
-        .collect();
+    let (catalogue, cases) = catalogue_and_cases(&county);
     let runtime = tokio::runtime::Runtime::new().expect("runtime");
     let acceptor = runtime.block_on(async {
         county
@@ -113,15 +118,7 @@ fn a_sleeping_shard_hands_over_first_and_catches_up_when_it_wakes() {
             .expect("acceptor")
     });
     let shard = runtime.block_on(async {
-        let shard = Shard::open(
-            &dir.path().join("shards").join("gangkou"),
-            &county.identity().county,
-            "gangkou",
-            samod::PeerId::from(county.identity().device_id.clone()),
-            county.access_changes(),
-        )
-        .await
-        .expect("shard");
+        let shard = gangkou_shard(dir.path(), &county).await;
         shard.hold(&catalogue).await.expect("hold");
         shard.link(&acceptor).expect("link");
         assert!(shard.catch_up(Duration::from_secs(20)).await);
