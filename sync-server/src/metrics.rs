@@ -48,6 +48,8 @@ pub struct Snapshot {
     pub shards_asleep: u64,
     /// Times a laptop woke a sleeping shard.
     pub shard_wakes: u64,
+    /// Laptops the county repo served because their shard could not catch up in time.
+    pub shard_fallbacks: u64,
     pub shard_documents: u64,
     pub bytes_received: u64,
     pub bytes_sent: u64,
@@ -123,6 +125,13 @@ pub fn render(s: &Snapshot) -> String {
         "counter",
         "Times a township's laptop woke its sleeping shard.",
         &[("", s.shard_wakes)],
+    );
+    series(
+        &mut out,
+        "fengqiao_shard_fallbacks_total",
+        "counter",
+        "Township laptops the county repo served because their shard could not catch up within 2 s.",
+        &[("", s.shard_fallbacks)],
     );
     series(
         &mut out,

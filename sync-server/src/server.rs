@@ -440,6 +440,7 @@ async fn snapshot(shared: &Arc<Shared>) -> Snapshot {
         shards_behind: shards.behind as u64,
         shards_asleep: shards.asleep as u64,
         shard_wakes: shards.wakes,
+        shard_fallbacks: shards.fallbacks,
         shard_documents: shards.documents as u64,
         connected_devices: connected + (shared.websocket_connected)() as u64,
         documents: documents as u64,

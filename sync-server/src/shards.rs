@@ -57,6 +57,8 @@ struct Inner {
     /// The county repo's end of the in-memory links.
     county: samod::AcceptorHandle,
     by_code: Mutex<HashMap<String, Entry>>,
+    /// Laptops the county repo served because their shard could not catch up in time.
+    fallbacks: std::sync::atomic::AtomicU64,
 }
 
 /// Every township's shard, kept in step with the directory.
@@ -86,6 +88,7 @@ impl Shards {
             store,
             county,
             by_code: Mutex::new(HashMap::new()),
+            fallbacks: std::sync::atomic::AtomicU64::new(0),
         });
         inner.refresh().await?;
         // Shards opened behind the county (a restored server, a new `shards/`) catch up,
@@ -137,6 +140,9 @@ impl Shards {
                 };
                 // A shard still catching up would tell the laptop it had everything.
                 if !shard.wake(WAKE).await {
+                    inner
+                        .fallbacks
+                        .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                     tracing::info!(device = %device_id, township = %code, "township shard not caught up; the county repo serves this laptop");
                     return None;
                 }
@@ -159,6 +165,10 @@ impl Shards {
                 .count(),
             asleep: entries.values().filter(|e| !e.shard.is_linked()).count(),
             wakes: entries.values().map(|e| e.shard.wakes()).sum(),
+            fallbacks: self
+                .inner
+                .fallbacks
+                .load(std::sync::atomic::Ordering::Relaxed),
             documents: entries.values().map(|e| e.shard.documents()).sum(),
         }
     }
@@ -239,9 +249,12 @@ impl Inner {
         }
         let shards: Vec<Arc<Shard>> = self.entries().values().map(|e| e.shard.clone()).collect();
         for shard in shards {
-            let opened = shard.hold(&catalogue).await.with_context(|| {
-                format!("opening documents in the shard of {}", shard.township())
-            })?;
+            let opened = shard
+                .hold(&catalogue, self.store.repo())
+                .await
+                .with_context(|| {
+                    format!("opening documents in the shard of {}", shard.township())
+                })?;
             if opened > 0 {
                 tracing::debug!(
                     township = shard.township(),
@@ -311,6 +324,8 @@ pub struct ShardCounts {
     pub asleep: usize,
     /// Times a laptop woke a sleeping shard.
     pub wakes: u64,
+    /// Laptops the county repo served because their shard could not catch up in time.
+    pub fallbacks: u64,
     /// Documents the shards hold open together.
     pub documents: usize,
 }

@@ -35,6 +35,9 @@ pub struct Shard {
     storage: DurableStorage,
     table: watch::Receiver<Arc<AccessTable>>,
     handles: Mutex<HashMap<DocName, DocHandle>>,
+    /// The county repo's handles of the same documents, to tell without an exchange
+    /// whether the shard is in step (see [`Shard::is_in_step`]).
+    county_handles: Mutex<HashMap<DocName, DocHandle>>,
     /// The county repo's end of the link, kept to link again after [`Shard::sleep`].
     county_end: Mutex<Option<AcceptorHandle>>,
     link: Mutex<Option<DialerHandle>>,
@@ -46,7 +49,7 @@ pub struct Shard {
     wanted: Mutex<Option<Instant>>,
     /// Times a laptop woke the shard from sleep.
     wakes: AtomicU64,
-    /// Serialises catching up, waking and going dormant.
+    /// Serialises catching up, waking and falling asleep.
     transition: tokio::sync::Mutex<()>,
 }
 
@@ -92,6 +95,7 @@ impl Shard {
             storage,
             table,
             handles: Mutex::new(HashMap::new()),
+            county_handles: Mutex::new(HashMap::new()),
             county_end: Mutex::new(None),
             link: Mutex::new(None),
             ready: AtomicBool::new(false),
@@ -147,8 +151,9 @@ impl Shard {
 
     /// Opens every document of `catalogue` the shard covers and does not hold yet, each
     /// from its genesis when it is not on the shard's disk (the county then sends the
-    /// rest). Returns how many it opened.
-    pub async fn hold(&self, catalogue: &[DocName]) -> Result<usize, StoreError> {
+    /// rest), with its handle in `county` (the county store's repo). Returns how many it
+    /// opened.
+    pub async fn hold(&self, catalogue: &[DocName], county: &Repo) -> Result<usize, StoreError> {
         let mut opened = 0;
         for name in catalogue {
             if self.handles().contains_key(name) || !self.covers(name) {
@@ -157,6 +162,12 @@ impl Shard {
             let id = name.document_id(&self.county);
             if !self.storage.document_dir(&id.to_string()).exists() {
                 crate::store::write_genesis(&self.storage, name, &self.county).await?;
+            }
+            if let Some(theirs) = county.find(id.clone()).await? {
+                self.county_handles
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .insert(name.clone(), theirs);
             }
             if let Some(handle) = self.repo.find(id).await? {
                 self.handles().insert(name.clone(), handle);
@@ -180,15 +191,7 @@ impl Shard {
     /// everything. Returns whether the shard is ready; `false` when it is not linked.
     /// Concurrent calls wait for the one under way.
     pub async fn catch_up(&self, within: Duration) -> bool {
-        if self.is_ready() {
-            return true;
-        }
-        tokio::time::timeout(within, async {
-            let _one_at_a_time = self.transition.lock().await;
-            self.catch_up_linked().await
-        })
-        .await
-        .unwrap_or(false)
+        self.ready_within(within, false).await
     }
 
     /// A laptop of the township wants this shard: links it to the county repo again if
@@ -197,12 +200,18 @@ impl Shard {
         // Recorded before `ready` is read: [`Shard::sleep`] clears `ready` before it
         // reads this, so one of the two sees the other.
         *self.wanted.lock().unwrap_or_else(|p| p.into_inner()) = Some(Instant::now());
+        self.ready_within(within, true).await
+    }
+
+    /// Waits (up to `within`, behind any transition under way) until the shard is caught
+    /// up, linking it again first if it sleeps and `relink`.
+    async fn ready_within(&self, within: Duration, relink: bool) -> bool {
         if self.is_ready() {
             return true;
         }
         tokio::time::timeout(within, async {
             let _one_at_a_time = self.transition.lock().await;
-            if !self.is_linked() {
+            if relink && !self.is_linked() {
                 let county = self
                     .county_end
                     .lock()
@@ -218,13 +227,41 @@ impl Shard {
                 self.wakes.fetch_add(1, Ordering::Relaxed);
                 tracing::debug!(township = %self.township, "township shard woke");
             }
+            if self.is_linked() && self.is_in_step() {
+                // Nothing to exchange: the link may still be connecting, and whatever the
+                // county gets from now on flows over it.
+                self.ready.store(true, Ordering::SeqCst);
+                return true;
+            }
             self.catch_up_linked().await
         })
         .await
         .unwrap_or(false)
     }
 
-    /// Lets the shard go dormant when no laptop of its township wanted it for `quiet`
+    /// Whether every document the shard holds has the same heads as in the county repo:
+    /// a shard that slept while the county's copy of its township did not change is
+    /// caught up without an exchange (which, with many laptops arriving at once, can
+    /// take seconds).
+    pub fn is_in_step(&self) -> bool {
+        let ours: Vec<(DocName, DocHandle)> = self
+            .handles()
+            .iter()
+            .map(|(n, h)| (n.clone(), h.clone()))
+            .collect();
+        let theirs = self
+            .county_handles
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone();
+        ours.iter().all(|(name, ours)| {
+            theirs.get(name).is_some_and(|theirs| {
+                theirs.with_document(|d| d.get_heads()) == ours.with_document(|d| d.get_heads())
+            })
+        })
+    }
+
+    /// Lets the shard sleep when no laptop of its township wanted it for `quiet`
     /// and `serving` (its laptops connected now) is false: hands everything it holds to
     /// the county repo (up to `within`), then drops the link, so the county's changes
     /// are no longer applied here as they come but in one catch-up at the next

@@ -65,7 +65,7 @@ fn a_shard_behind_the_county_is_not_ready_until_it_holds_what_the_county_holds()
             .expect("acceptor");
         let shard = gangkou_shard(dir.path(), &county).await;
         // Held from genesis, before the link exists: nothing to catch up from yet.
-        assert!(shard.hold(&catalogue).await.expect("hold") >= cases.len());
+        assert!(shard.hold(&catalogue, county.repo()).await.expect("hold") >= cases.len());
         assert!(!shard.is_ready());
         assert!(
             !shard.catch_up(Duration::from_millis(200)).await,
@@ -119,7 +119,7 @@ fn a_sleeping_shard_hands_over_first_and_catches_up_when_it_wakes() {
     });
     let shard = runtime.block_on(async {
         let shard = gangkou_shard(dir.path(), &county).await;
-        shard.hold(&catalogue).await.expect("hold");
+        shard.hold(&catalogue, county.repo()).await.expect("hold");
         shard.link(&acceptor).expect("link");
         assert!(shard.catch_up(Duration::from_secs(20)).await);
         shard
@@ -193,6 +193,10 @@ fn a_sleeping_shard_hands_over_first_and_catches_up_when_it_wakes() {
         "the shard slept before the county had its laptop's change"
     );
 
+    assert!(
+        shard.is_in_step(),
+        "the shard handed over and took everything, yet differs"
+    );
     // The office works on while the shard sleeps; nothing reaches the shard.
     let before: Vec<_> = cases.iter().map(&shard_heads).collect();
     for _ in 0..2 {
@@ -206,6 +210,7 @@ fn a_sleeping_shard_hands_over_first_and_catches_up_when_it_wakes() {
     );
     let asleep: Vec<_> = cases.iter().map(&shard_heads).collect();
     assert_eq!(asleep, before, "a sleeping shard took the county's changes");
+    assert!(!shard.is_in_step(), "in step with a county that moved on");
 
     assert_eq!(shard.wakes(), 0);
     assert!(runtime.block_on(shard.wake(Duration::from_secs(20))));
