@@ -16,6 +16,7 @@
 
 use std::collections::HashMap;
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, Weak};
 use std::time::Duration;
 
@@ -58,7 +59,7 @@ struct Inner {
     county: samod::AcceptorHandle,
     by_code: Mutex<HashMap<String, Entry>>,
     /// Laptops the county repo served because their shard could not catch up in time.
-    fallbacks: std::sync::atomic::AtomicU64,
+    fallbacks: AtomicU64,
 }
 
 /// Every township's shard, kept in step with the directory.
@@ -88,7 +89,7 @@ impl Shards {
             store,
             county,
             by_code: Mutex::new(HashMap::new()),
-            fallbacks: std::sync::atomic::AtomicU64::new(0),
+            fallbacks: AtomicU64::new(0),
         });
         inner.refresh().await?;
         // Shards opened behind the county (a restored server, a new `shards/`) catch up,
@@ -142,7 +143,7 @@ impl Shards {
                 if !shard.wake(WAKE).await {
                     inner
                         .fallbacks
-                        .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                        .fetch_add(1, Ordering::Relaxed);
                     tracing::info!(device = %device_id, township = %code, "township shard not caught up; the county repo serves this laptop");
                     return None;
                 }
@@ -165,10 +166,7 @@ impl Shards {
                 .count(),
             asleep: entries.values().filter(|e| !e.shard.is_linked()).count(),
             wakes: entries.values().map(|e| e.shard.wakes()).sum(),
-            fallbacks: self
-                .inner
-                .fallbacks
-                .load(std::sync::atomic::Ordering::Relaxed),
+            fallbacks: self.inner.fallbacks.load(Ordering::Relaxed),
             documents: entries.values().map(|e| e.shard.documents()).sum(),
         }
     }

@@ -27,6 +27,12 @@ use crate::docs::DocName;
 use crate::error::StoreError;
 use crate::storage::DurableStorage;
 
+/// A std mutex's guard; a panic elsewhere while holding it leaves data that is still
+/// whole (maps and handles), so a poisoned lock is used as it is.
+fn locked<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|p| p.into_inner())
+}
+
 /// One township's repo on the county server.
 pub struct Shard {
     township: String,
@@ -116,12 +122,12 @@ impl Shard {
     }
 
     fn handles(&self) -> std::sync::MutexGuard<'_, HashMap<DocName, DocHandle>> {
-        self.handles.lock().unwrap_or_else(|p| p.into_inner())
+        locked(&self.handles)
     }
 
     /// Connects the shard to the county repo in memory (reconnecting if it drops).
     pub fn link(&self, county: &AcceptorHandle) -> Result<(), StoreError> {
-        *self.county_end.lock().unwrap_or_else(|p| p.into_inner()) = Some(county.clone());
+        *locked(&self.county_end) = Some(county.clone());
         let dialer = self.repo.dial(
             BackoffConfig {
                 initial_delay: crate::FIRST_DIAL_RETRY,
@@ -130,12 +136,7 @@ impl Shard {
             },
             Arc::new(ChannelDialer::new(county.clone())),
         )?;
-        if let Some(old) = self
-            .link
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .replace(dialer)
-        {
+        if let Some(old) = locked(&self.link).replace(dialer) {
             old.close();
         }
         Ok(())
@@ -164,10 +165,7 @@ impl Shard {
                 crate::store::write_genesis(&self.storage, name, &self.county).await?;
             }
             if let Some(theirs) = county.find(id.clone()).await? {
-                self.county_handles
-                    .lock()
-                    .unwrap_or_else(|p| p.into_inner())
-                    .insert(name.clone(), theirs);
+                locked(&self.county_handles).insert(name.clone(), theirs);
             }
             if let Some(handle) = self.repo.find(id).await? {
                 self.handles().insert(name.clone(), handle);
@@ -199,7 +197,7 @@ impl Shard {
     pub async fn wake(&self, within: Duration) -> bool {
         // Recorded before `ready` is read: [`Shard::sleep`] clears `ready` before it
         // reads this, so one of the two sees the other.
-        *self.wanted.lock().unwrap_or_else(|p| p.into_inner()) = Some(Instant::now());
+        *locked(&self.wanted) = Some(Instant::now());
         self.ready_within(within, true).await
     }
 
@@ -212,10 +210,7 @@ impl Shard {
         tokio::time::timeout(within, async {
             let _one_at_a_time = self.transition.lock().await;
             if relink && !self.is_linked() {
-                let county = self
-                    .county_end
-                    .lock()
-                    .unwrap_or_else(|p| p.into_inner())
+                let county = locked(&self.county_end)
                     .clone();
                 let Some(county) = county else {
                     return false;
@@ -249,11 +244,7 @@ impl Shard {
             .iter()
             .map(|(n, h)| (n.clone(), h.clone()))
             .collect();
-        let theirs = self
-            .county_handles
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .clone();
+        let theirs = locked(&self.county_handles).clone();
         ours.iter().all(|(name, ours)| {
             theirs.get(name).is_some_and(|theirs| {
                 theirs.with_document(|d| d.get_heads()) == ours.with_document(|d| d.get_heads())
@@ -280,12 +271,7 @@ impl Shard {
         if !self.is_linked() {
             return true;
         }
-        let wanted_lately = || {
-            self.wanted
-                .lock()
-                .unwrap_or_else(|p| p.into_inner())
-                .is_some_and(|t| t.elapsed() < quiet)
-        };
+        let wanted_lately = || locked(&self.wanted).is_some_and(|t| t.elapsed() < quiet);
         if serving() || wanted_lately() || !self.flush(within).await {
             return false;
         }
@@ -296,7 +282,7 @@ impl Shard {
             self.ready.store(true, Ordering::SeqCst);
             return false;
         }
-        if let Some(link) = self.link.lock().unwrap_or_else(|p| p.into_inner()).take() {
+        if let Some(link) = locked(&self.link).take() {
             link.close();
         }
         tracing::debug!(township = %self.township, "township shard sleeps");
@@ -310,10 +296,7 @@ impl Shard {
 
     /// Whether the shard has a link to the county repo (it may be reconnecting).
     pub fn is_linked(&self) -> bool {
-        self.link
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .is_some()
+        locked(&self.link).is_some()
     }
 
     /// [`Shard::catch_up`]'s work, under the transition lock.
@@ -321,7 +304,7 @@ impl Shard {
         if self.is_ready() {
             return true;
         }
-        let established = match self.link.lock().unwrap_or_else(|p| p.into_inner()).as_ref() {
+        let established = match locked(&self.link).as_ref() {
             Some(link) => link.established(),
             None => return false,
         };
@@ -339,11 +322,7 @@ impl Shard {
 
     /// The link's connection to the county repo, while it is up.
     fn link_connection(&self) -> Option<samod::ConnectionId> {
-        self.link
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .as_ref()
-            .and_then(|d| d.connection_id())
+        locked(&self.link).as_ref().and_then(|d| d.connection_id())
     }
 
     /// Documents the shard holds open.
@@ -366,7 +345,7 @@ impl Shard {
 
     /// Closes the link and stops the repo (pending writes finish).
     pub async fn stop(&self) {
-        if let Some(link) = self.link.lock().unwrap_or_else(|p| p.into_inner()).take() {
+        if let Some(link) = locked(&self.link).take() {
             link.close();
         }
         self.handles().clear();

@@ -52,8 +52,9 @@ pub const OPENING_HOLD: Duration = Duration::from_millis(10);
 /// it sends its own (samod applies and generates in one step), and the two sides apply
 /// one after the other. With both first messages out before either is read, both sides
 /// send their changes at once and apply them at the same time (`benches/resync.rs`).
-/// A document this side does not open itself (one it does not hold or share) holds the
-/// peer's message at most [`OPENING_HOLD`], once; after that nothing is held.
+/// Holding happens only within [`OPENING_HOLD`] of the peer's first message about any
+/// document (a document this side does not open itself waits that long at most); after
+/// that no frame is read for its header.
 #[derive(Debug)]
 pub struct OpeningGate {
     hold: Duration,
@@ -67,7 +68,7 @@ pub struct OpeningGate {
 struct GateState {
     /// Documents this side has sent a sync or request message for.
     sent: HashSet<String>,
-    /// When holding ends for good: set by the first message held.
+    /// When holding ends for good: set by the peer's first message about a document.
     deadline: Option<tokio::time::Instant>,
 }
 
@@ -109,14 +110,16 @@ impl OpeningGate {
         };
         let deadline = {
             let mut state = self.state();
-            if state.sent.contains(doc) {
-                return;
-            }
             let now = tokio::time::Instant::now();
+            // The window opens with the peer's first message about any document, so
+            // a long-lived connection stops reading headers soon after it starts.
             let deadline = *state.deadline.get_or_insert(now + self.hold);
             if deadline <= now {
                 self.open.store(true, Ordering::Relaxed);
-                state.sent.clear();
+                state.sent = HashSet::new();
+                return;
+            }
+            if state.sent.contains(doc) {
                 return;
             }
             deadline
