@@ -197,6 +197,48 @@ impl ChangeVetter {
     }
 }
 
+/// Vets the changes of one automerge sync message (`data`, as a peer sent it for the
+/// vetter's document). `None` when every change is accepted (or the message carries
+/// none, or cannot be read — samod judges those): pass it on unchanged. Otherwise the
+/// message to pass on instead, without the refused changes and without them among the
+/// sender's heads (so this side does not ask for them again and again), and the
+/// refusals.
+pub fn vet_sync_message(
+    vetter: &mut ChangeVetter,
+    table: &AccessTable,
+    deliverer: &str,
+    data: &[u8],
+) -> Option<(Vec<u8>, Vec<Refusal>)> {
+    let mut message = automerge::sync::Message::decode(data).ok()?;
+    if message.changes.is_empty() {
+        return None;
+    }
+    let mut changes = Vec::new();
+    for chunk in message.changes.iter() {
+        match Change::from_bytes(chunk.to_vec()) {
+            Ok(change) => changes.push(change),
+            // Not a change: a whole document (sync v2 sends one to a peer that has
+            // nothing); its changes come out in causal order.
+            Err(_) => changes.extend(automerge::Automerge::load(chunk).ok()?.get_changes(&[])),
+        }
+    }
+    let verdicts = vetter.vet(table, deliverer, &changes);
+    if verdicts.iter().all(Result::is_ok) {
+        return None;
+    }
+    let mut accepted = Vec::new();
+    let mut refusals = Vec::new();
+    for (change, verdict) in changes.iter().zip(verdicts) {
+        match verdict {
+            Ok(()) => accepted.push(change.raw_bytes().to_vec()),
+            Err(refusal) => refusals.push(refusal),
+        }
+    }
+    message.changes = automerge::sync::ChunkList::from(accepted);
+    message.heads.retain(|h| !vetter.was_refused(h));
+    Some((message.encode(), refusals))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -551,6 +551,35 @@ impl Store {
         })
     }
 
+    /// Enrols a device and records the person who uses it (the person's id is
+    /// [`local::enrolled_person_id`], which the device writes its changes as), in one
+    /// change: the device may not write the directory itself.
+    pub fn enrol_device_with_person(
+        &self,
+        device: &fengqiao_model::Device,
+        person_name: &str,
+    ) -> Result<(), StoreError> {
+        self.require_role(&[Role::Office, Role::Admin, Role::Server], "登记设备")?;
+        let value = to_json(device)?;
+        let person = Person {
+            id: local::enrolled_person_id(&device.id, person_name),
+            name: person_name.trim().to_owned(),
+            unit: String::new(),
+            title: String::new(),
+            panels: Vec::new(),
+        };
+        let person_value = to_json(&person)?;
+        self.write(&DocName::Directory, |tx| {
+            let devices = map_at(tx, "devices")?;
+            record::put_record(tx, &devices, &device.id, &value)?;
+            if !person.name.is_empty() {
+                let people = map_at(tx, "people")?;
+                record::put_record(tx, &people, &person.id.to_string(), &person_value)?;
+            }
+            Ok(())
+        })
+    }
+
     /// Revokes a device: from the moment this change reaches a peer, that peer refuses it.
     pub fn revoke_device(&self, device_id: &str) -> Result<(), StoreError> {
         self.require_role(&[Role::Office, Role::Admin, Role::Server], "吊销设备")?;
@@ -1725,8 +1754,19 @@ impl Drop for Store {
 /// Maps actors to devices and people.
 struct WhoIndex {
     people: HashMap<PersonId, String>,
+    /// Actors from before writer actors: registered (device, person) by hex id.
     actors: HashMap<String, (String, String)>,
     devices: HashMap<String, String>,
+}
+
+impl WhoIndex {
+    /// The device (id) an actor writes for, and the person its registration names (empty
+    /// for writer actors: their changes carry the person as the Automerge author).
+    fn actor(&self, actor: &ActorId) -> Option<(String, String)> {
+        local::device_of_actor(actor)
+            .map(|device| (device, String::new()))
+            .or_else(|| self.actors.get(&actor.to_hex_string()).cloned())
+    }
 }
 
 /// The document code of a township, or the error naming the townships there are.
@@ -2208,11 +2248,7 @@ fn to_conflict(
             let (device, person, person_name, written_at) = match found {
                 Some((actor, time, author)) => {
                     let person = author.and_then(|a| Uuid::from_slice(&a).ok()).map(PersonId);
-                    let (device_id, _) = who
-                        .actors
-                        .get(&actor.to_hex_string())
-                        .cloned()
-                        .unwrap_or_default();
+                    let (device_id, _) = who.actor(&actor).unwrap_or_default();
                     let device = who
                         .devices
                         .get(&device_id)

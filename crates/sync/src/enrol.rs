@@ -213,6 +213,10 @@ pub fn enrolment_open(data_dir: &Path, ticket: &EnrolmentTicket) -> Result<bool,
 struct EnrolRequest {
     secret: String,
     device_name: String,
+    /// Who will use the laptop: the office records the person, since the laptop may not
+    /// write the directory.
+    #[serde(default)]
+    person_name: String,
 }
 
 #[derive(Debug, Serialize, Deserialize)]
@@ -297,7 +301,8 @@ impl EnrolmentDesk {
             enrolled_at: now,
             revoked: false,
         };
-        if let Err(e) = store.enrol_device(&device) {
+        let person: String = request.person_name.trim().chars().take(64).collect();
+        if let Err(e) = store.enrol_device_with_person(&device, &person) {
             return refuse(e.to_string());
         }
         let directory = match store.export_document(&DocName::Directory) {
@@ -394,7 +399,7 @@ pub async fn enrol(
         addr: "0.0.0.0:0".into(),
         reason: e.to_string(),
     })?;
-    let result = exchange(&endpoint, ticket, device_name).await;
+    let result = exchange(&endpoint, ticket, device_name, person_name).await;
     endpoint.close().await;
     let (reply, directory) = result?;
     if let Some(error) = reply.error {
@@ -430,6 +435,7 @@ async fn exchange(
     endpoint: &Endpoint,
     ticket: &EnrolmentTicket,
     device_name: &str,
+    person_name: &str,
 ) -> Result<(EnrolReply, Vec<u8>), SyncError> {
     let peer = ticket.office.id.to_string();
     let conn = tokio::time::timeout(
@@ -450,6 +456,7 @@ async fn exchange(
     let request = serde_json::to_vec(&EnrolRequest {
         secret: ticket.secret.clone(),
         device_name: device_name.to_owned(),
+        person_name: person_name.to_owned(),
     })
     .map_err(|e| io(e.to_string()))?;
     send.write_all(&request)

@@ -30,7 +30,7 @@ use tokio::sync::watch;
 use crate::enrol::{ENROL_ALPN, EnrolmentDesk};
 use crate::error::{SyncError, SyncErrorKind};
 use crate::settings::{PeerBook, SyncSettings};
-use crate::transport::{ByteCounters, samod_transport};
+use crate::transport::{ByteCounters, ChangeCheck, samod_transport};
 
 /// The ALPN of Fengqiao's document sync (samod's protocol over one bi-stream).
 pub const SYNC_ALPN: &[u8] = b"fengqiao/sync/1";
@@ -131,6 +131,9 @@ pub struct RoundReport {
     pub elapsed_ms: u64,
     /// Documents that had not finished when the round's time ran out.
     pub unfinished: Vec<String>,
+    /// Changes the peer sent whose authors this device's directory does not let write
+    /// their documents (each is logged by name); they were not applied.
+    pub refused_changes: u64,
 }
 
 impl RoundReport {
@@ -152,6 +155,12 @@ impl RoundReport {
         );
         if !self.unfinished.is_empty() {
             line.push_str(&format!("；未完成：{}", self.unfinished.join("、")));
+        }
+        if self.refused_changes > 0 {
+            line.push_str(&format!(
+                "；拒收 {} 项更改（作者无权写入该文档，详见日志）",
+                self.refused_changes
+            ));
         }
         line
     }
@@ -254,6 +263,7 @@ struct SyncProtocol {
     route: Arc<Mutex<Option<AcceptRoute>>>,
     table: watch::Receiver<Arc<AccessTable>>,
     counters: Arc<ByteCounters>,
+    check: ChangeCheck,
     live: LiveConnections,
     stats: Arc<NodeStats>,
 }
@@ -288,7 +298,8 @@ impl ProtocolHandler for SyncProtocol {
         let peer = conn.remote_id();
         // Only the transport holds the connection; this handler watches it weakly.
         let weak = conn.weak_handle();
-        let transport = samod_transport(conn, send, recv, self.counters.clone());
+        let transport =
+            samod_transport(conn, send, recv, self.counters.clone(), self.check.clone());
         self.acceptor_for(&peer)
             .await
             .accept(transport)
@@ -308,6 +319,7 @@ struct IrohDialer {
     endpoint: Endpoint,
     addr: EndpointAddr,
     counters: Arc<ByteCounters>,
+    check: ChangeCheck,
     live: LiveConnections,
     timeout: Duration,
     last_error: Arc<Mutex<Option<String>>>,
@@ -329,6 +341,7 @@ impl samod::Dialer for IrohDialer {
         let endpoint = self.endpoint.clone();
         let addr = self.addr.clone();
         let counters = self.counters.clone();
+        let check = self.check.clone();
         let live = self.live.clone();
         let timeout = self.timeout;
         let last_error = self.last_error.clone();
@@ -350,7 +363,7 @@ impl samod::Dialer for IrohDialer {
                 Ok(Ok(streams)) => streams,
             };
             live.add(&conn);
-            Ok(samod_transport(conn, send, recv, counters))
+            Ok(samod_transport(conn, send, recv, counters, check))
         }
         .boxed()
     }
@@ -364,6 +377,7 @@ pub struct SyncNode {
     lookup: MemoryLookup,
     mdns: Option<iroh_mdns_address_lookup::MdnsAddressLookup>,
     counters: Arc<ByteCounters>,
+    check: ChangeCheck,
     live: LiveConnections,
     stats: Arc<NodeStats>,
     options: NodeOptions,
@@ -438,6 +452,7 @@ impl SyncNode {
             None
         };
         let counters = Arc::new(ByteCounters::default());
+        let check = ChangeCheck::new(&store.identity().county, table.clone());
         let live = LiveConnections::default();
         let acceptor = store
             .repo()
@@ -457,6 +472,7 @@ impl SyncNode {
                     route: route.clone(),
                     table: table.clone(),
                     counters: counters.clone(),
+                    check: check.clone(),
                     live: live.clone(),
                     stats: stats.clone(),
                 },
@@ -481,6 +497,7 @@ impl SyncNode {
             lookup,
             mdns,
             counters,
+            check,
             live,
             stats,
             options,
@@ -575,6 +592,7 @@ impl SyncNode {
             self.lookup.add_endpoint_info(peer.clone());
         }
         let (sent0, received0) = self.counters.snapshot();
+        let refused0 = self.check.refused();
         let mut docs = self.open_documents().await?;
         let before: HashMap<DocName, Vec<automerge::ChangeHash>> = docs
             .iter()
@@ -682,6 +700,7 @@ impl SyncNode {
             bytes_received: received1 - received0,
             elapsed_ms: started.elapsed().as_millis() as u64,
             unfinished,
+            refused_changes: self.check.refused() - refused0,
         };
         self.record_round(&peer, &peer_device.name, their_heads, &report)?;
         self.attest().await;
@@ -736,6 +755,7 @@ impl SyncNode {
             endpoint: self.endpoint.clone(),
             addr: peer,
             counters: self.counters.clone(),
+            check: self.check.clone(),
             live: self.live.clone(),
             timeout: self.options.dial_timeout,
             last_error,

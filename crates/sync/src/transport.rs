@@ -2,12 +2,14 @@
 //! the key iroh authenticated, byte counters for reports and benchmarks, and the opening
 //! gate that lets both peers send their changes at once.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use bytes::Bytes;
+use fengqiao_store::AccessTable;
+use fengqiao_store::authority::{self, ChangeVetter};
 use futures::{SinkExt, StreamExt, TryStreamExt};
 use iroh::endpoint::{Connection, RecvStream, SendStream};
 use tokio_util::codec::{FramedRead, FramedWrite, LengthDelimitedCodec};
@@ -160,6 +162,111 @@ fn opened_document(frame: &[u8]) -> Option<&str> {
         .flatten()
 }
 
+/// What every connection of a node checks the peer's changes against: the node's
+/// directory (as it changes), and where refusals are counted.
+#[derive(Clone)]
+pub struct ChangeCheck {
+    county: String,
+    table: tokio::sync::watch::Receiver<Arc<AccessTable>>,
+    refused: Arc<AtomicU64>,
+}
+
+impl ChangeCheck {
+    pub fn new(county: &str, table: tokio::sync::watch::Receiver<Arc<AccessTable>>) -> Self {
+        ChangeCheck {
+            county: county.to_owned(),
+            table,
+            refused: Arc::default(),
+        }
+    }
+
+    /// How many changes this node refused since it started.
+    pub fn refused(&self) -> u64 {
+        self.refused.load(Ordering::Relaxed)
+    }
+}
+
+/// One connection's vetting of the changes its peer sends (see
+/// `fengqiao_store::authority`): samod decides by the connection, this by each change's
+/// author, so a change relayed by an honest writer is still refused when its author may
+/// not write the document.
+struct ConnectionVetting {
+    check: ChangeCheck,
+    deliverer: String,
+    vetters: HashMap<String, ChangeVetter>,
+}
+
+impl ConnectionVetting {
+    /// The frame to hand to samod: `frame` itself, or a copy without refused changes.
+    fn vet(&mut self, frame: Vec<u8>) -> Vec<u8> {
+        let Some((document, data)) = sync_data(&frame) else {
+            return frame;
+        };
+        let table = self.check.table.borrow().clone();
+        let Some(name) = document
+            .parse::<samod::DocumentId>()
+            .ok()
+            .and_then(|id| table.document_name(&id).cloned())
+        else {
+            return frame;
+        };
+        let vetter = self
+            .vetters
+            .entry(document.to_owned())
+            .or_insert_with(|| ChangeVetter::new(&self.check.county, name));
+        let Some((data, refusals)) =
+            authority::vet_sync_message(vetter, &table, &self.deliverer, data)
+        else {
+            return frame;
+        };
+        for refusal in &refusals {
+            tracing::warn!(peer = %self.deliverer, "{refusal}");
+        }
+        self.check
+            .refused
+            .fetch_add(refusals.len() as u64, Ordering::Relaxed);
+        replace_data(&frame, &data).unwrap_or(frame)
+    }
+}
+
+/// The document id and the sync data of a `sync` or `request` frame.
+fn sync_data(frame: &[u8]) -> Option<(&str, &[u8])> {
+    let mut d = minicbor::Decoder::new(frame);
+    let entries = d.map().ok()??;
+    let (mut kind, mut document, mut data) = (None, None, None);
+    for _ in 0..entries {
+        match d.str().ok()? {
+            "type" => kind = Some(d.str().ok()?),
+            "documentId" => document = Some(d.str().ok()?),
+            "data" => data = Some(d.bytes().ok()?),
+            _ => d.skip().ok()?,
+        }
+    }
+    matches!(kind, Some("sync" | "request")).then_some((document?, data?))
+}
+
+/// `frame` (a CBOR map) with its `data` entry replaced by `data`; every other entry is
+/// copied as it was.
+fn replace_data(frame: &[u8], data: &[u8]) -> Option<Vec<u8>> {
+    let mut d = minicbor::Decoder::new(frame);
+    let entries = d.map().ok()??;
+    let mut e = minicbor::Encoder::new(Vec::with_capacity(frame.len()));
+    e.map(entries).ok()?;
+    for _ in 0..entries {
+        let key = d.str().ok()?;
+        e.str(key).ok()?;
+        let start = d.position();
+        d.skip().ok()?;
+        if key == "data" {
+            e.bytes(data).ok()?;
+        } else {
+            e.writer_mut()
+                .extend_from_slice(frame.get(start..d.position())?);
+        }
+    }
+    Some(e.into_writer())
+}
+
 /// Wraps one bi-stream of an authenticated iroh connection as a samod transport. The
 /// connection is kept alive by the transport and closed when samod drops it.
 pub fn samod_transport(
@@ -167,8 +274,14 @@ pub fn samod_transport(
     send: SendStream,
     recv: RecvStream,
     counters: Arc<ByteCounters>,
+    check: ChangeCheck,
 ) -> samod::Transport {
     let remote = conn.remote_id();
+    let mut vetting = ConnectionVetting {
+        check,
+        deliverer: remote.to_string(),
+        vetters: HashMap::new(),
+    };
     let received = counters.clone();
     let gate = Arc::new(OpeningGate::new(OPENING_HOLD));
     let admitting = gate.clone();
@@ -191,7 +304,7 @@ pub fn samod_transport(
         .map(move |item| {
             // Holding the connection here ties its life to the transport's.
             let _alive = &conn;
-            item
+            item.map(|frame| vetting.vet(frame))
         })
         .boxed();
     let sink = FramedWrite::new(send, codec()).with(move |message: Vec<u8>| {

@@ -210,11 +210,7 @@ fn written<T>(
     let found = causality.change_of(obj);
     let (person, person_name, device, written_at) = match &found {
         Some((_, actor, time, author)) => {
-            let (device_id, registered_person) = who
-                .actors
-                .get(&actor.to_hex_string())
-                .cloned()
-                .unwrap_or_default();
+            let (device_id, registered_person) = who.actor(actor).unwrap_or_default();
             let person = author
                 .as_ref()
                 .and_then(|a| Uuid::from_slice(a).ok())

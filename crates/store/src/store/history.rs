@@ -236,15 +236,19 @@ fn case_history(d: &Automerge, case_key: &str, who: &WhoIndex) -> Vec<HistoryEnt
                 e
             })
             .collect();
-        let registered = who.actors.get(&change.actor_id().to_hex_string());
+        let registered = who.actor(change.actor_id());
         // Automerge keeps the author on an actor's changes; the directory's actors map
         // says the same, and serves when a change does not carry it.
         let person = change
             .author()
             .and_then(|a| Uuid::from_slice(a.as_bytes()).ok())
-            .or_else(|| registered.and_then(|(_, p)| Uuid::parse_str(p).ok()))
+            .or_else(|| {
+                registered
+                    .as_ref()
+                    .and_then(|(_, p)| Uuid::parse_str(p).ok())
+            })
             .map(PersonId);
-        let device_id = registered.map(|(device, _)| device.clone());
+        let device_id = registered.map(|(device, _)| device);
         out.push(HistoryEntry {
             change: change.hash().to_string(),
             at: DateTime::from_timestamp(change.timestamp(), 0)
