@@ -654,12 +654,13 @@ impl Worker {
             role: identity.role.zh().to_owned(),
             scope: identity.scope.clone(),
             person: identity.person.name.clone(),
-            may_write_cases: identity.may_write_cases(),
+            // What the directory says, not what this laptop's own files claim.
+            may_write_cases: self.store.may_write_cases(),
             may_enrol: matches!(
-                identity.role,
-                fengqiao_model::Role::Office
+                self.store.directory_role(),
+                Ok(fengqiao_model::Role::Office
                     | fengqiao_model::Role::Admin
-                    | fengqiao_model::Role::Server
+                    | fengqiao_model::Role::Server)
             ),
         })));
     }
@@ -790,7 +791,7 @@ impl Worker {
         let result = (|| -> Result<Vec<fengqiao_model::FieldVisit>> {
             let mut all = Vec::new();
             for t in self.store.townships()? {
-                if self.store.identity().in_scope(&t.name) {
+                if self.store.in_scope(&t.name) {
                     all.extend(self.store.visits(&t.name, year)?);
                 }
             }
@@ -807,7 +808,7 @@ impl Worker {
         use fengqiao_model::Role;
         // Only the office and the server hold the queue (it is personal data nobody has
         // registered yet); other devices show it empty.
-        let holds_queue = matches!(self.store.identity().role, Role::Office | Role::Server);
+        let holds_queue = matches!(self.store.directory_role(), Ok(Role::Office | Role::Server));
         if !holds_queue {
             self.send(Update::Intake(Arc::default()));
             return;

@@ -99,6 +99,11 @@ impl AccessTable {
         for name in catalogue {
             add(name.clone());
         }
+        for device in &devices {
+            add(DocName::Device {
+                id: device.id.clone(),
+            });
+        }
         AccessTable {
             devices: devices.into_iter().map(|d| (d.id.clone(), d)).collect(),
             township_codes: townships
@@ -161,6 +166,20 @@ impl AccessTable {
     /// What a township device whose scope is exactly `township` (a name or code) may do
     /// with `name`: what the county server's shard for that township holds.
     pub fn township_access(&self, township: &str, name: &DocName) -> Access {
+        // A shard carries its laptops' own documents to the county repo; whose they are
+        // is decided per laptop, before this bound.
+        if let DocName::Device { id } = name {
+            return match self.enrolled(id) {
+                Some(d)
+                    if d.scope
+                        .iter()
+                        .any(|t| self.township_code(t) == Some(township) || t == township) =>
+                {
+                    Access::ReadWrite
+                }
+                _ => Access::None,
+            };
+        }
         let device = Device {
             id: String::new(),
             name: String::new(),
@@ -192,6 +211,11 @@ impl AccessTable {
                 .any(|t| self.township_codes.get(t).map(String::as_str) == Some(code) || t == code)
         };
         match (device.role, name) {
+            // What a device reports of itself is its own: nobody else writes it; the
+            // office and the server keep it.
+            (_, DocName::Device { id }) if *id == device.id => Access::ReadWrite,
+            (Role::Office | Role::Server | Role::Admin, DocName::Device { .. }) => Access::ReadOnly,
+            (_, DocName::Device { .. }) => Access::None,
             (Role::Office | Role::Server, _) => Access::ReadWrite,
             // The directory is the county's authority (who is enrolled, with which role
             // and scope): only the office, its administrators and the server change it.

@@ -41,6 +41,10 @@ pub enum DocName {
     /// online form, and the clerks' pickups. County-wide and personal: only the office and
     /// the server hold it.
     Intake { year: i32 },
+    /// What one device reports of itself (its attestations of the heads it holds):
+    /// written by that device alone, read by the office and the server. Named by the
+    /// device id (its public key, hex).
+    Device { id: String },
 }
 
 /// A document name that does not parse.
@@ -67,6 +71,7 @@ impl DocName {
             DocName::Roster { .. } => ROSTER_COLLECTIONS,
             DocName::Decisions { .. } => DECISION_COLLECTIONS,
             DocName::Intake { .. } => INTAKE_COLLECTIONS,
+            DocName::Device { .. } => DEVICE_COLLECTIONS,
         }
     }
 
@@ -134,6 +139,9 @@ pub const DIRECTORY_CONTAINERS: &[&str] = &[
 /// The record collections of a decisions document.
 pub const DECISION_COLLECTIONS: &[&str] = &["merges", "unmerges", "dismissals"];
 
+/// The collections of a device's own document: `attestations` keyed by document name.
+pub const DEVICE_COLLECTIONS: &[&str] = &["attestations"];
+
 /// The record collections of an intake document: `items` keyed by item id, `pickups`
 /// keyed by the id of the item picked up.
 pub const INTAKE_COLLECTIONS: &[&str] = &["items", "pickups"];
@@ -166,6 +174,7 @@ impl fmt::Display for DocName {
             DocName::Roster { year } => write!(f, "roster/{year}"),
             DocName::Decisions { year } => write!(f, "decisions/{year}"),
             DocName::Intake { year } => write!(f, "intake/{year}"),
+            DocName::Device { id } => write!(f, "devices/{id}"),
         }
     }
 }
@@ -202,6 +211,11 @@ impl FromStr for DocName {
             ["intake", year] => Ok(DocName::Intake {
                 year: year.parse().map_err(|_| bad())?,
             }),
+            ["devices", id] if id.len() == 64 && id.bytes().all(|b| b.is_ascii_hexdigit()) => {
+                Ok(DocName::Device {
+                    id: id.to_ascii_lowercase(),
+                })
+            }
             _ => Err(bad()),
         }
     }
@@ -220,6 +234,7 @@ mod tests {
             "roster/2026",
             "decisions/2026",
             "intake/2026",
+            "devices/8f3c5a0e9b1d2c4f6a7e8d9c0b1a2f3e4d5c6b7a8f9e0d1c2b3a4f5e6d7c8b9a",
         ] {
             let parsed: DocName = name.parse().unwrap();
             assert_eq!(parsed.to_string(), name);

@@ -81,16 +81,6 @@ impl DeviceIdentity {
     pub fn author(&self) -> Author<'static> {
         Author::from(self.person.id.0.as_bytes().to_vec())
     }
-
-    /// Whether this device may work on `township`.
-    pub fn in_scope(&self, township: &str) -> bool {
-        self.scope.is_empty() || self.scope.iter().any(|t| t == township)
-    }
-
-    /// Whether this device's role may write cases.
-    pub fn may_write_cases(&self) -> bool {
-        matches!(self.role, Role::Office | Role::Township)
-    }
 }
 
 /// The files of a data directory.

@@ -935,22 +935,17 @@ impl Store {
         mut registration: Registration,
         at: DateTime<FixedOffset>,
     ) -> Result<Case, StoreError> {
-        if !self.identity.may_write_cases() {
-            return Err(StoreError::NotPermitted(format!(
-                "登记案件（本设备角色：{}）",
-                self.identity.role
-            )));
-        }
+        self.require_case_writer()?;
         registration.township = registration.township.trim().to_owned();
         let townships = self.townships()?;
         let names: Vec<String> = townships.iter().map(|t| t.name.clone()).collect();
         validate::validate_registration(&registration, &names, at.date_naive())
             .map_err(StoreError::Invalid)?;
-        if !self.identity.in_scope(&registration.township) {
+        if !self.in_scope(&registration.township) {
             return Err(StoreError::NotPermitted(format!(
-                "在 {} 登记案件（本设备负责：{}）",
+                "在 {} 登记案件（县目录中本设备负责：{}）",
                 registration.township,
-                self.identity.scope.join("、")
+                self.directory_device()?.scope.join("、")
             )));
         }
         let code = code_of(&townships, &registration.township)?;
@@ -1261,17 +1256,6 @@ impl Store {
         Ok(note)
     }
 
-    fn require_case_writer(&self) -> Result<(), StoreError> {
-        if self.identity.may_write_cases() {
-            Ok(())
-        } else {
-            Err(StoreError::NotPermitted(format!(
-                "修改案件（本设备角色：{}）",
-                self.identity.role
-            )))
-        }
-    }
-
     /// Sets one field of a case, e.g. `route`, `lead_unit`, `content.request`,
     /// `flags.supervised` or `petitioners.0.phone`. `value` is text; it is read as the
     /// field's type, checked against the model, and stored in canonical form.
@@ -1496,7 +1480,7 @@ impl Store {
     /// plan edited in the office and an outcome recorded in the village merge.
     pub fn put_visit(&self, visit: &fengqiao_model::FieldVisit) -> Result<(), StoreError> {
         self.require_case_writer()?;
-        if !self.identity.in_scope(&visit.township) {
+        if !self.in_scope(&visit.township) {
             return Err(StoreError::NotPermitted(format!(
                 "在 {} 安排下访",
                 visit.township
@@ -2200,6 +2184,18 @@ struct ChangeSpan {
     author: Option<Vec<u8>>,
 }
 
+/// The person (Automerge author bytes) behind a change: automerge 0.12 stores the
+/// author once per actor in a document, so a change may not carry it itself.
+fn author_of(
+    d: &Automerge,
+    actor: &ActorId,
+    on_change: Option<&automerge::Author<'_>>,
+) -> Option<Vec<u8>> {
+    on_change
+        .map(|a| a.as_bytes().to_vec())
+        .or_else(|| d.get_author_for_actor(actor).map(|a| a.as_bytes().to_vec()))
+}
+
 /// Finds the change (and so the time and author) that wrote an op.
 struct ChangeIndex {
     by_actor: HashMap<ActorId, Vec<ChangeSpan>>,
@@ -2216,7 +2212,7 @@ impl ChangeIndex {
                     start_op: c.start_op,
                     max_op: c.max_op,
                     time: c.timestamp,
-                    author: c.author.as_ref().map(|a| a.as_bytes().to_vec()),
+                    author: author_of(d, &c.actor, c.author.as_ref()),
                 });
         }
         Self { by_actor }

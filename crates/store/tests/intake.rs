@@ -111,11 +111,7 @@ fn a_pickup_links_the_item_to_its_case_once() {
 fn two_offline_office_laptops_merge_their_items() {
     let (_da, _a, _db, office) = common::pair();
     let dir_c = tempfile::tempdir().expect("tmp");
-    let directory = office
-        .export_document(&DocName::Directory)
-        .expect("export")
-        .expect("directory");
-    let other = common::init(dir_c.path(), "赵六", Role::Office, Some(directory));
+    let other = common::join(&office, dir_c.path(), "赵六", Role::Office);
 
     let mine: Vec<IntakeItem> = (0..3)
         .map(|i| item(&format!("甲{i}"), &format!("2026-11-27T09:0{i}:00+08:00")))

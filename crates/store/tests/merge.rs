@@ -37,17 +37,47 @@ fn registration() -> Registration {
     reg
 }
 
-/// Laptop A (李四) creates the county directory; laptop B (王五) joins it. Both in 港口镇.
+/// The county office's laptop, which creates the directory.
+fn office(dir: &std::path::Path) -> Store {
+    Store::init(
+        dir,
+        InitOptions {
+            device_name: "信访局".into(),
+            county: "宁国市".into(),
+            role: Role::Office,
+            scope: Vec::new(),
+            person_name: "王主任".into(),
+            townships: vec![township()],
+            directory: None,
+        },
+    )
+    .expect("office")
+}
+
+/// Laptops A (李四) and B (王五), both in 港口镇, enrolled by the county office (which
+/// creates the directory and then stays out of the way).
 fn pair() -> (tempfile::TempDir, Store, tempfile::TempDir, Store) {
-    let (dir_a, dir_b) = (
+    let (dir_o, dir_a, dir_b) = (
+        tempfile::tempdir().expect("tmp"),
         tempfile::tempdir().expect("tmp"),
         tempfile::tempdir().expect("tmp"),
     );
-    let a = init(dir_a.path(), "李四", None);
-    let directory = a
-        .export_document(&DocName::Directory)
-        .expect("export")
-        .expect("directory exists");
+    let office = office(dir_o.path());
+    let mut enrol = |dir: &std::path::Path, person: &str| {
+        office
+            .enrol_at(
+                dir,
+                Role::Township,
+                vec!["港口镇".into()],
+                &format!("{person}的笔记本"),
+                person,
+            )
+            .expect("enrol")
+    };
+    enrol(dir_a.path(), "李四");
+    let directory = enrol(dir_b.path(), "王五");
+    office.close();
+    let a = init(dir_a.path(), "李四", Some(directory.clone()));
     let b = init(dir_b.path(), "王五", Some(directory));
     (dir_a, a, dir_b, b)
 }
@@ -234,7 +264,8 @@ fn a_visit_planned_in_the_office_and_recorded_in_the_village_merges() {
 #[test]
 fn reading_a_roster_year_that_does_not_exist_yet_does_not_block_creating_it() {
     let dir = tempfile::tempdir().expect("tmp");
-    let store = init(dir.path(), "李四", None);
+    // The roster is the office's to write.
+    let store = office(dir.path());
     assert!(
         store
             .roster_records(2027, "slots")

@@ -156,14 +156,11 @@ pub fn offer_enrolment(
     scope: Vec<String>,
     name: &str,
 ) -> Result<EnrolmentTicket, SyncError> {
-    if !matches!(
-        store.identity().role,
-        Role::Office | Role::Admin | Role::Server
-    ) {
+    let mine = store.directory_role()?;
+    if !matches!(mine, Role::Office | Role::Admin | Role::Server) {
         return Err(SyncError::Enrolment {
             reason: format!(
-                "只有信访局、管理员或同步服务器可以登记设备（本设备角色：{}）",
-                store.identity().role
+                "只有信访局、管理员或同步服务器可以登记设备（县目录中本设备的角色：{mine}）"
             ),
         });
     }

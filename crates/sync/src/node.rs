@@ -984,8 +984,8 @@ fn open_documents(store: &Store) -> Result<Vec<(DocName, DocHandle)>, SyncError>
 
 fn my_role_holds_everything(store: &Store) -> bool {
     matches!(
-        store.identity().role,
-        fengqiao_model::Role::Office | fengqiao_model::Role::Server
+        store.directory_role(),
+        Ok(fengqiao_model::Role::Office | fengqiao_model::Role::Server)
     )
 }
 

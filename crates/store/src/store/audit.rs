@@ -4,12 +4,13 @@
 //! loading it, the hash chain (every dependency present), and every attestation's
 //! signature and heads.
 //!
-//! Where attestations live: in the directory document, inside the signing device's own
-//! record, `devices/<device id>/attestations/<document name>` — the latest attestation per
-//! device per document, overwritten at each round (bounded growth: devices × documents);
-//! the Automerge history keeps the earlier ones. Only the device itself writes its record's
-//! attestations, so two laptops never create that map concurrently. An attestation whose
-//! heads are unchanged is not written again.
+//! Where attestations live: in the signing device's own document, `devices/<device id>`
+//! (`attestations/<document name>`), which only that device writes and the office and
+//! the server keep — the latest attestation per document, overwritten at each round
+//! (bounded growth); the Automerge history keeps the earlier ones. An attestation whose
+//! heads are unchanged is not written again. Attestations written before devices had
+//! their own document sit in the directory, in `devices/<device id>/attestations`, and
+//! are still read.
 //!
 //! Signed message (UTF-8): `fengqiao/attest/1\n<county>\n<device id>\n<document>\n<signed
 //! at, RFC 3339>\n<heads, sorted hex, comma-separated>`.
@@ -18,8 +19,8 @@ use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
 
-use automerge::transaction::Transactable;
 use automerge::{Automerge, ChangeHash, ObjType, ReadDoc};
+use chrono::Datelike;
 use serde::{Deserialize, Serialize};
 
 use super::{Store, hex_heads, map_at, map_in, now_cst};
@@ -99,6 +100,7 @@ impl Store {
     pub fn attest_heads(&self) -> Result<usize, StoreError> {
         let device = self.identity.device_id.clone();
         let county = self.identity.county.clone();
+        let own = DocName::Device { id: device.clone() };
         let previous: HashMap<String, Vec<String>> = self
             .attestations()?
             .into_iter()
@@ -108,23 +110,17 @@ impl Store {
         let signed_at = now_cst().to_rfc3339();
         let mut fresh = Vec::new();
         for name in self.catalogue()? {
+            // A device's own document holds its attestations: signing it would sign
+            // the previous signature, round after round.
+            if matches!(name, DocName::Device { .. }) {
+                continue;
+            }
             let Some(heads) = self.document_heads(&name)? else {
                 continue;
             };
             let document = name.to_string();
-            match previous.get(&document) {
-                Some(before) if *before == heads => continue,
-                // Writing the attestations changes the directory's heads: changes since
-                // the last attestation that are all this device's own (that write, and
-                // anything else it wrote since) are not re-signed on their own, or every
-                // round would sign its own previous round. They are covered by the next
-                // round in which the directory received another device's change.
-                Some(before)
-                    if name == DocName::Directory && self.only_own_changes_since(before)? =>
-                {
-                    continue;
-                }
-                _ => {}
+            if previous.get(&document) == Some(&heads) {
+                continue;
             }
             let signature = self
                 .device_secret_key()
@@ -144,20 +140,8 @@ impl Store {
             .iter()
             .map(|a| Ok((a.document.clone(), super::to_json(a)?)))
             .collect::<Result<Vec<_>, StoreError>>()?;
-        self.write(&DocName::Directory, move |tx| {
-            let devices = map_at(tx, "devices")?;
-            let record = match tx.get(&devices, device.as_str())? {
-                Some((automerge::Value::Object(ObjType::Map), id)) => id,
-                _ => {
-                    return Err(StoreError::NotPermitted(
-                        "本设备不在目录中，无法登记签名".into(),
-                    ));
-                }
-            };
-            let attestations = match tx.get(&record, "attestations")? {
-                Some((automerge::Value::Object(ObjType::Map), id)) => id,
-                _ => tx.put_object(&record, "attestations", ObjType::Map)?,
-            };
+        self.write(&own, move |tx| {
+            let attestations = map_at(tx, "attestations")?;
             for (document, value) in &values {
                 record::put_value(tx, &attestations, document, value)?;
             }
@@ -167,22 +151,33 @@ impl Store {
         Ok(fresh.len())
     }
 
-    fn only_own_changes_since(&self, heads: &[String]) -> Result<bool, StoreError> {
-        let heads: Vec<ChangeHash> = heads.iter().filter_map(|h| h.parse().ok()).collect();
-        let own = self.actor.clone();
-        Ok(self
-            .read(&DocName::Directory, |d| {
-                heads.iter().all(|h| d.get_change_meta_by_hash(h).is_some())
-                    && d.get_changes_meta(&heads).iter().all(|c| *c.actor == own)
-            })?
-            .unwrap_or(false))
-    }
-
-    /// Every attestation in the directory (the latest per device per document).
+    /// Every attestation held here (the latest per device per document): each device's
+    /// own document, and those the directory kept from before devices had one.
     pub fn attestations(&self) -> Result<Vec<Attestation>, StoreError> {
-        Ok(self
+        let mut out = self
             .read(&DocName::Directory, read_attestations)?
-            .unwrap_or_default())
+            .unwrap_or_default();
+        for name in self.catalogue()? {
+            if matches!(name, DocName::Device { .. }) {
+                out.extend(self.read(&name, read_own_attestations)?.unwrap_or_default());
+            }
+        }
+        out.sort_by(|a, b| (&a.document, &a.device).cmp(&(&b.document, &b.device)));
+        Ok(out)
+    }
+}
+
+/// The attestations of a device's own document.
+fn read_own_attestations(d: &Automerge) -> Vec<Attestation> {
+    let Some(att) = map_in(d, "attestations") else {
+        return Vec::new();
+    };
+    match record::read_value(d, &att, ObjType::Map) {
+        serde_json::Value::Object(map) => map
+            .into_iter()
+            .filter_map(|(_, v)| serde_json::from_value::<Attestation>(v).ok())
+            .collect(),
+        _ => Vec::new(),
     }
 }
 
@@ -313,25 +308,28 @@ pub fn verify_data_dir(dir: impl AsRef<Path>) -> Result<VerifyReport, StoreError
     for (id, path) in &docs {
         checked.insert(id.clone(), check_document(id, path)?);
     }
-    // Names and attestations come from the directory as it is on disk.
-    let (names, attestations) = match checked.get(&directory_id) {
+    // Names come from the directory as it is on disk (every id the county can have);
+    // attestations from each device's own document, and the directory's older ones.
+    let (names, mut attestations) = match checked.get(&directory_id) {
         Some((_, d)) => {
-            let names: HashMap<String, String> = map_in(d, "catalogue")
-                .map(|m| {
-                    d.map_range(&m, ..)
-                        .filter_map(|i| match &i.value {
-                            automerge::ValueRef::Scalar(automerge::ScalarValueRef::Str(id)) => {
-                                Some((id.to_string(), i.key.to_string()))
-                            }
-                            _ => None,
-                        })
-                        .collect()
+            let years = crate::access::recognised_years(now_cst().year());
+            let table = crate::access::AccessTable::from_directory(&county, d, years);
+            let names: HashMap<String, String> = docs
+                .keys()
+                .filter_map(|id| {
+                    let name = table.document_name(&id.parse().ok()?)?;
+                    Some((id.clone(), name.to_string()))
                 })
-                .unwrap_or_default();
+                .collect();
             (names, read_attestations(d))
         }
         None => (HashMap::new(), Vec::new()),
     };
+    for (id, (_, d)) in &checked {
+        if names.get(id).is_some_and(|n| n.starts_with("devices/")) {
+            attestations.extend(read_own_attestations(d));
+        }
+    }
     let mut documents = Vec::new();
     for (id, (mut report, doc)) in checked {
         report.document = if id == directory_id {

@@ -153,7 +153,7 @@ impl Causality {
                     c.max_op,
                     c.hash,
                     c.timestamp,
-                    c.author.as_ref().map(|a| a.as_bytes().to_vec()),
+                    super::author_of(d, &c.actor, c.author.as_ref()),
                 ));
             deps.insert(c.hash, c.deps.clone());
         }

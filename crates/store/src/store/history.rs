@@ -237,11 +237,10 @@ fn case_history(d: &Automerge, case_key: &str, who: &WhoIndex) -> Vec<HistoryEnt
             })
             .collect();
         let registered = who.actor(change.actor_id());
-        // Automerge keeps the author on an actor's changes; the directory's actors map
-        // says the same, and serves when a change does not carry it.
-        let person = change
-            .author()
-            .and_then(|a| Uuid::from_slice(a.as_bytes()).ok())
+        // Automerge keeps the author per actor; the directory's actors map says the same
+        // for actors from before writer actors.
+        let person = super::author_of(d, change.actor_id(), change.author().as_ref())
+            .and_then(|a| Uuid::from_slice(&a).ok())
             .or_else(|| {
                 registered
                     .as_ref()

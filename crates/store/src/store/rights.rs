@@ -2,7 +2,7 @@
 //! `device.json`), and the check every change from elsewhere passes before it is applied.
 
 use automerge::{Automerge, Change, ChangeHash, ReadDoc};
-use fengqiao_model::Role;
+use fengqiao_model::{Device, Role};
 
 use super::Store;
 use crate::authority::{ChangeVetter, Refusal};
@@ -36,6 +36,86 @@ impl Store {
                 "本设备不在县目录中（未登记）".into(),
             )),
         }
+    }
+
+    /// This device as the directory records it: role and scope decide what it may do.
+    /// A directory being founded goes by what this device was made with.
+    pub fn directory_device(&self) -> Result<Device, StoreError> {
+        self.directory_role()?;
+        let table = self.access();
+        Ok(match table.device(&self.identity.device_id) {
+            Some(d) => d.clone(),
+            None => Device {
+                id: self.identity.device_id.clone(),
+                name: self.identity.device_name.clone(),
+                code: self.identity.device_code.clone(),
+                role: self.identity.role,
+                scope: self.identity.scope.clone(),
+                enrolled_at: crate::now_cst(),
+                revoked: false,
+            },
+        })
+    }
+
+    /// Whether the directory lets this device register and work cases.
+    pub fn may_write_cases(&self) -> bool {
+        self.directory_role()
+            .is_ok_and(|r| matches!(r, Role::Office | Role::Township))
+    }
+
+    /// Whether the directory puts `township` (a name) in this device's scope (an empty
+    /// scope is the whole county).
+    pub fn in_scope(&self, township: &str) -> bool {
+        self.directory_device()
+            .is_ok_and(|d| d.scope.is_empty() || d.scope.iter().any(|t| t == township))
+    }
+
+    /// Refuses work on cases unless the directory makes this device a case writer.
+    pub(crate) fn require_case_writer(&self) -> Result<(), StoreError> {
+        let role = self.directory_role()?;
+        if matches!(role, Role::Office | Role::Township) {
+            Ok(())
+        } else {
+            Err(StoreError::NotPermitted(format!(
+                "修改案件（县目录中本设备的角色：{role}）"
+            )))
+        }
+    }
+
+    /// Enrols, by hand, the laptop whose (new) data directory is at `dir` — set up at the
+    /// office with no network: creates its device key there, records the device and its
+    /// person in the directory, and returns the directory to initialise it with
+    /// ([`crate::InitOptions::directory`]). Only the office, an administrator or the
+    /// server may.
+    pub fn enrol_at(
+        &self,
+        dir: &std::path::Path,
+        role: Role,
+        scope: Vec<String>,
+        device_name: &str,
+        person_name: &str,
+    ) -> Result<Vec<u8>, StoreError> {
+        let data = crate::local::DataDir::new(dir);
+        if data.is_initialised() {
+            return Err(StoreError::AlreadyInitialised(dir.to_owned()));
+        }
+        std::fs::create_dir_all(dir).map_err(StoreError::io(dir))?;
+        let (key, _) = data.load_or_create_key()?;
+        let device = Device {
+            id: key.public().to_string(),
+            name: device_name.to_owned(),
+            code: crate::local::device_code_for(&key.public()),
+            role,
+            scope,
+            enrolled_at: crate::now_cst(),
+            revoked: false,
+        };
+        self.enrol_device_with_person(&device, person_name)?;
+        self.export_document(&DocName::Directory)?
+            .ok_or_else(|| StoreError::BadDocumentData {
+                doc: DocName::Directory.to_string(),
+                reason: "本机没有目录文档".into(),
+            })
     }
 
     /// Whether the directory lets this device change `name`.

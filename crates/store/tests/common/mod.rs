@@ -50,19 +50,29 @@ pub fn registration() -> Registration {
     reg
 }
 
-/// Laptop A (李四, township) creates the county directory; laptop B (王五, office) joins.
+/// Laptop B (王五, office) creates the county directory and enrols laptop A (李四,
+/// township), which joins with it.
 pub fn pair() -> (tempfile::TempDir, Store, tempfile::TempDir, Store) {
     let (dir_a, dir_b) = (
         tempfile::tempdir().expect("tmp"),
         tempfile::tempdir().expect("tmp"),
     );
-    let a = init(dir_a.path(), "李四", Role::Township, None);
-    let directory = a
-        .export_document(&DocName::Directory)
-        .expect("export")
-        .expect("directory exists");
-    let b = init(dir_b.path(), "王五", Role::Office, Some(directory));
+    let b = init(dir_b.path(), "王五", Role::Office, None);
+    let a = join(&b, dir_a.path(), "李四", Role::Township);
     (dir_a, a, dir_b, b)
+}
+
+/// A laptop at `dir` that `office` enrols by hand, then initialised with its directory.
+pub fn join(office: &Store, dir: &std::path::Path, person: &str, role: Role) -> Store {
+    let scope = if role == Role::Office {
+        Vec::new()
+    } else {
+        vec!["港口镇".into()]
+    };
+    let directory = office
+        .enrol_at(dir, role, scope, &format!("{person}的笔记本"), person)
+        .expect("enrol");
+    init(dir, person, role, Some(directory))
 }
 
 /// Sends every document of `from` to `to`.
