@@ -171,29 +171,41 @@ impl ChangeVetter {
                 Err(refuse(None, RefusalReason::ForgedGenesis))
             };
         }
-        let device = device_of_actor(actor).or_else(|| {
-            table
-                .legacy_actor_device(&actor.to_hex_string())
-                .map(str::to_owned)
-        });
-        let Some(device) = device else {
-            let trusted = table
-                .enrolled(deliverer)
-                .is_some_and(|d| matches!(d.role, Role::Server | Role::Office));
-            return if trusted && table.may_write(deliverer, &self.name) {
-                Ok(())
-            } else {
-                Err(refuse(None, RefusalReason::UnknownAuthor))
-            };
+        author_verdict(table, &self.name, actor, deliverer)
+            .map_err(|(device, reason)| refuse(device, reason))
+    }
+}
+
+/// Whether the directory lets the author behind `actor` write `name`, for a change
+/// `deliverer` passes on: `Err` names the device (when the actor names one) and why not.
+pub fn author_verdict(
+    table: &AccessTable,
+    name: &DocName,
+    actor: &automerge::ActorId,
+    deliverer: &str,
+) -> Result<(), (Option<String>, RefusalReason)> {
+    let device = device_of_actor(actor).or_else(|| {
+        table
+            .legacy_actor_device(&actor.to_hex_string())
+            .map(str::to_owned)
+    });
+    let Some(device) = device else {
+        let trusted = table
+            .enrolled(deliverer)
+            .is_some_and(|d| matches!(d.role, Role::Server | Role::Office));
+        return if trusted && table.may_write(deliverer, name) {
+            Ok(())
+        } else {
+            Err((None, RefusalReason::UnknownAuthor))
         };
-        match table.device(&device) {
-            None => Err(refuse(Some(device), RefusalReason::UnknownDevice)),
-            Some(d) if d.revoked => Err(refuse(Some(device), RefusalReason::Revoked)),
-            Some(_) => match table.access(&device, &self.name) {
-                Access::ReadWrite => Ok(()),
-                other => Err(refuse(Some(device), RefusalReason::NotAWriter(other))),
-            },
-        }
+    };
+    match table.device(&device) {
+        None => Err((Some(device), RefusalReason::UnknownDevice)),
+        Some(d) if d.revoked => Err((Some(device), RefusalReason::Revoked)),
+        Some(_) => match table.access(&device, name) {
+            Access::ReadWrite => Ok(()),
+            other => Err((Some(device), RefusalReason::NotAWriter(other))),
+        },
     }
 }
 

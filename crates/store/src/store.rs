@@ -211,6 +211,10 @@ pub struct Store {
     repo: Repo,
     handles: Mutex<HashMap<DocName, DocHandle>>,
     index: CaseIndex,
+    /// Set while `init` founds a new county directory: the one time a device writes the
+    /// directory without the directory saying it may (it records itself as its first
+    /// device).
+    founding: std::sync::atomic::AtomicBool,
     /// Always `Some` until the store is dropped (taken there, see `Drop`).
     rt: Option<tokio::runtime::Runtime>,
     _lock: DirLock,
@@ -324,6 +328,7 @@ impl Store {
         if let Some(bytes) = &opts.directory {
             store.import_document(&DocName::Directory, bytes)?;
         } else {
+            store.founding.store(true, std::sync::atomic::Ordering::Release);
             store.create_directory(&opts)?;
         }
         let known = store.townships()?;
@@ -346,6 +351,9 @@ impl Store {
         if store.access().device(&identity.device_id).is_none() {
             store.register_device()?;
         }
+        store
+            .founding
+            .store(false, std::sync::atomic::Ordering::Release);
         data.write_identity(&identity)?;
         Ok(store)
     }
@@ -365,8 +373,9 @@ impl Store {
             data.write_identity(&identity)?;
         }
         let store = Store::open_with(data, identity, key)?;
-        if rekeyed {
-            store.register_device()?;
+        if rekeyed && let Err(e) = store.register_device() {
+            // Only the office may record a device under its new key.
+            tracing::warn!(error = %e, "this device's new key is not in the directory yet: ask the county office to enrol it again");
         }
         Ok(store)
     }
@@ -416,6 +425,7 @@ impl Store {
             storage,
             repo,
             handles: Mutex::new(HashMap::new()),
+            founding: std::sync::atomic::AtomicBool::new(false),
             rt: Some(rt),
             _lock: lock,
         })
@@ -438,6 +448,12 @@ impl Store {
 
     /// The authorisation rules in force now (from the directory as this laptop has it).
     pub fn access(&self) -> Arc<crate::access::AccessTable> {
+        // The rules are published when the directory is first loaded: load it now, so no
+        // decision is ever taken on the empty table of a store that has not read it yet.
+        let loaded = self.handles().contains_key(&DocName::Directory);
+        if !loaded && let Err(e) = self.doc(&DocName::Directory, false) {
+            tracing::warn!(error = %e, "the directory could not be loaded");
+        }
         self.policy.current()
     }
 

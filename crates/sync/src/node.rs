@@ -620,7 +620,13 @@ impl SyncNode {
             let waits = pending.iter().map(|(name, handle)| {
                 let theirs = table.access(&peer_key, name);
                 let ours = table.access(&me, name);
-                wait_exchanged(handle.clone(), conn, theirs, ours).map(|done| (name.clone(), done))
+                let (name_for_check, me_for_check) = (name.clone(), me.clone());
+                let store = self.store.clone();
+                let refusable = move |h: &DocHandle| {
+                    only_refusable_left(h, conn, &store.access(), &name_for_check, &me_for_check)
+                };
+                wait_exchanged(handle.clone(), conn, theirs, ours, refusable)
+                    .map(|done| (name.clone(), done))
             });
             match tokio::time::timeout_at(deadline, futures::future::join_all(waits)).await {
                 Ok(results) => {
@@ -1007,14 +1013,53 @@ async fn wait_exchanged(
     conn: ConnectionId,
     theirs: Access,
     ours: Access,
+    refusable: impl Fn(&DocHandle) -> bool,
 ) -> bool {
     if takes_theirs(ours, theirs) {
         handle.we_have_their_changes(conn).await;
     }
     if gives_ours(ours, theirs) {
-        handle.they_have_our_changes(conn).await;
+        let acknowledged = handle.they_have_our_changes(conn);
+        tokio::pin!(acknowledged);
+        loop {
+            tokio::select! {
+                _ = &mut acknowledged => break,
+                _ = tokio::time::sleep(REFUSABLE_CHECK) => {
+                    if refusable(&handle) {
+                        break;
+                    }
+                }
+            }
+        }
     }
     true
+}
+
+/// How often a round checks whether all the peer still lacks is what it will refuse.
+const REFUSABLE_CHECK: Duration = Duration::from_millis(200);
+
+/// Whether every change of ours that the peer has not acknowledged on `conn` is one its
+/// directory (as ours says it, now) will refuse: a change by a revoked device, say, that
+/// we took before we heard of the revocation. The peer never acknowledges those, so
+/// waiting for them would only run the round to its deadline.
+fn only_refusable_left(
+    handle: &DocHandle,
+    conn: ConnectionId,
+    table: &AccessTable,
+    name: &DocName,
+    me: &str,
+) -> bool {
+    let (states, _) = handle.peers();
+    let Some(their_heads) = states.get(&conn).and_then(|s| s.their_heads.clone()) else {
+        return false;
+    };
+    handle.with_document(|d| {
+        let lacking = d.get_changes_meta(&their_heads);
+        !lacking.is_empty()
+            && lacking.iter().all(|c| {
+                fengqiao_store::authority::author_verdict(table, name, &c.actor, me).is_err()
+            })
+    })
 }
 
 /// The data directory's peers, for `fengqiao peers`.

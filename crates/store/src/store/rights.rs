@@ -25,9 +25,14 @@ impl Store {
     /// This device's role as the county's directory records it. A directory being
     /// founded (no device in it yet) goes by the role this device was made with.
     pub fn directory_role(&self) -> Result<Role, StoreError> {
+        if self.is_founding() {
+            return Ok(self.identity.role);
+        }
         let table = self.access();
         if table.has_no_devices() {
-            return Ok(self.identity.role);
+            return Err(StoreError::NotPermitted(
+                "县目录中没有任何设备：目录已损坏或本机尚未加入本县".into(),
+            ));
         }
         match table.device(&self.identity.device_id) {
             Some(d) if d.revoked => Err(StoreError::NotPermitted("本设备已被县信访局吊销".into())),
@@ -44,8 +49,8 @@ impl Store {
         self.directory_role()?;
         let table = self.access();
         Ok(match table.device(&self.identity.device_id) {
-            Some(d) => d.clone(),
-            None => Device {
+            Some(d) if !self.is_founding() => d.clone(),
+            _ => Device {
                 id: self.identity.device_id.clone(),
                 name: self.identity.device_name.clone(),
                 code: self.identity.device_code.clone(),
@@ -120,8 +125,11 @@ impl Store {
 
     /// Whether the directory lets this device change `name`.
     pub fn may_write(&self, name: &DocName) -> bool {
-        let table = self.access();
-        table.has_no_devices() || table.may_write(&self.identity.device_id, name)
+        self.is_founding() || self.access().may_write(&self.identity.device_id, name)
+    }
+
+    fn is_founding(&self) -> bool {
+        self.founding.load(std::sync::atomic::Ordering::Acquire)
     }
 
     /// Refuses, naming the document and this device's role in the directory, a write the
