@@ -54,6 +54,9 @@ pub struct AccessTable {
     township_codes: HashMap<String, String>,
     /// Every document id this county can have, → its name.
     documents: HashMap<DocumentId, DocName>,
+    /// Actors written before actors named their device (16-byte ids registered in the
+    /// directory's `actors` map) → the device that registered them.
+    legacy_actors: HashMap<String, String>,
 }
 
 impl AccessTable {
@@ -103,7 +106,24 @@ impl AccessTable {
                 .map(|t| (t.name.clone(), t.code.clone()))
                 .collect(),
             documents,
+            legacy_actors: HashMap::new(),
         }
+    }
+
+    /// Whether the directory lists no device at all: a directory being founded, whose
+    /// first device records itself.
+    pub fn has_no_devices(&self) -> bool {
+        self.devices.is_empty()
+    }
+
+    /// The device an actor of the time before writer actors was registered to.
+    pub fn legacy_actor_device(&self, actor_hex: &str) -> Option<&str> {
+        self.legacy_actors.get(actor_hex).map(String::as_str)
+    }
+
+    /// Whether `device_id` (enrolled, unrevoked) may change `name`.
+    pub fn may_write(&self, device_id: &str, name: &DocName) -> bool {
+        self.access(device_id, name) == Access::ReadWrite
     }
 
     /// The enrolled, unrevoked device with this id.
@@ -173,8 +193,12 @@ impl AccessTable {
         };
         match (device.role, name) {
             (Role::Office | Role::Server, _) => Access::ReadWrite,
-            (Role::Township | Role::Admin, DocName::Directory) => Access::ReadWrite,
-            (Role::Leader | Role::ReadOnly, DocName::Directory) => Access::ReadOnly,
+            // The directory is the county's authority (who is enrolled, with which role
+            // and scope): only the office, its administrators and the server change it.
+            (Role::Admin, DocName::Directory) => Access::ReadWrite,
+            (Role::Township | Role::Leader | Role::ReadOnly, DocName::Directory) => {
+                Access::ReadOnly
+            }
             (
                 Role::Township,
                 DocName::Cases { township, .. } | DocName::Visits { township, .. },
@@ -242,7 +266,24 @@ impl AccessTable {
                 .collect(),
             _ => Vec::new(),
         };
-        AccessTable::new(county, devices, &units, &catalogue, years)
+        let legacy_actors = match directory.get(ROOT, "actors") {
+            Ok(Some((automerge::Value::Object(ObjType::Map), obj))) => {
+                match record::read_value(directory, &obj, ObjType::Map) {
+                    Value::Object(o) => o
+                        .into_iter()
+                        .filter_map(|(actor, v)| {
+                            Some((actor, v.get("device")?.as_str()?.to_owned()))
+                        })
+                        .collect(),
+                    _ => HashMap::new(),
+                }
+            }
+            _ => HashMap::new(),
+        };
+        AccessTable {
+            legacy_actors,
+            ..AccessTable::new(county, devices, &units, &catalogue, years)
+        }
     }
 }
 
@@ -419,7 +460,8 @@ mod tests {
             t.access("gangkou", &DocName::Roster { year: 2026 }),
             Access::ReadOnly
         );
-        assert_eq!(t.access("gangkou", &DocName::Directory), Access::ReadWrite);
+        // The directory is the county's authority: a township laptop only reads it.
+        assert_eq!(t.access("gangkou", &DocName::Directory), Access::ReadOnly);
         assert_eq!(t.access("leader", &cases("helixi")), Access::ReadOnly);
         assert_eq!(t.access("admin", &cases("helixi")), Access::None);
         assert_eq!(t.access("admin", &DocName::Directory), Access::ReadWrite);

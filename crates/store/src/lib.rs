@@ -30,6 +30,7 @@
 //! crash-safe storage; see ARCHITECTURE.md for why.
 
 pub mod access;
+pub mod authority;
 pub mod demo;
 pub mod docs;
 pub mod duplicates;

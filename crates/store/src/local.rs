@@ -8,12 +8,9 @@ use automerge::{ActorId, Author};
 use fengqiao_model::{Person, Role};
 use iroh_base::SecretKey;
 use serde::{Deserialize, Serialize};
-use uuid::Uuid;
 
 use crate::error::StoreError;
 use crate::storage::{write_atomically, write_secret_atomically};
-
-const ACTOR_NAMESPACE: Uuid = Uuid::from_u128(0x2f6e_94a1_77c3_4b0a_8d5e_0f1e_a2c4_b6d8);
 
 /// This device's identity and settings (`device.json`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -31,22 +28,55 @@ pub struct DeviceIdentity {
     pub scope: Vec<String>,
     /// The staff member using the device; the author of its changes.
     pub person: Person,
-    /// Bumped after every unclean shutdown, so the device never reuses an Automerge
-    /// sequence number that a lost change may already have sent to a peer.
+    /// Kept for data directories written before writer sessions: no longer decides the
+    /// actor (see [`writer_actor`]).
+    #[serde(default)]
     pub epoch: u32,
 }
 
-impl DeviceIdentity {
-    /// The Automerge actor for this device, person and epoch.
-    pub fn actor(&self) -> ActorId {
-        let key = format!("{}|{}|{}", self.device_id, self.person.id, self.epoch);
-        ActorId::from(
-            Uuid::new_v5(&ACTOR_NAMESPACE, key.as_bytes())
-                .as_bytes()
-                .as_slice(),
-        )
-    }
+/// Bytes of a writer actor: the device's public key, then a session number.
+const WRITER_ACTOR_LEN: usize = 32 + 8;
 
+/// The Automerge actor a device writes with in one session: its public key (so every
+/// receiver can tell which device wrote a change, without a registry) followed by 8
+/// random bytes drawn when the store opens. A new actor every session means a laptop
+/// restored from a backup, or one whose damaged file was quarantined, never reuses an
+/// (actor, sequence) pair a peer already holds: that reuse made every later round with
+/// the document fail (`DuplicateSeqNumber`).
+pub fn writer_actor(device: &iroh_base::PublicKey, session: [u8; 8]) -> ActorId {
+    let mut bytes = Vec::with_capacity(WRITER_ACTOR_LEN);
+    bytes.extend_from_slice(device.as_bytes());
+    bytes.extend_from_slice(&session);
+    ActorId::from(bytes.as_slice())
+}
+
+/// The device (its id: the public key in lowercase hex) a writer actor names; `None` for
+/// actors of other shapes (genesis changes, actors from before writer sessions, clients of
+/// other implementations).
+pub fn device_of_actor(actor: &ActorId) -> Option<String> {
+    let bytes = actor.to_bytes();
+    if bytes.len() != WRITER_ACTOR_LEN {
+        return None;
+    }
+    let key: [u8; 32] = bytes[..32].try_into().ok()?;
+    iroh_base::PublicKey::from_bytes(&key)
+        .ok()
+        .map(|k| k.to_string())
+}
+
+/// The id of the person using a device that joined by enrolment: the office records the
+/// person under it when it enrols the device, and the device writes as it, so both agree
+/// without the device writing the directory.
+pub fn enrolled_person_id(device_id: &str, person_name: &str) -> fengqiao_model::PersonId {
+    const PERSON_NAMESPACE: uuid::Uuid =
+        uuid::Uuid::from_u128(0x2f6e_94a1_77c3_4b0a_8d5e_0f1e_a2c4_b6d8);
+    fengqiao_model::PersonId(uuid::Uuid::new_v5(
+        &PERSON_NAMESPACE,
+        format!("{device_id}|{person_name}").as_bytes(),
+    ))
+}
+
+impl DeviceIdentity {
     /// The Automerge author id of the person.
     pub fn author(&self) -> Author<'static> {
         Author::from(self.person.id.0.as_bytes().to_vec())

@@ -30,12 +30,14 @@ mod decisions;
 mod history;
 mod intake;
 mod merge_check;
+mod rights;
 mod roster;
 pub use audit::*;
 pub use contradictions::*;
 pub use decisions::*;
 pub use history::*;
 pub use intake::*;
+pub use rights::*;
 pub use roster::*;
 
 /// How long a write may wait for the disk before it is reported as not saved.
@@ -304,7 +306,13 @@ impl Store {
             role: opts.role,
             scope: opts.scope.clone(),
             person: Person {
-                id: PersonId::generate(),
+                // A device joining through enrolment uses the id the office recorded
+                // its person under; a device that founds a directory makes its own.
+                id: if opts.directory.is_some() {
+                    local::enrolled_person_id(&key.public().to_string(), &opts.person_name)
+                } else {
+                    PersonId::generate()
+                },
                 name: opts.person_name.clone(),
                 unit: String::new(),
                 title: String::new(),
@@ -334,11 +342,9 @@ impl Store {
                 ]));
             }
         }
-        // A device joining through enrolment is already in the directory the office sent;
-        // writing its record again would only make concurrent copies of it.
-        if store.access().device(&identity.device_id).is_some() {
-            store.register_actor()?;
-        } else {
+        // A device joining through enrolment is already in the directory the office sent
+        // (and may not write it); only a device that founds a directory records itself.
+        if store.access().device(&identity.device_id).is_none() {
             store.register_device()?;
         }
         data.write_identity(&identity)?;
@@ -362,25 +368,19 @@ impl Store {
         let store = Store::open_with(data, identity, key)?;
         if rekeyed {
             store.register_device()?;
-        } else {
-            store.register_actor()?;
         }
         Ok(store)
     }
 
     fn open_with(
         data: DataDir,
-        mut identity: DeviceIdentity,
+        identity: DeviceIdentity,
         key: iroh_base::SecretKey,
     ) -> Result<Store, StoreError> {
         let (lock, unclean) = DirLock::acquire(&data)?;
         if unclean && data.is_initialised() {
-            identity.epoch += 1;
-            tracing::warn!(
-                epoch = identity.epoch,
-                "last session ended uncleanly; writing as a new actor"
-            );
-            data.write_identity(&identity)?;
+            // Nothing to repair: every session writes as a new actor (`writer_actor`).
+            tracing::info!("last session ended uncleanly");
         }
         let storage = DurableStorage::new(data.documents(), data.quarantine())
             .map_err(StoreError::io(data.documents()))?;
@@ -388,7 +388,8 @@ impl Store {
         let _in_runtime = rt.enter();
         // Deny-all until the directory is read; then every connection is decided by it.
         let (policy, publish_access) = crate::access::DirectoryPolicy::new();
-        let peer_id = samod::PeerId::from(key.public().to_string());
+        let peer_key = key.public();
+        let peer_id = samod::PeerId::from(peer_key.to_string());
         // The server's township shards carry this device's id (laptops check it). Each
         // may hold anything, but is sent only the documents it asks for: otherwise every
         // shard would be offered every township's documents.
@@ -409,7 +410,7 @@ impl Store {
             key,
             policy,
             publish_access,
-            actor: identity.actor(),
+            actor: crate::local::writer_actor(&peer_key, rand::random()),
             index: CaseIndex::new(data.index()),
             dir: data,
             identity,
@@ -577,6 +578,7 @@ impl Store {
         name: &DocName,
         f: impl FnOnce(&mut automerge::transaction::Transaction<'_>) -> Result<T, StoreError>,
     ) -> Result<T, StoreError> {
+        self.require_write(name)?;
         let handle = self.must_doc(name)?;
         let result = self.write_handle(&handle, f)?;
         if *name == DocName::Directory {
@@ -697,37 +699,14 @@ impl Store {
             let people = map_at(tx, "people")?;
             record::put_record(tx, &people, &person.id.to_string(), &to_json(&person)?)?;
             Ok(())
-        })?;
-        self.register_actor()
-    }
-
-    /// Records which device and person this process's actor stands for, so history and
-    /// conflicts can name them.
-    fn register_actor(&self) -> Result<(), StoreError> {
-        let actor = self.actor.to_hex_string();
-        let known = self
-            .read(&DocName::Directory, |d| {
-                map_in(d, "actors")
-                    .and_then(|m| d.get(&m, actor.as_str()).ok().flatten())
-                    .is_some()
-            })?
-            .unwrap_or(false);
-        if known {
-            return Ok(());
-        }
-        let value = serde_json::json!({
-            "device": self.identity.device_id,
-            "person": self.identity.person.id.to_string(),
-            "epoch": self.identity.epoch,
-        });
-        self.write(&DocName::Directory, |tx| {
-            let actors = map_at(tx, "actors")?;
-            record::put_record(tx, &actors, &actor, &value)?;
-            Ok(())
         })
     }
 
     fn catalogue_add(&self, name: &DocName, handle: &DocHandle) -> Result<(), StoreError> {
+        // Others' documents are found on disk (`catalogue`): the directory is not theirs.
+        if !self.may_write(&DocName::Directory) {
+            return Ok(());
+        }
         let key = name.to_string();
         let listed = self
             .read(&DocName::Directory, |d| {
@@ -747,7 +726,9 @@ impl Store {
         })
     }
 
-    /// Every document listed in the directory's catalogue, plus the directory.
+    /// Every document listed in the directory's catalogue or held on this laptop (a
+    /// township laptop creates period documents it may not list in the directory), plus
+    /// the directory.
     pub fn catalogue(&self) -> Result<Vec<DocName>, StoreError> {
         let mut names: Vec<DocName> = self
             .read(&DocName::Directory, |d| {
@@ -760,7 +741,10 @@ impl Store {
                     .unwrap_or_default()
             })?
             .unwrap_or_default();
+        names.extend(self.documents_on_disk());
+        names.retain(|n| *n != DocName::Directory);
         names.sort();
+        names.dedup();
         names.insert(0, DocName::Directory);
         Ok(names)
     }
@@ -896,12 +880,12 @@ impl Store {
     }
 
     fn require_role(&self, roles: &[Role], what: &str) -> Result<(), StoreError> {
-        if roles.contains(&self.identity.role) {
+        let role = self.directory_role()?;
+        if roles.contains(&role) {
             Ok(())
         } else {
             Err(StoreError::NotPermitted(format!(
-                "{what}（本设备角色：{}）",
-                self.identity.role
+                "{what}（县目录中本设备的角色：{role}）"
             )))
         }
     }

@@ -1,0 +1,129 @@
+//! What this device may do, decided by the replicated directory (never by its own
+//! `device.json`), and the check every change from elsewhere passes before it is applied.
+
+use automerge::{Automerge, Change, ChangeHash, ReadDoc};
+use fengqiao_model::Role;
+
+use super::Store;
+use crate::authority::{ChangeVetter, Refusal};
+use crate::docs::DocName;
+use crate::error::StoreError;
+
+/// What [`Store::vet_incoming`] found in a document's incoming bytes.
+#[derive(Debug, Clone, Default)]
+pub struct Vetted {
+    /// The accepted changes that this device lacks, as change chunks (what
+    /// [`Store::import_document`] takes). Empty when nothing is new.
+    pub accepted: Vec<u8>,
+    /// How many changes were accepted.
+    pub accepted_changes: usize,
+    /// The changes that were not.
+    pub refused: Vec<Refusal>,
+}
+
+impl Store {
+    /// This device's role as the county's directory records it. A directory being
+    /// founded (no device in it yet) goes by the role this device was made with.
+    pub fn directory_role(&self) -> Result<Role, StoreError> {
+        let table = self.access();
+        if table.has_no_devices() {
+            return Ok(self.identity.role);
+        }
+        match table.device(&self.identity.device_id) {
+            Some(d) if d.revoked => Err(StoreError::NotPermitted("本设备已被县信访局吊销".into())),
+            Some(d) => Ok(d.role),
+            None => Err(StoreError::NotPermitted(
+                "本设备不在县目录中（未登记）".into(),
+            )),
+        }
+    }
+
+    /// Whether the directory lets this device change `name`.
+    pub fn may_write(&self, name: &DocName) -> bool {
+        let table = self.access();
+        table.has_no_devices() || table.may_write(&self.identity.device_id, name)
+    }
+
+    /// Refuses, naming the document and this device's role in the directory, a write the
+    /// directory does not allow. Every peer would refuse the change anyway; refusing it
+    /// here keeps it out of this laptop's own copy too.
+    pub(crate) fn require_write(&self, name: &DocName) -> Result<(), StoreError> {
+        if self.may_write(name) {
+            return Ok(());
+        }
+        let role = self.directory_role()?;
+        Err(StoreError::NotPermitted(format!(
+            "修改 {name}（县目录中本设备的角色：{role}）"
+        )))
+    }
+
+    /// The documents of this county held on this laptop, whatever lists them.
+    pub(crate) fn documents_on_disk(&self) -> Vec<DocName> {
+        let table = self.access();
+        let Ok(prefixes) = std::fs::read_dir(self.dir.documents()) else {
+            return Vec::new();
+        };
+        let mut names = Vec::new();
+        for prefix in prefixes.flatten() {
+            let Ok(rests) = std::fs::read_dir(prefix.path()) else {
+                continue;
+            };
+            let head = prefix.file_name().to_string_lossy().into_owned();
+            for rest in rests.flatten() {
+                let id = format!("{head}{}", rest.file_name().to_string_lossy());
+                if let Ok(id) = id.parse::<samod::DocumentId>()
+                    && let Some(name) = table.document_name(&id)
+                {
+                    names.push(name.clone());
+                }
+            }
+        }
+        names
+    }
+
+    /// Merges `bytes` (a saved document or change chunks, as a bundle carries them) into
+    /// a scratch copy of this device's `name`, and decides each change this device lacks
+    /// as if `deliverer` had sent it over the network: by the author's rights in this
+    /// device's directory (see [`crate::authority`]). Nothing is applied to the store.
+    /// Bytes that do not merge are refused as a whole.
+    pub fn vet_incoming(
+        &self,
+        name: &DocName,
+        deliverer: &str,
+        bytes: &[u8],
+    ) -> Result<Vetted, StoreError> {
+        let bad = |reason: String| StoreError::BadDocumentData {
+            doc: name.to_string(),
+            reason,
+        };
+        let mut scratch = match self.export_document(name)? {
+            Some(ours) => Automerge::load(&ours).map_err(|e| bad(e.to_string()))?,
+            None => Automerge::new(),
+        };
+        let before = scratch.get_heads();
+        scratch
+            .load_incremental(bytes)
+            .map_err(|e| bad(e.to_string()))?;
+        let missing: Vec<ChangeHash> = scratch.get_missing_deps(&[]);
+        if !missing.is_empty() {
+            return Err(bad(format!(
+                "缺少 {} 个被依赖的更改（同步包与本机数据不衔接）",
+                missing.len()
+            )));
+        }
+        let new: Vec<Change> = scratch.get_changes(&before);
+        let mut vetter = ChangeVetter::new(&self.identity.county, name.clone());
+        let verdicts = vetter.vet(&self.access(), deliverer, &new);
+        let mut out = Vetted::default();
+        for (change, verdict) in new.iter().zip(verdicts) {
+            match verdict {
+                Ok(()) => {
+                    out.accepted.extend_from_slice(change.raw_bytes());
+                    out.accepted_changes += 1;
+                }
+                Err(refusal) => out.refused.push(refusal),
+            }
+        }
+        Ok(out)
+    }
+}
