@@ -20,8 +20,8 @@
 //!    - the receiver unwraps the content key sealed for it (a laptop that is not a
 //!      recipient cannot read the bundle) and decrypts the documents;
 //!    - each document the signer may not write is skipped (and reported); in the others
-//!      every change passes the same per-change author check as changes from the network,
-//!      and refused changes are reported;
+//!      every change passes the same per-change author check as changes from the network
+//!      ([`Store::vet_incoming`]), and refused changes are reported;
 //!    - every document is merged into a scratch copy first ([`Store::check_merge`]); only
 //!      if all of them merge is anything applied. A corrupt, truncated, forged, foreign or
 //!      unmergeable bundle leaves the receiver's data unchanged.
@@ -278,8 +278,8 @@ pub fn remembered_state(store: &Store, peer: &str) -> Result<PeerState, BundleEr
     })
 }
 
-/// Writes a bundle of every document `store` holds (with `since`, only what that peer
-/// lacks), sealed for every enrolled, unrevoked device of the county.
+/// Writes a bundle of every document `store` holds and may write (with `since`, only what
+/// that peer lacks), sealed for every enrolled, unrevoked device of the county.
 pub fn export(store: &Store, since: Option<&PeerState>) -> Result<Vec<u8>, BundleError> {
     Ok(export_to(store, since, &Recipients::County)?.bytes)
 }
@@ -332,7 +332,10 @@ pub fn export_to(
     let mut entries = Vec::new();
     let mut data = Vec::new();
     for name in store.catalogue()? {
-        if !allowed(&name) {
+        // A receiver takes from the signer only documents the signer may write (as its own
+        // directory says; this laptop's copy is the best guess here): the rest would be
+        // skipped there, and need not travel.
+        if !allowed(&name) || !store.may_write(&name) {
             continue;
         }
         let peer_heads = since.and_then(|p| p.documents.get(&name.to_string()));
@@ -615,21 +618,28 @@ fn read_contents(contents: &[u8]) -> Result<Vec<(DocName, Vec<u8>)>, BundleError
 
 /// What the per-change author check let through, and what it refused.
 struct VetOutcome {
+    /// Change chunks this laptop lacks and accepts.
     accepted: Vec<u8>,
+    /// How many changes this laptop lacked (accepted or not).
+    new_changes: usize,
     refused: Vec<String>,
 }
 
-/// The per-change check the network applies to what `signer` delivers: every change's
-/// author must be allowed to make it. The one place the store's check is called.
+/// The per-change check the network applies to what `signer` delivers: each change this
+/// laptop lacks is decided by its author's rights in this laptop's directory
+/// ([`Store::vet_incoming`]). The one place that check is called. Bytes that do not merge
+/// with this laptop's copy are an error.
 fn vet(
-    _store: &Store,
-    _name: &DocName,
-    _signer: &str,
+    store: &Store,
+    name: &DocName,
+    signer: &str,
     bytes: &[u8],
 ) -> Result<VetOutcome, StoreError> {
+    let vetted = store.vet_incoming(name, signer, bytes)?;
     Ok(VetOutcome {
-        accepted: bytes.to_vec(),
-        refused: Vec::new(),
+        accepted: vetted.accepted,
+        new_changes: vetted.accepted_changes + vetted.refused.len(),
+        refused: vetted.refused.iter().map(ToString::to_string).collect(),
     })
 }
 
@@ -656,10 +666,15 @@ pub fn import(store: &Store, bytes: &[u8]) -> Result<ImportReport, BundleError> 
     let mut accepted = Vec::new();
     for (name, data) in documents {
         if let Some(reason) = not_writable(table.access(&signer.id, &name)) {
-            skipped.push(Skipped {
-                document: name.to_string(),
-                reason: reason.to_owned(),
-            });
+            // Reported only when it holds something this laptop lacks: a township
+            // laptop's bundle always carries the directory, which it only reads.
+            let news = vet(store, &name, &signer.id, &data).map_or(1, |v| v.new_changes);
+            if news > 0 {
+                skipped.push(Skipped {
+                    document: name.to_string(),
+                    reason: reason.to_owned(),
+                });
+            }
             continue;
         }
         let vetted =
@@ -677,7 +692,8 @@ pub fn import(store: &Store, bytes: &[u8]) -> Result<ImportReport, BundleError> 
             accepted.push((name, vetted.accepted));
         }
     }
-    // All or nothing: every document must merge into a scratch copy first.
+    // All or nothing: every document must merge into a scratch copy first (what was
+    // accepted of it, which may be less than the bundle carried).
     for (name, data) in &accepted {
         store
             .check_merge(name, data)
