@@ -47,9 +47,10 @@
 mod seal;
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use fengqiao_model::Device;
-use fengqiao_store::{Access, DocName, Store, StoreError};
+use fengqiao_store::{Access, AccessTable, DocName, Store, StoreError};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
@@ -245,6 +246,13 @@ fn sha256(bytes: &[u8]) -> [u8; 32] {
     Sha256::digest(bytes).into()
 }
 
+/// The authorisation rules of `store`'s directory. The store publishes them when it
+/// first loads the directory, so a freshly opened store (the CLI's) is made to load it.
+fn directory_rules(store: &Store) -> Result<Arc<AccessTable>, BundleError> {
+    store.document_heads(&DocName::Directory)?;
+    Ok(store.access())
+}
+
 /// The heads of every document `store` holds, to hand to the sending laptop.
 pub fn peer_state(store: &Store) -> Result<PeerState, BundleError> {
     let mut documents = BTreeMap::new();
@@ -299,7 +307,7 @@ pub fn export_to(
             ours: ours.clone(),
         });
     }
-    let table = store.access();
+    let table = directory_rules(store)?;
     let recipients: Vec<String> = match to {
         Recipients::Device(id) => vec![id.clone()],
         Recipients::County => {
@@ -517,7 +525,7 @@ pub fn open(store: &Store, bytes: &[u8]) -> Result<OpenedBundle, BundleError> {
             ours: ours.clone(),
         });
     }
-    let table = store.access();
+    let table = directory_rules(store)?;
     let signer = match table.device(&header.from_device) {
         None => {
             return Err(BundleError::UnknownSigner {
@@ -660,7 +668,7 @@ pub fn import(store: &Store, bytes: &[u8]) -> Result<ImportReport, BundleError> 
         signer,
         documents,
     } = open(store, bytes)?;
-    let table = store.access();
+    let table = directory_rules(store)?;
     let mut skipped = Vec::new();
     let mut refused = Vec::new();
     let mut accepted = Vec::new();
