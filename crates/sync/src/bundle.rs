@@ -125,7 +125,7 @@ pub enum BundleError {
     #[error("文档 {document} 无法合并，整个同步包未导入，本机数据未改动：{source}")]
     MergeFailed {
         document: String,
-        source: StoreError,
+        source: Box<StoreError>,
     },
     /// `--for` a peer this laptop has never synced with.
     #[error("没有与设备“{0}”同步过的记录（fengqiao peers 可列出已知设备） (unknown peer)")]
@@ -688,7 +688,7 @@ pub fn import(store: &Store, bytes: &[u8]) -> Result<ImportReport, BundleError> 
         let vetted =
             vet(store, &name, &signer.id, &data).map_err(|source| BundleError::MergeFailed {
                 document: name.to_string(),
-                source,
+                source: Box::new(source),
             })?;
         if !vetted.refused.is_empty() {
             refused.push(RefusedChanges {
@@ -707,7 +707,7 @@ pub fn import(store: &Store, bytes: &[u8]) -> Result<ImportReport, BundleError> 
             .check_merge(name, data)
             .map_err(|source| BundleError::MergeFailed {
                 document: name.to_string(),
-                source,
+                source: Box::new(source),
             })?;
     }
     // The directory first: it lists the other documents.
