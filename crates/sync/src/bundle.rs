@@ -8,9 +8,11 @@
 //!    ([`PeerState`]); carry the file over (optional — without it the bundle holds
 //!    everything).
 //! 2. On the sending laptop, `fengqiao bundle export out.fqb --since have.json` writes
-//!    [`export`]: only the changes the receiver lacks, sealed for every enrolled,
-//!    unrevoked device of the county (with `--for PEER`, [`export_to`] seals it for that
-//!    one device only).
+//!    [`export`]: only the changes the receiver lacks, of the documents this laptop may
+//!    write (nobody would take the others from it), signed with this laptop's device key
+//!    and sealed for every enrolled, unrevoked device of the county as this laptop's
+//!    directory has it (with `--for PEER`, [`export_to`] seals it for that one device).
+//!    A laptop that is not enrolled can still export; receivers refuse its bundle.
 //! 3. On the receiving laptop, `fengqiao bundle import out.fqb` runs [`import`]:
 //!    - the file is checked whole (format, version, lengths, checksum) and its signature
 //!      verified against the device key named in its header;
@@ -19,7 +21,8 @@
 //!      bundle, nor `device.json`, decides what the signer may do;
 //!    - the receiver unwraps the content key sealed for it (a laptop that is not a
 //!      recipient cannot read the bundle) and decrypts the documents;
-//!    - each document the signer may not write is skipped (and reported); in the others
+//!    - each document the signer may not write is skipped (and reported when it carries
+//!      anything the receiver lacks); in the others
 //!      every change passes the same per-change author check as changes from the network
 //!      ([`Store::vet_incoming`]), and refused changes are reported;
 //!    - every document is merged into a scratch copy first ([`Store::check_merge`]); only
@@ -222,7 +225,7 @@ pub struct ImportReport {
     pub from_device: String,
     /// The signer's name as this laptop's directory has it.
     pub from_device_name: String,
-    /// Documents with changes applied (or already present).
+    /// Documents that brought changes this laptop lacked and accepted.
     pub documents: usize,
     pub bytes: usize,
     pub skipped: Vec<Skipped>,
@@ -618,6 +621,11 @@ fn read_contents(contents: &[u8]) -> Result<Vec<(DocName, Vec<u8>)>, BundleError
             .name
             .parse()
             .map_err(|e| BundleError::BadHeader(format!("{e}")))?;
+        if documents.iter().any(|(n, _)| *n == name) {
+            return Err(BundleError::BadHeader(format!(
+                "文档 {name} 在同步包中出现了两次 (document listed twice)"
+            )));
+        }
         Store::check_document_bytes(&name, data)?;
         documents.push((name, data.to_vec()));
     }
