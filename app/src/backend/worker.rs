@@ -593,10 +593,11 @@ impl Worker {
                 }
                 None => None,
             };
-            let bytes = bundle::export(&self.store, since.as_ref())?;
-            let documents = bundle::verify(&bytes)?.0.documents.len();
+            let exported =
+                bundle::export_to(&self.store, since.as_ref(), &bundle::Recipients::County)?;
+            let bytes = exported.bytes;
             std::fs::write(path, &bytes).with_context(|| format!("写入 {}", path.display()))?;
-            Ok((documents, bytes.len()))
+            Ok((exported.documents.len(), bytes.len()))
         })();
         match result {
             Ok((documents, bytes)) => {

@@ -10,7 +10,8 @@ use crate::cmd_case::open;
 
 #[derive(Debug, Subcommand)]
 pub enum BundleCommand {
-    /// Write what this laptop has into one file (only what a peer lacks, with --since).
+    /// Write what this laptop has into one signed file, encrypted for every enrolled device
+    /// of the county (only what a peer lacks, with --since; only for that peer, with --for).
     Export {
         out: PathBuf,
         /// The peer's state file (`fengqiao bundle state` on the peer).
@@ -21,7 +22,8 @@ pub enum BundleCommand {
         #[arg(long = "for", conflicts_with = "since")]
         for_peer: Option<String>,
     },
-    /// Verify a bundle completely, then merge it. A damaged or foreign file changes nothing.
+    /// Verify a bundle completely (signature, signer enrolled here, sealed for this laptop),
+    /// then merge what its signer may write. A damaged, forged or foreign file changes nothing.
     Import { file: PathBuf },
     /// Record what this laptop already has, for the sending laptop's `export --since`.
     State { out: PathBuf },
@@ -39,32 +41,40 @@ pub fn run_bundle(data_dir: &Path, cmd: &BundleCommand, json: bool) -> Result<()
             since,
             for_peer,
         } => {
-            let peer = match (since, for_peer) {
-                (_, Some(peer)) => Some(bundle::remembered_state(&store, peer)?),
+            let (peer, to) = match (since, for_peer) {
+                (_, Some(peer)) => {
+                    let state = bundle::remembered_state(&store, peer)?;
+                    let to = bundle::Recipients::Device(state.device.clone());
+                    (Some(state), to)
+                }
                 (Some(p), None) => {
                     let text = std::fs::read_to_string(p)
                         .with_context(|| format!("读取 {}", p.display()))?;
-                    Some(
-                        serde_json::from_str::<bundle::PeerState>(&text)
-                            .with_context(|| format!("{} 不是同步状态文件", p.display()))?,
-                    )
+                    let state = serde_json::from_str::<bundle::PeerState>(&text)
+                        .with_context(|| format!("{} 不是同步状态文件", p.display()))?;
+                    (Some(state), bundle::Recipients::County)
                 }
-                (None, None) => None,
+                (None, None) => (None, bundle::Recipients::County),
             };
-            let bytes = bundle::export(&store, peer.as_ref())?;
-            write(out, &bytes)?;
-            let (header, _) = bundle::verify(&bytes)?;
+            let exported = bundle::export_to(&store, peer.as_ref(), &to)?;
+            write(out, &exported.bytes)?;
             if json {
                 println!(
                     "{}",
-                    serde_json::json!({"file": out, "bytes": bytes.len(), "documents": header.documents})
+                    serde_json::json!({
+                        "file": out,
+                        "bytes": exported.bytes.len(),
+                        "documents": exported.documents,
+                        "recipients": exported.recipients,
+                    })
                 );
             } else {
                 println!(
-                    "已写入同步包 {}（{} 个文档，{} 字节）",
+                    "已写入同步包 {}（{} 个文档，{} 字节；已签名，加密给 {} 台设备）",
                     out.display(),
-                    header.documents.len(),
-                    bytes.len()
+                    exported.documents.len(),
+                    exported.bytes.len(),
+                    exported.recipients.len()
                 );
             }
             Ok(())
@@ -76,10 +86,15 @@ pub fn run_bundle(data_dir: &Path, cmd: &BundleCommand, json: bool) -> Result<()
             if json {
                 println!("{}", serde_json::to_string(&report)?);
             } else {
-                println!(
-                    "已导入来自 {} 的 {} 个文档（{} 字节）",
-                    report.from_device_name, report.documents, report.bytes
-                );
+                println!("{}", import_summary(&report));
+                for skipped in &report.skipped {
+                    println!("  跳过 {}：{}", skipped.document, skipped.reason);
+                }
+                for refused in &report.refused {
+                    for reason in &refused.reasons {
+                        println!("  拒收 {} 的一项改动：{reason}", refused.document);
+                    }
+                }
             }
             Ok(())
         }
@@ -98,4 +113,26 @@ pub fn run_bundle(data_dir: &Path, cmd: &BundleCommand, json: bool) -> Result<()
     };
     store.close();
     result
+}
+
+/// "已导入来自 X（设备 id 前10位）的 N 个文档；跳过 …；拒收 …"
+fn import_summary(report: &bundle::ImportReport) -> String {
+    let short: String = report.from_device.chars().take(10).collect();
+    let mut line = format!(
+        "已导入来自 {}（{short}）的 {} 个文档（{} 字节）",
+        report.from_device_name, report.documents, report.bytes
+    );
+    if !report.skipped.is_empty() {
+        let names: Vec<&str> = report.skipped.iter().map(|s| s.document.as_str()).collect();
+        line.push_str(&format!(
+            "；跳过 {} 个文档：{}",
+            names.len(),
+            names.join("、")
+        ));
+    }
+    let refused: usize = report.refused.iter().map(|r| r.reasons.len()).sum();
+    if refused > 0 {
+        line.push_str(&format!("；拒收 {refused} 项改动"));
+    }
+    line
 }

@@ -3,6 +3,8 @@
 use std::path::Path;
 use std::process::{Command, Output};
 
+use fengqiao_model::{Device, Role};
+
 fn fengqiao(dir: &Path, args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_fengqiao"))
         .arg("--data-dir")
@@ -451,33 +453,165 @@ fn a_registration_can_come_as_json_on_standard_input() {
 }
 
 #[test]
-fn two_laptops_exchange_work_by_usb_bundle() {
+fn a_bundle_from_a_laptop_the_receiver_never_enrolled_is_refused() {
+    // Two laptops each made with `fengqiao init`: neither is in the other's directory.
     let (a, b) = (
         tempfile::tempdir().expect("tmp"),
         tempfile::tempdir().expect("tmp"),
     );
     init(a.path());
     init(b.path());
-    let added = add_case(a.path(), "张三", "反映宅基地纠纷");
+    add_case(a.path(), "张三", "反映宅基地纠纷");
     let stick = a.path().join("u盘.fqb");
-    ok(
+    let out = ok(
         a.path(),
         &["bundle", "export", stick.to_str().expect("path")],
     );
-    let mut damaged = std::fs::read(&stick).expect("read");
-    let at = damaged.len() - 50;
-    damaged[at] ^= 0xff;
-    let bad = a.path().join("damaged.fqb");
-    std::fs::write(&bad, damaged).expect("write");
-    let err = fails(b.path(), &["bundle", "import", bad.to_str().expect("path")]);
-    assert!(err.contains("校验"), "{err}");
-    ok(
+    assert!(out.contains("已签名"), "{out}");
+    let err = fails(
         b.path(),
         &["bundle", "import", stick.to_str().expect("path")],
     );
+    assert!(err.contains("未登记") && err.contains("未经核实"), "{err}");
+    let listed = json(&ok(b.path(), &["case", "list", "--json"]));
+    assert_eq!(listed.as_array().map(Vec::len), Some(0), "{listed}");
+}
+
+/// The county office and laptops it enrolled, made with the library (enrolment needs the
+/// network in the CLI); each store is closed before the binary runs. Returns their ids.
+fn county(office_dir: &Path, laptops: &[(&Path, &str, Role, &[&str])]) -> Vec<String> {
+    use fengqiao_store::local::{DataDir, device_code_for};
+    use fengqiao_store::{DocName, InitOptions, Store, TownshipSpec};
+    let townships = vec![TownshipSpec {
+        name: "港口镇".into(),
+        code: "gangkou".into(),
+        villages: vec!["港口村".into()],
+    }];
+    let office = Store::init(
+        office_dir,
+        InitOptions {
+            device_name: "信访局台式机".into(),
+            county: "宁国市".into(),
+            role: Role::Office,
+            scope: vec![],
+            person_name: "王主任".into(),
+            townships,
+            directory: None,
+        },
+    )
+    .expect("office");
+    let mut ids = vec![office.identity().device_id.clone()];
+    for (dir, name, role, scope) in laptops {
+        let (key, _) = DataDir::new(dir).load_or_create_key().expect("key");
+        let scope: Vec<String> = scope.iter().map(|s| s.to_string()).collect();
+        office
+            .enrol_device(&Device {
+                id: key.public().to_string(),
+                name: (*name).into(),
+                code: device_code_for(&key.public()),
+                role: *role,
+                scope: scope.clone(),
+                enrolled_at: fengqiao_store::now_cst(),
+                revoked: false,
+            })
+            .expect("enrol");
+        let directory = office
+            .export_document(&DocName::Directory)
+            .expect("export")
+            .expect("directory");
+        let laptop = Store::init(
+            dir,
+            InitOptions {
+                device_name: (*name).into(),
+                county: "宁国市".into(),
+                role: *role,
+                scope,
+                person_name: format!("{name}的使用人"),
+                townships: vec![],
+                directory: Some(directory),
+            },
+        )
+        .expect("laptop");
+        ids.push(laptop.identity().device_id.clone());
+        laptop.close();
+    }
+    office.close();
+    ids
+}
+
+#[test]
+fn an_enrolled_laptops_bundle_is_sealed_for_its_county_and_read_only_by_recipients() {
+    let (o, t, x) = (
+        tempfile::tempdir().expect("tmp"),
+        tempfile::tempdir().expect("tmp"),
+        tempfile::tempdir().expect("tmp"),
+    );
+    let ids = county(
+        o.path(),
+        &[
+            (t.path(), "港口镇笔记本", Role::Township, &["港口镇"]),
+            (x.path(), "另一台笔记本", Role::Office, &[]),
+        ],
+    );
+    let added = add_case(t.path(), "欧阳明月", "反映宅基地纠纷");
+    let stick = t.path().join("u盘.fqb");
+    ok(
+        t.path(),
+        &["bundle", "export", stick.to_str().expect("path")],
+    );
+    let bytes = std::fs::read(&stick).expect("read");
+    for secret in ["欧阳明月", "宅基地", "cases/gangkou"] {
+        assert!(
+            !bytes.windows(secret.len()).any(|w| w == secret.as_bytes()),
+            "{secret} in the clear"
+        );
+    }
+    let mut damaged = bytes.clone();
+    let at = damaged.len() - 150;
+    damaged[at] ^= 0xff;
+    let bad = t.path().join("damaged.fqb");
+    std::fs::write(&bad, damaged).expect("write");
+    let err = fails(o.path(), &["bundle", "import", bad.to_str().expect("path")]);
+    assert!(err.contains("校验"), "{err}");
+    let out = ok(
+        o.path(),
+        &["bundle", "import", stick.to_str().expect("path")],
+    );
+    let expected = format!("已导入来自 港口镇笔记本（{}）的", &ids[1][..10]);
+    assert!(out.contains(&expected), "{out}");
     let shown = json(&ok(
-        b.path(),
+        o.path(),
         &["case", "show", added["id"].as_str().expect("id"), "--json"],
     ));
     assert_eq!(shown["case"]["content"]["request"], "反映宅基地纠纷");
+
+    // `--for` a peer met over the network: sealed for that one device.
+    let peers = serde_json::json!({"peers": {ids[0].clone(): {"name": "信访局台式机"}}});
+    std::fs::create_dir_all(t.path().join("sync")).expect("mkdir");
+    std::fs::write(
+        t.path().join("sync").join("peers.json"),
+        serde_json::to_vec(&peers).expect("json"),
+    )
+    .expect("write");
+    add_case(t.path(), "赵六", "拖欠工资");
+    let for_office = t.path().join("给信访局.fqb");
+    ok(
+        t.path(),
+        &[
+            "bundle",
+            "export",
+            for_office.to_str().expect("path"),
+            "--for",
+            "信访局台式机",
+        ],
+    );
+    let err = fails(
+        x.path(),
+        &["bundle", "import", for_office.to_str().expect("path")],
+    );
+    assert!(err.contains("本机不是该同步包的收件设备"), "{err}");
+    ok(
+        o.path(),
+        &["bundle", "import", for_office.to_str().expect("path")],
+    );
 }

@@ -29,6 +29,7 @@ mod contradictions;
 mod decisions;
 mod history;
 mod intake;
+mod merge_check;
 mod rights;
 mod roster;
 pub use audit::*;
