@@ -90,6 +90,7 @@ impl samod::Dialer for Dial {
                 send,
                 recv,
                 Arc::new(fengqiao_sync::transport::ByteCounters::default()),
+                fengqiao_sync::transport::ChangeCheck::unchecked(),
             ))
         }
         .boxed()
@@ -150,6 +151,9 @@ async fn device(
     progress: Progress,
 ) -> Duration {
     let peer = samod::PeerId::from(key.public().to_string());
+    // Write as a laptop does: an actor that names this device, which every receiver
+    // checks against the directory.
+    let actor = fengqiao_store::local::writer_actor(&key.public(), (i as u64).to_le_bytes());
     let endpoint = Endpoint::builder(presets::Minimal)
         .secret_key(key)
         .relay_mode(RelayMode::Disabled)
@@ -196,6 +200,7 @@ async fn device(
         let repo = repo.clone();
         let id = doc.id.clone();
         let container = doc.container;
+        let actor = actor.clone();
         async move {
             let handle = repo
                 .find(id)
@@ -204,6 +209,7 @@ async fn device(
                 .expect("the document's genesis is in the device's storage");
             handle.with_document(|d| {
                 let (_, cases) = d.get(automerge::ROOT, container).unwrap().unwrap();
+                d.set_actor(actor);
                 let mut tx = d.transaction();
                 tx.put(&cases, format!("device-{i:04}"), i as i64).unwrap();
                 tx.commit();

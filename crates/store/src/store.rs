@@ -329,7 +329,9 @@ impl Store {
         if let Some(bytes) = &opts.directory {
             store.import_document(&DocName::Directory, bytes)?;
         } else {
-            store.founding.store(true, std::sync::atomic::Ordering::Release);
+            store
+                .founding
+                .store(true, std::sync::atomic::Ordering::Release);
             store.create_directory(&opts)?;
         }
         let known = store.townships()?;

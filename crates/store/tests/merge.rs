@@ -2,7 +2,7 @@
 
 use chrono::NaiveDate;
 use fengqiao_model::{Channel, Registration, Role, Route};
-use fengqiao_store::{DocName, InitOptions, Store, TownshipSpec};
+use fengqiao_store::{InitOptions, Store, TownshipSpec};
 
 fn township() -> TownshipSpec {
     TownshipSpec {
@@ -63,7 +63,7 @@ fn pair() -> (tempfile::TempDir, Store, tempfile::TempDir, Store) {
         tempfile::tempdir().expect("tmp"),
     );
     let office = office(dir_o.path());
-    let mut enrol = |dir: &std::path::Path, person: &str| {
+    let enrol = |dir: &std::path::Path, person: &str| {
         office
             .enrol_at(
                 dir,

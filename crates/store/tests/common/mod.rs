@@ -4,7 +4,7 @@
 
 use chrono::NaiveDate;
 use fengqiao_model::{Channel, Registration, Role};
-use fengqiao_store::{DocName, InitOptions, Store, TownshipSpec};
+use fengqiao_store::{InitOptions, Store, TownshipSpec};
 
 pub fn township() -> TownshipSpec {
     TownshipSpec {
