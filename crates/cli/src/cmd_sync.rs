@@ -303,6 +303,38 @@ pub fn ticket(data_dir: &Path, args: &TicketArgs, json: bool) -> Result<()> {
     Ok(())
 }
 
+#[derive(Debug, Args)]
+pub struct RepairArgs {
+    /// Fetch the directory from this device (a pairing ticket of the county server or an
+    /// office device this laptop has synced with); default: the configured county server.
+    #[arg(long)]
+    peer: Option<String>,
+}
+
+/// `fengqiao repair`: the county directory, damaged here, fetched whole from a device
+/// that keeps it.
+pub fn repair(data_dir: &Path, args: &RepairArgs, json: bool) -> Result<()> {
+    let store = open(data_dir)?;
+    let settings = SyncSettings::load(data_dir)?;
+    let peer = args.peer.as_deref().map(parse_pairing_ticket).transpose()?;
+    let rt = runtime()?;
+    let result = rt.block_on(fengqiao_sync::repair_directory(&store, &settings, peer));
+    drop(rt);
+    store.close();
+    let report = result.context("县目录未恢复")?;
+    if json {
+        println!("{}", serde_json::to_string(&report)?);
+    } else {
+        println!(
+            "已从 {} 恢复县目录（{} 字节，{} 台设备）。现在可以运行 fengqiao sync。",
+            &report.from[..10.min(report.from.len())],
+            report.bytes,
+            report.devices
+        );
+    }
+    Ok(())
+}
+
 pub fn enrol(data_dir: &Path, args: &EnrolArgs, json: bool) -> Result<()> {
     let ticket: fengqiao_sync::EnrolmentTicket = args.ticket.parse()?;
     let rt = runtime()?;

@@ -64,6 +64,8 @@ enum Command {
     Ticket(cmd_sync::TicketArgs),
     /// Join the county with an enrolment ticket (on a new laptop).
     Enrol(cmd_sync::EnrolArgs),
+    /// Recover a damaged county directory from the county server or an office device.
+    Repair(cmd_sync::RepairArgs),
     /// Devices enrolled in the directory; revoke one.
     #[command(subcommand)]
     Devices(cmd_sync::DevicesCommand),
@@ -125,6 +127,7 @@ fn run(cli: Cli) -> Result<()> {
         Command::Peers => cmd_sync::peers(&data_dir, cli.json),
         Command::Ticket(args) => cmd_sync::ticket(&data_dir, args, cli.json),
         Command::Enrol(args) => cmd_sync::enrol(&data_dir, args, cli.json),
+        Command::Repair(args) => cmd_sync::repair(&data_dir, args, cli.json),
         Command::Devices(cmd) => cmd_sync::devices(&data_dir, cmd, cli.json),
         Command::Calendar(cmd) => cmd_case::run_calendar(&data_dir, cmd, cli.json),
         Command::Duplicates(cmd) => cmd_duplicates::run_duplicates(&data_dir, cmd, cli.json),

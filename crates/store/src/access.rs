@@ -261,6 +261,21 @@ impl AccessTable {
         }
     }
 
+    /// Builds the table from a directory document's bytes (one received whole, before it
+    /// is applied).
+    pub fn from_directory_bytes(
+        county: &str,
+        bytes: &[u8],
+    ) -> Result<Self, crate::error::StoreError> {
+        let directory =
+            Automerge::load(bytes).map_err(|e| crate::error::StoreError::BadDocumentData {
+                doc: DocName::Directory.to_string(),
+                reason: e.to_string(),
+            })?;
+        let years = recognised_years(chrono::Datelike::year(&crate::now_cst()));
+        Ok(Self::from_directory(county, &directory, years))
+    }
+
     /// Builds the table from the directory document itself (used where no `Store` is at
     /// hand, such as the task that follows directory changes).
     pub fn from_directory(county: &str, directory: &Automerge, years: RangeInclusive<i32>) -> Self {

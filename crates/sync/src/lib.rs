@@ -7,12 +7,16 @@
 //! - [`enrol`]: pairing tickets, one-time enrolment tickets and the enrolment exchange.
 //! - [`settings`]: what a device remembers about the network (`sync/` in its data dir).
 //! - [`bundle`]: offline bundles, the USB-stick path for villages with no network.
-//! - [`transport`]: samod transports over iroh streams, with byte counters.
+//! - [`transport`]: samod transports over iroh streams, with byte counters, vetting each
+//!   received change by its author.
+//! - [`repair`]: a damaged directory fetched whole from the county server or an office
+//!   device.
 
 pub mod bundle;
 pub mod enrol;
 pub mod error;
 pub mod node;
+pub mod repair;
 pub mod settings;
 pub mod transport;
 
@@ -24,4 +28,5 @@ pub use node::{
     AcceptRoute, NodeOptions, NodeStats, PeerOutcome, RoundFailure, RoundReport, SYNC_ALPN,
     SyncNode, device_addr, hand_over, pem_certificates, remembered_peers, shutdown_signal,
 };
+pub use repair::{RepairReport, repair_directory};
 pub use settings::{PeerBook, PeerRecord, SyncSettings};

@@ -10,6 +10,7 @@ use std::time::Duration;
 
 use common::*;
 use fengqiao_model::Role;
+use fengqiao_store::DocName;
 use fengqiao_sync::{NodeOptions, SyncError, SyncNode, enrol, offer_enrolment};
 
 #[test]
@@ -159,19 +160,35 @@ fn a_read_only_devices_writes_do_not_spread() {
         &["港口镇"],
     );
     let from_a = register(&a, "港口镇", "港口村", "张三", "宅基地纠纷");
-    let from_r = register(&r, "港口镇", "山门村", "孙八", "不该传播的记录");
+    // Its own store goes by the directory, not by what the laptop was set up with.
+    let mut reg = fengqiao_model::Registration::new(
+        fengqiao_model::Channel::Visit,
+        chrono::NaiveDate::from_ymd_opt(2026, 11, 20).unwrap(),
+        "港口镇",
+        "不该传播的记录",
+    )
+    .with_petitioner("孙八", "13800000000");
+    reg.village = "山门村".into();
+    let refused = r
+        .add_case(reg)
+        .expect_err("a read-only device registers nothing");
+    assert!(refused.to_string().contains("只读"), "{refused}");
+    // A patched build writes its own copy anyway: the office does not take it.
+    let cases = DocName::Cases {
+        township: "gangkou".into(),
+        year: 2026,
+        quarter: 4,
+    };
+    let forged = forge(&r, &cases, "forged", "不该传播的记录");
     let (na, nr) = (node(&rt, &a), node(&rt, &r));
     let report = rt.block_on(nr.sync_with(na.addr(), ROUND)).unwrap();
     assert!(report.unfinished.is_empty(), "{}", report.summary());
-    assert_eq!(
-        numbers(&a),
-        vec![from_a.clone()],
-        "A must not take R's case"
-    );
+    assert_eq!(numbers(&a), vec![from_a.clone()]);
+    assert!(!holds(&a, &cases, &forged), "A must not take R's change");
     assert!(numbers(&r).contains(&from_a), "R still reads A's work");
     // Nor when A is the one that dials.
     rt.block_on(na.sync_with(nr.addr(), ROUND)).unwrap();
-    assert!(!numbers(&a).contains(&from_r));
+    assert!(!holds(&a, &cases, &forged));
 }
 
 #[test]

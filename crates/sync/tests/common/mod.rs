@@ -126,3 +126,45 @@ pub fn node(rt: &tokio::runtime::Runtime, store: &Arc<Store>) -> SyncNode {
 }
 
 pub const ROUND: Duration = Duration::from_secs(20);
+
+/// What a patched build does: puts `key = value` into the first container of this
+/// laptop's own copy of `name`, as a change of its own actor, past every check the store
+/// makes. Returns the change's hash.
+pub fn forge(store: &Store, name: &DocName, key: &str, value: &str) -> automerge::ChangeHash {
+    use automerge::ReadDoc;
+    use automerge::transaction::Transactable;
+    let mut doc = match store.export_document(name).unwrap() {
+        Some(bytes) => automerge::Automerge::load(&bytes).unwrap(),
+        None => {
+            let mut d = automerge::Automerge::new();
+            d.apply_changes([name.genesis(COUNTY).unwrap()]).unwrap();
+            d
+        }
+    };
+    let before = doc.get_heads();
+    doc.set_actor(fengqiao_store::local::writer_actor(
+        &store.device_public_key(),
+        [9; 8],
+    ));
+    let (_, obj) = doc
+        .get(automerge::ROOT, name.containers()[0])
+        .unwrap()
+        .unwrap();
+    let mut tx = doc.transaction();
+    tx.put(&obj, key, value).unwrap();
+    tx.commit();
+    let hash = doc.get_heads()[0];
+    let mut bytes = name.genesis(COUNTY).unwrap().raw_bytes().to_vec();
+    bytes.extend(doc.save_after(&before));
+    store.import_document(name, &bytes).unwrap();
+    hash
+}
+
+/// Whether `store`'s copy of `name` holds the change `hash`.
+pub fn holds(store: &Store, name: &DocName, hash: &automerge::ChangeHash) -> bool {
+    store
+        .export_document(name)
+        .unwrap()
+        .and_then(|bytes| automerge::Automerge::load(&bytes).ok())
+        .is_some_and(|d| d.get_change_meta_by_hash(hash).is_some())
+}

@@ -1,0 +1,460 @@
+//! The attack suite: what a hostile or clumsy user did to v1 (ARCHITECTURE.md, "Threat
+//! model"), replayed over real `fengqiao` processes on loopback, mDNS off. Each test is
+//! one scenario of the review that found it, and fails on the code before the fix.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+mod common;
+
+fn bin() -> PathBuf {
+    common::workspace_bin("fengqiao-cli", "fengqiao")
+}
+
+fn run(dir: &Path, args: &[&str]) -> Output {
+    common::fengqiao(&bin(), dir, args)
+}
+
+fn ok(dir: &Path, args: &[&str]) -> String {
+    common::fengqiao_ok(&bin(), dir, args)
+}
+
+/// Runs `args`, expecting exit code 2; returns standard error.
+fn refused(dir: &Path, args: &[&str]) -> String {
+    let out = run(dir, args);
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "fengqiao {args:?} was not refused: {}{stderr}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    stderr
+}
+
+/// Syncing never looks beyond loopback: no mDNS, a loopback listener.
+fn loopback_only(dir: &Path) {
+    let sync = dir.join("sync");
+    std::fs::create_dir_all(&sync).expect("sync dir");
+    std::fs::write(
+        sync.join("settings.toml"),
+        "listen = \"127.0.0.1:0\"\nmdns = false\n",
+    )
+    .expect("settings");
+}
+
+/// A running `fengqiao serve`, its pairing ticket and its log (standard error).
+struct Serving {
+    child: common::KilledOnDrop,
+    ticket: String,
+    log: PathBuf,
+}
+
+impl Serving {
+    fn start(dir: &Path, listen: &str) -> Serving {
+        let ticket_file = dir.with_extension("ticket");
+        let log = dir.with_extension(format!("serve-{}.log", rand_suffix()));
+        let _ = std::fs::remove_file(&ticket_file);
+        let child = Command::new(bin())
+            .arg("--data-dir")
+            .arg(dir)
+            .args(["serve", "--no-mdns", "--listen", listen, "--ticket-file"])
+            .arg(&ticket_file)
+            .env("FENGQIAO_LOG", "info")
+            .stdout(Stdio::null())
+            .stderr(std::fs::File::create(&log).expect("log file"))
+            .spawn()
+            .expect("start fengqiao serve");
+        let child = common::KilledOnDrop(child);
+        let deadline = Instant::now() + Duration::from_secs(30);
+        let ticket = loop {
+            if let Ok(t) = std::fs::read_to_string(&ticket_file)
+                && !t.trim().is_empty()
+            {
+                break t.trim().to_owned();
+            }
+            assert!(Instant::now() < deadline, "serve wrote no ticket");
+            std::thread::sleep(Duration::from_millis(50));
+        };
+        Serving { child, ticket, log }
+    }
+
+    /// Stops it (SIGTERM, a clean exit) and returns its log.
+    fn stop(mut self) -> String {
+        common::stop(&mut self.child.0, "serve");
+        std::fs::read_to_string(&self.log).unwrap_or_default()
+    }
+}
+
+fn rand_suffix() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_nanos() as u64)
+        .unwrap_or_default()
+}
+
+/// The county office's laptop and where it serves.
+struct County {
+    tmp: tempfile::TempDir,
+    office: PathBuf,
+    addr: String,
+}
+
+impl County {
+    fn new() -> County {
+        let tmp = tempfile::tempdir().expect("tempdir");
+        let office = tmp.path().join("office");
+        ok(
+            &office,
+            &["init", "--device-name", "县信访局", "--person", "王主任"],
+        );
+        loopback_only(&office);
+        let addr = format!("127.0.0.1:{}", common::free_udp_port());
+        County { tmp, office, addr }
+    }
+
+    fn serve(&self) -> Serving {
+        Serving::start(&self.office, &self.addr)
+    }
+
+    /// Enrols a 港口镇 laptop by ticket (the office serves meanwhile).
+    fn enrol(&self, name: &str, person: &str) -> PathBuf {
+        let dir = self.tmp.path().join(name);
+        let ticket = ok(
+            &self.office,
+            &[
+                "ticket",
+                "--enrol",
+                "--role",
+                "township",
+                "--scope",
+                "港口镇",
+                "--name",
+                name,
+                "--addr",
+                &self.addr,
+            ],
+        );
+        let serving = self.serve();
+        ok(&dir, &["enrol", ticket.trim(), "--person", person]);
+        serving.stop();
+        loopback_only(&dir);
+        dir
+    }
+
+    /// `laptop` syncs with the office (which serves for the round); returns the sync's
+    /// output and the office's log.
+    fn sync(&self, laptop: &Path) -> (Output, String) {
+        let serving = self.serve();
+        let out = sync_with(laptop, &serving.ticket);
+        (out, serving.stop())
+    }
+}
+
+fn sync_with(laptop: &Path, ticket: &str) -> Output {
+    run(
+        laptop,
+        &[
+            "sync",
+            "--peer",
+            ticket,
+            "--discover-ms",
+            "0",
+            "--timeout",
+            "30",
+        ],
+    )
+}
+
+fn device_id(dir: &Path) -> String {
+    let text = std::fs::read_to_string(dir.join("device.json")).expect("device.json");
+    let v: Value = serde_json::from_str(&text).expect("device.json is JSON");
+    v["device_id"].as_str().expect("device_id").to_owned()
+}
+
+/// The office's record of a device.
+fn device_record(office: &Path, id: &str) -> Value {
+    let list: Value =
+        serde_json::from_str(&ok(office, &["devices", "list", "--json"])).expect("devices JSON");
+    list.as_array()
+        .expect("array")
+        .iter()
+        .find(|d| d["id"] == id)
+        .cloned()
+        .unwrap_or_else(|| panic!("device {id} not in {list}"))
+}
+
+fn case_numbers(dir: &Path) -> Vec<String> {
+    let rows: Value =
+        serde_json::from_str(&ok(dir, &["case", "list", "--json"])).expect("case list JSON");
+    rows.as_array()
+        .expect("array")
+        .iter()
+        .map(|r| r["number"].as_str().expect("number").to_owned())
+        .collect()
+}
+
+fn add_case(dir: &Path, township: &str, name: &str) -> Output {
+    run(
+        dir,
+        &[
+            "case",
+            "add",
+            "--json",
+            "--township",
+            township,
+            "--name",
+            name,
+            "--request",
+            "反映宅基地纠纷",
+        ],
+    )
+}
+
+fn number_of(out: &Output) -> String {
+    assert!(
+        out.status.success(),
+        "case add failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: Value = serde_json::from_slice(&out.stdout).expect("case JSON");
+    v["number"].as_str().expect("number").to_owned()
+}
+
+fn forge(dir: &Path, what: &str) {
+    let status = Command::new(common::workspace_bin("fengqiao-tests", "forge"))
+        .arg(dir)
+        .arg(what)
+        .env("FENGQIAO_LOG", "warn")
+        .status()
+        .expect("run forge");
+    assert!(status.success(), "forge {what} failed");
+}
+
+/// Review P1: a 港口镇 laptop edited its `device.json` to say "office", revoked an office
+/// laptop and wrote in another township; the office took it all over the network.
+#[test]
+fn a_township_laptop_that_edits_its_files_cannot_act_as_the_county_office() {
+    let county = County::new();
+    let laptop = county.enrol("港口镇一号机", "孙干事");
+    let colleague = county.enrol("港口镇二号机", "钱干事");
+    let colleague_id = device_id(&colleague);
+
+    // What the real binary does with an edited device.json: nothing. Rights come from
+    // the county's directory.
+    let path = laptop.join("device.json");
+    let mut identity: Value =
+        serde_json::from_str(&std::fs::read_to_string(&path).expect("read")).expect("JSON");
+    identity["role"] = "office".into();
+    identity["scope"] = Value::Array(Vec::new());
+    std::fs::write(&path, identity.to_string()).expect("write");
+    let why = refused(&laptop, &["devices", "revoke", &colleague_id]);
+    assert!(why.contains("县目录"), "{why}");
+    let why = refused(
+        &laptop,
+        &[
+            "case",
+            "add",
+            "--township",
+            "青龙乡",
+            "--name",
+            "越权",
+            "--request",
+            "越权登记",
+        ],
+    );
+    assert!(why.contains("青龙乡"), "{why}");
+
+    // A patched build writes its own directory copy anyway; then its own checks pass.
+    forge(&laptop, "promote");
+    ok(&laptop, &["devices", "revoke", &colleague_id]);
+    let foreign = number_of(&add_case(&laptop, "青龙乡", "越权登记人"));
+    let own = number_of(&add_case(&laptop, "港口镇", "正常登记人"));
+
+    let (out, _) = county.sync(&laptop);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+
+    // The office took the laptop's own-township case, and nothing else.
+    let office_cases = case_numbers(&county.office);
+    assert!(office_cases.contains(&own), "{office_cases:?}");
+    assert!(!office_cases.contains(&foreign), "{office_cases:?}");
+    assert_eq!(
+        device_record(&county.office, &colleague_id)["revoked"],
+        false
+    );
+    let me = device_record(&county.office, &device_id(&laptop));
+    assert_eq!(me["role"], "township", "{me}");
+}
+
+/// Review P2: bundles brought in an unenrolled laptop (which then synced the county) and
+/// whatever a township laptop wrote beyond its rights.
+#[test]
+fn a_bundle_brings_only_what_its_signer_may_write_and_an_unknown_signer_nothing() {
+    let county = County::new();
+    let laptop = county.enrol("港口镇一号机", "孙干事");
+    let colleague_id = device_id(&county.enrol("港口镇二号机", "钱干事"));
+    forge(&laptop, "promote");
+    ok(&laptop, &["devices", "revoke", &colleague_id]);
+    let foreign = number_of(&add_case(&laptop, "青龙乡", "越权登记人"));
+    let own = number_of(&add_case(&laptop, "港口镇", "正常登记人"));
+    let file = county.tmp.path().join("laptop.fqb");
+    ok(
+        &laptop,
+        &["bundle", "export", file.to_str().expect("utf-8")],
+    );
+    ok(
+        &county.office,
+        &["bundle", "import", file.to_str().expect("utf-8")],
+    );
+    let office_cases = case_numbers(&county.office);
+    assert!(office_cases.contains(&own), "{office_cases:?}");
+    assert!(!office_cases.contains(&foreign), "{office_cases:?}");
+    assert_eq!(
+        device_record(&county.office, &colleague_id)["revoked"],
+        false
+    );
+
+    // A laptop nobody enrolled, of the same county name: refused by name, nothing
+    // written.
+    let stranger = county.tmp.path().join("stranger");
+    ok(
+        &stranger,
+        &["init", "--device-name", "冒充机", "--role", "office"],
+    );
+    number_of(&add_case(&stranger, "港口镇", "冒充注入"));
+    let file = county.tmp.path().join("stranger.fqb");
+    ok(
+        &stranger,
+        &["bundle", "export", file.to_str().expect("utf-8")],
+    );
+    let before = tree_digest(&county.office.join("documents"));
+    let why = refused(
+        &county.office,
+        &["bundle", "import", file.to_str().expect("utf-8")],
+    );
+    let stranger_id = device_id(&stranger);
+    assert!(
+        why.contains(&stranger_id[..10]) && why.contains("冒充机"),
+        "the refusal does not name the signer: {why}"
+    );
+    assert_eq!(before, tree_digest(&county.office.join("documents")));
+    assert!(
+        !String::from_utf8_lossy(&run(&county.office, &["devices", "list"]).stdout)
+            .contains("冒充机")
+    );
+}
+
+/// Every file under `dir` with its bytes, sorted: equal digests mean nothing changed.
+fn tree_digest(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_owned()];
+    while let Some(d) = stack.pop() {
+        for entry in std::fs::read_dir(&d).expect("read_dir").flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                stack.push(path);
+            } else {
+                out.push((path.clone(), std::fs::read(&path).expect("read")));
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+/// Review §4 (b'): a revoked laptop's new case, carried to the office by a colleague who
+/// had not heard of the revocation.
+#[test]
+fn a_revoked_laptops_work_relayed_by_a_colleague_stays_out() {
+    let county = County::new();
+    let colleague = county.enrol("港口镇一号机", "孙干事");
+    let revoked = county.enrol("港口镇二号机", "钱干事");
+    ok(&county.office, &["devices", "revoke", &device_id(&revoked)]);
+    let after_revocation = number_of(&add_case(&revoked, "港口镇", "吊销后登记"));
+
+    // The colleague, not yet told, takes the revoked laptop's work over the LAN.
+    let colleague_addr = format!("127.0.0.1:{}", common::free_udp_port());
+    let serving = Serving::start(&colleague, &colleague_addr);
+    let out = sync_with(&revoked, &serving.ticket);
+    serving.stop();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(case_numbers(&colleague).contains(&after_revocation));
+
+    let own = number_of(&add_case(&colleague, "港口镇", "同事登记"));
+    let (out, office_log) = county.sync(&colleague);
+    assert!(
+        out.status.success(),
+        "the colleague's round did not finish: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let office_cases = case_numbers(&county.office);
+    assert!(office_cases.contains(&own), "{office_cases:?}");
+    assert!(
+        !office_cases.contains(&after_revocation),
+        "the revoked laptop's case reached the office: {office_cases:?}"
+    );
+    assert!(office_log.contains("已被吊销"), "{office_log}");
+}
+
+/// Review P3/P5: a laptop restored from a backup reused its actor's sequence numbers, so
+/// every round with the document failed to its timeout, and it handed out case numbers
+/// that already existed.
+#[test]
+fn a_laptop_restored_from_a_backup_syncs_at_once_and_numbers_new_cases() {
+    let county = County::new();
+    let laptop = county.enrol("港口镇一号机", "孙干事");
+    let first = number_of(&add_case(&laptop, "港口镇", "备份前"));
+    assert!(county.sync(&laptop).0.status.success());
+    let backup = county.tmp.path().join("backup");
+    copy_dir(&laptop, &backup);
+    let second = number_of(&add_case(&laptop, "港口镇", "备份后"));
+    assert!(county.sync(&laptop).0.status.success());
+
+    std::fs::remove_dir_all(&laptop).expect("lose the laptop");
+    copy_dir(&backup, &laptop);
+    let (out, office_log) = county.sync(&laptop);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(
+        !String::from_utf8_lossy(&out.stdout).contains("未完成"),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    for log in [office_log.as_str(), &stderr] {
+        assert!(
+            !log.contains("DuplicateSeq") && !log.contains("duplicate seq"),
+            "{log}"
+        );
+    }
+    let third = number_of(&add_case(&laptop, "港口镇", "恢复后"));
+    assert!(
+        third != first && third != second,
+        "a restored laptop reissued {third}"
+    );
+    assert!(county.sync(&laptop).0.status.success());
+    let office_cases = case_numbers(&county.office);
+    for n in [&first, &second, &third] {
+        assert!(office_cases.contains(n), "{n} missing: {office_cases:?}");
+    }
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    let status = Command::new("cp")
+        .arg("-a")
+        .arg(from)
+        .arg(to)
+        .status()
+        .expect("cp");
+    assert!(status.success());
+}
