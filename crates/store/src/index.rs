@@ -17,8 +17,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::store::CaseSummary;
 
-/// Bumped whenever the row format changes; older entries are rebuilt.
-const INDEX_VERSION: u32 = 2;
+/// Bumped whenever the row format changes; older entries are rebuilt. 3: entries are no
+/// longer written for a document missing changes (earlier ones may hide such a gap).
+const INDEX_VERSION: u32 = 3;
 
 /// A list row plus the text a search looks through.
 #[derive(Debug, Clone, Serialize, Deserialize)]
