@@ -55,12 +55,12 @@ pub fn run_bundle(data_dir: &Path, cmd: &BundleCommand, json: bool) -> Result<()
             write(out, &bytes)?;
             let (header, _) = bundle::verify(&bytes)?;
             if json {
-                println!(
+                outln!(
                     "{}",
                     serde_json::json!({"file": out, "bytes": bytes.len(), "documents": header.documents})
                 );
             } else {
-                println!(
+                outln!(
                     "已写入同步包 {}（{} 个文档，{} 字节）",
                     out.display(),
                     header.documents.len(),
@@ -74,11 +74,13 @@ pub fn run_bundle(data_dir: &Path, cmd: &BundleCommand, json: bool) -> Result<()
             let report = bundle::import(&store, &bytes)
                 .with_context(|| format!("同步包 {} 未导入", file.display()))?;
             if json {
-                println!("{}", serde_json::to_string(&report)?);
+                outln!("{}", serde_json::to_string(&report)?);
             } else {
-                println!(
+                outln!(
                     "已导入来自 {} 的 {} 个文档（{} 字节）",
-                    report.from_device_name, report.documents, report.bytes
+                    report.from_device_name,
+                    report.documents,
+                    report.bytes
                 );
             }
             Ok(())
@@ -87,7 +89,7 @@ pub fn run_bundle(data_dir: &Path, cmd: &BundleCommand, json: bool) -> Result<()
             let state = bundle::peer_state(&store)?;
             write(out, &serde_json::to_vec_pretty(&state)?)?;
             if !json {
-                println!(
+                outln!(
                     "已记录本机状态：{}（{} 个文档）",
                     out.display(),
                     state.documents.len()

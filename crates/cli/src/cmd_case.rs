@@ -14,15 +14,30 @@ use fengqiao_rules::{CaseFacts, DueThresholds, HolidayCalendar, case_clocks};
 use fengqiao_store::{CaseFilter, CaseRecord, InitOptions, Store, demo, now_cst};
 use serde_json::json;
 
-/// Opens the store, or explains how to create one.
+use crate::complete::{self, Reads};
+
+/// Opens the store, or explains how to create one. A store whose directory document is
+/// damaged is refused (every answer from it would be wrong) until it is repaired.
 pub fn open(data_dir: &Path) -> Result<Store> {
+    let store = open_damaged(data_dir)?;
+    if let Some(damage) = store.directory_damage()? {
+        store.close();
+        bail!("{damage}");
+    }
+    Ok(store)
+}
+
+/// Opens the store even when its directory is damaged: for the commands that report or
+/// repair damage (`doctor`).
+pub fn open_damaged(data_dir: &Path) -> Result<Store> {
     Store::open(data_dir).with_context(|| format!("打开数据目录 {}", data_dir.display()))
 }
 
 pub fn print_json(value: &impl serde::Serialize) -> Result<()> {
-    let mut out = std::io::stdout().lock();
-    serde_json::to_writer_pretty(&mut out, value)?;
-    writeln!(out)?;
+    // Serialised first, so a closed pipe is a plain I/O error (see `out`).
+    let mut text = serde_json::to_vec_pretty(value)?;
+    text.push(b'\n');
+    std::io::stdout().lock().write_all(&text)?;
     Ok(())
 }
 
@@ -91,11 +106,13 @@ pub fn init(data_dir: &Path, args: &InitArgs, json: bool) -> Result<()> {
     if json {
         print_json(&id)?;
     } else {
-        println!(
+        outln!(
             "已初始化：{}（{}，编号前缀 {}）",
-            id.device_name, id.county, id.device_code
+            id.device_name,
+            id.county,
+            id.device_code
         );
-        println!("数据目录：{}", data_dir.display());
+        outln!("数据目录：{}", data_dir.display());
     }
     store.close();
     Ok(())
@@ -451,9 +468,9 @@ pub fn run_case(data_dir: &Path, cmd: &CaseCommand, json_out: bool) -> Result<()
                     eprintln!("{line}");
                 }
             } else {
-                println!("已登记 {}（{}），已保存到磁盘", case.number, case.id);
+                outln!("已登记 {}（{}），已保存到磁盘", case.number, case.id);
                 for line in warnings {
-                    println!("{line}");
+                    outln!("{line}");
                 }
             }
         }
@@ -509,9 +526,28 @@ pub fn run_case(data_dir: &Path, cmd: &CaseCommand, json_out: bool) -> Result<()
                     }
                 )?;
             }
+            complete::require_complete(&store, Reads::Cases)?;
         }
         CaseCommand::Show { case } => {
-            let record = store.case(case)?;
+            let record = match store.case(case) {
+                Ok(record) => record,
+                Err(fengqiao_store::StoreError::NoSuchCase(_)) => {
+                    // Not found is not an answer while case documents are damaged: the
+                    // case may be in one of them.
+                    let gaps = complete::gaps(&store, Reads::Cases)?;
+                    if gaps.is_empty() {
+                        bail!(fengqiao_store::StoreError::NoSuchCase(case.clone()));
+                    }
+                    for g in &gaps {
+                        eprintln!("警告：{}", g.zh());
+                    }
+                    bail!(
+                        "在可读的文档中找不到案件 {case}，但有 {} 个文档已损坏或不完整，案件可能在其中（结果不完整）；用 fengqiao doctor 查看，用 fengqiao repair 从县服务器或其他设备恢复",
+                        gaps.len()
+                    );
+                }
+                Err(e) => return Err(e.into()),
+            };
             let cal = store.holiday_calendar()?;
             let (clocks, lines) = clocks_json(&record, &cal);
             let contradictions = store.case_contradictions(case)?;
@@ -528,9 +564,9 @@ pub fn run_case(data_dir: &Path, cmd: &CaseCommand, json_out: bool) -> Result<()
             } else {
                 print_case(&record, &lines)?;
                 for c in &contradictions {
-                    println!("办理矛盾 {}：{}", c.key, c.kind.zh());
+                    outln!("办理矛盾 {}：{}", c.key, c.kind.zh());
                     for item in &c.items {
-                        println!(
+                        outln!(
                             "  · {} —— {}",
                             item.what,
                             item.person_name.as_deref().unwrap_or("?")
@@ -538,6 +574,8 @@ pub fn run_case(data_dir: &Path, cmd: &CaseCommand, json_out: bool) -> Result<()
                     }
                 }
             }
+            // The case's own document: events or notes in missing changes are not shown.
+            complete::fail_on(&store.gaps_in(&record.document)?)?;
         }
         CaseCommand::Event(args) => {
             let kind = event_kind(args)?;
@@ -554,7 +592,7 @@ pub fn run_case(data_dir: &Path, cmd: &CaseCommand, json_out: bool) -> Result<()
             if json_out {
                 print_json(&event)?;
             } else {
-                println!("已记录 {} {}", event.date, event.kind.zh());
+                outln!("已记录 {} {}", event.date, event.kind.zh());
             }
         }
         CaseCommand::Note { case, text } => {
@@ -562,7 +600,7 @@ pub fn run_case(data_dir: &Path, cmd: &CaseCommand, json_out: bool) -> Result<()
             if json_out {
                 print_json(&note)?;
             } else {
-                println!("已添加备注（{}）", note.written_at.format("%Y-%m-%d %H:%M"));
+                outln!("已添加备注（{}）", note.written_at.format("%Y-%m-%d %H:%M"));
             }
         }
         CaseCommand::Set { case, field, value } => {
@@ -570,7 +608,7 @@ pub fn run_case(data_dir: &Path, cmd: &CaseCommand, json_out: bool) -> Result<()
             if json_out {
                 print_json(&json!({"case": case, "field": field, "value": value}))?;
             } else {
-                println!("已修改 {field}");
+                outln!("已修改 {field}");
             }
         }
     }
@@ -712,9 +750,9 @@ pub fn run_conflicts(data_dir: &Path, cmd: &ConflictCommand, json_out: bool) -> 
                     } else {
                         ""
                     };
-                    println!("{} {}{legal}", c.case_number, c.field);
+                    outln!("{} {}{legal}", c.case_number, c.field);
                     for (i, v) in c.values.iter().enumerate() {
-                        println!(
+                        outln!(
                             "  [{}] {} —— {} / {}",
                             i + 1,
                             v.value,
@@ -724,9 +762,9 @@ pub fn run_conflicts(data_dir: &Path, cmd: &ConflictCommand, json_out: bool) -> 
                     }
                 }
                 for c in &contradictions {
-                    println!("{} {}：{}", c.case_number, c.key, c.kind.zh());
+                    outln!("{} {}：{}", c.case_number, c.key, c.kind.zh());
                     for item in &c.items {
-                        println!(
+                        outln!(
                             "  · {} —— {} / {} / {}",
                             item.what,
                             item.person_name.as_deref().unwrap_or("?"),
@@ -737,15 +775,16 @@ pub fn run_conflicts(data_dir: &Path, cmd: &ConflictCommand, json_out: bool) -> 
                         );
                     }
                     for (i, o) in c.options.iter().enumerate() {
-                        println!("  [{}] {o}", i + 1);
+                        outln!("  [{}] {o}", i + 1);
                     }
                 }
-                println!(
+                outln!(
                     "共 {} 处字段冲突，{} 处办理矛盾",
                     conflicts.len(),
                     contradictions.len()
                 );
             }
+            complete::require_complete(&store, Reads::Cases)?;
         }
         ConflictCommand::Resolve {
             case,
@@ -762,7 +801,7 @@ pub fn run_conflicts(data_dir: &Path, cmd: &ConflictCommand, json_out: bool) -> 
             if json_out {
                 print_json(&r)?;
             } else {
-                println!("已裁决 {}：{}", r.field, r.chosen);
+                outln!("已裁决 {}：{}", r.field, r.chosen);
             }
         }
     }
@@ -807,7 +846,7 @@ pub fn export(data_dir: &Path, args: &ExportArgs) -> Result<()> {
                 "诉求",
             ])?;
             for c in &cases {
-                w.write_record([
+                let cells = [
                     c.number.as_str(),
                     &c.received_on.to_string(),
                     &c.township,
@@ -819,7 +858,14 @@ pub fn export(data_dir: &Path, args: &ExportArgs) -> Result<()> {
                     c.route.map(|r| r.zh()).unwrap_or(""),
                     c.status.zh(),
                     &c.request,
-                ])?;
+                ];
+                // Text from the public form must not become a live formula in Excel.
+                w.write_record(
+                    cells
+                        .map(fengqiao_model::spreadsheet_cell)
+                        .iter()
+                        .map(|c| c.as_bytes()),
+                )?;
             }
             w.flush()?;
         }
@@ -828,6 +874,7 @@ pub fn export(data_dir: &Path, args: &ExportArgs) -> Result<()> {
         Some(p) => std::fs::write(p, &buf).with_context(|| format!("写入 {}", p.display()))?,
         None => std::io::stdout().lock().write_all(&buf)?,
     }
+    complete::require_complete(&store, Reads::Cases)?;
     store.close();
     Ok(())
 }
@@ -869,7 +916,7 @@ pub fn demo(data_dir: &Path, args: &DemoArgs, json_out: bool) -> Result<()> {
     if json_out {
         print_json(&json!({"cases": ids.len(), "seed": args.seed, "end": end.to_string()}))?;
     } else {
-        println!(
+        outln!(
             "已生成 {} 件演示案件（种子 {}，截至 {}）",
             ids.len(),
             args.seed,
@@ -881,13 +928,18 @@ pub fn demo(data_dir: &Path, args: &DemoArgs, json_out: bool) -> Result<()> {
 }
 
 pub fn doctor(data_dir: &Path, json_out: bool) -> Result<()> {
-    let store = open(data_dir)?;
+    let store = open_damaged(data_dir)?;
     let report = store.doctor()?;
+    let directory = store.directory_damage()?;
     if json_out {
-        print_json(&report)?;
+        let mut value = serde_json::to_value(&report)?;
+        if let Some(o) = value.as_object_mut() {
+            o.insert("directory_damage".into(), serde_json::to_value(&directory)?);
+        }
+        print_json(&value)?;
     } else {
         for d in &report.documents {
-            println!(
+            outln!(
                 "{:<28} {} 记录 {:>6}  变更 {:>6}  操作 {:>8}  文件 {:>4}  {:>10} 字节{}",
                 d.name,
                 if d.loaded { "正常" } else { "未加载" },
@@ -902,23 +954,37 @@ pub fn doctor(data_dir: &Path, json_out: bool) -> Result<()> {
                     format!("  损坏记录 {}", d.damaged_records.len())
                 }
             );
+            if !d.missing_changes.is_empty() {
+                outln!(
+                    "  {} 哈希链断裂：缺少 {} 个被依赖的变更（{}），依赖它们的内容无法读出",
+                    d.name,
+                    d.missing_changes.len(),
+                    d.missing_changes.join("、")
+                );
+            }
         }
         for p in &report.problems {
-            println!(
+            outln!(
                 "已隔离损坏文件：{} → {}（{}）",
-                p.document, p.quarantined_to, p.reason
+                p.document,
+                p.quarantined_to,
+                p.reason
             );
         }
         if let Some(f) = &report.storage_failure {
-            println!("存储写入失败：{f}");
+            outln!("存储写入失败：{f}");
+        }
+        if let Some(damage) = &directory {
+            outln!("{damage}");
         }
     }
     let healthy = report.problems.is_empty()
         && report.storage_failure.is_none()
+        && directory.is_none()
         && report
             .documents
             .iter()
-            .all(|d| d.loaded && d.damaged_records.is_empty());
+            .all(|d| d.loaded && d.damaged_records.is_empty() && d.missing_changes.is_empty());
     store.close();
     if !healthy {
         bail!("数据检查发现问题（见上）");
@@ -947,7 +1013,7 @@ pub fn run_calendar(data_dir: &Path, cmd: &CalendarCommand, json_out: bool) -> R
             if json_out {
                 print_json(&json!({"year": year}))?;
             } else {
-                println!("已保存 {year} 年节假日安排，将同步到所有设备");
+                outln!("已保存 {year} 年节假日安排，将同步到所有设备");
             }
         }
         CalendarCommand::List => {
@@ -956,7 +1022,7 @@ pub fn run_calendar(data_dir: &Path, cmd: &CalendarCommand, json_out: bool) -> R
                 print_json(&years)?;
             } else {
                 for y in &years {
-                    println!("{y}");
+                    outln!("{y}");
                 }
             }
         }

@@ -2,6 +2,9 @@
 //!
 //! A thin binary: parse arguments, set up logging, run, map the outcome to an exit code.
 
+#[macro_use]
+mod out;
+
 mod cmd_bundle;
 mod cmd_case;
 mod cmd_duplicates;
@@ -9,6 +12,7 @@ mod cmd_intake;
 mod cmd_roster;
 mod cmd_rules;
 mod cmd_sync;
+mod complete;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -158,9 +162,8 @@ fn main() -> ExitCode {
     match run(cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            if e.downcast_ref::<std::io::Error>()
-                .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
-            {
+            // A closed pipe (`fengqiao … | head`) ends quietly: the reader has what it wanted.
+            if out::is_closed_pipe(&e) {
                 return ExitCode::SUCCESS;
             }
             eprintln!("错误：{e:#}");
