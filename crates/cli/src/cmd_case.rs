@@ -496,37 +496,11 @@ pub fn run_case(data_dir: &Path, cmd: &CaseCommand, json_out: bool) -> Result<()
                 text: args.text.clone(),
             };
             let cases = store.list_cases(&filter)?;
-            if json_out {
-                print_json(&cases)?;
-            } else {
-                let mut out = std::io::stdout().lock();
-                for c in cases.iter().take(args.limit) {
-                    let route = c.route.map(|r| r.zh()).unwrap_or("未分流");
-                    writeln!(
-                        out,
-                        "{}  {}  {}{}  {}  {}  {}  {}",
-                        c.number,
-                        c.received_on,
-                        c.township,
-                        c.village,
-                        c.petitioner,
-                        route,
-                        c.status,
-                        c.request
-                    )?;
-                }
-                writeln!(
-                    out,
-                    "共 {} 件{}",
-                    cases.len(),
-                    if cases.len() > args.limit {
-                        format!("（显示前 {} 件）", args.limit)
-                    } else {
-                        String::new()
-                    }
-                )?;
-            }
-            complete::require_complete(&store, Reads::Cases)?;
+            complete::after(
+                &store,
+                Reads::Cases,
+                print_list(&cases, args.limit, json_out),
+            )?;
         }
         CaseCommand::Show { case } => {
             let record = match store.case(case) {
@@ -551,31 +525,39 @@ pub fn run_case(data_dir: &Path, cmd: &CaseCommand, json_out: bool) -> Result<()
             let cal = store.holiday_calendar()?;
             let (clocks, lines) = clocks_json(&record, &cal);
             let contradictions = store.case_contradictions(case)?;
-            if json_out {
-                let mut value = serde_json::to_value(&record)?;
-                if let Some(o) = value.as_object_mut() {
-                    o.insert("clocks".into(), clocks);
-                    o.insert(
-                        "contradictions".into(),
-                        serde_json::to_value(&contradictions)?,
-                    );
-                }
-                print_json(&value)?;
-            } else {
-                print_case(&record, &lines)?;
-                for c in &contradictions {
-                    outln!("办理矛盾 {}：{}", c.key, c.kind.zh());
-                    for item in &c.items {
-                        outln!(
-                            "  · {} —— {}",
-                            item.what,
-                            item.person_name.as_deref().unwrap_or("?")
+            let printed = (|| -> Result<()> {
+                if json_out {
+                    let mut value = serde_json::to_value(&record)?;
+                    if let Some(o) = value.as_object_mut() {
+                        o.insert("clocks".into(), clocks);
+                        o.insert(
+                            "contradictions".into(),
+                            serde_json::to_value(&contradictions)?,
                         );
                     }
+                    print_json(&value)?;
+                } else {
+                    print_case(&record, &lines)?;
+                    for c in &contradictions {
+                        outln!("办理矛盾 {}：{}", c.key, c.kind.zh());
+                        for item in &c.items {
+                            outln!(
+                                "  · {} —— {}",
+                                item.what,
+                                item.person_name.as_deref().unwrap_or("?")
+                            );
+                        }
+                    }
                 }
-            }
+                Ok(())
+            })();
             // The case's own document: events or notes in missing changes are not shown.
-            complete::fail_on(&store.gaps_in(&record.document)?)?;
+            let gaps = store.gaps_in(&record.document)?;
+            if gaps.is_empty() {
+                printed?;
+            } else {
+                complete::fail_on(&gaps)?;
+            }
         }
         CaseCommand::Event(args) => {
             let kind = event_kind(args)?;
@@ -613,6 +595,39 @@ pub fn run_case(data_dir: &Path, cmd: &CaseCommand, json_out: bool) -> Result<()
         }
     }
     store.close();
+    Ok(())
+}
+
+fn print_list(cases: &[fengqiao_store::CaseSummary], limit: usize, json_out: bool) -> Result<()> {
+    if json_out {
+        return print_json(&cases);
+    }
+    let mut out = std::io::stdout().lock();
+    for c in cases.iter().take(limit) {
+        let route = c.route.map(|r| r.zh()).unwrap_or("未分流");
+        writeln!(
+            out,
+            "{}  {}  {}{}  {}  {}  {}  {}",
+            c.number,
+            c.received_on,
+            c.township,
+            c.village,
+            c.petitioner,
+            route,
+            c.status,
+            c.request
+        )?;
+    }
+    writeln!(
+        out,
+        "共 {} 件{}",
+        cases.len(),
+        if cases.len() > limit {
+            format!("（显示前 {limit} 件）")
+        } else {
+            String::new()
+        }
+    )?;
     Ok(())
 }
 
@@ -738,53 +753,56 @@ pub fn run_conflicts(data_dir: &Path, cmd: &ConflictCommand, json_out: bool) -> 
         ConflictCommand::List => {
             let conflicts = store.conflicts()?;
             let contradictions = store.contradictions()?;
-            if json_out {
-                print_json(&json!({
-                    "conflicts": conflicts,
-                    "contradictions": contradictions,
-                }))?;
-            } else {
-                for c in &conflicts {
-                    let legal = if c.legally_significant {
-                        "（法定事项，须人工裁决）"
-                    } else {
-                        ""
-                    };
-                    outln!("{} {}{legal}", c.case_number, c.field);
-                    for (i, v) in c.values.iter().enumerate() {
-                        outln!(
-                            "  [{}] {} —— {} / {}",
-                            i + 1,
-                            v.value,
-                            v.person_name.as_deref().unwrap_or("?"),
-                            v.device.as_deref().unwrap_or("?")
-                        );
+            let printed = (|| -> Result<()> {
+                if json_out {
+                    print_json(&json!({
+                        "conflicts": conflicts,
+                        "contradictions": contradictions,
+                    }))?;
+                } else {
+                    for c in &conflicts {
+                        let legal = if c.legally_significant {
+                            "（法定事项，须人工裁决）"
+                        } else {
+                            ""
+                        };
+                        outln!("{} {}{legal}", c.case_number, c.field);
+                        for (i, v) in c.values.iter().enumerate() {
+                            outln!(
+                                "  [{}] {} —— {} / {}",
+                                i + 1,
+                                v.value,
+                                v.person_name.as_deref().unwrap_or("?"),
+                                v.device.as_deref().unwrap_or("?")
+                            );
+                        }
                     }
+                    for c in &contradictions {
+                        outln!("{} {}：{}", c.case_number, c.key, c.kind.zh());
+                        for item in &c.items {
+                            outln!(
+                                "  · {} —— {} / {} / {}",
+                                item.what,
+                                item.person_name.as_deref().unwrap_or("?"),
+                                item.device.as_deref().unwrap_or("?"),
+                                item.written_at
+                                    .map(|t| t.format("%Y-%m-%d %H:%M").to_string())
+                                    .unwrap_or_default()
+                            );
+                        }
+                        for (i, o) in c.options.iter().enumerate() {
+                            outln!("  [{}] {o}", i + 1);
+                        }
+                    }
+                    outln!(
+                        "共 {} 处字段冲突，{} 处办理矛盾",
+                        conflicts.len(),
+                        contradictions.len()
+                    );
                 }
-                for c in &contradictions {
-                    outln!("{} {}：{}", c.case_number, c.key, c.kind.zh());
-                    for item in &c.items {
-                        outln!(
-                            "  · {} —— {} / {} / {}",
-                            item.what,
-                            item.person_name.as_deref().unwrap_or("?"),
-                            item.device.as_deref().unwrap_or("?"),
-                            item.written_at
-                                .map(|t| t.format("%Y-%m-%d %H:%M").to_string())
-                                .unwrap_or_default()
-                        );
-                    }
-                    for (i, o) in c.options.iter().enumerate() {
-                        outln!("  [{}] {o}", i + 1);
-                    }
-                }
-                outln!(
-                    "共 {} 处字段冲突，{} 处办理矛盾",
-                    conflicts.len(),
-                    contradictions.len()
-                );
-            }
-            complete::require_complete(&store, Reads::Cases)?;
+                Ok(())
+            })();
+            complete::after(&store, Reads::Cases, printed)?;
         }
         ConflictCommand::Resolve {
             case,
@@ -870,11 +888,14 @@ pub fn export(data_dir: &Path, args: &ExportArgs) -> Result<()> {
             w.flush()?;
         }
     }
-    match &args.out {
-        Some(p) => std::fs::write(p, &buf).with_context(|| format!("写入 {}", p.display()))?,
-        None => std::io::stdout().lock().write_all(&buf)?,
-    }
-    complete::require_complete(&store, Reads::Cases)?;
+    let written = match &args.out {
+        Some(p) => std::fs::write(p, &buf).with_context(|| format!("写入 {}", p.display())),
+        None => std::io::stdout()
+            .lock()
+            .write_all(&buf)
+            .map_err(anyhow::Error::from),
+    };
+    complete::after(&store, Reads::Cases, written)?;
     store.close();
     Ok(())
 }

@@ -56,11 +56,12 @@ fn evidence(c: &Candidate) -> String {
 
 pub fn run_duplicates(data_dir: &Path, cmd: &DuplicatesCommand, json_out: bool) -> Result<()> {
     let store = open(data_dir)?;
-    let result = duplicates(&store, cmd, json_out).and_then(|()| match cmd {
+    let result = duplicates(&store, cmd, json_out);
+    let result = match cmd {
         // Pairs within a damaged document cannot be found: say the list is short.
-        DuplicatesCommand::List { .. } => complete::require_complete(&store, Reads::Cases),
-        _ => Ok(()),
-    });
+        DuplicatesCommand::List { .. } => complete::after(&store, Reads::Cases, result),
+        _ => result,
+    };
     store.close();
     result
 }

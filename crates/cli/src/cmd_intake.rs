@@ -28,9 +28,11 @@ pub enum IntakeCommand {
 pub fn run_intake(data_dir: &Path, cmd: &IntakeCommand, json: bool) -> Result<()> {
     let store = open(data_dir)?;
     let result = match cmd {
-        IntakeCommand::List { waiting } => list(&store, *waiting, json).and_then(|()| {
-            crate::complete::require_complete(&store, crate::complete::Reads::Intake)
-        }),
+        IntakeCommand::List { waiting } => crate::complete::after(
+            &store,
+            crate::complete::Reads::Intake,
+            list(&store, *waiting, json),
+        ),
         IntakeCommand::Pickup { item, case } => pickup(&store, item, case, json),
     };
     store.close();

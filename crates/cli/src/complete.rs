@@ -33,9 +33,16 @@ pub fn gaps(store: &Store, reads: Reads) -> Result<Vec<DocumentGap>> {
         .collect())
 }
 
-/// Says which documents were left out (standard error) and fails, if any were.
-pub fn require_complete(store: &Store, reads: Reads) -> Result<()> {
-    fail_on(&gaps(store, reads)?)
+/// Ends a read whose output was `printed`: when documents were left out, names them and
+/// fails even if printing failed (a closed pipe, `| head`, must not hide the damage);
+/// otherwise the printing's own outcome.
+pub fn after(store: &Store, reads: Reads, printed: Result<()>) -> Result<()> {
+    let gaps = gaps(store, reads)?;
+    if gaps.is_empty() {
+        printed
+    } else {
+        fail_on(&gaps)
+    }
 }
 
 /// Names each gap on standard error and fails when there is one.

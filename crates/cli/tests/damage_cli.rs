@@ -138,6 +138,13 @@ fn a_lost_change_file_is_named_by_every_read_and_by_doctor() {
 
     let (stdout, _) = fails_2(dir.path(), &["doctor"]);
     assert!(stdout.contains("哈希链断裂"), "{stdout}");
+
+    // `| head` must not hide the damage either.
+    for args in [&["case", "list"][..], &["export"], &["case", "list", "--json"]] {
+        let (code, stderr) = into_closed_pipe(dir.path(), args);
+        assert_eq!(code, Some(2), "{args:?}: {stderr}");
+        assert!(stderr.contains("结果不完整"), "{args:?}: {stderr}");
+    }
 }
 
 #[test]
