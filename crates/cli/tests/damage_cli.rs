@@ -140,7 +140,11 @@ fn a_lost_change_file_is_named_by_every_read_and_by_doctor() {
     assert!(stdout.contains("哈希链断裂"), "{stdout}");
 
     // `| head` must not hide the damage either.
-    for args in [&["case", "list"][..], &["export"], &["case", "list", "--json"]] {
+    for args in [
+        &["case", "list"][..],
+        &["export"],
+        &["case", "list", "--json"],
+    ] {
         let (code, stderr) = into_closed_pipe(dir.path(), args);
         assert_eq!(code, Some(2), "{args:?}: {stderr}");
         assert!(stderr.contains("结果不完整"), "{args:?}: {stderr}");
@@ -172,6 +176,21 @@ fn a_quarantined_case_file_is_named_by_every_read_in_later_sessions_too() {
         assert!(stderr.contains("quarantine"), "names the file: {stderr}");
         assert!(stderr.contains("结果不完整"), "{stderr}");
     }
+}
+
+#[test]
+fn a_lost_case_document_is_named_by_every_read() {
+    let dir = tempfile::tempdir().expect("tmp");
+    init_office(dir.path());
+    let first = add_case(dir.path(), "张三", "第一件");
+    ok(dir.path(), &["case", "list"]);
+    std::fs::remove_dir_all(document_dir(dir.path(), "cases/")).expect("rm");
+    let (_, stderr) = fails_2(dir.path(), &["case", "list"]);
+    assert!(stderr.contains("cases/"), "{stderr}");
+    assert!(stderr.contains("已不在"), "{stderr}");
+    assert!(stderr.contains("结果不完整"), "{stderr}");
+    let (_, stderr) = fails_2(dir.path(), &["case", "show", &number(&first)]);
+    assert!(stderr.contains("可能在其中"), "{stderr}");
 }
 
 #[test]

@@ -74,6 +74,12 @@ impl CaseIndex {
             .map(|e| e.rows)
     }
 
+    /// Whether the index has ever held rows of this document (in any version): it was on
+    /// this device once.
+    pub fn held(&self, doc_id: &str) -> bool {
+        self.entry_path(doc_id).exists()
+    }
+
     /// Records a document's rows for its files and heads. A failure only costs speed.
     pub fn store(&self, doc_id: &str, files: Vec<String>, heads: Vec<String>, rows: &[IndexRow]) {
         let entry = IndexEntry {

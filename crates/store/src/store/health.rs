@@ -25,6 +25,9 @@ pub enum GapReason {
     /// Changes of the document depend on changes that are not on this device (a change
     /// file was deleted or lost): those changes, and what they hold, cannot be applied.
     MissingChanges { missing: Vec<String> },
+    /// The document was on this device (the case index has its rows) and its files are
+    /// gone.
+    Missing,
 }
 
 /// A document a read could not see whole.
@@ -59,6 +62,10 @@ impl DocumentGap {
                 "文档 {} 缺少 {} 个被依赖的变更（变更文件丢失或被删除），依赖它们的内容未能读出",
                 self.document,
                 missing.len()
+            ),
+            GapReason::Missing => format!(
+                "文档 {} 曾在本机，其文件已不在数据目录中，其中的内容未能读出",
+                self.document
             ),
         }
     }
@@ -159,6 +166,22 @@ impl Store {
                     document_id: handle.document_id().to_string(),
                     name: Some(name),
                     reason: GapReason::MissingChanges { missing },
+                });
+            }
+        }
+        // Documents this device held (the case index has rows of them) whose files are
+        // gone: not "not synced yet", but lost.
+        for name in &catalogue {
+            let id = name.document_id(&county).to_string();
+            if self.index.held(&id)
+                && crate::index::file_listing(&self.doc_dir(&id)).is_empty()
+                && !gaps.iter().any(|g| g.document_id == id)
+            {
+                gaps.push(DocumentGap {
+                    document: name.to_string(),
+                    document_id: id,
+                    name: Some(name.clone()),
+                    reason: GapReason::Missing,
                 });
             }
         }
