@@ -12,6 +12,8 @@ pub enum Reads {
     Cases,
     /// The intake queue's documents.
     Intake,
+    /// The reception roster's documents.
+    Roster,
 }
 
 fn relevant(gap: &DocumentGap, reads: Reads) -> bool {
@@ -21,6 +23,10 @@ fn relevant(gap: &DocumentGap, reads: Reads) -> bool {
             .name
             .as_ref()
             .is_none_or(|n| matches!(n, fengqiao_store::DocName::Intake { .. })),
+        Reads::Roster => gap
+            .name
+            .as_ref()
+            .is_none_or(|n| matches!(n, fengqiao_store::DocName::Roster { .. })),
     }
 }
 

@@ -144,6 +144,8 @@ fn run(cli: Cli) -> Result<()> {
                 cli.json,
                 fengqiao_store::now_cst().date_naive(),
             );
+            // A damaged roster document leaves slots out of what was shown or checked.
+            let result = complete::after(&store, complete::Reads::Roster, result);
             store.close();
             result
         }
