@@ -7,7 +7,10 @@ mod out;
 
 mod cmd_bundle;
 mod cmd_case;
+mod cmd_conflicts;
+mod cmd_doctor;
 mod cmd_duplicates;
+mod cmd_export;
 mod cmd_intake;
 mod cmd_roster;
 mod cmd_rules;
@@ -43,9 +46,9 @@ enum Command {
     Case(cmd_case::CaseCommand),
     /// List and resolve concurrent edits.
     #[command(subcommand)]
-    Conflicts(cmd_case::ConflictCommand),
+    Conflicts(cmd_conflicts::ConflictCommand),
     /// Export all cases as JSON or CSV (Excel-ready, UTF-8 with BOM).
-    Export(cmd_case::ExportArgs),
+    Export(cmd_export::ExportArgs),
     /// Generate a realistic demo county.
     Demo(cmd_case::DemoArgs),
     /// Check every document loads; report sizes and change counts.
@@ -105,10 +108,10 @@ fn run(cli: Cli) -> Result<()> {
     match &cli.command {
         Command::Init(args) => cmd_case::init(&data_dir, args, cli.json),
         Command::Case(cmd) => cmd_case::run_case(&data_dir, cmd, cli.json),
-        Command::Conflicts(cmd) => cmd_case::run_conflicts(&data_dir, cmd, cli.json),
-        Command::Export(args) => cmd_case::export(&data_dir, args),
+        Command::Conflicts(cmd) => cmd_conflicts::run_conflicts(&data_dir, cmd, cli.json),
+        Command::Export(args) => cmd_export::export(&data_dir, args),
         Command::Demo(args) => cmd_case::demo(&data_dir, args, cli.json),
-        Command::Doctor => cmd_case::doctor(&data_dir, cli.json),
+        Command::Doctor => cmd_doctor::doctor(&data_dir, cli.json),
         Command::Deadline(args) => {
             // Use the office's holiday notices when this device has a store; a deadline
             // must still work on a machine without one.
