@@ -84,8 +84,12 @@ impl Serving {
 
     /// Stops it (SIGTERM, a clean exit) and returns its log.
     fn stop(mut self) -> String {
-        common::stop(&mut self.child.0, "serve");
-        std::fs::read_to_string(&self.log).unwrap_or_default()
+        let pid = self.child.0.id().to_string();
+        let _ = Command::new("kill").args(["-TERM", &pid]).status();
+        let status = self.child.0.wait().expect("wait for serve");
+        let log = std::fs::read_to_string(&self.log).unwrap_or_default();
+        assert!(status.success(), "serve exited with {status}: {log}");
+        log
     }
 }
 
@@ -242,6 +246,8 @@ fn a_township_laptop_that_edits_its_files_cannot_act_as_the_county_office() {
     let laptop = county.enrol("港口镇一号机", "孙干事");
     let colleague = county.enrol("港口镇二号机", "钱干事");
     let colleague_id = device_id(&colleague);
+    // The laptop learns of its colleague from the office.
+    assert!(county.sync(&laptop).0.status.success());
 
     // What the real binary does with an edited device.json: nothing. Rights come from
     // the county's directory.
@@ -300,6 +306,7 @@ fn a_bundle_brings_only_what_its_signer_may_write_and_an_unknown_signer_nothing(
     let county = County::new();
     let laptop = county.enrol("港口镇一号机", "孙干事");
     let colleague_id = device_id(&county.enrol("港口镇二号机", "钱干事"));
+    assert!(county.sync(&laptop).0.status.success());
     forge(&laptop, "promote");
     ok(&laptop, &["devices", "revoke", &colleague_id]);
     let foreign = number_of(&add_case(&laptop, "青龙乡", "越权登记人"));

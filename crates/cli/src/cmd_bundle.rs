@@ -59,7 +59,7 @@ pub fn run_bundle(data_dir: &Path, cmd: &BundleCommand, json: bool) -> Result<()
             let exported = bundle::export_to(&store, peer.as_ref(), &to)?;
             write(out, &exported.bytes)?;
             if json {
-                println!(
+                outln!(
                     "{}",
                     serde_json::json!({
                         "file": out,
@@ -69,7 +69,7 @@ pub fn run_bundle(data_dir: &Path, cmd: &BundleCommand, json: bool) -> Result<()
                     })
                 );
             } else {
-                println!(
+                outln!(
                     "已写入同步包 {}（{} 个文档，{} 字节；已签名，加密给 {} 台设备）",
                     out.display(),
                     exported.documents.len(),
@@ -84,15 +84,15 @@ pub fn run_bundle(data_dir: &Path, cmd: &BundleCommand, json: bool) -> Result<()
             let report = bundle::import(&store, &bytes)
                 .with_context(|| format!("同步包 {} 未导入", file.display()))?;
             if json {
-                println!("{}", serde_json::to_string(&report)?);
+                outln!("{}", serde_json::to_string(&report)?);
             } else {
-                println!("{}", import_summary(&report));
+                outln!("{}", import_summary(&report));
                 for skipped in &report.skipped {
-                    println!("  跳过 {}：{}", skipped.document, skipped.reason);
+                    outln!("  跳过 {}：{}", skipped.document, skipped.reason);
                 }
                 for refused in &report.refused {
                     for reason in &refused.reasons {
-                        println!("  拒收 {} 的一项改动：{reason}", refused.document);
+                        outln!("  拒收 {} 的一项改动：{reason}", refused.document);
                     }
                 }
             }
@@ -102,7 +102,7 @@ pub fn run_bundle(data_dir: &Path, cmd: &BundleCommand, json: bool) -> Result<()
             let state = bundle::peer_state(&store)?;
             write(out, &serde_json::to_vec_pretty(&state)?)?;
             if !json {
-                println!(
+                outln!(
                     "已记录本机状态：{}（{} 个文档）",
                     out.display(),
                     state.documents.len()

@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
 use chrono::NaiveDate;
-use clap::{Args, Subcommand, ValueEnum};
+use clap::{Args, Subcommand};
 use fengqiao_model::{
     CaseStatus, Channel, EventKind, PanelKind, PersonId, Petitioner, Registration, ReplyType, Role,
     Route, Satisfaction,
@@ -14,15 +14,30 @@ use fengqiao_rules::{CaseFacts, DueThresholds, HolidayCalendar, case_clocks};
 use fengqiao_store::{CaseFilter, CaseRecord, InitOptions, Store, demo, now_cst};
 use serde_json::json;
 
-/// Opens the store, or explains how to create one.
+use crate::complete::{self, Reads};
+
+/// Opens the store, or explains how to create one. A store whose directory document is
+/// damaged is refused (every answer from it would be wrong) until it is repaired.
 pub fn open(data_dir: &Path) -> Result<Store> {
+    let store = open_damaged(data_dir)?;
+    if let Some(damage) = store.directory_damage()? {
+        store.close();
+        bail!("{damage}");
+    }
+    Ok(store)
+}
+
+/// Opens the store even when its directory is damaged: for the commands that report or
+/// repair damage (`doctor`).
+pub fn open_damaged(data_dir: &Path) -> Result<Store> {
     Store::open(data_dir).with_context(|| format!("打开数据目录 {}", data_dir.display()))
 }
 
 pub fn print_json(value: &impl serde::Serialize) -> Result<()> {
-    let mut out = std::io::stdout().lock();
-    serde_json::to_writer_pretty(&mut out, value)?;
-    writeln!(out)?;
+    // Serialised first, so a closed pipe is a plain I/O error (see `out`).
+    let mut text = serde_json::to_vec_pretty(value)?;
+    text.push(b'\n');
+    std::io::stdout().lock().write_all(&text)?;
     Ok(())
 }
 
@@ -91,11 +106,13 @@ pub fn init(data_dir: &Path, args: &InitArgs, json: bool) -> Result<()> {
     if json {
         print_json(&id)?;
     } else {
-        println!(
+        outln!(
             "已初始化：{}（{}，编号前缀 {}）",
-            id.device_name, id.county, id.device_code
+            id.device_name,
+            id.county,
+            id.device_code
         );
-        println!("数据目录：{}", data_dir.display());
+        outln!("数据目录：{}", data_dir.display());
     }
     store.close();
     Ok(())
@@ -451,9 +468,9 @@ pub fn run_case(data_dir: &Path, cmd: &CaseCommand, json_out: bool) -> Result<()
                     eprintln!("{line}");
                 }
             } else {
-                println!("已登记 {}（{}），已保存到磁盘", case.number, case.id);
+                outln!("已登记 {}（{}），已保存到磁盘", case.number, case.id);
                 for line in warnings {
-                    println!("{line}");
+                    outln!("{line}");
                 }
             }
         }
@@ -479,64 +496,67 @@ pub fn run_case(data_dir: &Path, cmd: &CaseCommand, json_out: bool) -> Result<()
                 text: args.text.clone(),
             };
             let cases = store.list_cases(&filter)?;
-            if json_out {
-                print_json(&cases)?;
-            } else {
-                let mut out = std::io::stdout().lock();
-                for c in cases.iter().take(args.limit) {
-                    let route = c.route.map(|r| r.zh()).unwrap_or("未分流");
-                    writeln!(
-                        out,
-                        "{}  {}  {}{}  {}  {}  {}  {}",
-                        c.number,
-                        c.received_on,
-                        c.township,
-                        c.village,
-                        c.petitioner,
-                        route,
-                        c.status,
-                        c.request
-                    )?;
-                }
-                writeln!(
-                    out,
-                    "共 {} 件{}",
-                    cases.len(),
-                    if cases.len() > args.limit {
-                        format!("（显示前 {} 件）", args.limit)
-                    } else {
-                        String::new()
-                    }
-                )?;
-            }
+            complete::after(
+                &store,
+                Reads::Cases,
+                print_list(&cases, args.limit, json_out),
+            )?;
         }
         CaseCommand::Show { case } => {
-            let record = store.case(case)?;
+            let record = match store.case(case) {
+                Ok(record) => record,
+                Err(fengqiao_store::StoreError::NoSuchCase(_)) => {
+                    // Not found is not an answer while case documents are damaged: the
+                    // case may be in one of them.
+                    let gaps = complete::gaps(&store, Reads::Cases)?;
+                    if gaps.is_empty() {
+                        bail!(fengqiao_store::StoreError::NoSuchCase(case.clone()));
+                    }
+                    for g in &gaps {
+                        eprintln!("警告：{}", g.zh());
+                    }
+                    bail!(
+                        "在可读的文档中找不到案件 {case}，但有 {} 个文档已损坏或不完整，案件可能在其中（结果不完整）；用 fengqiao doctor 查看，用 fengqiao repair 从县服务器或其他设备恢复",
+                        gaps.len()
+                    );
+                }
+                Err(e) => return Err(e.into()),
+            };
             let cal = store.holiday_calendar()?;
             let (clocks, lines) = clocks_json(&record, &cal);
             let contradictions = store.case_contradictions(case)?;
-            if json_out {
-                let mut value = serde_json::to_value(&record)?;
-                if let Some(o) = value.as_object_mut() {
-                    o.insert("clocks".into(), clocks);
-                    o.insert(
-                        "contradictions".into(),
-                        serde_json::to_value(&contradictions)?,
-                    );
-                }
-                print_json(&value)?;
-            } else {
-                print_case(&record, &lines)?;
-                for c in &contradictions {
-                    println!("办理矛盾 {}：{}", c.key, c.kind.zh());
-                    for item in &c.items {
-                        println!(
-                            "  · {} —— {}",
-                            item.what,
-                            item.person_name.as_deref().unwrap_or("?")
+            let printed = (|| -> Result<()> {
+                if json_out {
+                    let mut value = serde_json::to_value(&record)?;
+                    if let Some(o) = value.as_object_mut() {
+                        o.insert("clocks".into(), clocks);
+                        o.insert(
+                            "contradictions".into(),
+                            serde_json::to_value(&contradictions)?,
                         );
                     }
+                    print_json(&value)?;
+                } else {
+                    print_case(&record, &lines)?;
+                    for c in &contradictions {
+                        outln!("办理矛盾 {}：{}", c.key, c.kind.zh());
+                        for item in &c.items {
+                            outln!(
+                                "  · {} —— {}",
+                                item.what,
+                                item.person_name.as_deref().unwrap_or("?")
+                            );
+                        }
+                    }
                 }
+                Ok(())
+            })();
+            // The case's own document: events or notes in missing changes are not shown.
+            let gaps = store.gaps_in(&record.document)?;
+            if gaps.is_empty() {
+                printed?;
+            } else {
+                complete::fail_on(&gaps)?;
             }
         }
         CaseCommand::Event(args) => {
@@ -554,7 +574,7 @@ pub fn run_case(data_dir: &Path, cmd: &CaseCommand, json_out: bool) -> Result<()
             if json_out {
                 print_json(&event)?;
             } else {
-                println!("已记录 {} {}", event.date, event.kind.zh());
+                outln!("已记录 {} {}", event.date, event.kind.zh());
             }
         }
         CaseCommand::Note { case, text } => {
@@ -562,7 +582,7 @@ pub fn run_case(data_dir: &Path, cmd: &CaseCommand, json_out: bool) -> Result<()
             if json_out {
                 print_json(&note)?;
             } else {
-                println!("已添加备注（{}）", note.written_at.format("%Y-%m-%d %H:%M"));
+                outln!("已添加备注（{}）", note.written_at.format("%Y-%m-%d %H:%M"));
             }
         }
         CaseCommand::Set { case, field, value } => {
@@ -570,11 +590,44 @@ pub fn run_case(data_dir: &Path, cmd: &CaseCommand, json_out: bool) -> Result<()
             if json_out {
                 print_json(&json!({"case": case, "field": field, "value": value}))?;
             } else {
-                println!("已修改 {field}");
+                outln!("已修改 {field}");
             }
         }
     }
     store.close();
+    Ok(())
+}
+
+fn print_list(cases: &[fengqiao_store::CaseSummary], limit: usize, json_out: bool) -> Result<()> {
+    if json_out {
+        return print_json(&cases);
+    }
+    let mut out = std::io::stdout().lock();
+    for c in cases.iter().take(limit) {
+        let route = c.route.map(|r| r.zh()).unwrap_or("未分流");
+        writeln!(
+            out,
+            "{}  {}  {}{}  {}  {}  {}  {}",
+            c.number,
+            c.received_on,
+            c.township,
+            c.village,
+            c.petitioner,
+            route,
+            c.status,
+            c.request
+        )?;
+    }
+    writeln!(
+        out,
+        "共 {} 件{}",
+        cases.len(),
+        if cases.len() > limit {
+            format!("（显示前 {limit} 件）")
+        } else {
+            String::new()
+        }
+    )?;
     Ok(())
 }
 
@@ -678,160 +731,6 @@ fn print_case(r: &CaseRecord, clock_lines: &[String]) -> Result<()> {
     Ok(())
 }
 
-#[derive(Debug, Subcommand)]
-pub enum ConflictCommand {
-    /// Every field with concurrent values, with who wrote each and when.
-    List,
-    /// Choose one value of a conflict, or one option of a contradiction (FIELD is then its
-    /// `lifecycle.…` key), numbered from 1 as `list` shows them.
-    Resolve {
-        case: String,
-        field: String,
-        #[arg(long)]
-        choose: usize,
-        #[arg(long, default_value = "")]
-        reason: String,
-    },
-}
-
-pub fn run_conflicts(data_dir: &Path, cmd: &ConflictCommand, json_out: bool) -> Result<()> {
-    let store = open(data_dir)?;
-    match cmd {
-        ConflictCommand::List => {
-            let conflicts = store.conflicts()?;
-            let contradictions = store.contradictions()?;
-            if json_out {
-                print_json(&json!({
-                    "conflicts": conflicts,
-                    "contradictions": contradictions,
-                }))?;
-            } else {
-                for c in &conflicts {
-                    let legal = if c.legally_significant {
-                        "（法定事项，须人工裁决）"
-                    } else {
-                        ""
-                    };
-                    println!("{} {}{legal}", c.case_number, c.field);
-                    for (i, v) in c.values.iter().enumerate() {
-                        println!(
-                            "  [{}] {} —— {} / {}",
-                            i + 1,
-                            v.value,
-                            v.person_name.as_deref().unwrap_or("?"),
-                            v.device.as_deref().unwrap_or("?")
-                        );
-                    }
-                }
-                for c in &contradictions {
-                    println!("{} {}：{}", c.case_number, c.key, c.kind.zh());
-                    for item in &c.items {
-                        println!(
-                            "  · {} —— {} / {} / {}",
-                            item.what,
-                            item.person_name.as_deref().unwrap_or("?"),
-                            item.device.as_deref().unwrap_or("?"),
-                            item.written_at
-                                .map(|t| t.format("%Y-%m-%d %H:%M").to_string())
-                                .unwrap_or_default()
-                        );
-                    }
-                    for (i, o) in c.options.iter().enumerate() {
-                        println!("  [{}] {o}", i + 1);
-                    }
-                }
-                println!(
-                    "共 {} 处字段冲突，{} 处办理矛盾",
-                    conflicts.len(),
-                    contradictions.len()
-                );
-            }
-        }
-        ConflictCommand::Resolve {
-            case,
-            field,
-            choose,
-            reason,
-        } => {
-            // A lifecycle contradiction is resolved by its key, a field conflict by its field.
-            let r = if field.starts_with("lifecycle.") {
-                store.resolve_contradiction(case, field, *choose, reason)?
-            } else {
-                store.resolve_conflict(case, field, *choose, reason)?
-            };
-            if json_out {
-                print_json(&r)?;
-            } else {
-                println!("已裁决 {}：{}", r.field, r.chosen);
-            }
-        }
-    }
-    store.close();
-    Ok(())
-}
-
-#[derive(Debug, Clone, Copy, ValueEnum)]
-pub enum ExportFormat {
-    Json,
-    Csv,
-}
-
-#[derive(Debug, Args)]
-pub struct ExportArgs {
-    #[arg(long, value_enum, default_value = "csv")]
-    format: ExportFormat,
-    /// Output file (default: standard output).
-    #[arg(long)]
-    out: Option<PathBuf>,
-}
-
-pub fn export(data_dir: &Path, args: &ExportArgs) -> Result<()> {
-    let store = open(data_dir)?;
-    let cases = store.list_cases(&CaseFilter::default())?;
-    let mut buf: Vec<u8> = Vec::new();
-    match args.format {
-        ExportFormat::Json => serde_json::to_writer_pretty(&mut buf, &cases)?,
-        ExportFormat::Csv => {
-            // Excel detects UTF-8 only with a byte-order mark.
-            buf.extend_from_slice("\u{feff}".as_bytes());
-            let mut w = csv::Writer::from_writer(&mut buf);
-            w.write_record([
-                "案件编号",
-                "收到日期",
-                "乡镇",
-                "村社区",
-                "信访人",
-                "渠道",
-                "途径",
-                "状态",
-                "诉求",
-            ])?;
-            for c in &cases {
-                w.write_record([
-                    c.number.as_str(),
-                    &c.received_on.to_string(),
-                    &c.township,
-                    &c.village,
-                    &c.petitioner,
-                    &Channel::parse(&c.channel)
-                        .map(|ch| ch.zh().to_owned())
-                        .unwrap_or_else(|_| c.channel.clone()),
-                    c.route.map(|r| r.zh()).unwrap_or(""),
-                    c.status.zh(),
-                    &c.request,
-                ])?;
-            }
-            w.flush()?;
-        }
-    }
-    match &args.out {
-        Some(p) => std::fs::write(p, &buf).with_context(|| format!("写入 {}", p.display()))?,
-        None => std::io::stdout().lock().write_all(&buf)?,
-    }
-    store.close();
-    Ok(())
-}
-
 #[derive(Debug, Args)]
 pub struct DemoArgs {
     #[arg(long, default_value_t = 2000)]
@@ -869,7 +768,7 @@ pub fn demo(data_dir: &Path, args: &DemoArgs, json_out: bool) -> Result<()> {
     if json_out {
         print_json(&json!({"cases": ids.len(), "seed": args.seed, "end": end.to_string()}))?;
     } else {
-        println!(
+        outln!(
             "已生成 {} 件演示案件（种子 {}，截至 {}）",
             ids.len(),
             args.seed,
@@ -877,52 +776,6 @@ pub fn demo(data_dir: &Path, args: &DemoArgs, json_out: bool) -> Result<()> {
         );
     }
     store.close();
-    Ok(())
-}
-
-pub fn doctor(data_dir: &Path, json_out: bool) -> Result<()> {
-    let store = open(data_dir)?;
-    let report = store.doctor()?;
-    if json_out {
-        print_json(&report)?;
-    } else {
-        for d in &report.documents {
-            println!(
-                "{:<28} {} 记录 {:>6}  变更 {:>6}  操作 {:>8}  文件 {:>4}  {:>10} 字节{}",
-                d.name,
-                if d.loaded { "正常" } else { "未加载" },
-                d.records,
-                d.changes,
-                d.operations,
-                d.files,
-                d.bytes_on_disk,
-                if d.damaged_records.is_empty() {
-                    String::new()
-                } else {
-                    format!("  损坏记录 {}", d.damaged_records.len())
-                }
-            );
-        }
-        for p in &report.problems {
-            println!(
-                "已隔离损坏文件：{} → {}（{}）",
-                p.document, p.quarantined_to, p.reason
-            );
-        }
-        if let Some(f) = &report.storage_failure {
-            println!("存储写入失败：{f}");
-        }
-    }
-    let healthy = report.problems.is_empty()
-        && report.storage_failure.is_none()
-        && report
-            .documents
-            .iter()
-            .all(|d| d.loaded && d.damaged_records.is_empty());
-    store.close();
-    if !healthy {
-        bail!("数据检查发现问题（见上）");
-    }
     Ok(())
 }
 
@@ -947,7 +800,7 @@ pub fn run_calendar(data_dir: &Path, cmd: &CalendarCommand, json_out: bool) -> R
             if json_out {
                 print_json(&json!({"year": year}))?;
             } else {
-                println!("已保存 {year} 年节假日安排，将同步到所有设备");
+                outln!("已保存 {year} 年节假日安排，将同步到所有设备");
             }
         }
         CalendarCommand::List => {
@@ -956,7 +809,7 @@ pub fn run_calendar(data_dir: &Path, cmd: &CalendarCommand, json_out: bool) -> R
                 print_json(&years)?;
             } else {
                 for y in &years {
-                    println!("{y}");
+                    outln!("{y}");
                 }
             }
         }

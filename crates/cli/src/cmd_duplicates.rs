@@ -4,12 +4,13 @@
 use std::io::Write;
 use std::path::Path;
 
-use anyhow::{Result, bail};
+use anyhow::{Context, Result, bail};
 use clap::Subcommand;
 use fengqiao_store::duplicates::{Candidate, MatchKind, RegistrationMatch};
 use fengqiao_store::{Store, verify_data_dir};
 
 use crate::cmd_case::{open, print_json};
+use crate::complete::{self, Reads};
 
 #[derive(Debug, Subcommand)]
 pub enum DuplicatesCommand {
@@ -56,6 +57,11 @@ fn evidence(c: &Candidate) -> String {
 pub fn run_duplicates(data_dir: &Path, cmd: &DuplicatesCommand, json_out: bool) -> Result<()> {
     let store = open(data_dir)?;
     let result = duplicates(&store, cmd, json_out);
+    let result = match cmd {
+        // Pairs within a damaged document cannot be found: say the list is short.
+        DuplicatesCommand::List { .. } => complete::after(&store, Reads::Cases, result),
+        _ => result,
+    };
     store.close();
     result
 }
@@ -94,9 +100,12 @@ fn duplicates(store: &Store, cmd: &DuplicatesCommand, json_out: bool) -> Result<
             if json_out {
                 return print_json(&m);
             }
-            println!(
+            outln!(
                 "已将 {} 并入 {}（合并记录 {}；可用 `fengqiao duplicates unmerge {}` 撤销）",
-                m.absorbed_number, m.survivor_number, m.id, m.absorbed_number
+                m.absorbed_number,
+                m.survivor_number,
+                m.id,
+                m.absorbed_number
             );
         }
         DuplicatesCommand::Unmerge { case, reason } => {
@@ -104,14 +113,14 @@ fn duplicates(store: &Store, cmd: &DuplicatesCommand, json_out: bool) -> Result<
             if json_out {
                 return print_json(&u);
             }
-            println!("已拆分（合并记录 {}），两个案件恢复原状", u.merge);
+            outln!("已拆分（合并记录 {}），两个案件恢复原状", u.merge);
         }
         DuplicatesCommand::Dismiss { a, b, reason } => {
             let d = store.dismiss_duplicate(a, b, reason)?;
             if json_out {
                 return print_json(&d);
             }
-            println!("已记录 {} 与 {} 不是重复案件", d.a_number, d.b_number);
+            outln!("已记录 {} 与 {} 不是重复案件", d.a_number, d.b_number);
         }
         DuplicatesCommand::Merges => {
             let merges = store.merges()?;
@@ -120,7 +129,7 @@ fn duplicates(store: &Store, cmd: &DuplicatesCommand, json_out: bool) -> Result<
             }
             for v in &merges {
                 let m = &v.merge;
-                println!(
+                outln!(
                     "{} {} 并入 {}  {}  {} {}：{}",
                     m.id,
                     m.absorbed_number,
@@ -131,7 +140,7 @@ fn duplicates(store: &Store, cmd: &DuplicatesCommand, json_out: bool) -> Result<
                     m.decided.reason
                 );
             }
-            println!("共 {} 条合并记录", merges.len());
+            outln!("共 {} 条合并记录", merges.len());
         }
     }
     Ok(())
@@ -158,10 +167,20 @@ pub fn registration_warnings(matches: &[RegistrationMatch]) -> Vec<String> {
 pub fn history(data_dir: &Path, case: &str, json_out: bool) -> Result<()> {
     let store = open(data_dir)?;
     let entries = store.history(case);
+    let gaps = complete::gaps(&store, Reads::Cases);
     store.close();
-    let entries = entries?;
+    let gaps = gaps?;
+    let entries = match entries {
+        Ok(entries) => entries,
+        // The case may be in a damaged document: say that rather than only "not found".
+        Err(e) => {
+            complete::fail_on(&gaps).with_context(|| e.to_string())?;
+            return Err(e.into());
+        }
+    };
     if json_out {
-        return print_json(&entries);
+        print_json(&entries)?;
+        return complete::fail_on(&gaps);
     }
     let mut out = std::io::stdout().lock();
     for h in &entries {
@@ -180,7 +199,7 @@ pub fn history(data_dir: &Path, case: &str, json_out: bool) -> Result<()> {
             writeln!(out, "{at}  {who}  {}", e.summary)?;
         }
     }
-    Ok(())
+    complete::fail_on(&gaps)
 }
 
 pub fn attest(data_dir: &Path, json_out: bool) -> Result<()> {
@@ -191,7 +210,7 @@ pub fn attest(data_dir: &Path, json_out: bool) -> Result<()> {
     if json_out {
         print_json(&serde_json::json!({ "attested": n }))
     } else {
-        println!("已签名 {n} 个文档的当前状态");
+        outln!("已签名 {n} 个文档的当前状态");
         Ok(())
     }
 }
@@ -205,12 +224,15 @@ pub fn verify(data_dir: &Path, json_out: bool) -> Result<()> {
     } else {
         for d in &report.documents {
             let mark = if d.problems.is_empty() { "✓" } else { "✗" };
-            println!(
+            outln!(
                 "{mark} {}：{} 个文件，{} 个变更，{} 个签名已核验",
-                d.document, d.files, d.changes, d.attestations_verified
+                d.document,
+                d.files,
+                d.changes,
+                d.attestations_verified
             );
             for p in &d.problems {
-                println!("    {}", p.zh());
+                outln!("    {}", p.zh());
             }
         }
     }

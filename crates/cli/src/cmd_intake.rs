@@ -28,7 +28,11 @@ pub enum IntakeCommand {
 pub fn run_intake(data_dir: &Path, cmd: &IntakeCommand, json: bool) -> Result<()> {
     let store = open(data_dir)?;
     let result = match cmd {
-        IntakeCommand::List { waiting } => list(&store, *waiting, json),
+        IntakeCommand::List { waiting } => crate::complete::after(
+            &store,
+            crate::complete::Reads::Intake,
+            list(&store, *waiting, json),
+        ),
         IntakeCommand::Pickup { item, case } => pickup(&store, item, case, json),
     };
     store.close();
@@ -42,11 +46,11 @@ fn list(store: &fengqiao_store::Store, waiting: bool, json: bool) -> Result<()> 
         .filter(|e| !waiting || e.pickup.is_none())
         .collect();
     if json {
-        println!("{}", serde_json::to_string_pretty(&queue)?);
+        outln!("{}", serde_json::to_string_pretty(&queue)?);
         return Ok(());
     }
     if queue.is_empty() {
-        println!("导访登记队列为空");
+        outln!("导访登记队列为空");
     }
     for e in queue {
         let item = &e.item;
@@ -55,7 +59,7 @@ fn list(store: &fengqiao_store::Store, waiting: bool, json: bool) -> Result<()> 
             None => "待登记".to_owned(),
         };
         let summary: String = item.description.chars().take(30).collect();
-        println!(
+        outln!(
             "{}  {}  {}  {}  {}  {}  {}",
             item.id,
             item.received_at.format("%Y-%m-%d %H:%M"),
@@ -75,9 +79,9 @@ fn pickup(store: &fengqiao_store::Store, item: &str, case: &str, json: bool) -> 
     let by = store.identity().person.name.clone();
     let pickup = store.pick_up_intake(item, case_id, &by)?;
     if json {
-        println!("{}", serde_json::to_string_pretty(&pickup)?);
+        outln!("{}", serde_json::to_string_pretty(&pickup)?);
     } else {
-        println!("导访登记 {} 已登记为案件 {case}", pickup.item);
+        outln!("导访登记 {} 已登记为案件 {case}", pickup.item);
     }
     Ok(())
 }

@@ -245,9 +245,11 @@ pub fn run_booking(
                 if json {
                     print_json(b)?;
                 } else {
-                    println!(
+                    outln!(
                         "已预约：{} {} 接访（预约编号 {}）",
-                        b.petitioner, b.slot_date, b.id
+                        b.petitioner,
+                        b.slot_date,
+                        b.id
                     );
                 }
             }
@@ -269,7 +271,7 @@ pub fn run_booking(
             if json {
                 print_json(&json!({ "cancelled": id.to_string() }))?;
             } else {
-                println!("已取消预约 {id}");
+                outln!("已取消预约 {id}");
             }
             Ok(())
         }
@@ -300,7 +302,7 @@ pub fn run_booking(
                             &json!({ "file": path, "receptions": briefings.len(), "visitors": visitors }),
                         )?;
                     } else {
-                        println!(
+                        outln!(
                             "已写出接访准备材料：{} 场接访，{visitors} 位预约来访人 → {}",
                             briefings.len(),
                             path.display()
@@ -363,13 +365,13 @@ pub fn run_roster(cmd: &RosterCommand, store: &Store, json: bool, today: NaiveDa
                     "diagnostics": with_messages(&generation.diagnostics),
                 }));
             }
-            println!(
+            outln!(
                 "{}：生成 {} 条接访安排（写入 {written} 条记录）",
                 period,
                 slots.len()
             );
             print_rows(&slots)?;
-            print_diagnostics(&generation.diagnostics);
+            print_diagnostics(&generation.diagnostics)?;
             Ok(())
         }
         RosterCommand::Publish {
@@ -396,12 +398,12 @@ pub fn run_roster(cmd: &RosterCommand, store: &Store, json: bool, today: NaiveDa
                     "conflicts": with_messages(&conflicts),
                 }));
             }
-            println!(
+            outln!(
                 "{period}：公布 {published} 条接访安排，{} 条已过期转为历史",
                 archived.len()
             );
             for conflict in &conflicts {
-                println!("冲突：{conflict}");
+                outln!("冲突：{conflict}");
             }
             Ok(())
         }
@@ -451,7 +453,7 @@ pub fn run_roster(cmd: &RosterCommand, store: &Store, json: bool, today: NaiveDa
                     "conflicts": with_messages(&conflicts),
                 }));
             }
-            println!("{period}");
+            outln!("{period}");
             print_rows(&slots)?;
             for entry in &entries {
                 let debts = if entry.open_debts.is_empty() {
@@ -459,7 +461,7 @@ pub fn run_roster(cmd: &RosterCommand, store: &Store, json: bool, today: NaiveDa
                 } else {
                     format!("，欠调换 {} 次", entry.open_debts.len())
                 };
-                println!(
+                outln!(
                     "{}：共 {} 次（周一至周日 {:?}），节前 {} 次，补位 {} 次，被补位 {} 次{debts}",
                     entry.name,
                     entry.total(),
@@ -470,7 +472,7 @@ pub fn run_roster(cmd: &RosterCommand, store: &Store, json: bool, today: NaiveDa
                 );
             }
             for conflict in &conflicts {
-                println!("冲突：{conflict}");
+                outln!("冲突：{conflict}");
             }
             Ok(())
         }
@@ -602,7 +604,7 @@ pub fn run_roster(cmd: &RosterCommand, store: &Store, json: bool, today: NaiveDa
                     if json {
                         print_json(&json!({ "file": path, "slots": selected.len() }))?;
                     } else {
-                        println!("已导出 {} 条接访安排到 {}", selected.len(), path.display());
+                        outln!("已导出 {} 条接访安排到 {}", selected.len(), path.display());
                     }
                 }
                 None => std::io::stdout().lock().write_all(text.as_bytes())?,
@@ -743,10 +745,11 @@ fn with_messages<T: serde::Serialize + std::fmt::Display>(items: &[T]) -> Vec<Va
         .collect()
 }
 
-fn print_diagnostics(diagnostics: &[Diagnostic]) {
+fn print_diagnostics(diagnostics: &[Diagnostic]) -> Result<()> {
     for diagnostic in diagnostics {
-        println!("{diagnostic}");
+        outln!("{diagnostic}");
     }
+    Ok(())
 }
 
 /// Prints the slots a change wrote and its diagnostics.
@@ -778,9 +781,9 @@ fn report_outcome(
             &json!({ "slots": slots, "diagnostics": with_messages(diagnostics), "written": records.len() }),
         );
     }
-    println!("已保存 {} 条记录", records.len());
+    outln!("已保存 {} 条记录", records.len());
     print_rows(&slots)?;
-    print_diagnostics(diagnostics);
+    print_diagnostics(diagnostics)?;
     Ok(())
 }
 
@@ -840,6 +843,6 @@ fn export_feeds(
     if json {
         return print_json(&json!({ "files": files }));
     }
-    println!("已导出 {} 个日历文件到 {}", files.len(), dir.display());
+    outln!("已导出 {} 个日历文件到 {}", files.len(), dir.display());
     Ok(())
 }

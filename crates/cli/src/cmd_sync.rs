@@ -132,17 +132,17 @@ pub fn sync(data_dir: &Path, args: &SyncArgs, json: bool) -> Result<()> {
     let mut failures = 0;
     for outcome in &outcomes {
         match &outcome.result {
-            Ok(report) if json => println!("{}", serde_json::to_string(report)?),
-            Ok(report) => println!("{}", report.summary()),
+            Ok(report) if json => outln!("{}", serde_json::to_string(report)?),
+            Ok(report) => outln!("{}", report.summary()),
             Err(e) => {
                 failures += 1;
                 if json {
-                    println!(
+                    outln!(
                         "{}",
                         serde_json::json!({"peer": outcome.peer, "error": e.message, "kind": e.kind})
                     );
                 } else {
-                    println!(
+                    outln!(
                         "与 {} 同步失败：{e}",
                         &outcome.peer[..10.min(outcome.peer.len())]
                     );
@@ -156,6 +156,27 @@ pub fn sync(data_dir: &Path, args: &SyncArgs, json: bool) -> Result<()> {
     }
     if failures > 0 && failures == outcomes.len() {
         bail!("没有一台设备同步成功");
+    }
+    // A round that ran out of time has not delivered everything: say which documents,
+    // and fail, so a script (or a clerk) does not take it for done.
+    let unfinished: Vec<String> = outcomes
+        .iter()
+        .filter_map(|o| o.result.as_ref().ok())
+        .filter(|r| !r.unfinished.is_empty())
+        .map(|r| {
+            let peer = if r.peer_name.is_empty() {
+                r.peer.chars().take(10).collect()
+            } else {
+                r.peer_name.clone()
+            };
+            format!("与 {peer}：{}", r.unfinished.join("、"))
+        })
+        .collect();
+    if !unfinished.is_empty() {
+        bail!(
+            "同步未完成（{}）；这些文档的更改可能尚未送达或收全，请再运行 fengqiao sync",
+            unfinished.join("；")
+        );
     }
     Ok(())
 }
@@ -204,9 +225,9 @@ pub fn peers(data_dir: &Path, json: bool) -> Result<()> {
     let book = PeerBook::load(data_dir)?;
     let table = store.access();
     if json {
-        println!("{}", serde_json::to_string_pretty(&book)?);
+        outln!("{}", serde_json::to_string_pretty(&book)?);
     } else if book.peers.is_empty() {
-        println!("尚未与任何设备同步过。");
+        outln!("尚未与任何设备同步过。");
     } else {
         for (id, p) in &book.peers {
             let state = match table.device(id) {
@@ -218,7 +239,7 @@ pub fn peers(data_dir: &Path, json: bool) -> Result<()> {
                 .last_sync
                 .map(|t| t.format("%Y-%m-%d %H:%M").to_string())
                 .unwrap_or_else(|| "从未".into());
-            println!(
+            outln!(
                 "{}  {}  {}  上次同步 {}  地址 {}",
                 &id[..10.min(id.len())],
                 if p.name.is_empty() { "?" } else { &p.name },
@@ -231,7 +252,7 @@ pub fn peers(data_dir: &Path, json: bool) -> Result<()> {
                     .join(",")
             );
             if !p.last_summary.is_empty() {
-                println!("    {}", p.last_summary);
+                outln!("    {}", p.last_summary);
             }
         }
     }
@@ -282,16 +303,16 @@ pub fn ticket(data_dir: &Path, args: &TicketArgs, json: bool) -> Result<()> {
         pairing_ticket(&addr)
     };
     if json {
-        println!(
+        outln!(
             "{}",
             serde_json::json!({"ticket": text, "enrolment": args.enrol})
         );
     } else {
-        println!("{text}");
+        outln!("{text}");
         if args.qr {
             let code =
                 qrcode::QrCode::new(text.as_bytes()).context("配对码过长，无法生成二维码")?;
-            println!(
+            outln!(
                 "{}",
                 code.render::<qrcode::render::unicode::Dense1x2>()
                     .quiet_zone(true)
@@ -347,12 +368,12 @@ pub fn enrol(data_dir: &Path, args: &EnrolArgs, json: bool) -> Result<()> {
     drop(rt);
     let id = store.identity().clone();
     if json {
-        println!(
+        outln!(
             "{}",
             serde_json::json!({"device": id.device_id, "name": id.device_name, "role": id.role.code(), "scope": id.scope, "county": id.county})
         );
     } else {
-        println!(
+        outln!(
             "已加入 {}：本机“{}”，角色 {}，{}。现在可以运行 fengqiao sync。",
             id.county,
             id.device_name,
@@ -374,10 +395,10 @@ pub fn devices(data_dir: &Path, cmd: &DevicesCommand, json: bool) -> Result<()> 
         DevicesCommand::List => {
             let devices = store.devices()?;
             if json {
-                println!("{}", serde_json::to_string_pretty(&devices)?);
+                outln!("{}", serde_json::to_string_pretty(&devices)?);
             } else {
                 for d in devices {
-                    println!(
+                    outln!(
                         "{}  {}  {}  {}  {}{}",
                         &d.id[..10.min(d.id.len())],
                         d.name,
@@ -405,7 +426,7 @@ pub fn devices(data_dir: &Path, cmd: &DevicesCommand, json: bool) -> Result<()> 
                 _ => bail!("“{device}”对应多台设备，请给出更长的标识"),
             };
             store.revoke_device(&target.id)?;
-            println!(
+            outln!(
                 "已吊销设备 {}（{}）。其他设备同步到此变更后即拒绝它。",
                 target.name,
                 &target.id[..10]

@@ -2,13 +2,20 @@
 //!
 //! A thin binary: parse arguments, set up logging, run, map the outcome to an exit code.
 
+#[macro_use]
+mod out;
+
 mod cmd_bundle;
 mod cmd_case;
+mod cmd_conflicts;
+mod cmd_doctor;
 mod cmd_duplicates;
+mod cmd_export;
 mod cmd_intake;
 mod cmd_roster;
 mod cmd_rules;
 mod cmd_sync;
+mod complete;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -39,9 +46,9 @@ enum Command {
     Case(cmd_case::CaseCommand),
     /// List and resolve concurrent edits.
     #[command(subcommand)]
-    Conflicts(cmd_case::ConflictCommand),
+    Conflicts(cmd_conflicts::ConflictCommand),
     /// Export all cases as JSON or CSV (Excel-ready, UTF-8 with BOM).
-    Export(cmd_case::ExportArgs),
+    Export(cmd_export::ExportArgs),
     /// Generate a realistic demo county.
     Demo(cmd_case::DemoArgs),
     /// Check every document loads; report sizes and change counts.
@@ -103,10 +110,10 @@ fn run(cli: Cli) -> Result<()> {
     match &cli.command {
         Command::Init(args) => cmd_case::init(&data_dir, args, cli.json),
         Command::Case(cmd) => cmd_case::run_case(&data_dir, cmd, cli.json),
-        Command::Conflicts(cmd) => cmd_case::run_conflicts(&data_dir, cmd, cli.json),
-        Command::Export(args) => cmd_case::export(&data_dir, args),
+        Command::Conflicts(cmd) => cmd_conflicts::run_conflicts(&data_dir, cmd, cli.json),
+        Command::Export(args) => cmd_export::export(&data_dir, args),
         Command::Demo(args) => cmd_case::demo(&data_dir, args, cli.json),
-        Command::Doctor => cmd_case::doctor(&data_dir, cli.json),
+        Command::Doctor => cmd_doctor::doctor(&data_dir, cli.json),
         Command::Deadline(args) => {
             // Use the office's holiday notices when this device has a store; a deadline
             // must still work on a machine without one.
@@ -143,6 +150,8 @@ fn run(cli: Cli) -> Result<()> {
                 cli.json,
                 fengqiao_store::now_cst().date_naive(),
             );
+            // A damaged roster document leaves slots out of what was shown or checked.
+            let result = complete::after(&store, complete::Reads::Roster, result);
             store.close();
             result
         }
@@ -161,9 +170,8 @@ fn main() -> ExitCode {
     match run(cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            if e.downcast_ref::<std::io::Error>()
-                .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
-            {
+            // A closed pipe (`fengqiao … | head`) ends quietly: the reader has what it wanted.
+            if out::is_closed_pipe(&e) {
                 return ExitCode::SUCCESS;
             }
             eprintln!("错误：{e:#}");

@@ -3,6 +3,12 @@
 //! `cmd_roster` is compiled into this test and driven through its clap definition and
 //! `run_roster`, exactly as `main` drives it; results are read back from the store.
 
+// The binary's output helpers, which cmd_roster prints through.
+#[macro_use]
+#[allow(dead_code)]
+#[path = "../src/out.rs"]
+mod out;
+
 #[allow(dead_code)]
 #[path = "../src/cmd_roster.rs"]
 mod cmd_roster;

@@ -327,8 +327,16 @@ fn a_damaged_document_file_is_reported_and_the_rest_still_opens() {
     assert_eq!(problems.len(), 1, "{report}");
     let reason = problems[0]["reason"].as_str().expect("reason");
     assert!(reason.contains("损坏"), "{reason}");
-    // The first case still opens; the damaged change was quarantined, not silently dropped.
-    let list = json(&ok(dir.path(), &["case", "list", "--json"]));
+    // The first case still opens; the damaged change was quarantined, not silently
+    // dropped, and the list says it is incomplete (exit 2, the document named).
+    let out = fengqiao(dir.path(), &["case", "list", "--json"]);
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8(out.stderr).expect("utf-8");
+    assert!(
+        stderr.contains("结果不完整") && stderr.contains("cases/"),
+        "{stderr}"
+    );
+    let list = json(&String::from_utf8(out.stdout).expect("utf-8"));
     let ids: Vec<_> = list
         .as_array()
         .expect("array")

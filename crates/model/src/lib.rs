@@ -19,6 +19,7 @@ pub mod event;
 pub mod ids;
 pub mod intake;
 pub mod org;
+pub mod spreadsheet;
 pub mod validate;
 pub mod vocab;
 
@@ -29,6 +30,7 @@ pub use intake::{
     IntakeItem, IntakePickup, PetitionerMilestone, petitioner_milestones, validate_intake,
 };
 pub use org::{Device, FieldVisit, Household, Leader, OrgUnit, Person};
+pub use spreadsheet::spreadsheet_cell;
 pub use validate::FieldError;
 pub use vocab::*;
 

@@ -17,8 +17,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::store::CaseSummary;
 
-/// Bumped whenever the row format changes; older entries are rebuilt.
-const INDEX_VERSION: u32 = 2;
+/// Bumped whenever the row format changes; older entries are rebuilt. 3: entries are no
+/// longer written for a document missing changes (earlier ones may hide such a gap).
+const INDEX_VERSION: u32 = 3;
 
 /// A list row plus the text a search looks through.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -71,6 +72,12 @@ impl CaseIndex {
         self.entry(doc_id)
             .filter(|e| e.heads == heads)
             .map(|e| e.rows)
+    }
+
+    /// Whether the index has ever held rows of this document (in any version): it was on
+    /// this device once.
+    pub fn held(&self, doc_id: &str) -> bool {
+        self.entry_path(doc_id).exists()
     }
 
     /// Records a document's rows for its files and heads. A failure only costs speed.

@@ -184,6 +184,19 @@ impl DataDir {
 
     /// Reserves `count` consecutive sequence numbers for `year`; returns the first.
     pub fn reserve_sequences(&self, year: i32, count: u32) -> Result<u32, StoreError> {
+        self.reserve_sequences_above(year, count, 0)
+    }
+
+    /// Reserves `count` consecutive sequence numbers for `year`, all above `used` (the
+    /// highest number already taken, as the store's cases show it) as well as above the
+    /// counter: a counter lost or restored from a backup must not hand out a number
+    /// again. Returns the first.
+    pub fn reserve_sequences_above(
+        &self,
+        year: i32,
+        count: u32,
+        used: u32,
+    ) -> Result<u32, StoreError> {
         let path = self.sequence_file(year);
         let current = match fs::read_to_string(&path) {
             Ok(t) => t
@@ -196,6 +209,7 @@ impl DataDir {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => 0,
             Err(e) => return Err(StoreError::Io { path, source: e }),
         };
+        let current = current.max(used);
         let last = current + count.max(1);
         write_atomically(&path, last.to_string().as_bytes()).map_err(StoreError::io(path))?;
         Ok(current + 1)

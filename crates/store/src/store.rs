@@ -27,14 +27,17 @@ use crate::storage::{DurableStorage, StorageProblem};
 mod audit;
 mod contradictions;
 mod decisions;
+mod health;
 mod history;
 mod intake;
 mod merge_check;
+mod numbering;
 mod rights;
 mod roster;
 pub use audit::*;
 pub use contradictions::*;
 pub use decisions::*;
+pub use health::*;
 pub use history::*;
 pub use intake::*;
 pub use rights::*;
@@ -182,6 +185,9 @@ pub struct DocumentReport {
     pub operations: usize,
     pub records: usize,
     pub damaged_records: Vec<String>,
+    /// Changes other changes depend on that are not here (a change file lost): the hash
+    /// chain is broken and what depends on them cannot be read.
+    pub missing_changes: Vec<String>,
 }
 
 /// The store's health.
@@ -970,7 +976,7 @@ impl Store {
         let code = code_of(&townships, &registration.township)?;
         let name = DocName::cases_for(&code, registration.received_on);
         let year = at.year();
-        let sequence = self.dir.next_sequence(year)?;
+        let sequence = self.next_sequence(year)?;
         let case = Case {
             id: CaseId::generate(),
             number: CaseNumber {
@@ -1081,11 +1087,15 @@ impl Store {
                         chunk
                             .iter()
                             .map(|(name, id, handle)| {
-                                let (rows, heads) =
-                                    handle.with_document(|d| (index_rows(d, name), d.get_heads()));
+                                let (rows, heads, whole) = handle.with_document(|d| {
+                                    let whole = d.get_missing_deps(&[]).is_empty();
+                                    (index_rows(d, name), d.get_heads(), whole)
+                                });
                                 // Index only what is on disk: a crash must never leave rows
-                                // for changes that were not saved.
-                                if heads.iter().all(|h| storage.is_on_disk(id, h)) {
+                                // for changes that were not saved. Nor rows of a document
+                                // missing changes: it is read (and its gap reported, see
+                                // `Store::gaps`) every time until it is whole.
+                                if whole && heads.iter().all(|h| storage.is_on_disk(id, h)) {
                                     index.store(
                                         id,
                                         index::file_listing(&doc_dir(id)),
@@ -1674,12 +1684,14 @@ impl Store {
                     stats.num_ops as usize,
                     records,
                     damaged,
+                    hex_heads(&d.get_missing_deps(&[])),
                 )
             })?;
-            let (loaded, (changes, operations, records, damaged_records)) = match stats {
-                Some(s) => (true, s),
-                None => (false, (0, 0, 0, Vec::new())),
-            };
+            let (loaded, (changes, operations, records, damaged_records, missing_changes)) =
+                match stats {
+                    Some(s) => (true, s),
+                    None => (false, (0, 0, 0, Vec::new(), Vec::new())),
+                };
             documents.push(DocumentReport {
                 name: name.to_string(),
                 document_id: id.to_string(),
@@ -1690,6 +1702,7 @@ impl Store {
                 operations,
                 records,
                 damaged_records,
+                missing_changes,
             });
         }
         let problems = self
@@ -2375,7 +2388,7 @@ impl Store {
         }
         let mut next_seq: BTreeMap<i32, u32> = BTreeMap::new();
         for (year, n) in per_year {
-            next_seq.insert(year, self.dir.reserve_sequences(year, n)?);
+            next_seq.insert(year, self.reserve_sequences(year, n)?);
         }
         for c in cases {
             validate::validate_registration(&c.registration, &names, c.registered_at.date_naive())

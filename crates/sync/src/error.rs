@@ -24,6 +24,11 @@ pub enum SyncError {
     NotEnrolled { peer: String },
     #[error("对方拒绝了连接：{reason} (refused by peer)")]
     Refused { reason: String },
+    /// The peer refused this device because the directory revoked it.
+    #[error(
+        "本设备已被县信访局吊销，{peer} 拒绝同步；如需继续使用，请联系县信访局重新登记 (this device was revoked)"
+    )]
+    Revoked { peer: String },
     #[error("配对码无效：{reason} (bad ticket)")]
     BadTicket { reason: String },
     #[error("登记失败：{reason} (enrolment failed)")]
@@ -73,7 +78,8 @@ impl SyncError {
             SyncError::DialTimeout { .. } => SyncErrorKind::DialTimeout,
             SyncError::Dial { .. } => SyncErrorKind::Dial,
             SyncError::NotEnrolled { .. } => SyncErrorKind::NotEnrolled,
-            SyncError::Refused { .. } => SyncErrorKind::Refused,
+            // A refusal, in the kind's terms; the message says it was a revocation.
+            SyncError::Refused { .. } | SyncError::Revoked { .. } => SyncErrorKind::Refused,
             SyncError::BadTicket { .. } => SyncErrorKind::BadTicket,
             SyncError::Enrolment { .. } => SyncErrorKind::Enrolment,
             SyncError::Incomplete { .. } => SyncErrorKind::Incomplete,

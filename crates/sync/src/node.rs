@@ -68,6 +68,22 @@ pub const MDNS_SERVICE: &str = "fengqiao1";
 /// QUIC close code for a peer the directory does not admit.
 const NOT_ENROLLED: u32 = 403;
 
+/// QUIC close code and reason for a device the directory has revoked: distinct from
+/// "not enrolled", so the dialing device can tell its user it was revoked
+/// ([`SyncError::Revoked`]) rather than that it never belonged.
+const REVOKED: u32 = 410;
+const REVOKED_REASON: &[u8] = b"device revoked by the county";
+/// How the reason shows in the dialing side's connection error.
+const REVOKED_MARK: &str = "device revoked by the county";
+
+/// The close code and reason for a device the table does not admit.
+fn refusal(table: &AccessTable, device: &str) -> (u32, &'static [u8]) {
+    match table.device(device) {
+        Some(d) if d.revoked => (REVOKED, REVOKED_REASON),
+        _ => (NOT_ENROLLED, b"device not enrolled in this county"),
+    }
+}
+
 /// How long a stopping node gives each connected peer to take the changes it has not
 /// acknowledged yet (see [`hand_over`]); a peer still busy after that gets them at the
 /// next connection.
@@ -124,8 +140,11 @@ pub struct RoundReport {
     pub documents: usize,
     /// Changes that arrived here.
     pub changes_received: usize,
-    /// Changes the peer lacked that we offered it.
+    /// Changes the peer lacked that we offered it and it acknowledged (in documents that
+    /// finished).
     pub changes_sent: usize,
+    /// Changes offered in documents that did not finish: the peer may not have them.
+    pub changes_unconfirmed: usize,
     pub bytes_sent: u64,
     pub bytes_received: u64,
     pub elapsed_ms: u64,
@@ -153,6 +172,12 @@ impl RoundReport {
             self.bytes_sent,
             self.elapsed_ms
         );
+        if self.changes_unconfirmed > 0 {
+            line.push_str(&format!(
+                "；另有 {} 项更改已提供但对方未确认保存",
+                self.changes_unconfirmed
+            ));
+        }
         if !self.unfinished.is_empty() {
             line.push_str(&format!("；未完成：{}", self.unfinished.join("、")));
         }
@@ -205,9 +230,10 @@ impl LiveConnections {
             if table.enrolled(&id.to_string()).is_some() {
                 return true;
             }
+            let (code, reason) = refusal(table, &id.to_string());
             for conn in handles.iter().filter_map(|w| w.upgrade()) {
                 tracing::warn!(peer = %id, "device revoked; closing its connection");
-                conn.close(NOT_ENROLLED.into(), b"device revoked");
+                conn.close(code.into(), reason);
             }
             false
         });
@@ -236,9 +262,10 @@ impl EndpointHooks for Gate {
             self.stats
                 .refused
                 .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            let (code, reason) = refusal(&self.table.borrow(), &remote);
             AfterHandshakeOutcome::Reject {
-                error_code: NOT_ENROLLED.into(),
-                reason: b"device not enrolled in this county".to_vec(),
+                error_code: code.into(),
+                reason: reason.to_vec(),
             }
         }
     }
@@ -671,6 +698,7 @@ impl SyncNode {
 
         let mut changes_received = 0;
         let mut changes_sent = 0;
+        let mut changes_unconfirmed = 0;
         let previous = PeerBook::load(self.store.data_dir())
             .ok()
             .and_then(|b| b.peers.get(&peer_key).cloned())
@@ -688,7 +716,13 @@ impl SyncNode {
                 .map(|hs| hs.iter().filter_map(|h| h.parse().ok()).collect())
                 .unwrap_or_default();
             if table.access(&peer_key, name).can_read() {
-                changes_sent += handle.with_document(|d| {
+                // Only a finished document's changes are known to be with the peer.
+                let count = if unfinished.contains(&name.to_string()) {
+                    &mut changes_unconfirmed
+                } else {
+                    &mut changes_sent
+                };
+                *count += handle.with_document(|d| {
                     let known: Vec<_> = peer_had
                         .iter()
                         .filter(|h| d.get_change_meta_by_hash(h).is_some())
@@ -706,6 +740,7 @@ impl SyncNode {
             documents: waited.len(),
             changes_received,
             changes_sent,
+            changes_unconfirmed,
             bytes_sent: sent1 - sent0,
             bytes_received: received1 - received0,
             elapsed_ms: started.elapsed().as_millis() as u64,
@@ -818,6 +853,9 @@ impl SyncNode {
                 });
             }
             if let Some(e) = last_error.lock().unwrap_or_else(|p| p.into_inner()).take() {
+                if e.contains(REVOKED_MARK) {
+                    return Err(SyncError::Revoked { peer: peer_key });
+                }
                 if e.contains("not enrolled") || e.contains("403") {
                     return Err(SyncError::Refused { reason: e });
                 }

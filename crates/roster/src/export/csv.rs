@@ -1,6 +1,8 @@
 //! CSV for Excel users in China: UTF-8 with a byte-order mark (without it Excel reads the
 //! file as GBK and shows mojibake), CRLF line ends, Chinese headers.
 
+use fengqiao_model::spreadsheet_cell;
+
 use crate::view::SlotRow;
 
 /// The header row.
@@ -20,12 +22,14 @@ pub const HEADERS: [&str; 13] = [
     "编号",
 ];
 
-/// Quotes a field when it holds a comma, quote or line break (RFC 4180).
+/// Quotes a field when it holds a comma, quote or line break (RFC 4180), after
+/// neutralising a leading formula character (see [`spreadsheet_cell`]).
 fn field(text: &str) -> String {
+    let text = spreadsheet_cell(text);
     if text.contains([',', '"', '\n', '\r']) {
         format!("\"{}\"", text.replace('"', "\"\""))
     } else {
-        text.to_owned()
+        text.into_owned()
     }
 }
 
@@ -70,6 +74,13 @@ mod tests {
         assert_eq!(field("信访局"), "信访局");
         assert_eq!(field("a,b"), "\"a,b\"");
         assert_eq!(field("say \"hi\""), "\"say \"\"hi\"\"\"");
+    }
+
+    #[test]
+    fn formulas_from_a_form_stay_text() {
+        assert_eq!(field("=HYPERLINK(\"x\")"), "\"'=HYPERLINK(\"\"x\"\")\"");
+        assert_eq!(field("@SUM(A1:A2)"), "'@SUM(A1:A2)");
+        assert_eq!(field("-1"), "'-1");
     }
 
     #[test]

@@ -1,0 +1,183 @@
+//! `fengqiao sync` against a real `fengqiao serve` on loopback: an unfinished round fails
+//! and names its documents; a revoked laptop is told it was revoked.
+
+use std::net::{Ipv4Addr, UdpSocket};
+use std::path::Path;
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+fn fengqiao(dir: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_fengqiao"))
+        .arg("--data-dir")
+        .arg(dir)
+        .args(args)
+        .env("FENGQIAO_LOG", "warn")
+        .output()
+        .expect("run fengqiao")
+}
+
+fn ok(dir: &Path, args: &[&str]) -> String {
+    let out = fengqiao(dir, args);
+    assert!(
+        out.status.success(),
+        "fengqiao {args:?} failed: {}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).expect("utf-8")
+}
+
+fn free_udp_port() -> u16 {
+    UdpSocket::bind((Ipv4Addr::LOCALHOST, 0))
+        .and_then(|s| s.local_addr())
+        .map(|a| a.port())
+        .expect("a free UDP port")
+}
+
+/// A `fengqiao serve` stopped with SIGTERM (and killed if that fails) when dropped.
+struct Serve(Child);
+
+impl Serve {
+    fn start(dir: &Path, listen: &str, ticket_file: &Path) -> (Serve, String) {
+        let _ = std::fs::remove_file(ticket_file);
+        let child = Command::new(env!("CARGO_BIN_EXE_fengqiao"))
+            .arg("--data-dir")
+            .arg(dir)
+            .args(["serve", "--no-mdns", "--listen", listen, "--ticket-file"])
+            .arg(ticket_file)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start fengqiao serve");
+        let serve = Serve(child);
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while Instant::now() < deadline {
+            if let Ok(t) = std::fs::read_to_string(ticket_file)
+                && !t.trim().is_empty()
+            {
+                return (serve, t.trim().to_owned());
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        panic!("serve wrote no ticket");
+    }
+}
+
+impl Drop for Serve {
+    fn drop(&mut self) {
+        let pid = self.0.id().to_string();
+        let _ = Command::new("kill").args(["-TERM", &pid]).status();
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while Instant::now() < deadline {
+            if let Ok(Some(_)) = self.0.try_wait() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+#[test]
+fn an_unfinished_round_fails_and_a_revoked_laptop_is_told_so() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let (office, laptop) = (tmp.path().join("office"), tmp.path().join("laptop"));
+    ok(
+        &office,
+        &[
+            "init",
+            "--device-name",
+            "信访局台式机",
+            "--person",
+            "王主任",
+        ],
+    );
+    let addr = format!("127.0.0.1:{}", free_udp_port());
+    let enrol = ok(
+        &office,
+        &[
+            "ticket",
+            "--enrol",
+            "--role",
+            "township",
+            "--scope",
+            "港口镇",
+            "--name",
+            "港口镇笔记本",
+            "--addr",
+            &addr,
+        ],
+    )
+    .trim()
+    .to_owned();
+    let ticket_file = tmp.path().join("office.ticket");
+    let (server, ticket) = Serve::start(&office, &addr, &ticket_file);
+    ok(&laptop, &["enrol", &enrol, "--person", "李干事"]);
+    ok(
+        &laptop,
+        &[
+            "case",
+            "add",
+            "--township",
+            "港口镇",
+            "--name",
+            "李四",
+            "--request",
+            "低保评定不公",
+        ],
+    );
+
+    // No time for the round: nothing is acknowledged, so nothing is "sent", and the
+    // command fails naming what did not finish.
+    let out = fengqiao(
+        &laptop,
+        &[
+            "sync",
+            "--peer",
+            &ticket,
+            "--timeout",
+            "0",
+            "--discover-ms",
+            "0",
+        ],
+    );
+    let (stdout, stderr) = (
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr),
+    );
+    assert_eq!(out.status.code(), Some(2), "{stdout}\n{stderr}");
+    assert!(stderr.contains("同步未完成"), "{stderr}");
+    assert!(stderr.contains("cases/"), "names the documents: {stderr}");
+    assert!(stdout.contains("发出 0 项更改"), "{stdout}");
+    // With time, the same round finishes.
+    let done = ok(&laptop, &["sync", "--peer", &ticket, "--discover-ms", "0"]);
+    assert!(!done.contains("未完成"), "{done}");
+    drop(server);
+
+    // The office revokes the laptop; the laptop hears it was revoked, not "not enrolled".
+    let devices = ok(&office, &["devices", "list"]);
+    assert!(devices.contains("港口镇笔记本"), "{devices}");
+    ok(&office, &["devices", "revoke", "港口镇笔记本"]);
+    let (server, ticket) = Serve::start(&office, &addr, &ticket_file);
+    let out = fengqiao(
+        &laptop,
+        &[
+            "sync",
+            "--peer",
+            &ticket,
+            "--timeout",
+            "10",
+            "--discover-ms",
+            "0",
+        ],
+    );
+    let said = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(out.status.code(), Some(2), "{said}");
+    assert!(said.contains("本设备已被县信访局吊销"), "{said}");
+    drop(server);
+}
