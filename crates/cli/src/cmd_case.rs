@@ -30,7 +30,14 @@ pub fn open(data_dir: &Path) -> Result<Store> {
 /// Opens the store even when its directory is damaged: for the commands that report or
 /// repair damage (`doctor`).
 pub fn open_damaged(data_dir: &Path) -> Result<Store> {
-    Store::open(data_dir).with_context(|| format!("打开数据目录 {}", data_dir.display()))
+    match Store::open(data_dir) {
+        Ok(store) => Ok(store),
+        // The directory's only files quarantined: opening fails; say why, and what to do.
+        Err(e) => match fengqiao_store::quarantined_directory(data_dir) {
+            Some(damage) => Err(anyhow::Error::new(e).context(damage.to_string())),
+            None => Err(e).with_context(|| format!("打开数据目录 {}", data_dir.display())),
+        },
+    }
 }
 
 pub fn print_json(value: &impl serde::Serialize) -> Result<()> {

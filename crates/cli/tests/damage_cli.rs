@@ -142,6 +142,7 @@ fn a_lost_change_file_is_named_by_every_read_and_by_doctor() {
     // `| head` must not hide the damage either.
     for args in [
         &["case", "list"][..],
+        &["case", "list"],
         &["export"],
         &["case", "list", "--json"],
     ] {
@@ -199,7 +200,8 @@ fn a_damaged_directory_stops_every_command_until_repaired() {
     init_office(dir.path());
     add_case(dir.path(), "张三", "第一件");
     let directory = document_dir(dir.path(), "directory");
-    // Damage every file of the directory but its genesis (which every device has).
+    // Damage every file of the directory: nothing of it loads, and opening the store
+    // itself fails at first (then every later open finds only the genesis).
     let files: Vec<PathBuf> = ["snapshot", "incremental"]
         .iter()
         .flat_map(|k| files_by_age(&directory.join(k)))
@@ -207,9 +209,6 @@ fn a_damaged_directory_stops_every_command_until_repaired() {
     let mut damaged = 0;
     for file in files {
         let mut bytes = std::fs::read(&file).expect("read");
-        if bytes.len() < 200 {
-            continue; // the genesis: empty containers
-        }
         let at = bytes.len() / 2;
         bytes[at..at + 4].iter_mut().for_each(|b| *b ^= 0xff);
         std::fs::write(&file, bytes).expect("write");

@@ -420,7 +420,7 @@ impl DurableStorage {
     }
 }
 
-fn earlier_quarantined(quarantine: &Path) -> Vec<StorageProblem> {
+pub(crate) fn earlier_quarantined(quarantine: &Path) -> Vec<StorageProblem> {
     let Ok(entries) = fs::read_dir(quarantine) else {
         return Vec::new();
     };

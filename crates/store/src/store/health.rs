@@ -248,6 +248,27 @@ impl Store {
     }
 }
 
+/// The directory's damage as the data directory's quarantine records it, without opening
+/// the store: for when opening itself fails because the directory's files are gone (its
+/// only snapshot quarantined). `None` when no file of the directory was quarantined.
+pub fn quarantined_directory(dir: impl AsRef<Path>) -> Option<DirectoryDamage> {
+    let data = crate::local::DataDir::new(dir.as_ref());
+    let county = data.read_identity().ok()?.county;
+    let directory_id = DocName::Directory.document_id(&county).to_string();
+    let findings: Vec<String> = crate::storage::earlier_quarantined(&data.quarantine())
+        .into_iter()
+        .filter(|p| p.document_id == directory_id)
+        .map(|p| {
+            format!(
+                "文件已被隔离到 {}（{}）",
+                p.quarantined_to.display(),
+                p.reason
+            )
+        })
+        .collect();
+    (!findings.is_empty()).then_some(DirectoryDamage { findings })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
