@@ -152,13 +152,17 @@ impl County {
     /// `laptop` syncs with the office (which serves for the round); returns the sync's
     /// output and the office's log.
     fn sync(&self, laptop: &Path) -> (Output, String) {
+        self.sync_within(laptop, 30)
+    }
+
+    fn sync_within(&self, laptop: &Path, seconds: u32) -> (Output, String) {
         let serving = self.serve();
-        let out = sync_with(laptop, &serving.ticket);
+        let out = sync_with(laptop, &serving.ticket, seconds);
         (out, serving.stop())
     }
 }
 
-fn sync_with(laptop: &Path, ticket: &str) -> Output {
+fn sync_with(laptop: &Path, ticket: &str, seconds: u32) -> Output {
     run(
         laptop,
         &[
@@ -168,7 +172,7 @@ fn sync_with(laptop: &Path, ticket: &str) -> Output {
             "--discover-ms",
             "0",
             "--timeout",
-            "30",
+            &seconds.to_string(),
         ],
     )
 }
@@ -280,12 +284,12 @@ fn a_township_laptop_that_edits_its_files_cannot_act_as_the_county_office() {
     let foreign = number_of(&add_case(&laptop, "青龙乡", "越权登记人"));
     let own = number_of(&add_case(&laptop, "港口镇", "正常登记人"));
 
-    let (out, _) = county.sync(&laptop);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    // The office refuses what the laptop may not write, so the laptop's round cannot
+    // finish: it is told so, not that its changes went out.
+    let (out, _) = county.sync_within(&laptop, 10);
+    let told = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{told}");
+    assert!(told.contains("directory"), "{told}");
 
     // The office took the laptop's own-township case, and nothing else.
     let office_cases = case_numbers(&county.office);
@@ -383,13 +387,15 @@ fn a_revoked_laptops_work_relayed_by_a_colleague_stays_out() {
     let county = County::new();
     let colleague = county.enrol("港口镇一号机", "孙干事");
     let revoked = county.enrol("港口镇二号机", "钱干事");
+    // The colleague learns of the second laptop; then the office revokes it.
+    assert!(county.sync(&colleague).0.status.success());
     ok(&county.office, &["devices", "revoke", &device_id(&revoked)]);
     let after_revocation = number_of(&add_case(&revoked, "港口镇", "吊销后登记"));
 
     // The colleague, not yet told, takes the revoked laptop's work over the LAN.
     let colleague_addr = format!("127.0.0.1:{}", common::free_udp_port());
     let serving = Serving::start(&colleague, &colleague_addr);
-    let out = sync_with(&revoked, &serving.ticket);
+    let out = sync_with(&revoked, &serving.ticket, 30);
     serving.stop();
     assert!(
         out.status.success(),
@@ -398,7 +404,25 @@ fn a_revoked_laptops_work_relayed_by_a_colleague_stays_out() {
     );
     assert!(case_numbers(&colleague).contains(&after_revocation));
 
-    let own = number_of(&add_case(&colleague, "港口镇", "同事登记"));
+    // The colleague's own work, in another quarter's document: work built on the
+    // revoked laptop's change in the same document would be refused with it (a change
+    // applies only after the changes it builds on).
+    let own = number_of(&run(
+        &colleague,
+        &[
+            "case",
+            "add",
+            "--json",
+            "--township",
+            "港口镇",
+            "--name",
+            "同事登记",
+            "--request",
+            "反映宅基地纠纷",
+            "--received-on",
+            "2026-08-03",
+        ],
+    ));
     let (out, office_log) = county.sync(&colleague);
     assert!(
         out.status.success(),
@@ -464,4 +488,50 @@ fn copy_dir(from: &Path, to: &Path) {
         .status()
         .expect("cp");
     assert!(status.success());
+}
+
+/// Review P3 (b3): four bytes flipped in the directory left a laptop answering "0 cases"
+/// with exit 0, and no bundle or sync could mend it.
+#[test]
+fn a_damaged_directory_is_refused_until_repaired_from_the_office() {
+    let county = County::new();
+    let laptop = county.enrol("港口镇一号机", "孙干事");
+    let number = number_of(&add_case(&laptop, "港口镇", "损坏前"));
+    assert!(county.sync(&laptop).0.status.success());
+
+    let report: Value =
+        serde_json::from_slice(&run(&laptop, &["doctor", "--json"]).stdout).expect("doctor JSON");
+    let id = report["documents"]
+        .as_array()
+        .expect("documents")
+        .iter()
+        .find(|d| d["name"] == "directory")
+        .and_then(|d| d["document_id"].as_str())
+        .expect("the directory's id")
+        .to_owned();
+    let dir = laptop.join("documents").join(&id[..2]).join(&id[2..]);
+    for (path, mut bytes) in tree_digest(&dir) {
+        let (middle, len) = (bytes.len() / 2, bytes.len());
+        for b in &mut bytes[middle..(middle + 4).min(len)] {
+            *b ^= 0xff;
+        }
+        std::fs::write(&path, bytes).expect("damage");
+    }
+
+    let why = refused(&laptop, &["case", "list"]);
+    assert!(why.contains("fengqiao repair"), "{why}");
+
+    let serving = county.serve();
+    let out = run(&laptop, &["repair", "--peer", &serving.ticket]);
+    serving.stop();
+    assert!(
+        out.status.success(),
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(case_numbers(&laptop).contains(&number));
+    let again = number_of(&add_case(&laptop, "港口镇", "修复后"));
+    assert!(county.sync(&laptop).0.status.success());
+    assert!(case_numbers(&county.office).contains(&again));
 }

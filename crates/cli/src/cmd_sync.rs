@@ -335,12 +335,10 @@ pub struct RepairArgs {
 /// `fengqiao repair`: the county directory, damaged here, fetched whole from a device
 /// that keeps it.
 pub fn repair(data_dir: &Path, args: &RepairArgs, json: bool) -> Result<()> {
-    let store = open(data_dir)?;
+    let store = crate::cmd_case::open_damaged(data_dir)?;
     let settings = SyncSettings::load(data_dir)?;
     let peer = args.peer.as_deref().map(parse_pairing_ticket).transpose()?;
-    let rt = runtime()?;
-    let result = rt.block_on(fengqiao_sync::repair_directory(&store, &settings, peer));
-    drop(rt);
+    let result = fengqiao_sync::repair_directory(&store, &settings, peer);
     store.close();
     let report = result.context("县目录未恢复")?;
     if json {

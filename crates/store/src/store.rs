@@ -1667,6 +1667,10 @@ impl Store {
         for hash in heads {
             self.wait_durable(&handle, hash)?;
         }
+        if *name == DocName::Directory {
+            // Decide by the imported directory at once (the follower catches up later).
+            self.publish_access_from(&handle);
+        }
         Ok(applied)
     }
 

@@ -99,8 +99,9 @@ pub struct RepairReport {
 }
 
 /// Fetches the directory from `peer` (or, with `None`, the configured county server)
-/// and merges it into `store`'s.
-pub async fn repair_directory(
+/// and merges it into `store`'s. Blocking: call it outside an async runtime (the store
+/// blocks on its own).
+pub fn repair_directory(
     store: &Store,
     settings: &SyncSettings,
     peer: Option<EndpointAddr>,
@@ -128,19 +129,26 @@ pub async fn repair_directory(
             peer.id.fmt_short()
         )));
     }
-    let endpoint = Endpoint::builder(presets::Minimal)
-        .secret_key(store.device_secret_key().clone())
-        .portmapper_config(PortmapperConfig::Disabled)
-        .relay_mode(RelayMode::Disabled)
-        .bind()
-        .await
-        .map_err(|e| SyncError::Bind {
-            addr: "0.0.0.0:0".into(),
-            reason: e.to_string(),
-        })?;
-    let result = fetch(&endpoint, peer.clone()).await;
-    endpoint.close().await;
-    let bytes = result?;
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| SyncError::Task(e.to_string()))?;
+    let key = store.device_secret_key().clone();
+    let bytes = rt.block_on(async {
+        let endpoint = Endpoint::builder(presets::Minimal)
+            .secret_key(key)
+            .portmapper_config(PortmapperConfig::Disabled)
+            .relay_mode(RelayMode::Disabled)
+            .bind()
+            .await
+            .map_err(|e| SyncError::Bind {
+                addr: "0.0.0.0:0".into(),
+                reason: e.to_string(),
+            })?;
+        let result = fetch(&endpoint, peer.clone()).await;
+        endpoint.close().await;
+        result
+    })?;
     Store::check_document_bytes(&DocName::Directory, &bytes)?;
     let county = &store.identity().county;
     let table = fengqiao_store::AccessTable::from_directory_bytes(county, &bytes)?;
