@@ -68,9 +68,6 @@ pub struct InitArgs {
     /// The county's townships, comma-separated; default: the demo county's.
     #[arg(long, value_delimiter = ',')]
     townships: Vec<String>,
-    /// Join an existing county directory (a file written by `fengqiao directory-export`).
-    #[arg(long)]
-    join: Option<PathBuf>,
 }
 
 pub fn init(data_dir: &Path, args: &InitArgs, json: bool) -> Result<()> {
@@ -87,10 +84,6 @@ pub fn init(data_dir: &Path, args: &InitArgs, json: bool) -> Result<()> {
             })
             .collect()
     };
-    let directory = match &args.join {
-        Some(p) => Some(std::fs::read(p).with_context(|| format!("读取目录文件 {}", p.display()))?),
-        None => None,
-    };
     let store = Store::init(
         data_dir,
         InitOptions {
@@ -105,7 +98,9 @@ pub fn init(data_dir: &Path, args: &InitArgs, json: bool) -> Result<()> {
                 .collect(),
             person_name: args.person.clone(),
             townships,
-            directory,
+            // A laptop joins an existing county by enrolment (`fengqiao enrol`): only the
+            // office may add it to the directory.
+            directory: None,
         },
     )
     .with_context(|| format!("初始化数据目录 {}", data_dir.display()))?;
