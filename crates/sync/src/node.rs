@@ -13,7 +13,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use fengqiao_store::{Access, AccessTable, DocName, Store};
+use fengqiao_store::{AccessTable, DocName, Store};
 use futures::FutureExt;
 use futures::future::BoxFuture;
 use iroh::address_lookup::MemoryLookup;
@@ -23,12 +23,13 @@ use iroh::endpoint::{
 };
 use iroh::protocol::{AcceptError, ProtocolHandler, Router};
 use iroh::{Endpoint, EndpointAddr, EndpointId, RelayConfig, RelayMap, RelayMode, RelayUrl};
-use samod::{BackoffConfig, ConnectionId, DialError, DocHandle};
+use samod::{BackoffConfig, DialError, DocHandle};
 use serde::Serialize;
 use tokio::sync::watch;
 
 use crate::enrol::{ENROL_ALPN, EnrolmentDesk};
 use crate::error::{SyncError, SyncErrorKind};
+use crate::round::{gives_ours, only_refusable_left, open_documents, wait_exchanged};
 use crate::settings::{PeerBook, SyncSettings};
 use crate::transport::{ByteCounters, ChangeCheck, samod_transport};
 
@@ -1017,129 +1018,6 @@ pub async fn hand_over(
 }
 
 /// Opens (or creates from genesis) every document this device may hold.
-fn open_documents(store: &Store) -> Result<Vec<(DocName, DocHandle)>, SyncError> {
-    let table = store.access();
-    let me = store.identity().device_id.clone();
-    let mut out = Vec::new();
-    let mut names = store.catalogue()?;
-    names.extend(recent_documents_in_scope(store)?);
-    names.sort();
-    names.dedup();
-    for name in names {
-        let may_hold = table.access(&me, &name).can_read() || my_role_holds_everything(store);
-        if let Some(handle) = store.document_handle(&name, may_hold)? {
-            out.push((name, handle));
-        }
-    }
-    Ok(out)
-}
-
-/// For a device that may not write the directory's catalogue (a township laptop): its
-/// townships' case and visit documents of this year and last. A colleague may hold one
-/// this laptop has never heard of (they create period documents offline, and the
-/// directory, which lists them, comes only from the office); opening each (an empty one
-/// is its genesis) lets the round carry it.
-fn recent_documents_in_scope(store: &Store) -> Result<Vec<DocName>, SyncError> {
-    if store.may_write(&DocName::Directory) {
-        return Ok(Vec::new());
-    }
-    let year = chrono::Datelike::year(&fengqiao_store::now_cst());
-    let mut out = Vec::new();
-    for township in store.townships()? {
-        if !store.in_scope(&township.name) {
-            continue;
-        }
-        for year in [year - 1, year] {
-            for quarter in 1..=4 {
-                out.push(DocName::Cases {
-                    township: township.code.clone(),
-                    year,
-                    quarter,
-                });
-            }
-            out.push(DocName::Visits {
-                township: township.code.clone(),
-                year,
-            });
-        }
-    }
-    Ok(out)
-}
-
-fn my_role_holds_everything(store: &Store) -> bool {
-    matches!(
-        store.directory_role(),
-        Ok(fengqiao_model::Role::Office | fengqiao_model::Role::Server)
-    )
-}
-
-/// Waits until the document is exchanged on `conn` as far as the rules let it be:
-/// their changes here when we take them, ours there when they take them. Returns
-/// whether it finished (it never fails; the round's deadline bounds it).
-/// Whether our changes to a document flow to a peer: we may write it, it may read it.
-fn gives_ours(ours: Access, theirs: Access) -> bool {
-    ours == Access::ReadWrite && theirs.can_read()
-}
-
-/// Whether a peer's changes to a document flow to us.
-fn takes_theirs(ours: Access, theirs: Access) -> bool {
-    gives_ours(theirs, ours)
-}
-
-async fn wait_exchanged(
-    handle: DocHandle,
-    conn: ConnectionId,
-    theirs: Access,
-    ours: Access,
-    refusable: impl Fn(&DocHandle) -> bool,
-) -> bool {
-    if takes_theirs(ours, theirs) {
-        handle.we_have_their_changes(conn).await;
-    }
-    if gives_ours(ours, theirs) {
-        let acknowledged = handle.they_have_our_changes(conn);
-        tokio::pin!(acknowledged);
-        loop {
-            tokio::select! {
-                _ = &mut acknowledged => break,
-                _ = tokio::time::sleep(REFUSABLE_CHECK) => {
-                    if refusable(&handle) {
-                        break;
-                    }
-                }
-            }
-        }
-    }
-    true
-}
-
-/// How often a round checks whether all the peer still lacks is what it will refuse.
-const REFUSABLE_CHECK: Duration = Duration::from_millis(200);
-
-/// Whether every change of ours that the peer has not acknowledged on `conn` is one its
-/// directory (as ours says it, now) will refuse: a change by a revoked device, say, that
-/// we took before we heard of the revocation. The peer never acknowledges those, so
-/// waiting for them would only run the round to its deadline.
-fn only_refusable_left(
-    handle: &DocHandle,
-    conn: ConnectionId,
-    table: &AccessTable,
-    name: &DocName,
-    me: &str,
-) -> bool {
-    let (states, _) = handle.peers();
-    let Some(their_heads) = states.get(&conn).and_then(|s| s.their_heads.clone()) else {
-        return false;
-    };
-    handle.with_document(|d| {
-        let lacking = d.get_changes_meta(&their_heads);
-        !lacking.is_empty()
-            && lacking.iter().all(|c| {
-                fengqiao_store::authority::author_verdict(table, name, &c.actor, me).is_err()
-            })
-    })
-}
-
 /// The data directory's peers, for `fengqiao peers`.
 pub fn known_peers(data_dir: &std::path::Path) -> Result<PeerBook, SyncError> {
     PeerBook::load(data_dir)
