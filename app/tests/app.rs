@@ -15,7 +15,7 @@ use fengqiao_app::live::IrohSync;
 use fengqiao_app::state::{Phase, Prefs};
 use fengqiao_app::sync_seam::{EnrolmentState, LiveSync, NoLiveSync};
 use fengqiao_app::{FengqiaoApp, Startup};
-use fengqiao_store::{DocName, InitOptions, Store};
+use fengqiao_store::{InitOptions, Store};
 
 fn harness(dir: &Path) -> Harness<'static, FengqiaoApp> {
     harness_with(dir, || Box::new(NoLiveSync))
@@ -236,7 +236,16 @@ fn register_find_record_event_switch_language_and_open_the_roster_week() {
 fn a_conflict_is_shown_with_every_value_and_resolved_in_one_click() {
     let (dir_a, dir_b) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
     let a = fengqiao_app::backend::create_demo_county(dir_a.path(), 0).unwrap();
-    let directory = a.export_document(&DocName::Directory).unwrap().unwrap();
+    // The office (the demo county's laptop) enrols the township laptop.
+    let directory = a
+        .enrol_at(
+            dir_b.path(),
+            fengqiao_model::Role::Township,
+            vec!["港口镇".into()],
+            "港口镇笔记本",
+            "王五",
+        )
+        .unwrap();
     let b = Store::init(
         dir_b.path(),
         InitOptions {
@@ -337,7 +346,16 @@ fn first_start_offers_the_demo_county() {
 fn a_duplicate_pair_is_shown_side_by_side_and_not_a_duplicate_removes_it() {
     let (dir_a, dir_b) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
     let a = fengqiao_app::backend::create_demo_county(dir_a.path(), 0).unwrap();
-    let directory = a.export_document(&DocName::Directory).unwrap().unwrap();
+    // The office (the demo county's laptop) enrols the township laptop.
+    let directory = a
+        .enrol_at(
+            dir_b.path(),
+            fengqiao_model::Role::Township,
+            vec!["港口镇".into()],
+            "港口镇笔记本",
+            "王五",
+        )
+        .unwrap();
     let b = Store::init(
         dir_b.path(),
         InitOptions {
