@@ -261,3 +261,103 @@ fn a_server_joins_an_existing_county_with_a_ticket_from_the_office() {
         "refused by the office: {stderr}"
     );
 }
+
+/// The hostile review's P1 against the county server: a 港口镇 laptop that made itself
+/// "office" in its own files (a patched build writing its directory copy, `bin/forge.rs`)
+/// revokes a colleague and registers in 山城镇; the server takes its own 港口镇 case and
+/// nothing else.
+#[test]
+fn the_server_refuses_what_a_township_laptop_that_made_itself_office_wrote() {
+    let bins = Bins::new();
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let data = tmp.path().join("server-data");
+    let config = tmp.path().join("server.toml");
+    let port = free_udp_port();
+    std::fs::write(
+        &config,
+        format!(
+            "data_dir = \"{}\"\n[sync]\nlisten = \"127.0.0.1:{port}\"\n[relay]\nlisten = \"127.0.0.1:0\"\n[admin]\nlisten = \"127.0.0.1:0\"\n",
+            data.display()
+        ),
+    )
+    .expect("config");
+    bins.server_ok(
+        &config,
+        &["init", "--county", "测试县", "--townships", "港口镇,山城镇"],
+    );
+    let mut server = bins.start_server(&config, &data, &tmp.path().join("server.log"));
+    let (a, b) = (tmp.path().join("laptop-a"), tmp.path().join("laptop-b"));
+    for (dir, person) in [(&a, "李干事"), (&b, "王干事")] {
+        let ticket = bins.server_ok(
+            &config,
+            &["enrol", "--role", "township", "--scope", "港口镇"],
+        );
+        bins.laptop_ok(dir, &["enrol", ticket.trim(), "--person", person]);
+        offline_settings(dir);
+    }
+    sync(&bins, &a); // A learns of B.
+    let b_id = device_id(&b);
+
+    let forged = Command::new(workspace_bin("fengqiao-tests", "forge"))
+        .arg(&a)
+        .arg("promote")
+        .status()
+        .expect("forge");
+    assert!(forged.success());
+    bins.laptop_ok(&a, &["devices", "revoke", &b_id]);
+    let foreign = bins.laptop_ok(
+        &a,
+        &[
+            "case",
+            "add",
+            "--json",
+            "--township",
+            "山城镇",
+            "--name",
+            "越权",
+            "--request",
+            "越权登记",
+        ],
+    );
+    let foreign: serde_json::Value = serde_json::from_str(&foreign).expect("case JSON");
+    let own = common::add_case(&bins.laptop, &a, "张三", "宅基地纠纷");
+    let out = common::fengqiao(
+        &bins.laptop,
+        &a,
+        &["sync", "--discover-ms", "0", "--timeout", "10"],
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "the laptop must be told its round did not go through: {}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+
+    let devices: serde_json::Value =
+        serde_json::from_str(&bins.server_ok(&config, &["devices", "list", "--json"]))
+            .expect("devices JSON");
+    let record = |id: &str| {
+        devices
+            .as_array()
+            .expect("array")
+            .iter()
+            .find(|d| d["id"] == id)
+            .cloned()
+            .expect("device listed")
+    };
+    assert_eq!(record(&b_id)["revoked"], false);
+    assert_eq!(record(&device_id(&a))["role"], "township");
+    common::stop(&mut server.0, "server");
+    let held = case_numbers(&bins, &data);
+    assert!(held.contains(&own), "{held:?}");
+    assert!(
+        !held.contains(&foreign["number"].as_str().expect("number").to_owned()),
+        "{held:?}"
+    );
+}
+
+fn device_id(dir: &Path) -> String {
+    let text = std::fs::read_to_string(dir.join("device.json")).expect("device.json");
+    let v: serde_json::Value = serde_json::from_str(&text).expect("JSON");
+    v["device_id"].as_str().expect("device_id").to_owned()
+}

@@ -21,7 +21,7 @@
 //!
 //! Pure: the caller supplies the table (its directory as of now) and the changes.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::fmt;
 
 use automerge::{Change, ChangeHash};
@@ -46,6 +46,10 @@ pub enum RefusalReason {
     UnknownAuthor,
     /// It builds on a change that was refused.
     DependsOnRefused,
+    /// Its (actor, sequence number) is that of another change this receiver holds: the
+    /// author reused a sequence number (an older version restored from a backup). Taking
+    /// it would make the whole message fail.
+    DuplicateSequence,
 }
 
 /// A change that was not accepted, and why.
@@ -75,6 +79,9 @@ impl fmt::Display for Refusal {
             RefusalReason::ForgedGenesis => "冒用文档创建者身份".to_owned(),
             RefusalReason::UnknownAuthor => "作者无法识别，且不是经县服务器或信访局转来".to_owned(),
             RefusalReason::DependsOnRefused => "依赖已被拒收的更改".to_owned(),
+            RefusalReason::DuplicateSequence => {
+                "重复使用了已有更改的序号（多半是该设备从备份恢复后仍用旧版本写入）：请在该设备上升级后运行 fengqiao repair，或从本机取回整份文档".to_owned()
+            }
         };
         write!(
             f,
@@ -97,6 +104,10 @@ pub struct ChangeVetter {
     genesis: Option<ChangeHash>,
     genesis_actor: Option<automerge::ActorId>,
     refused: HashSet<ChangeHash>,
+    /// What this receiver holds, by (actor, sequence number): a different change under a
+    /// held pair is a reused sequence number. Empty when the receiver's copy was not at
+    /// hand (the check is then skipped and automerge refuses the message).
+    held: HashMap<(automerge::ActorId, u64), ChangeHash>,
 }
 
 impl ChangeVetter {
@@ -108,7 +119,20 @@ impl ChangeVetter {
             genesis_actor: genesis.map(|g| g.actor_id().clone()),
             name,
             refused: HashSet::new(),
+            held: HashMap::new(),
         }
+    }
+
+    /// Tells the vetter what the receiver holds of the document (its copy), so a change
+    /// reusing a held (actor, sequence number) is refused by name instead of failing the
+    /// whole message.
+    pub fn knowing(mut self, doc: &automerge::Automerge) -> ChangeVetter {
+        self.held = doc
+            .get_changes_meta(&[])
+            .into_iter()
+            .map(|c| ((c.actor.into_owned(), c.seq), c.hash))
+            .collect();
+        self
     }
 
     /// The document this vetter decides for.
@@ -133,8 +157,15 @@ impl ChangeVetter {
             .iter()
             .map(|change| {
                 let verdict = self.vet_one(table, deliverer, change);
-                if verdict.is_err() {
-                    self.refused.insert(change.hash());
+                match verdict {
+                    Err(_) => {
+                        self.refused.insert(change.hash());
+                    }
+                    Ok(()) if !self.held.is_empty() => {
+                        self.held
+                            .insert((change.actor_id().clone(), change.seq()), change.hash());
+                    }
+                    Ok(()) => {}
                 }
                 verdict
             })
@@ -162,6 +193,14 @@ impl ChangeVetter {
             return Err(refuse(
                 device_of_actor(actor),
                 RefusalReason::DependsOnRefused,
+            ));
+        }
+        if let Some(held) = self.held.get(&(actor.clone(), change.seq()))
+            && *held != change.hash()
+        {
+            return Err(refuse(
+                device_of_actor(actor),
+                RefusalReason::DuplicateSequence,
             ));
         }
         if self.genesis_actor.as_ref() == Some(actor) {
@@ -355,6 +394,37 @@ mod tests {
         assert_eq!(verdicts(&cases("gangkou"), writer(9), 1), [true, false]);
         // The office writes the directory.
         assert_eq!(verdicts(&DocName::Directory, writer(1), 2), [true, true]);
+    }
+
+    #[test]
+    fn a_reused_sequence_number_is_refused_by_name_and_a_resent_change_is_not() {
+        let name = cases("gangkou");
+        let (genesis, held) = change_by(&name, writer(2));
+        let mut doc = Automerge::new();
+        doc.apply_changes([genesis.clone(), held.clone()])
+            .expect("apply");
+        // The same laptop, restored from a backup by an older version, writes again
+        // under the same actor and sequence number.
+        let (_, reused) = {
+            let mut other = Automerge::new();
+            other.apply_changes([genesis]).expect("apply");
+            other.set_actor(writer(2));
+            let mut tx = other.transaction();
+            tx.put(ROOT, "y", 2_i64).expect("put");
+            tx.commit();
+            ((), other.get_last_local_change().expect("change"))
+        };
+        assert_eq!(
+            (reused.seq(), reused.actor_id()),
+            (held.seq(), held.actor_id())
+        );
+        let mut vetter = ChangeVetter::new(COUNTY, name).knowing(&doc);
+        let deliverer = key(1).public().to_string();
+        let out = vetter.vet(&table(), &deliverer, &[held, reused]);
+        assert!(out[0].is_ok(), "a change held already is no duplicate");
+        let refusal = out[1].as_ref().err().expect("refused");
+        assert_eq!(refusal.reason, RefusalReason::DuplicateSequence);
+        assert!(refusal.to_string().contains("设备2"), "{refusal}");
     }
 
     #[test]

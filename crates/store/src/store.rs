@@ -553,6 +553,12 @@ impl Store {
         Ok(found)
     }
 
+    /// The handle of a document this store has open, without loading anything (safe to
+    /// call from async code: it never blocks on the store's runtime).
+    pub fn open_document(&self, name: &DocName) -> Option<DocHandle> {
+        self.handles().get(name).cloned()
+    }
+
     /// The samod handle of a document, for the sync layer: loaded from disk, or with
     /// `create`, brought into being from its genesis (so changes from a peer land in the
     /// same document every laptop has). `None` when it is not here and not created.

@@ -480,7 +480,7 @@ impl SyncNode {
             None
         };
         let counters = Arc::new(ByteCounters::default());
-        let check = ChangeCheck::new(&store.identity().county, table.clone());
+        let check = ChangeCheck::new(&store);
         let live = LiveConnections::default();
         let acceptor = store
             .repo()

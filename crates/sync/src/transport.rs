@@ -170,15 +170,19 @@ pub struct ChangeCheck {
     table: tokio::sync::watch::Receiver<Arc<AccessTable>>,
     refused: Arc<AtomicU64>,
     enabled: bool,
+    /// This node's store, to know what it holds (weak: the store owns the repo that
+    /// owns the connections).
+    store: std::sync::Weak<fengqiao_store::Store>,
 }
 
 impl ChangeCheck {
-    pub fn new(county: &str, table: tokio::sync::watch::Receiver<Arc<AccessTable>>) -> Self {
+    pub fn new(store: &Arc<fengqiao_store::Store>) -> Self {
         ChangeCheck {
-            county: county.to_owned(),
-            table,
+            county: store.identity().county.clone(),
+            table: store.access_changes(),
             refused: Arc::default(),
             enabled: true,
+            store: Arc::downgrade(store),
         }
     }
 
@@ -190,6 +194,7 @@ impl ChangeCheck {
             table: tokio::sync::watch::channel(Arc::new(AccessTable::default())).1,
             refused: Arc::default(),
             enabled: false,
+            store: std::sync::Weak::new(),
         }
     }
 
@@ -226,10 +231,14 @@ impl ConnectionVetting {
         else {
             return frame;
         };
-        let vetter = self
-            .vetters
-            .entry(document.to_owned())
-            .or_insert_with(|| ChangeVetter::new(&self.check.county, name));
+        let store = &self.check.store;
+        let vetter = self.vetters.entry(document.to_owned()).or_insert_with(|| {
+            let vetter = ChangeVetter::new(&self.check.county, name.clone());
+            match store.upgrade().and_then(|s| s.open_document(&name)) {
+                Some(handle) => handle.with_document(|d| vetter.knowing(d)),
+                None => vetter,
+            }
+        });
         let Some((data, refusals)) =
             authority::vet_sync_message(vetter, &table, &self.deliverer, data)
         else {
