@@ -17,7 +17,7 @@ fn init(dir: &Path) {
         InitOptions {
             device_name: "崩溃测试机".into(),
             county: "宁国市".into(),
-            role: Role::Township,
+            role: Role::Office,
             scope: vec![],
             person_name: "测试员".into(),
             townships: vec![TownshipSpec {

@@ -217,6 +217,8 @@ pub struct Store {
     storage: DurableStorage,
     repo: Repo,
     handles: Mutex<HashMap<DocName, DocHandle>>,
+    /// Held while a document is being opened or created (see `doc`).
+    opening: Mutex<()>,
     index: CaseIndex,
     /// Set while `init` founds a new county directory: the one time a device writes the
     /// directory without the directory saying it may (it records itself as its first
@@ -434,6 +436,7 @@ impl Store {
             storage,
             repo,
             handles: Mutex::new(HashMap::new()),
+            opening: Mutex::new(()),
             founding: std::sync::atomic::AtomicBool::new(false),
             rt: Some(rt),
             _lock: lock,
@@ -529,26 +532,39 @@ impl Store {
         if let Some(h) = self.handles().get(name) {
             return Ok(Some(h.clone()));
         }
-        let county = &self.identity.county;
-        let id = name.document_id(county);
-        if !create && !self.doc_dir(&id.to_string()).exists() {
-            // Not on this laptop. Asking samod would leave it remembering the document as
-            // unavailable, and a later create in this session would then find nothing.
-            return Ok(None);
-        }
-        if create {
-            self.rt()
-                .block_on(write_genesis(&self.storage, name, county))?;
-        }
-        let found = self.rt().block_on(self.repo.find(id))?;
-        if let Some(h) = &found {
-            self.handles().insert(name.clone(), h.clone());
-            if *name == DocName::Directory {
-                self.follow_directory(h);
+        let found = {
+            // One opening at a time: two threads (a round and a clerk's write) finding
+            // the same new document at once made samod answer one of them "unavailable".
+            let _opening = self.opening.lock().unwrap_or_else(|p| p.into_inner());
+            if let Some(h) = self.handles().get(name) {
+                return Ok(Some(h.clone()));
             }
-            if create && *name != DocName::Directory {
-                self.catalogue_add(name, h)?;
+            let county = &self.identity.county;
+            let id = name.document_id(county);
+            if !create && !self.doc_dir(&id.to_string()).exists() {
+                // Not on this laptop. Asking samod would leave it remembering the document
+                // as unavailable, and a later create in this session would find nothing.
+                return Ok(None);
             }
+            if create {
+                self.rt()
+                    .block_on(write_genesis(&self.storage, name, county))?;
+            }
+            let found = self.rt().block_on(self.repo.find(id))?;
+            if let Some(h) = &found {
+                self.handles().insert(name.clone(), h.clone());
+                if *name == DocName::Directory {
+                    self.follow_directory(h);
+                }
+            }
+            found
+        };
+        // Outside the opening lock: listing it reads (and may open) the directory.
+        if let Some(h) = &found
+            && create
+            && *name != DocName::Directory
+        {
+            self.catalogue_add(name, h)?;
         }
         Ok(found)
     }
