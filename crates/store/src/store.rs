@@ -550,7 +550,20 @@ impl Store {
                 self.rt()
                     .block_on(write_genesis(&self.storage, name, county))?;
             }
-            let found = self.rt().block_on(self.repo.find(id))?;
+            let mut found = self.rt().block_on(self.repo.find(id.clone()))?;
+            if create && found.is_none() {
+                // A peer's message about this document may have started a search of the
+                // peers here moments ago; until it settles, samod answers "unavailable"
+                // even with the genesis on disk. Asking again after it settles finds it
+                // (sync/tests/convergence.rs hit this with rounds cut off mid-way).
+                for _ in 0..20 {
+                    std::thread::sleep(Duration::from_millis(50));
+                    found = self.rt().block_on(self.repo.find(id.clone()))?;
+                    if found.is_some() {
+                        break;
+                    }
+                }
+            }
             if let Some(h) = &found {
                 self.handles().insert(name.clone(), h.clone());
                 if *name == DocName::Directory {
