@@ -230,24 +230,21 @@ fn register_find_record_event_switch_language_and_open_the_roster_week() {
     }
 }
 
-/// Two laptops of one county edit a case's route offline; the app shows the conflict with
-/// both values and their authors, and one click keeps one.
-#[test]
-fn a_conflict_is_shown_with_every_value_and_resolved_in_one_click() {
-    let (dir_a, dir_b) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
-    let a = fengqiao_app::backend::create_demo_county(dir_a.path(), 0).unwrap();
-    // The office (the demo county's laptop) enrols the township laptop.
+/// The demo county's office laptop at `office`, and a 港口镇 laptop (王五) it enrols at
+/// `township`.
+fn demo_office_and_township_laptop(office: &Path, township: &Path) -> (Store, Store) {
+    let a = fengqiao_app::backend::create_demo_county(office, 0).expect("demo county");
     let directory = a
         .enrol_at(
-            dir_b.path(),
+            township,
             fengqiao_model::Role::Township,
             vec!["港口镇".into()],
             "港口镇笔记本",
             "王五",
         )
-        .unwrap();
+        .expect("enrol");
     let b = Store::init(
-        dir_b.path(),
+        township,
         InitOptions {
             device_name: "港口镇笔记本".into(),
             county: fengqiao_store::demo::DEMO_COUNTY.into(),
@@ -258,7 +255,16 @@ fn a_conflict_is_shown_with_every_value_and_resolved_in_one_click() {
             directory: Some(directory),
         },
     )
-    .unwrap();
+    .expect("township laptop");
+    (a, b)
+}
+
+/// Two laptops of one county edit a case's route offline; the app shows the conflict with
+/// both values and their authors, and one click keeps one.
+#[test]
+fn a_conflict_is_shown_with_every_value_and_resolved_in_one_click() {
+    let (dir_a, dir_b) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let (a, b) = demo_office_and_township_laptop(dir_a.path(), dir_b.path());
     let mut reg = fengqiao_model::Registration::new(
         fengqiao_model::Channel::Visit,
         fengqiao_store::now_cst().date_naive(),
@@ -345,30 +351,7 @@ fn first_start_offers_the_demo_county() {
 #[test]
 fn a_duplicate_pair_is_shown_side_by_side_and_not_a_duplicate_removes_it() {
     let (dir_a, dir_b) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
-    let a = fengqiao_app::backend::create_demo_county(dir_a.path(), 0).unwrap();
-    // The office (the demo county's laptop) enrols the township laptop.
-    let directory = a
-        .enrol_at(
-            dir_b.path(),
-            fengqiao_model::Role::Township,
-            vec!["港口镇".into()],
-            "港口镇笔记本",
-            "王五",
-        )
-        .unwrap();
-    let b = Store::init(
-        dir_b.path(),
-        InitOptions {
-            device_name: "港口镇笔记本".into(),
-            county: fengqiao_store::demo::DEMO_COUNTY.into(),
-            role: fengqiao_model::Role::Township,
-            scope: vec!["港口镇".into()],
-            person_name: "王五".into(),
-            townships: Vec::new(),
-            directory: Some(directory),
-        },
-    )
-    .unwrap();
+    let (a, b) = demo_office_and_township_laptop(dir_a.path(), dir_b.path());
     let registration = || {
         let mut reg = fengqiao_model::Registration::new(
             fengqiao_model::Channel::Visit,

@@ -66,6 +66,27 @@ impl Bins {
     }
 }
 
+/// A county server's config (loopback ports) and data directory under `dir`, its county
+/// (测试县: 港口镇, 山城镇) initialised.
+fn init_server(bins: &Bins, dir: &Path) -> (PathBuf, PathBuf) {
+    let data = dir.join("server-data");
+    let config = dir.join("server.toml");
+    let port = free_udp_port();
+    std::fs::write(
+        &config,
+        format!(
+            "data_dir = \"{}\"\n[sync]\nlisten = \"127.0.0.1:{port}\"\n[relay]\nlisten = \"127.0.0.1:0\"\n[admin]\nlisten = \"127.0.0.1:0\"\n",
+            data.display()
+        ),
+    )
+    .expect("config");
+    bins.server_ok(
+        &config,
+        &["init", "--county", "测试县", "--townships", "港口镇,山城镇"],
+    );
+    (config, data)
+}
+
 fn case_numbers(bins: &Bins, dir: &Path) -> Vec<String> {
     let out = bins.laptop_ok(dir, &["case", "list", "--json"]);
     let rows: serde_json::Value = serde_json::from_str(&out).expect("case list JSON");
@@ -97,21 +118,7 @@ fn sync(bins: &Bins, dir: &Path) -> String {
 fn laptops_never_online_together_exchange_work_through_a_killed_and_restarted_server() {
     let bins = Bins::new();
     let tmp = tempfile::tempdir().expect("tempdir");
-    let data = tmp.path().join("server-data");
-    let config = tmp.path().join("server.toml");
-    let port = free_udp_port();
-    std::fs::write(
-        &config,
-        format!(
-            "data_dir = \"{}\"\n[sync]\nlisten = \"127.0.0.1:{port}\"\n[relay]\nlisten = \"127.0.0.1:0\"\n[admin]\nlisten = \"127.0.0.1:0\"\n",
-            data.display()
-        ),
-    )
-    .expect("config");
-    bins.server_ok(
-        &config,
-        &["init", "--county", "测试县", "--townships", "港口镇,山城镇"],
-    );
+    let (config, data) = init_server(&bins, tmp.path());
     let log = tmp.path().join("server.log");
     let mut server = bins.start_server(&config, &data, &log);
 
@@ -270,21 +277,7 @@ fn a_server_joins_an_existing_county_with_a_ticket_from_the_office() {
 fn the_server_refuses_what_a_township_laptop_that_made_itself_office_wrote() {
     let bins = Bins::new();
     let tmp = tempfile::tempdir().expect("tempdir");
-    let data = tmp.path().join("server-data");
-    let config = tmp.path().join("server.toml");
-    let port = free_udp_port();
-    std::fs::write(
-        &config,
-        format!(
-            "data_dir = \"{}\"\n[sync]\nlisten = \"127.0.0.1:{port}\"\n[relay]\nlisten = \"127.0.0.1:0\"\n[admin]\nlisten = \"127.0.0.1:0\"\n",
-            data.display()
-        ),
-    )
-    .expect("config");
-    bins.server_ok(
-        &config,
-        &["init", "--county", "测试县", "--townships", "港口镇,山城镇"],
-    );
+    let (config, data) = init_server(&bins, tmp.path());
     let mut server = bins.start_server(&config, &data, &tmp.path().join("server.log"));
     let (a, b) = (tmp.path().join("laptop-a"), tmp.path().join("laptop-b"));
     for (dir, person) in [(&a, "李干事"), (&b, "王干事")] {

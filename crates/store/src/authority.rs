@@ -422,7 +422,7 @@ mod tests {
         let deliverer = key(1).public().to_string();
         let out = vetter.vet(&table(), &deliverer, &[held, reused]);
         assert!(out[0].is_ok(), "a change held already is no duplicate");
-        let refusal = out[1].as_ref().err().expect("refused");
+        let refusal = out[1].as_ref().expect_err("refused");
         assert_eq!(refusal.reason, RefusalReason::DuplicateSequence);
         assert!(refusal.to_string().contains("设备2"), "{refusal}");
     }
