@@ -32,6 +32,7 @@ mod history;
 mod intake;
 mod merge_check;
 mod numbering;
+mod rescue;
 mod rights;
 mod roster;
 pub use audit::*;
@@ -552,17 +553,8 @@ impl Store {
             }
             let mut found = self.rt().block_on(self.repo.find(id.clone()))?;
             if create && found.is_none() {
-                // A peer's message about this document may have started a search of the
-                // peers here moments ago; until it settles, samod answers "unavailable"
-                // even with the genesis on disk. Asking again after it settles finds it
-                // (sync/tests/convergence.rs hit this with rounds cut off mid-way).
-                for _ in 0..20 {
-                    std::thread::sleep(Duration::from_millis(50));
-                    found = self.rt().block_on(self.repo.find(id.clone()))?;
-                    if found.is_some() {
-                        break;
-                    }
-                }
+                // A peer offered it over a connection that dropped (see rescue.rs).
+                found = self.offer_genesis_to_self(name, id)?;
             }
             if let Some(h) = &found {
                 self.handles().insert(name.clone(), h.clone());

@@ -1,6 +1,7 @@
 //! What a round exchanges and when a document counts as exchanged: the documents a
-//! device opens for a round, and the wait until each side has the other's changes as far
-//! as the rules allow (changes the peer will refuse are not waited for).
+//! device opens for a round (the catalogue and what it holds), and the wait until each
+//! side has the other's changes as far as the rules allow (changes the peer will refuse
+//! are not waited for).
 
 use std::time::Duration;
 
@@ -13,46 +14,10 @@ pub(crate) fn open_documents(store: &Store) -> Result<Vec<(DocName, DocHandle)>,
     let table = store.access();
     let me = store.identity().device_id.clone();
     let mut out = Vec::new();
-    let mut names = store.catalogue()?;
-    names.extend(recent_documents_in_scope(store)?);
-    names.sort();
-    names.dedup();
-    for name in names {
+    for name in store.catalogue()? {
         let may_hold = table.access(&me, &name).can_read() || my_role_holds_everything(store);
         if let Some(handle) = store.document_handle(&name, may_hold)? {
             out.push((name, handle));
-        }
-    }
-    Ok(out)
-}
-
-/// For a device that may not write the directory's catalogue (a township laptop): its
-/// townships' case and visit documents of this year and last. A colleague may hold one
-/// this laptop has never heard of (they create period documents offline, and the
-/// directory, which lists them, comes only from the office); opening each (an empty one
-/// is its genesis) lets the round carry it.
-fn recent_documents_in_scope(store: &Store) -> Result<Vec<DocName>, SyncError> {
-    if store.may_write(&DocName::Directory) {
-        return Ok(Vec::new());
-    }
-    let year = chrono::Datelike::year(&fengqiao_store::now_cst());
-    let mut out = Vec::new();
-    for township in store.townships()? {
-        if !store.in_scope(&township.name) {
-            continue;
-        }
-        for year in [year - 1, year] {
-            for quarter in 1..=4 {
-                out.push(DocName::Cases {
-                    township: township.code.clone(),
-                    year,
-                    quarter,
-                });
-            }
-            out.push(DocName::Visits {
-                township: township.code.clone(),
-                year,
-            });
         }
     }
     Ok(out)

@@ -49,9 +49,14 @@ fn offline_edits_converge_directly_and_transitively() {
     assert_eq!(numbers(&a), both);
     assert_eq!(numbers(&b), both);
 
-    // C never meets A; it gets A's work through B.
+    // C never meets A; it gets A's work through B. (A township laptop learns of a
+    // period document it does not hold only from a device that keeps the directory, so
+    // C holds this quarter's document already: its own case.)
+    let from_c = register(&c, "港口镇", "山门村", "王五", "道路硬化");
     rt.block_on(nc.sync_with(nb.addr(), ROUND)).unwrap();
-    assert_eq!(numbers(&c), both);
+    let mut all = vec![from_a.clone(), from_b.clone(), from_c];
+    all.sort();
+    assert_eq!(numbers(&c), all);
 
     // The round is remembered: B knows A's name, when it synced, and A's heads.
     let book = fengqiao_sync::PeerBook::load(b.data_dir()).unwrap();
