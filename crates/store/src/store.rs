@@ -565,11 +565,8 @@ impl Store {
             found
         };
         // Outside the opening lock: listing it reads (and may open) the directory.
-        if let Some(h) = &found
-            && create
-            && *name != DocName::Directory
-        {
-            self.catalogue_add(name, h)?;
+        if found.is_some() && create && *name != DocName::Directory {
+            self.catalogue_add(name)?;
         }
         Ok(found)
     }
@@ -782,7 +779,17 @@ impl Store {
         })
     }
 
-    fn catalogue_add(&self, name: &DocName, handle: &DocHandle) -> Result<(), StoreError> {
+    /// Lists `name` in the directory's catalogue if this device keeps the directory and it
+    /// is not listed yet: a device that keeps the directory lists every county document
+    /// it starts receiving, since the laptops that create them may not list them.
+    pub fn list_in_catalogue(&self, name: &DocName) -> Result<(), StoreError> {
+        if *name == DocName::Directory || !self.may_write(&DocName::Directory) {
+            return Ok(());
+        }
+        self.catalogue_add(name)
+    }
+
+    fn catalogue_add(&self, name: &DocName) -> Result<(), StoreError> {
         // Others' documents are found on disk (`catalogue`): the directory is not theirs.
         if !self.may_write(&DocName::Directory) {
             return Ok(());
@@ -798,7 +805,7 @@ impl Store {
         if listed {
             return Ok(());
         }
-        let id = handle.document_id().to_string();
+        let id = name.document_id(&self.identity.county).to_string();
         self.write(&DocName::Directory, |tx| {
             let catalogue = map_at(tx, "catalogue")?;
             tx.put(&catalogue, key.as_str(), id.as_str())?;

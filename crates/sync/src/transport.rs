@@ -232,6 +232,18 @@ impl ConnectionVetting {
             return frame;
         };
         let store = &self.check.store;
+        if !self.vetters.contains_key(document)
+            && let Some(store) = store.upgrade()
+        {
+            // The first message about a document on this connection: a device that
+            // keeps the directory lists it (off this task: the store blocks).
+            let name = name.clone();
+            tokio::task::spawn_blocking(move || {
+                if let Err(e) = store.list_in_catalogue(&name) {
+                    tracing::warn!(document = %name, error = %e, "could not list a received document");
+                }
+            });
+        }
         let vetter = self.vetters.entry(document.to_owned()).or_insert_with(|| {
             let vetter = ChangeVetter::new(&self.check.county, name.clone());
             match store.upgrade().and_then(|s| s.open_document(&name)) {
