@@ -233,10 +233,13 @@ impl ConnectionVetting {
         };
         let store = &self.check.store;
         if !self.vetters.contains_key(document)
+            && table.may_write(&self.deliverer, &name)
             && let Some(store) = store.upgrade()
+            && store.open_document(&name).is_none()
         {
-            // The first message about a document on this connection: a device that
-            // keeps the directory lists it (off this task: the store blocks).
+            // The first message about a document this device has not opened, from a
+            // device that may write it: a device that keeps the directory lists it (off
+            // this task: the store blocks).
             let name = name.clone();
             tokio::task::spawn_blocking(move || {
                 if let Err(e) = store.list_in_catalogue(&name) {
