@@ -195,6 +195,32 @@ fn a_lost_case_document_is_named_by_every_read() {
 }
 
 #[test]
+fn a_lost_first_change_of_a_case_document_is_named_by_every_read() {
+    let dir = tempfile::tempdir().expect("tmp");
+    init_office(dir.path());
+    let first = add_case(dir.path(), "张三", "第一件");
+    add_case(dir.path(), "李四", "第二件");
+    ok(dir.path(), &["case", "list"]);
+    let cases = document_dir(dir.path(), "cases/");
+    // The document's genesis is its oldest change: everything else depends on it, so
+    // nothing of the document loads without it.
+    let changes = files_by_age(&cases.join("incremental"));
+    assert!(changes.len() >= 3, "{changes:?}");
+    std::fs::remove_file(&changes[0]).expect("rm");
+    for _ in 0..2 {
+        let (stdout, stderr) = fails_2(dir.path(), &["case", "list"]);
+        assert!(!stdout.contains(&number(&first)), "{stdout}");
+        assert!(stderr.contains("cases/"), "names the document: {stderr}");
+        assert!(stderr.contains("缺少"), "says why: {stderr}");
+        assert!(stderr.contains("结果不完整"), "{stderr}");
+    }
+    let (_, stderr) = fails_2(dir.path(), &["case", "show", &number(&first)]);
+    assert!(stderr.contains("可能在其中"), "{stderr}");
+    let (stdout, _) = fails_2(dir.path(), &["doctor"]);
+    assert!(stdout.contains("cases/"), "{stdout}");
+}
+
+#[test]
 fn a_damaged_directory_stops_every_command_until_repaired() {
     let dir = tempfile::tempdir().expect("tmp");
     init_office(dir.path());

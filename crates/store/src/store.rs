@@ -220,6 +220,9 @@ pub struct Store {
     handles: Mutex<HashMap<DocName, DocHandle>>,
     /// Held while a document is being opened or created (see `doc`).
     opening: Mutex<()>,
+    /// Documents whose files are on disk but from which samod loaded nothing (their first
+    /// change is lost): reads found nothing there, and [`Store::gaps`] must say so.
+    unloadable: Mutex<std::collections::BTreeSet<DocName>>,
     index: CaseIndex,
     /// Set while `init` founds a new county directory: the one time a device writes the
     /// directory without the directory saying it may (it records itself as its first
@@ -438,6 +441,7 @@ impl Store {
             repo,
             handles: Mutex::new(HashMap::new()),
             opening: Mutex::new(()),
+            unloadable: Mutex::new(Default::default()),
             founding: std::sync::atomic::AtomicBool::new(false),
             rt: Some(rt),
             _lock: lock,
@@ -555,6 +559,12 @@ impl Store {
             if create && found.is_none() {
                 // A peer offered it over a connection that dropped (see rescue.rs).
                 found = self.offer_genesis_to_self(name, id)?;
+            }
+            if !create && found.is_none() {
+                self.unloadable
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .insert(name.clone());
             }
             if let Some(h) = &found {
                 self.handles().insert(name.clone(), h.clone());
