@@ -36,7 +36,11 @@ fn today() -> NaiveDate {
 }
 
 fn rules_file() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/roster/ningguo.toml")
+    Path::new(
+        &std::env::var("CARGO_MANIFEST_DIR")
+            .unwrap_or_else(|_| env!("CARGO_MANIFEST_DIR").to_owned()),
+    )
+    .join("../../examples/roster/ningguo.toml")
 }
 
 fn store(dir: &Path) -> Store {

@@ -33,6 +33,7 @@ mod intake;
 mod merge_check;
 mod numbering;
 mod rescue;
+mod restore;
 mod rights;
 mod roster;
 pub use audit::*;
@@ -41,6 +42,7 @@ pub use decisions::*;
 pub use health::*;
 pub use history::*;
 pub use intake::*;
+pub use restore::*;
 pub use rights::*;
 pub use roster::*;
 

@@ -507,8 +507,8 @@ impl SyncNode {
             )
             .accept(ENROL_ALPN, desk)
             .accept(
-                crate::repair::DIRECTORY_ALPN,
-                crate::repair::DirectoryDesk::new(store.clone()),
+                crate::repair::REPAIR_ALPN,
+                crate::repair::RepairDesk::new(store.clone()),
             )
             .spawn();
         let watcher = {
