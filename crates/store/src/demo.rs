@@ -10,7 +10,8 @@ use fengqiao_model::{
 use rand::{Rng, SeedableRng, seq::IndexedRandom};
 use rand_chacha::ChaCha8Rng;
 
-use crate::store::{ImportedCase, TownshipSpec, china_offset};
+use crate::store::{ImportedCase, TownshipSpec};
+use crate::time::china_offset;
 
 /// The demo county.
 pub const DEMO_COUNTY: &str = "宁国市";

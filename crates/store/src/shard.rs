@@ -162,7 +162,7 @@ impl Shard {
             }
             let id = name.document_id(&self.county);
             if !self.storage.document_dir(&id.to_string()).exists() {
-                crate::store::write_genesis(&self.storage, name, &self.county).await?;
+                crate::docs::write_genesis(&self.storage, name, &self.county).await?;
             }
             if let Some(theirs) = county.find(id.clone()).await? {
                 locked(&self.county_handles).insert(name.clone(), theirs);

@@ -23,12 +23,12 @@ use serde::Serialize;
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
-use super::{
-    Resolution, Store, WhoIndex, case_obj, case_sub, china_offset, map_in, now_cst, obj_field,
-    to_json,
-};
+use super::directory::WhoIndex;
+use super::{Resolution, Store};
 use crate::error::StoreError;
 use crate::record;
+use crate::record::{case_obj, case_sub, map_in, obj_field, to_json};
+use crate::time::{china_offset, now_cst};
 
 /// Case fields the law attaches consequences to (route and its classification, the
 /// responsible units and leader, the dates clocks start from). Their conflicts are marked

@@ -11,9 +11,10 @@ use std::path::Path;
 use automerge::{Automerge, ChangeHash, ReadDoc};
 use serde::Serialize;
 
-use super::{Store, hex_heads, map_in};
+use super::Store;
 use crate::docs::DocName;
 use crate::error::StoreError;
+use crate::record::{hex_heads, map_in};
 use crate::storage::StorageProblem;
 
 /// Why a document could not be read whole.

@@ -18,8 +18,11 @@ use fengqiao_model::{CaseId, EventKind, PersonId};
 use serde::Serialize;
 use uuid::Uuid;
 
-use super::{Store, WhoIndex, china_offset, map_in};
+use super::Store;
+use super::directory::WhoIndex;
 use crate::error::StoreError;
+use crate::record::map_in;
+use crate::time::china_offset;
 
 /// What an edit did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]

@@ -18,10 +18,12 @@ use rand::Rng;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use super::{Store, map_at, now_cst, to_json};
+use super::Store;
 use crate::docs::DocName;
 use crate::error::StoreError;
-use crate::record;
+use crate::record::{map_at, to_json};
+use crate::time::now_cst;
+use crate::{china_offset, record};
 
 /// The letters a 查询码 is made of: digits and capitals without 0/O, 1/I/L, so a code
 /// read over the phone or copied by hand survives.
@@ -190,7 +192,7 @@ impl Store {
 
 /// When an item was received, for display: the date in China Standard Time.
 pub fn received_date(at: &DateTime<FixedOffset>) -> chrono::NaiveDate {
-    at.with_timezone(&super::china_offset()).date_naive()
+    at.with_timezone(&china_offset()).date_naive()
 }
 
 #[cfg(test)]
