@@ -745,17 +745,13 @@ pub struct DemoArgs {
 }
 
 pub fn demo(data_dir: &Path, args: &DemoArgs, json_out: bool) -> Result<()> {
-    if !data_dir.join("device.json").exists() {
-        demo::init_demo_county(data_dir)?.close();
-    }
-    let store = open(data_dir)?;
     let end = args.end.unwrap_or_else(|| now_cst().date_naive());
-    let cases = demo::generate(demo::DemoOptions {
+    let opts = demo::DemoOptions {
         cases: args.cases,
         seed: args.seed,
         end,
-    });
-    let bar = indicatif::ProgressBar::new(cases.len() as u64);
+    };
+    let bar = indicatif::ProgressBar::new(args.cases as u64);
     bar.set_style(
         indicatif::ProgressStyle::with_template("{msg} [{bar:40}] {pos}/{len} ({eta})")
             .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
@@ -765,16 +761,34 @@ pub fn demo(data_dir: &Path, args: &DemoArgs, json_out: bool) -> Result<()> {
     if json_out {
         bar.set_draw_target(indicatif::ProgressDrawTarget::hidden());
     }
-    let ids = store.import_cases(cases, |n| bar.set_position(n as u64))?;
+    // A fresh directory gets the whole demo county, the same as the app's first start;
+    // an existing county gets the cases only.
+    let fresh = !data_dir.join("device.json").exists();
+    let (store, written) = if fresh {
+        let store = demo::create_county(data_dir, opts, |n| bar.set_position(n as u64))
+            .context("创建演示县")?;
+        (store, args.cases)
+    } else {
+        let store = open(data_dir)?;
+        let ids = store.import_cases(demo::generate(opts), |n| bar.set_position(n as u64))?;
+        (store, ids.len())
+    };
     bar.finish_and_clear();
     if json_out {
-        print_json(&json!({"cases": ids.len(), "seed": args.seed, "end": end.to_string()}))?;
+        print_json(
+            &json!({"cases": written, "seed": args.seed, "end": end.to_string(), "county": fresh}),
+        )?;
     } else {
         outln!(
-            "已生成 {} 件演示案件（种子 {}，截至 {}）",
-            ids.len(),
+            "已生成 {} 件演示案件（种子 {}，截至 {}）{}",
+            written,
             args.seed,
-            end
+            end,
+            if fresh {
+                "，以及本月已发布、下月草稿的接访排班和预约"
+            } else {
+                ""
+            }
         );
     }
     store.close();

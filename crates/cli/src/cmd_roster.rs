@@ -13,13 +13,12 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
-use chrono::{Datelike, NaiveDate, TimeZone, Utc};
+use chrono::{NaiveDate, TimeZone, Utc};
 use fengqiao_roster::changes::{self, Actor, SwapRequest};
 use fengqiao_roster::export::{csv, ics, notice};
-use fengqiao_roster::state::collections;
 use fengqiao_roster::{
     Diagnostic, Leave, LeaveId, Period, Record, RosterRules, RosterState, RowFilter, SlotId,
-    SlotRow, SwapId, check, generate, ledger, rows,
+    SlotRow, SwapId, check, ledger, rows,
 };
 use fengqiao_rules::calendar::HolidayCalendar;
 use fengqiao_store::{Store, StoredRoster};
@@ -79,9 +78,9 @@ pub enum RosterCommand {
         /// Why (required when a slot is published)
         #[arg(long, default_value = "")]
         reason: String,
-        /// Who makes the change
-        #[arg(long, default_value = "信访局")]
-        by: String,
+        /// Who makes the change (default: the person this device is enrolled for)
+        #[arg(long)]
+        by: Option<String>,
         #[arg(long, value_name = "DATE")]
         today: Option<NaiveDate>,
     },
@@ -99,8 +98,9 @@ pub enum RosterCommand {
         /// When the leader reported it (default today); checked against the notice rule
         #[arg(long, value_name = "DATE")]
         reported_on: Option<NaiveDate>,
-        #[arg(long, default_value = "信访局")]
-        by: String,
+        /// Who makes the change (default: the person this device is enrolled for)
+        #[arg(long)]
+        by: Option<String>,
         #[arg(long, value_name = "DATE")]
         today: Option<NaiveDate>,
     },
@@ -113,8 +113,9 @@ pub enum RosterCommand {
         deputy: String,
         #[arg(long, default_value = "")]
         reason: String,
-        #[arg(long, default_value = "信访局")]
-        by: String,
+        /// Who makes the change (default: the person this device is enrolled for)
+        #[arg(long)]
+        by: Option<String>,
         #[arg(long, value_name = "DATE")]
         today: Option<NaiveDate>,
     },
@@ -163,8 +164,9 @@ pub enum BookingCommand {
         case: Option<String>,
         #[arg(long, default_value = "")]
         note: String,
-        #[arg(long, default_value = "信访局")]
-        by: String,
+        /// Who makes the change (default: the person this device is enrolled for)
+        #[arg(long)]
+        by: Option<String>,
         /// How many visitors the reception takes
         #[arg(long, default_value_t = fengqiao_roster::bookings::DEFAULT_CAPACITY)]
         capacity: usize,
@@ -178,8 +180,9 @@ pub enum BookingCommand {
         booking: String,
         #[arg(long, default_value = "")]
         reason: String,
-        #[arg(long, default_value = "信访局")]
-        by: String,
+        /// Who makes the change (default: the person this device is enrolled for)
+        #[arg(long)]
+        by: Option<String>,
         #[arg(long, value_name = "DATE")]
         today: Option<NaiveDate>,
     },
@@ -235,7 +238,7 @@ pub fn run_booking(
                     phone: phone.clone(),
                     case,
                     note: note.clone(),
-                    booked_by: by.clone(),
+                    booked_by: author(store, by),
                 },
                 *capacity,
                 today,
@@ -266,7 +269,7 @@ pub fn run_booking(
             let id: fengqiao_roster::BookingId = booking
                 .parse()
                 .with_context(|| format!("“{booking}” 不是预约编号"))?;
-            let record = bookings::cancel(&state, id, by, reason, today)?;
+            let record = bookings::cancel(&state, id, &author(store, by), reason, today)?;
             write_records(store, std::slice::from_ref(&record))?;
             if json {
                 print_json(&json!({ "cancelled": id.to_string() }))?;
@@ -336,17 +339,11 @@ pub fn run_roster(cmd: &RosterCommand, store: &Store, json: bool, today: NaiveDa
             let period = Period::new(*from, *to)?;
             let text = std::fs::read_to_string(rules)
                 .with_context(|| format!("读取排班规则 {}", rules.display()))?;
-            let parsed = RosterRules::from_toml(&text)
-                .with_context(|| format!("排班规则 {}", rules.display()))?;
-            for year in period.years() {
-                let record = json!({ "toml": text, "county": parsed.county, "name": parsed.name });
-                store
-                    .put_roster_record(year, collections::RULES, collections::RULES_KEY, &record)
-                    .with_context(|| format!("保存 {year} 年排班规则"))?;
-            }
             let state = load_state(store, years_around(period))?;
-            let generation = generate(&parsed, &calendar, &state, &[], period);
-            let written = write_records(store, &generation.records)?;
+            let (parsed, generation) = store
+                .draft_roster(Some(&text), &calendar, period)
+                .with_context(|| format!("排班规则 {}", rules.display()))?;
+            let written = generation.records.len();
             let mut after = state;
             after.apply_all(generation.records);
             let slots = rows(
@@ -381,15 +378,11 @@ pub fn run_roster(cmd: &RosterCommand, store: &Store, json: bool, today: NaiveDa
         } => {
             let today = as_of.unwrap_or(today);
             let period = Period::new(*from, *to)?;
-            let (rules, mut state) = load(store, years_around(period))?;
-            let mut records = changes::publish(&state, period);
-            let published = records.len();
-            state.apply_all(records.clone());
-            let archived = changes::archive(&state, today);
-            records.extend(archived.iter().cloned());
-            write_records(store, &records)?;
-            state.apply_all(archived.clone());
-            let conflicts = check(&rules, &calendar, &state, &[], period);
+            let outcome = store
+                .publish_roster(&calendar, period, today)
+                .context("发布排班")?;
+            let (published, archived, conflicts) =
+                (outcome.published, outcome.archived, outcome.conflicts);
             if json {
                 return print_json(&json!({
                     "period": period,
@@ -500,7 +493,16 @@ pub fn run_roster(cmd: &RosterCommand, store: &Store, json: bool, today: NaiveDa
                 second,
                 reason: reason.clone(),
             };
-            let outcome = changes::swap(&rules, &state, &[], &request, Actor { by, today })?;
+            let outcome = changes::swap(
+                &rules,
+                &state,
+                &[],
+                &request,
+                Actor {
+                    by: &author(store, by),
+                    today,
+                },
+            )?;
             write_records(store, &outcome.records)?;
             report_outcome(&rules, &state, &outcome.records, &outcome.diagnostics, json)
         }
@@ -524,8 +526,17 @@ pub fn run_roster(cmd: &RosterCommand, store: &Store, json: bool, today: NaiveDa
                 reported_on: reported_on.unwrap_or(today),
                 reason: reason.clone(),
             };
-            let outcome =
-                changes::report_leave(&rules, &calendar, &state, &[], leave, Actor { by, today })?;
+            let outcome = changes::report_leave(
+                &rules,
+                &calendar,
+                &state,
+                &[],
+                leave,
+                Actor {
+                    by: &author(store, by),
+                    today,
+                },
+            )?;
             write_records(store, &outcome.records)?;
             report_outcome(&rules, &state, &outcome.records, &outcome.diagnostics, json)
         }
@@ -547,7 +558,10 @@ pub fn run_roster(cmd: &RosterCommand, store: &Store, json: bool, today: NaiveDa
                 slot,
                 deputy,
                 reason,
-                Actor { by, today },
+                Actor {
+                    by: &author(store, by),
+                    today,
+                },
             )?;
             write_records(store, &outcome.records)?;
             report_outcome(&rules, &state, &outcome.records, &outcome.diagnostics, json)
@@ -614,26 +628,23 @@ pub fn run_roster(cmd: &RosterCommand, store: &Store, json: bool, today: NaiveDa
     }
 }
 
-/// The embedded holiday calendars plus the office's corrections from the directory.
+/// The embedded holiday calendars plus the office's corrections from the directory (the
+/// store's one policy for a damaged notice).
 fn calendar(store: &Store) -> Result<HolidayCalendar> {
-    let mut calendar = HolidayCalendar::embedded();
-    for (year, text) in store.calendar_overrides().context("读取节假日安排")? {
-        calendar = calendar
-            .with_year_toml(&text)
-            .with_context(|| format!("{year} 年节假日安排"))?;
-    }
-    Ok(calendar)
+    store.holiday_calendar().context("读取节假日安排")
 }
 
-/// The period's years and the year before, whose slots the fairness ledger counts.
-/// The roster years a slot picked around `today` can live in: this week's years, the
-/// year before (for late corrections) and the next (swaps go to next month's leader).
+/// Who a change is recorded as: `--by`, or the person this device is enrolled for.
+fn author(store: &Store, by: &Option<String>) -> String {
+    by.clone().unwrap_or_else(|| store.roster_author())
+}
+
 fn slot_years(today: NaiveDate) -> impl Iterator<Item = i32> {
-    years_around(Period::week_of(today)).chain(today.year() + 1..=today.year() + 1)
+    fengqiao_store::roster_years_around(today)
 }
 
 fn years_around(period: Period) -> impl Iterator<Item = i32> {
-    period.from.year() - 1..=period.to.year()
+    fengqiao_store::roster_years_for(period)
 }
 
 fn print_json(value: &impl serde::Serialize) -> Result<()> {

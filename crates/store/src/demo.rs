@@ -13,6 +13,9 @@ use rand_chacha::ChaCha8Rng;
 use crate::store::{ImportedCase, TownshipSpec};
 use crate::time::china_offset;
 
+mod county;
+pub use county::{DEMO_ROSTER_RULES, DemoError, create_county};
+
 /// The demo county.
 pub const DEMO_COUNTY: &str = "宁国市";
 

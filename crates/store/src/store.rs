@@ -38,6 +38,7 @@ mod rescue;
 mod restore;
 mod rights;
 mod roster;
+mod roster_work;
 mod visits;
 pub use audit::*;
 pub use case_list::*;
@@ -54,6 +55,7 @@ pub use intake::*;
 pub use restore::*;
 pub use rights::*;
 pub use roster::*;
+pub use roster_work::*;
 
 /// How long a write may wait for the disk before it is reported as not saved.
 const DURABILITY_TIMEOUT: Duration = Duration::from_secs(30);
