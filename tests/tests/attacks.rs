@@ -632,3 +632,38 @@ fn a_damaged_case_document_is_repaired_whole_from_the_office() {
     assert!(county.sync(&laptop).0.status.success());
     assert!(case_numbers(&county.office).contains(&third));
 }
+
+/// Issue 18 (accountability): every change names the person and device behind it. A
+/// clerk on an enrolled laptop and the office edit one field offline; after a round, the
+/// office's `conflicts list` and `history` name both people, not `?`.
+#[test]
+fn conflicts_and_history_name_the_person_on_an_enrolled_laptop() {
+    let county = County::new();
+    let laptop = county.enrol("港口镇一号机", "孙干事");
+    let number = number_of(&add_case(&laptop, "港口镇", "张三"));
+    assert!(county.sync(&laptop).0.status.success());
+    ok(
+        &laptop,
+        &["case", "set", &number, "request", "村道硬化（港口镇记录）"],
+    );
+    ok(
+        &county.office,
+        &["case", "set", &number, "request", "村道硬化（信访局记录）"],
+    );
+    assert!(county.sync(&laptop).0.status.success());
+
+    let conflicts: Value =
+        serde_json::from_str(&ok(&county.office, &["conflicts", "list", "--json"]))
+            .expect("conflicts JSON");
+    let text = conflicts.to_string();
+    assert!(text.contains("孙干事"), "the laptop's clerk: {text}");
+    assert!(text.contains("王主任"), "the office's clerk: {text}");
+    assert!(text.contains("港口镇一号机"), "the laptop by name: {text}");
+
+    let history = ok(&county.office, &["history", &number]);
+    assert!(history.contains("孙干事"), "{history}");
+    assert!(
+        !history.contains('?'),
+        "every change names its person: {history}"
+    );
+}

@@ -182,6 +182,52 @@ vocabulary!(
     }
 );
 
+/// What each role may do: the one home of the role policy. The store's access table, the
+/// sync layer and both front-ends ask these, never a list of roles of their own.
+impl Role {
+    /// Keeps the county's directory: enrols and revokes devices, changes roles and scopes,
+    /// and hands the directory whole to a device repairing its own.
+    pub fn keeps_directory(self) -> bool {
+        matches!(self, Role::Office | Role::Admin | Role::Server)
+    }
+
+    /// Maintains the directory's records of the county (units, people, leaders, the
+    /// holiday calendar): the office and its administrators, not the server.
+    pub fn maintains_county_records(self) -> bool {
+        matches!(self, Role::Office | Role::Admin)
+    }
+
+    /// Holds every document of the county, read-write: the office and the server.
+    pub fn holds_every_document(self) -> bool {
+        matches!(self, Role::Office | Role::Server)
+    }
+
+    /// Registers and works cases and field visits (within its scope, for a township).
+    pub fn works_cases(self) -> bool {
+        matches!(self, Role::Office | Role::Township)
+    }
+
+    /// Changes the reception roster (drafts, swaps, leave, bookings).
+    pub fn edits_roster(self) -> bool {
+        matches!(self, Role::Office | Role::Township | Role::Leader)
+    }
+
+    /// Keeps the intake queue of the online form and the 导访 kiosk.
+    pub fn keeps_intake_queue(self) -> bool {
+        self.holds_every_document()
+    }
+
+    /// Registers queued intake items as cases (the county office's desk).
+    pub fn registers_intake(self) -> bool {
+        matches!(self, Role::Office)
+    }
+
+    /// Reads what a device reports of itself (its attestations).
+    pub fn reads_device_reports(self) -> bool {
+        self.keeps_directory()
+    }
+}
+
 vocabulary!(
     /// Kinds of organisational unit.
     UnitKind, "单位类别" {
@@ -195,6 +241,26 @@ vocabulary!(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The policy, role by role: a change here changes who may do what in the county.
+    #[test]
+    fn role_policy_table() {
+        let table = [
+            // role, keeps directory, county records, every document, works cases
+            (Role::Office, true, true, true, true),
+            (Role::Admin, true, true, false, false),
+            (Role::Server, true, false, true, false),
+            (Role::Township, false, false, false, true),
+            (Role::Leader, false, false, false, false),
+            (Role::ReadOnly, false, false, false, false),
+        ];
+        for (role, keeps, records, every, cases) in table {
+            assert_eq!(role.keeps_directory(), keeps, "{role:?}");
+            assert_eq!(role.maintains_county_records(), records, "{role:?}");
+            assert_eq!(role.holds_every_document(), every, "{role:?}");
+            assert_eq!(role.works_cases(), cases, "{role:?}");
+        }
+    }
 
     #[test]
     fn terms_parse_by_code_and_chinese_name() {

@@ -61,10 +61,7 @@ impl RepairDesk {
         }
         if name == DocName::Directory {
             // Only a device that keeps the directory hands it out whole.
-            if !matches!(
-                self.store.directory_role(),
-                Ok(Role::Office | Role::Server | Role::Admin)
-            ) {
+            if !self.store.directory_role().is_ok_and(Role::keeps_directory) {
                 return Err("本机不保管县目录".into());
             }
         } else if !table.access(device, &name).can_read() {

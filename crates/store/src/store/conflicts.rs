@@ -6,14 +6,13 @@ use chrono::{DateTime, FixedOffset};
 use fengqiao_model::{Case, CaseId, PersonId, ResolutionId};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
-use uuid::Uuid;
 
 use super::Store;
 use crate::record::{
     CASE_SUBRECORDS, case_obj, case_sub, map_in, put_at, strip_subrecords, to_json,
 };
 use crate::store::{HashMap, WhoIndex};
-use crate::{DocName, StoreError, china_offset, is_legally_significant, now_cst, record};
+use crate::{DocName, StoreError, is_legally_significant, now_cst, record};
 
 /// One of several concurrent values of a field, with who wrote it and when.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -226,29 +225,16 @@ pub(super) fn to_conflict(
         .values
         .into_iter()
         .map(|v| {
-            let found = changes.find(&v.op);
-            let (device, person, person_name, written_at) = match found {
-                Some((actor, time, author)) => {
-                    let person = author.and_then(|a| Uuid::from_slice(&a).ok()).map(PersonId);
-                    let (device_id, _) = who.actor(&actor).unwrap_or_default();
-                    let device = who
-                        .devices
-                        .get(&device_id)
-                        .cloned()
-                        .or((!device_id.is_empty()).then_some(device_id));
-                    let person_name = person.and_then(|p| who.people.get(&p).cloned());
-                    let at =
-                        DateTime::from_timestamp(time, 0).map(|t| t.with_timezone(&china_offset()));
-                    (device, person, person_name, at)
-                }
-                None => (None, None, None, None),
-            };
+            let who_wrote = changes
+                .find(&v.op)
+                .map(|(actor, time, author)| who.attribute(&actor, author.as_deref(), time))
+                .unwrap_or_default();
             ConflictValue {
                 value: v.value,
-                person,
-                person_name,
-                device,
-                written_at,
+                person: who_wrote.person,
+                person_name: who_wrote.person_name,
+                device: who_wrote.device,
+                written_at: who_wrote.at,
             }
         })
         .collect();

@@ -21,14 +21,13 @@ use chrono::{DateTime, FixedOffset};
 use fengqiao_model::{CaseEvent, CaseId, EventKind, Note, PersonId, ResolutionId};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
-use uuid::Uuid;
 
 use super::directory::WhoIndex;
 use super::{Resolution, Store};
 use crate::error::StoreError;
 use crate::record;
 use crate::record::{case_obj, case_sub, map_in, obj_field, to_json};
-use crate::time::{china_offset, now_cst};
+use crate::time::now_cst;
 
 /// Case fields the law attaches consequences to (route and its classification, the
 /// responsible units and leader, the dates clocks start from). Their conflicts are marked
@@ -208,28 +207,16 @@ fn written<T>(
     who: &WhoIndex,
 ) -> Written<T> {
     let found = causality.change_of(obj);
-    let (person, person_name, device, written_at) = match &found {
-        Some((_, actor, time, author)) => {
-            let (device_id, registered_person) = who.actor(actor).unwrap_or_default();
-            let person = author
-                .as_ref()
-                .and_then(|a| Uuid::from_slice(a).ok())
-                .or_else(|| Uuid::parse_str(&registered_person).ok())
-                .map(PersonId);
-            let device = who
-                .devices
-                .get(&device_id)
-                .cloned()
-                .or((!device_id.is_empty()).then_some(device_id));
-            (
-                person,
-                person.and_then(|p| who.people.get(&p).cloned()),
-                device,
-                DateTime::from_timestamp(*time, 0).map(|t| t.with_timezone(&china_offset())),
-            )
-        }
-        None => (None, None, None, None),
-    };
+    let who_wrote = found
+        .as_ref()
+        .map(|(_, actor, time, author)| who.attribute(actor, author.as_deref(), *time))
+        .unwrap_or_default();
+    let (person, person_name, device, written_at) = (
+        who_wrote.person,
+        who_wrote.person_name,
+        who_wrote.device,
+        who_wrote.at,
+    );
     Written {
         record,
         change: found.map(|(h, ..)| h),

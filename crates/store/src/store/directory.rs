@@ -48,7 +48,47 @@ pub(super) struct WhoIndex {
     pub(super) devices: HashMap<String, String>,
 }
 
+/// Who wrote a change and when, as every view shows it (history, conflicts, contradictions).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub(super) struct Attribution {
+    pub(super) device_id: Option<String>,
+    /// The device's name in the directory, else its id.
+    pub(super) device: Option<String>,
+    pub(super) person: Option<PersonId>,
+    pub(super) person_name: Option<String>,
+    pub(super) at: Option<chrono::DateTime<chrono::FixedOffset>>,
+}
+
 impl WhoIndex {
+    /// Who wrote a change of `actor`, with the change's Automerge `author` (the person's id
+    /// bytes) and `time` (seconds): the author, or for actors from before writer actors the
+    /// person their registration names; names from the directory.
+    pub(super) fn attribute(
+        &self,
+        actor: &ActorId,
+        author: Option<&[u8]>,
+        time: i64,
+    ) -> Attribution {
+        let (device_id, registered_person) = self.actor(actor).unwrap_or_default();
+        let person = author
+            .and_then(|a| uuid::Uuid::from_slice(a).ok())
+            .or_else(|| uuid::Uuid::parse_str(&registered_person).ok())
+            .map(PersonId);
+        let device = self
+            .devices
+            .get(&device_id)
+            .cloned()
+            .or((!device_id.is_empty()).then(|| device_id.clone()));
+        Attribution {
+            device_id: (!device_id.is_empty()).then_some(device_id),
+            device,
+            person,
+            person_name: person.and_then(|p| self.people.get(&p).cloned()),
+            at: chrono::DateTime::from_timestamp(time, 0)
+                .map(|t| t.with_timezone(&crate::time::china_offset())),
+        }
+    }
+
     /// The device (id) an actor writes for, and the person its registration names (empty
     /// for writer actors: their changes carry the person as the Automerge author).
     pub(super) fn actor(&self, actor: &ActorId) -> Option<(String, String)> {
@@ -62,7 +102,7 @@ impl Store {
     /// Enrols a device in the directory (or re-enrols it with a new role or scope). Only
     /// the county office, an administrator or the server may.
     pub fn enrol_device(&self, device: &fengqiao_model::Device) -> Result<(), StoreError> {
-        self.require_role(&[Role::Office, Role::Admin, Role::Server], "登记设备")?;
+        self.require_role(Role::keeps_directory, "登记设备")?;
         let value = to_json(device)?;
         self.write(&DocName::Directory, |tx| {
             let devices = map_at(tx, "devices")?;
@@ -79,7 +119,7 @@ impl Store {
         device: &fengqiao_model::Device,
         person_name: &str,
     ) -> Result<(), StoreError> {
-        self.require_role(&[Role::Office, Role::Admin, Role::Server], "登记设备")?;
+        self.require_role(Role::keeps_directory, "登记设备")?;
         let value = to_json(device)?;
         let person = Person {
             id: local::enrolled_person_id(&device.id, person_name),
@@ -102,7 +142,7 @@ impl Store {
 
     /// Revokes a device: from the moment this change reaches a peer, that peer refuses it.
     pub fn revoke_device(&self, device_id: &str) -> Result<(), StoreError> {
-        self.require_role(&[Role::Office, Role::Admin, Role::Server], "吊销设备")?;
+        self.require_role(Role::keeps_directory, "吊销设备")?;
         let mut device = self
             .devices()?
             .into_iter()
@@ -308,7 +348,7 @@ impl Store {
 
     /// Adds or updates a leader.
     pub fn put_leader(&self, leader: &fengqiao_model::Leader) -> Result<(), StoreError> {
-        self.require_role(&[Role::Office, Role::Admin], "维护领导名单")?;
+        self.require_role(Role::maintains_county_records, "维护领导名单")?;
         let value = to_json(leader)?;
         let key = leader.id.to_string();
         self.write(&DocName::Directory, |tx| {
@@ -342,7 +382,7 @@ impl Store {
 
     /// Stores a year's holiday calendar (the State Council notice, as TOML text).
     pub fn put_calendar_override(&self, year: i32, toml_text: &str) -> Result<(), StoreError> {
-        self.require_role(&[Role::Office, Role::Admin], "维护节假日安排")?;
+        self.require_role(Role::maintains_county_records, "维护节假日安排")?;
         let parsed = fengqiao_rules::YearCalendar::from_toml(toml_text).map_err(|e| {
             StoreError::BadValue {
                 field: format!("calendars.{year}"),
@@ -365,9 +405,15 @@ impl Store {
         })
     }
 
-    pub(super) fn require_role(&self, roles: &[Role], what: &str) -> Result<(), StoreError> {
+    /// Refuses `what` unless the directory gives this device a role that `allowed` (one of
+    /// `Role`'s policy predicates) admits.
+    pub(super) fn require_role(
+        &self,
+        allowed: fn(Role) -> bool,
+        what: &str,
+    ) -> Result<(), StoreError> {
         let role = self.directory_role()?;
-        if roles.contains(&role) {
+        if allowed(role) {
             Ok(())
         } else {
             Err(StoreError::NotPermitted(format!(
@@ -382,7 +428,7 @@ impl Store {
 
     /// Adds or updates an org unit (e.g. names its head, 负责人).
     pub fn put_unit(&self, unit: &OrgUnit) -> Result<(), StoreError> {
-        self.require_role(&[Role::Office, Role::Admin], "维护单位名录")?;
+        self.require_role(Role::maintains_county_records, "维护单位名录")?;
         let value = to_json(unit)?;
         let key = unit.id.to_string();
         self.write(&DocName::Directory, |tx| {
@@ -393,7 +439,7 @@ impl Store {
 
     /// Adds or updates a person (staff, unit heads, 评议/听证团 members).
     pub fn put_person(&self, person: &Person) -> Result<(), StoreError> {
-        self.require_role(&[Role::Office, Role::Admin], "维护人员名录")?;
+        self.require_role(Role::maintains_county_records, "维护人员名录")?;
         if person.name.trim().is_empty() {
             return Err(StoreError::Invalid(vec![
                 fengqiao_model::FieldError::Required {

@@ -69,7 +69,7 @@ impl Store {
     /// [`validate_intake`]. Only the office (the kiosk runs on an office device) and the
     /// server (the online form) may.
     pub fn add_intake_item(&self, item: &IntakeItem) -> Result<(), StoreError> {
-        self.require_role(&[Role::Office, Role::Server], "添加导访登记")?;
+        self.require_role(Role::keeps_intake_queue, "添加导访登记")?;
         validate_intake(item).map_err(StoreError::Invalid)?;
         if let Some(hash) = &item.query_code_hash
             && (hash.len() != 64 || !hash.bytes().all(|b| b.is_ascii_hexdigit()))
@@ -145,7 +145,7 @@ impl Store {
         case: CaseId,
         by: &str,
     ) -> Result<IntakePickup, StoreError> {
-        self.require_role(&[Role::Office], "登记导访事项")?;
+        self.require_role(Role::registers_intake, "登记导访事项")?;
         let entry = self.intake_item(item)?;
         if let Some(p) = entry.pickup {
             return Err(StoreError::IntakeTaken {

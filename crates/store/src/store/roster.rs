@@ -244,7 +244,7 @@ impl Store {
         id: &str,
         value: &Value,
     ) -> Result<(), StoreError> {
-        self.require_role(&[Role::Office, Role::Township, Role::Leader], "修改排班")?;
+        self.require_role(Role::edits_roster, "修改排班")?;
         let collection = Self::roster_collection(collection)?;
         let id = id.to_owned();
         let value = value.clone();
