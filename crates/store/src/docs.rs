@@ -1,4 +1,4 @@
-//! The documents and their names (DESIGN.md "Data: documents and records").
+//! The documents and their names (DESIGN.md §4, data: documents and records).
 //!
 //! Each logical document has a name (`directory`, `cases/gangkou/2026-Q1`, …) and a samod
 //! [`DocumentId`] derived from the county and the name, so every laptop that needs
