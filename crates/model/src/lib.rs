@@ -31,7 +31,7 @@ pub use intake::{
 };
 pub use org::{Device, FieldVisit, Household, Leader, OrgUnit, Person};
 pub use spreadsheet::spreadsheet_cell;
-pub use validate::FieldError;
+pub use validate::{FieldError, FieldWarning};
 pub use vocab::*;
 
 #[doc(hidden)]

@@ -459,6 +459,7 @@ mod tests {
             parent: None,
             code: code.into(),
             head: None,
+            organ: None,
         }
     }
 

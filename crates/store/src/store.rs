@@ -30,6 +30,7 @@ mod decisions;
 mod health;
 mod history;
 mod intake;
+mod law;
 mod merge_check;
 mod numbering;
 mod rescue;
@@ -729,8 +730,13 @@ impl Store {
                 parent: None,
                 code: String::new(),
                 head: None,
+                organ: None,
             };
             record::put_record(tx, &units, &county_id.to_string(), &to_json(&county_unit)?)?;
+            // The county's 信访部门 (第二十二条's clock runs there), so office devices have a
+            // unit to register cases under.
+            let office = law::petition_office_unit(&county, county_id);
+            record::put_record(tx, &units, &office.id.to_string(), &to_json(&office)?)?;
             for spec in &townships {
                 let tid = unit_id(&county, "township", &spec.name);
                 let unit = OrgUnit {
@@ -740,6 +746,8 @@ impl Store {
                     parent: Some(county_id),
                     code: township_code(spec),
                     head: None,
+                    // A township government is not a 信访部门 (第二十三条 binds it).
+                    organ: Some(fengqiao_model::OrganKind::OtherOrgan),
                 };
                 record::put_record(tx, &units, &tid.to_string(), &to_json(&unit)?)?;
                 for village in &spec.villages {
@@ -751,6 +759,7 @@ impl Store {
                         parent: Some(tid),
                         code: String::new(),
                         head: None,
+                        organ: None,
                     };
                     record::put_record(tx, &units, &vid.to_string(), &to_json(&unit)?)?;
                 }
@@ -996,6 +1005,7 @@ impl Store {
     ) -> Result<Case, StoreError> {
         self.require_case_writer()?;
         registration.township = registration.township.trim().to_owned();
+        let registration = self.with_receiving_unit(registration)?;
         let townships = self.townships()?;
         let names: Vec<String> = townships.iter().map(|t| t.name.clone()).collect();
         validate::validate_registration(&registration, &names, at.date_naive())
@@ -1200,7 +1210,11 @@ impl Store {
                         let (mut events, _) = parse_map::<CaseEvent>(value.get("events"));
                         event::sort_events(&mut events);
                         strip_subrecords(&mut value);
-                        Case::deserialize(&value).ok().map(|case| (case, events))
+                        Case::deserialize(&value).ok().map(|mut case| {
+                            let reg = &mut case.registration;
+                            reg.route = fengqiao_rules::route_in_force(&events, reg.route);
+                            (case, events)
+                        })
                     })
                     .collect::<Vec<_>>()
             })?;
@@ -1214,6 +1228,9 @@ impl Store {
     pub fn case(&self, key: &str) -> Result<CaseRecord, StoreError> {
         let mut record = self.case_alone(key)?;
         self.attach_merges(&mut record)?;
+        // The route in force: the latest 分流, else the registration's (see `law.rs`).
+        let reg = &mut record.case.registration;
+        reg.route = fengqiao_rules::route_in_force(&record.events, reg.route);
         Ok(record)
     }
 
@@ -1246,6 +1263,7 @@ impl Store {
             });
         }
         check_event_payload(&kind, date, today)?;
+        self.check_lifecycle(key, &kind, date)?;
         let event = CaseEvent {
             id: EventId::generate(),
             kind,
@@ -1331,6 +1349,7 @@ impl Store {
                 why: "编号、登记信息和历史记录不可直接修改".into(),
             });
         }
+        self.check_route_settable(key, top)?;
         let (name, id) = self.locate(key)?;
         let townships: Vec<String> = self.townships()?.into_iter().map(|t| t.name).collect();
         let field = field.to_owned();
@@ -2120,7 +2139,13 @@ fn summarise(d: &Automerge, obj: &ObjId, doc: &str) -> Option<CaseSummary> {
         .map(|p| str_field(d, &p, "name"))
         .find(|n| !n.is_empty())
         .unwrap_or_default();
-    let mut events: Vec<(String, Option<DateTime<FixedOffset>>, String, String)> = Vec::new();
+    let mut events: Vec<(
+        String,
+        Option<DateTime<FixedOffset>>,
+        String,
+        String,
+        String,
+    )> = Vec::new();
     if let Some(events_obj) = obj_field(d, obj, "events") {
         for e in d.map_range(&events_obj, ..) {
             let eo = e.id();
@@ -2130,16 +2155,17 @@ fn summarise(d: &Automerge, obj: &ObjId, doc: &str) -> Option<CaseSummary> {
                 recorded_at,
                 e.key.into_owned(),
                 str_field(d, &eo, "kind"),
+                str_field(d, &eo, "route"),
             ));
         }
     }
     events.sort();
     let status = events
         .iter()
-        .fold(CaseStatus::Registered, |s, (_, _, _, kind)| {
+        .fold(CaseStatus::Registered, |s, (_, _, _, kind, _)| {
             event::status_after(s, kind)
         });
-    let route = str_field(d, obj, "route");
+    let route = law::route_in_force_of_row(&events, &str_field(d, obj, "route"));
     Some(CaseSummary {
         id: str_field(d, obj, "id").parse().ok()?,
         number: str_field(d, obj, "number"),
@@ -2151,7 +2177,7 @@ fn summarise(d: &Automerge, obj: &ObjId, doc: &str) -> Option<CaseSummary> {
             .map(|c| str_field(d, &c, "request"))
             .unwrap_or_default(),
         channel: str_field(d, obj, "channel"),
-        route: Route::parse(&route).ok(),
+        route,
         status,
         has_conflicts: !record::conflicts_in(d, obj, CASE_SUBRECORDS).is_empty(),
         document: doc.to_owned(),

@@ -146,6 +146,7 @@ impl Store {
             &cases,
             &units,
             &people,
+            self.law_settings()?,
             calendar,
             today,
         ))
@@ -174,6 +175,7 @@ impl Store {
             &cases,
             &units,
             &people,
+            self.law_settings()?,
             calendar,
             today,
         ))
