@@ -61,7 +61,7 @@ pub enum GuideCommand {
         #[arg(long)]
         version: Option<ListVersion>,
     },
-    /// List the five routes and their complaint types
+    /// List the routes and their complaint types
     List {
         /// Only this route (code or Chinese name, e.g. 矛盾纠纷)
         #[arg(long)]
@@ -432,9 +432,11 @@ mod tests {
         let v: Value = serde_json::from_slice(&out).unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(v["version"], "2026-Q4");
         assert_eq!(v["results"][0]["route_zh"], "矛盾纠纷");
+        // A dispute the organ mediates in its own handling is a 第（六）项 item (第三十三条).
         assert_eq!(
             v["results"][0]["legal_basis"],
-            "《信访工作条例》第三十三条、第三十七条"
+            "《信访工作条例》第三十一条第（六）项、第三十三条、第三十四条、第三十七条"
         );
+        assert_eq!(v["results"][0]["content_type"], "claim");
     }
 }

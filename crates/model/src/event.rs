@@ -13,7 +13,7 @@ use crate::vocab::{PanelKind, ReplyType, Route, Satisfaction};
 pub enum EventKind {
     /// 登记: the item was registered.
     Registered,
-    /// 分流: triaged into one of the five routes.
+    /// 分流: triaged into one of the routes (the latest 分流 is the case's route).
     Routed { route: Route },
     /// 转送: forwarded to a competent unit.
     Forwarded { unit: String },

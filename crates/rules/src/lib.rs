@@ -16,7 +16,7 @@
 //!   (a 答复 with no 受理…), naming the rule and its article.
 //! - [`evaluation`] reads satisfaction evaluations and follow-up (回访) tasks from a case's
 //!   events and tallies the county's satisfaction and follow-up rates.
-//! - [`guide`] holds the five routes and the quarterly complaint-type list that the 导访
+//! - [`guide`] holds the routes and the quarterly complaint-type list that the 导访
 //!   screen searches, and says what a registration records when a type is chosen.
 //!
 //! Typical workflow for a case:
