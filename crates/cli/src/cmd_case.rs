@@ -122,7 +122,7 @@ pub fn init(data_dir: &Path, args: &InitArgs, json: bool) -> Result<()> {
 #[derive(Debug, Subcommand)]
 pub enum CaseCommand {
     /// Register a case, from flags or a JSON registration (`--file FILE`, `-` for stdin).
-    Add(AddArgs),
+    Add(Box<AddArgs>),
     /// List cases.
     List(ListArgs),
     /// Show one case (by id or case number) with events, clocks, notes and conflicts.

@@ -2139,13 +2139,7 @@ fn summarise(d: &Automerge, obj: &ObjId, doc: &str) -> Option<CaseSummary> {
         .map(|p| str_field(d, &p, "name"))
         .find(|n| !n.is_empty())
         .unwrap_or_default();
-    let mut events: Vec<(
-        String,
-        Option<DateTime<FixedOffset>>,
-        String,
-        String,
-        String,
-    )> = Vec::new();
+    let mut events: Vec<law::RowEvent> = Vec::new();
     if let Some(events_obj) = obj_field(d, obj, "events") {
         for e in d.map_range(&events_obj, ..) {
             let eo = e.id();

@@ -173,10 +173,20 @@ pub(super) fn petition_office_unit(county: &str, county_id: fengqiao_model::Unit
     }
 }
 
-/// The route in force from a list row's events: `(date, recorded_at, id, kind, route)`
-/// sorted canonically; the latest 分流 wins, else the registration's route.
-pub(super) fn route_in_force_of_row<T, U, V>(
-    events: &[(T, U, V, String, String)],
+/// What a list row reads of one event: date, recording time, id, kind code and (for a
+/// 分流) the route code; sorted, they are in canonical order.
+pub(super) type RowEvent = (
+    String,
+    Option<chrono::DateTime<chrono::FixedOffset>>,
+    String,
+    String,
+    String,
+);
+
+/// The route in force from a list row's sorted events: the latest 分流, else the
+/// registration's route.
+pub(super) fn route_in_force_of_row(
+    events: &[RowEvent],
     registered: &str,
 ) -> Option<fengqiao_model::Route> {
     events
