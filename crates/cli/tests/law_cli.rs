@@ -114,6 +114,11 @@ fn impossible_entries_are_refused_naming_the_rule_and_nothing_is_written() {
         &["closed", "--date", "2026-10-12"],
         &["不能记录办结", "事件不能早于收到信访事项之日", "2026-11-02"],
     );
+    // An event dated after today.
+    refuse(
+        &["accepted", "--date", "2099-01-01"],
+        &["事件日期不能晚于今天"],
+    );
     // A 答复 with no 受理 before it.
     refuse(
         &["replied", "--reply", "支持", "--date", "2026-11-10"],
