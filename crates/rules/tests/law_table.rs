@@ -79,12 +79,13 @@ const ROWS: &[Row] = &[
         clocks: "T1 03-17 running, T2 03-17 running",
         warnings: "",
     },
-    // 7. 第二十二条第一款: a 信访部门 registers and routes what is forwarded to it too (T1, no T3/T4).
+    // 7. 第二十二条第一款 and 第二十三条第三款: a 信访部门 that a higher one 交办s to registers
+    //    and routes the item (T1) and, as its receiving unit, owes notice (T3) and may object (T4).
     Row {
         item: "forwarded office",
         events: "",
-        today: "03-10",
-        clocks: "T1 03-17 running",
+        today: "03-05",
+        clocks: "T1 03-17 running, T3 03-17 running, T4 03-09 running",
         warnings: "",
     },
     // 8. 第二十三条第三款: an organ's notice (T3) and objection window (T4) on a forwarded item.

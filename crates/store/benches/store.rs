@@ -5,7 +5,7 @@
 //! Measures: opening the store and listing all cases; registering one case (until it is
 //! fsynced); recording one event on a case, which first checks the case's history
 //! (`fengqiao_rules::check_new_event`: the case, the directory's units and the calendar are
-//! read before the write); and prints the store's size on disk and change counts per
+//! read before the write) and that check alone; and prints the store's size on disk and change counts per
 //! document.
 
 use std::time::{Duration, Instant};
@@ -110,6 +110,27 @@ fn bench(c: &mut Criterion) {
             store
                 .add_event(key, fengqiao_model::EventKind::Acknowledged, today, "")
                 .expect("event")
+        })
+    });
+    // What the lifecycle check adds to each event: reading the case, the units' kinds and
+    // the calendar, then the pure check.
+    group.bench_function("lifecycle_check_alone", |b| {
+        b.iter(|| {
+            k += 1;
+            let key = &keys[k % keys.len()];
+            let today = fengqiao_store::now_cst().date_naive();
+            let record = store.case(key).expect("case");
+            let reg = &record.case.registration;
+            let facts = store.law_context().expect("law").facts(reg);
+            fengqiao_rules::check_new_event(
+                &facts,
+                fengqiao_rules::CaseFacts::earliest_event_date(reg),
+                &record.events,
+                &fengqiao_model::EventKind::Acknowledged,
+                today,
+                today,
+                &store.holiday_calendar().expect("calendar"),
+            )
         })
     });
     group.finish();

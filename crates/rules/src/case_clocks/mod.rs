@@ -15,9 +15,9 @@
 //!
 //! Which clocks run (`docs/law.md` gives each decision with its article):
 //! - At a 党委和政府信访部门, T1 (第二十二条第一款) for every item it receives, directly or
-//!   forwarded. At any other 机关、单位, T2 (第二十三条第二款) for a directly received item
-//!   and T3/T4 (第二十三条第三款) for a forwarded or assigned one. When the receiving unit's
-//!   kind is unknown, T1 and T2 both run, with a caveat.
+//!   forwarded. At any other 机关、单位, T2 (第二十三条第二款) for a directly received item.
+//!   Whoever receives a forwarded or assigned item runs T3/T4 (第二十三条第三款). When the
+//!   receiving unit's kind is unknown, a direct item runs T1 and T2, with a caveat.
 //! - After we forward or assign an item, the receiving unit's T3/T4 run from our latest
 //!   forwarding, except on the 纪检举报 and 涉法涉诉 routes: 纪检监察机关 and 政法部门 give
 //!   notice by their own rules (第二十三条第四款).
@@ -428,7 +428,9 @@ fn intake_clocks(b: &mut Builder<'_>, facts: &CaseFacts, route: Option<Route>) {
         None => facts.received_directly,
     };
     let runs_t2 = facts.received_directly && office != Some(OrganKind::PetitionOffice);
-    let holds_as_receiving_unit = !facts.received_directly && !runs_t1;
+    // 第二十三条第三款 binds whoever receives a forwarded or assigned item, a 信访部门 that
+    // a higher one 交办s to included; the 信访部门 still registers and routes it (T1).
+    let holds_as_receiving_unit = !facts.received_directly;
     if runs_t1 && let Some(dl) = b.deadline(ClockId::T1, facts.received_on, Adjustments::default())
     {
         let handled = |k: &EventKind| {

@@ -11,6 +11,7 @@
 //! - The route in force is the latest 分流 event in canonical order, else the route the
 //!   registration recorded. Lists, case pages and clocks all read it so.
 
+use automerge::transaction::Transactable;
 use chrono::NaiveDate;
 use fengqiao_model::{EventKind, OrgUnit, OrganKind, Registration, Role, UnitKind};
 use fengqiao_rules::{CaseFacts, ExtensionBase, LawContext, LawSettings};
@@ -41,12 +42,7 @@ impl Store {
         self.require_role(&[Role::Office, Role::Admin], "修改法律适用设置")?;
         self.write(&DocName::Directory, |tx| {
             let meta = map_at(tx, "meta")?;
-            automerge::transaction::Transactable::put(
-                tx,
-                &meta,
-                EXTENSION_FROM,
-                settings.extension_from.code(),
-            )?;
+            tx.put(&meta, EXTENSION_FROM, settings.extension_from.code())?;
             Ok(())
         })
     }
