@@ -417,6 +417,7 @@ impl RegisterForm {
         match &self.picked {
             Some((_, c)) => {
                 reg.route = Some(c.route);
+                reg.content_type = Some(c.content_type);
                 reg.complaint_type = c.complaint_type.clone();
                 reg.route_list_version = c.list_version.clone();
             }

@@ -681,10 +681,13 @@ impl Worker {
 
     fn send_case(&self, key: &str) {
         match self.store.case(key) {
-            Ok(record) => {
-                let page = crate::vm::clocks::case_page(record, &self.calendar, today());
-                self.send(Update::Case(Box::new(page)));
-            }
+            Ok(record) => match self.store.law_context() {
+                Ok(law) => {
+                    let page = crate::vm::clocks::case_page(record, &self.calendar, &law, today());
+                    self.send(Update::Case(Box::new(page)));
+                }
+                Err(e) => self.fail(Key::ActionOpenCase, e),
+            },
             Err(e) => self.fail(Key::ActionOpenCase, e),
         }
     }
@@ -803,11 +806,13 @@ pub fn clock_index(
     today: NaiveDate,
 ) -> Result<ClockIndex, fengqiao_store::StoreError> {
     let histories = store.histories(&CaseFilter::default())?;
+    let law = store.law_context()?;
     Ok(crate::vm::clocks::index(
         histories
             .iter()
             .map(|(case, events)| (case.id, &case.registration, events.as_slice())),
         calendar,
+        &law,
         today,
     ))
 }

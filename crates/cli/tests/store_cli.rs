@@ -114,8 +114,17 @@ fn chinese_case_survives_a_restart_intact() {
     let number = added["number"].as_str().expect("number");
     let by_number = json(&ok(dir.path(), &["case", "show", number, "--json"]));
     assert_eq!(by_number["case"]["id"], id.as_str());
-    assert_eq!(by_number["clocks"]["clocks"][0]["clock"], "T1");
-    assert_eq!(by_number["clocks"]["clocks"][0]["due"], "2026-11-17");
+    // Registered on a township's laptop: received by the township government, which
+    // owes written notice (第二十三条第二款), not a 信访部门's T1 — and no address was
+    // taken down, so not even that (the 但书), which the clocks say.
+    assert_eq!(by_number["clocks"]["office"], "other-organ");
+    assert_eq!(by_number["clocks"]["clocks"], serde_json::json!([]));
+    assert!(
+        by_number["clocks"]["diagnostics"][0]
+            .as_str()
+            .is_some_and(|d| d.contains("不适用第二十三条第二款书面告知")),
+        "{by_number}"
+    );
 
     ok(
         dir.path(),

@@ -101,18 +101,38 @@ vocabulary!(
 );
 
 vocabulary!(
-    /// The five routes of the classification list (RULES.md §3).
+    /// The routes of the classification list (RULES.md §3): Ningguo's five, plus places for
+    /// 第三十一条第（二）项 (arbitration) and 第（三）项 (党员申诉、申请复审), in the order of
+    /// 第三十一条's items.
     Route, "分流途径" {
         /// Accusations against officials go to discipline inspection (第二十二条第二款, 第三十条).
         DisciplineReport = ("discipline-report", "纪检举报"),
-        /// Courts, procuratorate, police (诉访分离).
+        /// Courts, procuratorate, police (诉访分离, 第三十一条第（一）项).
         LitigationRelated = ("litigation-related", "涉法涉诉"),
+        /// Arbitration: labour, rural land contract, commercial (第三十一条第（二）项).
+        Arbitration = ("arbitration", "仲裁"),
+        /// A party member's appeal, a request for 复审/复核 of a sanction (第三十一条第（三）项).
+        AppealReview = ("appeal-review", "申诉复审"),
         /// Reconsideration, ruling, licence, penalty, statutory duty (第三十一条第(四)(五)项).
         AdministrativeDuty = ("administrative-duty", "行政职责"),
-        /// Mediation (第三十三条, 第三十七条).
+        /// Mediation (第三十三条, 第三十七条); accepted and mediated by the organ itself it is
+        /// handled under 第三十一条第（六）项 and T5/T6 run.
         Dispute = ("dispute", "矛盾纠纷"),
-        /// Ordinary petition handling; the only route where T5/T6 run (第三十一条第(六)项).
+        /// Ordinary petition handling under 第三十一条第(六)项; T5/T6 run.
         PetitionRequest = ("petition-request", "信访诉求"),
+    }
+);
+
+vocabulary!(
+    /// What kind of organ a unit is, which decides the clocks it runs on an item it receives:
+    /// a 党委和政府信访部门 registers and routes within 15 days (第二十二条, T1); any other
+    /// 机关、单位 gives written notice of a directly received item within 15 days
+    /// (第二十三条第二款, T2) and of a forwarded or assigned one (第二十三条第三款, T3/T4).
+    OrganKind, "单位性质" {
+        /// 党委和政府信访部门, e.g. the county 信访局.
+        PetitionOffice = ("petition-office", "信访部门"),
+        /// Any other 机关、单位: a township government, a department.
+        OtherOrgan = ("other-organ", "其他机关、单位"),
     }
 );
 

@@ -475,6 +475,7 @@ mod tests {
             parent: None,
             code: code.into(),
             head: None,
+            organ: None,
         }
     }
 

@@ -86,6 +86,10 @@ pub enum StoreError {
         case: String,
         by: String,
     },
+    /// An event the case's history makes impossible (第三十二至三十六条…); nothing was
+    /// written.
+    #[error("{0}")]
+    Lifecycle(#[from] fengqiao_rules::LifecycleRefusal),
     /// The repository stopped.
     #[error("存储引擎已停止 (repository stopped)")]
     Stopped,

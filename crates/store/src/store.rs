@@ -32,6 +32,7 @@ mod health;
 mod history;
 mod import;
 mod intake;
+mod law;
 mod merge_check;
 mod numbering;
 mod rescue;

@@ -215,6 +215,7 @@ fn unit_heads_and_panel_members_round_trip_and_old_records_still_read() {
         parent: None,
         code: String::new(),
         head: Some(head.id),
+        organ: None,
     };
     store.put_unit(&unit).expect("unit");
     let people = store.people().expect("people");

@@ -175,7 +175,11 @@ impl Store {
                         let (mut events, _) = parse_map::<CaseEvent>(value.get("events"));
                         event::sort_events(&mut events);
                         strip_subrecords(&mut value);
-                        Case::deserialize(&value).ok().map(|case| (case, events))
+                        Case::deserialize(&value).ok().map(|mut case| {
+                            let reg = &mut case.registration;
+                            reg.route = fengqiao_rules::route_in_force(&events, reg.route);
+                            (case, events)
+                        })
                     })
                     .collect::<Vec<_>>()
             })?;
@@ -189,6 +193,9 @@ impl Store {
     pub fn case(&self, key: &str) -> Result<CaseRecord, StoreError> {
         let mut record = self.case_alone(key)?;
         self.attach_merges(&mut record)?;
+        // The route in force: the latest 分流, else the registration's (see `law.rs`).
+        let reg = &mut record.case.registration;
+        reg.route = fengqiao_rules::route_in_force(&record.events, reg.route);
         Ok(record)
     }
 
@@ -243,7 +250,7 @@ pub(super) fn summarise(d: &Automerge, obj: &ObjId, doc: &str) -> Option<CaseSum
         .map(|p| str_field(d, &p, "name"))
         .find(|n| !n.is_empty())
         .unwrap_or_default();
-    let mut events: Vec<(String, Option<DateTime<FixedOffset>>, String, String)> = Vec::new();
+    let mut events: Vec<super::law::RowEvent> = Vec::new();
     if let Some(events_obj) = obj_field(d, obj, "events") {
         for e in d.map_range(&events_obj, ..) {
             let eo = e.id();
@@ -253,16 +260,17 @@ pub(super) fn summarise(d: &Automerge, obj: &ObjId, doc: &str) -> Option<CaseSum
                 recorded_at,
                 e.key.into_owned(),
                 str_field(d, &eo, "kind"),
+                str_field(d, &eo, "route"),
             ));
         }
     }
     events.sort();
     let status = events
         .iter()
-        .fold(CaseStatus::Registered, |s, (_, _, _, kind)| {
+        .fold(CaseStatus::Registered, |s, (_, _, _, kind, _)| {
             event::status_after(s, kind)
         });
-    let route = str_field(d, obj, "route");
+    let route = super::law::route_in_force_of_row(&events, &str_field(d, obj, "route"));
     Some(CaseSummary {
         id: str_field(d, obj, "id").parse().ok()?,
         number: str_field(d, obj, "number"),
@@ -274,7 +282,7 @@ pub(super) fn summarise(d: &Automerge, obj: &ObjId, doc: &str) -> Option<CaseSum
             .map(|c| str_field(d, &c, "request"))
             .unwrap_or_default(),
         channel: str_field(d, obj, "channel"),
-        route: Route::parse(&route).ok(),
+        route,
         status,
         has_conflicts: !record::conflicts_in(d, obj, CASE_SUBRECORDS).is_empty(),
         document: doc.to_owned(),

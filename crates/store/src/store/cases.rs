@@ -50,6 +50,7 @@ impl Store {
     ) -> Result<Case, StoreError> {
         self.require_case_writer()?;
         registration.township = registration.township.trim().to_owned();
+        let registration = self.with_receiving_unit(registration)?;
         let townships = self.townships()?;
         let names: Vec<String> = townships.iter().map(|t| t.name.clone()).collect();
         validate::validate_registration(&registration, &names, at.date_naive())
@@ -143,6 +144,7 @@ impl Store {
             });
         }
         check_event_payload(&kind, date, today)?;
+        self.check_lifecycle(key, &kind, date)?;
         let event = CaseEvent {
             id: EventId::generate(),
             kind,
@@ -199,6 +201,7 @@ impl Store {
                 why: "编号、登记信息和历史记录不可直接修改".into(),
             });
         }
+        self.check_route_settable(key, top)?;
         let (name, id) = self.locate(key)?;
         let townships: Vec<String> = self.townships()?.into_iter().map(|t| t.name).collect();
         let field = field.to_owned();

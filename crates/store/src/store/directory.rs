@@ -168,8 +168,13 @@ impl Store {
                 parent: None,
                 code: String::new(),
                 head: None,
+                organ: None,
             };
             record::put_record(tx, &units, &county_id.to_string(), &to_json(&county_unit)?)?;
+            // The county's 信访部门 (第二十二条's clock runs there), so office devices have a
+            // unit to register cases under.
+            let office = super::law::petition_office_unit(&county, county_id);
+            record::put_record(tx, &units, &office.id.to_string(), &to_json(&office)?)?;
             for spec in &townships {
                 let tid = unit_id(&county, "township", &spec.name);
                 let unit = OrgUnit {
@@ -179,6 +184,8 @@ impl Store {
                     parent: Some(county_id),
                     code: township_code(spec),
                     head: None,
+                    // A township government is not a 信访部门 (第二十三条 binds it).
+                    organ: Some(fengqiao_model::OrganKind::OtherOrgan),
                 };
                 record::put_record(tx, &units, &tid.to_string(), &to_json(&unit)?)?;
                 for village in &spec.villages {
@@ -190,6 +197,7 @@ impl Store {
                         parent: Some(tid),
                         code: String::new(),
                         head: None,
+                        organ: None,
                     };
                     record::put_record(tx, &units, &vid.to_string(), &to_json(&unit)?)?;
                 }

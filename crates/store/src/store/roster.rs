@@ -148,6 +148,7 @@ impl Store {
             &cases,
             &units,
             &people,
+            self.law_settings()?,
             calendar,
             today,
         ))
@@ -176,6 +177,7 @@ impl Store {
             &cases,
             &units,
             &people,
+            self.law_settings()?,
             calendar,
             today,
         ))
