@@ -2,7 +2,7 @@
 //! unchanged), one case whole, and the histories the clocks are computed from.
 
 use automerge::{Automerge, ObjId, ObjType, ReadDoc, ValueRef};
-use chrono::{DateTime, FixedOffset, NaiveDate};
+use chrono::{DateTime, NaiveDate};
 use fengqiao_model::{Case, CaseEvent, CaseId, CaseStatus, Note, Route, event};
 use serde::{Deserialize, Serialize};
 

@@ -16,8 +16,9 @@ use chrono::NaiveDate;
 use fengqiao_model::{EventKind, OrgUnit, OrganKind, Registration, Role, UnitKind};
 use fengqiao_rules::{CaseFacts, ExtensionBase, LawContext, LawSettings};
 
-use super::{DocName, Store, map_at, map_in, now_cst, str_field};
+use super::{DocName, Store, now_cst};
 use crate::error::StoreError;
+use crate::record::{map_at, map_in, str_field};
 
 /// The `meta` key of the county's T6 reading.
 const EXTENSION_FROM: &str = "extension_from";
@@ -39,7 +40,7 @@ impl Store {
 
     /// Records the county's readings (office and admin devices).
     pub fn put_law_settings(&self, settings: LawSettings) -> Result<(), StoreError> {
-        self.require_role(&[Role::Office, Role::Admin], "修改法律适用设置")?;
+        self.require_role(Role::maintains_county_records, "修改法律适用设置")?;
         self.write(&DocName::Directory, |tx| {
             let meta = map_at(tx, "meta")?;
             tx.put(&meta, EXTENSION_FROM, settings.extension_from.code())?;
