@@ -781,7 +781,11 @@ fn a_booked_visitor_and_the_owning_units_head_appear_in_the_slots_briefing() {
     let years = chrono::Datelike::year(&period.from) - 1..=chrono::Datelike::year(&period.to);
     let state = store.load_roster(years.clone()).unwrap().state;
     store
-        .put_roster(&fengqiao_roster::changes::publish(&state, period))
+        .put_roster(&fengqiao_roster::changes::publish(
+            &state,
+            period,
+            fengqiao_store::now_cst(),
+        ))
         .unwrap();
     let slot = store
         .load_roster(years)

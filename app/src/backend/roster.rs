@@ -42,6 +42,15 @@ impl RosterExport {
 /// Who the app writes roster changes as.
 const BY: &str = "信访局";
 
+/// The app's roster changes, as of `today`, now.
+fn actor(today: NaiveDate) -> Actor<'static> {
+    Actor {
+        by: BY,
+        today,
+        at: fengqiao_store::now_cst(),
+    }
+}
+
 fn years_around(period: Period) -> impl Iterator<Item = i32> {
     period.from.year() - 1..=period.to.year()
 }
@@ -188,7 +197,7 @@ fn require_rules(loaded: Loaded) -> Result<(RosterRules, RosterState)> {
 /// Publishes the drafts of `period`; past published slots become historic.
 pub fn publish(store: &Store, period: Period, today: NaiveDate) -> Result<usize> {
     let (_, mut state) = require_rules(load(store, period)?)?;
-    let mut records = changes::publish(&state, period);
+    let mut records = changes::publish(&state, period, fengqiao_store::now_cst());
     let published = records.len();
     state.apply_all(records.clone());
     records.extend(changes::archive(&state, today));
@@ -215,7 +224,7 @@ pub fn swap(
         second,
         reason: reason.to_owned(),
     };
-    let outcome = changes::swap(&rules, &state, &[], &request, Actor { by: BY, today })?;
+    let outcome = changes::swap(&rules, &state, &[], &request, actor(today))?;
     write_records(store, &outcome.records)?;
     Ok(outcome.diagnostics)
 }
@@ -237,14 +246,7 @@ pub fn leave(
         reported_on: today,
         reason,
     };
-    let outcome = changes::report_leave(
-        &rules,
-        calendar,
-        &state,
-        &[],
-        leave,
-        Actor { by: BY, today },
-    )?;
+    let outcome = changes::report_leave(&rules, calendar, &state, &[], leave, actor(today))?;
     write_records(store, &outcome.records)?;
     Ok(outcome.diagnostics)
 }
