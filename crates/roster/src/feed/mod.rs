@@ -29,13 +29,16 @@
 
 pub mod ical;
 
+use std::collections::BTreeMap;
+
 use chrono::{DateTime, Datelike, FixedOffset, NaiveDate, NaiveTime, Offset, TimeZone, Utc};
 use fengqiao_model::LeaderId;
 use serde::{Deserialize, Serialize};
 
-use crate::bookings::active_bookings;
+use crate::bookings::Booking;
+use crate::ids::SlotId;
 use crate::rules::{RosterRules, weekday_short_zh};
-use crate::state::{RosterState, Slot, SlotKind, SlotState};
+use crate::state::{Change, RosterState, Slot, SlotKind, SlotState};
 
 pub use ical::{Alarm, Calendar, Event, Status, TZID, When};
 
@@ -105,31 +108,70 @@ fn start_of(date: NaiveDate) -> DateTime<Utc> {
         )
 }
 
+/// The records of each slot a feed reads, gathered once: a county's year has about 1,500
+/// slots, and looking through every change and booking for each of them made the 86
+/// feeds of a year take 180 ms instead of 50.
+struct Index<'a> {
+    /// Each slot's changes, oldest first (as [`RosterState::changes_of`]).
+    changes: BTreeMap<SlotId, Vec<&'a Change>>,
+    /// Each slot's bookings.
+    bookings: BTreeMap<SlotId, Vec<&'a Booking>>,
+}
+
+impl<'a> Index<'a> {
+    fn new(state: &'a RosterState) -> Index<'a> {
+        let mut changes: BTreeMap<SlotId, Vec<&Change>> = BTreeMap::new();
+        for c in state.changes.values() {
+            changes.entry(c.slot).or_default().push(c);
+        }
+        for list in changes.values_mut() {
+            list.sort_by_key(|c| (c.on, c.id));
+        }
+        let mut bookings: BTreeMap<SlotId, Vec<&Booking>> = BTreeMap::new();
+        for b in state.bookings.values() {
+            bookings.entry(b.slot).or_default().push(b);
+        }
+        Index { changes, bookings }
+    }
+
+    fn changes(&self, slot: SlotId) -> &[&'a Change] {
+        self.changes.get(&slot).map_or(&[], Vec::as_slice)
+    }
+
+    fn bookings(&self, slot: SlotId) -> &[&'a Booking] {
+        self.bookings.get(&slot).map_or(&[], Vec::as_slice)
+    }
+
+    /// When the slot's calendar entry last changed: its publication, its changes, its
+    /// bookings. `None` when the records do not say.
+    fn last_modified(&self, slot: &Slot) -> Option<DateTime<Utc>> {
+        let published = slot.published_at.map(|t| t.to_utc());
+        let changes = self
+            .changes(slot.id)
+            .iter()
+            .map(|c| c.at.map_or_else(|| start_of(c.on), |t| t.to_utc()));
+        let bookings = self
+            .bookings(slot.id)
+            .iter()
+            .flat_map(|b| std::iter::once(b.booked_on).chain(b.cancelled.as_ref().map(|c| c.on)))
+            .map(start_of);
+        published.into_iter().chain(changes).chain(bookings).max()
+    }
+
+    /// The day of the latest change of `slot` that names `leader`, if any.
+    fn last_named(&self, slot: &Slot, leader: LeaderId) -> Option<NaiveDate> {
+        self.changes(slot.id)
+            .iter()
+            .filter(|c| c.before.names(leader) || c.after.names(leader))
+            .map(|c| c.on)
+            .max()
+    }
+}
+
 /// When the slot's calendar entry last changed: its publication, its changes, its
 /// bookings. `None` when the records do not say.
 pub fn last_modified(state: &RosterState, slot: &Slot) -> Option<DateTime<Utc>> {
-    let published = slot.published_at.map(|t| t.to_utc());
-    let changes = state
-        .changes_of(slot.id)
-        .into_iter()
-        .map(|c| c.at.map_or_else(|| start_of(c.on), |t| t.to_utc()));
-    let bookings = state
-        .bookings
-        .values()
-        .filter(|b| b.slot == slot.id)
-        .flat_map(|b| std::iter::once(b.booked_on).chain(b.cancelled.as_ref().map(|c| c.on)))
-        .map(start_of);
-    published.into_iter().chain(changes).chain(bookings).max()
-}
-
-/// The day of the latest change of `slot` that names `leader`, if any.
-fn last_named(state: &RosterState, slot: &Slot, leader: LeaderId) -> Option<NaiveDate> {
-    state
-        .changes_of(slot.id)
-        .into_iter()
-        .filter(|c| c.before.names(leader) || c.after.names(leader))
-        .map(|c| c.on)
-        .max()
+    Index::new(state).last_modified(slot)
 }
 
 fn leader_text(rules: &RosterRules, id: LeaderId) -> String {
@@ -182,10 +224,14 @@ enum Entry {
     TakenAway,
 }
 
-fn event(rules: &RosterRules, state: &RosterState, slot: &Slot, entry: Entry) -> Event {
+fn event(rules: &RosterRules, index: &Index<'_>, slot: &Slot, entry: Entry) -> Event {
     let kind = slot_type_name(rules, slot);
     let who = who(rules, slot);
-    let booked = active_bookings(state, slot.id).len();
+    let booked = index
+        .bookings(slot.id)
+        .iter()
+        .filter(|b| b.is_active())
+        .count();
     let day = format!("{} {}", slot.date, weekday_short_zh(slot.date.weekday()));
     let mut description = vec![kind.clone(), format!("接访领导：{who}")];
     match slot.kind {
@@ -216,10 +262,10 @@ fn event(rules: &RosterRules, state: &RosterState, slot: &Slot, entry: Entry) ->
         }),
         _ => None,
     };
-    let modified = last_modified(state, slot);
+    let modified = index.last_modified(slot);
     Event {
         uid: format!("{}@fengqiao", slot.id),
-        sequence: u32::try_from(state.changes_of(slot.id).len()).unwrap_or(u32::MAX),
+        sequence: u32::try_from(index.changes(slot.id).len()).unwrap_or(u32::MAX),
         stamp: modified.unwrap_or(DateTime::UNIX_EPOCH),
         last_modified: modified,
         when: when(slot),
@@ -240,6 +286,7 @@ pub fn feed(
     today: NaiveDate,
 ) -> Calendar {
     let oldest = today - chrono::Duration::days(HISTORY_DAYS);
+    let index = Index::new(state);
     let mut slots: Vec<&Slot> = state
         .slots
         .values()
@@ -266,7 +313,7 @@ pub fn feed(
                             alarm: slot.serving() == *leader,
                         }
                     } else {
-                        let taken = last_named(state, slot, *leader)?;
+                        let taken = index.last_named(slot, *leader)?;
                         if (today - taken).num_days() > CANCELLED_KEEP_DAYS {
                             return None;
                         }
@@ -274,7 +321,7 @@ pub fn feed(
                     }
                 }
             };
-            Some(event(rules, state, slot, entry))
+            Some(event(rules, &index, slot, entry))
         })
         .collect();
     Calendar {
