@@ -109,10 +109,10 @@ fn start_of(date: NaiveDate) -> DateTime<Utc> {
 }
 
 /// The records of each slot a feed reads, gathered once: a county's year has about 1,500
-/// slots, and looking through every change and booking for each of them made the 86
-/// feeds of a year take 180 ms instead of 50.
+/// slots, and looking through every change for each of them made one leader's feed take
+/// 3.7 ms instead of 0.7 (`benches/feeds.rs`).
 struct Index<'a> {
-    /// Each slot's changes, oldest first (as [`RosterState::changes_of`]).
+    /// Each slot's changes.
     changes: BTreeMap<SlotId, Vec<&'a Change>>,
     /// Each slot's bookings.
     bookings: BTreeMap<SlotId, Vec<&'a Booking>>,
@@ -123,9 +123,6 @@ impl<'a> Index<'a> {
         let mut changes: BTreeMap<SlotId, Vec<&Change>> = BTreeMap::new();
         for c in state.changes.values() {
             changes.entry(c.slot).or_default().push(c);
-        }
-        for list in changes.values_mut() {
-            list.sort_by_key(|c| (c.on, c.id));
         }
         let mut bookings: BTreeMap<SlotId, Vec<&Booking>> = BTreeMap::new();
         for b in state.bookings.values() {
@@ -166,12 +163,6 @@ impl<'a> Index<'a> {
             .map(|c| c.on)
             .max()
     }
-}
-
-/// When the slot's calendar entry last changed: its publication, its changes, its
-/// bookings. `None` when the records do not say.
-pub fn last_modified(state: &RosterState, slot: &Slot) -> Option<DateTime<Utc>> {
-    Index::new(state).last_modified(slot)
 }
 
 fn leader_text(rules: &RosterRules, id: LeaderId) -> String {
