@@ -144,6 +144,11 @@ pub fn run_feed(cmd: &FeedCommand, store: &Store, json: bool) -> Result<()> {
                 outln!("原有 {} 个链接已撤销", issued.revoked.len());
             }
             outln!("同步到县服务器后生效。");
+            if issued.url.starts_with("http://") {
+                outln!(
+                    "注意：此链接用 http://，其中的密钥在网络上明文传输；正式使用请经县里的 HTTPS 代理签发 (plain HTTP link)"
+                );
+            }
             if *qr {
                 let code = qrcode::QrCode::new(issued.webcal.as_bytes())
                     .context("链接过长，无法生成二维码")?;
