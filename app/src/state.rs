@@ -494,6 +494,8 @@ pub struct RosterUi {
     pub book_note: String,
     /// The period last asked of the store thread.
     pub requested: Option<(NaiveDate, NaiveDate)>,
+    /// The 订阅 tab (calendar subscriptions).
+    pub feeds: crate::views::roster_feeds::FeedsUi,
 }
 
 impl RosterUi {
@@ -676,6 +678,7 @@ impl AppState {
                 book_case: String::new(),
                 book_note: String::new(),
                 requested: None,
+                feeds: Default::default(),
             },
             briefing: None,
             roster: Arc::default(),
@@ -768,6 +771,7 @@ impl AppState {
             Update::Visits(v) => self.visits.visits = v,
             Update::Intake(queue) => self.intake = queue,
             Update::Briefing(b) => self.briefing = Some(b),
+            Update::Feeds(f) => self.roster_ui.feeds.view = f,
             Update::Sync(s) => self.sync = s,
             Update::Registered { number } => {
                 self.status = Some(StatusLine {

@@ -18,6 +18,7 @@ use iroh::{EndpointAddr, RelayUrl};
 use serde::Deserialize;
 
 use crate::config::Config;
+use crate::feeds_web::FeedsWeb;
 use crate::intake_web::IntakeWeb;
 use crate::metrics::{self, ServerCounters, Snapshot};
 use crate::ops::{self, EnrolRequest, OpsError};
@@ -33,11 +34,14 @@ pub struct Server {
     admin_task: tokio::task::JoinHandle<()>,
     websocket: Option<WebSocketListener>,
     intake: Option<IntakeWeb>,
+    feeds: Option<FeedsWeb>,
     relay: Option<iroh_relay::server::Server>,
     pub admin_addr: SocketAddr,
     pub websocket_addr: Option<SocketAddr>,
     /// Where the online intake form listens, when enabled.
     pub intake_addr: Option<SocketAddr>,
+    /// Where the calendar feeds listen, when enabled.
+    pub feeds_addr: Option<SocketAddr>,
     pub relay_url: Option<RelayUrl>,
 }
 
@@ -165,6 +169,17 @@ impl Server {
         };
         let intake_addr = intake.as_ref().map(|i| i.addr);
 
+        let feeds = if config.feeds.enabled {
+            Some(
+                FeedsWeb::start(store.clone(), &data_dir, &config.feeds, counters.clone())
+                    .await
+                    .with_context(|| format!("feeds.listen {}", config.feeds.listen))?,
+            )
+        } else {
+            None
+        };
+        let feeds_addr = feeds.as_ref().map(|f| f.addr);
+
         let websocket_connected: Box<dyn Fn() -> usize + Send + Sync> = match &websocket {
             Some(ws) => {
                 let acceptor = ws.acceptor_handle();
@@ -232,6 +247,7 @@ impl Server {
             relay = ?relay_url.as_ref().map(|u| u.to_string()),
             websocket = ?websocket_addr,
             intake = ?intake_addr,
+            feeds = ?feeds_addr,
             "county sync server up"
         );
         Ok(Server {
@@ -242,10 +258,12 @@ impl Server {
             admin_task,
             websocket,
             intake,
+            feeds,
             relay,
             admin_addr,
             websocket_addr,
             intake_addr,
+            feeds_addr,
             relay_url,
         })
     }
@@ -277,6 +295,9 @@ impl Server {
         let _ = self.admin_task.await;
         if let Some(intake) = self.intake {
             intake.shutdown().await;
+        }
+        if let Some(feeds) = self.feeds {
+            feeds.shutdown().await;
         }
         if let Some(ws) = self.websocket {
             ws.shutdown().await;
@@ -460,6 +481,10 @@ async fn snapshot(shared: &Arc<Shared>) -> Snapshot {
         intake_too_large: c.intake_too_large.load(Ordering::Relaxed),
         intake_rate_limited: c.intake_rate_limited.load(Ordering::Relaxed),
         intake_lookups: c.intake_lookups.load(Ordering::Relaxed),
+        feeds_served: c.feeds_served.load(Ordering::Relaxed),
+        feeds_not_modified: c.feeds_not_modified.load(Ordering::Relaxed),
+        feeds_unknown: c.feeds_unknown.load(Ordering::Relaxed),
+        feeds_revoked: c.feeds_revoked.load(Ordering::Relaxed),
     }
 }
 

@@ -5,6 +5,7 @@
 //! runtime for samod), reads and writes it, computes clocks and rosters with the pure crates,
 //! and sends plain view models back ([`crate::vm`]); no Automerge type crosses.
 
+mod feeds;
 mod roster;
 mod worker;
 
@@ -22,6 +23,7 @@ use crate::vm::{
     CasePage, CaseRow, ClockIndex, Directory, RosterView, SyncStatus, Welcome, conflicts::Conflicts,
 };
 
+pub use feeds::FeedCommand;
 pub use roster::{BookingForm, EXAMPLE_RULES, RosterExport};
 pub use worker::{DEMO_CASES, create_demo_county};
 
@@ -120,6 +122,8 @@ pub enum Command {
     LoadBriefing { slot: SlotId },
     /// Write the briefing pack of a slot as printable HTML.
     SaveBriefing { slot: SlotId, path: PathBuf },
+    /// 日历订阅: list, issue or revoke calendar subscriptions.
+    Feeds(FeedCommand),
     /// Plan or record a field visit.
     PutVisit(Box<FieldVisit>),
     /// Write a USB bundle: everything, or only what the peer state file says the peer lacks.
@@ -156,6 +160,8 @@ pub enum Update {
     RosterThisWeek(Arc<RosterView>),
     /// The briefing pack of the slot last asked for.
     Briefing(Arc<fengqiao_roster::Briefing>),
+    /// The calendar subscriptions, with the link just issued (once).
+    Feeds(Arc<crate::vm::feeds::FeedsView>),
     /// Field visits of this year.
     Visits(Arc<Vec<FieldVisit>>),
     /// The intake queue (kiosk and online), newest first; empty on devices that do not

@@ -183,6 +183,7 @@ pub fn swap(
         Actor {
             by: &store.roster_author(),
             today,
+            at: fengqiao_store::now_cst(),
         },
     )?;
     write_records(store, &outcome.records)?;
@@ -215,6 +216,7 @@ pub fn leave(
         Actor {
             by: &store.roster_author(),
             today,
+            at: fengqiao_store::now_cst(),
         },
     )?;
     write_records(store, &outcome.records)?;

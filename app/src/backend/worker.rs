@@ -471,6 +471,11 @@ impl Worker {
                 }
             }
             Command::LoadBriefing { slot } => self.send_briefing(slot),
+            Command::Feeds(command) => {
+                for update in super::feeds::handle(&self.store, command) {
+                    self.send(update);
+                }
+            }
             Command::SaveBriefing { slot, path } => {
                 match roster::save_briefing(&self.store, &self.calendar, slot, &path, today) {
                     Ok(()) => self.done(Key::NoticeBriefingSaved, path.display().to_string()),

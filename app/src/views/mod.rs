@@ -8,6 +8,7 @@ pub mod intake;
 pub mod register;
 pub mod reports;
 pub mod roster;
+pub mod roster_feeds;
 pub mod settings;
 pub mod sync;
 pub mod today;

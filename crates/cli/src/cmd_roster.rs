@@ -10,12 +10,13 @@
 
 use std::collections::BTreeSet;
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use anyhow::{Context, Result, bail};
 use chrono::{NaiveDate, TimeZone, Utc};
 use fengqiao_roster::changes::{self, Actor, SwapRequest};
 use fengqiao_roster::export::{csv, ics, notice};
+use fengqiao_roster::rules::ClockTime;
 use fengqiao_roster::{
     Diagnostic, Leave, LeaveId, Period, Record, RosterRules, RosterState, RowFilter, SlotId,
     SlotRow, SwapId, check, ledger, rows,
@@ -142,6 +143,28 @@ pub enum RosterCommand {
         #[arg(long, value_name = "DATE")]
         today: Option<NaiveDate>,
     },
+    /// Move a slot to another day, other hours or another place (改期); calendars follow
+    Reschedule {
+        #[arg(long, value_name = "ID")]
+        slot: String,
+        /// The new day
+        #[arg(long, value_name = "DATE")]
+        date: Option<NaiveDate>,
+        /// The new hours, e.g. 14:30-17:00
+        #[arg(long, value_name = "HH:MM-HH:MM")]
+        hours: Option<String>,
+        #[arg(long, value_name = "TEXT")]
+        place: Option<String>,
+        #[arg(long, default_value = "")]
+        reason: String,
+        #[arg(long, default_value = "信访局")]
+        by: String,
+        #[arg(long, value_name = "DATE")]
+        today: Option<NaiveDate>,
+    },
+    /// Calendar subscriptions (订阅) the county server serves to phones
+    #[command(subcommand)]
+    Feed(crate::cmd_feed::FeedCommand),
     #[command(flatten)]
     Booking(BookingCommand),
 }
@@ -335,6 +358,37 @@ pub fn run_roster(cmd: &RosterCommand, store: &Store, json: bool, today: NaiveDa
     let calendar = calendar(store)?;
     match cmd {
         RosterCommand::Booking(cmd) => run_booking(cmd, store, json, today),
+        RosterCommand::Feed(cmd) => crate::cmd_feed::run_feed(cmd, store, json),
+        RosterCommand::Reschedule {
+            slot,
+            date,
+            hours,
+            place,
+            reason,
+            by,
+            today: as_of,
+        } => {
+            let today = as_of.unwrap_or(today);
+            let (rules, state) = load(store, slot_years(today))?;
+            let slot = resolve_slot(&state, slot)?;
+            let (start, end) = match hours {
+                Some(text) => {
+                    let (start, end) = parse_hours(text)?;
+                    (Some(start), Some(end))
+                }
+                None => (None, None),
+            };
+            let to = changes::Reschedule {
+                date: *date,
+                start,
+                end,
+                place: place.clone(),
+            };
+            let outcome =
+                changes::reschedule(&rules, &state, &[], slot, &to, reason, actor(by, today))?;
+            write_records(store, &outcome.records)?;
+            report_outcome(&rules, &state, &outcome.records, &outcome.diagnostics, json)
+        }
         RosterCommand::Generate { rules, from, to } => {
             let period = Period::new(*from, *to)?;
             let text = std::fs::read_to_string(rules)
@@ -498,10 +552,7 @@ pub fn run_roster(cmd: &RosterCommand, store: &Store, json: bool, today: NaiveDa
                 &state,
                 &[],
                 &request,
-                Actor {
-                    by: &author(store, by),
-                    today,
-                },
+                actor(&author(store, by), today),
             )?;
             write_records(store, &outcome.records)?;
             report_outcome(&rules, &state, &outcome.records, &outcome.diagnostics, json)
@@ -532,10 +583,7 @@ pub fn run_roster(cmd: &RosterCommand, store: &Store, json: bool, today: NaiveDa
                 &state,
                 &[],
                 leave,
-                Actor {
-                    by: &author(store, by),
-                    today,
-                },
+                actor(&author(store, by), today),
             )?;
             write_records(store, &outcome.records)?;
             report_outcome(&rules, &state, &outcome.records, &outcome.diagnostics, json)
@@ -558,10 +606,7 @@ pub fn run_roster(cmd: &RosterCommand, store: &Store, json: bool, today: NaiveDa
                 slot,
                 deputy,
                 reason,
-                Actor {
-                    by: &author(store, by),
-                    today,
-                },
+                actor(&author(store, by), today),
             )?;
             write_records(store, &outcome.records)?;
             report_outcome(&rules, &state, &outcome.records, &outcome.diagnostics, json)
@@ -598,7 +643,9 @@ pub fn run_roster(cmd: &RosterCommand, store: &Store, json: bool, today: NaiveDa
                 if *format != ExportFormat::Ics {
                     bail!("--out-dir 只用于 ics 格式 (--out-dir is for --format ics)");
                 }
-                return export_feeds(&rules, &state, period, *published, dir, stamp, json);
+                return crate::cmd_feed::export_feeds(
+                    &rules, &state, period, *published, dir, stamp, json,
+                );
             }
             let text = match format {
                 ExportFormat::Ics => {
@@ -628,6 +675,28 @@ pub fn run_roster(cmd: &RosterCommand, store: &Store, json: bool, today: NaiveDa
     }
 }
 
+/// Who changes the roster, as of `today`, now.
+fn actor(by: &str, today: NaiveDate) -> Actor<'_> {
+    Actor {
+        by,
+        today,
+        at: fengqiao_store::now_cst(),
+    }
+}
+
+/// `14:30-17:00` (also with `–` or `—`) as two times of day.
+fn parse_hours(text: &str) -> Result<(ClockTime, ClockTime)> {
+    let parse = |t: &str| {
+        chrono::NaiveTime::parse_from_str(t.trim(), "%H:%M")
+            .map(ClockTime)
+            .with_context(|| format!("“{t}” 不是 HH:MM 格式的时间"))
+    };
+    let (start, end) = text
+        .split_once(['-', '–', '—'])
+        .with_context(|| format!("接访时间“{text}”应写成 开始-结束，例如 14:30-17:00"))?;
+    Ok((parse(start)?, parse(end)?))
+}
+
 /// The embedded holiday calendars plus the office's corrections from the directory (the
 /// store's one policy for a damaged notice).
 fn calendar(store: &Store) -> Result<HolidayCalendar> {
@@ -647,7 +716,7 @@ fn years_around(period: Period) -> impl Iterator<Item = i32> {
     fengqiao_store::roster_years_for(period)
 }
 
-fn print_json(value: &impl serde::Serialize) -> Result<()> {
+pub(crate) fn print_json(value: &impl serde::Serialize) -> Result<()> {
     let mut out = std::io::stdout().lock();
     serde_json::to_writer_pretty(&mut out, value)?;
     writeln!(out)?;
@@ -669,7 +738,10 @@ fn load_state(store: &Store, years: impl Iterator<Item = i32>) -> Result<RosterS
 }
 
 /// The rules stored for the latest of `years` that has them, and the state of all `years`.
-fn load(store: &Store, years: impl Iterator<Item = i32>) -> Result<(RosterRules, RosterState)> {
+pub(crate) fn load(
+    store: &Store,
+    years: impl Iterator<Item = i32>,
+) -> Result<(RosterRules, RosterState)> {
     let roster = load_stored(store, years)?;
     let Some(rules) = roster.rules else {
         bail!(
@@ -684,7 +756,7 @@ fn write_records(store: &Store, records: &[Record]) -> Result<usize> {
     store.put_roster(records).context("保存排班记录")
 }
 
-fn leader_named(rules: &RosterRules, name: &str) -> Result<fengqiao_model::LeaderId> {
+pub(crate) fn leader_named(rules: &RosterRules, name: &str) -> Result<fengqiao_model::LeaderId> {
     rules.leader_by_name(name).map(|l| l.id).with_context(|| {
         let known: Vec<&str> = rules.leaders.iter().map(|l| l.name.as_str()).collect();
         format!(
@@ -795,65 +867,5 @@ fn report_outcome(
     outln!("已保存 {} 条记录", records.len());
     print_rows(&slots)?;
     print_diagnostics(diagnostics)?;
-    Ok(())
-}
-
-/// The office feed and one feed per leader with slots in the period.
-fn export_feeds(
-    rules: &RosterRules,
-    state: &RosterState,
-    period: Period,
-    published_only: bool,
-    dir: &Path,
-    stamp: chrono::DateTime<Utc>,
-    json: bool,
-) -> Result<()> {
-    std::fs::create_dir_all(dir).with_context(|| format!("创建目录 {}", dir.display()))?;
-    let mut files = Vec::new();
-    let all = rows(
-        rules,
-        state,
-        RowFilter {
-            period: Some(period),
-            leader: None,
-            published_only,
-        },
-    );
-    let office = dir.join("office.ics");
-    std::fs::write(
-        &office,
-        ics::to_ics(&all, &format!("{}领导接访安排", rules.name), stamp),
-    )
-    .with_context(|| format!("写入 {}", office.display()))?;
-    files.push(office);
-    for leader in &rules.leaders {
-        let own = rows(
-            rules,
-            state,
-            RowFilter {
-                period: Some(period),
-                leader: Some(leader.id),
-                published_only,
-            },
-        );
-        if own.is_empty() {
-            continue;
-        }
-        let path = dir.join(format!("{}.ics", leader.name));
-        std::fs::write(
-            &path,
-            ics::to_ics(
-                &own,
-                &format!("{}接访安排（{}）", rules.name, leader.name),
-                stamp,
-            ),
-        )
-        .with_context(|| format!("写入 {}", path.display()))?;
-        files.push(path);
-    }
-    if json {
-        return print_json(&json!({ "files": files }));
-    }
-    outln!("已导出 {} 个日历文件到 {}", files.len(), dir.display());
     Ok(())
 }

@@ -11,6 +11,7 @@ mod cmd_conflicts;
 mod cmd_doctor;
 mod cmd_duplicates;
 mod cmd_export;
+mod cmd_feed;
 mod cmd_intake;
 mod cmd_law;
 mod cmd_roster;

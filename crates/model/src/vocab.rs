@@ -232,6 +232,11 @@ impl Role {
         matches!(self, Role::Office | Role::Township | Role::Leader)
     }
 
+    /// Publishes the roster to the public and issues its calendar subscriptions.
+    pub fn publishes_roster(self) -> bool {
+        matches!(self, Role::Office)
+    }
+
     /// Keeps the intake queue of the online form and the 导访 kiosk.
     pub fn keeps_intake_queue(self) -> bool {
         self.holds_every_document()

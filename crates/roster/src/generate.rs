@@ -1100,6 +1100,7 @@ impl<'a> Planner<'a> {
                 }
             }),
             state: SlotState::Draft,
+            published_at: None,
         }
     }
 }

@@ -23,7 +23,7 @@ fn january(rules: &RosterRules, publish: bool) -> RosterState {
     let mut state = RosterState::new();
     state.apply_all(generate(rules, &calendar(), &state, &[], period).records);
     if publish {
-        let published = changes::publish(&state, period);
+        let published = changes::publish(&state, period, common::cst(d(2025, 12, 20), 10, 0));
         state.apply_all(published);
     }
     state

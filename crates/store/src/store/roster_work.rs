@@ -142,7 +142,7 @@ impl Store {
         today: NaiveDate,
     ) -> Result<Published, RosterWorkError> {
         let (rules, mut state) = self.roster_rules_and_state(period)?;
-        let mut records = changes::publish(&state, period);
+        let mut records = changes::publish(&state, period, crate::time::now_cst());
         let published = records.len();
         state.apply_all(records.clone());
         let archived = changes::archive(&state, today);
