@@ -17,7 +17,6 @@ pub mod enrol;
 pub mod error;
 pub mod node;
 pub mod repair;
-mod round;
 pub mod settings;
 pub mod transport;
 
