@@ -3,7 +3,7 @@
 //! device may read, linked in memory to the county store's repo.
 //!
 //! Why: samod 0.16's cost per message grows with the connections × documents one repo
-//! sees (ARCHITECTURE.md, sync-server, "Trap"). A shard sees one township's laptops and
+//! sees (docs/PERFORMANCE.md, "Trap"). A shard sees one township's laptops and
 //! its few documents; the county repo sees the shards and the devices that hold more
 //! than one township.
 //!
