@@ -35,8 +35,7 @@ use crate::metrics::ServerCounters;
 /// The running listener.
 pub struct FeedsWeb {
     pub addr: SocketAddr,
-    stop: tokio::sync::oneshot::Sender<()>,
-    task: tokio::task::JoinHandle<()>,
+    serving: crate::http::HttpTask,
 }
 
 /// What a feed answer needs besides its body.
@@ -114,24 +113,13 @@ impl FeedsWeb {
         if !addr.ip().is_loopback() {
             tracing::info!(%addr, "calendar feeds listen beyond localhost");
         }
-        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-        let task = tokio::spawn(async move {
-            let served = axum::serve(listener, router)
-                .with_graceful_shutdown(async move {
-                    let _ = stopped.await;
-                })
-                .await;
-            if let Err(e) = served {
-                tracing::error!(error = %e, "calendar feed HTTP failed");
-            }
-        });
+        let serving = crate::http::HttpTask::spawn(listener, router, "calendar feeds");
         tracing::info!(%addr, "calendar feeds up");
-        Ok(FeedsWeb { addr, stop, task })
+        Ok(FeedsWeb { addr, serving })
     }
 
     pub async fn shutdown(self) {
-        let _ = self.stop.send(());
-        let _ = self.task.await;
+        self.serving.stop().await;
     }
 }
 

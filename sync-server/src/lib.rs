@@ -22,6 +22,7 @@ pub mod admin;
 pub mod cli;
 pub mod config;
 pub mod feeds_web;
+pub mod http;
 pub mod intake_web;
 pub mod metrics;
 pub mod ops;

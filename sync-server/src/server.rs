@@ -30,8 +30,7 @@ pub struct Server {
     shared: Arc<Shared>,
     node_task: tokio::task::JoinHandle<()>,
     stop_node: tokio::sync::oneshot::Sender<()>,
-    admin_stop: tokio::sync::oneshot::Sender<()>,
-    admin_task: tokio::task::JoinHandle<()>,
+    admin: crate::http::HttpTask,
     websocket: Option<WebSocketListener>,
     intake: Option<IntakeWeb>,
     feeds: Option<FeedsWeb>,
@@ -229,17 +228,7 @@ impl Server {
         if !admin_addr.ip().is_loopback() {
             tracing::warn!(%admin_addr, "the admin port listens beyond localhost");
         }
-        let (admin_stop, admin_stopped) = tokio::sync::oneshot::channel::<()>();
-        let admin_task = tokio::spawn(async move {
-            let served = axum::serve(listener, admin)
-                .with_graceful_shutdown(async move {
-                    let _ = admin_stopped.await;
-                })
-                .await;
-            if let Err(e) = served {
-                tracing::error!(error = %e, "admin HTTP failed");
-            }
-        });
+        let admin = crate::http::HttpTask::spawn(listener, admin, "admin");
         tracing::info!(
             device = %store.identity().device_id,
             county = %store.identity().county,
@@ -254,8 +243,7 @@ impl Server {
             shared,
             node_task,
             stop_node,
-            admin_stop,
-            admin_task,
+            admin,
             websocket,
             intake,
             feeds,
@@ -291,8 +279,7 @@ impl Server {
 
     /// Stops accepting, lets pending writes finish, closes the store.
     pub async fn shutdown(self) -> Result<()> {
-        let _ = self.admin_stop.send(());
-        let _ = self.admin_task.await;
+        self.admin.stop().await;
         if let Some(intake) = self.intake {
             intake.shutdown().await;
         }
