@@ -130,10 +130,10 @@ pub fn generate_period(
 ) -> Result<Vec<Diagnostic>> {
     let stored = store.roster_rules_text(period).context("读取排班规则")?;
     let text = stored.as_deref().unwrap_or(EXAMPLE_RULES);
-    let (_, generation) = store
+    let drafted = store
         .draft_roster(Some(text), calendar, period)
         .context("生成排班草稿")?;
-    Ok(generation.diagnostics)
+    Ok(drafted.generation.diagnostics)
 }
 
 fn require_rules(loaded: Loaded) -> Result<(RosterRules, RosterState)> {

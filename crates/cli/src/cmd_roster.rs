@@ -393,13 +393,11 @@ pub fn run_roster(cmd: &RosterCommand, store: &Store, json: bool, today: NaiveDa
             let period = Period::new(*from, *to)?;
             let text = std::fs::read_to_string(rules)
                 .with_context(|| format!("读取排班规则 {}", rules.display()))?;
-            let state = load_state(store, years_around(period))?;
-            let (parsed, generation) = store
+            let drafted = store
                 .draft_roster(Some(&text), &calendar, period)
                 .with_context(|| format!("排班规则 {}", rules.display()))?;
+            let (parsed, generation, after) = (drafted.rules, drafted.generation, drafted.state);
             let written = generation.records.len();
-            let mut after = state;
-            after.apply_all(generation.records);
             let slots = rows(
                 &parsed,
                 &after,

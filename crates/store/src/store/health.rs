@@ -115,21 +115,22 @@ fn missing_changes(d: &Automerge) -> Vec<String> {
     hex_heads(&d.get_missing_deps(&[]))
 }
 
-/// The changes a document's files on disk depend on and do not hold, read straight from
-/// the files (for a document samod could load nothing of). Empty when the files are gone
-/// or whole; a file that does not parse is the quarantine's business, not this one's.
-fn missing_on_disk(doc_dir: &Path) -> Vec<String> {
-    let files = crate::index::file_listing(doc_dir);
-    if files.is_empty() {
-        return Vec::new();
-    }
+/// A document as its files on disk hold it, read without samod (which may hold nothing
+/// of it). A file that does not parse is the quarantine's business, not this one's.
+pub(super) fn document_from_files(doc_dir: &Path) -> Automerge {
     let mut doc = Automerge::new();
-    for file in files {
+    for file in crate::index::file_listing(doc_dir) {
         if let Ok(bytes) = std::fs::read(doc_dir.join(&file)) {
             let _ = doc.load_incremental(&bytes);
         }
     }
-    missing_changes(&doc)
+    doc
+}
+
+/// The changes a document's files on disk depend on and do not hold (for a document samod
+/// could load nothing of). Empty when the files are gone or whole.
+fn missing_on_disk(doc_dir: &Path) -> Vec<String> {
+    missing_changes(&document_from_files(doc_dir))
 }
 
 impl Store {

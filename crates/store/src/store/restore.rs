@@ -37,12 +37,7 @@ pub struct Restored {
 /// A document as its files on disk hold it (without samod), and how many of its changes
 /// apply (those whose dependencies are all there).
 fn from_files(doc_dir: &Path) -> (Automerge, usize) {
-    let mut doc = Automerge::new();
-    for file in crate::index::file_listing(doc_dir) {
-        if let Ok(bytes) = std::fs::read(doc_dir.join(&file)) {
-            let _ = doc.load_incremental(&bytes);
-        }
-    }
+    let doc = super::health::document_from_files(doc_dir);
     let applied = doc.get_changes(&[]).len();
     (doc, applied)
 }

@@ -29,15 +29,26 @@ pub fn roster_years_around(today: NaiveDate) -> RangeInclusive<i32> {
     today.year() - 1..=today.year() + 1
 }
 
-/// Reception rules that do not parse.
+/// Why a roster use case could not be done.
 #[derive(Debug, thiserror::Error)]
 pub enum RosterWorkError {
+    /// The reception rules do not parse.
     #[error("排班规则有误：{0}")]
     Rules(#[from] RulesError),
+    /// No rules are stored for the period's years.
     #[error("尚未载入排班规则，请先生成排班草稿 (no roster rules yet)")]
     NoRules,
     #[error(transparent)]
     Store(#[from] StoreError),
+}
+
+/// A period drafted: the rules it was drafted with, what the planner did, and the
+/// roster state with the drafts applied (so callers need not read it again).
+#[derive(Debug, Clone)]
+pub struct Drafted {
+    pub rules: RosterRules,
+    pub generation: Generation,
+    pub state: RosterState,
 }
 
 /// What publishing a period did.
@@ -114,13 +125,13 @@ impl Store {
     }
 
     /// Drafts `period` with `rules_text` (stored first), or with the stored rules when
-    /// `None`; writes the drafts and returns what the planner said.
+    /// `None`; writes the drafts.
     pub fn draft_roster(
         &self,
         rules_text: Option<&str>,
         calendar: &HolidayCalendar,
         period: Period,
-    ) -> Result<(RosterRules, Generation), RosterWorkError> {
+    ) -> Result<Drafted, RosterWorkError> {
         let text = match rules_text {
             Some(t) => t.to_owned(),
             None => self
@@ -128,10 +139,15 @@ impl Store {
                 .ok_or(RosterWorkError::NoRules)?,
         };
         let rules = self.save_roster_rules(&text, period)?;
-        let state = self.roster_for(period)?.state;
+        let mut state = self.roster_for(period)?.state;
         let generation = generate(&rules, calendar, &state, &[], period);
         self.put_roster(&generation.records)?;
-        Ok((rules, generation))
+        state.apply_all(generation.records.clone());
+        Ok(Drafted {
+            rules,
+            generation,
+            state,
+        })
     }
 
     /// Publishes the drafts of `period`; published slots before `today` become historic.
