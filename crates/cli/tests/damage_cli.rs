@@ -5,43 +5,10 @@
 
 use std::io::Read;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Stdio};
 
-fn fengqiao(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_fengqiao"))
-        .arg("--data-dir")
-        .arg(dir)
-        .args(args)
-        .output()
-        .expect("run fengqiao")
-}
-
-fn ok(dir: &Path, args: &[&str]) -> String {
-    let out = fengqiao(dir, args);
-    assert!(
-        out.status.success(),
-        "fengqiao {args:?} failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).expect("utf-8")
-}
-
-/// Runs a command that must fail with exit code 2; returns (stdout, stderr).
-fn fails_2(dir: &Path, args: &[&str]) -> (String, String) {
-    let out = fengqiao(dir, args);
-    let stdout = String::from_utf8(out.stdout).expect("utf-8");
-    let stderr = String::from_utf8(out.stderr).expect("utf-8");
-    assert_eq!(
-        out.status.code(),
-        Some(2),
-        "fengqiao {args:?} should exit 2; stdout: {stdout}\nstderr: {stderr}"
-    );
-    (stdout, stderr)
-}
-
-fn json(text: &str) -> serde_json::Value {
-    serde_json::from_str(text).unwrap_or_else(|e| panic!("not JSON ({e}): {text}"))
-}
+mod common;
+use common::{fails_2, fengqiao, json, ok};
 
 fn init_office(dir: &Path) {
     ok(

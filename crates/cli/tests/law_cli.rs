@@ -4,42 +4,9 @@
 //! states, ID and phone warnings, and the county's T6 reading.
 
 use std::path::Path;
-use std::process::{Command, Output};
 
-fn fengqiao(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_fengqiao"))
-        .arg("--data-dir")
-        .arg(dir)
-        .args(args)
-        .output()
-        .expect("run fengqiao")
-}
-
-fn ok(dir: &Path, args: &[&str]) -> String {
-    let out = fengqiao(dir, args);
-    assert!(
-        out.status.success(),
-        "fengqiao {args:?} failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).expect("utf-8")
-}
-
-/// Runs a command that must be refused with exit code 2; returns its standard error.
-fn refused(dir: &Path, args: &[&str]) -> String {
-    let out = fengqiao(dir, args);
-    assert_eq!(
-        out.status.code(),
-        Some(2),
-        "fengqiao {args:?} should exit 2; stdout: {}",
-        String::from_utf8_lossy(&out.stdout)
-    );
-    String::from_utf8(out.stderr).expect("utf-8")
-}
-
-fn json(text: &str) -> serde_json::Value {
-    serde_json::from_str(text).unwrap_or_else(|e| panic!("not JSON ({e}): {text}"))
-}
+mod common;
+use common::{json, ok, refused};
 
 /// A county office laptop (the demo county's townships).
 fn office(dir: &Path) {

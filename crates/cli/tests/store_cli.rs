@@ -1,38 +1,12 @@
 //! The `fengqiao` binary end to end: round trips in Chinese, and bad input.
 
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Command;
 
 use fengqiao_model::{Device, Role};
 
-fn fengqiao(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_fengqiao"))
-        .arg("--data-dir")
-        .arg(dir)
-        .args(args)
-        .output()
-        .expect("run fengqiao")
-}
-
-fn ok(dir: &Path, args: &[&str]) -> String {
-    let out = fengqiao(dir, args);
-    assert!(
-        out.status.success(),
-        "fengqiao {args:?} failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).expect("utf-8")
-}
-
-fn fails(dir: &Path, args: &[&str]) -> String {
-    let out = fengqiao(dir, args);
-    assert!(
-        !out.status.success(),
-        "fengqiao {args:?} should fail; stdout: {}",
-        String::from_utf8_lossy(&out.stdout)
-    );
-    String::from_utf8(out.stderr).expect("utf-8")
-}
+mod common;
+use common::{fails, fengqiao, json, ok};
 
 fn init(dir: &Path) {
     ok(
@@ -67,10 +41,6 @@ fn add_case(dir: &Path, name: &str, request: &str) -> serde_json::Value {
             request,
         ],
     ))
-}
-
-fn json(text: &str) -> serde_json::Value {
-    serde_json::from_str(text).unwrap_or_else(|e| panic!("not JSON ({e}): {text}"))
 }
 
 #[test]
