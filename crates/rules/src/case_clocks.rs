@@ -47,6 +47,10 @@ pub struct CaseFacts {
     /// Whether a written notice is owed: not when the petitioner's name or address is
     /// unclear (第二十三条第二款但书).
     pub notice_owed: bool,
+    /// Events on the case this version could not read (a kind a newer version wrote, or a
+    /// damaged record). The clocks are computed without them and say so: one of them may
+    /// have met, stopped or extended a clock.
+    pub unreadable_events: usize,
 }
 
 impl CaseFacts {
@@ -68,6 +72,7 @@ impl CaseFacts {
             received_directly,
             route: reg.route,
             notice_owed,
+            unreadable_events: 0,
         }
     }
 }
@@ -248,6 +253,15 @@ impl CaseClocks {
             ClockState::Met { on, .. } => Some((r, on)),
             _ => None,
         })
+    }
+
+    /// Whether every event of the case was read: when not, the clocks were computed
+    /// without some of them and may be wrong ([`Diagnostic::UnreadableEvents`]).
+    pub fn is_complete(&self) -> bool {
+        !self
+            .diagnostics
+            .iter()
+            .any(|d| matches!(d, Diagnostic::UnreadableEvents { .. }))
     }
 
     /// The earliest due date among the running duties: what the clerk must act on next.
@@ -637,6 +651,11 @@ pub fn case_clocks(
         }
     }
 
+    if facts.unreadable_events > 0 {
+        b.diagnostics.push(Diagnostic::UnreadableEvents {
+            count: facts.unreadable_events,
+        });
+    }
     let mut clocks = b.clocks;
     clocks.sort_by_key(|r| ClockId::ALL.iter().position(|c| *c == r.deadline.clock));
     let warnings = accountability(&clocks, events, today, thresholds);
@@ -798,6 +817,7 @@ mod tests {
             received_directly: true,
             route: None,
             notice_owed: true,
+            unreadable_events: 0,
         };
         let mut events = Vec::new();
         let mut today = NaiveDate::MIN;
@@ -819,6 +839,7 @@ mod tests {
                     facts.route = Some(Route::parse(arg(1)).unwrap_or_else(|e| panic!("{e}")))
                 }
                 "today" => today = d(arg(1)),
+                "unreadable" => facts.unreadable_events = num(1) as usize,
                 date => {
                     let reply = ReplyType::Support;
                     let kind = match arg(1) {
@@ -906,6 +927,34 @@ mod tests {
             T2  2026-03-02 → 2026-03-17 剩余7天
             ",
         );
+    }
+
+    #[test]
+    fn an_unreadable_event_makes_the_clocks_say_they_are_incomplete() {
+        // The same item as above with one event this version cannot read (a newer
+        // version's kind): the clocks are those of the readable events, with a caveat.
+        check(
+            "
+            received 2026-03-02 direct
+            today 2026-03-10
+            unreadable 1
+            2026-03-02 registered
+            ",
+            "
+            已登记 · 未分流
+            T1  2026-03-02 → 2026-03-17 剩余7天
+            T2  2026-03-02 → 2026-03-17 剩余7天
+            ? 时限不完整：本案有 1 条事件本机无法读取（由较新版本记录或已损坏），时限按其余事件计算，可能不准 (clocks incomplete: 1 unreadable events)
+            ",
+        );
+        let clocks = |fixture: &str| {
+            let (facts, events, today) = parse_fixture(fixture);
+            let cal = HolidayCalendar::embedded();
+            case_clocks(&facts, &events, &cal, today, &DueThresholds::default())
+        };
+        let whole = "received 2026-03-02 direct\ntoday 2026-03-10\n2026-03-02 registered";
+        assert!(clocks(whole).is_complete());
+        assert!(!clocks(&format!("{whole}\nunreadable 2")).is_complete());
     }
 
     #[test]
@@ -1382,7 +1431,8 @@ mod tests {
                 received_on: d("2026-04-30"),
                 received_directly: false,
                 route: Some(Route::PetitionRequest),
-                notice_owed: true
+                notice_owed: true,
+                unreadable_events: 0,
             }
         );
     }
