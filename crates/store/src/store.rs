@@ -38,6 +38,8 @@ mod rescue;
 mod restore;
 mod rights;
 mod roster;
+#[doc(hidden)]
+pub mod testing;
 mod visits;
 pub use audit::*;
 pub use case_list::*;
