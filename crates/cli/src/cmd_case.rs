@@ -10,7 +10,7 @@ use fengqiao_model::{
     CaseStatus, Channel, EventKind, PanelKind, PersonId, Petitioner, Registration, ReplyType, Role,
     Route, Satisfaction,
 };
-use fengqiao_rules::{CaseFacts, DueThresholds, HolidayCalendar, case_clocks};
+use fengqiao_rules::{DueThresholds, HolidayCalendar, case_clocks};
 use fengqiao_store::{CaseFilter, CaseRecord, InitOptions, Store, demo, now_cst};
 use serde_json::json;
 
@@ -405,7 +405,8 @@ fn registration_from(args: &AddArgs) -> Result<Registration> {
 
 fn clocks_json(record: &CaseRecord, cal: &HolidayCalendar) -> (serde_json::Value, Vec<String>) {
     let today = now_cst().date_naive();
-    let facts = CaseFacts::from_registration(&record.case.registration);
+    // Counts the events this version could not read, so the clocks say they are incomplete.
+    let facts = record.clock_facts();
     let clocks = case_clocks(
         &facts,
         &record.events,
@@ -446,6 +447,7 @@ fn clocks_json(record: &CaseRecord, cal: &HolidayCalendar) -> (serde_json::Value
         lines.push(format!("  注意：{d}"));
     }
     let value = json!({
+        "complete": clocks.is_complete(),
         "clocks": items,
         "warnings": clocks.warnings.iter().map(|w| w.to_string()).collect::<Vec<_>>(),
         "diagnostics": clocks.diagnostics.iter().map(|d| d.to_string()).collect::<Vec<_>>(),
@@ -556,6 +558,7 @@ pub fn run_case(data_dir: &Path, cmd: &CaseCommand, json_out: bool) -> Result<()
             // The case's own document: events or notes in missing changes are not shown.
             let gaps = store.gaps_in(&record.document)?;
             if gaps.is_empty() {
+                complete::fail_on_unreadable(&record.unreadable)?;
                 printed?;
             } else {
                 complete::fail_on(&gaps)?;
@@ -666,6 +669,12 @@ fn print_case(r: &CaseRecord, clock_lines: &[String]) -> Result<()> {
     writeln!(out, "经过：")?;
     for e in &r.events {
         writeln!(out, "  {} {} {}", e.date, e.kind.zh(), e.remark)?;
+    }
+    if !r.unreadable.is_empty() {
+        writeln!(out, "无法读取的记录（未计入上面的经过和下面的时限）：")?;
+        for u in &r.unreadable {
+            writeln!(out, "  {}", u.zh())?;
+        }
     }
     writeln!(out, "时限：")?;
     for l in clock_lines {
