@@ -31,7 +31,8 @@ pub fn case_page(
     calendar: &HolidayCalendar,
     today: NaiveDate,
 ) -> CasePage {
-    let facts = CaseFacts::from_registration(&record.case.registration);
+    // Counts the events this version could not read, so the clocks say they are incomplete.
+    let facts = record.clock_facts();
     let clocks = case_clocks(
         &facts,
         &record.events,
