@@ -529,6 +529,7 @@ pub fn run_case(data_dir: &Path, cmd: &CaseCommand, json_out: bool) -> Result<()
             // The case's own document: events or notes in missing changes are not shown.
             let gaps = store.gaps_in(&record.document)?;
             if gaps.is_empty() {
+                complete::fail_on_unreadable(&record.unreadable)?;
                 printed?;
             } else {
                 complete::fail_on(&gaps)?;
@@ -644,6 +645,12 @@ fn print_case(r: &CaseRecord, clock_lines: &[String]) -> Result<()> {
     writeln!(out, "经过：")?;
     for e in &r.events {
         writeln!(out, "  {} {} {}", e.date, e.kind.zh(), e.remark)?;
+    }
+    if !r.unreadable.is_empty() {
+        writeln!(out, "无法读取的记录（未计入上面的经过和下面的时限）：")?;
+        for u in &r.unreadable {
+            writeln!(out, "  {}", u.zh())?;
+        }
     }
     writeln!(out, "时限：")?;
     for l in clock_lines {

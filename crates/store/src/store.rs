@@ -41,6 +41,8 @@ mod restore;
 mod rights;
 mod roster;
 mod roster_work;
+#[doc(hidden)]
+pub mod testing;
 mod visits;
 pub use audit::*;
 pub use case_list::*;
