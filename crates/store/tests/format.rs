@@ -23,9 +23,9 @@ use std::path::PathBuf;
 use chrono::{DateTime, FixedOffset, NaiveDate, NaiveTime};
 use fengqiao_model::case::{CaseFlags, Content, Petitioner, Source};
 use fengqiao_model::{
-    Case, CaseEvent, CaseNumber, Channel, ContentType, Device, EventKind, FieldVisit, IntakeItem,
-    IntakePickup, IntakeSource, Leader, LeaderLevel, Note, OrgUnit, OrganKind, PanelKind, Person,
-    Registration, ReplyType, Role, Route, Satisfaction, UnitKind,
+    Case, CaseEvent, CaseNumber, Channel, ContentType, Device, EventCode, EventKind, FieldVisit,
+    IntakeItem, IntakePickup, IntakeSource, Leader, LeaderLevel, Note, OrgUnit, OrganKind,
+    PanelKind, Person, Registration, ReplyType, Role, Route, Satisfaction, UnitKind,
 };
 use fengqiao_roster::FeedScope;
 use fengqiao_roster::rules::ClockTime;
@@ -266,7 +266,15 @@ fn case_event_of_every_kind() {
         })
         .collect();
     let covered: BTreeSet<&str> = events.iter().map(|e| e.kind.code()).collect();
-    let known: BTreeSet<&str> = EventKind::CODES.iter().copied().collect();
+    let known: BTreeSet<&str> = EventCode::ALL.iter().map(|c| c.code()).collect();
+    for e in &events {
+        let stored = serde_json::to_value(&e.kind).expect("to json");
+        assert_eq!(
+            stored["kind"],
+            e.kind.code(),
+            "the stored tag is the event code"
+        );
+    }
     assert_eq!(covered, known, "every event kind has a golden sample");
     check("case_event", &events);
 }

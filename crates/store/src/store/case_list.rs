@@ -273,11 +273,7 @@ pub(super) fn summarise(d: &Automerge, obj: &ObjId, doc: &str) -> Option<CaseSum
         }
     }
     events.sort();
-    let status = events
-        .iter()
-        .fold(CaseStatus::Registered, |s, (_, _, _, kind, _)| {
-            event::status_after(s, kind)
-        });
+    let status = event::status_of_codes(events.iter().map(|(_, _, _, kind, _)| kind.as_str()));
     let route = super::law::route_in_force_of_row(&events, &str_field(d, obj, "route"));
     Some(CaseSummary {
         id: str_field(d, obj, "id").parse().ok()?,
