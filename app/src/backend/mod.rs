@@ -42,6 +42,13 @@ pub enum Command {
     CancelEnrolment,
     /// Revoke a device's enrolment (by its id).
     RevokeDevice { id: String },
+    /// Mark a unit as a 信访部门 or another organ (office and admin devices).
+    SetUnitOrgan {
+        unit: String,
+        organ: fengqiao_model::OrganKind,
+    },
+    /// The county's reading of where an extension (T6) is counted from.
+    SetExtensionFrom(fengqiao_rules::ExtensionBase),
     /// Re-read everything the views show (case list, clocks, conflicts, roster, visits).
     Refresh,
     /// Merge `absorbed` into `survivor` (ids or numbers), with the reason.

@@ -476,6 +476,25 @@ impl Worker {
                 }
             }
             Command::LoadBriefing { slot } => self.send_briefing(slot),
+            Command::SetUnitOrgan { unit, organ } => {
+                match self.store.set_unit_organ(&unit, organ) {
+                    Ok(_) => {
+                        self.done(Key::NoticeLawSaved, format!("{unit}：{}", organ.zh()));
+                        self.dirty.changed(Changed::Directory);
+                    }
+                    Err(e) => self.fail(Key::ActionLawSettings, e),
+                }
+            }
+            Command::SetExtensionFrom(extension_from) => {
+                let settings = fengqiao_rules::LawSettings { extension_from };
+                match self.store.put_law_settings(settings) {
+                    Ok(()) => {
+                        self.done(Key::NoticeLawSaved, extension_from.zh());
+                        self.dirty.changed(Changed::Directory);
+                    }
+                    Err(e) => self.fail(Key::ActionLawSettings, e),
+                }
+            }
             Command::Feeds(command) => {
                 for update in super::feeds::handle(&self.store, command) {
                     self.send(update);
@@ -715,11 +734,24 @@ impl Worker {
                     panels: p.panels,
                 })
                 .collect();
+            let units = self
+                .store
+                .units()?
+                .into_iter()
+                .filter(|u| u.kind != fengqiao_model::UnitKind::Village)
+                .map(|u| crate::vm::UnitRow {
+                    organ: u.organ_kind(),
+                    name: u.name,
+                    kind: u.kind,
+                })
+                .collect();
             Ok(Directory {
                 townships,
                 leaders: roster::leaders(&self.store, today())?,
                 devices,
                 panel_members,
+                units,
+                extension_from: self.store.law_settings()?.extension_from,
             })
         })();
         match result {

@@ -158,7 +158,8 @@ keys! {
     SyncErrRefused, SyncErrBadTicket, SyncErrEnrolment, SyncErrIncomplete,
     SyncErrAlreadyInitialised, SyncErrStore, SyncErrTask,
     // Joining a county, enrolling and revoking devices.
-    ActionJoin, ActionEnrol, ActionRevoke, JoinTitle, JoinBody, JoinTicket, JoinDeviceName,
+    ActionJoin, ActionEnrol, ActionRevoke, ActionLawSettings, NoticeLawSaved, LawHeading,
+    LawBody, LawUnit, LawUnitKind, LawOrgan, LawExtensionFrom, LawExtensionHelp, JoinTitle, JoinBody, JoinTicket, JoinDeviceName,
     JoinPerson, JoinButton, Joining, JoinMissing, OrDemo, SettingsDevices, DeviceEnrolled,
     DeviceStatus, DeviceActive, DeviceRevoked, DeviceThis, RevokeButton, RevokeConfirm,
     RevokeYes, RevokeNo, NoticeRevoked, EnrolHeading, EnrolBody, EnrolName, EnrolScope,
