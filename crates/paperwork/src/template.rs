@@ -322,6 +322,10 @@ impl Templates {
                 }
             }
         }
+        // The conclusion is derived from the reply type: name the reply only.
+        if missing.iter().any(|m| m == "reply") {
+            missing.retain(|m| m != "reply_decision");
+        }
         if !missing.is_empty() {
             return Err(PaperError::Missing {
                 kind: kind.zh(),

@@ -37,11 +37,14 @@ pub mod duplicates;
 pub mod error;
 mod index;
 pub mod local;
+mod paper_index;
 pub mod record;
 pub mod shard;
 pub mod storage;
 
 mod store;
+
+pub use fengqiao_paperwork as paperwork;
 
 pub use access::{Access, AccessTable};
 pub use docs::{DocName, INTAKE_COLLECTIONS, ROSTER_COLLECTIONS};

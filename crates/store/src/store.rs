@@ -32,6 +32,7 @@ mod history;
 mod intake;
 mod merge_check;
 mod numbering;
+mod papers;
 mod rescue;
 mod rights;
 mod roster;
@@ -41,6 +42,7 @@ pub use decisions::*;
 pub use health::*;
 pub use history::*;
 pub use intake::*;
+pub use papers::*;
 pub use rights::*;
 pub use roster::*;
 
@@ -48,7 +50,7 @@ pub use roster::*;
 const DURABILITY_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// Keys inside a case record that hold its sub-records rather than case fields.
-const CASE_SUBRECORDS: &[&str] = &["events", "notes", "resolutions"];
+const CASE_SUBRECORDS: &[&str] = &["events", "notes", "resolutions", "documents"];
 
 /// Case fields that are identity or provenance and cannot be set.
 const FIXED_CASE_FIELDS: &[&str] = &["id", "number", "registered_at", "registered_by"];
@@ -1037,6 +1039,7 @@ impl Store {
             fields.insert("events".into(), Value::Object(events));
             fields.insert("notes".into(), Value::Object(Default::default()));
             fields.insert("resolutions".into(), Value::Object(Default::default()));
+            fields.insert("documents".into(), Value::Object(Default::default()));
         }
         let key = case.id.to_string();
         self.write(&name, |tx| {
