@@ -8,6 +8,7 @@ mod out;
 mod cmd_bundle;
 mod cmd_case;
 mod cmd_conflicts;
+mod cmd_doc;
 mod cmd_doctor;
 mod cmd_duplicates;
 mod cmd_export;
@@ -88,6 +89,9 @@ enum Command {
     /// The county's intake queue (导访 kiosk, 网上信访): list it, record a pickup.
     #[command(subcommand)]
     Intake(cmd_intake::IntakeCommand),
+    /// The statutory paperwork: kinds, issue from a case, list, render, serve, templates.
+    #[command(subcommand)]
+    Doc(cmd_doc::DocCommand),
     /// Who changed what on a case, and when.
     History { case: String },
     /// Sign this laptop's document heads with its device key (done after each sync).
@@ -139,6 +143,7 @@ fn run(cli: Cli) -> Result<()> {
         Command::Calendar(cmd) => cmd_case::run_calendar(&data_dir, cmd, cli.json),
         Command::Duplicates(cmd) => cmd_duplicates::run_duplicates(&data_dir, cmd, cli.json),
         Command::Intake(cmd) => cmd_intake::run_intake(&data_dir, cmd, cli.json),
+        Command::Doc(cmd) => cmd_doc::run_doc(&data_dir, cmd, cli.json),
         Command::History { case } => cmd_duplicates::history(&data_dir, case, cli.json),
         Command::Attest => cmd_duplicates::attest(&data_dir, cli.json),
         Command::Verify => cmd_duplicates::verify(&data_dir, cli.json),

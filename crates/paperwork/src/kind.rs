@@ -414,13 +414,16 @@ pub fn offer(kind: DocKind, state: &CaseState<'_>) -> Offer {
         }
         DocKind::ForwardingLetter => status_is(&[CaseStatus::Registered, CaseStatus::Routed]),
         DocKind::ExtensionNotice => {
+            if !status_is(&[CaseStatus::InProgress, CaseStatus::Extended]) {
+                return state_refusal();
+            }
             if !state.handling_clock_runs {
                 return refuse("本案的分流途径不适用第三十四条办理期限，无须延期".into());
             }
             if extended_days >= 30 {
                 return refuse("已延期满30日（第三十四条）".into());
             }
-            status_is(&[CaseStatus::InProgress, CaseStatus::Extended])
+            true
         }
         DocKind::HandlingOpinion | DocKind::MediationAgreement => {
             status_is(&[CaseStatus::InProgress, CaseStatus::Extended])
