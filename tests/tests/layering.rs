@@ -67,7 +67,12 @@ const IO_STACK: &[&str] = &[
 
 #[test]
 fn pure_crates_stay_pure() {
-    for package in ["fengqiao-model", "fengqiao-rules", "fengqiao-roster"] {
+    for package in [
+        "fengqiao-model",
+        "fengqiao-rules",
+        "fengqiao-roster",
+        "fengqiao-paperwork",
+    ] {
         assert_free_of(package, IO_STACK);
     }
 }

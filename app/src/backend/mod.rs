@@ -5,6 +5,7 @@
 //! runtime for samod), reads and writes it, computes clocks and rosters with the pure crates,
 //! and sends plain view models back ([`crate::vm`]); no Automerge type crosses.
 
+mod papers;
 mod roster;
 mod worker;
 
@@ -22,6 +23,7 @@ use crate::vm::{
     CasePage, CaseRow, ClockIndex, Directory, RosterView, SyncStatus, Welcome, conflicts::Conflicts,
 };
 
+pub use papers::{DocumentPreview, PaperCommand};
 pub use roster::{BookingForm, EXAMPLE_RULES, RosterExport};
 pub use worker::{DEMO_CASES, create_demo_county};
 
@@ -131,6 +133,8 @@ pub enum Command {
     ImportBundle { path: PathBuf },
     /// Write this laptop's document heads for the sending laptop.
     ExportPeerState { path: PathBuf },
+    /// The case page's documents (文书): issue, preview, serve, save, print.
+    Paper(PaperCommand),
 }
 
 /// What the store thread sends back.
@@ -156,6 +160,8 @@ pub enum Update {
     RosterThisWeek(Arc<RosterView>),
     /// The briefing pack of the slot last asked for.
     Briefing(Arc<fengqiao_roster::Briefing>),
+    /// A document's pages, to preview (just issued, or asked for).
+    Document(Arc<DocumentPreview>),
     /// Field visits of this year.
     Visits(Arc<Vec<FieldVisit>>),
     /// The intake queue (kiosk and online), newest first; empty on devices that do not

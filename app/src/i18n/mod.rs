@@ -169,6 +169,8 @@ keys! {
     KioskTitle, KioskPrompt, KioskSearchLabel, KioskSearch, KioskCategories, KioskRegisterDirect, KioskResultsFor, KioskNoResults, KioskBack, KioskHome, KioskRoute, KioskBody, KioskLaw, KioskBring, KioskPreRegister, KioskRegisterBody, KioskName, KioskPhone, KioskDescription, KioskChosenType, KioskSubmit, KioskSending, KioskDone, KioskDoneBody, KioskUnavailable, KioskFailed, KioskErrRequired, KioskErrPhone, KioskErrTooLong, KioskIdleHint,
     // Evaluation, follow-up, panels; bookings and briefing.
     EvalReplyQuality, EvalTimeliness, FollowUpDue, FollowUps, FollowUpLine, FollowUpDoneLine, PanelKindLabel, PanelLastDay, PanelMembers, PanelOutcome, PanelMinutes, ReportsSatisfactionQuality, ReportsSatisfactionTimeliness, ReportsSatisfactionHelp, ReportsFollowUpRate, ReportsFollowUpHelp, BriefingHeading, BriefingPetitioner, BriefingPhone, BriefingCase, BriefingNote, BriefingBook, BriefingShow, BriefingSave, BriefingVisitors, BriefingAttendees, BriefingNoHead, BriefingNoBookings, BriefingNoCase, BriefingCancel, ActionBook, ActionBriefing, NoticeBooked, NoticeBookingCancelled, NoticeBriefingSaved,
+    // 文书 (the case page's statutory documents).
+    ActionPaper, NoticeDocumentIssued, NoticeDocumentServed, NoticeDocumentSaved, NoticeDocumentOpened, PapersHeading, PapersNone, PapersIssueKind, PapersFormHeading, PapersCorrecting, PapersDate, PapersSubmit, PapersCancel, PapersPreview, PapersSave, PapersPrint, PapersServe, PapersServeConfirm, PapersServeDate, PapersServeMethod, PapersServedOn, PapersNotServed, PapersCorrect, PapersCorrectedBy, PapersVersion, PapersRequired, PapersPreviewOf, PapersClosePreview, PapersSavedTo,
 }
 
 #[cfg(test)]

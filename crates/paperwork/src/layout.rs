@@ -173,8 +173,14 @@ struct Setter<'a> {
     missing: BTreeSet<char>,
 }
 
-/// A value longer than this may break across lines like any text.
-const KEEP_TOGETHER_CHARS: usize = 16;
+/// A filled-in value wider than this many characters may break across lines like any
+/// text; narrower ones (names, dates, case numbers) stay on one line, so a search finds
+/// them and a reader sees them whole.
+const KEEP_TOGETHER_CELLS: f32 = 9.0;
+
+/// A line that ends early by up to this many characters (a value kept whole, a 禁则
+/// break) is justified; beyond it the gaps would show, and it is left ragged.
+const JUSTIFY_CELLS: f32 = 4.0;
 
 impl Setter<'_> {
     fn glyph(&mut self, role: Role, ch: char) -> (Role, u32, f32) {
@@ -217,10 +223,19 @@ impl Setter<'_> {
                 (role, id, advance)
             })
             .collect();
+        let width_of = |r: &Range<usize>| -> f32 {
+            chars
+                .iter()
+                .zip(&placed)
+                .filter(|((at, _), _)| r.contains(at))
+                .map(|(_, p)| p.2)
+                .sum()
+        };
+        let cell = style.grid.unwrap_or(style.size);
         let kept: Vec<&Range<usize>> = text
             .values
             .iter()
-            .filter(|r| s[(*r).clone()].chars().count() <= KEEP_TOGETHER_CHARS)
+            .filter(|r| width_of(r) <= KEEP_TOGETHER_CELLS * cell)
             .collect();
         let breaks: BTreeSet<usize> = linebreaks(s)
             .filter(|&(at, op)| {
@@ -284,7 +299,7 @@ impl Setter<'_> {
                 && align == Align::Left
                 && glyphs.len() > 1
                 && slack > 0.0
-                && slack < 3.0 * CELL
+                && slack <= JUSTIFY_CELLS * CELL
             {
                 let per_gap = slack / (glyphs.len() - 1) as f32;
                 let n = glyphs.len();

@@ -84,3 +84,59 @@ pub fn render(
         composed,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn fields() -> Fields {
+        [
+            ("case_number", "GK7Q-2026-00042"),
+            ("petitioner", "张三"),
+            ("received_on", "2026年11月2日"),
+            ("channel", "来访"),
+            ("request", "请求调处宅基地界址纠纷"),
+            ("issuer", "宁国市信访局"),
+            ("number", "信告〔2026〕GK7Q-1号"),
+            ("date", "2026年11月3日"),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_owned(), v.to_owned()))
+        .collect()
+    }
+
+    #[test]
+    fn the_same_document_renders_to_the_same_bytes_and_a_changed_field_does_not() {
+        let templates = Templates::builtin();
+        let fonts = FontSet::bundled();
+        let date = NaiveDate::from_ymd_opt(2026, 11, 3).unwrap_or_default();
+        let render = |fields: &Fields, id: &str| {
+            render(
+                &templates,
+                DocKind::AcceptanceNotice,
+                fields,
+                &fonts,
+                id,
+                date,
+            )
+            .map(|r| (r.pdf, r.sha256))
+            .unwrap()
+        };
+        let (a, sha_a) = render(&fields(), "0190d2e4-0000-7000-8000-000000000001");
+        let (b, sha_b) = render(&fields(), "0190d2e4-0000-7000-8000-000000000001");
+        assert_eq!(a, b);
+        assert_eq!(sha_a, sha_b);
+        assert_eq!(sha_a, sha256_hex(&a));
+        let mut changed = fields();
+        changed.insert("petitioner".into(), "张三丰".into());
+        assert_ne!(
+            render(&changed, "0190d2e4-0000-7000-8000-000000000001").1,
+            sha_a
+        );
+        // The id is in the file: a re-render under another record's id is another file.
+        assert_ne!(
+            render(&fields(), "0190d2e4-0000-7000-8000-000000000002").1,
+            sha_a
+        );
+    }
+}

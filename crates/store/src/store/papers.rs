@@ -33,7 +33,9 @@ use fengqiao_paperwork::{
 use fengqiao_rules::{CaseFacts, ClockId, DueThresholds, case_clocks, route_info};
 use serde_json::Value;
 
-use super::{CaseRecord, Store, case_obj, case_sub, hex_heads, map_at, now_cst, to_json};
+use super::{
+    CaseRecord, Store, case_obj, case_sub, hex_heads, map_at, now_cst, read_case, to_json,
+};
 use crate::docs::DocName;
 use crate::error::StoreError;
 use crate::index;
@@ -255,8 +257,9 @@ impl Store {
 
     // ----- the index of numbers -----
 
-    /// Every issued document's row, from the paper index where it is current.
-    fn paper_rows(&self) -> Result<Vec<PaperRow>, StoreError> {
+    /// Every issued document's row with the case document holding it, from the paper
+    /// index where it is current.
+    fn paper_rows(&self) -> Result<Vec<(DocName, PaperRow)>, StoreError> {
         let index = PaperIndex::new(self.dir.index().join("papers"));
         let mut out = Vec::new();
         for name in self.case_documents()? {
@@ -266,7 +269,7 @@ impl Store {
                 Some(h) => {
                     let heads = h.with_document(|d| hex_heads(&d.get_heads()));
                     if let Some(rows) = index.rows_for_heads(&id, &heads) {
-                        out.extend(rows);
+                        out.extend(rows.into_iter().map(|r| (name.clone(), r)));
                         continue;
                     }
                     h
@@ -274,7 +277,7 @@ impl Store {
                 None => {
                     let files = index::file_listing(&self.doc_dir(&id));
                     if let Some(rows) = index.rows_for_files(&id, &files) {
-                        out.extend(rows);
+                        out.extend(rows.into_iter().map(|r| (name.clone(), r)));
                         continue;
                     }
                     match self.doc(&name, false)? {
@@ -299,7 +302,7 @@ impl Store {
                     &rows,
                 );
             }
-            out.extend(rows);
+            out.extend(rows.into_iter().map(|r| (name.clone(), r)));
         }
         Ok(out)
     }
@@ -309,11 +312,12 @@ impl Store {
         &self,
         pattern: &str,
         year: i32,
-        rows: &[PaperRow],
+        rows: &[(DocName, PaperRow)],
     ) -> Result<(String, Numbering), StoreError> {
         let device = self.identity.device_code.clone();
         let used = rows
             .iter()
+            .map(|(_, r)| r)
             .filter(|r| r.device == device && r.pattern == pattern && r.year == year)
             .map(|r| r.seq)
             .max()
@@ -326,7 +330,7 @@ impl Store {
         // Two patterns could in principle spell one number: never hand out one held.
         loop {
             let number = paper::format_number(pattern, year, &device, seq);
-            if !rows.iter().any(|r| r.number == number) {
+            if !rows.iter().any(|(_, r)| r.number == number) {
                 return Ok((
                     number,
                     Numbering {
@@ -341,14 +345,44 @@ impl Store {
         }
     }
 
-    /// The case holding document `number`.
-    fn locate_document(&self, number: &str) -> Result<CaseId, StoreError> {
+    /// The case document and case holding document `number`.
+    fn locate_document(&self, number: &str) -> Result<(DocName, CaseId), StoreError> {
         let number = number.trim();
         self.paper_rows()?
             .into_iter()
-            .find(|r| r.number == number)
-            .map(|r| r.case_id)
+            .find(|(_, r)| r.number == number)
+            .map(|(name, r)| (name, r.case_id))
             .ok_or_else(|| StoreError::NoSuchDocument(number.to_owned()))
+    }
+
+    /// The documents of case `id` in document `name`.
+    fn papers_at(&self, name: &DocName, id: CaseId) -> Result<Vec<CaseDocument>, StoreError> {
+        let entries = self
+            .read(name, |d| case_obj(d, id).map(|obj| paper_entries(d, &obj)))?
+            .ok_or_else(|| StoreError::NoSuchCase(id.to_string()))??;
+        Ok(paper::case_documents(entries))
+    }
+
+    /// Case `id` of document `name`, as [`Store::case`] reads it (merges included),
+    /// without looking it up again.
+    fn case_at(&self, name: &DocName, id: CaseId) -> Result<CaseRecord, StoreError> {
+        let who = self.who_index()?;
+        let mut record = self
+            .read(name, |d| read_case(d, name, id, &who))?
+            .ok_or_else(|| StoreError::NoSuchCase(id.to_string()))??;
+        self.attach_merges(&mut record)?;
+        Ok(record)
+    }
+
+    /// Document `number` and where it is, without reading its case.
+    fn find_paper(&self, number: &str) -> Result<(DocName, CaseId, CaseDocument), StoreError> {
+        let (name, id) = self.locate_document(number)?;
+        let document = self
+            .papers_at(&name, id)?
+            .into_iter()
+            .find(|d| d.record.number == number.trim())
+            .ok_or_else(|| StoreError::NoSuchDocument(number.trim().to_owned()))?;
+        Ok((name, id, document))
     }
 
     // ----- reading -----
@@ -356,32 +390,33 @@ impl Store {
     /// The documents issued on a case, with their services and corrections, in issue order.
     pub fn case_papers(&self, case_key: &str) -> Result<Vec<CaseDocument>, StoreError> {
         let (name, id) = self.locate(case_key)?;
-        let entries = self
-            .read(&name, |d| case_obj(d, id).map(|obj| paper_entries(d, &obj)))?
-            .ok_or_else(|| StoreError::NoSuchCase(case_key.to_owned()))??;
-        Ok(paper::case_documents(entries))
+        self.papers_at(&name, id)
     }
 
     /// One document by its number, with its case.
     pub fn find_document(&self, number: &str) -> Result<(CaseRecord, CaseDocument), StoreError> {
-        let case_id = self.locate_document(number)?;
-        let key = case_id.to_string();
-        let document = self
-            .case_papers(&key)?
-            .into_iter()
-            .find(|d| d.record.number == number.trim())
-            .ok_or_else(|| StoreError::NoSuchDocument(number.trim().to_owned()))?;
-        Ok((self.case(&key)?, document))
+        let (name, id, document) = self.find_paper(number)?;
+        Ok((self.case_at(&name, id)?, document))
     }
 
     /// What the case's state allows, kind by kind, with suggested inputs.
     pub fn document_offers(&self, case_key: &str) -> Result<Vec<DocumentOffer>, StoreError> {
-        let case = self.case(case_key)?;
-        let papers = self.case_papers(case_key)?;
+        Ok(self.paperwork_of(case_key)?.1)
+    }
+
+    /// The documents of a case and what its state allows, with one lookup of the case
+    /// (what the case page shows).
+    pub fn paperwork_of(
+        &self,
+        case_key: &str,
+    ) -> Result<(Vec<CaseDocument>, Vec<DocumentOffer>), StoreError> {
+        let (name, id) = self.locate(case_key)?;
+        let case = self.case_at(&name, id)?;
+        let papers = self.papers_at(&name, id)?;
         let current = current_kinds(&papers);
         let handling = self.handling_clock_runs(&case)?;
         let state = case_state(&case, &current, handling);
-        Ok(paper::offers(&state)
+        let offers = paper::offers(&state)
             .into_iter()
             .map(|offer| {
                 let defaults = defaults(offer.kind, &case, &papers);
@@ -396,7 +431,8 @@ impl Store {
                         .collect(),
                 }
             })
-            .collect())
+            .collect();
+        Ok((papers, offers))
     }
 
     fn handling_clock_runs(&self, case: &CaseRecord) -> Result<bool, StoreError> {
@@ -431,12 +467,13 @@ impl Store {
         if date > today {
             return Err(bad("date", date, "文书日期不能晚于今天"));
         }
-        let case = self.case(case_key)?;
+        // The case is looked up once: at county scale each lookup reads the case index.
+        let (name, id) = self.locate(case_key)?;
+        let case = self.case_at(&name, id)?;
         if date < case.case.registration.received_on {
             return Err(bad("date", date, "文书日期不能早于收到信访事项的日期"));
         }
-        let (name, id) = self.locate(case_key)?;
-        let papers = self.case_papers(case_key)?;
+        let papers = self.papers_at(&name, id)?;
         let (supersedes, version) = match request.corrects.as_deref().map(str::trim) {
             Some(number) => {
                 let old = papers
@@ -647,7 +684,7 @@ impl Store {
         method: &str,
     ) -> Result<ServiceRecord, StoreError> {
         self.require_case_writer()?;
-        let (case, document) = self.find_document(number)?;
+        let (name, id, document) = self.find_paper(number)?;
         let record = &document.record;
         if let Some(newer) = &document.superseded_by {
             return Err(bad(
@@ -702,7 +739,6 @@ impl Store {
             recorded_by: self.identity.person.id,
             events: events.iter().map(|e| e.id).collect(),
         };
-        let (name, id) = self.locate(&case.case.id.to_string())?;
         self.write_paper(&name, id, &PaperEntry::Served(service.clone()), &events)?;
         Ok(service)
     }
@@ -711,7 +747,7 @@ impl Store {
     /// fonts give the same bytes on any replica. Refused, naming both hashes and the
     /// likely cause, when the bytes differ from those issued.
     pub fn render_document(&self, number: &str) -> Result<Rendered, StoreError> {
-        let (_, document) = self.find_document(number)?;
+        let (_, _, document) = self.find_paper(number)?;
         let record = &document.record;
         let templates = self.templates_by_key(&record.template)?;
         let fonts = self.paper_fonts(&templates)?;
