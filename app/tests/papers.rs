@@ -206,5 +206,9 @@ fn a_clerk_issues_a_notice_and_an_opinion_from_the_case_page_and_records_its_ser
         .find(|c| c.name.starts_with("T7"))
         .expect("T7 shown");
     assert_eq!(t7.start, today);
-    assert!(h.query_all_by_label_contains("直接送达于").next().is_some());
+    assert!(
+        h.query_all_by_label_contains("已送达：直接送达")
+            .next()
+            .is_some()
+    );
 }

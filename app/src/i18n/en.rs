@@ -503,7 +503,7 @@ pub(super) fn text(key: Key) -> &'static str {
         Key::PapersServe => "Record service",
         Key::PapersServeDate => "Served on",
         Key::PapersServeMethod => "Method of service",
-        Key::PapersServedOn => "{} on {}",
+        Key::PapersServedOn => "Served: {}, {}",
         Key::PapersNotServed => "Not served",
         Key::PapersCorrect => "Correct",
         Key::PapersCorrectedBy => "Corrected by {}",

@@ -489,7 +489,7 @@ pub(super) fn text(key: Key) -> &'static str {
         Key::PapersServe => "记录送达",
         Key::PapersServeDate => "送达日期",
         Key::PapersServeMethod => "送达方式",
-        Key::PapersServedOn => "{}于{}送达",
+        Key::PapersServedOn => "已送达：{}，{}",
         Key::PapersNotServed => "未送达",
         Key::PapersCorrect => "更正",
         Key::PapersCorrectedBy => "已由 {} 更正",

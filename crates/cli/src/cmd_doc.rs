@@ -277,7 +277,7 @@ fn describe(d: &CaseDocument) -> String {
         r.issued_by_name
     );
     if let Some(s) = &d.served {
-        line.push_str(&format!("  {}于{}送达", s.method, s.served_on));
+        line.push_str(&format!("  已送达（{}，{}）", s.method, s.served_on));
     }
     if let Some(newer) = &d.superseded_by {
         line.push_str(&format!("  已由 {newer} 更正"));
@@ -334,7 +334,12 @@ fn serve(
     if json {
         outln!("{}", serde_json::to_string_pretty(&service)?);
     } else {
-        outln!("{} 已于 {} {}", number, service.served_on, service.method);
+        outln!(
+            "{} 已送达（{}，{}）",
+            number,
+            service.method,
+            service.served_on
+        );
         if !service.events.is_empty() {
             outln!(
                 "  已记录答复，复查（复核）申请期限自 {} 起算",

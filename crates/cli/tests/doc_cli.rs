@@ -129,7 +129,7 @@ fn a_document_is_issued_listed_rendered_again_and_served() {
     );
     assert!(served.contains("邮寄送达"), "{served}");
     let listed = ok(dir.path(), &["doc", "list", &case]);
-    assert!(listed.contains("邮寄送达于"), "{listed}");
+    assert!(listed.contains("已送达（邮寄送达，"), "{listed}");
 }
 
 #[test]

@@ -178,9 +178,11 @@ struct Setter<'a> {
 /// them and a reader sees them whole.
 const KEEP_TOGETHER_CELLS: f32 = 9.0;
 
-/// A line that ends early by up to this many characters (a value kept whole, a 禁则
-/// break) is justified; beyond it the gaps would show, and it is left ragged.
-const JUSTIFY_CELLS: f32 = 4.0;
+/// A line that ends early (a value kept whole, a 禁则 break) is justified by spreading
+/// the slack over its gaps, at most this fraction of an em each: text extractors (and so
+/// a PDF viewer's search) read a wider gap as a space between words. Beyond it the line
+/// is left ragged.
+const MAX_GAP_EM: f32 = 0.08;
 
 impl Setter<'_> {
     fn glyph(&mut self, role: Role, ch: char) -> (Role, u32, f32) {
@@ -293,18 +295,19 @@ impl Setter<'_> {
                 .collect();
             let natural: f32 = glyphs.iter().map(|g| g.advance).sum();
             let slack = available - natural;
-            // Justify a line that had to end early, unless it is the paragraph's last or
-            // the gap would be conspicuous.
-            if !last
-                && align == Align::Left
-                && glyphs.len() > 1
-                && slack > 0.0
-                && slack <= JUSTIFY_CELLS * CELL
-            {
-                let per_gap = slack / (glyphs.len() - 1) as f32;
-                let n = glyphs.len();
-                for g in &mut glyphs[..n - 1] {
-                    g.advance += per_gap;
+            // Justify a line that had to end early, unless it is the paragraph's last.
+            // Space goes between characters, not inside a run of digits or letters (a
+            // date, a case number): those stay as they are spelled.
+            if !last && align == Align::Left && slack > 0.0 {
+                let narrow = |g: &Glyph| g.advance < 0.9 * cell;
+                let gaps: Vec<usize> = (0..glyphs.len().saturating_sub(1))
+                    .filter(|&i| !(narrow(&glyphs[i]) && narrow(&glyphs[i + 1])))
+                    .collect();
+                let per_gap = slack / gaps.len().max(1) as f32;
+                if !gaps.is_empty() && per_gap <= MAX_GAP_EM * style.size {
+                    for i in gaps {
+                        glyphs[i].advance += per_gap;
+                    }
                 }
             }
             let x = match align {
@@ -647,8 +650,9 @@ fn table(setter: &mut Setter<'_>, pages: &mut Pages, rows: &[(String, Filled)], 
         );
         let value_lines = setter.set(value, style, value_width - 2.0 * PAD, 0.0, Align::Left);
         let n = label_lines.len().max(value_lines.len()).max(1) as f32;
-        // A row left blank is for a signature or a date written by hand: two lines.
-        let lines = if value.text.trim().is_empty() {
+        // A row the template leaves blank is for a signature or a date written by hand:
+        // two lines. (A field that happens to be empty is not.)
+        let lines = if value.text.trim().is_empty() && value.values.is_empty() {
             n.max(1.0 + density.gap)
         } else {
             n
@@ -778,6 +782,43 @@ mod tests {
         assert!(lines[1].text.starts_with("欧阳娜娜"), "{:?}", lines[1].text);
         let without = s.set(&filled(&text), body(), TEXT_WIDTH, 0.0, Align::Left);
         assert!(without[0].text.ends_with('欧'));
+    }
+
+    #[test]
+    fn justification_spaces_characters_but_not_the_digits_of_a_number() {
+        let fonts = FontSet::bundled();
+        let mut s = setter(&fonts);
+        let prefix = format!("{}12345字字", "字".repeat(22));
+        let text = format!("{prefix}AB-2026-00272号");
+        let value = Filled {
+            text: text.clone(),
+            values: std::iter::once(prefix.len()..prefix.len() + "AB-2026-00272".len()).collect(),
+        };
+        let lines = s.set(&value, body(), TEXT_WIDTH, 0.0, Align::Left);
+        assert!(lines[1].text.starts_with("AB-2026"), "{:?}", lines[1].text);
+        assert!((lines[0].width() - TEXT_WIDTH).abs() < 0.1, "justified");
+        let digits: Vec<f32> = lines[0]
+            .glyphs
+            .iter()
+            .filter(|g| {
+                lines[0].text[g.range.clone()]
+                    .chars()
+                    .all(|c| c.is_ascii_digit())
+            })
+            .map(|g| g.advance)
+            .collect();
+        assert_eq!(digits.len(), 5);
+        // As set alone (a last line is never justified).
+        let alone = s.set(&filled("12345"), body(), TEXT_WIDTH, 0.0, Align::Left);
+        let natural: Vec<f32> = alone[0].glyphs.iter().map(|g| g.advance).collect();
+        // '1'–'4' are followed by a digit: not widened; '5' is followed by 字: widened.
+        for i in 0..4 {
+            assert!(
+                (digits[i] - natural[i]).abs() < 0.01,
+                "{digits:?} {natural:?}"
+            );
+        }
+        assert!(digits[4] > natural[4] + 0.1, "{digits:?} {natural:?}");
     }
 
     #[test]

@@ -37,6 +37,11 @@ pub use record::{
 };
 pub use template::{Composed, Templates, format_number};
 
+/// Which typesetter lays documents out: the layout rules and the PDF writer. Bump it
+/// whenever a change would move a glyph or a byte of a document already issued, so a
+/// re-render under the new one is told apart from a tampered record.
+pub const TYPESETTER: &str = "fengqiao-paperwork/1 krilla/0.8";
+
 /// A document typeset.
 #[derive(Debug, Clone)]
 pub struct Rendered {

@@ -60,6 +60,10 @@ pub struct DocumentRecord {
     pub fields: BTreeMap<String, String>,
     /// SHA-256 of the title and body fonts it was set in.
     pub fonts: Vec<String>,
+    /// The typesetter that laid it out ([`crate::TYPESETTER`]): the same inputs give the
+    /// same bytes only under the same one.
+    #[serde(default)]
+    pub typesetter: String,
     /// SHA-256 of the PDF, hex.
     pub sha256: String,
     /// The lifecycle events recorded with it (at issue).

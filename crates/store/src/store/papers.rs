@@ -570,6 +570,7 @@ impl Store {
             template: templates.key.clone(),
             fields,
             fonts: fonts.hashes(),
+            typesetter: paper::TYPESETTER.to_owned(),
             sha256: rendered.sha256.clone(),
             events: events.iter().map(|e| e.id).collect(),
         };
@@ -760,6 +761,16 @@ impl Store {
         if fonts.hashes() != record.fonts {
             return Err(changed(String::new(), "本机的文书字体与签发时不同"));
         }
+        if record.typesetter != paper::TYPESETTER {
+            return Err(changed(
+                String::new(),
+                &format!(
+                    "签发时的排版程序是 {}，本机是 {}",
+                    record.typesetter,
+                    paper::TYPESETTER
+                ),
+            ));
+        }
         let rendered = paper::render(
             &templates,
             record.kind,
@@ -769,10 +780,7 @@ impl Store {
             record.issued_on,
         )?;
         if rendered.sha256 != record.sha256 {
-            return Err(changed(
-                rendered.sha256,
-                "记录中的字段或模板被改动，或排版程序的版本不同",
-            ));
+            return Err(changed(rendered.sha256, "记录中的字段或模板被改动"));
         }
         Ok(Rendered {
             pdf: rendered.pdf,
