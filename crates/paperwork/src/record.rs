@@ -92,7 +92,7 @@ pub struct ServiceRecord {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "record", rename_all = "kebab-case")]
 pub enum PaperEntry {
-    Issued(DocumentRecord),
+    Issued(Box<DocumentRecord>),
     Served(ServiceRecord),
 }
 
@@ -113,7 +113,7 @@ pub fn case_documents(entries: Vec<PaperEntry>) -> Vec<CaseDocument> {
     let mut served: Vec<ServiceRecord> = Vec::new();
     for entry in entries {
         match entry {
-            PaperEntry::Issued(r) => issued.push(r),
+            PaperEntry::Issued(r) => issued.push(*r),
             PaperEntry::Served(s) => served.push(s),
         }
     }

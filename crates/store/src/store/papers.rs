@@ -574,7 +574,12 @@ impl Store {
             sha256: rendered.sha256.clone(),
             events: events.iter().map(|e| e.id).collect(),
         };
-        self.write_paper(&name, id, &PaperEntry::Issued(document.clone()), &events)?;
+        self.write_paper(
+            &name,
+            id,
+            &PaperEntry::Issued(Box::new(document.clone())),
+            &events,
+        )?;
         Ok(Issued {
             document,
             events,
