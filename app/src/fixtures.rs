@@ -3,7 +3,7 @@
 
 use chrono::NaiveDate;
 use fengqiao_model::{CaseEvent, CaseId, EventId, PersonId, event};
-use fengqiao_rules::HolidayCalendar;
+use fengqiao_rules::{HolidayCalendar, LawContext, LawSettings};
 use fengqiao_store::demo;
 use uuid::Uuid;
 
@@ -70,9 +70,37 @@ pub fn cases(n: usize, today: NaiveDate) -> (Vec<CaseRow>, ClockIndex) {
             .iter()
             .map(|(id, reg, ev)| (*id, reg, ev.as_slice())),
         &HolidayCalendar::embedded(),
+        &law_context(),
         today,
     );
     (rows, clocks)
+}
+
+/// The demo county's units as the clocks see them: its 信访局 (a 信访部门) and its
+/// townships (other organs), as `Store::init` records them.
+pub fn law_context() -> LawContext {
+    let unit = |name: String, kind, organ| fengqiao_model::OrgUnit {
+        id: fengqiao_model::UnitId(Uuid::new_v5(&Uuid::NAMESPACE_URL, name.as_bytes())),
+        name,
+        kind,
+        parent: None,
+        code: String::new(),
+        head: None,
+        organ: Some(organ),
+    };
+    let mut units = vec![unit(
+        format!("{}信访局", demo::DEMO_COUNTY),
+        fengqiao_model::UnitKind::Department,
+        fengqiao_model::OrganKind::PetitionOffice,
+    )];
+    units.extend(demo::demo_townships().into_iter().map(|t| {
+        unit(
+            t.name,
+            fengqiao_model::UnitKind::Township,
+            fengqiao_model::OrganKind::OtherOrgan,
+        )
+    }));
+    LawContext::new(&units, LawSettings::default())
 }
 
 /// The demo county's townships and villages.

@@ -422,6 +422,7 @@ impl RegisterForm {
         match &self.picked {
             Some((_, c)) => {
                 reg.route = Some(c.route);
+                reg.content_type = Some(c.content_type);
                 reg.complaint_type = c.complaint_type.clone();
                 reg.route_list_version = c.list_version.clone();
             }
@@ -498,6 +499,8 @@ pub struct RosterUi {
     pub book_note: String,
     /// The period last asked of the store thread.
     pub requested: Option<(NaiveDate, NaiveDate)>,
+    /// The 订阅 tab (calendar subscriptions).
+    pub feeds: crate::views::roster_feeds::FeedsUi,
 }
 
 impl RosterUi {
@@ -681,6 +684,7 @@ impl AppState {
                 book_case: String::new(),
                 book_note: String::new(),
                 requested: None,
+                feeds: Default::default(),
             },
             briefing: None,
             roster: Arc::default(),
@@ -774,6 +778,7 @@ impl AppState {
             Update::Intake(queue) => self.intake = queue,
             Update::Briefing(b) => self.briefing = Some(b),
             Update::Document(preview) => self.case_page.papers.show(preview),
+            Update::Feeds(f) => self.roster_ui.feeds.view = f,
             Update::Sync(s) => self.sync = s,
             Update::Registered { number } => {
                 self.status = Some(StatusLine {

@@ -781,7 +781,11 @@ fn a_booked_visitor_and_the_owning_units_head_appear_in_the_slots_briefing() {
     let years = chrono::Datelike::year(&period.from) - 1..=chrono::Datelike::year(&period.to);
     let state = store.load_roster(years.clone()).unwrap().state;
     store
-        .put_roster(&fengqiao_roster::changes::publish(&state, period))
+        .put_roster(&fengqiao_roster::changes::publish(
+            &state,
+            period,
+            fengqiao_store::now_cst(),
+        ))
         .unwrap();
     let slot = store
         .load_roster(years)
@@ -854,4 +858,87 @@ fn a_booked_visitor_and_the_owning_units_head_appear_in_the_slots_briefing() {
         .join(format!("briefing-{}.html", slot.id));
     let html = std::fs::read_to_string(&path).unwrap();
     assert!(html.contains("刘桂英") && html.contains(&case) && html.contains("吴建华"));
+}
+
+#[test]
+fn the_office_issues_a_leaders_calendar_link_shown_once_with_its_qr_code_and_revokes_it() {
+    let dir = tempfile::tempdir().unwrap();
+    fengqiao_app::backend::create_demo_county(dir.path(), 20)
+        .unwrap()
+        .close();
+    let mut h = harness(dir.path());
+    opened(&mut h);
+    click_button(&mut h, "接访排班");
+    wait_for(&mut h, "the leaders", |a| {
+        !a.state.directory.leaders.is_empty()
+    });
+    h.get_by_label("订阅").click();
+    h.run_steps(2);
+    wait_for(&mut h, "the subscriptions", |a| {
+        a.state.roster_ui.feeds.view.loaded
+    });
+    assert_shown(&h, "尚未签发日历订阅");
+    let leader = h.state().state.directory.leaders[0].clone();
+    let name = format!("{}（{}）", leader.name, leader.title);
+    choose(&mut h, "订阅对象", &name);
+    type_into(
+        &mut h,
+        "日历服务对外地址（县 HTTPS 代理）",
+        "https://rili.example.gov.cn",
+    );
+    click_button(&mut h, "签发链接");
+    wait_for(&mut h, "the issued link", |a| {
+        a.state.roster_ui.feeds.view.issued.is_some()
+    });
+    let link = h.state().state.roster_ui.feeds.view.issued.clone().unwrap();
+    assert!(
+        link.webcal.starts_with("webcal://rili.example.gov.cn/") && link.webcal.ends_with(".ics"),
+        "{}",
+        link.webcal
+    );
+    assert_eq!(link.label, name);
+    assert_shown(&h, &link.webcal);
+    h.get_by_role_and_label(Role::Image, &format!("二维码：{}", link.webcal));
+    assert_shown(&h, "此链接只显示这一次");
+    assert!(status(h.state()).contains("已签发日历订阅"));
+    assert_shown(&h, "有效");
+
+    // Leaving the tab takes the link off the screen for good; the list stays.
+    h.get_by_label("订阅").click();
+    h.run_steps(2);
+    h.get_by_label("订阅").click();
+    wait_for(&mut h, "the list again", |a| {
+        a.state.roster_ui.feeds.view.loaded && a.state.roster_ui.feeds.view.issued.is_none()
+    });
+    assert!(h.query_all_by_label_contains("webcal://").next().is_none());
+
+    click_button(&mut h, "撤销");
+    wait_for(&mut h, "the revocation", |a| {
+        a.state
+            .roster_ui
+            .feeds
+            .view
+            .rows
+            .iter()
+            .all(|r| r.revoked_at.is_some())
+    });
+    assert_shown(&h, "已撤销");
+    drop(h);
+
+    // The store kept the token's hash, not the token; the subscription is revoked.
+    let store = reopen(dir.path());
+    let subs = store.feed_subscriptions().unwrap();
+    assert_eq!(subs.len(), 1);
+    let token = link
+        .webcal
+        .rsplit('/')
+        .next()
+        .and_then(|f| f.strip_suffix(".ics"))
+        .unwrap();
+    assert_eq!(subs[0].token_sha256, fengqiao_store::hash_feed_token(token));
+    assert!(!subs[0].is_active());
+    assert_eq!(
+        subs[0].scope,
+        fengqiao_roster::FeedScope::Leader { leader: leader.id }
+    );
 }

@@ -46,6 +46,8 @@ pub struct Config {
     pub snapshots: SnapshotSection,
     #[serde(default)]
     pub intake: IntakeSection,
+    #[serde(default)]
+    pub feeds: FeedsSection,
 }
 
 /// The iroh endpoint laptops sync with.
@@ -173,6 +175,25 @@ impl Default for IntakeSection {
             listen: SocketAddr::from(([127, 0, 0, 1], 7444)),
             requests_per_minute: 10,
             max_body_bytes: 32 << 10,
+        }
+    }
+}
+
+/// Calendar subscriptions (日历订阅): phones fetch the roster feeds the office issued
+/// links for (`fengqiao roster feed issue`). Off by default: a county turns it on once its
+/// TLS reverse proxy publishes this listener at the address the links were issued for.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct FeedsSection {
+    pub enabled: bool,
+    pub listen: SocketAddr,
+}
+
+impl Default for FeedsSection {
+    fn default() -> Self {
+        FeedsSection {
+            enabled: false,
+            listen: SocketAddr::from(([127, 0, 0, 1], 7445)),
         }
     }
 }
@@ -312,6 +333,9 @@ impl Config {
         }
         if config.intake.enabled {
             bound.push(("intake.listen", config.intake.listen));
+        }
+        if config.feeds.enabled {
+            bound.push(("feeds.listen", config.feeds.listen));
         }
         for (i, (key, addr)) in bound.iter().enumerate() {
             // The sync endpoint is UDP, the others TCP: only TCP listeners can clash.
@@ -506,6 +530,15 @@ mod tests {
         assert_eq!(key_of(e), "intake.listen");
         let c = parse("data_dir = \"d\"\n").unwrap();
         assert!(!c.intake.enabled, "the public form is off unless asked for");
+        assert!(!c.feeds.enabled, "calendar feeds are off unless asked for");
+        assert_eq!(c.feeds.listen, "127.0.0.1:7445".parse().unwrap());
+        let e = parse(
+            "data_dir = \"d\"\n[intake]\nenabled = true\nlisten = \"127.0.0.1:9001\"\n[feeds]\nenabled = true\nlisten = \"127.0.0.1:9001\"\n",
+        )
+        .unwrap_err();
+        assert_eq!(key_of(e), "feeds.listen");
+        let e = parse("data_dir = \"d\"\n[feeds]\nport = 1\n").unwrap_err();
+        assert_eq!(key_of(e), "feeds.port");
     }
 
     #[test]

@@ -38,8 +38,7 @@ const DRAIN_LIMIT: usize = 4 << 20;
 /// The running listener.
 pub struct IntakeWeb {
     pub addr: SocketAddr,
-    stop: tokio::sync::oneshot::Sender<()>,
-    task: tokio::task::JoinHandle<()>,
+    serving: crate::http::HttpTask,
 }
 
 struct Web {
@@ -79,27 +78,13 @@ impl IntakeWeb {
         if !addr.ip().is_loopback() {
             tracing::info!(%addr, "the online intake form listens beyond localhost");
         }
-        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-        let task = tokio::spawn(async move {
-            let served = axum::serve(
-                listener,
-                router.into_make_service_with_connect_info::<SocketAddr>(),
-            )
-            .with_graceful_shutdown(async move {
-                let _ = stopped.await;
-            })
-            .await;
-            if let Err(e) = served {
-                tracing::error!(error = %e, "online intake HTTP failed");
-            }
-        });
+        let serving = crate::http::HttpTask::spawn(listener, router, "online intake form");
         tracing::info!(%addr, "online intake form up");
-        Ok(IntakeWeb { addr, stop, task })
+        Ok(IntakeWeb { addr, serving })
     }
 
     pub async fn shutdown(self) {
-        let _ = self.stop.send(());
-        let _ = self.task.await;
+        self.serving.stop().await;
     }
 }
 

@@ -12,6 +12,7 @@
 //! - [`relay`]: the in-process iroh relay (HTTP or TLS), for enrolled devices only.
 //! - [`websocket`]: the token-protected automerge-repo listener.
 //! - [`intake_web`]: the online intake form (网上信访) and the petitioner's status lookup.
+//! - [`feeds_web`]: calendar subscriptions (日历订阅): the roster feeds phones poll.
 //! - [`ops`]: administration on a store (enrolment, devices, status, backup, restore).
 //! - [`admin`]: the command line's side: the running server's API, or the store itself.
 //! - [`metrics`]: counters and the Prometheus text format.
@@ -20,6 +21,8 @@
 pub mod admin;
 pub mod cli;
 pub mod config;
+pub mod feeds_web;
+pub mod http;
 pub mod intake_web;
 pub mod metrics;
 pub mod ops;

@@ -26,6 +26,14 @@ pub struct ServerCounters {
     pub intake_rate_limited: AtomicU64,
     /// Online intake: status lookups (found or not).
     pub intake_lookups: AtomicU64,
+    /// Calendar feeds sent whole (200).
+    pub feeds_served: AtomicU64,
+    /// Calendar feed requests answered 304: the phone's copy is current.
+    pub feeds_not_modified: AtomicU64,
+    /// Calendar feed requests with a token nobody was given (404).
+    pub feeds_unknown: AtomicU64,
+    /// Calendar feed requests with a revoked token (404).
+    pub feeds_revoked: AtomicU64,
 }
 
 impl ServerCounters {
@@ -67,6 +75,10 @@ pub struct Snapshot {
     pub intake_too_large: u64,
     pub intake_rate_limited: u64,
     pub intake_lookups: u64,
+    pub feeds_served: u64,
+    pub feeds_not_modified: u64,
+    pub feeds_unknown: u64,
+    pub feeds_revoked: u64,
 }
 
 fn series(out: &mut String, name: &str, kind: &str, help: &str, samples: &[(&str, u64)]) {
@@ -221,6 +233,18 @@ pub fn render(s: &Snapshot) -> String {
         "counter",
         "Online intake status lookups by query code.",
         &[("", s.intake_lookups)],
+    );
+    series(
+        &mut out,
+        "fengqiao_calendar_feed_requests_total",
+        "counter",
+        "Calendar subscription requests, by answer.",
+        &[
+            ("answer=\"served\"", s.feeds_served),
+            ("answer=\"not_modified\"", s.feeds_not_modified),
+            ("answer=\"unknown\"", s.feeds_unknown),
+            ("answer=\"revoked\"", s.feeds_revoked),
+        ],
     );
     out
 }

@@ -18,6 +18,7 @@ use iroh::{EndpointAddr, RelayUrl};
 use serde::Deserialize;
 
 use crate::config::Config;
+use crate::feeds_web::FeedsWeb;
 use crate::intake_web::IntakeWeb;
 use crate::metrics::{self, ServerCounters, Snapshot};
 use crate::ops::{self, EnrolRequest, OpsError};
@@ -29,15 +30,17 @@ pub struct Server {
     shared: Arc<Shared>,
     node_task: tokio::task::JoinHandle<()>,
     stop_node: tokio::sync::oneshot::Sender<()>,
-    admin_stop: tokio::sync::oneshot::Sender<()>,
-    admin_task: tokio::task::JoinHandle<()>,
+    admin: crate::http::HttpTask,
     websocket: Option<WebSocketListener>,
     intake: Option<IntakeWeb>,
+    feeds: Option<FeedsWeb>,
     relay: Option<iroh_relay::server::Server>,
     pub admin_addr: SocketAddr,
     pub websocket_addr: Option<SocketAddr>,
     /// Where the online intake form listens, when enabled.
     pub intake_addr: Option<SocketAddr>,
+    /// Where the calendar feeds listen, when enabled.
+    pub feeds_addr: Option<SocketAddr>,
     pub relay_url: Option<RelayUrl>,
 }
 
@@ -165,6 +168,17 @@ impl Server {
         };
         let intake_addr = intake.as_ref().map(|i| i.addr);
 
+        let feeds = if config.feeds.enabled {
+            Some(
+                FeedsWeb::start(store.clone(), &data_dir, &config.feeds, counters.clone())
+                    .await
+                    .with_context(|| format!("feeds.listen {}", config.feeds.listen))?,
+            )
+        } else {
+            None
+        };
+        let feeds_addr = feeds.as_ref().map(|f| f.addr);
+
         let websocket_connected: Box<dyn Fn() -> usize + Send + Sync> = match &websocket {
             Some(ws) => {
                 let acceptor = ws.acceptor_handle();
@@ -214,17 +228,7 @@ impl Server {
         if !admin_addr.ip().is_loopback() {
             tracing::warn!(%admin_addr, "the admin port listens beyond localhost");
         }
-        let (admin_stop, admin_stopped) = tokio::sync::oneshot::channel::<()>();
-        let admin_task = tokio::spawn(async move {
-            let served = axum::serve(listener, admin)
-                .with_graceful_shutdown(async move {
-                    let _ = admin_stopped.await;
-                })
-                .await;
-            if let Err(e) = served {
-                tracing::error!(error = %e, "admin HTTP failed");
-            }
-        });
+        let admin = crate::http::HttpTask::spawn(listener, admin, "admin");
         tracing::info!(
             device = %store.identity().device_id,
             county = %store.identity().county,
@@ -232,20 +236,22 @@ impl Server {
             relay = ?relay_url.as_ref().map(|u| u.to_string()),
             websocket = ?websocket_addr,
             intake = ?intake_addr,
+            feeds = ?feeds_addr,
             "county sync server up"
         );
         Ok(Server {
             shared,
             node_task,
             stop_node,
-            admin_stop,
-            admin_task,
+            admin,
             websocket,
             intake,
+            feeds,
             relay,
             admin_addr,
             websocket_addr,
             intake_addr,
+            feeds_addr,
             relay_url,
         })
     }
@@ -273,10 +279,12 @@ impl Server {
 
     /// Stops accepting, lets pending writes finish, closes the store.
     pub async fn shutdown(self) -> Result<()> {
-        let _ = self.admin_stop.send(());
-        let _ = self.admin_task.await;
+        self.admin.stop().await;
         if let Some(intake) = self.intake {
             intake.shutdown().await;
+        }
+        if let Some(feeds) = self.feeds {
+            feeds.shutdown().await;
         }
         if let Some(ws) = self.websocket {
             ws.shutdown().await;
@@ -460,6 +468,10 @@ async fn snapshot(shared: &Arc<Shared>) -> Snapshot {
         intake_too_large: c.intake_too_large.load(Ordering::Relaxed),
         intake_rate_limited: c.intake_rate_limited.load(Ordering::Relaxed),
         intake_lookups: c.intake_lookups.load(Ordering::Relaxed),
+        feeds_served: c.feeds_served.load(Ordering::Relaxed),
+        feeds_not_modified: c.feeds_not_modified.load(Ordering::Relaxed),
+        feeds_unknown: c.feeds_unknown.load(Ordering::Relaxed),
+        feeds_revoked: c.feeds_revoked.load(Ordering::Relaxed),
     }
 }
 

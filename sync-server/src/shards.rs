@@ -1,7 +1,7 @@
 //! Township shards: the county's documents split over several samod repos.
 //!
 //! samod 0.16 spends, on every event of a repo, time proportional to the connections ×
-//! documents that repo sees (ARCHITECTURE.md, sync-server, "Trap"). So each township
+//! documents that repo sees (docs/PERFORMANCE.md, "Trap"). So each township
 //! gets a repo of its own (`fengqiao_store::shard::Shard`, durable storage in
 //! `<data>/shards/<code>/`) holding that township's documents and the county documents
 //! its laptops may read, linked in memory to the county store's repo. A laptop whose

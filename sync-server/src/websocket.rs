@@ -80,8 +80,7 @@ pub struct WebSocketListener {
     pub addr: SocketAddr,
     live: LiveClients,
     acceptor: samod::AcceptorHandle,
-    stop: tokio::sync::oneshot::Sender<()>,
-    task: tokio::task::JoinHandle<()>,
+    serving: crate::http::HttpTask,
     watcher: tokio::task::JoinHandle<()>,
 }
 
@@ -124,24 +123,13 @@ impl WebSocketListener {
             .with_state(state);
         let listener = tokio::net::TcpListener::bind(listen).await?;
         let addr = listener.local_addr()?;
-        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-        let task = tokio::spawn(async move {
-            let served = axum::serve(listener, app)
-                .with_graceful_shutdown(async move {
-                    let _ = stopped.await;
-                })
-                .await;
-            if let Err(e) = served {
-                tracing::error!(error = %e, "websocket listener failed");
-            }
-        });
+        let serving = crate::http::HttpTask::spawn(listener, app, "websocket");
         tracing::info!(%addr, "websocket listener up (automerge-repo protocol)");
         Ok(WebSocketListener {
             addr,
             live,
             acceptor,
-            stop,
-            task,
+            serving,
             watcher,
         })
     }
@@ -150,12 +138,12 @@ impl WebSocketListener {
         self.acceptor.clone()
     }
 
-    pub async fn shutdown(self) {
+    pub async fn shutdown(mut self) {
         self.watcher.abort();
-        let _ = self.stop.send(());
+        self.serving.signal_stop();
         self.live.cut_all();
         self.acceptor.close();
-        let _ = self.task.await;
+        self.serving.finished().await;
     }
 }
 

@@ -27,7 +27,7 @@
 //! repo sees every connection × document: samod 0.16's hub walks every connection ×
 //! document on each event (`State::ensure_connections`) and the share policies scan
 //! every (document, peer) pair (`Policies::set_peers`), which with one repo stalled 200
-//! devices (1–4 of 10 records after 120 s; ARCHITECTURE.md, sync-server, "Trap").
+//! devices (1–4 of 10 records after 120 s; docs/PERFORMANCE.md, "Trap").
 //! Measured 2026-11-27 on the 2-core VM with another engineer's benchmarks running
 //! (load average 6–12): 200 devices converged in all of 9 runs, in 23.0, 25.3, 31.6,
 //! 35.8, 26.2, 26.0, 36.7, 32.7 and 40.3 s (server peak 160–173 MiB, idle 64–74 MiB),

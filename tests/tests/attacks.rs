@@ -535,3 +535,135 @@ fn a_damaged_directory_is_refused_until_repaired_from_the_office() {
     assert!(county.sync(&laptop).0.status.success());
     assert!(case_numbers(&county.office).contains(&again));
 }
+
+/// The folder of a document on a laptop, by the start of its name (`cases/`).
+fn document_dir(laptop: &Path, name: &str) -> PathBuf {
+    let report: Value =
+        serde_json::from_slice(&run(laptop, &["doctor", "--json"]).stdout).expect("doctor JSON");
+    let id = report["documents"]
+        .as_array()
+        .expect("documents")
+        .iter()
+        .find(|d| d["name"].as_str().is_some_and(|n| n.starts_with(name)))
+        .and_then(|d| d["document_id"].as_str())
+        .unwrap_or_else(|| panic!("no document {name} in {report}"))
+        .to_owned();
+    laptop.join("documents").join(&id[..2]).join(&id[2..])
+}
+
+fn repaired_from(laptop: &Path, ticket: &str) -> String {
+    let out = run(laptop, &["repair", "--peer", ticket]);
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(
+        out.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    stdout
+}
+
+/// Issue 17 §3: a laptop with a damaged case document fetches it whole from a peer that
+/// holds it — every file damaged (all quarantined), then its first change lost (nothing
+/// of it loads) — and works and syncs on afterwards.
+#[test]
+fn a_damaged_case_document_is_repaired_whole_from_the_office() {
+    let county = County::new();
+    let laptop = county.enrol("港口镇一号机", "孙干事");
+    let first = number_of(&add_case(&laptop, "港口镇", "损坏前一"));
+    let second = number_of(&add_case(&laptop, "港口镇", "损坏前二"));
+    assert!(county.sync(&laptop).0.status.success());
+
+    let cases = document_dir(&laptop, "cases/");
+    for (path, mut bytes) in tree_digest(&cases) {
+        let (middle, len) = (bytes.len() / 2, bytes.len());
+        for b in &mut bytes[middle..(middle + 4).min(len)] {
+            *b ^= 0xff;
+        }
+        std::fs::write(&path, bytes).expect("damage");
+    }
+    // File names are unchanged, so the case index answers until something loads the
+    // document; `doctor` does, and finds the damage.
+    assert_eq!(run(&laptop, &["doctor"]).status.code(), Some(2));
+    let why = refused(&laptop, &["case", "list"]);
+    assert!(
+        why.contains("cases/") && why.contains("结果不完整"),
+        "{why}"
+    );
+
+    let serving = county.serve();
+    let said = repaired_from(&laptop, &serving.ticket);
+    assert!(said.contains("已从") && said.contains("cases/"), "{said}");
+    assert!(said.contains("隔离的文件"), "names the files kept: {said}");
+    let numbers = case_numbers(&laptop);
+    assert!(
+        numbers.contains(&first) && numbers.contains(&second),
+        "{numbers:?}"
+    );
+    let doctor = run(&laptop, &["doctor"]);
+    assert!(
+        doctor.status.success(),
+        "{}",
+        String::from_utf8_lossy(&doctor.stdout)
+    );
+
+    // Now its first change (the genesis, which everything depends on) is lost.
+    let mut changes: Vec<PathBuf> = std::fs::read_dir(cases.join("incremental"))
+        .expect("incrementals")
+        .flatten()
+        .map(|e| e.path())
+        .collect();
+    changes.sort_by_key(|p| std::fs::metadata(p).and_then(|m| m.modified()).ok());
+    std::fs::remove_file(&changes[0]).expect("lose the first change");
+    let why = refused(&laptop, &["case", "list"]);
+    assert!(why.contains("缺少"), "{why}");
+    let said = repaired_from(&laptop, &serving.ticket);
+    assert!(said.contains("cases/"), "{said}");
+    let numbers = case_numbers(&laptop);
+    assert!(
+        numbers.contains(&first) && numbers.contains(&second),
+        "{numbers:?}"
+    );
+    // Nothing left to repair, and it says so.
+    let said = repaired_from(&laptop, &serving.ticket);
+    assert!(said.contains("无需修复"), "{said}");
+    serving.stop();
+
+    let third = number_of(&add_case(&laptop, "港口镇", "修复后"));
+    assert!(county.sync(&laptop).0.status.success());
+    assert!(case_numbers(&county.office).contains(&third));
+}
+
+/// Issue 18 (accountability): every change names the person and device behind it. A
+/// clerk on an enrolled laptop and the office edit one field offline; after a round, the
+/// office's `conflicts list` and `history` name both people, not `?`.
+#[test]
+fn conflicts_and_history_name_the_person_on_an_enrolled_laptop() {
+    let county = County::new();
+    let laptop = county.enrol("港口镇一号机", "孙干事");
+    let number = number_of(&add_case(&laptop, "港口镇", "张三"));
+    assert!(county.sync(&laptop).0.status.success());
+    ok(
+        &laptop,
+        &["case", "set", &number, "request", "村道硬化（港口镇记录）"],
+    );
+    ok(
+        &county.office,
+        &["case", "set", &number, "request", "村道硬化（信访局记录）"],
+    );
+    assert!(county.sync(&laptop).0.status.success());
+
+    let conflicts: Value =
+        serde_json::from_str(&ok(&county.office, &["conflicts", "list", "--json"]))
+            .expect("conflicts JSON");
+    let text = conflicts.to_string();
+    assert!(text.contains("孙干事"), "the laptop's clerk: {text}");
+    assert!(text.contains("王主任"), "the office's clerk: {text}");
+    assert!(text.contains("港口镇一号机"), "the laptop by name: {text}");
+
+    let history = ok(&county.office, &["history", &number]);
+    assert!(history.contains("孙干事"), "{history}");
+    assert!(
+        !history.contains('?'),
+        "every change names its person: {history}"
+    );
+}

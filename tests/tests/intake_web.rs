@@ -94,32 +94,17 @@ impl County {
 
     /// An office laptop enrolled with the running server, loopback only.
     fn office_laptop(&self) -> PathBuf {
-        let out = Command::new(&self.server_bin)
-            .arg("--config")
-            .arg(&self.config)
-            .args(["enrol", "--role", "office"])
-            .output()
-            .expect("enrol");
-        assert!(
-            out.status.success(),
-            "enrol: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        let ticket = String::from_utf8_lossy(&out.stdout).trim().to_owned();
-        let dir = self.tmp.path().join("office");
-        self.laptop_ok(&dir, &["enrol", &ticket, "--person", "王干事"]);
-        std::fs::create_dir_all(dir.join("sync")).expect("sync dir");
-        std::fs::write(
-            dir.join("sync").join("settings.toml"),
-            "listen = \"127.0.0.1:0\"\nmdns = false\n",
+        common::enrol_office_laptop(
+            &self.laptop_bin,
+            &self.server_bin,
+            &self.config,
+            &self.tmp.path().join("office"),
+            "王干事",
         )
-        .expect("settings");
-        dir
     }
 
     fn sync(&self, dir: &Path) {
-        let report = self.laptop_ok(dir, &["sync", "--discover-ms", "0", "--timeout", "30"]);
-        assert!(!report.contains("失败"), "sync round failed: {report}");
+        common::sync_round(&self.laptop_bin, dir);
     }
 
     /// SIGTERM the server and wait for its clean exit; then the store can be opened.

@@ -1,4 +1,4 @@
-//! The layering DESIGN.md promises, checked from the real dependency graph:
+//! The layering DESIGN.md §3 promises, checked from the real dependency graph:
 //! pure crates never pull in Automerge, samod, iroh, tokio or egui; the store never pulls
 //! in egui or iroh's network stack (only `iroh-base`, the key types: the device key is
 //! the network identity).

@@ -5,6 +5,7 @@
 //! runtime for samod), reads and writes it, computes clocks and rosters with the pure crates,
 //! and sends plain view models back ([`crate::vm`]); no Automerge type crosses.
 
+mod feeds;
 mod papers;
 mod roster;
 mod worker;
@@ -23,6 +24,7 @@ use crate::vm::{
     CasePage, CaseRow, ClockIndex, Directory, RosterView, SyncStatus, Welcome, conflicts::Conflicts,
 };
 
+pub use feeds::FeedCommand;
 pub use papers::{DocumentPreview, PaperCommand};
 pub use roster::{BookingForm, EXAMPLE_RULES, RosterExport};
 pub use worker::{DEMO_CASES, create_demo_county};
@@ -122,6 +124,8 @@ pub enum Command {
     LoadBriefing { slot: SlotId },
     /// Write the briefing pack of a slot as printable HTML.
     SaveBriefing { slot: SlotId, path: PathBuf },
+    /// 日历订阅: list, issue or revoke calendar subscriptions.
+    Feeds(FeedCommand),
     /// Plan or record a field visit.
     PutVisit(Box<FieldVisit>),
     /// Write a USB bundle: everything, or only what the peer state file says the peer lacks.
@@ -162,6 +166,8 @@ pub enum Update {
     Briefing(Arc<fengqiao_roster::Briefing>),
     /// A document's pages, to preview (just issued, or asked for).
     Document(Arc<DocumentPreview>),
+    /// The calendar subscriptions, with the link just issued (once).
+    Feeds(Arc<crate::vm::feeds::FeedsView>),
     /// Field visits of this year.
     Visits(Arc<Vec<FieldVisit>>),
     /// The intake queue (kiosk and online), newest first; empty on devices that do not

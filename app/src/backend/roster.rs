@@ -3,22 +3,20 @@
 //! store transaction). The same steps as `fengqiao roster …` in the CLI.
 
 use anyhow::{Context, Result};
-use chrono::{Datelike, NaiveDate, TimeZone, Utc};
+use chrono::{NaiveDate, TimeZone, Utc};
 use fengqiao_roster::changes::{self, Actor, SwapRequest};
 use fengqiao_roster::export::{csv, ics, notice};
-use fengqiao_roster::state::collections;
 use fengqiao_roster::{
     Diagnostic, Leave, LeaveId, Period, Record, RosterRules, RosterState, RowFilter, SlotId,
-    SwapId, check, generate, rows,
+    SwapId, check, rows,
 };
 use fengqiao_rules::HolidayCalendar;
 use fengqiao_store::Store;
-use serde_json::{Value, json};
 
 use crate::vm::{LeaderChoice, RosterView};
 
 /// The demo county's reception rules (宁国市), used when no rules are stored yet.
-pub const EXAMPLE_RULES: &str = include_str!("../../../examples/roster/ningguo.toml");
+pub use fengqiao_store::demo::DEMO_ROSTER_RULES as EXAMPLE_RULES;
 
 /// The roster export formats.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -39,13 +37,6 @@ impl RosterExport {
     }
 }
 
-/// Who the app writes roster changes as.
-const BY: &str = "信访局";
-
-fn years_around(period: Period) -> impl Iterator<Item = i32> {
-    period.from.year() - 1..=period.to.year()
-}
-
 /// Rules and state around `period`.
 pub struct Loaded {
     pub rules: Option<RosterRules>,
@@ -54,13 +45,7 @@ pub struct Loaded {
 
 /// Reads the rules and every record of the years around `period`.
 pub fn load(store: &Store, period: Period) -> Result<Loaded> {
-    // Swaps reach into next month, possibly next year.
-    let roster = store
-        .load_roster(years_around(period).chain([period.to.year() + 1]))
-        .context("读取排班")?;
-    for e in &roster.unreadable {
-        tracing::warn!("{e}");
-    }
+    let roster = store.roster_for(period).context("读取排班")?;
     Ok(Loaded {
         rules: roster.rules,
         state: roster.state,
@@ -143,39 +128,12 @@ pub fn generate_period(
     calendar: &HolidayCalendar,
     period: Period,
 ) -> Result<Vec<Diagnostic>> {
-    let loaded = load(store, period)?;
-    let rules = match loaded.rules {
-        Some(rules) => rules,
-        None => RosterRules::from_toml(EXAMPLE_RULES).context("示例排班规则")?,
-    };
-    let (text, county, name) = (
-        rules_text(store, period)?.unwrap_or_else(|| EXAMPLE_RULES.to_owned()),
-        rules.county.clone(),
-        rules.name.clone(),
-    );
-    for year in period.from.year()..=period.to.year() {
-        let record = json!({ "toml": text, "county": county, "name": name });
-        store
-            .put_roster_record(year, collections::RULES, collections::RULES_KEY, &record)
-            .with_context(|| format!("保存 {year} 年排班规则"))?;
-    }
-    let generation = generate(&rules, calendar, &loaded.state, &[], period);
-    write_records(store, &generation.records)?;
-    Ok(generation.diagnostics)
-}
-
-fn rules_text(store: &Store, period: Period) -> Result<Option<String>> {
-    let years = store.roster_years(years_around(period))?;
-    for &year in years.iter().rev() {
-        if let Some((_, value)) = store
-            .roster_records(year, collections::RULES)?
-            .into_iter()
-            .find(|(key, _)| key == collections::RULES_KEY)
-        {
-            return Ok(value.get("toml").and_then(Value::as_str).map(str::to_owned));
-        }
-    }
-    Ok(None)
+    let stored = store.roster_rules_text(period).context("读取排班规则")?;
+    let text = stored.as_deref().unwrap_or(EXAMPLE_RULES);
+    let drafted = store
+        .draft_roster(Some(text), calendar, period)
+        .context("生成排班草稿")?;
+    Ok(drafted.generation.diagnostics)
 }
 
 fn require_rules(loaded: Loaded) -> Result<(RosterRules, RosterState)> {
@@ -186,14 +144,16 @@ fn require_rules(loaded: Loaded) -> Result<(RosterRules, RosterState)> {
 }
 
 /// Publishes the drafts of `period`; past published slots become historic.
-pub fn publish(store: &Store, period: Period, today: NaiveDate) -> Result<usize> {
-    let (_, mut state) = require_rules(load(store, period)?)?;
-    let mut records = changes::publish(&state, period);
-    let published = records.len();
-    state.apply_all(records.clone());
-    records.extend(changes::archive(&state, today));
-    write_records(store, &records)?;
-    Ok(published)
+pub fn publish(
+    store: &Store,
+    calendar: &HolidayCalendar,
+    period: Period,
+    today: NaiveDate,
+) -> Result<usize> {
+    Ok(store
+        .publish_roster(calendar, period, today)
+        .context("发布排班")?
+        .published)
 }
 
 /// Swaps `slot` with next month's slot of the same rule.
@@ -215,7 +175,17 @@ pub fn swap(
         second,
         reason: reason.to_owned(),
     };
-    let outcome = changes::swap(&rules, &state, &[], &request, Actor { by: BY, today })?;
+    let outcome = changes::swap(
+        &rules,
+        &state,
+        &[],
+        &request,
+        Actor {
+            by: &store.roster_author(),
+            today,
+            at: fengqiao_store::now_cst(),
+        },
+    )?;
     write_records(store, &outcome.records)?;
     Ok(outcome.diagnostics)
 }
@@ -243,7 +213,11 @@ pub fn leave(
         &state,
         &[],
         leave,
-        Actor { by: BY, today },
+        Actor {
+            by: &store.roster_author(),
+            today,
+            at: fengqiao_store::now_cst(),
+        },
     )?;
     write_records(store, &outcome.records)?;
     Ok(outcome.diagnostics)
@@ -283,11 +257,6 @@ pub fn export(
     Ok(selected.len())
 }
 
-/// The roster years a slot picked in the app can live in.
-fn slot_years(today: NaiveDate) -> std::ops::RangeInclusive<i32> {
-    today.year() - 1..=today.year() + 1
-}
-
 /// What a clerk typed to book a visitor.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BookingForm {
@@ -303,7 +272,7 @@ pub struct BookingForm {
 pub fn book(store: &Store, form: &BookingForm, today: NaiveDate) -> Result<String> {
     use fengqiao_roster::bookings::{self, BookingRequest, DEFAULT_CAPACITY};
     let state = store
-        .load_roster(slot_years(today))
+        .load_roster(fengqiao_store::roster_years_around(today))
         .context("读取排班")?
         .state;
     let case = match form.case.trim() {
@@ -335,7 +304,7 @@ pub fn cancel_booking(
     today: NaiveDate,
 ) -> Result<()> {
     let state = store
-        .load_roster(slot_years(today))
+        .load_roster(fengqiao_store::roster_years_around(today))
         .context("读取排班")?
         .state;
     let by = store.identity().person.name.clone();
@@ -352,7 +321,12 @@ pub fn briefing(
     today: NaiveDate,
 ) -> Result<Option<fengqiao_roster::Briefing>> {
     store
-        .slot_briefing(slot, slot_years(today), calendar, today)
+        .slot_briefing(
+            slot,
+            fengqiao_store::roster_years_around(today),
+            calendar,
+            today,
+        )
         .context("准备接访材料")
 }
 

@@ -188,77 +188,20 @@ fn open_or_start(
     }
 }
 
-/// Creates the demo county: directory, a year of cases, the reception rules with this month
-/// drafted and published and next month drafted.
+/// Creates the demo county (the same as `fengqiao demo` makes): directory, a year of
+/// cases, the roster with this month published and next month drafted, the desk and two
+/// booked visitors.
 pub fn create_demo_county(dir: &Path, case_count: usize) -> Result<Store> {
-    let store = demo::init_demo_county(dir).context("创建演示县")?;
-    let today = today();
-    let cases = demo::generate(demo::DemoOptions {
-        cases: case_count,
-        seed: 1,
-        end: today,
-    });
-    store.import_cases(cases, |_| {}).context("写入演示案件")?;
-    let calendar = store.holiday_calendar().context("读取节假日安排")?;
-    let this_month = Period::month(today.year(), today.month())?;
-    let next_month_start = this_month.to + chrono::Duration::days(1);
-    let next_month = Period::month(next_month_start.year(), next_month_start.month())?;
-    roster::generate_period(&store, &calendar, this_month)?;
-    roster::generate_period(&store, &calendar, next_month)?;
-    roster::publish(&store, this_month, today)?;
-    demo::seed_desk(&store, today).context("写入演示单位、听证团和复核案件")?;
-    seed_bookings(&store, today).context("写入演示预约")?;
-    Ok(store)
-}
-
-/// Books two demo visitors onto the next published reception, one about a case whose
-/// units have heads in the directory, so the briefing shows 联合接访 on first start.
-fn seed_bookings(store: &Store, today: NaiveDate) -> Result<()> {
-    let state = store.load_roster(today.year()..=today.year() + 1)?.state;
-    let Some(slot) = state
-        .live_slots()
-        .into_iter()
-        .find(|s| {
-            s.kind == fengqiao_roster::SlotKind::Reception
-                && s.state == fengqiao_roster::SlotState::Published
-                && s.date >= today
-        })
-        .map(|s| s.id)
-    else {
-        return Ok(());
-    };
-    let open = store
-        .list_cases(&CaseFilter::default())?
-        .into_iter()
-        .find(|c| c.status.is_open() && c.route == Some(fengqiao_model::Route::PetitionRequest));
-    let visitors = [
-        (
-            open.as_ref()
-                .map(|c| c.petitioner.clone())
-                .unwrap_or_else(|| "刘桂英".into()),
-            open.as_ref().map(|c| c.number.clone()).unwrap_or_default(),
-            "要求当面反映办理进度",
-        ),
-        (
-            "周大勇".to_owned(),
-            String::new(),
-            "反映村道硬化问题，尚未登记",
-        ),
-    ];
-    for (name, case, note) in visitors {
-        roster::book(
-            store,
-            &roster::BookingForm {
-                slot,
-                petitioner: name,
-                phone: String::new(),
-                case,
-                note: note.into(),
-            },
-            today,
-        )?;
-    }
-    Ok(())
+    demo::create_county(
+        dir,
+        demo::DemoOptions {
+            cases: case_count,
+            seed: 1,
+            end: today(),
+        },
+        |_| {},
+    )
+    .context("创建演示县")
 }
 
 impl Worker {
@@ -459,7 +402,7 @@ impl Worker {
             Command::PublishRoster { from, to } => {
                 let result = Period::new(from, to)
                     .map_err(anyhow::Error::from)
-                    .and_then(|p| roster::publish(&self.store, p, today));
+                    .and_then(|p| roster::publish(&self.store, &self.calendar, p, today));
                 match result {
                     Ok(n) => {
                         self.done(Key::NoticeRosterPublished, n.to_string());
@@ -530,6 +473,11 @@ impl Worker {
                 }
             }
             Command::LoadBriefing { slot } => self.send_briefing(slot),
+            Command::Feeds(command) => {
+                for update in super::feeds::handle(&self.store, command) {
+                    self.send(update);
+                }
+            }
             Command::SaveBriefing { slot, path } => {
                 match roster::save_briefing(&self.store, &self.calendar, slot, &path, today) {
                     Ok(()) => self.done(Key::NoticeBriefingSaved, path.display().to_string()),
@@ -660,12 +608,10 @@ impl Worker {
             person: identity.person.name.clone(),
             // What the directory says, not what this laptop's own files claim.
             may_write_cases: self.store.may_write_cases(),
-            may_enrol: matches!(
-                self.store.directory_role(),
-                Ok(fengqiao_model::Role::Office
-                    | fengqiao_model::Role::Admin
-                    | fengqiao_model::Role::Server)
-            ),
+            may_enrol: self
+                .store
+                .directory_role()
+                .is_ok_and(fengqiao_model::Role::keeps_directory),
         })));
     }
 
@@ -743,14 +689,18 @@ impl Worker {
 
     fn send_case(&self, key: &str) {
         match self.store.case(key) {
-            Ok(record) => {
-                let mut page = crate::vm::clocks::case_page(record, &self.calendar, today());
-                match self.store.paperwork_of(key) {
-                    Ok((papers, offers)) => (page.papers, page.offers) = (papers, offers),
-                    Err(e) => self.fail(Key::ActionPaper, e),
+            Ok(record) => match self.store.law_context() {
+                Ok(law) => {
+                    let mut page =
+                        crate::vm::clocks::case_page(record, &self.calendar, &law, today());
+                    match self.store.paperwork_of(key) {
+                        Ok((papers, offers)) => (page.papers, page.offers) = (papers, offers),
+                        Err(e) => self.fail(Key::ActionPaper, e),
+                    }
+                    self.send(Update::Case(Box::new(page)));
                 }
-                self.send(Update::Case(Box::new(page)));
-            }
+                Err(e) => self.fail(Key::ActionOpenCase, e),
+            },
             Err(e) => self.fail(Key::ActionOpenCase, e),
         }
     }
@@ -816,7 +766,10 @@ impl Worker {
         use fengqiao_model::Role;
         // Only the office and the server hold the queue (it is personal data nobody has
         // registered yet); other devices show it empty.
-        let holds_queue = matches!(self.store.directory_role(), Ok(Role::Office | Role::Server));
+        let holds_queue = self
+            .store
+            .directory_role()
+            .is_ok_and(Role::keeps_intake_queue);
         if !holds_queue {
             self.send(Update::Intake(Arc::default()));
             return;
@@ -866,11 +819,13 @@ pub fn clock_index(
     today: NaiveDate,
 ) -> Result<ClockIndex, fengqiao_store::StoreError> {
     let histories = store.histories(&CaseFilter::default())?;
+    let law = store.law_context()?;
     Ok(crate::vm::clocks::index(
         histories
             .iter()
             .map(|(case, events)| (case.id, &case.registration, events.as_slice())),
         calendar,
+        &law,
         today,
     ))
 }

@@ -513,5 +513,27 @@ pub(super) fn text(key: Key) -> &'static str {
         Key::PapersClosePreview => "Close preview",
         Key::PapersSavedTo => "PDFs are saved in {}",
         Key::PapersServeConfirm => "Confirm service",
+        Key::FeedsTab => "Subscriptions",
+        Key::FeedsHeading => "Calendar subscriptions",
+        Key::FeedsIntro => {
+            "Leaders subscribe to their own reception rotation in their phone's calendar: swaps, leave, deputies and time changes update it, and it reminds them the day before. A link carries a secret and is shown once, when issued; re-issuing or revoking ends the old link. It works once synced with the county server."
+        }
+        Key::FeedsFor => "For",
+        Key::FeedsOffice => "Everyone (the office)",
+        Key::FeedsBaseUrl => "Calendar service address (the county's HTTPS proxy)",
+        Key::FeedsIssue => "Issue link",
+        Key::FeedsIssued => "Issued: {}",
+        Key::FeedsOnce => {
+            "Scan the QR code with the phone now, or send the link to its holder: it is shown only this once."
+        }
+        Key::FeedsHttps => "For calendar apps without webcal://: {}",
+        Key::FeedsNone => "No calendar subscriptions yet",
+        Key::FeedsActive => "Active",
+        Key::FeedsRevokedAt => "Revoked ({})",
+        Key::FeedsRevoke => "Revoke",
+        Key::FeedsIssuedLine => "{} · issued {} ({})",
+        Key::ActionFeeds => "Calendar subscriptions",
+        Key::NoticeFeedIssued => "Subscription issued",
+        Key::NoticeFeedRevoked => "Subscription revoked",
     }
 }

@@ -171,6 +171,8 @@ keys! {
     EvalReplyQuality, EvalTimeliness, FollowUpDue, FollowUps, FollowUpLine, FollowUpDoneLine, PanelKindLabel, PanelLastDay, PanelMembers, PanelOutcome, PanelMinutes, ReportsSatisfactionQuality, ReportsSatisfactionTimeliness, ReportsSatisfactionHelp, ReportsFollowUpRate, ReportsFollowUpHelp, BriefingHeading, BriefingPetitioner, BriefingPhone, BriefingCase, BriefingNote, BriefingBook, BriefingShow, BriefingSave, BriefingVisitors, BriefingAttendees, BriefingNoHead, BriefingNoBookings, BriefingNoCase, BriefingCancel, ActionBook, ActionBriefing, NoticeBooked, NoticeBookingCancelled, NoticeBriefingSaved,
     // 文书 (the case page's statutory documents).
     ActionPaper, NoticeDocumentIssued, NoticeDocumentServed, NoticeDocumentSaved, NoticeDocumentOpened, PapersHeading, PapersNone, PapersIssueKind, PapersFormHeading, PapersCorrecting, PapersDate, PapersSubmit, PapersCancel, PapersPreview, PapersSave, PapersPrint, PapersServe, PapersServeConfirm, PapersServeDate, PapersServeMethod, PapersServedOn, PapersNotServed, PapersCorrect, PapersCorrectedBy, PapersVersion, PapersRequired, PapersPreviewOf, PapersClosePreview, PapersSavedTo,
+    // 日历订阅 (calendar subscriptions, 接访排班 → 订阅).
+    FeedsTab, FeedsHeading, FeedsIntro, FeedsFor, FeedsOffice, FeedsBaseUrl, FeedsIssue, FeedsIssued, FeedsOnce, FeedsHttps, FeedsNone, FeedsActive, FeedsRevokedAt, FeedsRevoke, FeedsIssuedLine, ActionFeeds, NoticeFeedIssued, NoticeFeedRevoked,
 }
 
 #[cfg(test)]

@@ -499,5 +499,25 @@ pub(super) fn text(key: Key) -> &'static str {
         Key::PapersClosePreview => "关闭预览",
         Key::PapersSavedTo => "PDF 保存在 {}",
         Key::PapersServeConfirm => "确认送达",
+        Key::FeedsTab => "订阅",
+        Key::FeedsHeading => "日历订阅",
+        Key::FeedsIntro => {
+            "领导在手机日历中订阅自己的接访安排：调换、请假、代接、改期后自动更新，接访前一日提醒。链接含密钥，只在签发时显示一次；重新签发或撤销后旧链接即失效。同步到县服务器后生效。"
+        }
+        Key::FeedsFor => "订阅对象",
+        Key::FeedsOffice => "全部（信访局）",
+        Key::FeedsBaseUrl => "日历服务对外地址（县 HTTPS 代理）",
+        Key::FeedsIssue => "签发链接",
+        Key::FeedsIssued => "已签发：{}",
+        Key::FeedsOnce => "请现在用手机扫描二维码，或把链接发给本人：此链接只显示这一次。",
+        Key::FeedsHttps => "不支持 webcal:// 的日历应用请用：{}",
+        Key::FeedsNone => "尚未签发日历订阅",
+        Key::FeedsActive => "有效",
+        Key::FeedsRevokedAt => "已撤销（{}）",
+        Key::FeedsRevoke => "撤销",
+        Key::FeedsIssuedLine => "{} · 签发于 {}（{}）",
+        Key::ActionFeeds => "日历订阅",
+        Key::NoticeFeedIssued => "已签发日历订阅",
+        Key::NoticeFeedRevoked => "已撤销日历订阅",
     }
 }

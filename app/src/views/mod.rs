@@ -9,6 +9,7 @@ pub mod papers;
 pub mod register;
 pub mod reports;
 pub mod roster;
+pub mod roster_feeds;
 pub mod settings;
 pub mod sync;
 pub mod today;

@@ -1,5 +1,6 @@
 //! 接访排班: the week and month calendars, each leader's own week, and the office's
-//! actions: draft, publish, swap, leave, export (.ics, CSV, the printable notice).
+//! actions: draft, publish, swap, leave, export (.ics, CSV, the printable notice); the
+//! 订阅 tab (calendar subscriptions) is [`super::roster_feeds`].
 
 use chrono::{Datelike, NaiveDate};
 use egui::RichText;
@@ -31,6 +32,13 @@ pub fn ui(ui: &mut egui::Ui, state: &mut AppState) {
     ui.heading(tr(lang, Key::RosterHeading));
     toolbar(ui, state, from, to);
     ui.separator();
+    if state.roster_ui.feeds.open {
+        egui::ScrollArea::vertical()
+            .id_salt("feeds-scroll")
+            .show(ui, |ui| crate::views::roster_feeds::ui(ui, state));
+        return;
+    }
+    state.roster_ui.feeds.closed();
     let view = state.roster.clone();
     let current = view.from == Some(from) && view.to == Some(to);
     if !view.has_rules {
@@ -72,6 +80,7 @@ fn toolbar(ui: &mut egui::Ui, state: &mut AppState, from: NaiveDate, to: NaiveDa
     ui.horizontal_wrapped(|ui| {
         ui.selectable_value(&mut r.span, RosterSpan::Week, tr(lang, Key::RosterWeek));
         ui.selectable_value(&mut r.span, RosterSpan::Month, tr(lang, Key::RosterMonth));
+        ui.toggle_value(&mut r.feeds.open, tr(lang, Key::FeedsTab));
         ui.separator();
         let step = |anchor: NaiveDate, span: RosterSpan, forward: bool| match span {
             RosterSpan::Week => {

@@ -148,10 +148,14 @@ pub(crate) fn qr(ui: &mut egui::Ui, id_salt: &str, text: &str) {
     let quiet = 4;
     let side = width + 2 * quiet;
     let cell = 4.0;
-    let (rect, _) = ui.allocate_exact_size(
+    let (rect, response) = ui.allocate_exact_size(
         egui::vec2(side as f32 * cell, side as f32 * cell),
         egui::Sense::hover(),
     );
+    // Named for screen readers (and tests): what the code holds.
+    response.widget_info(|| {
+        egui::WidgetInfo::labeled(egui::Role::Image, true, format!("二维码：{text}"))
+    });
     let painter = ui.painter_at(rect);
     painter.rect_filled(rect, 0.0, egui::Color32::WHITE);
     for (i, is_dark) in dark.iter().enumerate() {

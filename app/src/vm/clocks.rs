@@ -4,7 +4,7 @@
 use chrono::NaiveDate;
 use fengqiao_model::{CaseEvent, CaseId, CaseStatus, Registration};
 use fengqiao_rules::{
-    CaseFacts, ClockReport, ClockState, DueStatus, DueThresholds, HolidayCalendar, case_clocks,
+    ClockReport, ClockState, DueStatus, DueThresholds, HolidayCalendar, LawContext, case_clocks,
 };
 
 use super::{CaseClockFlag, CasePage, ClockIndex, ClockLine, DUE_SOON_DAYS, FollowUpLine};
@@ -25,13 +25,15 @@ pub fn clock_line(report: &ClockReport) -> ClockLine {
     }
 }
 
-/// A case page with its clocks as of `today`.
+/// A case page with its clocks as of `today`; `law` (the store's `law_context`) says
+/// which unit kind received the case and how the county reads the law.
 pub fn case_page(
     record: fengqiao_store::CaseRecord,
     calendar: &HolidayCalendar,
+    law: &LawContext,
     today: NaiveDate,
 ) -> CasePage {
-    let facts = CaseFacts::from_registration(&record.case.registration);
+    let facts = law.facts(&record.case.registration);
     let clocks = case_clocks(
         &facts,
         &record.events,
@@ -64,6 +66,7 @@ pub fn case_page(
 pub fn index<'a>(
     cases: impl Iterator<Item = (CaseId, &'a Registration, &'a [CaseEvent])>,
     calendar: &HolidayCalendar,
+    law: &LawContext,
     today: NaiveDate,
 ) -> ClockIndex {
     let mut index = ClockIndex {
@@ -80,7 +83,7 @@ pub fn index<'a>(
         if !status.is_open() || status == CaseStatus::Final {
             continue;
         }
-        let facts = CaseFacts::from_registration(registration);
+        let facts = law.facts(registration);
         let clocks = case_clocks(&facts, events, calendar, today, &thresholds);
         let is_overdue = clocks.overdue().next().is_some();
         let next = clocks

@@ -5,6 +5,7 @@
 
 pub mod clocks;
 pub mod conflicts;
+pub mod feeds;
 pub mod reports;
 
 use std::collections::HashMap;

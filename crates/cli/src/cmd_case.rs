@@ -10,7 +10,6 @@ use fengqiao_model::{
     CaseStatus, Channel, EventKind, PanelKind, PersonId, Petitioner, Registration, ReplyType, Role,
     Route, Satisfaction,
 };
-use fengqiao_rules::{CaseFacts, DueThresholds, HolidayCalendar, case_clocks};
 use fengqiao_store::{CaseFilter, CaseRecord, InitOptions, Store, demo, now_cst};
 use serde_json::json;
 
@@ -123,7 +122,7 @@ pub fn init(data_dir: &Path, args: &InitArgs, json: bool) -> Result<()> {
 #[derive(Debug, Subcommand)]
 pub enum CaseCommand {
     /// Register a case, from flags or a JSON registration (`--file FILE`, `-` for stdin).
-    Add(AddArgs),
+    Add(Box<AddArgs>),
     /// List cases.
     List(ListArgs),
     /// Show one case (by id or case number) with events, clocks, notes and conflicts.
@@ -170,6 +169,15 @@ pub struct AddArgs {
     channel: String,
     #[arg(long)]
     route: Option<String>,
+    /// The unit that received the item (受理登记单位) as the directory names it; default
+    /// this device's unit (the county 信访局 for an office device, its township for a
+    /// township's). Its kind decides between 第二十二条's and 第二十三条's clocks.
+    #[arg(long)]
+    received_by: Option<String>,
+    /// Register even though an ID number or phone number looks wrong (the warnings
+    /// are printed first).
+    #[arg(long)]
+    accept_warnings: bool,
     /// Received on (YYYY-MM-DD); default today.
     #[arg(long)]
     received_on: Option<NaiveDate>,
@@ -399,58 +407,9 @@ fn registration_from(args: &AddArgs) -> Result<Registration> {
     reg.village = args.village.clone();
     reg.content.facts = args.facts.clone();
     reg.route = args.route.as_deref().map(Route::parse).transpose()?;
+    reg.received_by = args.received_by.clone().unwrap_or_default();
     reg.flags.group = args.representatives.len() > 1;
     Ok(reg)
-}
-
-fn clocks_json(record: &CaseRecord, cal: &HolidayCalendar) -> (serde_json::Value, Vec<String>) {
-    let today = now_cst().date_naive();
-    let facts = CaseFacts::from_registration(&record.case.registration);
-    let clocks = case_clocks(
-        &facts,
-        &record.events,
-        cal,
-        today,
-        &DueThresholds::default(),
-    );
-    let mut lines = Vec::new();
-    let items: Vec<_> = clocks
-        .clocks
-        .iter()
-        .map(|c| {
-            let d = &c.deadline;
-            lines.push(format!(
-                "  {} {}  起算 {}  截止 {}  {}  [{}]",
-                d.clock.code(),
-                d.clock.zh(),
-                d.start,
-                d.due,
-                c.state,
-                d.article()
-            ));
-            json!({
-                "clock": d.clock.code(),
-                "name": d.clock.zh(),
-                "start": d.start.to_string(),
-                "due": d.due.to_string(),
-                "article": d.article(),
-                "state": c.state.to_string(),
-                "certain": d.is_certain(),
-            })
-        })
-        .collect();
-    for w in &clocks.warnings {
-        lines.push(format!("  ⚠ {w}"));
-    }
-    for d in &clocks.diagnostics {
-        lines.push(format!("  注意：{d}"));
-    }
-    let value = json!({
-        "clocks": items,
-        "warnings": clocks.warnings.iter().map(|w| w.to_string()).collect::<Vec<_>>(),
-        "diagnostics": clocks.diagnostics.iter().map(|d| d.to_string()).collect::<Vec<_>>(),
-    });
-    (value, lines)
 }
 
 pub fn run_case(data_dir: &Path, cmd: &CaseCommand, json_out: bool) -> Result<()> {
@@ -458,6 +417,19 @@ pub fn run_case(data_dir: &Path, cmd: &CaseCommand, json_out: bool) -> Result<()
     match cmd {
         CaseCommand::Add(args) => {
             let reg = registration_from(args)?;
+            // An odd ID or phone number may still be real: the clerk looks, then confirms.
+            let odd = fengqiao_model::validate::registration_warnings(&reg, now_cst().date_naive());
+            if !odd.is_empty() {
+                for w in &odd {
+                    eprintln!("警告：{w}");
+                }
+                if !args.accept_warnings {
+                    bail!(
+                        "未登记：以上 {} 项请核对；确认无误请加 --accept-warnings 重新登记",
+                        odd.len()
+                    );
+                }
+            }
             let case = store.add_case(reg)?;
             // Saved first, then checked: a repeat petition is still registered (第三十六条
             // decides acceptance, not registration), and the clerk is told at once.
@@ -525,7 +497,8 @@ pub fn run_case(data_dir: &Path, cmd: &CaseCommand, json_out: bool) -> Result<()
                 Err(e) => return Err(e.into()),
             };
             let cal = store.holiday_calendar()?;
-            let (clocks, lines) = clocks_json(&record, &cal);
+            let law = store.law_context()?;
+            let (clocks, lines) = crate::cmd_law::clocks_json(&record, &cal, &law);
             let contradictions = store.case_contradictions(case)?;
             let printed = (|| -> Result<()> {
                 if json_out {
@@ -659,8 +632,13 @@ fn print_case(r: &CaseRecord, clock_lines: &[String]) -> Result<()> {
     }
     writeln!(
         out,
-        "途径：{}  责任单位：{}",
+        "途径：{}  受理单位：{}  责任单位：{}",
         g.route.map(|r| r.zh()).unwrap_or("未分流"),
+        if g.received_by.is_empty() {
+            "未登记"
+        } else {
+            &g.received_by
+        },
         g.lead_unit
     )?;
     writeln!(out, "经过：")?;
@@ -745,17 +723,13 @@ pub struct DemoArgs {
 }
 
 pub fn demo(data_dir: &Path, args: &DemoArgs, json_out: bool) -> Result<()> {
-    if !data_dir.join("device.json").exists() {
-        demo::init_demo_county(data_dir)?.close();
-    }
-    let store = open(data_dir)?;
     let end = args.end.unwrap_or_else(|| now_cst().date_naive());
-    let cases = demo::generate(demo::DemoOptions {
+    let opts = demo::DemoOptions {
         cases: args.cases,
         seed: args.seed,
         end,
-    });
-    let bar = indicatif::ProgressBar::new(cases.len() as u64);
+    };
+    let bar = indicatif::ProgressBar::new(args.cases as u64);
     bar.set_style(
         indicatif::ProgressStyle::with_template("{msg} [{bar:40}] {pos}/{len} ({eta})")
             .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
@@ -765,16 +739,34 @@ pub fn demo(data_dir: &Path, args: &DemoArgs, json_out: bool) -> Result<()> {
     if json_out {
         bar.set_draw_target(indicatif::ProgressDrawTarget::hidden());
     }
-    let ids = store.import_cases(cases, |n| bar.set_position(n as u64))?;
+    // A fresh directory gets the whole demo county, the same as the app's first start;
+    // an existing county gets the cases only.
+    let fresh = !data_dir.join("device.json").exists();
+    let (store, written) = if fresh {
+        let store = demo::create_county(data_dir, opts, |n| bar.set_position(n as u64))
+            .context("创建演示县")?;
+        (store, args.cases)
+    } else {
+        let store = open(data_dir)?;
+        let ids = store.import_cases(demo::generate(opts), |n| bar.set_position(n as u64))?;
+        (store, ids.len())
+    };
     bar.finish_and_clear();
     if json_out {
-        print_json(&json!({"cases": ids.len(), "seed": args.seed, "end": end.to_string()}))?;
+        print_json(
+            &json!({"cases": written, "seed": args.seed, "end": end.to_string(), "county": fresh}),
+        )?;
     } else {
         outln!(
-            "已生成 {} 件演示案件（种子 {}，截至 {}）",
-            ids.len(),
+            "已生成 {} 件演示案件（种子 {}，截至 {}）{}",
+            written,
             args.seed,
-            end
+            end,
+            if fresh {
+                "，以及本月已发布、下月草稿的接访排班和预约"
+            } else {
+                ""
+            }
         );
     }
     store.close();

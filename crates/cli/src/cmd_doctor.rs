@@ -12,10 +12,13 @@ pub fn doctor(data_dir: &Path, json_out: bool) -> Result<()> {
     let store = open_damaged(data_dir)?;
     let report = store.doctor()?;
     let directory = store.directory_damage()?;
+    // Lost documents and documents nothing of which loads, as every read names them.
+    let gaps = store.gaps()?;
     if json_out {
         let mut value = serde_json::to_value(&report)?;
         if let Some(o) = value.as_object_mut() {
             o.insert("directory_damage".into(), serde_json::to_value(&directory)?);
+            o.insert("gaps".into(), serde_json::to_value(&gaps)?);
         }
         print_json(&value)?;
     } else {
@@ -23,7 +26,13 @@ pub fn doctor(data_dir: &Path, json_out: bool) -> Result<()> {
             outln!(
                 "{:<28} {} 记录 {:>6}  变更 {:>6}  操作 {:>8}  文件 {:>4}  {:>10} 字节{}",
                 d.name,
-                if d.loaded { "正常" } else { "未加载" },
+                match (d.loaded, d.files) {
+                    (true, _) => "正常",
+                    // Listed in the catalogue, never received here (or not this
+                    // device's to read): not damage.
+                    (false, 0) => "不在本机",
+                    (false, _) => "无法加载",
+                },
                 d.records,
                 d.changes,
                 d.operations,
@@ -58,14 +67,19 @@ pub fn doctor(data_dir: &Path, json_out: bool) -> Result<()> {
         if let Some(damage) = &directory {
             outln!("{damage}");
         }
+        for gap in &gaps {
+            outln!("{}", gap.zh());
+        }
     }
     let healthy = report.problems.is_empty()
         && report.storage_failure.is_none()
         && directory.is_none()
-        && report
-            .documents
-            .iter()
-            .all(|d| d.loaded && d.damaged_records.is_empty() && d.missing_changes.is_empty());
+        && gaps.is_empty()
+        && report.documents.iter().all(|d| {
+            (d.loaded || d.files == 0)
+                && d.damaged_records.is_empty()
+                && d.missing_changes.is_empty()
+        });
     store.close();
     if !healthy {
         bail!("数据检查发现问题（见上）");

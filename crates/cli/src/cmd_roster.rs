@@ -10,16 +10,16 @@
 
 use std::collections::BTreeSet;
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use anyhow::{Context, Result, bail};
-use chrono::{Datelike, NaiveDate, TimeZone, Utc};
+use chrono::{NaiveDate, TimeZone, Utc};
 use fengqiao_roster::changes::{self, Actor, SwapRequest};
 use fengqiao_roster::export::{csv, ics, notice};
-use fengqiao_roster::state::collections;
+use fengqiao_roster::rules::ClockTime;
 use fengqiao_roster::{
     Diagnostic, Leave, LeaveId, Period, Record, RosterRules, RosterState, RowFilter, SlotId,
-    SlotRow, SwapId, check, generate, ledger, rows,
+    SlotRow, SwapId, check, ledger, rows,
 };
 use fengqiao_rules::calendar::HolidayCalendar;
 use fengqiao_store::{Store, StoredRoster};
@@ -79,9 +79,9 @@ pub enum RosterCommand {
         /// Why (required when a slot is published)
         #[arg(long, default_value = "")]
         reason: String,
-        /// Who makes the change
-        #[arg(long, default_value = "信访局")]
-        by: String,
+        /// Who makes the change (default: the person this device is enrolled for)
+        #[arg(long)]
+        by: Option<String>,
         #[arg(long, value_name = "DATE")]
         today: Option<NaiveDate>,
     },
@@ -99,8 +99,9 @@ pub enum RosterCommand {
         /// When the leader reported it (default today); checked against the notice rule
         #[arg(long, value_name = "DATE")]
         reported_on: Option<NaiveDate>,
-        #[arg(long, default_value = "信访局")]
-        by: String,
+        /// Who makes the change (default: the person this device is enrolled for)
+        #[arg(long)]
+        by: Option<String>,
         #[arg(long, value_name = "DATE")]
         today: Option<NaiveDate>,
     },
@@ -113,8 +114,9 @@ pub enum RosterCommand {
         deputy: String,
         #[arg(long, default_value = "")]
         reason: String,
-        #[arg(long, default_value = "信访局")]
-        by: String,
+        /// Who makes the change (default: the person this device is enrolled for)
+        #[arg(long)]
+        by: Option<String>,
         #[arg(long, value_name = "DATE")]
         today: Option<NaiveDate>,
     },
@@ -141,6 +143,28 @@ pub enum RosterCommand {
         #[arg(long, value_name = "DATE")]
         today: Option<NaiveDate>,
     },
+    /// Move a slot to another day, other hours or another place (改期); calendars follow
+    Reschedule {
+        #[arg(long, value_name = "ID")]
+        slot: String,
+        /// The new day
+        #[arg(long, value_name = "DATE")]
+        date: Option<NaiveDate>,
+        /// The new hours, e.g. 14:30-17:00
+        #[arg(long, value_name = "HH:MM-HH:MM")]
+        hours: Option<String>,
+        #[arg(long, value_name = "TEXT")]
+        place: Option<String>,
+        #[arg(long, default_value = "")]
+        reason: String,
+        #[arg(long, default_value = "信访局")]
+        by: String,
+        #[arg(long, value_name = "DATE")]
+        today: Option<NaiveDate>,
+    },
+    /// Calendar subscriptions (订阅) the county server serves to phones
+    #[command(subcommand)]
+    Feed(crate::cmd_feed::FeedCommand),
     #[command(flatten)]
     Booking(BookingCommand),
 }
@@ -163,8 +187,9 @@ pub enum BookingCommand {
         case: Option<String>,
         #[arg(long, default_value = "")]
         note: String,
-        #[arg(long, default_value = "信访局")]
-        by: String,
+        /// Who makes the change (default: the person this device is enrolled for)
+        #[arg(long)]
+        by: Option<String>,
         /// How many visitors the reception takes
         #[arg(long, default_value_t = fengqiao_roster::bookings::DEFAULT_CAPACITY)]
         capacity: usize,
@@ -178,8 +203,9 @@ pub enum BookingCommand {
         booking: String,
         #[arg(long, default_value = "")]
         reason: String,
-        #[arg(long, default_value = "信访局")]
-        by: String,
+        /// Who makes the change (default: the person this device is enrolled for)
+        #[arg(long)]
+        by: Option<String>,
         #[arg(long, value_name = "DATE")]
         today: Option<NaiveDate>,
     },
@@ -235,7 +261,7 @@ pub fn run_booking(
                     phone: phone.clone(),
                     case,
                     note: note.clone(),
-                    booked_by: by.clone(),
+                    booked_by: author(store, by),
                 },
                 *capacity,
                 today,
@@ -266,7 +292,7 @@ pub fn run_booking(
             let id: fengqiao_roster::BookingId = booking
                 .parse()
                 .with_context(|| format!("“{booking}” 不是预约编号"))?;
-            let record = bookings::cancel(&state, id, by, reason, today)?;
+            let record = bookings::cancel(&state, id, &author(store, by), reason, today)?;
             write_records(store, std::slice::from_ref(&record))?;
             if json {
                 print_json(&json!({ "cancelled": id.to_string() }))?;
@@ -332,23 +358,46 @@ pub fn run_roster(cmd: &RosterCommand, store: &Store, json: bool, today: NaiveDa
     let calendar = calendar(store)?;
     match cmd {
         RosterCommand::Booking(cmd) => run_booking(cmd, store, json, today),
+        RosterCommand::Feed(cmd) => crate::cmd_feed::run_feed(cmd, store, json),
+        RosterCommand::Reschedule {
+            slot,
+            date,
+            hours,
+            place,
+            reason,
+            by,
+            today: as_of,
+        } => {
+            let today = as_of.unwrap_or(today);
+            let (rules, state) = load(store, slot_years(today))?;
+            let slot = resolve_slot(&state, slot)?;
+            let (start, end) = match hours {
+                Some(text) => {
+                    let (start, end) = parse_hours(text)?;
+                    (Some(start), Some(end))
+                }
+                None => (None, None),
+            };
+            let to = changes::Reschedule {
+                date: *date,
+                start,
+                end,
+                place: place.clone(),
+            };
+            let outcome =
+                changes::reschedule(&rules, &state, &[], slot, &to, reason, actor(by, today))?;
+            write_records(store, &outcome.records)?;
+            report_outcome(&rules, &state, &outcome.records, &outcome.diagnostics, json)
+        }
         RosterCommand::Generate { rules, from, to } => {
             let period = Period::new(*from, *to)?;
             let text = std::fs::read_to_string(rules)
                 .with_context(|| format!("读取排班规则 {}", rules.display()))?;
-            let parsed = RosterRules::from_toml(&text)
+            let drafted = store
+                .draft_roster(Some(&text), &calendar, period)
                 .with_context(|| format!("排班规则 {}", rules.display()))?;
-            for year in period.years() {
-                let record = json!({ "toml": text, "county": parsed.county, "name": parsed.name });
-                store
-                    .put_roster_record(year, collections::RULES, collections::RULES_KEY, &record)
-                    .with_context(|| format!("保存 {year} 年排班规则"))?;
-            }
-            let state = load_state(store, years_around(period))?;
-            let generation = generate(&parsed, &calendar, &state, &[], period);
-            let written = write_records(store, &generation.records)?;
-            let mut after = state;
-            after.apply_all(generation.records);
+            let (parsed, generation, after) = (drafted.rules, drafted.generation, drafted.state);
+            let written = generation.records.len();
             let slots = rows(
                 &parsed,
                 &after,
@@ -381,15 +430,11 @@ pub fn run_roster(cmd: &RosterCommand, store: &Store, json: bool, today: NaiveDa
         } => {
             let today = as_of.unwrap_or(today);
             let period = Period::new(*from, *to)?;
-            let (rules, mut state) = load(store, years_around(period))?;
-            let mut records = changes::publish(&state, period);
-            let published = records.len();
-            state.apply_all(records.clone());
-            let archived = changes::archive(&state, today);
-            records.extend(archived.iter().cloned());
-            write_records(store, &records)?;
-            state.apply_all(archived.clone());
-            let conflicts = check(&rules, &calendar, &state, &[], period);
+            let outcome = store
+                .publish_roster(&calendar, period, today)
+                .context("发布排班")?;
+            let (published, archived, conflicts) =
+                (outcome.published, outcome.archived, outcome.conflicts);
             if json {
                 return print_json(&json!({
                     "period": period,
@@ -500,7 +545,13 @@ pub fn run_roster(cmd: &RosterCommand, store: &Store, json: bool, today: NaiveDa
                 second,
                 reason: reason.clone(),
             };
-            let outcome = changes::swap(&rules, &state, &[], &request, Actor { by, today })?;
+            let outcome = changes::swap(
+                &rules,
+                &state,
+                &[],
+                &request,
+                actor(&author(store, by), today),
+            )?;
             write_records(store, &outcome.records)?;
             report_outcome(&rules, &state, &outcome.records, &outcome.diagnostics, json)
         }
@@ -524,8 +575,14 @@ pub fn run_roster(cmd: &RosterCommand, store: &Store, json: bool, today: NaiveDa
                 reported_on: reported_on.unwrap_or(today),
                 reason: reason.clone(),
             };
-            let outcome =
-                changes::report_leave(&rules, &calendar, &state, &[], leave, Actor { by, today })?;
+            let outcome = changes::report_leave(
+                &rules,
+                &calendar,
+                &state,
+                &[],
+                leave,
+                actor(&author(store, by), today),
+            )?;
             write_records(store, &outcome.records)?;
             report_outcome(&rules, &state, &outcome.records, &outcome.diagnostics, json)
         }
@@ -547,7 +604,7 @@ pub fn run_roster(cmd: &RosterCommand, store: &Store, json: bool, today: NaiveDa
                 slot,
                 deputy,
                 reason,
-                Actor { by, today },
+                actor(&author(store, by), today),
             )?;
             write_records(store, &outcome.records)?;
             report_outcome(&rules, &state, &outcome.records, &outcome.diagnostics, json)
@@ -584,7 +641,9 @@ pub fn run_roster(cmd: &RosterCommand, store: &Store, json: bool, today: NaiveDa
                 if *format != ExportFormat::Ics {
                     bail!("--out-dir 只用于 ics 格式 (--out-dir is for --format ics)");
                 }
-                return export_feeds(&rules, &state, period, *published, dir, stamp, json);
+                return crate::cmd_feed::export_feeds(
+                    &rules, &state, period, *published, dir, stamp, json,
+                );
             }
             let text = match format {
                 ExportFormat::Ics => {
@@ -614,29 +673,48 @@ pub fn run_roster(cmd: &RosterCommand, store: &Store, json: bool, today: NaiveDa
     }
 }
 
-/// The embedded holiday calendars plus the office's corrections from the directory.
-fn calendar(store: &Store) -> Result<HolidayCalendar> {
-    let mut calendar = HolidayCalendar::embedded();
-    for (year, text) in store.calendar_overrides().context("读取节假日安排")? {
-        calendar = calendar
-            .with_year_toml(&text)
-            .with_context(|| format!("{year} 年节假日安排"))?;
+/// Who changes the roster, as of `today`, now.
+fn actor(by: &str, today: NaiveDate) -> Actor<'_> {
+    Actor {
+        by,
+        today,
+        at: fengqiao_store::now_cst(),
     }
-    Ok(calendar)
 }
 
-/// The period's years and the year before, whose slots the fairness ledger counts.
-/// The roster years a slot picked around `today` can live in: this week's years, the
-/// year before (for late corrections) and the next (swaps go to next month's leader).
+/// `14:30-17:00` (also with `–` or `—`) as two times of day.
+fn parse_hours(text: &str) -> Result<(ClockTime, ClockTime)> {
+    let parse = |t: &str| {
+        chrono::NaiveTime::parse_from_str(t.trim(), "%H:%M")
+            .map(ClockTime)
+            .with_context(|| format!("“{t}” 不是 HH:MM 格式的时间"))
+    };
+    let (start, end) = text
+        .split_once(['-', '–', '—'])
+        .with_context(|| format!("接访时间“{text}”应写成 开始-结束，例如 14:30-17:00"))?;
+    Ok((parse(start)?, parse(end)?))
+}
+
+/// The embedded holiday calendars plus the office's corrections from the directory (the
+/// store's one policy for a damaged notice).
+fn calendar(store: &Store) -> Result<HolidayCalendar> {
+    store.holiday_calendar().context("读取节假日安排")
+}
+
+/// Who a change is recorded as: `--by`, or the person this device is enrolled for.
+fn author(store: &Store, by: &Option<String>) -> String {
+    by.clone().unwrap_or_else(|| store.roster_author())
+}
+
 fn slot_years(today: NaiveDate) -> impl Iterator<Item = i32> {
-    years_around(Period::week_of(today)).chain(today.year() + 1..=today.year() + 1)
+    fengqiao_store::roster_years_around(today)
 }
 
 fn years_around(period: Period) -> impl Iterator<Item = i32> {
-    period.from.year() - 1..=period.to.year()
+    fengqiao_store::roster_years_for(period)
 }
 
-fn print_json(value: &impl serde::Serialize) -> Result<()> {
+pub(crate) fn print_json(value: &impl serde::Serialize) -> Result<()> {
     let mut out = std::io::stdout().lock();
     serde_json::to_writer_pretty(&mut out, value)?;
     writeln!(out)?;
@@ -658,7 +736,10 @@ fn load_state(store: &Store, years: impl Iterator<Item = i32>) -> Result<RosterS
 }
 
 /// The rules stored for the latest of `years` that has them, and the state of all `years`.
-fn load(store: &Store, years: impl Iterator<Item = i32>) -> Result<(RosterRules, RosterState)> {
+pub(crate) fn load(
+    store: &Store,
+    years: impl Iterator<Item = i32>,
+) -> Result<(RosterRules, RosterState)> {
     let roster = load_stored(store, years)?;
     let Some(rules) = roster.rules else {
         bail!(
@@ -673,7 +754,7 @@ fn write_records(store: &Store, records: &[Record]) -> Result<usize> {
     store.put_roster(records).context("保存排班记录")
 }
 
-fn leader_named(rules: &RosterRules, name: &str) -> Result<fengqiao_model::LeaderId> {
+pub(crate) fn leader_named(rules: &RosterRules, name: &str) -> Result<fengqiao_model::LeaderId> {
     rules.leader_by_name(name).map(|l| l.id).with_context(|| {
         let known: Vec<&str> = rules.leaders.iter().map(|l| l.name.as_str()).collect();
         format!(
@@ -784,65 +865,5 @@ fn report_outcome(
     outln!("已保存 {} 条记录", records.len());
     print_rows(&slots)?;
     print_diagnostics(diagnostics)?;
-    Ok(())
-}
-
-/// The office feed and one feed per leader with slots in the period.
-fn export_feeds(
-    rules: &RosterRules,
-    state: &RosterState,
-    period: Period,
-    published_only: bool,
-    dir: &Path,
-    stamp: chrono::DateTime<Utc>,
-    json: bool,
-) -> Result<()> {
-    std::fs::create_dir_all(dir).with_context(|| format!("创建目录 {}", dir.display()))?;
-    let mut files = Vec::new();
-    let all = rows(
-        rules,
-        state,
-        RowFilter {
-            period: Some(period),
-            leader: None,
-            published_only,
-        },
-    );
-    let office = dir.join("office.ics");
-    std::fs::write(
-        &office,
-        ics::to_ics(&all, &format!("{}领导接访安排", rules.name), stamp),
-    )
-    .with_context(|| format!("写入 {}", office.display()))?;
-    files.push(office);
-    for leader in &rules.leaders {
-        let own = rows(
-            rules,
-            state,
-            RowFilter {
-                period: Some(period),
-                leader: Some(leader.id),
-                published_only,
-            },
-        );
-        if own.is_empty() {
-            continue;
-        }
-        let path = dir.join(format!("{}.ics", leader.name));
-        std::fs::write(
-            &path,
-            ics::to_ics(
-                &own,
-                &format!("{}接访安排（{}）", rules.name, leader.name),
-                stamp,
-            ),
-        )
-        .with_context(|| format!("写入 {}", path.display()))?;
-        files.push(path);
-    }
-    if json {
-        return print_json(&json!({ "files": files }));
-    }
-    outln!("已导出 {} 个日历文件到 {}", files.len(), dir.display());
     Ok(())
 }

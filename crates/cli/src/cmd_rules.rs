@@ -12,7 +12,9 @@ use anyhow::{Context, Result};
 use chrono::{Datelike, NaiveDate};
 use fengqiao_model::vocab::Route;
 use fengqiao_rules::calendar::{HolidayCalendar, weekday_zh};
-use fengqiao_rules::clock::{Adjustments, ClockId, Deadline, DueThresholds, Period, deadline};
+use fengqiao_rules::clock::{
+    Adjustments, ClockId, Deadline, DueThresholds, ExtensionBase, Period, deadline,
+};
 use fengqiao_rules::guide::{Guide, GuideList, ListVersion, route_info};
 use serde_json::{Value, json};
 
@@ -29,6 +31,10 @@ pub struct DeadlineArgs {
     /// T6 only: the approved extension in days (1–30; default 30)
     #[arg(long, value_name = "N")]
     pub extension_days: Option<u32>,
+    /// T6 only: count the extension from T5's 60th day (nominal-end) or from its rolled
+    /// due date (rolled-end); default: the county's setting (`fengqiao law show`)
+    #[arg(long, value_name = "FROM")]
+    pub extension_from: Option<String>,
     /// T10 only: hearing days (听证), which are not counted
     #[arg(long, value_name = "N", default_value_t = 0)]
     pub excluded_days: u32,
@@ -55,7 +61,7 @@ pub enum GuideCommand {
         #[arg(long)]
         version: Option<ListVersion>,
     },
-    /// List the five routes and their complaint types
+    /// List the routes and their complaint types
     List {
         /// Only this route (code or Chinese name, e.g. 矛盾纠纷)
         #[arg(long)]
@@ -76,7 +82,12 @@ fn local_today() -> NaiveDate {
 ///
 /// The calendar starts from `base`: the store's (embedded years plus the office's
 /// overrides) when a data directory is set up, else the embedded years.
-pub fn run_deadline(args: &DeadlineArgs, json: bool, base: Option<HolidayCalendar>) -> Result<()> {
+pub fn run_deadline(
+    args: &DeadlineArgs,
+    json: bool,
+    base: Option<HolidayCalendar>,
+    county_extension_from: ExtensionBase,
+) -> Result<()> {
     let mut calendar = base.unwrap_or_else(HolidayCalendar::embedded);
     for path in &args.calendar_files {
         let text = std::fs::read_to_string(path)
@@ -87,7 +98,14 @@ pub fn run_deadline(args: &DeadlineArgs, json: bool, base: Option<HolidayCalenda
     }
     let today = args.today.unwrap_or_else(local_today);
     let stdout = std::io::stdout();
-    run_deadline_to(args, json, &calendar, today, &mut stdout.lock())
+    run_deadline_to(
+        args,
+        json,
+        &calendar,
+        county_extension_from,
+        today,
+        &mut stdout.lock(),
+    )
 }
 
 /// Runs `fengqiao deadline` against a given calendar and day, writing to `out`.
@@ -95,11 +113,26 @@ pub fn run_deadline_to(
     args: &DeadlineArgs,
     json: bool,
     calendar: &HolidayCalendar,
+    county_extension_from: ExtensionBase,
     today: NaiveDate,
     out: &mut dyn Write,
 ) -> Result<()> {
+    let extension_from = match &args.extension_from {
+        None => county_extension_from,
+        Some(text) => ExtensionBase::parse(text).with_context(|| {
+            format!(
+                "--extension-from “{text}” 无效；可选：{} (unknown extension base)",
+                ExtensionBase::ALL
+                    .iter()
+                    .map(|b| format!("{}（{}）", b.code(), b.zh()))
+                    .collect::<Vec<_>>()
+                    .join("、")
+            )
+        })?,
+    };
     let adjust = Adjustments {
         extension_days: args.extension_days,
+        extension_from,
         excluded_days: args.excluded_days,
     };
     let dl = deadline(calendar, args.clock, args.start, adjust)
@@ -160,8 +193,12 @@ fn write_deadline_text(
         dl.start,
         clock.starts_zh()
     )?;
-    if let Some(t5_due) = dl.extends {
-        writeln!(out, "原期  T5 届满 {t5_due}，延长 {}", dl.period)?;
+    if let Some(base) = dl.extends {
+        writeln!(
+            out,
+            "延长  自 {base} 起延长 {}（T5 为原办理期限）",
+            dl.period
+        )?;
     }
     if dl.excluded_days > 0 {
         writeln!(out, "扣除  听证 {} 日不计入", dl.excluded_days)?;
@@ -320,6 +357,8 @@ fn type_json(t: &fengqiao_rules::guide::ComplaintType) -> Value {
         "name": t.name,
         "route": t.route.code(),
         "route_zh": t.route.zh(),
+        "content_type": t.content_type.code(),
+        "content_type_zh": t.content_type.zh(),
         "legal_basis": route.legal_basis,
         "body": t.body,
         "law": t.law,
@@ -340,6 +379,7 @@ mod tests {
             clock: ClockId::parse(clock).unwrap_or_else(|e| panic!("{e}")),
             start: d(start),
             extension_days: None,
+            extension_from: None,
             excluded_days: 0,
             today: None,
             calendar_files: Vec::new(),
@@ -349,6 +389,7 @@ mod tests {
             &args,
             json,
             &HolidayCalendar::embedded(),
+            ExtensionBase::default(),
             d("2026-05-08"),
             &mut out,
         )
@@ -391,9 +432,11 @@ mod tests {
         let v: Value = serde_json::from_slice(&out).unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(v["version"], "2026-Q4");
         assert_eq!(v["results"][0]["route_zh"], "矛盾纠纷");
+        // A dispute the organ mediates in its own handling is a 第（六）项 item (第三十三条).
         assert_eq!(
             v["results"][0]["legal_basis"],
-            "《信访工作条例》第三十三条、第三十七条"
+            "《信访工作条例》第三十一条第（六）项、第三十三条、第三十四条、第三十七条"
         );
+        assert_eq!(v["results"][0]["content_type"], "claim");
     }
 }

@@ -326,30 +326,61 @@ pub fn ticket(data_dir: &Path, args: &TicketArgs, json: bool) -> Result<()> {
 
 #[derive(Debug, Args)]
 pub struct RepairArgs {
-    /// Fetch the directory from this device (a pairing ticket of the county server or an
-    /// office device this laptop has synced with); default: the configured county server.
+    /// Fetch from this device (a pairing ticket of the county server or a device this
+    /// laptop has synced with); default: the configured county server.
     #[arg(long)]
     peer: Option<String>,
 }
 
-/// `fengqiao repair`: the county directory, damaged here, fetched whole from a device
-/// that keeps it.
+/// `fengqiao repair`: what is damaged here (the county directory first, then any other
+/// document a read cannot see whole), fetched whole from a device that holds it.
 pub fn repair(data_dir: &Path, args: &RepairArgs, json: bool) -> Result<()> {
     let store = crate::cmd_case::open_damaged(data_dir)?;
     let settings = SyncSettings::load(data_dir)?;
     let peer = args.peer.as_deref().map(parse_pairing_ticket).transpose()?;
-    let result = fengqiao_sync::repair_directory(&store, &settings, peer);
+    let result = fengqiao_sync::repair(&store, &settings, peer);
     store.close();
-    let report = result.context("县目录未恢复")?;
+    let report = result.context("未能修复")?;
     if json {
-        println!("{}", serde_json::to_string(&report)?);
+        outln!("{}", serde_json::to_string(&report)?);
     } else {
-        println!(
-            "已从 {} 恢复县目录（{} 字节，{} 台设备）。现在可以运行 fengqiao sync。",
-            &report.from[..10.min(report.from.len())],
-            report.bytes,
-            report.devices
-        );
+        let from = &report.from[..10.min(report.from.len())];
+        if report.directory_repaired {
+            outln!("已从 {from} 恢复县目录（{} 台设备）。", report.devices);
+        }
+        for doc in &report.documents {
+            outln!(
+                "已从 {from} 修复文档 {}：补回 {} 个变更{}。",
+                doc.document,
+                doc.restored_changes,
+                if doc.refused_changes > 0 {
+                    format!("，拒收 {} 个无权写入者的变更", doc.refused_changes)
+                } else {
+                    String::new()
+                }
+            );
+            for file in &doc.kept_in_quarantine {
+                outln!(
+                    "  隔离的文件 {} 仍保留；其中若有未同步出去的工作，只在该文件中。",
+                    file.display()
+                );
+            }
+        }
+        if !report.directory_repaired
+            && report.documents.is_empty()
+            && report.not_repaired.is_empty()
+        {
+            outln!("本机数据完好，无需修复。");
+        }
+    }
+    if !report.not_repaired.is_empty() {
+        for doc in &report.not_repaired {
+            eprintln!("文档 {} 未能修复：{}", doc.document, doc.reason);
+        }
+        anyhow::bail!("修复不完整：{} 个文档仍有损坏", report.not_repaired.len());
+    }
+    if report.directory_repaired || !report.documents.is_empty() {
+        outln!("现在可以运行 fengqiao sync。");
     }
     Ok(())
 }

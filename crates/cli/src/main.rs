@@ -12,7 +12,9 @@ mod cmd_doc;
 mod cmd_doctor;
 mod cmd_duplicates;
 mod cmd_export;
+mod cmd_feed;
 mod cmd_intake;
+mod cmd_law;
 mod cmd_roster;
 mod cmd_rules;
 mod cmd_sync;
@@ -77,6 +79,9 @@ enum Command {
     /// Devices enrolled in the directory; revoke one.
     #[command(subcommand)]
     Devices(cmd_sync::DevicesCommand),
+    /// How the law applies here: units' kinds (信访部门 or not) and the county's readings.
+    #[command(subcommand)]
+    Law(cmd_law::LawCommand),
     /// The office's holiday notices (added when the State Council publishes a year).
     #[command(subcommand)]
     Calendar(cmd_case::CalendarCommand),
@@ -121,15 +126,16 @@ fn run(cli: Cli) -> Result<()> {
         Command::Deadline(args) => {
             // Use the office's holiday notices when this device has a store; a deadline
             // must still work on a machine without one.
-            let base = if data_dir.join("device.json").exists() {
+            let (base, settings) = if data_dir.join("device.json").exists() {
                 let store = cmd_case::open(&data_dir)?;
                 let calendar = store.holiday_calendar()?;
+                let settings = store.law_settings()?;
                 store.close();
-                Some(calendar)
+                (Some(calendar), settings)
             } else {
-                None
+                (None, fengqiao_rules::LawSettings::default())
             };
-            cmd_rules::run_deadline(args, cli.json, base)
+            cmd_rules::run_deadline(args, cli.json, base, settings.extension_from)
         }
         Command::Guide(cmd) => cmd_rules::run_guide(cmd, cli.json),
         Command::Bundle(cmd) => cmd_bundle::run_bundle(&data_dir, cmd, cli.json),
@@ -141,6 +147,7 @@ fn run(cli: Cli) -> Result<()> {
         Command::Repair(args) => cmd_sync::repair(&data_dir, args, cli.json),
         Command::Devices(cmd) => cmd_sync::devices(&data_dir, cmd, cli.json),
         Command::Calendar(cmd) => cmd_case::run_calendar(&data_dir, cmd, cli.json),
+        Command::Law(cmd) => cmd_law::run_law(&data_dir, cmd, cli.json),
         Command::Duplicates(cmd) => cmd_duplicates::run_duplicates(&data_dir, cmd, cli.json),
         Command::Intake(cmd) => cmd_intake::run_intake(&data_dir, cmd, cli.json),
         Command::Doc(cmd) => cmd_doc::run_doc(&data_dir, cmd, cli.json),

@@ -5,43 +5,10 @@
 
 use std::io::Read;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Stdio};
 
-fn fengqiao(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_fengqiao"))
-        .arg("--data-dir")
-        .arg(dir)
-        .args(args)
-        .output()
-        .expect("run fengqiao")
-}
-
-fn ok(dir: &Path, args: &[&str]) -> String {
-    let out = fengqiao(dir, args);
-    assert!(
-        out.status.success(),
-        "fengqiao {args:?} failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).expect("utf-8")
-}
-
-/// Runs a command that must fail with exit code 2; returns (stdout, stderr).
-fn fails_2(dir: &Path, args: &[&str]) -> (String, String) {
-    let out = fengqiao(dir, args);
-    let stdout = String::from_utf8(out.stdout).expect("utf-8");
-    let stderr = String::from_utf8(out.stderr).expect("utf-8");
-    assert_eq!(
-        out.status.code(),
-        Some(2),
-        "fengqiao {args:?} should exit 2; stdout: {stdout}\nstderr: {stderr}"
-    );
-    (stdout, stderr)
-}
-
-fn json(text: &str) -> serde_json::Value {
-    serde_json::from_str(text).unwrap_or_else(|e| panic!("not JSON ({e}): {text}"))
-}
+mod common;
+use common::{fails_2, fengqiao, json, ok};
 
 fn init_office(dir: &Path) {
     ok(
@@ -192,6 +159,32 @@ fn a_lost_case_document_is_named_by_every_read() {
     assert!(stderr.contains("结果不完整"), "{stderr}");
     let (_, stderr) = fails_2(dir.path(), &["case", "show", &number(&first)]);
     assert!(stderr.contains("可能在其中"), "{stderr}");
+}
+
+#[test]
+fn a_lost_first_change_of_a_case_document_is_named_by_every_read() {
+    let dir = tempfile::tempdir().expect("tmp");
+    init_office(dir.path());
+    let first = add_case(dir.path(), "张三", "第一件");
+    add_case(dir.path(), "李四", "第二件");
+    ok(dir.path(), &["case", "list"]);
+    let cases = document_dir(dir.path(), "cases/");
+    // The document's genesis is its oldest change: everything else depends on it, so
+    // nothing of the document loads without it.
+    let changes = files_by_age(&cases.join("incremental"));
+    assert!(changes.len() >= 3, "{changes:?}");
+    std::fs::remove_file(&changes[0]).expect("rm");
+    for _ in 0..2 {
+        let (stdout, stderr) = fails_2(dir.path(), &["case", "list"]);
+        assert!(!stdout.contains(&number(&first)), "{stdout}");
+        assert!(stderr.contains("cases/"), "names the document: {stderr}");
+        assert!(stderr.contains("缺少"), "says why: {stderr}");
+        assert!(stderr.contains("结果不完整"), "{stderr}");
+    }
+    let (_, stderr) = fails_2(dir.path(), &["case", "show", &number(&first)]);
+    assert!(stderr.contains("可能在其中"), "{stderr}");
+    let (stdout, _) = fails_2(dir.path(), &["doctor"]);
+    assert!(stdout.contains("cases/"), "{stdout}");
 }
 
 #[test]

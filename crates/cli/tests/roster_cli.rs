@@ -13,6 +13,10 @@ mod out;
 #[path = "../src/cmd_roster.rs"]
 mod cmd_roster;
 
+#[allow(dead_code)]
+#[path = "../src/cmd_feed.rs"]
+mod cmd_feed;
+
 use std::path::{Path, PathBuf};
 
 use chrono::NaiveDate;
@@ -36,7 +40,11 @@ fn today() -> NaiveDate {
 }
 
 fn rules_file() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/roster/ningguo.toml")
+    Path::new(
+        &std::env::var("CARGO_MANIFEST_DIR")
+            .unwrap_or_else(|_| env!("CARGO_MANIFEST_DIR").to_owned()),
+    )
+    .join("../../examples/roster/ningguo.toml")
 }
 
 fn store(dir: &Path) -> Store {
@@ -549,4 +557,131 @@ mod binary {
         assert!(!refused.status.success());
         assert!(String::from_utf8_lossy(&refused.stderr).contains("没有领导“无此人”"));
     }
+}
+
+#[test]
+fn feeds_are_issued_reissued_and_revoked_and_a_slot_rescheduled() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let store = store(dir.path());
+    generate_q1(&store);
+    ok(
+        &store,
+        &["publish", "--from", "2026-01-01", "--to", "2026-03-31"],
+    );
+    let refused = |args: &[&str]| match run(&store, args) {
+        Ok(()) => panic!("roster {args:?} was accepted"),
+        Err(e) => format!("{e:#}"),
+    };
+    // The first link needs the server's public address; a wrong one is named.
+    let e = refused(&["feed", "issue", "--leader", "赵志刚"]);
+    assert!(e.contains("--base-url"), "{e}");
+    let e = refused(&[
+        "feed",
+        "issue",
+        "--leader",
+        "赵志刚",
+        "--base-url",
+        "rili.example.gov.cn",
+    ]);
+    assert!(e.contains("订阅地址") && e.contains("https://"), "{e}");
+    let e = refused(&[
+        "feed",
+        "issue",
+        "--leader",
+        "无此人",
+        "--base-url",
+        "https://rili.example.gov.cn",
+    ]);
+    assert!(e.contains("无此人"), "{e}");
+    let e = refused(&[
+        "feed",
+        "issue",
+        "--township",
+        "无此镇",
+        "--base-url",
+        "https://rili.example.gov.cn",
+    ]);
+    assert!(e.contains("无此镇"), "{e}");
+
+    ok(
+        &store,
+        &[
+            "feed",
+            "issue",
+            "--leader",
+            "赵志刚",
+            "--base-url",
+            "https://rili.example.gov.cn",
+            "--qr",
+        ],
+    );
+    // Re-issued without the address: the last one is used, and the first link revoked.
+    ok(&store, &["feed", "issue", "--leader", "赵志刚", "--json"]);
+    ok(&store, &["feed", "issue", "--office"]);
+    let subs = store.feed_subscriptions().unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(subs.len(), 3);
+    assert_eq!(
+        subs.iter().map(|s| s.is_active()).collect::<Vec<_>>(),
+        [false, true, true]
+    );
+    assert!(
+        subs.iter()
+            .all(|s| s.base_url == "https://rili.example.gov.cn/")
+    );
+    let office = subs[2].id.to_string();
+    ok(&store, &["feed", "revoke", &office[..13]]);
+    ok(&store, &["feed", "list", "--json"]);
+    let subs = store.feed_subscriptions().unwrap_or_else(|e| panic!("{e}"));
+    assert!(!subs[2].is_active());
+    let e = refused(&["feed", "revoke", "ffffffff"]);
+    assert!(e.contains("ffffffff"), "{e}");
+
+    // A time change: the slot moves, a change is recorded; bad hours are named.
+    let target = slots(&store, 2026)
+        .into_iter()
+        .filter(|s| s.rule == "city-weekly")
+        .min_by_key(|s| s.date)
+        .unwrap_or_else(|| panic!("a city slot"));
+    let prefix = &target.id.as_string()[..12];
+    let e = refused(&[
+        "reschedule",
+        "--slot",
+        prefix,
+        "--hours",
+        "1430",
+        "--reason",
+        "会议",
+    ]);
+    assert!(e.contains("14:30-17:00"), "{e}");
+    let e = refused(&["reschedule", "--slot", prefix, "--hours", "14:30-17:00"]);
+    assert!(e.contains("理由"), "{e}");
+    ok(
+        &store,
+        &[
+            "reschedule",
+            "--slot",
+            prefix,
+            "--hours",
+            "14:30-17:00",
+            "--reason",
+            "会议冲突",
+        ],
+    );
+    let moved = slots(&store, 2026)
+        .into_iter()
+        .find(|s| s.id == target.id)
+        .unwrap_or_else(|| panic!("the slot"));
+    assert_eq!(
+        (moved.start.to_string(), moved.end.to_string()),
+        ("14:30".into(), "17:00".into())
+    );
+    let changes = store
+        .roster_records(2026, "changes")
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(
+        changes
+            .iter()
+            .any(|(_, c)| c["cause"] == "reschedule" && c["slot"] == target.id.as_string()),
+        "{changes:?}"
+    );
 }

@@ -57,7 +57,9 @@ fn deadline_text_shows_due_date_and_article() {
 
 #[test]
 fn deadline_extension_and_hearing_days() {
-    // T5 from Tue 2026-01-06 ends Mon 03-09; +26 = Sat 04-04 (清明) → Tue 04-07.
+    // T5 from Tue 2026-01-06: its 60th day is Sat 03-07 (due Mon 03-09). From the 60th
+    // day (the default) +26 = Thu 04-02; from the rolled due date +26 = Sat 04-04 (清明)
+    // → Tue 04-07.
     let v = stdout_json(&[
         "deadline",
         "T6",
@@ -67,8 +69,26 @@ fn deadline_extension_and_hearing_days() {
         "--json",
     ]);
     assert_eq!(
-        (v["due"].as_str(), v["article"].as_str()),
-        (Some("2026-04-07"), Some("第三十四条"))
+        (
+            v["due"].as_str(),
+            v["article"].as_str(),
+            v["extends"].as_str()
+        ),
+        (Some("2026-04-02"), Some("第三十四条"), Some("2026-03-07"))
+    );
+    let v = stdout_json(&[
+        "deadline",
+        "T6",
+        "2026-01-06",
+        "--extension-days",
+        "26",
+        "--extension-from",
+        "rolled-end",
+        "--json",
+    ]);
+    assert_eq!(
+        (v["due"].as_str(), v["extends"].as_str()),
+        (Some("2026-04-07"), Some("2026-03-09"))
     );
     // 2026-06-01 + 30 + 3 hearing days = Sat 07-04 → Mon 07-06.
     let v = stdout_json(&[
@@ -113,9 +133,10 @@ fn guide_search_homestead_gives_the_dispute_route_first() {
     let v = stdout_json(&["guide", "search", "宅基地", "--json"]);
     let first = &v["results"][0];
     assert_eq!(first["route_zh"], "矛盾纠纷", "{v}");
+    // Mediated by the organ in its own handling, a dispute is a 第（六）项 item (第三十三条).
     assert_eq!(
         first["legal_basis"],
-        "《信访工作条例》第三十三条、第三十七条"
+        "《信访工作条例》第三十一条第（六）项、第三十三条、第三十四条、第三十七条"
     );
     let text = stdout_text(&["guide", "search", "宅基地"]);
     let first_line = text
@@ -126,14 +147,23 @@ fn guide_search_homestead_gives_the_dispute_route_first() {
 }
 
 #[test]
-fn guide_list_shows_all_five_routes() {
+fn guide_list_shows_every_route() {
     let v = stdout_json(&["guide", "list", "--json"]);
     let routes: Vec<&str> = v["routes"]
         .as_array()
         .map(|rs| rs.iter().filter_map(|r| r["route_zh"].as_str()).collect())
         .unwrap_or_default();
+    // Ningguo's five, and the places for 第三十一条第（二）（三）项, in the article's order.
     assert_eq!(
         routes,
-        ["纪检举报", "涉法涉诉", "行政职责", "矛盾纠纷", "信访诉求"]
+        [
+            "纪检举报",
+            "涉法涉诉",
+            "仲裁",
+            "申诉复审",
+            "行政职责",
+            "矛盾纠纷",
+            "信访诉求"
+        ]
     );
 }

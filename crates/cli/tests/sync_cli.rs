@@ -3,29 +3,11 @@
 
 use std::net::{Ipv4Addr, UdpSocket};
 use std::path::Path;
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-fn fengqiao(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_fengqiao"))
-        .arg("--data-dir")
-        .arg(dir)
-        .args(args)
-        .env("FENGQIAO_LOG", "warn")
-        .output()
-        .expect("run fengqiao")
-}
-
-fn ok(dir: &Path, args: &[&str]) -> String {
-    let out = fengqiao(dir, args);
-    assert!(
-        out.status.success(),
-        "fengqiao {args:?} failed: {}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).expect("utf-8")
-}
+mod common;
+use common::{fengqiao, ok};
 
 fn free_udp_port() -> u16 {
     UdpSocket::bind((Ipv4Addr::LOCALHOST, 0))

@@ -198,6 +198,11 @@ pub struct Registration {
     /// Complaint type id from the guide, when the route was chosen through it.
     #[serde(default)]
     pub complaint_type: String,
+    /// The unit that received the item and registered it (受理登记单位), by its name in
+    /// the directory. Its kind there (信访部门 or another organ) decides which clocks run.
+    /// Empty on cases registered before the field existed.
+    #[serde(default)]
+    pub received_by: String,
     #[serde(default)]
     pub lead_unit: String,
     #[serde(default)]
@@ -240,6 +245,7 @@ impl Registration {
             route: None,
             route_list_version: String::new(),
             complaint_type: String::new(),
+            received_by: String::new(),
             lead_unit: String::new(),
             co_units: Vec::new(),
             handler: String::new(),

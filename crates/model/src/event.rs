@@ -13,7 +13,7 @@ use crate::vocab::{PanelKind, ReplyType, Route, Satisfaction};
 pub enum EventKind {
     /// 登记: the item was registered.
     Registered,
-    /// 分流: triaged into one of the five routes.
+    /// 分流: triaged into one of the routes (the latest 分流 is the case's route).
     Routed { route: Route },
     /// 转送: forwarded to a competent unit.
     Forwarded { unit: String },
@@ -23,7 +23,9 @@ pub enum EventKind {
     Objected { unit: String, reason: String },
     /// 导入其他法定程序: diverted to litigation, arbitration, reconsideration…
     Diverted { procedure: String },
-    /// 不予受理 (第十九条第三款).
+    /// 不予受理. The ground goes in `reason`: the law has several (a repeat of a pending item
+    /// to a higher level, 第十九条第三款; an item for the 政法 or 纪检监察 channels, 第二十二条
+    /// 第二款; a matter outside the 信访 channel), so no single article is implied.
     NotAccepted { reason: String },
     /// 不再受理: same facts and reasons after 复核 (第三十六条第三款).
     NotReaccepted { reason: String },

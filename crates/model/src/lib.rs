@@ -8,7 +8,7 @@
 //! - [`org`] holds the directory's records: units, leaders, staff, devices, field visits.
 //! - [`intake`] holds the county's intake queue (导访 kiosk, 网上信访): items petitioners
 //!   leave before a clerk registers them, and [`intake::validate_intake`].
-//! - [`vocab`] holds the closed vocabularies (channels, the five routes, reply types…),
+//! - [`vocab`] holds the closed vocabularies (channels, the routes, reply types…),
 //!   each with a stable code and its Chinese name.
 //!
 //! Architecture invariant: this crate knows nothing of Automerge, iroh, files or the system
@@ -31,7 +31,7 @@ pub use intake::{
 };
 pub use org::{Device, FieldVisit, Household, Leader, OrgUnit, Person};
 pub use spreadsheet::spreadsheet_cell;
-pub use validate::FieldError;
+pub use validate::{FieldError, FieldWarning};
 pub use vocab::*;
 
 #[doc(hidden)]

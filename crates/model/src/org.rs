@@ -4,7 +4,7 @@ use chrono::{DateTime, FixedOffset, NaiveDate};
 use serde::{Deserialize, Serialize};
 
 use crate::ids::{CaseId, LeaderId, PersonId, UnitId, VisitId};
-use crate::vocab::{LeaderLevel, PanelKind, Role, UnitKind};
+use crate::vocab::{LeaderLevel, OrganKind, PanelKind, Role, UnitKind};
 
 /// An organisational unit: the county, a township, a village, or a responsible department.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -21,6 +21,18 @@ pub struct OrgUnit {
     /// a booked case (联合接访, 第十八条第三款).
     #[serde(default)]
     pub head: Option<PersonId>,
+    /// 信访部门 or another 机关、单位: decides which clocks run on items the unit receives
+    /// (第二十二条 vs 第二十三条). Units recorded before the field existed read as `None`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub organ: Option<OrganKind>,
+}
+
+impl OrgUnit {
+    /// The unit's kind of organ. A unit that does not say is another 机关、单位: only a
+    /// 党委和政府信访部门 runs 第二十二条's clock, and the office marks its own unit so.
+    pub fn organ_kind(&self) -> OrganKind {
+        self.organ.unwrap_or(OrganKind::OtherOrgan)
+    }
 }
 
 /// A leader who receives petitioners and carries cases.
@@ -99,4 +111,35 @@ pub struct FieldVisit {
     /// Empty until the visit is recorded.
     #[serde(default)]
     pub outcome: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_unit_stored_before_the_organ_field_reads_as_another_organ() {
+        let old: OrgUnit = serde_json::from_value(serde_json::json!({
+            "id": "00000000-0000-7000-8000-000000000001",
+            "name": "港口镇", "kind": "township", "parent": null
+        }))
+        .unwrap();
+        assert_eq!(old.organ, None);
+        assert_eq!(old.organ_kind(), OrganKind::OtherOrgan);
+        let office = OrgUnit {
+            organ: Some(OrganKind::PetitionOffice),
+            name: "宁国市信访局".into(),
+            ..old.clone()
+        };
+        let json = serde_json::to_value(&office).unwrap();
+        assert_eq!(json["organ"], "petition-office");
+        assert_eq!(
+            serde_json::from_value::<OrgUnit>(json)
+                .unwrap()
+                .organ_kind(),
+            OrganKind::PetitionOffice
+        );
+        // Written without the field, so older readers see the same record as before.
+        assert!(serde_json::to_value(&old).unwrap().get("organ").is_none());
+    }
 }

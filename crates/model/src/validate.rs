@@ -139,3 +139,218 @@ pub fn validate_registration(
         Err(errors)
     }
 }
+
+/// Something a clerk should look at before saving but may override (a petitioner may give
+/// a number that is odd but real): the field, whose it is, and why. The CLI refuses a
+/// registration with warnings unless the clerk confirms it.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum FieldWarning {
+    /// An ID number that fails GB 11643 (length, birth date or check digit).
+    #[error("{field}（{who}）：身份证号“{value}”{why}（GB 11643） (ID number looks wrong)")]
+    IdNumber {
+        field: &'static str,
+        who: String,
+        value: String,
+        why: String,
+    },
+    /// A phone number that is neither a mobile nor a landline number.
+    #[error(
+        "{field}（{who}）：“{value}” 不像手机号（11 位，1 开头）或固定电话（0 开头的区号加 7–8 位号码） (unusual phone number)"
+    )]
+    Phone {
+        field: &'static str,
+        who: String,
+        value: String,
+    },
+}
+
+/// The GB 11643 weights of the first 17 digits, and the check character for each
+/// remainder mod 11.
+const ID_WEIGHTS: [u32; 17] = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
+const ID_CHECK: [char; 11] = ['1', '0', 'X', '9', '8', '7', '6', '5', '4', '3', '2'];
+
+/// Checks a 居民身份证号码 against GB 11643-1999: 18 characters, 17 digits then a digit or
+/// X, a real birth date not after `today`, and the check character. `Err` says why, in
+/// Chinese.
+pub fn check_id_number(id: &str, today: chrono::NaiveDate) -> Result<(), String> {
+    let id = id.trim().to_uppercase();
+    let chars: Vec<char> = id.chars().collect();
+    if chars.len() == 15 && chars.iter().all(char::is_ascii_digit) {
+        return Err("是 15 位旧号码，已停止使用，请核对 18 位号码".into());
+    }
+    if chars.len() != 18 {
+        return Err(format!("应为 18 位，实为 {} 位", chars.len()));
+    }
+    let digits: Vec<u32> = chars[..17].iter().filter_map(|c| c.to_digit(10)).collect();
+    if digits.len() != 17 || !(chars[17].is_ascii_digit() || chars[17] == 'X') {
+        return Err("前 17 位应为数字，末位为数字或 X".into());
+    }
+    let birth: String = chars[6..14].iter().collect();
+    match chrono::NaiveDate::parse_from_str(&birth, "%Y%m%d") {
+        Ok(d) if d <= today && chrono::Datelike::year(&d) >= 1900 => {}
+        _ => return Err(format!("出生日期 {birth} 不是有效日期")),
+    }
+    let sum: u32 = digits.iter().zip(ID_WEIGHTS).map(|(d, w)| d * w).sum();
+    let expected = ID_CHECK[(sum % 11) as usize];
+    if chars[17] != expected {
+        return Err(format!("校验位应为 {expected}，实为 {}", chars[17]));
+    }
+    Ok(())
+}
+
+/// Whether `phone` looks like a Chinese mobile number (11 digits, 1 then 3–9), a landline
+/// with its area code (0 then 9–11 digits) or without it (7–8 digits), or a 400/800 number.
+/// Spaces, hyphens, brackets and a +86 prefix are ignored; an extension after 转 or # too.
+pub fn is_plausible_phone(phone: &str) -> bool {
+    let main = phone.split(['转', '#']).next().unwrap_or_default();
+    let mut digits: String = main.chars().filter(char::is_ascii_digit).collect();
+    let international = main.trim_start().starts_with('+') || digits.starts_with("0086");
+    if international {
+        digits = digits
+            .strip_prefix("0086")
+            .or_else(|| digits.strip_prefix("86"))
+            .unwrap_or(&digits)
+            .to_owned();
+        // A landline dialled from abroad drops the area code's leading 0.
+        if !digits.starts_with('1') {
+            digits.insert(0, '0');
+        }
+    }
+    let second = digits.chars().nth(1).and_then(|c| c.to_digit(10));
+    match digits.len() {
+        11 if digits.starts_with('1') => second.is_some_and(|d| d >= 3),
+        10..=12 if digits.starts_with('0') => true,
+        10 => digits.starts_with("400") || digits.starts_with("800"),
+        7 | 8 => !digits.starts_with('0') && !digits.starts_with('1'),
+        _ => false,
+    }
+}
+
+/// The warnings of a registration: ID numbers and phone numbers that do not look right.
+/// Empty fields are not warned about (both are optional).
+pub fn registration_warnings(reg: &Registration, today: chrono::NaiveDate) -> Vec<FieldWarning> {
+    let mut out = Vec::new();
+    let people = reg
+        .petitioners
+        .iter()
+        .map(|p| ("petitioners", p))
+        .chain(reg.representatives.iter().map(|p| ("representatives", p)));
+    for (list, p) in people {
+        let who = if p.name.trim().is_empty() {
+            "未具名".to_owned()
+        } else {
+            p.name.trim().to_owned()
+        };
+        let (id_field, phone_field) = match list {
+            "petitioners" => ("petitioners.id_number", "petitioners.phone"),
+            _ => ("representatives.id_number", "representatives.phone"),
+        };
+        if !p.id_number.trim().is_empty()
+            && let Err(why) = check_id_number(&p.id_number, today)
+        {
+            out.push(FieldWarning::IdNumber {
+                field: id_field,
+                who: who.clone(),
+                value: p.id_number.trim().to_owned(),
+                why,
+            });
+        }
+        if !p.phone.trim().is_empty() && !is_plausible_phone(&p.phone) {
+            out.push(FieldWarning::Phone {
+                field: phone_field,
+                who,
+                value: p.phone.trim().to_owned(),
+            });
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn today() -> chrono::NaiveDate {
+        chrono::NaiveDate::from_ymd_opt(2026, 12, 1).unwrap()
+    }
+
+    #[test]
+    fn id_numbers_by_gb_11643() {
+        // The standard's own example number and a few made with its weights.
+        let cases: &[(&str, Result<(), &str>)] = &[
+            ("11010519491231002X", Ok(())),
+            ("11010519491231002x", Ok(())),
+            ("440524188001010014", Err("出生日期 18800101 不是有效日期")),
+            ("110105194912310021", Err("校验位应为 X，实为 1")),
+            ("342501198001011234", Err("校验位应为 9，实为 4")),
+            ("342501198001011239", Ok(())),
+            ("342501198002301239", Err("出生日期 19800230 不是有效日期")),
+            ("342501203001011239", Err("出生日期 20300101 不是有效日期")),
+            ("34250119800101123", Err("应为 18 位，实为 17 位")),
+            (
+                "34250119800101123A",
+                Err("前 17 位应为数字，末位为数字或 X"),
+            ),
+            (
+                "342501800101123",
+                Err("是 15 位旧号码，已停止使用，请核对 18 位号码"),
+            ),
+        ];
+        for (id, expect) in cases {
+            let got = check_id_number(id, today());
+            assert_eq!(got, expect.map_err(str::to_owned), "{id}");
+        }
+    }
+
+    #[test]
+    fn phone_formats() {
+        for ok in [
+            "13905638812",
+            "139 0563 8812",
+            "+86 139-0563-8812",
+            "0563-4012345",
+            "(0563)4012345",
+            "010-12345678",
+            "0563-4012345转801",
+            "4012345",
+            "400-820-8820",
+            "+86 563 4012345",
+        ] {
+            assert!(is_plausible_phone(ok), "{ok}");
+        }
+        for bad in [
+            "1390563881",
+            "12905638812",
+            "139056388123",
+            "123",
+            "0563",
+            "05634",
+        ] {
+            assert!(!is_plausible_phone(bad), "{bad}");
+        }
+    }
+
+    #[test]
+    fn warnings_name_the_field_and_the_person() {
+        let mut reg = Registration::new(crate::vocab::Channel::Visit, today(), "港口镇", "修路")
+            .with_petitioner("张三", "1390563881");
+        reg.petitioners[0].id_number = "342501198001011234".into();
+        reg.petitioners.push(crate::case::Petitioner {
+            name: "李四".into(),
+            phone: "13905638812".into(),
+            id_number: "342501198001011239".into(),
+            ..Default::default()
+        });
+        let got: Vec<String> = registration_warnings(&reg, today())
+            .iter()
+            .map(ToString::to_string)
+            .collect();
+        assert_eq!(
+            got,
+            vec![
+                "petitioners.id_number（张三）：身份证号“342501198001011234”校验位应为 9，实为 4（GB 11643） (ID number looks wrong)",
+                "petitioners.phone（张三）：“1390563881” 不像手机号（11 位，1 开头）或固定电话（0 开头的区号加 7–8 位号码） (unusual phone number)",
+            ]
+        );
+    }
+}

@@ -101,18 +101,38 @@ vocabulary!(
 );
 
 vocabulary!(
-    /// The five routes of the classification list (RULES.md §3).
+    /// The routes of the classification list (RULES.md §3): Ningguo's five, plus places for
+    /// 第三十一条第（二）项 (arbitration) and 第（三）项 (党员申诉、申请复审), in the order of
+    /// 第三十一条's items.
     Route, "分流途径" {
         /// Accusations against officials go to discipline inspection (第二十二条第二款, 第三十条).
         DisciplineReport = ("discipline-report", "纪检举报"),
-        /// Courts, procuratorate, police (诉访分离).
+        /// Courts, procuratorate, police (诉访分离, 第三十一条第（一）项).
         LitigationRelated = ("litigation-related", "涉法涉诉"),
+        /// Arbitration: labour, rural land contract, commercial (第三十一条第（二）项).
+        Arbitration = ("arbitration", "仲裁"),
+        /// A party member's appeal, a request for 复审/复核 of a sanction (第三十一条第（三）项).
+        AppealReview = ("appeal-review", "申诉复审"),
         /// Reconsideration, ruling, licence, penalty, statutory duty (第三十一条第(四)(五)项).
         AdministrativeDuty = ("administrative-duty", "行政职责"),
-        /// Mediation (第三十三条, 第三十七条).
+        /// Mediation (第三十三条, 第三十七条); accepted and mediated by the organ itself it is
+        /// handled under 第三十一条第（六）项 and T5/T6 run.
         Dispute = ("dispute", "矛盾纠纷"),
-        /// Ordinary petition handling; the only route where T5/T6 run (第三十一条第(六)项).
+        /// Ordinary petition handling under 第三十一条第(六)项; T5/T6 run.
         PetitionRequest = ("petition-request", "信访诉求"),
+    }
+);
+
+vocabulary!(
+    /// What kind of organ a unit is, which decides the clocks it runs on an item it receives:
+    /// a 党委和政府信访部门 registers and routes within 15 days (第二十二条, T1); any other
+    /// 机关、单位 gives written notice of a directly received item within 15 days
+    /// (第二十三条第二款, T2) and of a forwarded or assigned one (第二十三条第三款, T3/T4).
+    OrganKind, "单位性质" {
+        /// 党委和政府信访部门, e.g. the county 信访局.
+        PetitionOffice = ("petition-office", "信访部门"),
+        /// Any other 机关、单位: a township government, a department.
+        OtherOrgan = ("other-organ", "其他机关、单位"),
     }
 );
 
@@ -182,6 +202,57 @@ vocabulary!(
     }
 );
 
+/// What each role may do: the one home of the role policy. The store's access table, the
+/// sync layer and both front-ends ask these, never a list of roles of their own.
+impl Role {
+    /// Keeps the county's directory: enrols and revokes devices, changes roles and scopes,
+    /// and hands the directory whole to a device repairing its own.
+    pub fn keeps_directory(self) -> bool {
+        matches!(self, Role::Office | Role::Admin | Role::Server)
+    }
+
+    /// Maintains the directory's records of the county (units, people, leaders, the
+    /// holiday calendar): the office and its administrators, not the server.
+    pub fn maintains_county_records(self) -> bool {
+        matches!(self, Role::Office | Role::Admin)
+    }
+
+    /// Holds every document of the county, read-write: the office and the server.
+    pub fn holds_every_document(self) -> bool {
+        matches!(self, Role::Office | Role::Server)
+    }
+
+    /// Registers and works cases and field visits (within its scope, for a township).
+    pub fn works_cases(self) -> bool {
+        matches!(self, Role::Office | Role::Township)
+    }
+
+    /// Changes the reception roster (drafts, swaps, leave, bookings).
+    pub fn edits_roster(self) -> bool {
+        matches!(self, Role::Office | Role::Township | Role::Leader)
+    }
+
+    /// Publishes the roster to the public and issues its calendar subscriptions.
+    pub fn publishes_roster(self) -> bool {
+        matches!(self, Role::Office)
+    }
+
+    /// Keeps the intake queue of the online form and the 导访 kiosk.
+    pub fn keeps_intake_queue(self) -> bool {
+        self.holds_every_document()
+    }
+
+    /// Registers queued intake items as cases (the county office's desk).
+    pub fn registers_intake(self) -> bool {
+        matches!(self, Role::Office)
+    }
+
+    /// Reads what a device reports of itself (its attestations).
+    pub fn reads_device_reports(self) -> bool {
+        self.keeps_directory()
+    }
+}
+
 vocabulary!(
     /// Kinds of organisational unit.
     UnitKind, "单位类别" {
@@ -195,6 +266,26 @@ vocabulary!(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The policy, role by role: a change here changes who may do what in the county.
+    #[test]
+    fn role_policy_table() {
+        let table = [
+            // role, keeps directory, county records, every document, works cases
+            (Role::Office, true, true, true, true),
+            (Role::Admin, true, true, false, false),
+            (Role::Server, true, false, true, false),
+            (Role::Township, false, false, false, true),
+            (Role::Leader, false, false, false, false),
+            (Role::ReadOnly, false, false, false, false),
+        ];
+        for (role, keeps, records, every, cases) in table {
+            assert_eq!(role.keeps_directory(), keeps, "{role:?}");
+            assert_eq!(role.maintains_county_records(), records, "{role:?}");
+            assert_eq!(role.holds_every_document(), every, "{role:?}");
+            assert_eq!(role.works_cases(), cases, "{role:?}");
+        }
+    }
 
     #[test]
     fn terms_parse_by_code_and_chinese_name() {

@@ -10,8 +10,8 @@ use std::collections::BTreeMap;
 use chrono::NaiveDate;
 use fengqiao_model::{Case, CaseEvent, CaseId, LeaderId, OrgUnit, Person};
 use fengqiao_rules::{
-    CaseFacts, ClockState, DueStatus, DueThresholds, HolidayCalendar, case_clocks, follow_up_tasks,
-    latest_evaluation,
+    ClockState, DueStatus, DueThresholds, HolidayCalendar, LawContext, LawSettings, case_clocks,
+    follow_up_tasks, latest_evaluation,
 };
 use serde::Serialize;
 
@@ -120,9 +120,11 @@ pub fn briefing(
     cases: &[BriefingCase<'_>],
     units: &[OrgUnit],
     people: &[Person],
+    law: LawSettings,
     calendar: &HolidayCalendar,
     today: NaiveDate,
 ) -> Option<Briefing> {
+    let law = LawContext::new(units, law);
     let row = rows(rules, state, RowFilter::default())
         .into_iter()
         .find(|r| r.id == slot)?;
@@ -135,7 +137,7 @@ pub fn briefing(
     for booking in active_bookings(state, slot) {
         let case = match booking.case {
             Some(id) => match by_id.get(&id) {
-                Some(c) => Some(case_info(c, cases, calendar, today)),
+                Some(c) => Some(case_info(c, cases, &law, calendar, today)),
                 None => {
                     notes.push(format!(
                         "{} 的预约关联的案件 {id} 在本机找不到 (booked case not found)",
@@ -208,6 +210,7 @@ pub fn briefings_for(
     cases: &[BriefingCase<'_>],
     units: &[OrgUnit],
     people: &[Person],
+    law: LawSettings,
     calendar: &HolidayCalendar,
     today: NaiveDate,
 ) -> Vec<Briefing> {
@@ -215,19 +218,24 @@ pub fn briefings_for(
         .live_slots()
         .into_iter()
         .filter(|s| s.kind == SlotKind::Reception && s.date == date && s.serving() == leader)
-        .filter_map(|s| briefing(rules, state, s.id, cases, units, people, calendar, today))
+        .filter_map(|s| {
+            briefing(
+                rules, state, s.id, cases, units, people, law, calendar, today,
+            )
+        })
         .collect()
 }
 
 fn case_info(
     c: &BriefingCase<'_>,
     all: &[BriefingCase<'_>],
+    law: &LawContext,
     calendar: &HolidayCalendar,
     today: NaiveDate,
 ) -> BriefingCaseInfo {
     let reg = &c.case.registration;
     let clocks = case_clocks(
-        &CaseFacts::from_registration(reg),
+        &law.facts(reg),
         c.events,
         calendar,
         today,

@@ -6,7 +6,7 @@
 //! reason and leaves a [`Change`] record: the public notice only changes deliberately.
 //! Historic slots (their day has passed) never change.
 
-use chrono::{Datelike, NaiveDate};
+use chrono::{DateTime, Datelike, FixedOffset, NaiveDate};
 use fengqiao_model::LeaderId;
 use fengqiao_rules::calendar::HolidayCalendar;
 
@@ -15,7 +15,7 @@ use crate::diagnostic::{Diagnostic, DiagnosticKind};
 use crate::ids::{ChangeId, SlotId, SwapId};
 use crate::ledger::{Counters, DueAsk};
 use crate::period::Period;
-use crate::rules::{RosterRules, Rule};
+use crate::rules::{ClockTime, RosterRules, Rule};
 use crate::state::{
     Change, ChangeCause, Engagement, Leave, Record, RosterState, Slot, SlotFacts, SlotKind,
     SlotState, Swap,
@@ -49,6 +49,20 @@ pub enum ChangeError {
     /// A leave that ends before it starts.
     #[error("请假结束日期 {to} 早于开始日期 {from} (leave ends before it starts)")]
     LeaveEndsBeforeStart { from: NaiveDate, to: NaiveDate },
+    /// A time change to a day that has passed.
+    #[error("不能改到已过去的日期 {date} (new date is in the past)")]
+    NewDateInPast { date: NaiveDate },
+    /// A time change into another year: the slot's record lives in its year's document.
+    #[error(
+        "{from} 的接访不能改到另一年的 {to}，请在该年另行安排 (cannot move a slot into another year)"
+    )]
+    AcrossYears { from: NaiveDate, to: NaiveDate },
+    /// Hours that end before they start.
+    #[error("结束时间 {end} 不晚于开始时间 {start} (end is not after start)")]
+    EndsBeforeStart { start: String, end: String },
+    /// A time change that changes nothing.
+    #[error("{date} 的接访日期、时间和地点均未改变 (nothing to change)")]
+    NothingChanged { date: NaiveDate },
 }
 
 /// The records a change produces, and what it could not do as the rules ask.
@@ -65,10 +79,13 @@ pub struct Actor<'a> {
     pub by: &'a str,
     /// The office's today, which decides what is past.
     pub today: NaiveDate,
+    /// The moment of the change (the caller's clock), recorded on the change so calendar
+    /// feeds can stamp the slot (`DTSTAMP`, `LAST-MODIFIED`).
+    pub at: DateTime<FixedOffset>,
 }
 
-/// Publishes every draft in `period` (draft → published).
-pub fn publish(state: &RosterState, period: Period) -> Vec<Record> {
+/// Publishes every draft in `period` (draft → published), stamped `at`.
+pub fn publish(state: &RosterState, period: Period, at: DateTime<FixedOffset>) -> Vec<Record> {
     state
         .slots
         .values()
@@ -76,6 +93,7 @@ pub fn publish(state: &RosterState, period: Period) -> Vec<Record> {
         .map(|s| {
             Record::Slot(Slot {
                 state: SlotState::Published,
+                published_at: Some(at),
                 ..s.clone()
             })
         })
@@ -167,6 +185,7 @@ fn change(
         slot: slot.id,
         slot_date: slot.date,
         on: actor.today,
+        at: Some(actor.at),
         by: actor.by.to_owned(),
         reason: reason.to_owned(),
         cause,
@@ -577,4 +596,105 @@ pub fn delegate(
         records,
         diagnostics: Vec::new(),
     })
+}
+
+/// A new day, hours or place for a slot (改期); `None` keeps what the slot has.
+#[derive(Debug, Clone, Default)]
+pub struct Reschedule {
+    pub date: Option<NaiveDate>,
+    pub start: Option<ClockTime>,
+    pub end: Option<ClockTime>,
+    pub place: Option<String>,
+}
+
+/// Moves a slot to another day, other hours or another place in the same year. An on-call
+/// duty keeps its length. The serving leader must be free on the new day; visitors booked
+/// onto the slot are reported, because someone must tell them.
+pub fn reschedule(
+    rules: &RosterRules,
+    state: &RosterState,
+    engagements: &[Engagement],
+    slot: SlotId,
+    to: &Reschedule,
+    reason: &str,
+    actor: Actor<'_>,
+) -> Result<Outcome, ChangeError> {
+    let before = live_slot(state, slot, actor.today)?;
+    let date = to.date.unwrap_or(before.date);
+    if date < actor.today {
+        return Err(ChangeError::NewDateInPast { date });
+    }
+    if date.year() != before.date.year() {
+        return Err(ChangeError::AcrossYears {
+            from: before.date,
+            to: date,
+        });
+    }
+    let (start, end) = (
+        to.start.unwrap_or(before.start),
+        to.end.unwrap_or(before.end),
+    );
+    if before.kind == SlotKind::Reception && end <= start {
+        return Err(ChangeError::EndsBeforeStart {
+            start: start.to_string(),
+            end: end.to_string(),
+        });
+    }
+    let place = to
+        .place
+        .as_deref()
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+        .map_or_else(|| before.place.clone(), str::to_owned);
+    let after = Slot {
+        date,
+        through: date + (before.through - before.date),
+        start,
+        end,
+        place,
+        ..before.clone()
+    };
+    if SlotFacts::from(&after) == SlotFacts::from(before) {
+        return Err(ChangeError::NothingChanged { date: before.date });
+    }
+    let reason = reason.trim();
+    if before.state == SlotState::Published && reason.is_empty() {
+        return Err(ChangeError::ReasonRequired {
+            id: slot,
+            date: before.date,
+        });
+    }
+    if let Some(why) = unavailable(state, engagements, after.serving(), &after, &[slot]) {
+        return Err(ChangeError::Unavailable {
+            name: name_of(rules, after.serving()),
+            date,
+            why,
+        });
+    }
+    let mut outcome = Outcome::default();
+    let booked = crate::bookings::active_bookings(state, slot).len();
+    if booked > 0 {
+        outcome.diagnostics.push(Diagnostic::warning(
+            Some(&before.rule),
+            DiagnosticKind::BookedVisitorsMoved {
+                from: before.date,
+                to: date,
+                visitors: booked,
+            },
+        ));
+    }
+    if before.state == SlotState::Published {
+        // The moment makes the key: moving a slot back and forth records every move.
+        let cause_key = format!("reschedule/{}", actor.at.to_rfc3339());
+        outcome.records.push(change(
+            &cause_key,
+            before,
+            &after,
+            actor,
+            reason,
+            ChangeCause::Reschedule,
+        ));
+    }
+    outcome.records.push(Record::Slot(after));
+    Ok(outcome)
 }

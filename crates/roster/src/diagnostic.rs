@@ -86,6 +86,12 @@ pub enum DiagnosticKind {
         filled_by: String,
         from_standby: bool,
     },
+    /// A slot with booked visitors moved: someone must tell them.
+    BookedVisitorsMoved {
+        from: NaiveDate,
+        to: NaiveDate,
+        visitors: usize,
+    },
 }
 
 /// One explanation, tied to the rule it concerns.
@@ -216,6 +222,10 @@ impl fmt::Display for DiagnosticKind {
                 f,
                 "{date} {absent} 请假，由{} {filled_by} 接替 (gap filled)",
                 if *from_standby { "补位人员" } else { "" }
+            ),
+            DiagnosticKind::BookedVisitorsMoved { from, to, visitors } => write!(
+                f,
+                "{from} 的接访改期至 {to}，已预约的 {visitors} 位来访人需另行通知 (booked visitors must be told)"
             ),
         }
     }

@@ -19,6 +19,10 @@
 //!   and the unit heads who attend, 联合接访), which [`export::briefing`] prints.
 //! - [`rows`] resolves slots to [`SlotRow`]s, which [`export`] turns into iCalendar, CSV
 //!   and the printable notice.
+//! - [`feed`] builds the calendar subscriptions (a leader's own, the office's, a
+//!   township's) that follow every change: UIDs for life, `SEQUENCE` from the recorded
+//!   changes, cancelled entries for a leader a slot was taken from, reminders the day
+//!   before; [`feed::ical`] writes RFC 5545 text.
 //!
 //! Typical workflow (what `fengqiao roster …` does):
 //!
@@ -40,6 +44,7 @@ pub mod conflicts;
 pub mod days;
 pub mod diagnostic;
 pub mod export;
+pub mod feed;
 pub mod generate;
 pub mod ids;
 pub mod ledger;
@@ -50,16 +55,17 @@ pub mod view;
 
 pub use bookings::{Booking, BookingError, BookingRequest, Cancellation, active_bookings};
 pub use briefing::{Attendee, Briefing, BriefingCase, BriefingVisitor, briefing, briefings_for};
-pub use changes::{Actor, ChangeError, Outcome, SwapRequest};
+pub use changes::{Actor, ChangeError, Outcome, Reschedule, SwapRequest};
 pub use conflicts::{Conflict, check};
 pub use diagnostic::{Diagnostic, DiagnosticKind, Severity};
+pub use feed::{FeedScope, feed_text};
 pub use generate::{Generation, generate};
 pub use ids::{BookingId, ChangeId, LeaveId, SlotId, SwapId};
 pub use ledger::{Debt, LedgerEntry, ledger};
 pub use period::{Period, PeriodError};
 pub use rules::{RosterRules, Rule, RulesError};
 pub use state::{
-    Change, ChangeCause, Engagement, Leave, Record, RosterState, Slot, SlotKind, SlotState, Swap,
-    collections,
+    Change, ChangeCause, Engagement, Leave, Record, RosterState, Slot, SlotFacts, SlotKind,
+    SlotState, SlotTime, Swap, collections,
 };
 pub use view::{RowFilter, SlotRow, rows};

@@ -9,7 +9,7 @@
 
 use std::collections::BTreeMap;
 
-use chrono::{Datelike, NaiveDate};
+use chrono::{DateTime, Datelike, FixedOffset, NaiveDate};
 use fengqiao_model::LeaderId;
 use serde::{Deserialize, Serialize};
 
@@ -97,6 +97,11 @@ pub struct Slot {
     #[serde(default)]
     pub township: Option<String>,
     pub state: SlotState,
+    /// When the office published the slot ([`crate::changes::publish`]); `None` for drafts
+    /// and for slots published before this was recorded. Calendar feeds stamp an
+    /// unchanged slot with it (`DTSTAMP`, `LAST-MODIFIED`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub published_at: Option<DateTime<FixedOffset>>,
 }
 
 impl Slot {
@@ -178,6 +183,8 @@ pub enum ChangeCause {
     Leave { leave: LeaveId },
     /// The leader delegated to a deputy.
     Delegate,
+    /// The day, hours or place changed (改期).
+    Reschedule,
 }
 
 /// The facts of a slot that a change can alter.
@@ -186,6 +193,19 @@ pub struct SlotFacts {
     pub leader: LeaderId,
     pub deputy: Option<LeaderId>,
     pub state: SlotState,
+    /// Day, hours and place; `None` in changes recorded before time changes existed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub when: Option<SlotTime>,
+}
+
+/// When and where a slot is held.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SlotTime {
+    pub date: NaiveDate,
+    pub through: NaiveDate,
+    pub start: ClockTime,
+    pub end: ClockTime,
+    pub place: String,
 }
 
 impl From<&Slot> for SlotFacts {
@@ -194,7 +214,21 @@ impl From<&Slot> for SlotFacts {
             leader: slot.leader,
             deputy: slot.deputy,
             state: slot.state,
+            when: Some(SlotTime {
+                date: slot.date,
+                through: slot.through,
+                start: slot.start,
+                end: slot.end,
+                place: slot.place.clone(),
+            }),
         }
+    }
+}
+
+impl SlotFacts {
+    /// Whether `leader` is named on the slot, as its leader or its deputy.
+    pub fn names(&self, leader: LeaderId) -> bool {
+        self.leader == leader || self.deputy == Some(leader)
     }
 }
 
@@ -206,6 +240,10 @@ pub struct Change {
     /// The slot's date, so the record lands in the slot's year.
     pub slot_date: NaiveDate,
     pub on: NaiveDate,
+    /// The moment the change was made; `None` in changes recorded before it was. Calendar
+    /// feeds stamp the changed slot with it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub at: Option<DateTime<FixedOffset>>,
     #[serde(default)]
     pub by: String,
     pub reason: String,

@@ -16,13 +16,14 @@ use fengqiao_roster::{
     BookingError, BookingId, BriefingCase, Period, RosterRules, RosterState, Slot, SlotKind,
     SlotState, briefing, briefings_for, generate,
 };
+use fengqiao_rules::LawSettings;
 
 fn january(rules: &RosterRules, publish: bool) -> RosterState {
     let period = Period::month(2026, 1).unwrap_or_else(|e| panic!("{e}"));
     let mut state = RosterState::new();
     state.apply_all(generate(rules, &calendar(), &state, &[], period).records);
     if publish {
-        let published = changes::publish(&state, period);
+        let published = changes::publish(&state, period, common::cst(d(2025, 12, 20), 10, 0));
         state.apply_all(published);
     }
     state
@@ -176,6 +177,7 @@ fn unit(n: u32, name: &str, head: Option<PersonId>) -> OrgUnit {
         parent: None,
         code: String::new(),
         head,
+        organ: None,
     }
 }
 
@@ -279,6 +281,7 @@ fn briefing_lists_booked_visitors_their_cases_clocks_history_and_attending_heads
         &cases,
         &units,
         &people,
+        LawSettings::default(),
         &calendar(),
         today,
     )
@@ -356,6 +359,7 @@ fn briefing_lists_booked_visitors_their_cases_clocks_history_and_attending_heads
         &cases,
         &units,
         &people,
+        LawSettings::default(),
         &calendar(),
         today,
     );
@@ -370,6 +374,7 @@ fn briefing_lists_booked_visitors_their_cases_clocks_history_and_attending_heads
             &cases,
             &units,
             &people,
+            LawSettings::default(),
             &calendar(),
             today
         )
@@ -387,8 +392,18 @@ fn html_escapes_what_clerks_typed() {
     let mut req = request(&slot, "<b>张三</b>", None);
     req.note = "a & b".into();
     book(&mut state, req, today);
-    let b = briefing(&rules, &state, slot.id, &[], &[], &[], &calendar(), today)
-        .unwrap_or_else(|| panic!("briefing"));
+    let b = briefing(
+        &rules,
+        &state,
+        slot.id,
+        &[],
+        &[],
+        &[],
+        LawSettings::default(),
+        &calendar(),
+        today,
+    )
+    .unwrap_or_else(|| panic!("briefing"));
     let html = to_html(&[b]);
     assert!(html.contains("&lt;b&gt;张三&lt;/b&gt;"));
     assert!(html.contains("a &amp; b"));

@@ -19,7 +19,7 @@ fn q1() -> Period {
 fn published_q1(rules: &RosterRules) -> RosterState {
     let mut state = RosterState::new();
     state.apply_all(generate(rules, &calendar(), &state, &[], q1()).records);
-    let published = changes::publish(&state, q1());
+    let published = changes::publish(&state, q1(), common::cst(d(2025, 12, 20), 10, 0));
     state.apply_all(published);
     state
 }
@@ -68,6 +68,7 @@ fn actor(today: chrono::NaiveDate) -> Actor<'static> {
     Actor {
         by: "信访局值班员",
         today,
+        at: common::cst(today, 9, 30),
     }
 }
 
@@ -693,7 +694,7 @@ fn a_gap_nobody_can_fill_stays_and_is_reported() {
     let rules = RosterRules::from_toml(TWO_LEADERS).unwrap_or_else(|e| panic!("{e}"));
     let mut state = RosterState::new();
     state.apply_all(generate(&rules, &calendar(), &state, &[], q1()).records);
-    let published = changes::publish(&state, q1());
+    let published = changes::publish(&state, q1(), common::cst(d(2025, 12, 20), 10, 0));
     state.apply_all(published);
     let slot = state
         .live_slots()
@@ -744,4 +745,134 @@ fn a_gap_nobody_can_fill_stays_and_is_reported() {
             .iter()
             .any(|c| matches!(c, Conflict::OnLeave { slot: s, .. } if *s == slot.id))
     );
+}
+
+#[test]
+fn a_time_change_is_recorded_and_refused_where_it_cannot_hold() {
+    use fengqiao_roster::Reschedule;
+    use fengqiao_roster::bookings::{self, BookingRequest};
+    use fengqiao_roster::rules::ClockTime;
+    let rules = ningguo();
+    let mut state = published_q1(&rules);
+    let slot = first_city_slot(&rules, &state, 2);
+    let today = d(2026, 1, 20);
+    let booking = bookings::book(
+        &state,
+        BookingRequest {
+            id: fengqiao_roster::BookingId(fixed_id(41)),
+            slot: slot.id,
+            petitioner: "张三".into(),
+            phone: String::new(),
+            case: None,
+            note: String::new(),
+            booked_by: "信访局".into(),
+        },
+        8,
+        today,
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    state.apply(booking);
+    let clock = |t: &str| {
+        ClockTime(chrono::NaiveTime::parse_from_str(t, "%H:%M").unwrap_or_else(|e| panic!("{e}")))
+    };
+    let to = |date: Option<chrono::NaiveDate>, start: Option<&str>, end: Option<&str>| Reschedule {
+        date,
+        start: start.map(clock),
+        end: end.map(clock),
+        place: None,
+    };
+    let run = |state: &RosterState, r: &Reschedule, reason: &str, today| {
+        changes::reschedule(&rules, state, &[], slot.id, r, reason, actor(today))
+    };
+    // Refusals, each naming what is wrong.
+    let refused: Vec<(Reschedule, &str, ChangeError)> = vec![
+        (
+            to(Some(d(2026, 1, 19)), None, None),
+            "改期",
+            ChangeError::NewDateInPast {
+                date: d(2026, 1, 19),
+            },
+        ),
+        (
+            to(Some(d(2027, 1, 5)), None, None),
+            "改期",
+            ChangeError::AcrossYears {
+                from: slot.date,
+                to: d(2027, 1, 5),
+            },
+        ),
+        (
+            to(None, Some("12:00"), Some("09:00")),
+            "改期",
+            ChangeError::EndsBeforeStart {
+                start: "12:00".into(),
+                end: "09:00".into(),
+            },
+        ),
+        (
+            to(None, None, None),
+            "改期",
+            ChangeError::NothingChanged { date: slot.date },
+        ),
+        (
+            to(None, Some("14:30"), Some("17:00")),
+            "  ",
+            ChangeError::ReasonRequired {
+                id: slot.id,
+                date: slot.date,
+            },
+        ),
+    ];
+    for (r, reason, error) in refused {
+        assert_eq!(run(&state, &r, reason, today), Err(error));
+    }
+    // Onto a day the leader already receives elsewhere: refused by name.
+    let other = state
+        .live_slots()
+        .into_iter()
+        .find(|s| s.rule == "township-monday" && s.date > today)
+        .cloned()
+        .unwrap_or_else(|| panic!("a township slot"));
+    let mut busy = state.clone();
+    busy.apply(Record::Slot(Slot {
+        leader: slot.leader,
+        ..other.clone()
+    }));
+    assert!(matches!(
+        run(&busy, &to(Some(other.date), None, None), "改期", today),
+        Err(ChangeError::Unavailable { .. })
+    ));
+    // Accepted: the slot moves, a change records before and after, the booked visitor is
+    // reported.
+    let new_day = slot.date + chrono::Duration::days(1);
+    let outcome = run(
+        &state,
+        &to(Some(new_day), Some("14:30"), Some("17:00")),
+        "市里开会",
+        today,
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let moved = outcome.records.iter().find_map(|r| match r {
+        Record::Slot(s) => Some(s.clone()),
+        _ => None,
+    });
+    assert_eq!(
+        moved
+            .as_ref()
+            .map(|s| (s.id, s.date, s.start.to_string(), s.end.to_string())),
+        Some((slot.id, new_day, "14:30".into(), "17:00".into()))
+    );
+    let change = outcome.records.iter().find_map(|r| match r {
+        Record::Change(c) => Some(c.clone()),
+        _ => None,
+    });
+    let change = change.unwrap_or_else(|| panic!("no change recorded"));
+    assert_eq!(change.cause, ChangeCause::Reschedule);
+    assert_eq!(change.before.when.as_ref().map(|w| w.date), Some(slot.date));
+    assert_eq!(change.after.when.as_ref().map(|w| w.date), Some(new_day));
+    assert_eq!(change.at, Some(common::cst(today, 9, 30)));
+    assert!(outcome.diagnostics.iter().any(|d| matches!(
+        d.kind,
+        DiagnosticKind::BookedVisitorsMoved { visitors: 1, .. }
+    )));
 }

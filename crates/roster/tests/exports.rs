@@ -19,7 +19,7 @@ fn january() -> (RosterRules, RosterState, Period) {
     let period = Period::month(2026, 1).unwrap_or_else(|e| panic!("{e}"));
     let mut state = RosterState::new();
     state.apply_all(generate(&rules, &calendar(), &state, &[], period).records);
-    let published = changes::publish(&state, period);
+    let published = changes::publish(&state, period, common::cst(d(2025, 12, 20), 10, 0));
     state.apply_all(published);
     (rules, state, period)
 }

@@ -260,7 +260,7 @@ proptest! {
         state.apply_all(generate(&rules, &calendar, &state, &[], quarter()).records);
         let published_until = quarter().from + chrono::Duration::days(7 * publish_weeks);
         let first_part = Period::new(quarter().from, published_until).map_err(|e| TestCaseError::fail(e.to_string()))?;
-        let published = changes::publish(&state, first_part);
+        let published = changes::publish(&state, first_part, common::cst(d(2025, 12, 20), 10, 0));
         state.apply_all(published);
         let before: BTreeMap<_, Slot> = state.slots.values().filter(|x| x.state == SlotState::Published).map(|x| (x.id, x.clone())).collect();
 

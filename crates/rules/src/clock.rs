@@ -19,6 +19,7 @@ use std::fmt;
 use chrono::{Days, NaiveDate};
 
 use crate::calendar::HolidayCalendar;
+pub use crate::diagnostic::Diagnostic;
 
 /// The regulation most clocks come from.
 pub const REGULATION: &str = "《信访工作条例》";
@@ -249,11 +250,58 @@ impl std::str::FromStr for ClockId {
     }
 }
 
+/// Where an extension (T6) is counted from when T5's last day falls on a rest day.
+///
+/// 第三十四条 says only that an extension "不得超过30日". When T5's 60th day is a rest
+/// day, 民法典 第二百零三条 moves T5's *last day* to the next working day; whether the
+/// extension then runs on from the 60th day or from that moved day is a reading the law
+/// leaves open (law review 2026-12, row 21). Fengqiao counts from the 60th day by default:
+/// it never adds the holiday to the 30 days the law caps, and a clerk who meets the earlier
+/// date is on time under either reading. A county whose 信访局 reads it the other way sets
+/// [`ExtensionBase::RolledEnd`] (`fengqiao law set extension-from rolled-end`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum ExtensionBase {
+    /// From T5's nominal last day (acceptance + 60 days), before rolling off rest days.
+    #[default]
+    NominalEnd,
+    /// From T5's due date after rolling forward off rest days (the more lenient reading).
+    RolledEnd,
+}
+
+impl ExtensionBase {
+    /// Every choice.
+    pub const ALL: &'static [ExtensionBase] =
+        &[ExtensionBase::NominalEnd, ExtensionBase::RolledEnd];
+
+    /// The stable code: `nominal-end`, `rolled-end`.
+    pub fn code(self) -> &'static str {
+        match self {
+            ExtensionBase::NominalEnd => "nominal-end",
+            ExtensionBase::RolledEnd => "rolled-end",
+        }
+    }
+
+    /// The reading, in the office's words.
+    pub fn zh(self) -> &'static str {
+        match self {
+            ExtensionBase::NominalEnd => "自原办理期限第60日起算延长期限",
+            ExtensionBase::RolledEnd => "自顺延后的原办理期限届满日起算延长期限",
+        }
+    }
+
+    /// Parses a code.
+    pub fn parse(input: &str) -> Option<ExtensionBase> {
+        Self::ALL.iter().copied().find(|b| b.code() == input.trim())
+    }
+}
+
 /// Adjustments some clocks take.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct Adjustments {
     /// T6 only: the approved extension in days (1–30); `None` means the full 30.
     pub extension_days: Option<u32>,
+    /// T6 only: where the extension is counted from.
+    pub extension_from: ExtensionBase,
     /// T10 only: hearing days (听证), which are not counted.
     pub excluded_days: u32,
 }
@@ -444,93 +492,6 @@ impl DueThresholds {
     }
 }
 
-/// Something a clerk should know about a computed result that is not an error: the answer
-/// is given, but with a caveat.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub enum Diagnostic {
-    /// A count passed through a year whose holiday notice is not loaded.
-    UnknownYear {
-        /// The clock affected.
-        clock: ClockId,
-        /// The year without a notice.
-        year: i32,
-    },
-    /// The case has no route, so whether T5/T6 apply is unknown.
-    RouteNotSet,
-    /// The case was accepted on a route that follows another procedure's clocks
-    /// (第三十一条第(一)至(五)项); T5/T6 are not run.
-    OtherProcedure {
-        /// The route's Chinese name.
-        route: &'static str,
-    },
-    /// The approved extensions add up to more than the law allows; the excess is ignored.
-    ExtensionOverLimit {
-        /// The total approved.
-        total_days: u32,
-        /// The legal maximum.
-        max_days: u32,
-    },
-    /// An extension was approved after the original deadline had already passed.
-    ExtensionAfterDeadline {
-        /// When it was approved.
-        approved_on: NaiveDate,
-        /// When T5 had run out.
-        due: NaiveDate,
-    },
-    /// An extension was recorded for an item where T5 does not run.
-    ExtensionWithoutT5,
-    /// A window was used after it had closed (a late objection or a late review request).
-    LateWindowUse {
-        /// The window.
-        clock: ClockId,
-        /// When it was used.
-        on: NaiveDate,
-        /// When it had closed.
-        due: NaiveDate,
-    },
-    /// The petitioner's name or address is unclear, so no written notice is owed
-    /// (第二十三条第二款但书).
-    NoticeNotOwed,
-}
-
-impl fmt::Display for Diagnostic {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Diagnostic::UnknownYear { clock, year } => write!(
-                f,
-                "{clock}：{year} 年的节假日安排尚未载入，暂按周末推算，到期日可能不准 (holiday calendar for {year} not loaded)"
-            ),
-            Diagnostic::RouteNotSet => {
-                f.write_str("尚未确定分流途径，无法判断是否适用第三十四条办理期限 (route not set)")
-            }
-            Diagnostic::OtherProcedure { route } => write!(
-                f,
-                "分流途径为{route}，按相应法定程序的期限办理，不计算第三十四条办理期限 (other procedure's clock)"
-            ),
-            Diagnostic::ExtensionOverLimit { total_days, max_days } => write!(
-                f,
-                "延期合计 {total_days} 日，超过第三十四条规定的 {max_days} 日，按 {max_days} 日计算 (extension over the limit)"
-            ),
-            Diagnostic::ExtensionAfterDeadline { approved_on, due } => write!(
-                f,
-                "延期于 {approved_on} 批准，晚于原办理期限 {due} (extension approved after the deadline)"
-            ),
-            Diagnostic::ExtensionWithoutT5 => {
-                f.write_str("记录了延期，但本事项不适用第三十四条办理期限 (extension without T5)")
-            }
-            Diagnostic::LateWindowUse { clock, on, due } => write!(
-                f,
-                "{clock}：{on} 提出，已超过 {due} 届满的{}（{}） (window used late)",
-                clock.zh(),
-                clock.citation()
-            ),
-            Diagnostic::NoticeNotOwed => f.write_str(
-                "信访人姓名（名称）、住址不清，不适用第二十三条第二款书面告知 (notice not owed: name or address unclear)",
-            ),
-        }
-    }
-}
-
 /// Tracks the years a count passed through without a loaded notice.
 struct YearWitness<'a> {
     calendar: &'a HolidayCalendar,
@@ -611,13 +572,17 @@ pub fn deadline(
                     max: MAX_EXTENSION_DAYS,
                 });
             }
-            let (_, t5_due) = witness
+            let (t5_nominal, t5_due) = witness
                 .calendar_days(start, ClockId::T5.period().days())
                 .ok_or(out_of_range)?;
+            let base = match adjust.extension_from {
+                ExtensionBase::NominalEnd => t5_nominal,
+                ExtensionBase::RolledEnd => t5_due,
+            };
             let (nominal, due) = witness
-                .calendar_days(t5_due, days)
+                .calendar_days(base, days)
                 .ok_or(ClockError::OutOfRange { start })?;
-            (Period::CalendarDays(days), Some(t5_due), nominal, due)
+            (Period::CalendarDays(days), Some(base), nominal, due)
         }
         _ => match clock.period() {
             Period::CalendarDays(days) => {
@@ -667,6 +632,10 @@ mod tests {
             let n = value.parse().unwrap_or(0);
             match key {
                 "ext" => adjust.extension_days = Some(n),
+                "from" => {
+                    adjust.extension_from = ExtensionBase::parse(value)
+                        .unwrap_or_else(|| panic!("bad extension base {value}"))
+                }
                 "excl" => adjust.excluded_days = n,
                 _ => panic!("bad fixture key {key}"),
             }
@@ -703,7 +672,10 @@ mod tests {
         check("T4 2026-03-02", "2026-03-09"); // Tue3 Wed4 Thu5 Fri6, Mon9
         check("FT 2026-03-02", "2026-03-16"); // 3,4,5,6,9,10,11,12,13 = 9; Mon 16 = 10
         check("T5 2026-03-02", "2026-05-06"); // +60 = Fri 05-01 劳动节; 1–5 off → Wed 05-06
-        check("T6 2026-03-02", "2026-06-05"); // T5 due 05-06 +30 = Fri 06-05
+        // T5's 60th day is Fri 05-01 (劳动节): + 30 = Sun 05-31 → Mon 06-01; counted from
+        // the rolled due date 05-06 instead: + 30 = Fri 06-05 (law review row 21).
+        check("T6 2026-03-02", "2026-06-01");
+        check("T6 2026-03-02 from rolled-end", "2026-06-05");
         check("T7 2026-03-02", "2026-04-01"); // +30 = Wed 04-01
         check("T8 2026-03-02", "2026-04-01");
         check("T9 2026-03-02", "2026-04-01");
@@ -791,12 +763,16 @@ mod tests {
     fn extension_on_top_of_t5() {
         // Accepted Tue 2026-01-06: T5 +60 = Sat 03-07 → Mon 03-09.
         check("T5 2026-01-06", "2026-03-09");
-        // T6 full 30 from Mon 03-09 = Wed 04-08.
-        check("T6 2026-01-06", "2026-04-08");
-        // 10 days: Thu 03-19.
-        check("T6 2026-01-06 ext 10", "2026-03-19");
-        // 26 days from 03-09 = Sat 04-04 清明 (to 04-06) → Tue 04-07.
-        check("T6 2026-01-06 ext 26", "2026-04-07");
+        // From the 60th day, Sat 03-07 (the default): full 30 = Mon 04-06, 清明 (04-04..06)
+        // → Tue 04-07; 10 days = Tue 03-17; 26 days = Thu 04-02.
+        check("T6 2026-01-06", "2026-04-07");
+        check("T6 2026-01-06 ext 10", "2026-03-17");
+        check("T6 2026-01-06 ext 26", "2026-04-02");
+        // From the rolled due date Mon 03-09: 30 = Wed 04-08; 10 = Thu 03-19; 26 = Sat
+        // 04-04 清明 → Tue 04-07.
+        check("T6 2026-01-06 from rolled-end", "2026-04-08");
+        check("T6 2026-01-06 ext 10 from rolled-end", "2026-03-19");
+        check("T6 2026-01-06 ext 26 from rolled-end", "2026-04-07");
         check(
             "T6 2026-01-06 ext 31",
             "error: 延期 31 日不合法：延长期限应为 1–30 日（第三十四条） (extension out of range)",
@@ -835,7 +811,9 @@ mod tests {
         // Wholly inside 2026: certain.
         check("T4 2026-12-21", "2026-12-28");
         // T6 whose T5 falls in 2026 but extension runs into 2027.
-        // T5: +60 = Sat 12-19 → Mon 12-21; +30 = Wed 2027-01-20.
-        check("T6 2026-10-20 ext 30", "2027-01-20 ?2027");
+        // T5: +60 = Sat 12-19 (→ Mon 12-21); +30 from 12-19 = Mon 2027-01-18; from the
+        // rolled 12-21 = Wed 2027-01-20.
+        check("T6 2026-10-20 ext 30", "2027-01-18 ?2027");
+        check("T6 2026-10-20 ext 30 from rolled-end", "2027-01-20 ?2027");
     }
 }

@@ -3,7 +3,7 @@
 
 use chrono::{Datelike, Days, NaiveDate};
 use fengqiao_rules::calendar::{Holiday, HolidayCalendar, YearCalendar};
-use fengqiao_rules::clock::{Adjustments, ClockId, Period, deadline};
+use fengqiao_rules::clock::{Adjustments, ClockId, ExtensionBase, Period, deadline};
 use proptest::prelude::*;
 
 /// A start date from 2024-07-01 over about four years, so counts cross known (2025, 2026)
@@ -25,11 +25,11 @@ fn adjust_for(clock: ClockId, extension_days: u32, excluded_days: u32) -> Adjust
     match clock {
         ClockId::T6 => Adjustments {
             extension_days: Some(extension_days),
-            excluded_days: 0,
+            ..Adjustments::default()
         },
         ClockId::T10 => Adjustments {
-            extension_days: None,
             excluded_days,
+            ..Adjustments::default()
         },
         _ => Adjustments::default(),
     }
@@ -70,6 +70,29 @@ proptest! {
         };
         let minimum = start.checked_add_days(Days::new(minimum_days));
         prop_assert!(minimum.is_some_and(|m| dl.due >= m), "{dl:?} minimum {minimum:?}");
+    }
+
+    /// Counting an extension from T5's 60th day (the default) never gives a later date than
+    /// counting it from T5's rolled-forward due date, and the two differ by no more than
+    /// the rest days T5's end rolled over (law review row 21).
+    #[test]
+    fn extension_from_the_nominal_end_is_never_later(start in start_date(), ext in 1u32..=30) {
+        let calendar = HolidayCalendar::embedded();
+        let t6 = |from| deadline(&calendar, ClockId::T6, start, Adjustments {
+            extension_days: Some(ext),
+            extension_from: from,
+            ..Adjustments::default()
+        });
+        let (Ok(nominal), Ok(rolled)) = (t6(ExtensionBase::NominalEnd), t6(ExtensionBase::RolledEnd)) else {
+            return Err(TestCaseError::fail("T6 must compute"));
+        };
+        let t5 = deadline(&calendar, ClockId::T5, start, Adjustments::default());
+        let Ok(t5) = t5 else { return Err(TestCaseError::fail("T5 must compute")) };
+        prop_assert!(nominal.due <= rolled.due, "{nominal:?} {rolled:?}");
+        prop_assert_eq!(nominal.extends, Some(t5.nominal_end));
+        prop_assert_eq!(rolled.extends, Some(t5.due));
+        let rolled_over = (t5.due - t5.nominal_end).num_days();
+        prop_assert!((rolled.due - nominal.due).num_days() <= rolled_over + 9, "{nominal:?} {rolled:?}");
     }
 
     #[test]

@@ -3,7 +3,10 @@
 //! Run: `cargo bench -p fengqiao-store --bench store`
 //!
 //! Measures: opening the store and listing all cases; registering one case (until it is
-//! fsynced); and prints the store's size on disk and change counts per document.
+//! fsynced); recording one event on a case, which first checks the case's history
+//! (`fengqiao_rules::check_new_event`: the case, the directory's units and the calendar are
+//! read before the write) and that check alone; and prints the store's size on disk and change counts per
+//! document.
 
 use std::time::{Duration, Instant};
 
@@ -87,6 +90,47 @@ fn bench(c: &mut Criterion) {
             )
             .with_petitioner(&format!("基准{n}"), "");
             store.add_case(reg)
+        })
+    });
+    // Events on cases spread over the county (a note-like 告知 is always possible, so every
+    // write passes the lifecycle check and is measured whole).
+    let keys: Vec<String> = store
+        .list_cases(&CaseFilter::default())
+        .expect("list")
+        .into_iter()
+        .step_by(97)
+        .map(|c| c.id.to_string())
+        .collect();
+    let mut k = 0;
+    group.bench_function("add_one_event_checked_durably", |b| {
+        b.iter(|| {
+            k += 1;
+            let key = &keys[k % keys.len()];
+            let today = fengqiao_store::now_cst().date_naive();
+            store
+                .add_event(key, fengqiao_model::EventKind::Acknowledged, today, "")
+                .expect("event")
+        })
+    });
+    // What the lifecycle check adds to each event: reading the case, the units' kinds and
+    // the calendar, then the pure check.
+    group.bench_function("lifecycle_check_alone", |b| {
+        b.iter(|| {
+            k += 1;
+            let key = &keys[k % keys.len()];
+            let today = fengqiao_store::now_cst().date_naive();
+            let record = store.case(key).expect("case");
+            let reg = &record.case.registration;
+            let facts = store.law_context().expect("law").facts(reg);
+            fengqiao_rules::check_new_event(
+                &facts,
+                fengqiao_rules::CaseFacts::earliest_event_date(reg),
+                &record.events,
+                &fengqiao_model::EventKind::Acknowledged,
+                today,
+                today,
+                &store.holiday_calendar().expect("calendar"),
+            )
         })
     });
     group.finish();

@@ -210,18 +210,34 @@ impl AccessTable {
                 .iter()
                 .any(|t| self.township_codes.get(t).map(String::as_str) == Some(code) || t == code)
         };
-        match (device.role, name) {
-            // What a device reports of itself is its own: nobody else writes it; the
-            // office and the server keep it.
-            (_, DocName::Device { id }) if *id == device.id => Access::ReadWrite,
-            (Role::Office | Role::Server | Role::Admin, DocName::Device { .. }) => Access::ReadOnly,
-            (_, DocName::Device { .. }) => Access::None,
-            (Role::Office | Role::Server, _) => Access::ReadWrite,
-            // The directory is the county's authority (who is enrolled, with which role
-            // and scope): only the office, its administrators and the server change it.
-            (Role::Admin, DocName::Directory) => Access::ReadWrite,
-            (Role::Township | Role::Leader | Role::ReadOnly, DocName::Directory) => {
+        let role = device.role;
+        // What a device reports of itself is its own: nobody else writes it; the devices
+        // that keep the directory read it.
+        if let DocName::Device { id } = name {
+            return if *id == device.id {
+                Access::ReadWrite
+            } else if role.reads_device_reports() {
                 Access::ReadOnly
+            } else {
+                Access::None
+            };
+        }
+        if role.holds_every_document() {
+            return Access::ReadWrite;
+        }
+        // The directory is the county's authority (who is enrolled, with which role and
+        // scope): only the devices that keep it change it; every other device reads it.
+        if *name == DocName::Directory {
+            return if role.keeps_directory() {
+                Access::ReadWrite
+            } else {
+                Access::ReadOnly
+            };
+        }
+        match (role, name) {
+            // Decided above and never reached here; listed so the match stays exhaustive.
+            (_, DocName::Device { .. } | DocName::Directory) | (Role::Office | Role::Server, _) => {
+                Access::ReadWrite
             }
             (
                 Role::Township,
@@ -459,6 +475,7 @@ mod tests {
             parent: None,
             code: code.into(),
             head: None,
+            organ: None,
         }
     }
 

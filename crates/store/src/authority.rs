@@ -323,6 +323,7 @@ mod tests {
             parent: None,
             code: code.into(),
             head: None,
+            organ: None,
         };
         AccessTable::new(
             COUNTY,

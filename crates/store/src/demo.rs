@@ -10,7 +10,11 @@ use fengqiao_model::{
 use rand::{Rng, SeedableRng, seq::IndexedRandom};
 use rand_chacha::ChaCha8Rng;
 
-use crate::store::{ImportedCase, TownshipSpec, china_offset};
+use crate::store::{ImportedCase, TownshipSpec};
+use crate::time::china_offset;
+
+mod county;
+pub use county::{DEMO_ROSTER_RULES, DemoError, create_county};
 
 /// The demo county.
 pub const DEMO_COUNTY: &str = "宁国市";
@@ -325,6 +329,13 @@ pub fn generate(opts: DemoOptions) -> Vec<ImportedCase> {
         let received_on = start + Duration::days(rng.random_range(0..365));
         let channel = *Channel::ALL.choose(&mut rng).unwrap_or(&Channel::Visit);
         let group = rng.random_bool(0.06);
+        // Who received it (no new draws, so the demo county stays as it was): what came up
+        // from a village (下访, 网格) the township government; the rest, and what the city
+        // assigned, the county 信访局.
+        let received_by = match channel {
+            Channel::FieldVisit | Channel::Grid => t.name.clone(),
+            _ => format!("{DEMO_COUNTY}信访局"),
+        };
         let mut reg = Registration {
             channel,
             source: if rng.random_bool(0.15) {
@@ -361,6 +372,7 @@ pub fn generate(opts: DemoOptions) -> Vec<ImportedCase> {
                     + 1
             ),
             complaint_type: tpl.complaint.into(),
+            received_by,
             lead_unit: tpl.unit.into(),
             co_units: Vec::new(),
             handler: name(&mut rng),
@@ -635,6 +647,7 @@ pub fn seed_desk(store: &crate::Store, today: NaiveDate) -> Result<(), crate::St
             parent: None,
             code: String::new(),
             head: Some(person.id),
+            organ: Some(fengqiao_model::OrganKind::OtherOrgan),
         })?;
     }
     let mut members = Vec::new();

@@ -1,4 +1,4 @@
-//! The documents and their names (DESIGN.md "Data: documents and records").
+//! The documents and their names (DESIGN.md §4, data: documents and records).
 //!
 //! Each logical document has a name (`directory`, `cases/gangkou/2026-Q1`, …) and a samod
 //! [`DocumentId`] derived from the county and the name, so every laptop that needs
@@ -15,6 +15,9 @@ use automerge::{ActorId, Automerge, ObjType, ROOT};
 use chrono::{Datelike, NaiveDate};
 use samod::DocumentId;
 use uuid::Uuid;
+
+use crate::error::StoreError;
+use crate::storage::DurableStorage;
 
 /// Namespace for the v5 UUIDs that become document ids.
 const DOC_NAMESPACE: Uuid = Uuid::from_u128(0x6b1d_2f0e_8a43_4c55_9e7d_f3a1_c0de_2022);
@@ -219,6 +222,42 @@ impl FromStr for DocName {
             _ => Err(bad()),
         }
     }
+}
+
+/// Writes a document's genesis into `storage` (a no-op when it is there already), so
+/// samod finds the document; a failed write is refused by name.
+pub(crate) async fn write_genesis(
+    storage: &DurableStorage,
+    name: &DocName,
+    county: &str,
+) -> Result<(), StoreError> {
+    let (key, genesis) = genesis_entry(name, county)?;
+    samod::storage::Storage::put(storage, key, genesis).await;
+    match storage.failure() {
+        Some(f) => Err(StoreError::NotDurable(
+            crate::storage::DurabilityError::WriteFailed(f),
+        )),
+        None => Ok(()),
+    }
+}
+
+/// A document's genesis change as the storage entry samod would write for it (an
+/// incremental keyed by the change hash), so every device starts from the same bytes.
+pub(crate) fn genesis_entry(
+    name: &DocName,
+    county: &str,
+) -> Result<(samod::storage::StorageKey, Vec<u8>), StoreError> {
+    let genesis = name.genesis(county)?;
+    let key = samod::storage::StorageKey::from_parts([
+        name.document_id(county).to_string(),
+        "incremental".into(),
+        genesis.hash().to_string(),
+    ])
+    .map_err(|e| StoreError::BadDocumentData {
+        doc: name.to_string(),
+        reason: e.to_string(),
+    })?;
+    Ok((key, genesis.raw_bytes().to_vec()))
 }
 
 #[cfg(test)]

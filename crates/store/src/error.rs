@@ -76,6 +76,9 @@ pub enum StoreError {
     /// Unknown roster collection.
     #[error("排班文档没有名为 {0} 的记录集 (no such roster collection)")]
     NoSuchCollection(String),
+    /// No calendar subscription with that id (or id prefix) in the roster held here.
+    #[error("没有编号为 {0} 的日历订阅 (no such calendar subscription)")]
+    NoSuchFeed(String),
     /// No item with that id in the intake queue held here.
     #[error("导访登记队列中没有 {0} (no such intake item)")]
     NoSuchIntake(String),
@@ -86,6 +89,10 @@ pub enum StoreError {
         case: String,
         by: String,
     },
+    /// An event the case's history makes impossible (第三十二至三十六条…); nothing was
+    /// written.
+    #[error("{0}")]
+    Lifecycle(#[from] fengqiao_rules::LifecycleRefusal),
     /// The repository stopped.
     #[error("存储引擎已停止 (repository stopped)")]
     Stopped,

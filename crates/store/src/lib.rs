@@ -46,6 +46,7 @@ mod paper_index;
 pub mod record;
 pub mod shard;
 pub mod storage;
+mod time;
 
 mod store;
 
@@ -57,6 +58,7 @@ pub use error::StoreError;
 pub use local::DeviceIdentity;
 pub use storage::StorageProblem;
 pub use store::*;
+pub use time::{china_offset, now_cst};
 
 /// The first backoff delay of every samod dialer we make. samod 0.16 sends a new
 /// dialer's first attempt to its IO loop before it registers the dialer, so that attempt

@@ -7,8 +7,18 @@
 //! therefore part of the storage format: renaming one is a format change.
 
 use automerge::transaction::Transactable;
-use automerge::{AutomergeError, ObjId, ObjType, ReadDoc, ScalarValue, ScalarValueRef, ValueRef};
+use automerge::{
+    AutomergeError, ChangeHash, ObjId, ObjType, ROOT, ReadDoc, ScalarValue, ScalarValueRef,
+    ValueRef,
+};
+use fengqiao_model::CaseId;
+use serde::{Deserialize, Serialize};
 use serde_json::{Map, Number, Value};
+
+use crate::error::StoreError;
+
+/// A case's sub-records: maps of their own inside the case's map.
+pub(crate) const CASE_SUBRECORDS: &[&str] = &["events", "notes", "resolutions", "documents"];
 
 /// Writes `value` as a new map at `parent[key]`.
 pub fn put_record<T: Transactable>(
@@ -287,5 +297,178 @@ fn prop_of<R: ReadDoc>(doc: &R, obj: &ObjId, part: &str) -> Option<automerge::Pr
     match doc.object_type(obj).ok()? {
         ObjType::List | ObjType::Text => part.parse().ok().map(automerge::Prop::Seq),
         _ => Some(automerge::Prop::Map(part.to_owned())),
+    }
+}
+
+pub(crate) fn to_json<T: Serialize>(value: &T) -> Result<Value, StoreError> {
+    serde_json::to_value(value).map_err(|e| StoreError::BadValue {
+        field: String::new(),
+        value: String::new(),
+        why: e.to_string(),
+    })
+}
+
+pub(crate) fn map_in<R: ReadDoc>(d: &R, key: &str) -> Option<ObjId> {
+    match d.get(ROOT, key).ok()?? {
+        (automerge::Value::Object(ObjType::Map), id) => Some(id),
+        _ => None,
+    }
+}
+
+pub(crate) fn map_at<R: ReadDoc>(d: &R, key: &str) -> Result<ObjId, StoreError> {
+    map_in(d, key).ok_or_else(|| StoreError::BadDocumentData {
+        doc: String::new(),
+        reason: format!("缺少顶层容器 {key}"),
+    })
+}
+
+pub(crate) fn case_obj<R: ReadDoc>(d: &R, id: CaseId) -> Result<ObjId, StoreError> {
+    let cases = map_at(d, "cases")?;
+    match d.get(&cases, id.to_string())? {
+        Some((automerge::Value::Object(_), obj)) => Ok(obj),
+        _ => Err(StoreError::NoSuchCase(id.to_string())),
+    }
+}
+
+pub(crate) fn case_sub<R: ReadDoc>(d: &R, id: CaseId, sub: &str) -> Result<ObjId, StoreError> {
+    let obj = case_obj(d, id)?;
+    match d.get(&obj, sub)? {
+        Some((automerge::Value::Object(_), m)) => Ok(m),
+        _ => Err(StoreError::DamagedRecord {
+            doc: String::new(),
+            id: id.to_string(),
+            reason: format!("缺少 {sub}"),
+        }),
+    }
+}
+
+pub(crate) fn put_at<T: Transactable>(
+    tx: &mut T,
+    obj: &ObjId,
+    prop: automerge::Prop,
+    value: &Value,
+) -> Result<(), StoreError> {
+    match prop {
+        automerge::Prop::Map(k) => put_value(tx, obj, &k, value)?,
+        automerge::Prop::Seq(i) => match value {
+            Value::Object(_) | Value::Array(_) => {
+                return Err(StoreError::FieldNotSettable {
+                    field: i.to_string(),
+                    why: "只能修改单个值".into(),
+                });
+            }
+            scalar => tx.put(obj, i, to_scalar(scalar))?,
+        },
+    }
+    Ok(())
+}
+
+/// Updates the record at `parent[key]` field by field; creates it if missing.
+pub(crate) fn update_record<T: Transactable + ReadDoc>(
+    tx: &mut T,
+    parent: &ObjId,
+    key: &str,
+    value: &Value,
+) -> Result<(), StoreError> {
+    let existing = match tx.get(parent, key)? {
+        Some((automerge::Value::Object(ObjType::Map), obj)) => Some(obj),
+        _ => None,
+    };
+    let (Some(obj), Value::Object(fields)) = (existing, value) else {
+        put_value(tx, parent, key, value)?;
+        return Ok(());
+    };
+    let current = read_value(tx, &obj, ObjType::Map);
+    for (k, v) in fields {
+        if current.get(k) != Some(v) {
+            put_value(tx, &obj, k, v)?;
+        }
+    }
+    if let Value::Object(cur) = &current {
+        for k in cur.keys() {
+            if !fields.contains_key(k) {
+                tx.delete(&obj, k.as_str())?;
+            }
+        }
+    }
+    Ok(())
+}
+
+pub(crate) fn strip_subrecords(value: &mut Value) {
+    if let Value::Object(o) = value {
+        for k in CASE_SUBRECORDS {
+            o.remove(*k);
+        }
+    }
+}
+
+pub(crate) fn get_path<'a>(value: &'a Value, path: &str) -> Option<&'a Value> {
+    path.split('.').try_fold(value, |v, part| match v {
+        Value::Object(o) => o.get(part),
+        Value::Array(a) => part.parse::<usize>().ok().and_then(|i| a.get(i)),
+        _ => None,
+    })
+}
+
+pub(crate) fn set_path(value: &mut Value, path: &str, new: Value) -> Option<()> {
+    let mut parts: Vec<&str> = path.split('.').collect();
+    let last = parts.pop()?;
+    let mut cur = value;
+    for part in parts {
+        cur = match cur {
+            Value::Object(o) => o.get_mut(part)?,
+            Value::Array(a) => a.get_mut(part.parse::<usize>().ok()?)?,
+            _ => return None,
+        };
+    }
+    match cur {
+        Value::Object(o) => {
+            o.insert(last.to_owned(), new);
+            Some(())
+        }
+        Value::Array(a) => {
+            *a.get_mut(last.parse::<usize>().ok()?)? = new;
+            Some(())
+        }
+        _ => None,
+    }
+}
+
+pub(crate) fn parse_map<T: for<'de> Deserialize<'de>>(v: Option<&Value>) -> (Vec<T>, Vec<String>) {
+    let mut ok = Vec::new();
+    let mut bad = Vec::new();
+    if let Some(Value::Object(o)) = v {
+        for (k, v) in o {
+            match T::deserialize(v) {
+                Ok(t) => ok.push(t),
+                Err(e) => bad.push(format!("{k}: {e}")),
+            }
+        }
+    }
+    (ok, bad)
+}
+
+pub(crate) fn hex_heads(heads: &[ChangeHash]) -> Vec<String> {
+    let mut out: Vec<String> = heads.iter().map(|h| h.to_string()).collect();
+    out.sort();
+    out
+}
+
+/// A scalar string field of an object (empty when absent or not a string).
+pub(crate) fn str_field<R: ReadDoc>(d: &R, obj: &ObjId, key: &str) -> String {
+    match d.get(obj, key) {
+        Ok(Some((automerge::Value::Scalar(s), _))) => s.as_str().unwrap_or_default().to_owned(),
+        _ => String::new(),
+    }
+}
+
+pub(crate) fn obj_field<R: ReadDoc, P: Into<automerge::Prop>>(
+    d: &R,
+    obj: &ObjId,
+    key: P,
+) -> Option<ObjId> {
+    match d.get(obj, key) {
+        Ok(Some((automerge::Value::Object(_), id))) => Some(id),
+        _ => None,
     }
 }

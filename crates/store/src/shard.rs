@@ -3,7 +3,7 @@
 //! device may read, linked in memory to the county store's repo.
 //!
 //! Why: samod 0.16's cost per message grows with the connections × documents one repo
-//! sees (ARCHITECTURE.md, sync-server, "Trap"). A shard sees one township's laptops and
+//! sees (docs/PERFORMANCE.md, "Trap"). A shard sees one township's laptops and
 //! its few documents; the county repo sees the shards and the devices that hold more
 //! than one township.
 //!
@@ -162,7 +162,7 @@ impl Shard {
             }
             let id = name.document_id(&self.county);
             if !self.storage.document_dir(&id.to_string()).exists() {
-                crate::store::write_genesis(&self.storage, name, &self.county).await?;
+                crate::docs::write_genesis(&self.storage, name, &self.county).await?;
             }
             if let Some(theirs) = county.find(id.clone()).await? {
                 locked(&self.county_handles).insert(name.clone(), theirs);

@@ -356,6 +356,53 @@ impl DurableStorage {
         Ok(())
     }
 
+    /// Writes changes of a document as incremental files (each written, fsynced and
+    /// renamed like any other), outside samod: for a document repaired from a peer's
+    /// copy, which samod may hold nothing of in this session.
+    pub(crate) fn write_changes(
+        &self,
+        document_id: &str,
+        changes: &[automerge::Change],
+    ) -> io::Result<()> {
+        for change in changes {
+            let key = StorageKey::from_parts([
+                document_id.to_owned(),
+                "incremental".to_owned(),
+                change.hash().to_string(),
+            ])
+            .map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, e.to_string()))?;
+            self.put_blocking(&key, change.raw_bytes())?;
+        }
+        Ok(())
+    }
+
+    /// Marks the quarantined files of a document as dealt with (the document was
+    /// repaired): they stay in the quarantine folder, and are no longer reported as gaps.
+    pub(crate) fn settle_problems(&self, document_id: &str) -> Vec<PathBuf> {
+        let mut settled = Vec::new();
+        let mut state = self.lock();
+        state.problems.retain(|p| {
+            if p.document_id != document_id {
+                return true;
+            }
+            settled.push(p.quarantined_to.clone());
+            false
+        });
+        drop(state);
+        for earlier in earlier_quarantined(&self.quarantine) {
+            if earlier.document_id == document_id && !settled.contains(&earlier.quarantined_to) {
+                settled.push(earlier.quarantined_to);
+            }
+        }
+        for file in &settled {
+            let reason = file.with_extension("reason");
+            if let Err(e) = fs::rename(&reason, file.with_extension("repaired")) {
+                tracing::warn!(file = %reason.display(), error = %e, "could not mark a quarantined file as repaired");
+            }
+        }
+        settled
+    }
+
     fn delete_blocking(&self, key: &StorageKey) -> io::Result<()> {
         if let Some(f) = self.failure() {
             return Err(io::Error::other(format!(

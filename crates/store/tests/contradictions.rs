@@ -18,6 +18,9 @@ fn concurrent_different_replies_are_a_contradiction_resolved_by_a_named_person_e
     let (_da, a, _db, b) = pair();
     let case = a.add_case(registration()).expect("add");
     let id = case.id.to_string();
+    // A reply answers an accepted item (第三十二、三十四条).
+    a.add_event(&id, EventKind::Accepted, today(), "")
+        .expect("accepted");
     sync(&a, &b);
     a.add_event(
         &id,
@@ -103,7 +106,7 @@ fn concurrent_different_replies_are_a_contradiction_resolved_by_a_named_person_e
                 .as_str()
                 .is_some_and(|s| s.contains("不予支持"))
         );
-        assert_eq!(r.events.len(), 3, "both replies stay in the history");
+        assert_eq!(r.events.len(), 4, "both replies stay in the history");
     }
 }
 
@@ -112,6 +115,18 @@ fn closed_on_one_laptop_while_noted_on_the_other_is_detected_but_a_later_note_is
     let (_da, a, _db, b) = pair();
     let case = a.add_case(registration()).expect("add");
     let id = case.id.to_string();
+    // A case closes on an outcome (第三十一至三十三条): accepted and replied first.
+    a.add_event(&id, EventKind::Accepted, today(), "")
+        .expect("accepted");
+    a.add_event(
+        &id,
+        EventKind::Replied {
+            reply: ReplyType::Explain,
+        },
+        today(),
+        "",
+    )
+    .expect("replied");
     sync(&a, &b);
     a.add_event(
         &id,

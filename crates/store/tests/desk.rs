@@ -35,7 +35,7 @@ fn bookings_round_trip_in_the_roster_document_and_cancellations_merge_in() {
     let mut state = RosterState::new();
     let generation = generate(&rules, &HolidayCalendar::embedded(), &state, &[], period);
     state.apply_all(generation.records.clone());
-    let published = changes::publish(&state, period);
+    let published = changes::publish(&state, period, fengqiao_store::now_cst());
     state.apply_all(published.clone());
     store.put_roster(&generation.records).expect("write drafts");
     store.put_roster(&published).expect("publish");
@@ -215,6 +215,7 @@ fn unit_heads_and_panel_members_round_trip_and_old_records_still_read() {
         parent: None,
         code: String::new(),
         head: Some(head.id),
+        organ: None,
     };
     store.put_unit(&unit).expect("unit");
     let people = store.people().expect("people");

@@ -157,7 +157,7 @@ pub fn offer_enrolment(
     name: &str,
 ) -> Result<EnrolmentTicket, SyncError> {
     let mine = store.directory_role()?;
-    if !matches!(mine, Role::Office | Role::Admin | Role::Server) {
+    if !mine.keeps_directory() {
         return Err(SyncError::Enrolment {
             reason: format!(
                 "只有信访局、管理员或同步服务器可以登记设备（县目录中本设备的角色：{mine}）"

@@ -17,7 +17,6 @@ pub mod enrol;
 pub mod error;
 pub mod node;
 pub mod repair;
-mod round;
 pub mod settings;
 pub mod transport;
 
@@ -29,5 +28,5 @@ pub use node::{
     AcceptRoute, NodeOptions, NodeStats, PeerOutcome, RoundFailure, RoundReport, SYNC_ALPN,
     SyncNode, device_addr, hand_over, pem_certificates, remembered_peers, shutdown_signal,
 };
-pub use repair::{RepairReport, repair_directory};
+pub use repair::{NotRepaired, RepairReport, repair};
 pub use settings::{PeerBook, PeerRecord, SyncSettings};

@@ -116,3 +116,44 @@ pub fn add_case(bin: &Path, dir: &Path, name: &str, request: &str) -> String {
     let v: serde_json::Value = serde_json::from_str(&out).expect("case JSON");
     v["number"].as_str().expect("number").to_owned()
 }
+
+/// An office laptop at `dir`, enrolled with the running server of `config` (its binary
+/// `server`) by a one-time ticket, listening on loopback only, without mDNS.
+pub fn enrol_office_laptop(
+    laptop: &Path,
+    server: &Path,
+    config: &Path,
+    dir: &Path,
+    person: &str,
+) -> PathBuf {
+    let out = Command::new(server)
+        .arg("--config")
+        .arg(config)
+        .args(["enrol", "--role", "office"])
+        .output()
+        .expect("enrol");
+    assert!(
+        out.status.success(),
+        "enrol: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let ticket = String::from_utf8_lossy(&out.stdout).trim().to_owned();
+    fengqiao_ok(laptop, dir, &["enrol", &ticket, "--person", person]);
+    std::fs::create_dir_all(dir.join("sync")).expect("sync dir");
+    std::fs::write(
+        dir.join("sync").join("settings.toml"),
+        "listen = \"127.0.0.1:0\"\nmdns = false\n",
+    )
+    .expect("settings");
+    dir.to_owned()
+}
+
+/// One sync round of the laptop at `dir` with every peer it knows, which must not fail.
+pub fn sync_round(laptop: &Path, dir: &Path) {
+    let report = fengqiao_ok(
+        laptop,
+        dir,
+        &["sync", "--discover-ms", "0", "--timeout", "30"],
+    );
+    assert!(!report.contains("失败"), "sync round failed: {report}");
+}

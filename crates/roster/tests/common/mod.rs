@@ -23,3 +23,11 @@ pub fn calendar() -> HolidayCalendar {
 pub fn d(y: i32, m: u32, day: u32) -> NaiveDate {
     NaiveDate::from_ymd_opt(y, m, day).unwrap_or_else(|| panic!("bad date {y}-{m}-{day}"))
 }
+
+/// `date` at `hh:mm` Beijing time (a moment for publications and changes).
+pub fn cst(date: NaiveDate, hh: u32, mm: u32) -> chrono::DateTime<chrono::FixedOffset> {
+    let zone = chrono::FixedOffset::east_opt(8 * 3600).unwrap_or_else(|| panic!("UTC+8"));
+    date.and_hms_opt(hh, mm, 0)
+        .and_then(|t| t.and_local_timezone(zone).single())
+        .unwrap_or_else(|| panic!("bad time {date} {hh}:{mm}"))
+}

@@ -23,11 +23,13 @@ use automerge::{Automerge, ChangeHash, ObjType, ReadDoc};
 use chrono::Datelike;
 use serde::{Deserialize, Serialize};
 
-use super::{Store, hex_heads, map_at, map_in, now_cst};
+use super::Store;
 use crate::docs::DocName;
 use crate::error::StoreError;
 use crate::local::DataDir;
 use crate::record;
+use crate::record::{hex_heads, map_at, map_in, obj_field, to_json};
+use crate::time::now_cst;
 
 /// One device's signed statement of a document's heads.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -138,7 +140,7 @@ impl Store {
         }
         let values = fresh
             .iter()
-            .map(|a| Ok((a.document.clone(), super::to_json(a)?)))
+            .map(|a| Ok((a.document.clone(), to_json(a)?)))
             .collect::<Result<Vec<_>, StoreError>>()?;
         self.write(&own, move |tx| {
             let attestations = map_at(tx, "attestations")?;
@@ -187,7 +189,7 @@ fn read_attestations(d: &Automerge) -> Vec<Attestation> {
     };
     let mut out = Vec::new();
     for device in d.map_range(&devices, ..) {
-        let Some(att) = super::obj_field(d, &device.id(), "attestations") else {
+        let Some(att) = obj_field(d, &device.id(), "attestations") else {
             continue;
         };
         if let serde_json::Value::Object(map) = record::read_value(d, &att, ObjType::Map) {

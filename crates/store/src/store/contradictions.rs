@@ -21,14 +21,13 @@ use chrono::{DateTime, FixedOffset};
 use fengqiao_model::{CaseEvent, CaseId, EventKind, Note, PersonId, ResolutionId};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
-use uuid::Uuid;
 
-use super::{
-    Resolution, Store, WhoIndex, case_obj, case_sub, china_offset, map_in, now_cst, obj_field,
-    to_json,
-};
+use super::directory::WhoIndex;
+use super::{Resolution, Store};
 use crate::error::StoreError;
 use crate::record;
+use crate::record::{case_obj, case_sub, map_in, obj_field, to_json};
+use crate::time::now_cst;
 
 /// Case fields the law attaches consequences to (route and its classification, the
 /// responsible units and leader, the dates clocks start from). Their conflicts are marked
@@ -36,6 +35,7 @@ use crate::record;
 /// disagreements are [`Contradiction`]s.
 pub const LEGALLY_SIGNIFICANT_FIELDS: &[&str] = &[
     "route",
+    "received_by",
     "route_list_version",
     "complaint_type",
     "content_type",
@@ -62,6 +62,10 @@ pub enum ContradictionKind {
     ClosedWhileWorked,
     /// Two different replies of the same stage (答复, 复查意见 or 复核意见).
     DifferentReplies,
+    /// Two laptops routed the case differently without seeing each other's 分流. Until a
+    /// person decides, the route in force is the later in canonical order; the decision
+    /// records a new 分流 with the chosen route.
+    DifferentRoutes,
 }
 
 impl ContradictionKind {
@@ -70,6 +74,7 @@ impl ContradictionKind {
         match self {
             ContradictionKind::ClosedWhileWorked => "办结后仍有并行办理记录",
             ContradictionKind::DifferentReplies => "同一阶段存在不同的答复意见",
+            ContradictionKind::DifferentRoutes => "并行记录了不同的分流途径",
         }
     }
 }
@@ -126,6 +131,7 @@ fn event_label(e: &CaseEvent) -> String {
         EventKind::Replied { reply }
         | EventKind::ReviewOpinion { reply }
         | EventKind::ReReviewOpinion { reply } => format!("（{}）", reply.zh()),
+        EventKind::Routed { route } => format!("（{}）", route.zh()),
         _ => String::new(),
     };
     format!("{}{detail} {}", e.kind.zh(), e.date)
@@ -208,28 +214,16 @@ fn written<T>(
     who: &WhoIndex,
 ) -> Written<T> {
     let found = causality.change_of(obj);
-    let (person, person_name, device, written_at) = match &found {
-        Some((_, actor, time, author)) => {
-            let (device_id, registered_person) = who.actor(actor).unwrap_or_default();
-            let person = author
-                .as_ref()
-                .and_then(|a| Uuid::from_slice(a).ok())
-                .or_else(|| Uuid::parse_str(&registered_person).ok())
-                .map(PersonId);
-            let device = who
-                .devices
-                .get(&device_id)
-                .cloned()
-                .or((!device_id.is_empty()).then_some(device_id));
-            (
-                person,
-                person.and_then(|p| who.people.get(&p).cloned()),
-                device,
-                DateTime::from_timestamp(*time, 0).map(|t| t.with_timezone(&china_offset())),
-            )
-        }
-        None => (None, None, None, None),
-    };
+    let who_wrote = found
+        .as_ref()
+        .map(|(_, actor, time, author)| who.attribute(actor, author.as_deref(), *time))
+        .unwrap_or_default();
+    let (person, person_name, device, written_at) = (
+        who_wrote.person,
+        who_wrote.person_name,
+        who_wrote.device,
+        who_wrote.at,
+    );
     Written {
         record,
         change: found.map(|(h, ..)| h),
@@ -281,7 +275,11 @@ fn case_contradictions(
         .iter()
         .filter(|(_, _, e)| reply_of(&e.kind).is_some())
         .count();
-    if !has_terminal && replies < 2 {
+    let routings = events
+        .iter()
+        .filter(|(_, _, e)| matches!(e.kind, EventKind::Routed { .. }))
+        .count();
+    if !has_terminal && replies < 2 && routings < 2 {
         return Vec::new();
     }
     let causality = causality.get_or_insert_with(|| Causality::new(d));
@@ -402,7 +400,65 @@ fn case_contradictions(
                 .collect(),
         });
     }
+    out.extend(different_routes(
+        &events, causality, &resolved, case_id, &number,
+    ));
     out
+}
+
+/// 分流 events with different routes recorded concurrently (neither laptop saw the other's).
+fn different_routes(
+    events: &[Written<CaseEvent>],
+    causality: &Causality,
+    resolved: &HashSet<String>,
+    case_id: CaseId,
+    number: &str,
+) -> Option<Contradiction> {
+    let route_of = |e: &Written<CaseEvent>| match e.record.kind {
+        EventKind::Routed { route } => Some(route),
+        _ => None,
+    };
+    let routed: Vec<&Written<CaseEvent>> =
+        events.iter().filter(|e| route_of(e).is_some()).collect();
+    let mut involved: Vec<&Written<CaseEvent>> = Vec::new();
+    for (i, a) in routed.iter().enumerate() {
+        for b in &routed[i + 1..] {
+            let concurrent = match (a.change, b.change) {
+                (Some(x), Some(y)) => causality.concurrent(x, y),
+                _ => false,
+            };
+            if concurrent && route_of(a) != route_of(b) {
+                for e in [*a, *b] {
+                    if !involved
+                        .iter()
+                        .any(|x| x.item.record_id == e.item.record_id)
+                    {
+                        involved.push(e);
+                    }
+                }
+            }
+        }
+    }
+    if involved.is_empty() {
+        return None;
+    }
+    involved.sort_by_key(|e| (e.record.date, e.record.recorded_at, e.record.id));
+    let ids: Vec<&str> = involved.iter().map(|e| e.item.record_id.as_str()).collect();
+    let key = key_of("different-routes", &ids);
+    if resolved.contains(&key) {
+        return None;
+    }
+    Some(Contradiction {
+        case_id,
+        case_number: number.to_owned(),
+        key,
+        kind: ContradictionKind::DifferentRoutes,
+        items: involved.iter().map(|e| e.item.clone()).collect(),
+        options: involved
+            .iter()
+            .map(|e| format!("以“{}”为准", e.item.what))
+            .collect(),
+    })
 }
 
 impl Store {
@@ -484,11 +540,53 @@ impl Store {
             resolved_at: now_cst(),
             reason: reason.trim().to_owned(),
         };
+        // Choosing a route makes it the route in force: the decision records a 分流 with
+        // it, dated with the latest of the contradicting ones, in the same change.
+        let routed = match found.kind {
+            ContradictionKind::DifferentRoutes => {
+                let record = self.case(case)?;
+                let chosen_id = &found.items[choice - 1].record_id;
+                let route = record.events.iter().find_map(|e| match e.kind {
+                    EventKind::Routed { route } if e.id.to_string() == *chosen_id => Some(route),
+                    _ => None,
+                });
+                let date = found
+                    .items
+                    .iter()
+                    .filter_map(|i| {
+                        record
+                            .events
+                            .iter()
+                            .find(|e| e.id.to_string() == i.record_id)
+                    })
+                    .map(|e| e.date)
+                    .max();
+                match (route, date) {
+                    (Some(route), Some(date)) => Some(CaseEvent {
+                        id: fengqiao_model::EventId::generate(),
+                        kind: EventKind::Routed { route },
+                        date,
+                        recorded_at: now_cst(),
+                        recorded_by: self.identity.person.id,
+                        remark: format!("解决分流冲突：{}", reason.trim()),
+                    }),
+                    _ => None,
+                }
+            }
+            _ => None,
+        };
         let value = to_json(&resolution)?;
         let rkey = resolution.id.to_string();
+        let routed = routed
+            .map(|e| Ok::<_, StoreError>((e.id.to_string(), to_json(&e)?)))
+            .transpose()?;
         self.write(&name, move |tx| {
             let resolutions = case_sub(tx, id, "resolutions")?;
             record::put_record(tx, &resolutions, &rkey, &value)?;
+            if let Some((ekey, event)) = &routed {
+                let events = case_sub(tx, id, "events")?;
+                record::put_record(tx, &events, ekey, event)?;
+            }
             Ok(())
         })?;
         Ok(resolution)

@@ -21,11 +21,13 @@ use chrono::{DateTime, Datelike, FixedOffset};
 use fengqiao_model::{CaseId, PersonId, Registration, event};
 use serde::{Deserialize, Serialize};
 
-use super::{Store, map_at, now_cst, to_json};
+use super::Store;
 use crate::docs::DocName;
 use crate::duplicates::{self, Candidate, CaseProfile, RegistrationMatch, pair_key};
 use crate::error::StoreError;
 use crate::record;
+use crate::record::{map_at, to_json};
+use crate::time::now_cst;
 
 fengqiao_model::uuid_id!(
     /// A merge decision.

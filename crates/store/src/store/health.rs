@@ -11,9 +11,10 @@ use std::path::Path;
 use automerge::{Automerge, ChangeHash, ReadDoc};
 use serde::Serialize;
 
-use super::{Store, hex_heads, map_in};
+use super::Store;
 use crate::docs::DocName;
 use crate::error::StoreError;
+use crate::record::{hex_heads, map_in};
 use crate::storage::StorageProblem;
 
 /// Why a document could not be read whole.
@@ -114,6 +115,24 @@ fn missing_changes(d: &Automerge) -> Vec<String> {
     hex_heads(&d.get_missing_deps(&[]))
 }
 
+/// A document as its files on disk hold it, read without samod (which may hold nothing
+/// of it). A file that does not parse is the quarantine's business, not this one's.
+pub(super) fn document_from_files(doc_dir: &Path) -> Automerge {
+    let mut doc = Automerge::new();
+    for file in crate::index::file_listing(doc_dir) {
+        if let Ok(bytes) = std::fs::read(doc_dir.join(&file)) {
+            let _ = doc.load_incremental(&bytes);
+        }
+    }
+    doc
+}
+
+/// The changes a document's files on disk depend on and do not hold (for a document samod
+/// could load nothing of). Empty when the files are gone or whole.
+fn missing_on_disk(doc_dir: &Path) -> Vec<String> {
+    missing_changes(&document_from_files(doc_dir))
+}
+
 impl Store {
     /// Every document that reads could not see whole: documents with quarantined files
     /// (found in this session or left from an earlier one and not yet repaired), and
@@ -168,6 +187,32 @@ impl Store {
                     reason: GapReason::MissingChanges { missing },
                 });
             }
+        }
+        // Documents whose files are here but from which nothing loaded: what the files
+        // hold depends on changes that are not (typically the lost genesis).
+        let unloadable: Vec<DocName> = self
+            .unloadable
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .iter()
+            .cloned()
+            .collect();
+        for name in unloadable {
+            let id = name.document_id(&county).to_string();
+            if gaps.iter().any(|g| g.document_id == id) {
+                continue;
+            }
+            let missing = missing_on_disk(&self.doc_dir(&id));
+            if missing.is_empty() {
+                // Loaded since (a peer sent it), or the files went away.
+                continue;
+            }
+            gaps.push(DocumentGap {
+                document: name.to_string(),
+                document_id: id,
+                name: Some(name),
+                reason: GapReason::MissingChanges { missing },
+            });
         }
         // Documents this device held (the case index has rows of them) whose files are
         // gone: not "not synced yet", but lost.

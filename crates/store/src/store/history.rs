@@ -16,10 +16,11 @@ use automerge::{Automerge, ObjId, ScalarValue};
 use chrono::{DateTime, FixedOffset};
 use fengqiao_model::{CaseId, EventKind, PersonId};
 use serde::Serialize;
-use uuid::Uuid;
 
-use super::{Store, WhoIndex, china_offset, map_in};
+use super::Store;
+use super::directory::WhoIndex;
 use crate::error::StoreError;
+use crate::record::map_in;
 
 /// What an edit did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -236,26 +237,18 @@ fn case_history(d: &Automerge, case_key: &str, who: &WhoIndex) -> Vec<HistoryEnt
                 e
             })
             .collect();
-        let registered = who.actor(change.actor_id());
-        // Automerge keeps the author per actor; the directory's actors map says the same
-        // for actors from before writer actors.
-        let person = super::author_of(d, change.actor_id(), change.author().as_ref())
-            .and_then(|a| Uuid::from_slice(&a).ok())
-            .or_else(|| {
-                registered
-                    .as_ref()
-                    .and_then(|(_, p)| Uuid::parse_str(p).ok())
-            })
-            .map(PersonId);
-        let device_id = registered.map(|(device, _)| device);
+        let author = super::author_of(d, change.actor_id(), change.author().as_ref());
+        let who_wrote = who.attribute(change.actor_id(), author.as_deref(), change.timestamp());
         out.push(HistoryEntry {
             change: change.hash().to_string(),
-            at: DateTime::from_timestamp(change.timestamp(), 0)
-                .map(|t| t.with_timezone(&china_offset())),
-            device: device_id.as_ref().and_then(|d| who.devices.get(d).cloned()),
-            device_id,
-            person,
-            person_name: person.and_then(|p| who.people.get(&p).cloned()),
+            at: who_wrote.at,
+            device: who_wrote
+                .device_id
+                .as_ref()
+                .and_then(|d| who.devices.get(d).cloned()),
+            device_id: who_wrote.device_id,
+            person: who_wrote.person,
+            person_name: who_wrote.person_name,
             edits,
         });
     }

@@ -18,10 +18,12 @@ use rand::Rng;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use super::{Store, map_at, now_cst, to_json};
+use super::Store;
 use crate::docs::DocName;
 use crate::error::StoreError;
-use crate::record;
+use crate::record::{map_at, to_json};
+use crate::time::now_cst;
+use crate::{china_offset, record};
 
 /// The letters a 查询码 is made of: digits and capitals without 0/O, 1/I/L, so a code
 /// read over the phone or copied by hand survives.
@@ -67,7 +69,7 @@ impl Store {
     /// [`validate_intake`]. Only the office (the kiosk runs on an office device) and the
     /// server (the online form) may.
     pub fn add_intake_item(&self, item: &IntakeItem) -> Result<(), StoreError> {
-        self.require_role(&[Role::Office, Role::Server], "添加导访登记")?;
+        self.require_role(Role::keeps_intake_queue, "添加导访登记")?;
         validate_intake(item).map_err(StoreError::Invalid)?;
         if let Some(hash) = &item.query_code_hash
             && (hash.len() != 64 || !hash.bytes().all(|b| b.is_ascii_hexdigit()))
@@ -143,7 +145,7 @@ impl Store {
         case: CaseId,
         by: &str,
     ) -> Result<IntakePickup, StoreError> {
-        self.require_role(&[Role::Office], "登记导访事项")?;
+        self.require_role(Role::registers_intake, "登记导访事项")?;
         let entry = self.intake_item(item)?;
         if let Some(p) = entry.pickup {
             return Err(StoreError::IntakeTaken {
@@ -190,7 +192,7 @@ impl Store {
 
 /// When an item was received, for display: the date in China Standard Time.
 pub fn received_date(at: &DateTime<FixedOffset>) -> chrono::NaiveDate {
-    at.with_timezone(&super::china_offset()).date_naive()
+    at.with_timezone(&china_offset()).date_naive()
 }
 
 #[cfg(test)]

@@ -33,14 +33,14 @@ use fengqiao_paperwork::{
 use fengqiao_rules::{CaseFacts, ClockId, DueThresholds, case_clocks, route_info};
 use serde_json::Value;
 
-use super::{
-    CaseRecord, Store, case_obj, case_sub, hex_heads, map_at, now_cst, read_case, to_json,
-};
+use super::case_list::read_case;
+use super::{CaseRecord, Store};
 use crate::docs::DocName;
 use crate::error::StoreError;
 use crate::index;
+use crate::now_cst;
 use crate::paper_index::{PaperIndex, PaperRow};
-use crate::record;
+use crate::record::{self, case_obj, case_sub, hex_heads, map_at, to_json};
 
 /// Directory `meta` keys under which a county's template versions are kept (TOML text).
 const TEMPLATE_KEY_PREFIX: &str = "paperwork-templates:";
@@ -211,7 +211,7 @@ impl Store {
     /// one in force.
     pub fn put_paper_templates(&self, text: &str) -> Result<Templates, StoreError> {
         self.require_role(
-            &[fengqiao_model::Role::Office, fengqiao_model::Role::Admin],
+            fengqiao_model::Role::maintains_county_records,
             "修改文书模板",
         )?;
         let templates = Templates::from_county_toml(text)?;

@@ -14,8 +14,8 @@ use std::time::Duration;
 use samod::transport::channel::ChannelDialer;
 use samod::{BackoffConfig, DocHandle, DocumentId};
 
-use super::{Store, genesis_entry};
-use crate::docs::DocName;
+use super::Store;
+use crate::docs::{DocName, genesis_entry};
 use crate::error::StoreError;
 
 /// How long the store waits for the offered genesis to land.

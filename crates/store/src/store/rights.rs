@@ -64,8 +64,7 @@ impl Store {
 
     /// Whether the directory lets this device register and work cases.
     pub fn may_write_cases(&self) -> bool {
-        self.directory_role()
-            .is_ok_and(|r| matches!(r, Role::Office | Role::Township))
+        self.directory_role().is_ok_and(Role::works_cases)
     }
 
     /// Whether the directory puts `township` (a name) in this device's scope (an empty

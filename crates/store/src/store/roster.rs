@@ -4,13 +4,15 @@
 
 use std::collections::BTreeSet;
 
+use fengqiao_model::Role;
 use fengqiao_roster::state::collections;
 use fengqiao_roster::{Record, RosterRules, RosterState};
 use serde_json::Value;
 
 use super::Store;
-use crate::docs::DocName;
+use crate::docs::{DocName, ROSTER_COLLECTIONS};
 use crate::error::StoreError;
+use crate::record::{map_at, update_record};
 
 /// What the roster documents of some years hold.
 #[derive(Debug, Default)]
@@ -146,6 +148,7 @@ impl Store {
             &cases,
             &units,
             &people,
+            self.law_settings()?,
             calendar,
             today,
         ))
@@ -174,6 +177,7 @@ impl Store {
             &cases,
             &units,
             &people,
+            self.law_settings()?,
             calendar,
             today,
         ))
@@ -212,4 +216,43 @@ fn briefing_cases(
         .iter()
         .map(|(case, events)| fengqiao_roster::BriefingCase { case, events })
         .collect()
+}
+
+impl Store {
+    pub(super) fn roster_collection(collection: &str) -> Result<&'static str, StoreError> {
+        ROSTER_COLLECTIONS
+            .iter()
+            .copied()
+            .find(|c| *c == collection)
+            .ok_or_else(|| StoreError::NoSuchCollection(collection.to_owned()))
+    }
+
+    /// Every record of a roster collection for `year`, keyed by record id.
+    pub fn roster_records(
+        &self,
+        year: i32,
+        collection: &str,
+    ) -> Result<Vec<(String, Value)>, StoreError> {
+        let collection = Self::roster_collection(collection)?;
+        self.collection_records(&DocName::Roster { year }, collection)
+    }
+
+    /// Writes one roster record (field by field, so concurrent edits of different fields
+    /// of one slot merge).
+    pub fn put_roster_record(
+        &self,
+        year: i32,
+        collection: &str,
+        id: &str,
+        value: &Value,
+    ) -> Result<(), StoreError> {
+        self.require_role(Role::edits_roster, "修改排班")?;
+        let collection = Self::roster_collection(collection)?;
+        let id = id.to_owned();
+        let value = value.clone();
+        self.write(&DocName::Roster { year }, move |tx| {
+            let map = map_at(tx, collection)?;
+            update_record(tx, &map, &id, &value)
+        })
+    }
 }

@@ -24,10 +24,9 @@ pub(crate) fn open_documents(store: &Store) -> Result<Vec<(DocName, DocHandle)>,
 }
 
 fn my_role_holds_everything(store: &Store) -> bool {
-    matches!(
-        store.directory_role(),
-        Ok(fengqiao_model::Role::Office | fengqiao_model::Role::Server)
-    )
+    store
+        .directory_role()
+        .is_ok_and(fengqiao_model::Role::holds_every_document)
 }
 
 /// Waits until the document is exchanged on `conn` as far as the rules let it be:

@@ -1,0 +1,355 @@
+//! Reading cases: the list (answered from the case index while a document's files are
+//! unchanged), one case whole, and the histories the clocks are computed from.
+
+use automerge::{Automerge, ObjId, ObjType, ReadDoc, ValueRef};
+use chrono::{DateTime, NaiveDate};
+use fengqiao_model::{Case, CaseEvent, CaseId, CaseStatus, Note, Route, event};
+use serde::{Deserialize, Serialize};
+
+use super::Store;
+use crate::index::IndexRow;
+use crate::record::{
+    CASE_SUBRECORDS, case_obj, hex_heads, map_in, obj_field, parse_map, str_field, strip_subrecords,
+};
+use crate::store::{ChangeIndex, WhoIndex, to_conflict};
+use crate::{CaseRecord, DocName, Resolution, StoreError, index, record};
+
+/// One row of the case list.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CaseSummary {
+    pub id: CaseId,
+    pub number: String,
+    pub received_on: NaiveDate,
+    pub township: String,
+    pub village: String,
+    /// The first petitioner's name, or the first representative's.
+    pub petitioner: String,
+    pub request: String,
+    pub channel: String,
+    pub route: Option<Route>,
+    pub status: CaseStatus,
+    pub has_conflicts: bool,
+    pub document: String,
+}
+
+/// Filters for [`Store::list_cases`]; empty fields match everything.
+#[derive(Debug, Clone, Default)]
+pub struct CaseFilter {
+    pub township: Option<String>,
+    pub status: Option<CaseStatus>,
+    pub route: Option<Route>,
+    pub from: Option<NaiveDate>,
+    pub to: Option<NaiveDate>,
+    /// Matched against number, names, village and content.
+    pub text: Option<String>,
+}
+
+impl Store {
+    /// The list rows of every case document (of one township, if given): from the index
+    /// where it is current, else from the document, refreshing the index.
+    pub(super) fn indexed_rows(
+        &self,
+        township_code: Option<&str>,
+    ) -> Result<Vec<(DocName, Vec<IndexRow>)>, StoreError> {
+        let mut ready = Vec::new();
+        let mut to_read = Vec::new();
+        for name in self.case_documents()? {
+            if township_code.is_some_and(|code| name.township() != Some(code)) {
+                continue;
+            }
+            let id = name.document_id(&self.identity.county).to_string();
+            let loaded = self.handles().get(&name).cloned();
+            match loaded {
+                Some(handle) => {
+                    // In memory: the document may hold changes the disk does not have yet,
+                    // so match on heads, not on files.
+                    let heads = handle.with_document(|d| hex_heads(&d.get_heads()));
+                    match self.index.rows_for_heads(&id, &heads) {
+                        Some(rows) => ready.push((name, rows)),
+                        None => to_read.push((name, id, handle)),
+                    }
+                }
+                None => {
+                    let files = index::file_listing(&self.doc_dir(&id));
+                    match self.index.rows_for_files(&id, &files) {
+                        Some(rows) => ready.push((name, rows)),
+                        None => {
+                            if let Some(handle) = self.doc(&name, false)? {
+                                to_read.push((name, id, handle));
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        // Documents are independent: read them on both cores.
+        let index = &self.index;
+        let storage = &self.storage;
+        let doc_dir = |id: &str| self.doc_dir(id);
+        let doc_dir = &doc_dir;
+        let read: Vec<(DocName, Vec<IndexRow>)> = std::thread::scope(|s| {
+            let per_thread = to_read.len().div_ceil(2).max(1);
+            let workers: Vec<_> = to_read
+                .chunks(per_thread)
+                .map(|chunk| {
+                    s.spawn(move || {
+                        chunk
+                            .iter()
+                            .map(|(name, id, handle)| {
+                                let (rows, heads, whole) = handle.with_document(|d| {
+                                    let whole = d.get_missing_deps(&[]).is_empty();
+                                    (index_rows(d, name), d.get_heads(), whole)
+                                });
+                                // Index only what is on disk: a crash must never leave rows
+                                // for changes that were not saved. Nor rows of a document
+                                // missing changes: it is read (and its gap reported, see
+                                // `Store::gaps`) every time until it is whole.
+                                if whole && heads.iter().all(|h| storage.is_on_disk(id, h)) {
+                                    index.store(
+                                        id,
+                                        index::file_listing(&doc_dir(id)),
+                                        hex_heads(&heads),
+                                        &rows,
+                                    );
+                                }
+                                (name.clone(), rows)
+                            })
+                            .collect::<Vec<_>>()
+                    })
+                })
+                .collect();
+            workers
+                .into_iter()
+                .filter_map(|w| w.join().ok())
+                .flatten()
+                .collect()
+        });
+        ready.extend(read);
+        Ok(ready)
+    }
+
+    /// Lists cases matching `filter`, newest first.
+    pub fn list_cases(&self, filter: &CaseFilter) -> Result<Vec<CaseSummary>, StoreError> {
+        let code = match &filter.township {
+            Some(t) => Some(self.township_code_of(t)?),
+            None => None,
+        };
+        let absorbed = self.absorbed_cases()?;
+        let mut all: Vec<CaseSummary> = self
+            .indexed_rows(code.as_deref())?
+            .into_iter()
+            .flat_map(|(_, rows)| rows)
+            .filter(|row| matches_filter(row, filter) && !absorbed.contains(&row.summary.id))
+            .map(|row| row.summary)
+            .collect();
+        all.sort_by(|a, b| {
+            b.received_on
+                .cmp(&a.received_on)
+                .then_with(|| b.number.cmp(&a.number))
+        });
+        Ok(all)
+    }
+
+    /// Every case matching `filter` with its sorted events: what clocks are computed from.
+    /// Reads each document once, so a Today view over thousands of cases stays cheap.
+    pub fn histories(
+        &self,
+        filter: &CaseFilter,
+    ) -> Result<Vec<(Case, Vec<CaseEvent>)>, StoreError> {
+        let wanted: std::collections::HashSet<CaseId> =
+            self.list_cases(filter)?.into_iter().map(|c| c.id).collect();
+        let mut out = Vec::with_capacity(wanted.len());
+        for name in self.case_documents()? {
+            let read = self.read(&name, |d| {
+                let Some(cases) = map_in(d, "cases") else {
+                    return Vec::new();
+                };
+                d.map_range(&cases, ..)
+                    .filter(|item| {
+                        item.key
+                            .parse::<CaseId>()
+                            .is_ok_and(|id| wanted.contains(&id))
+                    })
+                    .filter_map(|item| {
+                        let mut value = record::read_value(d, &item.id(), ObjType::Map);
+                        let (mut events, _) = parse_map::<CaseEvent>(value.get("events"));
+                        event::sort_events(&mut events);
+                        strip_subrecords(&mut value);
+                        Case::deserialize(&value).ok().map(|mut case| {
+                            let reg = &mut case.registration;
+                            reg.route = fengqiao_rules::route_in_force(&events, reg.route);
+                            (case, events)
+                        })
+                    })
+                    .collect::<Vec<_>>()
+            })?;
+            out.extend(read.into_iter().flatten());
+        }
+        Ok(out)
+    }
+
+    /// One case with its events, notes, conflicts and resolutions; a case that absorbed
+    /// others by a merge shows their events and notes too.
+    pub fn case(&self, key: &str) -> Result<CaseRecord, StoreError> {
+        let mut record = self.case_alone(key)?;
+        self.attach_merges(&mut record)?;
+        // The route in force: the latest 分流, else the registration's (see `law.rs`).
+        let reg = &mut record.case.registration;
+        reg.route = fengqiao_rules::route_in_force(&record.events, reg.route);
+        Ok(record)
+    }
+
+    /// One case as its own document holds it, without merges.
+    pub(super) fn case_alone(&self, key: &str) -> Result<CaseRecord, StoreError> {
+        let (name, id) = self.locate(key)?;
+        let directory = self.who_index()?;
+        let record = self
+            .read(&name, |d| read_case(d, &name, id, &directory))?
+            .ok_or_else(|| StoreError::NoSuchCase(key.to_owned()))??;
+        Ok(record)
+    }
+}
+
+pub(super) fn index_rows(d: &Automerge, name: &DocName) -> Vec<IndexRow> {
+    let Some(cases) = map_in(d, "cases") else {
+        return Vec::new();
+    };
+    let doc_name = name.to_string();
+    d.map_range(&cases, ..)
+        .filter_map(|item| {
+            let ValueRef::Object(_) = item.value else {
+                return None;
+            };
+            let obj = item.id();
+            let summary = summarise(d, &obj, &doc_name)?;
+            let mut search = String::new();
+            if let Some(content) = obj_field(d, &obj, "content") {
+                search.push_str(&str_field(d, &content, "facts"));
+            }
+            for list in ["petitioners", "representatives"] {
+                if let Some(l) = obj_field(d, &obj, list) {
+                    for i in 0..d.length(&l) {
+                        if let Some(p) = obj_field(d, &l, i) {
+                            search.push(' ');
+                            search.push_str(&str_field(d, &p, "name"));
+                        }
+                    }
+                }
+            }
+            Some(IndexRow { summary, search })
+        })
+        .collect()
+}
+
+/// The list row of a case, read field by field: the list must stay fast at county scale,
+/// so it reads only what a row shows and derives status from event kinds alone.
+pub(super) fn summarise(d: &Automerge, obj: &ObjId, doc: &str) -> Option<CaseSummary> {
+    let petitioner = ["petitioners", "representatives"]
+        .iter()
+        .filter_map(|list| obj_field(d, obj, *list).and_then(|l| obj_field(d, &l, 0usize)))
+        .map(|p| str_field(d, &p, "name"))
+        .find(|n| !n.is_empty())
+        .unwrap_or_default();
+    let mut events: Vec<super::law::RowEvent> = Vec::new();
+    if let Some(events_obj) = obj_field(d, obj, "events") {
+        for e in d.map_range(&events_obj, ..) {
+            let eo = e.id();
+            let recorded_at = DateTime::parse_from_rfc3339(&str_field(d, &eo, "recorded_at")).ok();
+            events.push((
+                str_field(d, &eo, "date"),
+                recorded_at,
+                e.key.into_owned(),
+                str_field(d, &eo, "kind"),
+                str_field(d, &eo, "route"),
+            ));
+        }
+    }
+    events.sort();
+    let status = events
+        .iter()
+        .fold(CaseStatus::Registered, |s, (_, _, _, kind, _)| {
+            event::status_after(s, kind)
+        });
+    let route = super::law::route_in_force_of_row(&events, &str_field(d, obj, "route"));
+    Some(CaseSummary {
+        id: str_field(d, obj, "id").parse().ok()?,
+        number: str_field(d, obj, "number"),
+        received_on: str_field(d, obj, "received_on").parse().ok()?,
+        township: str_field(d, obj, "township"),
+        village: str_field(d, obj, "village"),
+        petitioner,
+        request: obj_field(d, obj, "content")
+            .map(|c| str_field(d, &c, "request"))
+            .unwrap_or_default(),
+        channel: str_field(d, obj, "channel"),
+        route,
+        status,
+        has_conflicts: !record::conflicts_in(d, obj, CASE_SUBRECORDS).is_empty(),
+        document: doc.to_owned(),
+    })
+}
+
+pub(super) fn matches_filter(row: &IndexRow, f: &CaseFilter) -> bool {
+    let s = &row.summary;
+    if f.township.as_ref().is_some_and(|t| *t != s.township)
+        || f.status.is_some_and(|st| st != s.status)
+        || f.route.is_some_and(|r| Some(r) != s.route)
+        || f.from.is_some_and(|d| s.received_on < d)
+        || f.to.is_some_and(|d| s.received_on > d)
+    {
+        return false;
+    }
+    match f.text.as_deref().map(str::trim) {
+        Some(q) if !q.is_empty() => {
+            s.number.contains(q)
+                || s.petitioner.contains(q)
+                || s.village.contains(q)
+                || s.request.contains(q)
+                || row.search.contains(q)
+        }
+        _ => true,
+    }
+}
+
+pub(super) fn read_case(
+    d: &Automerge,
+    name: &DocName,
+    id: CaseId,
+    who: &WhoIndex,
+) -> Result<CaseRecord, StoreError> {
+    let obj = case_obj(d, id)?;
+    let mut value = record::read_value(d, &obj, ObjType::Map);
+    let (mut events, _) = parse_map::<CaseEvent>(value.get("events"));
+    event::sort_events(&mut events);
+    let (mut notes, _) = parse_map::<Note>(value.get("notes"));
+    notes.sort_by_key(|n| (n.written_at, n.id));
+    let (mut resolutions, _) = parse_map::<Resolution>(value.get("resolutions"));
+    resolutions.sort_by_key(|r| r.resolved_at);
+    strip_subrecords(&mut value);
+    let case: Case = serde_json::from_value(value).map_err(|e| StoreError::DamagedRecord {
+        doc: name.to_string(),
+        id: id.to_string(),
+        reason: e.to_string(),
+    })?;
+    let raw = record::conflicts_in(d, &obj, CASE_SUBRECORDS);
+    // Who wrote what needs the whole change history: only build it when there is a conflict.
+    let changes = (!raw.is_empty()).then(|| ChangeIndex::new(d));
+    let conflicts = changes
+        .map(|changes| {
+            raw.into_iter()
+                .map(|r| to_conflict(r, &case, &changes, who))
+                .collect()
+        })
+        .unwrap_or_default();
+    Ok(CaseRecord {
+        status: event::status_of(&events),
+        case,
+        events,
+        notes,
+        conflicts,
+        resolutions,
+        document: name.to_string(),
+        merged_from: Vec::new(),
+        merged_into: None,
+    })
+}
