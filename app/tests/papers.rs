@@ -1,7 +1,8 @@
 //! The case page's 文书 section, driven as a clerk would with egui_kittest: only the
 //! documents the case allows are offered; a refusal names the missing field and keeps the
-//! form; an issued notice moves the timeline and shows its preview; an opinion's reply is
-//! recorded when its service is, and T7 then runs.
+//! form; an issued notice moves the timeline and shows its preview; 保存 PDF writes the
+//! bytes issued and 打印 hands that file to the PDF viewer; an opinion's reply is recorded
+//! when its service is, and T7 then runs.
 
 mod common;
 
@@ -16,7 +17,7 @@ use egui_kittest::kittest::Queryable as _;
 use fengqiao_app::state::{Phase, Prefs};
 use fengqiao_app::sync_seam::NoLiveSync;
 use fengqiao_app::{FengqiaoApp, Startup};
-use fengqiao_model::{Channel, Registration};
+use fengqiao_model::{Channel, Registration, Route};
 use fengqiao_store::Store;
 
 fn harness(dir: &Path) -> Harness<'static, FengqiaoApp> {
@@ -81,6 +82,11 @@ fn papers(app: &FengqiaoApp) -> usize {
         .map_or(0, |p| p.papers.len())
 }
 
+/// The test's PDF viewer: it leaves a mark beside the file it was handed, so no window opens.
+fn mark_printed(path: &Path) -> std::io::Result<()> {
+    std::fs::write(path.with_extension("printed"), path.display().to_string())
+}
+
 fn offered(h: &Harness<'_, FengqiaoApp>, label: &str) -> bool {
     h.query_by_role_and_label(Role::Button, label).is_some()
 }
@@ -91,7 +97,9 @@ fn a_clerk_issues_a_notice_and_an_opinion_from_the_case_page_and_records_its_ser
     fengqiao_app::backend::create_demo_county(dir.path(), 10)
         .expect("demo")
         .close();
-    // A case of our own, received today, so its state is known: registered.
+    // A case the township received directly (another organ, so the 受理告知书 of
+    // 第二十三条 is its to give), received today, on the ordinary route (第三十一条第（六）项,
+    // so an opinion follows).
     let number = {
         let store = Store::open(dir.path()).expect("open");
         let today = fengqiao_store::now_cst().date_naive();
@@ -99,6 +107,8 @@ fn a_clerk_issues_a_notice_and_an_opinion_from_the_case_page_and_records_its_ser
         let mut reg = Registration::new(Channel::Visit, today, &township, "请求修复灌溉水渠")
             .with_petitioner("欧阳娜娜", "13800001111");
         reg.petitioners[0].address = "山门村三组".into();
+        reg.received_by = township.clone();
+        reg.route = Some(Route::PetitionRequest);
         let number = store.add_case(reg).expect("add").number.to_string();
         store.close();
         number
@@ -107,6 +117,7 @@ fn a_clerk_issues_a_notice_and_an_opinion_from_the_case_page_and_records_its_ser
     wait_for(&mut h, "the store to open", |a| {
         a.state.phase == Phase::Open && a.state.cases.loaded
     });
+    h.state_mut().state.case_page.papers.viewer = mark_printed;
     click_button(&mut h, "信访事项");
     h.get_by_label(&number).click();
     wait_for(&mut h, "the case page with its offers", |a| {
@@ -140,6 +151,30 @@ fn a_clerk_issues_a_notice_and_an_opinion_from_the_case_page_and_records_its_ser
         !offered(&h, "签发不予受理告知书"),
         "accepted: no refusal any more"
     );
+
+    // 保存 PDF: the bytes issued, typeset again, in the data directory's exports/.
+    let sha256 = page.papers[0].record.sha256.clone();
+    click_button(&mut h, "保存 PDF");
+    wait_for(&mut h, "the saved PDF", |a| {
+        status(a).contains("已保存 PDF")
+    });
+    let saved = dir
+        .path()
+        .join("exports")
+        .join(fengqiao_app::backend::papers_file_name(&notice));
+    let bytes = std::fs::read(&saved).expect("saved PDF");
+    assert_eq!(fengqiao_store::paperwork::sha256_hex(&bytes), sha256);
+    // 打印: saved again and handed to the PDF viewer.
+    std::fs::remove_file(&saved).expect("remove");
+    click_button(&mut h, "打印");
+    wait_for(&mut h, "the viewer", |a| {
+        status(a).contains("已用 PDF 阅读器打开")
+    });
+    assert_eq!(
+        std::fs::read_to_string(saved.with_extension("printed")).expect("viewer called"),
+        saved.display().to_string()
+    );
+    assert!(saved.exists(), "printed from the saved file");
 
     // The opinion's form: refused while a field is missing, and the form stays.
     click_button(&mut h, "签发信访处理意见书");

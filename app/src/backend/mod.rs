@@ -25,7 +25,9 @@ use crate::vm::{
 };
 
 pub use feeds::FeedCommand;
-pub use papers::{DocumentPreview, PaperCommand};
+pub use papers::{
+    DocumentPreview, PaperCommand, PdfViewer, file_name as papers_file_name, system_pdf_viewer,
+};
 pub use roster::{BookingForm, EXAMPLE_RULES, RosterExport};
 pub use worker::{DEMO_CASES, create_demo_county};
 

@@ -1,7 +1,7 @@
 //! What the case page's 文书 section asks of the store thread, and the preview it gets
 //! back (the handlers are in `worker/papers.rs`).
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use chrono::NaiveDate;
 use fengqiao_store::paperwork::{DocKind, Fields, Layout};
@@ -28,8 +28,21 @@ pub enum PaperCommand {
     },
     /// Write its PDF into `dir` (the data directory's `exports/`).
     Save { number: String, dir: PathBuf },
-    /// Write its PDF there and open it in the system's PDF viewer, to print.
-    Print { number: String, dir: PathBuf },
+    /// Write its PDF there and open it with `viewer` (the system's PDF viewer), to print.
+    Print {
+        number: String,
+        dir: PathBuf,
+        viewer: PdfViewer,
+    },
+}
+
+/// Opens a saved PDF for printing. The app uses [`system_pdf_viewer`]; a test puts its own
+/// in [`crate::state::papers::PapersState::viewer`], so no window opens.
+pub type PdfViewer = fn(&Path) -> std::io::Result<()>;
+
+/// The system's PDF viewer (`xdg-open`, `open`, or the Windows shell), not waited for.
+pub fn system_pdf_viewer(path: &Path) -> std::io::Result<()> {
+    open::that_detached(path)
 }
 
 /// A document's pages for the preview.

@@ -7,7 +7,7 @@ use chrono::NaiveDate;
 use fengqiao_store::DocumentOffer;
 use fengqiao_store::paperwork::{DocKind, Fields, Input};
 
-use crate::backend::DocumentPreview;
+use crate::backend::{DocumentPreview, PdfViewer, system_pdf_viewer};
 
 /// What the 文书 section holds between frames.
 #[derive(Debug, Clone)]
@@ -25,6 +25,8 @@ pub struct PapersState {
     pub serve_method: String,
     /// The document shown.
     pub preview: Option<Arc<DocumentPreview>>,
+    /// What 打印 opens the saved PDF with.
+    pub viewer: PdfViewer,
 }
 
 impl PapersState {
@@ -38,6 +40,7 @@ impl PapersState {
             serve_date: today,
             serve_method: "直接送达".into(),
             preview: None,
+            viewer: system_pdf_viewer,
         }
     }
 

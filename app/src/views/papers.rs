@@ -74,6 +74,7 @@ pub fn section(ui: &mut egui::Ui, state: &mut AppState, page: &CasePage) {
                 commands.push(PaperCommand::Print {
                     number: number.clone(),
                     dir: export_dir.clone(),
+                    viewer: papers.viewer,
                 });
             }
             if d.superseded_by.is_none() {

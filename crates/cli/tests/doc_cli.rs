@@ -33,6 +33,8 @@ fn setup(dir: &Path) -> String {
             "张三",
             "--request",
             "请求修复灌溉水渠",
+            "--route",
+            "信访诉求",
         ],
     ));
     case["number"].as_str().expect("number").to_owned()

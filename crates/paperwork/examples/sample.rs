@@ -69,6 +69,12 @@ fn sample_fields(kind: DocKind) -> Fields {
             "本机关将组织现场核查，听取你的陈述，并在受理之日起60日内作出处理意见",
         ),
         ("receiving_unit", "宁国市水利局"),
+        // What the store words from who forwards what (a 信访部门, an ordinary item).
+        ("forward_basis", "第二十二条第一款、第二十三条第三款"),
+        (
+            "forward_request",
+            "请你单位自收到之日起15日内书面告知信访人接收情况以及处理途径和程序；认为不属于你单位或者本系统职权范围的，请自收到之日起5个工作日内提出异议，并详细说明理由。请依法办理。",
+        ),
         ("mode", "转送"),
         ("days", "30"),
         ("approved_by", "王建国"),

@@ -43,6 +43,8 @@ pub const CASE_FIELDS: &[(&str, &str)] = &[
     ("reply_decision", "处理结论"),
     ("new_due_date", "延期后的办结期限"),
     ("served_title", "送达文书名称"),
+    ("forward_basis", "转送、交办的依据"),
+    ("forward_request", "对接收单位的要求"),
 ];
 
 /// The label of a key (a case field or an input of any kind), or the key itself.

@@ -2,7 +2,7 @@
 //! case's state allows it, and the lifecycle events issuing or serving it records.
 
 use fengqiao_model::event::{CaseEvent, CaseStatus, EventKind};
-use fengqiao_model::vocab::{ReplyType, Route};
+use fengqiao_model::vocab::{OrganKind, ReplyType};
 use serde::{Deserialize, Serialize};
 
 use crate::error::PaperError;
@@ -86,7 +86,9 @@ const NON_ACCEPTANCE_INPUTS: &[Input] = &[
     req("reason", "不予受理的理由"),
     req("redirect", "可以向何处、通过何种途径提出"),
 ];
-const RECEIPT_INPUTS: &[Input] = &[req(
+/// A 受理告知书 and a 接收情况及处理途径告知书 both tell the petitioner how the item will be
+/// handled (第二十三条第一款、第三款: "处理途径和程序").
+const NOTICE_INPUTS: &[Input] = &[req(
     "handling_path",
     "处理途径和程序（有分流途径时自动填写）",
 )];
@@ -199,14 +201,18 @@ impl DocKind {
             DocKind::RegistrationForm => {
                 "《信访工作条例》第二十二条第一款、第二十三条第一款（登记）"
             }
-            DocKind::AcceptanceNotice => "《信访工作条例》第二十三条第二款、第三款（书面告知）",
+            DocKind::AcceptanceNotice => {
+                "《信访工作条例》第二十三条第一款、第二款（书面告知受理以及处理途径和程序）、第四十四条第（三）项"
+            }
             DocKind::NonAcceptanceNotice => {
                 "《信访工作条例》第二十三条（书面告知是否受理）、第四十四条第（三）项"
             }
             DocKind::ReceiptNotice => {
                 "《信访工作条例》第二十三条第三款（接收情况以及处理途径和程序）"
             }
-            DocKind::ForwardingLetter => "《信访工作条例》第二十二条第一款（转送、交办）",
+            DocKind::ForwardingLetter => {
+                "《信访工作条例》第二十二条（信访部门转送、交办）、第二十三条第一款（其他机关、单位转送、交办）"
+            }
             DocKind::ExtensionNotice => "《信访工作条例》第三十四条（延期并告知理由）",
             DocKind::HandlingOpinion => {
                 "《信访工作条例》第三十一条第（六）项、第三十二条（信访处理意见书）"
@@ -231,9 +237,9 @@ impl DocKind {
     /// What a clerk supplies for this kind.
     pub fn inputs(self) -> &'static [Input] {
         match self {
-            DocKind::RegistrationForm | DocKind::AcceptanceNotice => &[],
+            DocKind::RegistrationForm => &[],
+            DocKind::AcceptanceNotice | DocKind::ReceiptNotice => NOTICE_INPUTS,
             DocKind::NonAcceptanceNotice => NON_ACCEPTANCE_INPUTS,
-            DocKind::ReceiptNotice => RECEIPT_INPUTS,
             DocKind::ForwardingLetter => FORWARDING_INPUTS,
             DocKind::ExtensionNotice => EXTENSION_INPUTS,
             DocKind::HandlingOpinion => HANDLING_INPUTS,
@@ -273,13 +279,15 @@ impl DocKind {
 
     /// The lifecycle events issuing (or, for opinions, serving) this document records,
     /// from the field values it was issued with. `already_accepted`: the case holds a
-    /// 受理 (or 简易办理) event, so a 受理告知书 records only the notice.
+    /// 受理 (or 简易办理) event, so a notice records only itself. Both notices accept the
+    /// item: each is given only for an item within the unit's remit (第二十三条第一款、第三款),
+    /// and it is the written answer "是否受理" of 第四十四条第（三）项.
     pub fn events(self, fields: &Fields, already_accepted: bool) -> Vec<EventKind> {
         let get = |k: &str| fields.get(k).cloned().unwrap_or_default();
         let reply = || ReplyType::parse(&get("reply")).ok();
         match self {
             DocKind::RegistrationForm | DocKind::ServiceReceipt => Vec::new(),
-            DocKind::AcceptanceNotice => {
+            DocKind::AcceptanceNotice | DocKind::ReceiptNotice => {
                 let mut out = Vec::new();
                 if !already_accepted {
                     out.push(EventKind::Accepted);
@@ -287,7 +295,6 @@ impl DocKind {
                 out.push(EventKind::Acknowledged);
                 out
             }
-            DocKind::ReceiptNotice => vec![EventKind::Acknowledged],
             DocKind::NonAcceptanceNotice => vec![EventKind::NotAccepted {
                 reason: get("reason"),
             }],
@@ -348,12 +355,13 @@ pub struct CaseState<'a> {
     /// Whether the item was forwarded or assigned to us (第二十三条第三款), rather than
     /// received from the petitioner.
     pub received_from_office: bool,
-    /// The route at registration (a later 分流 event wins).
-    pub registered_route: Option<Route>,
+    /// The kind of the unit that received the item, when the directory knows it.
+    pub office: Option<OrganKind>,
     /// The kinds of the current (not superseded) documents on the case.
     pub issued: &'a [DocKind],
-    /// Whether the route in force runs the handling clock (第三十四条): only then may the
-    /// deadline be extended.
+    /// Whether the item is handled under 第三十一条第（六）项 (its content type and the
+    /// route in force): only then is a 信访处理意见书 issued (第三十一条第（六）项) and the
+    /// handling deadline extended (第三十四条).
     pub handling_clock_runs: bool,
 }
 
@@ -384,6 +392,16 @@ pub fn offer(kind: DocKind, state: &CaseState<'_>) -> Offer {
         DocKind::AcceptanceNotice => {
             if has("acknowledged") {
                 return refuse("本案已书面告知".into());
+            }
+            if state.received_from_office {
+                return refuse(
+                    "本案是信访部门或上级机关转送、交办的事项，书面告知用接收情况及处理途径告知书（第二十三条第三款）".into(),
+                );
+            }
+            if state.office == Some(OrganKind::PetitionOffice) {
+                return refuse(
+                    "本案由党委和政府信访部门直接收到：应在15日内登记并转送、交办（转送函/交办函，第二十二条第一款），由有权处理的机关、单位书面告知信访人（第二十三条）".into(),
+                );
             }
             status_is(&[
                 CaseStatus::Registered,
@@ -418,16 +436,27 @@ pub fn offer(kind: DocKind, state: &CaseState<'_>) -> Offer {
                 return state_refusal();
             }
             if !state.handling_clock_runs {
-                return refuse("本案的分流途径不适用第三十四条办理期限，无须延期".into());
+                return refuse(
+                    "按本案的内容分类和分流途径，不适用第三十四条的办理期限，无须延期".into(),
+                );
             }
             if extended_days >= 30 {
                 return refuse("已延期满30日（第三十四条）".into());
             }
             true
         }
-        DocKind::HandlingOpinion | DocKind::MediationAgreement => {
-            status_is(&[CaseStatus::InProgress, CaseStatus::Extended])
+        DocKind::HandlingOpinion => {
+            if !status_is(&[CaseStatus::InProgress, CaseStatus::Extended]) {
+                return state_refusal();
+            }
+            if !state.handling_clock_runs {
+                return refuse(
+                    "按本案的内容分类和分流途径，不属于第三十一条第（六）项事项，不出具信访处理意见书".into(),
+                );
+            }
+            true
         }
+        DocKind::MediationAgreement => status_is(&[CaseStatus::InProgress, CaseStatus::Extended]),
         DocKind::ReviewOpinion => status_is(&[CaseStatus::UnderReview]),
         DocKind::ReReviewOpinion => status_is(&[CaseStatus::UnderReReview]),
         DocKind::FinalityNotice => status_is(&[CaseStatus::Final]),
@@ -595,6 +624,69 @@ mod tests {
             ..own
         };
         assert!(offer(DocKind::ReceiptNotice, &forwarded).refused.is_none());
+        // 第二十三条第二款's notice is for items received directly: not this one.
+        let why = offer(DocKind::AcceptanceNotice, &forwarded).refused;
+        assert!(why.is_some_and(|w| w.contains("第二十三条第三款")));
+    }
+
+    #[test]
+    fn a_petition_office_routes_what_it_receives_directly_instead_of_accepting_it() {
+        let events = [event(EventKind::Registered, 2)];
+        let at = |office| CaseState {
+            events: &events,
+            office,
+            ..CaseState::default()
+        };
+        // 第二十二条第一款 binds the 信访部门 to register and forward or assign; the written
+        // notice of 第二十三条 is the receiving organ's.
+        let why = offer(
+            DocKind::AcceptanceNotice,
+            &at(Some(OrganKind::PetitionOffice)),
+        )
+        .refused;
+        assert!(why.is_some_and(|w| w.contains("第二十二条第一款")));
+        assert!(
+            offer(
+                DocKind::ForwardingLetter,
+                &at(Some(OrganKind::PetitionOffice))
+            )
+            .refused
+            .is_none()
+        );
+        for office in [Some(OrganKind::OtherOrgan), None] {
+            assert!(
+                offer(DocKind::AcceptanceNotice, &at(office))
+                    .refused
+                    .is_none(),
+                "{office:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn no_handling_opinion_for_an_item_outside_item_six() {
+        let events = [
+            event(EventKind::Registered, 2),
+            event(EventKind::Accepted, 3),
+        ];
+        let state = |handling_clock_runs| CaseState {
+            events: &events,
+            handling_clock_runs,
+            ..CaseState::default()
+        };
+        let why = offer(DocKind::HandlingOpinion, &state(false)).refused;
+        assert!(why.is_some_and(|w| w.contains("第三十一条第（六）项")));
+        assert!(
+            offer(DocKind::HandlingOpinion, &state(true))
+                .refused
+                .is_none()
+        );
+        // Mediation (第三十三条) is not limited to (六) items.
+        assert!(
+            offer(DocKind::MediationAgreement, &state(false))
+                .refused
+                .is_none()
+        );
     }
 
     #[test]
@@ -614,6 +706,11 @@ mod tests {
         assert_eq!(
             DocKind::AcceptanceNotice.events(&fields, true),
             vec![EventKind::Acknowledged]
+        );
+        // A forwarded item within the unit's remit is accepted by its notice too.
+        assert_eq!(
+            DocKind::ReceiptNotice.events(&fields, false),
+            vec![EventKind::Accepted, EventKind::Acknowledged]
         );
         fields.insert("receiving_unit".into(), "县自然资源局".into());
         fields.insert("mode".into(), "交办".into());

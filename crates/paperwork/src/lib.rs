@@ -101,7 +101,8 @@ mod tests {
             ("received_on", "2026年11月2日"),
             ("channel", "来访"),
             ("request", "请求调处宅基地界址纠纷"),
-            ("issuer", "宁国市信访局"),
+            ("handling_path", "调查核实后出具信访处理意见书"),
+            ("issuer", "港口镇"),
             ("number", "信告〔2026〕GK7Q-1号"),
             ("date", "2026年11月3日"),
         ]

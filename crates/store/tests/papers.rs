@@ -1,9 +1,11 @@
 //! The statutory paperwork issued from cases: every kind from a prepared case, read back
 //! as text with poppler's `pdftotext` (the fonts embedded, per `pdffonts`); re-rendering
-//! byte for byte; the lifecycle events and clocks issuing and serving record; refusals
-//! naming each missing field; numbers that never repeat, across laptops and restores.
+//! byte for byte; the lifecycle events and clocks issuing and serving record; what the law
+//! as the directory records it changes (a 信访部门 or another organ, items sent to the
+//! 纪检监察机关 or 政法部门, who issues); refusals naming each missing field; numbers that
+//! never repeat, across laptops and restores.
 //!
-//! Needs poppler-utils (`pdftotext`, `pdffonts`); CI installs it (`.ci/run`).
+//! Needs poppler-utils (`pdftotext`, `pdffonts`); `scripts/test` installs it.
 
 mod common;
 
@@ -13,7 +15,7 @@ use std::process::{Command, Stdio};
 use chrono::NaiveDate;
 use fengqiao_model::{EventKind, ReplyType, Role, Route, Source};
 use fengqiao_paperwork::{DocKind, Fields, PaperError, zh_date};
-use fengqiao_rules::{CaseFacts, ClockId, ClockState, DueThresholds, case_clocks};
+use fengqiao_rules::{ClockId, ClockState, DueThresholds, case_clocks};
 use fengqiao_store::{IssueRequest, Issued, Store, StoreError};
 
 fn day(d: u32) -> NaiveDate {
@@ -95,10 +97,20 @@ fn assert_reads_back(issued: &Issued, petitioner: &str, case_number: &str) {
         );
     }
     let joined: String = text.split_whitespace().collect();
+    // A letter cites what its sender and its matter call for (第二十二条 for a 信访部门,
+    // 第二十三条第一款 for another organ), which the store filled in.
+    let article = match kind {
+        DocKind::ForwardingLetter => issued
+            .document
+            .fields
+            .get("forward_basis")
+            .cloned()
+            .unwrap_or_default(),
+        _ => kind.article().to_owned(),
+    };
     assert!(
-        joined.contains(kind.article()),
-        "{kind:?}: {} not found in:\n{text}",
-        kind.article()
+        !article.is_empty() && joined.contains(&article),
+        "{kind:?}: {article} not found in:\n{text}"
     );
     let fonts = pdf_fonts(&issued.pdf);
     let rows: Vec<&str> = fonts.lines().skip(2).collect();
@@ -116,10 +128,14 @@ fn assert_reads_back(issued: &Issued, petitioner: &str, case_number: &str) {
     }
 }
 
+/// The case's clocks as every replica computes them: with the directory's unit kinds.
 fn clocks(store: &Store, case: &str) -> fengqiao_rules::CaseClocks {
     let record = store.case(case).expect("case");
     case_clocks(
-        &CaseFacts::from_registration(&record.case.registration),
+        &store
+            .law_context()
+            .expect("law")
+            .facts(&record.case.registration),
         &record.events,
         &store.holiday_calendar().expect("calendar"),
         day(30),
@@ -127,10 +143,28 @@ fn clocks(store: &Store, case: &str) -> fengqiao_rules::CaseClocks {
     )
 }
 
+/// The county office's laptop: what it registers is received by 宁国市信访局, a 信访部门.
 fn office() -> (tempfile::TempDir, Store) {
     let dir = tempfile::tempdir().expect("tmp");
     let store = common::init(dir.path(), "王五", Role::Office, None);
     (dir, store)
+}
+
+/// 港口镇's laptop, enrolled by the office: what it registers is received by 港口镇, another
+/// organ (第二十三条). Returns the office too, whose directory it shares.
+fn township() -> (Vec<tempfile::TempDir>, Store, Store) {
+    let (dir_a, a, dir_b, b) = common::pair();
+    (vec![dir_a, dir_b], a, b)
+}
+
+/// The issuing organ as typeset (the red header and the signature).
+fn issuer_of(issued: &Issued) -> &str {
+    issued
+        .document
+        .fields
+        .get("issuer")
+        .map(String::as_str)
+        .unwrap_or_default()
 }
 
 fn petition_case(store: &Store) -> String {
@@ -142,7 +176,7 @@ fn petition_case(store: &Store) -> String {
 
 #[test]
 fn every_kind_is_issued_from_a_case_and_reads_back() {
-    let (_dir, store) = office();
+    let (_dirs, store, office) = township();
     let mut seen = Vec::new();
     let mut check = |issued: Issued, case: &str| {
         assert_reads_back(&issued, "张三", case);
@@ -150,12 +184,17 @@ fn every_kind_is_issued_from_a_case_and_reads_back() {
         issued
     };
 
-    // Intake: the form, a letter, a refusal, a notice for an item forwarded to us.
-    let a = petition_case(&store);
-    check(issue(&store, &a, DocKind::RegistrationForm, 2, &[]), &a);
+    // Intake at the county's 信访部门: the form, a letter, a refusal, a notice for an item
+    // the city's 信访局 forwarded to it.
+    let store_of_intake = &office;
+    let a = petition_case(store_of_intake);
     check(
+        issue(store_of_intake, &a, DocKind::RegistrationForm, 2, &[]),
+        &a,
+    );
+    let letter = check(
         issue(
-            &store,
+            store_of_intake,
             &a,
             DocKind::ForwardingLetter,
             3,
@@ -163,10 +202,16 @@ fn every_kind_is_issued_from_a_case_and_reads_back() {
         ),
         &a,
     );
-    let c = petition_case(&store);
+    let text: String = pdf_text(&letter.pdf).split_whitespace().collect();
+    assert!(
+        text.contains("第二十二条第一款") && text.contains("办结报告"),
+        "a 信访部门's 交办函: {text}"
+    );
+    assert_eq!(issuer_of(&letter), "宁国市信访局");
+    let c = petition_case(store_of_intake);
     check(
         issue(
-            &store,
+            store_of_intake,
             &c,
             DocKind::NonAcceptanceNotice,
             4,
@@ -183,12 +228,26 @@ fn every_kind_is_issued_from_a_case_and_reads_back() {
         received_on: day(2),
     };
     reg.route = Some(Route::PetitionRequest);
-    let d = store.add_case(reg).expect("add").number.to_string();
-    check(issue(&store, &d, DocKind::ReceiptNotice, 5, &[]), &d);
+    let d = store_of_intake
+        .add_case(reg)
+        .expect("add")
+        .number
+        .to_string();
+    check(
+        issue(store_of_intake, &d, DocKind::ReceiptNotice, 5, &[]),
+        &d,
+    );
 
-    // Handling: accepted, extended, mediated, answered, reviewed, re-reviewed, final.
+    // Handling at the township, which received the item directly: accepted, extended,
+    // mediated, answered, reviewed, re-reviewed, final.
     let b = petition_case(&store);
-    check(issue(&store, &b, DocKind::AcceptanceNotice, 3, &[]), &b);
+    let notice = check(issue(&store, &b, DocKind::AcceptanceNotice, 3, &[]), &b);
+    assert_eq!(issuer_of(&notice), "港口镇", "the organ that received it");
+    let text: String = pdf_text(&notice.pdf).split_whitespace().collect();
+    assert!(
+        text.contains("第二十三条第一款、第二款") && text.contains("60日内办结"),
+        "the notice tells the handling path: {text}"
+    );
     check(
         issue(
             &store,
@@ -241,6 +300,11 @@ fn every_kind_is_issued_from_a_case_and_reads_back() {
         ),
         &b,
     );
+    assert_eq!(
+        issuer_of(&opinion),
+        "宁国市自然资源和规划局",
+        "the responsible unit answers (第三十一条第（六）项)"
+    );
     store
         .serve_document(&opinion.document.number, day(9), "直接送达")
         .expect("serve");
@@ -262,6 +326,11 @@ fn every_kind_is_issued_from_a_case_and_reads_back() {
         ),
         &b,
     );
+    assert_eq!(
+        issuer_of(&review),
+        "宣城市人民政府",
+        "the body the opinion named reviews (第三十五条)"
+    );
     store
         .serve_document(&review.document.number, day(15), "邮寄送达")
         .expect("serve");
@@ -282,6 +351,7 @@ fn every_kind_is_issued_from_a_case_and_reads_back() {
         ),
         &b,
     );
+    assert_eq!(issuer_of(&final_opinion), "安徽省人民政府");
     store
         .serve_document(&final_opinion.document.number, day(19), "")
         .expect("serve");
@@ -314,7 +384,7 @@ fn every_kind_is_issued_from_a_case_and_reads_back() {
 fn a_stored_document_renders_again_byte_for_byte_and_a_changed_font_is_detected() {
     let (dir, store) = office();
     let case = petition_case(&store);
-    let issued = issue(&store, &case, DocKind::AcceptanceNotice, 3, &[]);
+    let issued = issue(&store, &case, DocKind::ForwardingLetter, 3, &[]);
     let again = store
         .render_document(&issued.document.number)
         .expect("render");
@@ -361,8 +431,9 @@ fn a_stored_document_renders_again_byte_for_byte_and_a_changed_font_is_detected(
 
 #[test]
 fn issuing_and_serving_record_the_lifecycle_and_move_the_clocks() {
-    let (_dir, store) = office();
-    // Received directly: the 受理告知书 accepts the item and meets T2 on its date.
+    let (_dirs, store, office) = township();
+    // Received directly by 港口镇, another organ: the 受理告知书 accepts the item and meets
+    // T2 (第二十三条第二款) on its date.
     let own = petition_case(&store);
     assert!(matches!(
         clocks(&store, &own).get(ClockId::T2).map(|r| r.state),
@@ -382,18 +453,27 @@ fn issuing_and_serving_record_the_lifecycle_and_move_the_clocks() {
         clocks(&store, &own).get(ClockId::T2).map(|r| r.state),
         Some(ClockState::Met { on, on_time: true }) if on == day(5)
     ));
-    // Forwarded to us: the same notice meets T3.
+    // Assigned to 港口镇 by the city's 信访局: the 接收情况及处理途径告知书 accepts it and
+    // meets T3 (第二十三条第三款); T5 runs from it.
     let mut reg = common::registration();
+    reg.route = Some(Route::PetitionRequest);
     reg.source = Source::AssignedBy {
         unit: "宣城市信访局".into(),
         received_on: day(3),
     };
     let assigned = store.add_case(reg).expect("add").number.to_string();
-    issue(&store, &assigned, DocKind::AcceptanceNotice, 6, &[]);
+    let receipt = issue(&store, &assigned, DocKind::ReceiptNotice, 6, &[]);
+    let text: String = pdf_text(&receipt.pdf).split_whitespace().collect();
+    assert!(text.contains("宣城市信访局交办本机关"), "{text}");
+    let clocks_now = clocks(&store, &assigned);
     assert!(matches!(
-        clocks(&store, &assigned).get(ClockId::T3).map(|r| r.state),
+        clocks_now.get(ClockId::T3).map(|r| r.state),
         Some(ClockState::Met { on, .. }) if on == day(6)
     ));
+    assert_eq!(
+        clocks_now.get(ClockId::T5).map(|r| r.deadline.start),
+        Some(day(6))
+    );
 
     // An opinion records its reply only when served; T7 then runs from the service date.
     let opinion = issue(
@@ -467,11 +547,127 @@ fn issuing_and_serving_record_the_lifecycle_and_move_the_clocks() {
         old.superseded_by.as_deref(),
         Some(fixed.document.number.as_str())
     );
+
+    // At the county's 信访部门 T2 does not run (T1 does: 第二十二条第一款), and the
+    // 受理告知书 is not its to give: the 转送函 meets T1.
+    let at_office = petition_case(&office);
+    assert!(clocks(&office, &at_office).get(ClockId::T2).is_none());
+    let err = office
+        .issue_document(
+            &at_office,
+            IssueRequest {
+                kind: DocKind::AcceptanceNotice,
+                date: Some(day(4)),
+                inputs: Fields::new(),
+                corrects: None,
+            },
+        )
+        .unwrap_err();
+    assert!(
+        matches!(err, StoreError::DocumentRefused { .. })
+            && err.to_string().contains("第二十二条第一款"),
+        "{err}"
+    );
+    issue(&office, &at_office, DocKind::ForwardingLetter, 4, &[]);
+    assert!(matches!(
+        clocks(&office, &at_office).get(ClockId::T1).map(|r| r.state),
+        Some(ClockState::Met { on, .. }) if on == day(4)
+    ));
+}
+
+#[test]
+fn letters_to_discipline_and_legal_organs_and_from_a_township_follow_their_articles() {
+    let (_dirs, township, office) = township();
+    let letter_text = |store: &Store, route: Route| {
+        let mut reg = common::registration();
+        reg.route = Some(route);
+        reg.lead_unit = "宁国市纪委监委".into();
+        let case = store.add_case(reg).expect("add").number.to_string();
+        let letter = issue(store, &case, DocKind::ForwardingLetter, 4, &[]);
+        assert_reads_back(&letter, "张三", &case);
+        pdf_text(&letter.pdf).split_whitespace().collect::<String>()
+    };
+    // To the 纪检监察机关 and the 政法部门: no 15-day notice or 5-day objection is asked
+    // of them; their notice follows their own rules (第二十三条第四款).
+    for route in [Route::DisciplineReport, Route::LitigationRelated] {
+        let text = letter_text(&office, route);
+        assert!(text.contains("第二十二条第二款"), "{route:?}: {text}");
+        assert!(text.contains("第二十三条第四款"), "{route:?}: {text}");
+        assert!(!text.contains("15日内书面告知"), "{route:?}: {text}");
+    }
+    assert!(letter_text(&office, Route::DisciplineReport).contains("第三十条第三款"));
+    // Another organ forwards within its own system under 第二十三条第一款, and asks for
+    // the receiving unit's notice (第二十三条第三款).
+    let text = letter_text(&township, Route::PetitionRequest);
+    assert!(
+        text.contains("第二十三条第一款、第三款") && text.contains("15日内书面告知"),
+        "{text}"
+    );
+    assert!(!text.contains("第二十二条"), "{text}");
+}
+
+#[test]
+fn the_law_s_order_holds_for_documents_and_a_refusal_takes_no_number() {
+    let (_dirs, store, _office) = township();
+    let case = petition_case(&store);
+    issue(&store, &case, DocKind::AcceptanceNotice, 3, &[]);
+    let extend = |days: &str, on: u32| {
+        store.issue_document(
+            &case,
+            IssueRequest {
+                kind: DocKind::ExtensionNotice,
+                date: Some(day(on)),
+                inputs: inputs(&[
+                    ("reason", "需要鉴定"),
+                    ("days", days),
+                    ("approved_by", "刘局长"),
+                ]),
+                corrects: None,
+            },
+        )
+    };
+    let first = extend("20", 5).expect("20 days");
+    // 第三十四条: "延长期限不得超过30日" in all.
+    let err = extend("20", 6).unwrap_err();
+    assert!(
+        matches!(err, StoreError::Lifecycle(_)) && err.to_string().contains("不得超过30日"),
+        "{err}"
+    );
+    let second = extend("10", 6).expect("10 more days");
+    assert_eq!(
+        second.document.numbering.seq,
+        first.document.numbering.seq + 1,
+        "the refusal took no number"
+    );
+
+    // No 信访处理意见书 for an item diverted to another procedure (第三十一条第（一）项).
+    let mut reg = common::registration();
+    reg.route = Some(Route::LitigationRelated);
+    let diverted = store.add_case(reg).expect("add").number.to_string();
+    let notice = issue(&store, &diverted, DocKind::AcceptanceNotice, 3, &[]);
+    let text: String = pdf_text(&notice.pdf).split_whitespace().collect();
+    assert!(text.contains("第三十一条第（一）项"), "{text}");
+    let err = store
+        .issue_document(
+            &diverted,
+            IssueRequest {
+                kind: DocKind::HandlingOpinion,
+                date: Some(day(5)),
+                inputs: Fields::new(),
+                corrects: None,
+            },
+        )
+        .unwrap_err();
+    assert!(
+        matches!(err, StoreError::DocumentRefused { .. })
+            && err.to_string().contains("第三十一条第（六）项"),
+        "{err}"
+    );
 }
 
 #[test]
 fn refusals_name_each_missing_field_and_the_state_that_forbids() {
-    let (_dir, store) = office();
+    let (_dirs, store, _office) = township();
     let case = store
         .add_case(common::registration())
         .expect("add")
@@ -523,6 +719,9 @@ fn refusals_name_each_missing_field_and_the_state_that_forbids() {
         "{err}"
     );
 
+    // No route yet, so nothing says how the item will be handled.
+    assert_eq!(missing(DocKind::AcceptanceNotice, &[]), ["handling_path"]);
+    store.set_field(&case, "route", "信访诉求").expect("route");
     issue(&store, &case, DocKind::AcceptanceNotice, 4, &[]);
     let opinion = missing(DocKind::HandlingOpinion, &[("findings", "属实")]);
     assert_eq!(opinion, ["reply", "basis", "review_body"]);
@@ -576,39 +775,55 @@ fn refusals_name_each_missing_field_and_the_state_that_forbids() {
 #[test]
 fn two_laptops_issuing_offline_get_different_numbers_and_both_documents_are_kept() {
     let (_da, a, _db, b) = common::pair();
-    let case = a
+    // A case registered now has its documents map from registration; a case imported (or
+    // registered before documents existed) has none, and the first document on each
+    // laptop creates one: both maps are read.
+    let registered = a
         .add_case(common::registration())
         .expect("add")
         .number
         .to_string();
+    let imported = a
+        .import_cases(
+            vec![fengqiao_store::ImportedCase {
+                registration: common::registration(),
+                registered_at: fengqiao_store::now_cst(),
+                events: Vec::new(),
+                notes: Vec::new(),
+            }],
+            |_| {},
+        )
+        .expect("import")[0]
+        .to_string();
     common::sync(&a, &b);
-    // Offline, each prints the registration form of the same case (the first document on
-    // it: each laptop creates the case's documents map).
-    let on_a = issue(&a, &case, DocKind::RegistrationForm, 3, &[]);
-    let on_b = issue(&b, &case, DocKind::RegistrationForm, 3, &[]);
-    assert_ne!(on_a.document.number, on_b.document.number);
-    assert_eq!(on_a.document.numbering.seq, on_b.document.numbering.seq);
-    common::sync(&a, &b);
-    for store in [&a, &b] {
-        let mut numbers: Vec<String> = store
-            .case_papers(&case)
-            .expect("papers")
-            .into_iter()
-            .map(|d| d.record.number)
-            .collect();
-        numbers.sort();
-        let mut expected = vec![on_a.document.number.clone(), on_b.document.number.clone()];
-        expected.sort();
-        assert_eq!(numbers, expected);
-        // Either laptop re-renders either document byte for byte.
-        for issued in [&on_a, &on_b] {
-            assert_eq!(
-                store
-                    .render_document(&issued.document.number)
-                    .expect("render")
-                    .pdf,
-                issued.pdf
-            );
+    for case in [&registered, &imported] {
+        // Offline, each prints the registration form of the same case.
+        let on_a = issue(&a, case, DocKind::RegistrationForm, 3, &[]);
+        let on_b = issue(&b, case, DocKind::RegistrationForm, 3, &[]);
+        assert_ne!(on_a.document.number, on_b.document.number);
+        assert_eq!(on_a.document.numbering.seq, on_b.document.numbering.seq);
+        common::sync(&a, &b);
+        for store in [&a, &b] {
+            let mut numbers: Vec<String> = store
+                .case_papers(case)
+                .expect("papers")
+                .into_iter()
+                .map(|d| d.record.number)
+                .collect();
+            numbers.sort();
+            let mut expected = vec![on_a.document.number.clone(), on_b.document.number.clone()];
+            expected.sort();
+            assert_eq!(numbers, expected, "{case}");
+            // Either laptop re-renders either document byte for byte.
+            for issued in [&on_a, &on_b] {
+                assert_eq!(
+                    store
+                        .render_document(&issued.document.number)
+                        .expect("render")
+                        .pdf,
+                    issued.pdf
+                );
+            }
         }
     }
     // The concurrently created maps are not a field conflict for a clerk.

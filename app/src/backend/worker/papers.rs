@@ -70,9 +70,13 @@ impl Worker {
                 Ok(path) => self.done(Key::NoticeDocumentSaved, path.display().to_string()),
                 Err(e) => self.fail(Key::ActionPaper, format!("{e:#}")),
             },
-            PaperCommand::Print { number, dir } => {
+            PaperCommand::Print {
+                number,
+                dir,
+                viewer,
+            } => {
                 let opened = self.save_pdf(&number, &dir).and_then(|path| {
-                    open::that_detached(&path)
+                    viewer(&path)
                         .with_context(|| format!("用系统的 PDF 阅读器打开 {}", path.display()))?;
                     Ok(path)
                 });

@@ -25,12 +25,12 @@ use std::path::PathBuf;
 use automerge::transaction::Transactable;
 use automerge::{Automerge, ObjId, ObjType, ReadDoc};
 use chrono::{Datelike, NaiveDate};
-use fengqiao_model::{CaseEvent, CaseId, EventId, EventKind, event};
+use fengqiao_model::{CaseEvent, CaseId, EventId, EventKind};
 use fengqiao_paperwork::{
     self as paper, CaseDocument, DocKind, DocumentId, DocumentRecord, Effect, Fields, FontData,
     FontSet, Numbering, PaperEntry, ServiceId, ServiceRecord, Templates,
 };
-use fengqiao_rules::{CaseFacts, ClockId, DueThresholds, case_clocks, route_info};
+use fengqiao_rules::{CaseFacts, ClockId, DueThresholds, case_clocks, check_new_event};
 use serde_json::Value;
 
 use super::case_list::read_case;
@@ -41,6 +41,9 @@ use crate::index;
 use crate::now_cst;
 use crate::paper_index::{PaperIndex, PaperRow};
 use crate::record::{self, case_obj, case_sub, hex_heads, map_at, to_json};
+
+mod fill;
+use fill::{case_state, current_kinds, defaults, forwarding_wording, issuing_unit};
 
 /// Directory `meta` keys under which a county's template versions are kept (TOML text).
 const TEMPLATE_KEY_PREFIX: &str = "paperwork-templates:";
@@ -414,12 +417,12 @@ impl Store {
         let case = self.case_at(&name, id)?;
         let papers = self.papers_at(&name, id)?;
         let current = current_kinds(&papers);
-        let handling = self.handling_clock_runs(&case)?;
-        let state = case_state(&case, &current, handling);
+        let facts = self.law_context()?.facts(&case.case.registration);
+        let state = case_state(&case, &facts, &current);
         let offers = paper::offers(&state)
             .into_iter()
             .map(|offer| {
-                let defaults = defaults(offer.kind, &case, &papers);
+                let defaults = defaults(offer.kind, &case, &facts, &papers);
                 DocumentOffer {
                     kind: offer.kind,
                     refused: offer.refused,
@@ -433,20 +436,6 @@ impl Store {
             })
             .collect();
         Ok((papers, offers))
-    }
-
-    fn handling_clock_runs(&self, case: &CaseRecord) -> Result<bool, StoreError> {
-        let facts = CaseFacts::from_registration(&case.case.registration);
-        let calendar = self.holiday_calendar()?;
-        let today = now_cst().date_naive();
-        let clocks = case_clocks(
-            &facts,
-            &case.events,
-            &calendar,
-            today,
-            &DueThresholds::default(),
-        );
-        Ok(clocks.get(ClockId::T5).is_some())
     }
 
     // ----- issuing -----
@@ -474,6 +463,7 @@ impl Store {
             return Err(bad("date", date, "文书日期不能早于收到信访事项的日期"));
         }
         let papers = self.papers_at(&name, id)?;
+        let facts = self.law_context()?.facts(&case.case.registration);
         let (supersedes, version) = match request.corrects.as_deref().map(str::trim) {
             Some(number) => {
                 let old = papers
@@ -495,9 +485,8 @@ impl Store {
                 (Some(old.record.id), old.record.version + 1)
             }
             None => {
-                let handling = self.handling_clock_runs(&case)?;
                 let current = current_kinds(&papers);
-                let offer = paper::offer(kind, &case_state(&case, &current, handling));
+                let offer = paper::offer(kind, &case_state(&case, &facts, &current));
                 if let Some(why) = offer.refused {
                     return Err(refused(kind, why));
                 }
@@ -508,7 +497,7 @@ impl Store {
         let templates = self.paper_templates()?;
         let fonts = self.paper_fonts(&templates)?;
         let mut fields = paper::case_fields(&case.case, &case.events);
-        for (k, v) in defaults(kind, &case, &papers) {
+        for (k, v) in defaults(kind, &case, &facts, &papers) {
             fields.insert(k, v);
         }
         for (k, v) in &request.inputs {
@@ -519,13 +508,25 @@ impl Store {
         paper::normalise_inputs(kind, &mut fields)?;
         let county = self.identity.county.clone();
         fields.insert("county".into(), county.clone());
-        fields.insert("issuer".into(), templates.issuer_for(&county));
+        let unit = issuing_unit(kind, &case, &papers, &fields);
+        fields.insert("issuer".into(), templates.issuer_for(&county, &unit));
         fields.insert("date".into(), paper::zh_date(date));
         fields.insert("year".into(), date.year().to_string());
-        self.computed_fields(kind, &case, &papers, date, &mut fields)?;
+        self.computed_fields(kind, &case, &facts, &papers, date, &mut fields)?;
         // Check every field before a number is taken (a number taken is never reused).
         fields.insert("number".into(), "—".into());
         templates.compose(kind, &fields)?;
+        let accepted = case
+            .events
+            .iter()
+            .any(|e| matches!(e.kind, EventKind::Accepted | EventKind::FastTrack));
+        let event_kinds = if kind.effect() == Effect::AtIssue && supersedes.is_none() {
+            kind.events(&fields, accepted)
+        } else {
+            Vec::new()
+        };
+        // The lifecycle the law sets holds for documents as for events typed in.
+        self.check_paper_events(&case, &facts, &event_kinds, date)?;
 
         let rows = self.paper_rows()?;
         let pattern = templates.number_pattern(kind)?.to_owned();
@@ -535,25 +536,17 @@ impl Store {
         let rendered = paper::render(&templates, kind, &fields, &fonts, &doc_id.to_string(), date)?;
 
         let at = now_cst();
-        let accepted = case
-            .events
-            .iter()
-            .any(|e| matches!(e.kind, EventKind::Accepted | EventKind::FastTrack));
-        let events: Vec<CaseEvent> = if kind.effect() == Effect::AtIssue && supersedes.is_none() {
-            kind.events(&fields, accepted)
-                .into_iter()
-                .map(|k| CaseEvent {
-                    id: EventId::generate(),
-                    kind: k,
-                    date,
-                    recorded_at: at,
-                    recorded_by: self.identity.person.id,
-                    remark: number.clone(),
-                })
-                .collect()
-        } else {
-            Vec::new()
-        };
+        let events: Vec<CaseEvent> = event_kinds
+            .into_iter()
+            .map(|k| CaseEvent {
+                id: EventId::generate(),
+                kind: k,
+                date,
+                recorded_at: at,
+                recorded_by: self.identity.person.id,
+                remark: number.clone(),
+            })
+            .collect();
         let document = DocumentRecord {
             id: doc_id,
             case_id: case.case.id,
@@ -594,6 +587,7 @@ impl Store {
         &self,
         kind: DocKind,
         case: &CaseRecord,
+        facts: &CaseFacts,
         papers: &[CaseDocument],
         date: NaiveDate,
         fields: &mut Fields,
@@ -616,9 +610,8 @@ impl Store {
                     recorded_by: self.identity.person.id,
                     remark: String::new(),
                 });
-                let facts = CaseFacts::from_registration(&case.case.registration);
                 let clocks = case_clocks(
-                    &facts,
+                    facts,
                     &events,
                     &self.holiday_calendar()?,
                     date,
@@ -629,6 +622,17 @@ impl Store {
                     .map(|r| r.deadline.due)
                     .ok_or_else(|| refused(kind, "无法计算延期后的办结期限（第三十四条）"))?;
                 fields.insert("new_due_date".into(), paper::zh_date(due));
+            }
+            DocKind::ForwardingLetter => {
+                let assigned = fields.get("mode").is_some_and(|m| m == "交办");
+                let (basis, request) = forwarding_wording(
+                    facts.office,
+                    fill::route_of(case),
+                    facts.content_type,
+                    assigned,
+                );
+                fields.insert("forward_basis".into(), basis);
+                fields.insert("forward_request".into(), request);
             }
             DocKind::ServiceReceipt => {
                 let number = fields.get("served_number").cloned().unwrap_or_default();
@@ -646,6 +650,37 @@ impl Store {
                 }
             }
             _ => {}
+        }
+        Ok(())
+    }
+
+    /// Refuses, as [`Store::add_event`] would, lifecycle events the case's history makes
+    /// impossible (a reply before the 受理, an extension past 30 days or outside a running
+    /// T5…), before anything is written or a number taken.
+    fn check_paper_events(
+        &self,
+        case: &CaseRecord,
+        facts: &CaseFacts,
+        kinds: &[EventKind],
+        date: NaiveDate,
+    ) -> Result<(), StoreError> {
+        if kinds.is_empty() {
+            return Ok(());
+        }
+        let calendar = self.holiday_calendar()?;
+        let today = now_cst().date_naive();
+        let received = CaseFacts::earliest_event_date(&case.case.registration);
+        let mut history = case.events.clone();
+        for kind in kinds {
+            check_new_event(facts, received, &history, kind, date, today, &calendar)?;
+            history.push(CaseEvent {
+                id: EventId::generate(),
+                kind: kind.clone(),
+                date,
+                recorded_at: now_cst(),
+                recorded_by: self.identity.person.id,
+                remark: String::new(),
+            });
         }
         Ok(())
     }
@@ -713,24 +748,28 @@ impl Store {
                 format!("送达日期不能早于文书日期 {}", record.issued_on),
             ));
         }
-        let at = now_cst();
-        let events: Vec<CaseEvent> = if record.kind.effect() == Effect::AtService {
-            record
-                .kind
-                .events(&record.fields, true)
-                .into_iter()
-                .map(|k| CaseEvent {
-                    id: EventId::generate(),
-                    kind: k,
-                    date: served_on,
-                    recorded_at: at,
-                    recorded_by: self.identity.person.id,
-                    remark: record.number.clone(),
-                })
-                .collect()
+        let event_kinds = if record.kind.effect() == Effect::AtService {
+            record.kind.events(&record.fields, true)
         } else {
             Vec::new()
         };
+        if !event_kinds.is_empty() {
+            let case = self.case_at(&name, id)?;
+            let facts = self.law_context()?.facts(&case.case.registration);
+            self.check_paper_events(&case, &facts, &event_kinds, served_on)?;
+        }
+        let at = now_cst();
+        let events: Vec<CaseEvent> = event_kinds
+            .into_iter()
+            .map(|k| CaseEvent {
+                id: EventId::generate(),
+                kind: k,
+                date: served_on,
+                recorded_at: at,
+                recorded_by: self.identity.person.id,
+                remark: record.number.clone(),
+            })
+            .collect();
         let method = match method.trim() {
             "" => "直接送达".to_owned(),
             m => m.to_owned(),
@@ -793,71 +832,4 @@ impl Store {
             document,
         })
     }
-}
-
-/// The kinds of the documents that are current (not corrected by a later version).
-fn current_kinds(papers: &[CaseDocument]) -> Vec<DocKind> {
-    papers
-        .iter()
-        .filter(|d| d.superseded_by.is_none())
-        .map(|d| d.record.kind)
-        .collect()
-}
-
-fn case_state<'a>(
-    case: &'a CaseRecord,
-    issued: &'a [DocKind],
-    handling_clock_runs: bool,
-) -> paper::CaseState<'a> {
-    paper::CaseState {
-        events: &case.events,
-        received_from_office: !matches!(case.case.registration.source, fengqiao_model::Source::Own),
-        registered_route: case.case.registration.route,
-        issued,
-        handling_clock_runs,
-    }
-}
-
-/// What the case suggests for a kind's inputs: the responsible unit as the receiving
-/// unit, the route's procedure as the handling path, the latest unserved document for a
-/// receipt.
-fn defaults(kind: DocKind, case: &CaseRecord, papers: &[CaseDocument]) -> Fields {
-    let mut f = Fields::new();
-    let reg = &case.case.registration;
-    match kind {
-        DocKind::ForwardingLetter if !reg.lead_unit.trim().is_empty() => {
-            f.insert("receiving_unit".into(), reg.lead_unit.clone());
-        }
-        DocKind::ReceiptNotice => {
-            let mut events = case.events.clone();
-            event::sort_events(&mut events);
-            let route = events
-                .iter()
-                .rev()
-                .find_map(|e| match &e.kind {
-                    EventKind::Routed { route } => Some(*route),
-                    _ => None,
-                })
-                .or(reg.route);
-            if let Some(route) = route {
-                let info = route_info(route);
-                f.insert(
-                    "handling_path".into(),
-                    format!("{}（依据{}）", info.meaning, info.legal_basis),
-                );
-            }
-        }
-        DocKind::ServiceReceipt => {
-            if let Some(d) = papers.iter().rev().find(|d| {
-                d.served.is_none()
-                    && d.superseded_by.is_none()
-                    && d.record.kind != DocKind::ServiceReceipt
-                    && d.record.kind != DocKind::RegistrationForm
-            }) {
-                f.insert("served_number".into(), d.record.number.clone());
-            }
-        }
-        _ => {}
-    }
-    f
 }
