@@ -121,6 +121,12 @@ pub(super) fn text(key: Key) -> &'static str {
         Key::Timeline => "Timeline",
         Key::Notes => "Notes",
         Key::NoNotes => "No notes",
+        Key::UnreadableRecords => "Records this version cannot read",
+        Key::UnreadableHint => {
+            "Kept in the document as they are; not counted in the timeline or the clocks"
+        }
+        Key::UnreadableNewer => "recorded by a newer version; update Fengqiao on this laptop",
+        Key::UnreadableDamaged => "damaged",
         Key::AddNote => "Add note",
         Key::NoteText => "Note",
         Key::AddEvent => "Record an event",

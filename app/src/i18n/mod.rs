@@ -108,7 +108,8 @@ keys! {
     FieldStatus, FieldRegisteredBy, FieldHeadCount, Clocks, ClockName, ClockArticle,
     ClockStart, ClockDue, ClockState, NoClocks, Timeline, Notes, NoNotes, AddNote, NoteText,
     AddEvent, EventKindLabel, EventDate, EventRemark, EventRoute, EventReply, EventUnit,
-    EventDays, ConflictsOnCase, ResolveIn, Warnings, CaseLoading,
+    EventDays, ConflictsOnCase, ResolveIn, Warnings, CaseLoading, UnreadableRecords,
+    UnreadableHint, UnreadableNewer, UnreadableDamaged,
     // Register.
     RegisterHeading, RegChannel, RegReceived, RegTownship, RegVillage, RegName, RegPhone,
     RegIdNumber, RegAddress, RegRequest, RegFacts, RegReasons, RegGroup, RegHeadCount,

@@ -33,7 +33,8 @@ pub fn case_page(
     law: &LawContext,
     today: NaiveDate,
 ) -> CasePage {
-    let facts = law.facts(&record.case.registration);
+    // Counts the events this version could not read, so the clocks say they are incomplete.
+    let facts = record.clock_facts(law);
     let clocks = case_clocks(
         &facts,
         &record.events,

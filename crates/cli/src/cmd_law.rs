@@ -124,7 +124,8 @@ pub fn clocks_json(
     law: &LawContext,
 ) -> (serde_json::Value, Vec<String>) {
     let today = now_cst().date_naive();
-    let facts = law.facts(&record.case.registration);
+    // Counts the events this version could not read, so the clocks say they are incomplete.
+    let facts = record.clock_facts(law);
     let clocks = case_clocks(
         &facts,
         &record.events,
@@ -184,6 +185,7 @@ pub fn clocks_json(
         })
         .collect();
     let value = json!({
+        "complete": clocks.is_complete(),
         "office": facts.office.map(OrganKind::code),
         "route": clocks.route.map(|r| r.code()),
         "clocks": items,

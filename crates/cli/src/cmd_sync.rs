@@ -8,11 +8,11 @@ use anyhow::{Context, Result, bail};
 use clap::{Args, Subcommand};
 use fengqiao_model::Role;
 use fengqiao_store::Store;
+use fengqiao_sync::EndpointAddr;
 use fengqiao_sync::{
     NodeOptions, PeerBook, SyncNode, SyncSettings, device_addr, offer_enrolment, pairing_ticket,
     parse_pairing_ticket, remembered_peers,
 };
-use iroh::EndpointAddr;
 
 use crate::cmd_case::open;
 
@@ -273,15 +273,7 @@ fn ticket_addr(
     // Listening on every interface: name each of this machine's addresses.
     let rt = runtime()?;
     let port = settings.listen.port();
-    let found = rt.block_on(async {
-        let probe = iroh::Endpoint::builder(iroh::endpoint::presets::Minimal)
-            .relay_mode(iroh::RelayMode::Disabled)
-            .bind()
-            .await?;
-        let addrs: Vec<std::net::SocketAddr> = probe.addr().ip_addrs().copied().collect();
-        probe.close().await;
-        anyhow::Ok(addrs)
-    })?;
+    let found = rt.block_on(fengqiao_sync::local_ip_addrs())?;
     let lan: Vec<std::net::SocketAddr> = found
         .into_iter()
         .map(|mut a| {

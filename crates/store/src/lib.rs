@@ -56,6 +56,7 @@ pub use access::{Access, AccessTable};
 pub use docs::{DocName, INTAKE_COLLECTIONS, ROSTER_COLLECTIONS};
 pub use error::StoreError;
 pub use local::DeviceIdentity;
+pub use record::{Unreadable, UnreadableRecord};
 pub use storage::StorageProblem;
 pub use store::*;
 pub use time::{china_offset, now_cst};

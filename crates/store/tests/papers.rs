@@ -846,3 +846,57 @@ fn a_lost_counter_does_not_hand_out_a_number_again() {
     assert_ne!(first.document.number, second.document.number);
     assert!(second.document.numbering.seq > first.document.numbering.seq);
 }
+
+#[test]
+fn a_newer_versions_document_is_shown_and_its_number_is_never_handed_out() {
+    let (_dirs, store, _office) = township();
+    let case = store.add_case(common::registration()).expect("add");
+    let number = case.number.to_string();
+    let form = issue(&store, &number, DocKind::RegistrationForm, 3, &[]);
+    // A newer version issued a kind this one does not know, numbered in the same series
+    // on this device (a restored laptop, say): stored in the case's documents map.
+    let mut future = serde_json::to_value(&form.document).expect("json");
+    let future_id = "0193a5b0-7c00-7000-8000-0000000009f1";
+    future["id"] = future_id.into();
+    future["kind"] = "summons-notice".into();
+    future["number"] = format!("信登〔2026〕{}-7号", form.document.device).into();
+    future["numbering"]["seq"] = 7.into();
+    let document: fengqiao_store::DocName = store
+        .case(&number)
+        .expect("case")
+        .document
+        .parse()
+        .expect("doc name");
+    let mut entry = serde_json::json!({ "record": "issued" });
+    if let (Some(e), Some(f)) = (entry.as_object_mut(), future.as_object()) {
+        e.extend(f.clone());
+    }
+    fengqiao_store::testing::write_as_peer(
+        &store,
+        &document,
+        &["cases", &case.id.to_string(), "documents", future_id],
+        &entry,
+    )
+    .expect("plant");
+
+    // The case page names it rather than dropping it; the readable document stays.
+    let record = store.case(&number).expect("case");
+    let unreadable: Vec<_> = record
+        .unreadable
+        .iter()
+        .filter(|u| u.collection == "documents")
+        .collect();
+    assert_eq!(unreadable.len(), 1, "{:?}", record.unreadable);
+    assert_eq!(unreadable[0].id, future_id);
+    assert_eq!(unreadable[0].why, fengqiao_store::Unreadable::NewerVersion);
+    assert!(
+        unreadable[0].zh().starts_with("文书 "),
+        "{}",
+        unreadable[0].zh()
+    );
+    assert_eq!(store.case_papers(&number).expect("papers").len(), 1);
+    // Its number still counts: the next one of the series is above it.
+    let other = petition_case(&store);
+    let next = issue(&store, &other, DocKind::RegistrationForm, 4, &[]);
+    assert_eq!(next.document.numbering.seq, 8);
+}

@@ -40,7 +40,7 @@ use crate::error::StoreError;
 use crate::index;
 use crate::now_cst;
 use crate::paper_index::{PaperIndex, PaperRow};
-use crate::record::{self, case_obj, case_sub, hex_heads, map_at, to_json};
+use crate::record::{self, UnreadableRecord, case_obj, case_sub, hex_heads, map_at, to_json};
 
 mod fill;
 use fill::{case_state, current_kinds, defaults, forwarding_wording, issuing_unit};
@@ -90,25 +90,43 @@ pub struct Rendered {
 }
 
 /// Every paper entry on a case, from each `documents` map written under the case (more
-/// than one when laptops created it concurrently).
-fn paper_entries<R: ReadDoc>(d: &R, case: &ObjId) -> Vec<PaperEntry> {
+/// than one when laptops created it concurrently), and the entries this version cannot
+/// read (damaged, or written by a newer version): the case page names those
+/// ([`CaseRecord::unreadable`]), never drops them in silence.
+pub(super) fn paper_entries<R: ReadDoc>(
+    d: &R,
+    case: &ObjId,
+) -> (Vec<PaperEntry>, Vec<UnreadableRecord>) {
     let mut out = Vec::new();
+    let mut bad = Vec::new();
     for (value, obj) in d.get_all(case, "documents").unwrap_or_default() {
         if !matches!(value, automerge::Value::Object(ObjType::Map)) {
             continue;
         }
         if let Value::Object(entries) = record::read_value(d, &obj, ObjType::Map) {
             for (key, entry) in entries {
-                match serde_json::from_value::<PaperEntry>(entry) {
+                match record::decode::<PaperEntry>("documents", &key, &entry) {
                     Ok(e) => out.push(e),
-                    Err(e) => {
-                        tracing::warn!(%key, error = %e, "skipping a damaged document record")
-                    }
+                    Err(u) => bad.push(u),
                 }
             }
         }
     }
-    out
+    (out, bad)
+}
+
+/// The number of an issued document this version cannot read, as far as it still reads:
+/// the numbering safeguard must count it, whatever else it holds.
+fn salvaged_row(u: &UnreadableRecord, case_id: CaseId) -> Option<PaperRow> {
+    let numbering: Numbering = serde_json::from_value(u.stored.get("numbering")?.clone()).ok()?;
+    Some(PaperRow {
+        number: u.stored.get("number")?.as_str()?.to_owned(),
+        case_id,
+        pattern: numbering.pattern,
+        year: numbering.year,
+        device: numbering.device,
+        seq: numbering.seq,
+    })
 }
 
 /// The case's `documents` map to write into, created by the first document.
@@ -128,7 +146,9 @@ fn index_rows(d: &Automerge) -> Vec<PaperRow> {
         let Ok(case_id) = item.key.parse::<CaseId>() else {
             continue;
         };
-        for entry in paper_entries(d, &item.id()) {
+        let (entries, unreadable) = paper_entries(d, &item.id());
+        rows.extend(unreadable.iter().filter_map(|u| salvaged_row(u, case_id)));
+        for entry in entries {
             if let PaperEntry::Issued(r) = entry {
                 rows.push(PaperRow {
                     number: r.number,
@@ -361,7 +381,9 @@ impl Store {
     /// The documents of case `id` in document `name`.
     fn papers_at(&self, name: &DocName, id: CaseId) -> Result<Vec<CaseDocument>, StoreError> {
         let entries = self
-            .read(name, |d| case_obj(d, id).map(|obj| paper_entries(d, &obj)))?
+            .read(name, |d| {
+                case_obj(d, id).map(|obj| paper_entries(d, &obj).0)
+            })?
             .ok_or_else(|| StoreError::NoSuchCase(id.to_string()))??;
         Ok(paper::case_documents(entries))
     }
@@ -417,7 +439,7 @@ impl Store {
         let case = self.case_at(&name, id)?;
         let papers = self.papers_at(&name, id)?;
         let current = current_kinds(&papers);
-        let facts = self.law_context()?.facts(&case.case.registration);
+        let facts = case.clock_facts(&self.law_context()?);
         let state = case_state(&case, &facts, &current);
         let offers = paper::offers(&state)
             .into_iter()
@@ -463,7 +485,7 @@ impl Store {
             return Err(bad("date", date, "文书日期不能早于收到信访事项的日期"));
         }
         let papers = self.papers_at(&name, id)?;
-        let facts = self.law_context()?.facts(&case.case.registration);
+        let facts = case.clock_facts(&self.law_context()?);
         let (supersedes, version) = match request.corrects.as_deref().map(str::trim) {
             Some(number) => {
                 let old = papers
@@ -755,7 +777,7 @@ impl Store {
         };
         if !event_kinds.is_empty() {
             let case = self.case_at(&name, id)?;
-            let facts = self.law_context()?.facts(&case.case.registration);
+            let facts = case.clock_facts(&self.law_context()?);
             self.check_paper_events(&case, &facts, &event_kinds, served_on)?;
         }
         let at = now_cst();
