@@ -861,21 +861,18 @@ fn a_newer_versions_document_is_shown_and_its_number_is_never_handed_out() {
     future["kind"] = "summons-notice".into();
     future["number"] = format!("信登〔2026〕{}-7号", form.document.device).into();
     future["numbering"]["seq"] = 7.into();
+    future["record"] = "issued".into();
     let document: fengqiao_store::DocName = store
         .case(&number)
         .expect("case")
         .document
         .parse()
-        .expect("doc name");
-    let mut entry = serde_json::json!({ "record": "issued" });
-    if let (Some(e), Some(f)) = (entry.as_object_mut(), future.as_object()) {
-        e.extend(f.clone());
-    }
+        .expect("doc");
     fengqiao_store::testing::write_as_peer(
         &store,
         &document,
         &["cases", &case.id.to_string(), "documents", future_id],
-        &entry,
+        &future,
     )
     .expect("plant");
 
