@@ -38,7 +38,8 @@ pub mod access;
 pub mod authority;
 pub mod demo;
 pub mod docs;
-pub mod duplicates;
+/// Duplicate detection (pure; its own crate), re-exported with the store's API that returns it.
+pub use fengqiao_duplicates as duplicates;
 pub mod error;
 mod index;
 pub mod local;

@@ -13,7 +13,7 @@ use fengqiao_rules::{
 use fengqiao_store::{CaseRecord, now_cst};
 use serde_json::json;
 
-use crate::cmd_case::{open, print_json};
+use crate::case::{open, print_json};
 
 #[derive(Debug, clap::Subcommand)]
 pub enum LawCommand {

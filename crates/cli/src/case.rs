@@ -432,7 +432,7 @@ pub fn run_case(data_dir: &Path, cmd: &CaseCommand, json_out: bool) -> Result<()
             // Saved first, then checked: a repeat petition is still registered (第三十六条
             // decides acceptance, not registration), and the clerk is told at once.
             let matches = store.check_registration(&case.registration, Some(case.id))?;
-            let warnings = crate::cmd_duplicates::registration_warnings(&matches);
+            let warnings = crate::duplicates::registration_warnings(&matches);
             if json_out {
                 // Standard output stays the case as saved; the warnings go to standard error.
                 print_json(&case)?;
@@ -496,7 +496,7 @@ pub fn run_case(data_dir: &Path, cmd: &CaseCommand, json_out: bool) -> Result<()
             };
             let cal = store.holiday_calendar()?;
             let law = store.law_context()?;
-            let (clocks, lines) = crate::cmd_law::clocks_json(&record, &cal, &law);
+            let (clocks, lines) = crate::law::clocks_json(&record, &cal, &law);
             let contradictions = store.case_contradictions(case)?;
             let printed = (|| -> Result<()> {
                 if json_out {

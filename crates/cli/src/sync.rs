@@ -14,7 +14,7 @@ use fengqiao_sync::{
     parse_pairing_ticket, remembered_peers,
 };
 
-use crate::cmd_case::open;
+use crate::case::open;
 
 #[derive(Debug, Args)]
 pub struct SyncArgs {
@@ -327,7 +327,7 @@ pub struct RepairArgs {
 /// `fengqiao repair`: what is damaged here (the county directory first, then any other
 /// document a read cannot see whole), fetched whole from a device that holds it.
 pub fn repair(data_dir: &Path, args: &RepairArgs, json: bool) -> Result<()> {
-    let store = crate::cmd_case::open_damaged(data_dir)?;
+    let store = crate::case::open_damaged(data_dir)?;
     let settings = SyncSettings::load(data_dir)?;
     let peer = args.peer.as_deref().map(parse_pairing_ticket).transpose()?;
     let result = fengqiao_sync::repair(&store, &settings, peer);

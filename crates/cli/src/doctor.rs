@@ -6,7 +6,7 @@ use std::path::Path;
 
 use anyhow::{Result, bail};
 
-use crate::cmd_case::{open_damaged, print_json};
+use crate::case::{open_damaged, print_json};
 
 pub fn doctor(data_dir: &Path, json_out: bool) -> Result<()> {
     let store = open_damaged(data_dir)?;

@@ -11,7 +11,7 @@ use clap::Subcommand;
 use fengqiao_store::paperwork::{CaseDocument, DocKind, Fields, Templates};
 use fengqiao_store::{IssueRequest, Store};
 
-use crate::cmd_case::open;
+use crate::case::open;
 
 #[derive(Debug, Subcommand)]
 pub enum DocCommand {
