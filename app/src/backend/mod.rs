@@ -5,6 +5,7 @@
 //! runtime for samod), reads and writes it, computes clocks and rosters with the pure crates,
 //! and sends plain view models back ([`crate::vm`]); no Automerge type crosses.
 
+mod dirty;
 mod feeds;
 mod papers;
 mod roster;
