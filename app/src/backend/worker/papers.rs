@@ -8,6 +8,7 @@ use fengqiao_store::IssueRequest;
 
 use super::Worker;
 use crate::backend::Update;
+use crate::backend::dirty::Changed;
 use crate::backend::papers::{DocumentPreview, PaperCommand, file_name};
 use crate::i18n::Key;
 
@@ -36,9 +37,9 @@ impl Worker {
                             layout: issued.layout,
                         })));
                         self.done(Key::NoticeDocumentIssued, number);
-                        self.send_case(&case);
-                        self.send_cases();
-                        self.send_clocks();
+                        // The case's events and documents changed: the open case page
+                        // (it was issued from there), the list and the clocks.
+                        self.dirty.changed(Changed::Cases);
                     }
                     Err(e) => self.fail(Key::ActionPaper, e),
                 }
@@ -58,11 +59,7 @@ impl Worker {
             } => match self.store.serve_document(&number, date, &method) {
                 Ok(_) => {
                     self.done(Key::NoticeDocumentServed, number);
-                    if let Some(open) = self.open_case.clone() {
-                        self.send_case(&open);
-                    }
-                    self.send_cases();
-                    self.send_clocks();
+                    self.dirty.changed(Changed::Cases);
                 }
                 Err(e) => self.fail(Key::ActionPaper, e),
             },
