@@ -7,8 +7,7 @@ use std::path::Path;
 use anyhow::{Context, Result};
 use fengqiao_model::OrganKind;
 use fengqiao_rules::{
-    ClockState, DueStatus, DueThresholds, ExtensionBase, HolidayCalendar, LawContext, LawSettings,
-    case_clocks,
+    ClockState, DueStatus, ExtensionBase, HolidayCalendar, LawContext, LawSettings,
 };
 use fengqiao_store::{CaseRecord, now_cst};
 use serde_json::json;
@@ -124,15 +123,8 @@ pub fn clocks_json(
     law: &LawContext,
 ) -> (serde_json::Value, Vec<String>) {
     let today = now_cst().date_naive();
-    // Counts the events this version could not read, so the clocks say they are incomplete.
     let facts = record.clock_facts(law);
-    let clocks = case_clocks(
-        &facts,
-        &record.events,
-        cal,
-        today,
-        &DueThresholds::default(),
-    );
+    let clocks = record.clocks(law, cal, today);
     let mut lines = Vec::new();
     let items: Vec<_> = clocks
         .clocks

@@ -7,7 +7,9 @@ use fengqiao_model::{
     Case, CaseEvent, CaseId, CaseNumber, CaseStatus, EventId, EventKind, Note, NoteId,
     Registration, validate,
 };
-use fengqiao_rules::{CaseFacts, LawContext};
+use fengqiao_rules::{
+    CaseClocks, CaseFacts, DueThresholds, HolidayCalendar, LawContext, case_clocks,
+};
 use serde::Serialize;
 use serde_json::Value;
 
@@ -55,6 +57,23 @@ impl CaseRecord {
             unreadable_events: self.unreadable_events().count(),
             ..law.facts(&self.case.registration)
         }
+    }
+
+    /// The case's statutory clocks as of `today`, with the default warning thresholds:
+    /// what the case page and `case show` both show.
+    pub fn clocks(
+        &self,
+        law: &LawContext,
+        calendar: &HolidayCalendar,
+        today: NaiveDate,
+    ) -> CaseClocks {
+        case_clocks(
+            &self.clock_facts(law),
+            &self.events,
+            calendar,
+            today,
+            &DueThresholds::default(),
+        )
     }
 }
 
