@@ -115,7 +115,7 @@ keys! {
     RegIdNumber, RegAddress, RegRequest, RegFacts, RegReasons, RegGroup, RegHeadCount,
     RegRepresentatives, RegAddRepresentative, RegRemove, RegGuide, RegGuideSearch,
     RegGuideHint, RegPick, RegPicked, RegRoute, RegRouteNone, RegSubmit, RegClear,
-    RegSamePetitioner, RegHasErrors, RegReadOnly, Choose,
+    RegSamePetitioner, RegHasErrors, RegCheckWarnings, RegConfirmWarnings, RegReadOnly, Choose,
     // Field visits.
     VisitsHeading, VisitPlan, VisitDate, VisitTownship, VisitVillage, VisitStaff,
     VisitLinkCase, VisitLinked, VisitHouseholds, VisitHouseholdHead, VisitHouseholdAddress,
