@@ -967,7 +967,10 @@ fn odd_id_and_phone_numbers_are_warned_about_and_registered_only_when_confirmed(
     assert_shown(&h, "以下 2 项看起来不对");
     assert_shown(&h, "身份证号“34250119800101001”应为 18 位，实为 17 位");
     assert_shown(&h, "“1380000” 不像手机号");
-    assert!(h.state().state.status.is_none(), "nothing was sent to the store");
+    assert!(
+        h.state().state.status.is_none(),
+        "nothing was sent to the store"
+    );
 
     // Pressing 登记 again re-checks and keeps warning; the confirmation registers.
     click_button(&mut h, "提交登记");

@@ -169,7 +169,9 @@ pub(super) fn text(key: Key) -> &'static str {
         Key::RegClear => "Clear",
         Key::RegSamePetitioner => "Same petitioner? {} earlier records with this name: {}",
         Key::RegHasErrors => "Please correct the {} marked problems first",
-        Key::RegCheckWarnings => "{} entries look wrong: check them with the petitioner; correct them, or confirm and register",
+        Key::RegCheckWarnings => {
+            "{} entries look wrong: check them with the petitioner; correct them, or confirm and register"
+        }
         Key::RegConfirmWarnings => "Checked — register as typed",
         Key::RegReadOnly => "This device's role cannot register cases",
         Key::Choose => "Choose",

@@ -167,7 +167,9 @@ pub(super) fn text(key: Key) -> &'static str {
         Key::RegClear => "清空",
         Key::RegSamePetitioner => "同一信访人？已有 {} 件同名登记：{}",
         Key::RegHasErrors => "请先改正标出的 {} 处问题",
-        Key::RegCheckWarnings => "以下 {} 项看起来不对，请与信访人核对；有误请改正，无误请确认后登记",
+        Key::RegCheckWarnings => {
+            "以下 {} 项看起来不对，请与信访人核对；有误请改正，无误请确认后登记"
+        }
         Key::RegConfirmWarnings => "核对无误，仍然登记",
         Key::RegReadOnly => "本设备角色不能登记信访事项",
         Key::Choose => "请选择",

@@ -199,7 +199,7 @@ fn form(ui: &mut egui::Ui, state: &mut AppState) {
                 // An odd ID or phone number may still be real: the clerk looks, then
                 // confirms exactly what was shown (a changed field is checked again).
                 let warnings = fengqiao_model::validate::registration_warnings(&reg, today);
-                if !warnings.is_empty() && !(confirmed && warnings == f.warnings) {
+                if !(warnings.is_empty() || (confirmed && warnings == f.warnings)) {
                     f.warnings = warnings;
                     return;
                 }
