@@ -282,6 +282,10 @@ pub struct Case {
     pub registered_at: DateTime<FixedOffset>,
     /// Who registered it.
     pub registered_by: PersonId,
+    /// The number the case had in the system it was imported from (shown beside ours);
+    /// empty for a case registered here.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub source_number: String,
     #[serde(flatten)]
     pub registration: Registration,
 }

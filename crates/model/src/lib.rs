@@ -17,6 +17,7 @@
 pub mod case;
 pub mod event;
 pub mod ids;
+pub mod imported;
 pub mod intake;
 pub mod org;
 pub mod spreadsheet;
@@ -26,6 +27,7 @@ pub mod vocab;
 pub use case::{Case, CaseFlags, CaseNumber, Content, Note, Petitioner, Registration, Source};
 pub use event::{CaseEvent, CaseStatus, EventKind};
 pub use ids::*;
+pub use imported::{ImportedCase, ImportedEvent, ImportedNote};
 pub use intake::{
     IntakeItem, IntakePickup, PetitionerMilestone, petitioner_milestones, validate_intake,
 };

@@ -254,6 +254,7 @@ mod tests {
             },
             registered_at: chrono::DateTime::default(),
             registered_by: PersonId(uuid::Uuid::nil()),
+            source_number: String::new(),
             registration: reg,
         }
     }

@@ -150,6 +150,7 @@ fn case(n: u32, name: &str, request: &str, lead: &str, co: &[&str], received: Na
             .single()
             .unwrap_or_else(|| panic!("time")),
         registered_by: id(900),
+        source_number: String::new(),
         registration: reg,
     }
 }

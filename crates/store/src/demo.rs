@@ -10,7 +10,7 @@ use fengqiao_model::{
 use rand::{Rng, SeedableRng, seq::IndexedRandom};
 use rand_chacha::ChaCha8Rng;
 
-use crate::store::{ImportedCase, TownshipSpec};
+use crate::store::{ImportedCase, ImportedEvent, ImportedNote, TownshipSpec};
 use crate::time::china_offset;
 
 mod county;
@@ -406,19 +406,25 @@ pub fn generate(opts: DemoOptions) -> Vec<ImportedCase> {
         let events = history(&mut rng, tpl, received_on, opts.end);
         let notes = (0..rng.random_range(0..3))
             .map(|i| {
-                [
-                    "已电话联系信访人，约定下周走访",
-                    "责任单位已现场核实情况",
-                    "信访人情绪稳定，表示等待答复",
-                ][i % 3]
-                    .to_owned()
+                ImportedNote::text(
+                    [
+                        "已电话联系信访人，约定下周走访",
+                        "责任单位已现场核实情况",
+                        "信访人情绪稳定，表示等待答复",
+                    ][i % 3],
+                )
             })
             .collect();
         out.push(ImportedCase {
             registration: reg,
             registered_at,
-            events,
+            source_number: String::new(),
+            events: events
+                .into_iter()
+                .map(|(kind, date)| ImportedEvent::new(kind, date))
+                .collect(),
             notes,
+            provided: None,
         });
     }
     out

@@ -19,8 +19,9 @@ use crate::store::CaseSummary;
 
 /// Bumped whenever the row format changes; older entries are rebuilt. 3: entries are no
 /// longer written for a document missing changes (earlier ones may hide such a gap). 4: a
-/// row's route is the route in force (the latest 分流), not the registration's.
-const INDEX_VERSION: u32 = 4;
+/// row's route is the route in force (the latest 分流), not the registration's. 5: rows
+/// carry an imported case's source number.
+const INDEX_VERSION: u32 = 5;
 
 /// A list row plus the text a search looks through.
 #[derive(Debug, Clone, Serialize, Deserialize)]

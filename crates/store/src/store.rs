@@ -68,7 +68,13 @@ pub use roster_work::*;
 const DURABILITY_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// Case fields that are identity or provenance and cannot be set.
-const FIXED_CASE_FIELDS: &[&str] = &["id", "number", "registered_at", "registered_by"];
+const FIXED_CASE_FIELDS: &[&str] = &[
+    "id",
+    "number",
+    "registered_at",
+    "registered_by",
+    "source_number",
+];
 
 /// The replicated store of one data directory.
 pub struct Store {

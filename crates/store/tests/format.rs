@@ -160,6 +160,7 @@ fn case() {
         },
         registered_at: at("2026-03-02T09:30:00+08:00"),
         registered_by: id(80),
+        source_number: String::new(),
         registration: registration(source),
     };
     check(

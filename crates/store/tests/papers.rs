@@ -788,8 +788,10 @@ fn two_laptops_issuing_offline_get_different_numbers_and_both_documents_are_kept
             vec![fengqiao_store::ImportedCase {
                 registration: common::registration(),
                 registered_at: fengqiao_store::now_cst(),
+                source_number: String::new(),
                 events: Vec::new(),
                 notes: Vec::new(),
+                provided: None,
             }],
             |_| {},
         )

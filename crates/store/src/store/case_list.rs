@@ -20,6 +20,9 @@ use crate::{CaseRecord, DocName, Resolution, StoreError, index, record};
 pub struct CaseSummary {
     pub id: CaseId,
     pub number: String,
+    /// The number in the system the case was imported from; empty if registered here.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub source_number: String,
     pub received_on: NaiveDate,
     pub township: String,
     pub village: String,
@@ -278,6 +281,7 @@ pub(super) fn summarise(d: &Automerge, obj: &ObjId, doc: &str) -> Option<CaseSum
     Some(CaseSummary {
         id: str_field(d, obj, "id").parse().ok()?,
         number: str_field(d, obj, "number"),
+        source_number: str_field(d, obj, "source_number"),
         received_on: str_field(d, obj, "received_on").parse().ok()?,
         township: str_field(d, obj, "township"),
         village: str_field(d, obj, "village"),
@@ -306,6 +310,7 @@ pub(super) fn matches_filter(row: &IndexRow, f: &CaseFilter) -> bool {
     match f.text.as_deref().map(str::trim) {
         Some(q) if !q.is_empty() => {
             s.number.contains(q)
+                || (!s.source_number.is_empty() && s.source_number.contains(q))
                 || s.petitioner.contains(q)
                 || s.village.contains(q)
                 || s.request.contains(q)

@@ -116,6 +116,7 @@ impl Store {
             },
             registered_at: at,
             registered_by: self.identity.person.id,
+            source_number: String::new(),
             registration,
         };
         let registered = CaseEvent {

@@ -1,142 +1,652 @@
-//! Writing many cases at once (a county's earlier records, the demo county): one change
-//! per document instead of one per case.
+//! Writing many cases at once — a county's earlier records, the demo county — and importing
+//! them again. An import is keyed on each case's source number: a second run of the same
+//! file creates nothing, and a changed row updates only the fields that changed. Cases are
+//! written per document: many cases, one wait for the disk.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
+use automerge::{ObjType, ReadDoc};
 use chrono::{DateTime, Datelike, FixedOffset, NaiveDate};
 use fengqiao_model::{
-    Case, CaseEvent, CaseId, CaseNumber, EventId, EventKind, Note, NoteId, Registration, validate,
+    Case, CaseEvent, CaseId, CaseNumber, EventId, Note, NoteId, validate,
 };
+pub use fengqiao_model::{ImportedCase, ImportedEvent, ImportedNote};
 use serde_json::Value;
 
 use super::Store;
-use crate::record::{map_at, to_json};
+use super::cases::check_event_payload;
+use crate::record::{case_obj, get_path, map_at, put_at, read_value, strip_subrecords, to_json};
 use crate::store::code_of;
-use crate::{DocName, StoreError, china_offset, record};
+use crate::{CaseRecord, DocName, StoreError, china_offset, now_cst, record};
 
-/// A complete case as demo data or an import brings it: registration, history, notes.
+/// The most cases written in one transaction: a document's batch is cut in pieces of this
+/// size, so one change stays a size peers apply in moments.
+const BATCH: usize = 1_000;
+
+/// Why the store refuses one case of an import. `index` is the case's place in what was
+/// given; the caller names the file's row and column.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ImportRefusal {
+    pub index: usize,
+    /// The registration field concerned (`township`, `content.request`, …), or `""`.
+    pub field: String,
+    /// Why, in Chinese.
+    pub why: String,
+}
+
+/// What importing one case does.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ImportAction {
+    /// A new case.
+    Create,
+    /// The case is here already, as the source has it.
+    Unchanged { number: String },
+    /// The case is here; the source changed some of its fields, or brings events or
+    /// notes it lacks.
+    Update(CaseUpdate),
+}
+
+/// The changes a re-import makes to a case already here.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CaseUpdate {
+    pub id: CaseId,
+    pub number: String,
+    pub document: DocName,
+    /// Each changed field (`content.request`, `petitioners`, …) with its new stored value.
+    pub fields: Vec<(String, Value)>,
+    /// Events the case lacks.
+    pub events: Vec<ImportedEvent>,
+    /// Notes the case lacks.
+    pub notes: Vec<ImportedNote>,
+}
+
+/// One case of a plan and what it will do.
 #[derive(Debug, Clone)]
-pub struct ImportedCase {
-    pub registration: Registration,
-    pub registered_at: DateTime<FixedOffset>,
-    /// Events after registration, in any order.
-    pub events: Vec<(EventKind, NaiveDate)>,
-    pub notes: Vec<String>,
+pub struct PlannedCase {
+    pub index: usize,
+    pub case: ImportedCase,
+    pub action: ImportAction,
+}
+
+/// What an import would write, decided before anything is written: a dry run shows it,
+/// a real run carries it out.
+#[derive(Debug, Clone, Default)]
+pub struct ImportPlan {
+    pub cases: Vec<PlannedCase>,
+    pub refused: Vec<ImportRefusal>,
+}
+
+impl ImportPlan {
+    fn count(&self, f: impl Fn(&ImportAction) -> bool) -> usize {
+        self.cases.iter().filter(|c| f(&c.action)).count()
+    }
+
+    /// Cases it would create.
+    pub fn to_create(&self) -> usize {
+        self.count(|a| matches!(a, ImportAction::Create))
+    }
+
+    /// Cases it would change.
+    pub fn to_update(&self) -> usize {
+        self.count(|a| matches!(a, ImportAction::Update(_)))
+    }
+
+    /// Cases already here as the source has them.
+    pub fn unchanged(&self) -> usize {
+        self.count(|a| matches!(a, ImportAction::Unchanged { .. }))
+    }
+}
+
+/// What an import wrote.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ImportOutcome {
+    /// The new cases: id and the county's number.
+    pub created: Vec<(CaseId, String)>,
+    /// The numbers of the cases changed.
+    pub updated: Vec<String>,
+    pub unchanged: usize,
+}
+
+/// Where an existing case with a source number is.
+#[derive(Debug, Clone)]
+struct Existing {
+    id: CaseId,
+    document: DocName,
 }
 
 impl Store {
-    /// Writes many cases at once: one change per case, one wait for the disk per
-    /// document. Each case is validated like [`Store::add_case`]. `progress` is called
-    /// with the number of cases written so far.
+    /// Writes many cases at once and returns their ids (the demo county; tests). Every case
+    /// is new: cases with a source number already here are refused, as is any invalid one.
     pub fn import_cases(
         &self,
         cases: Vec<ImportedCase>,
-        mut progress: impl FnMut(usize),
+        progress: impl FnMut(usize),
     ) -> Result<Vec<CaseId>, StoreError> {
+        let plan = self.plan_import(cases)?;
+        if let Some(refusal) = plan.refused.first() {
+            return Err(StoreError::BadValue {
+                field: refusal.field.clone(),
+                value: format!("第 {} 件", refusal.index + 1),
+                why: refusal.why.clone(),
+            });
+        }
+        if let Some(here) = plan
+            .cases
+            .iter()
+            .find(|c| !matches!(c.action, ImportAction::Create))
+        {
+            return Err(StoreError::BadValue {
+                field: "source_number".into(),
+                value: here.case.source_number.clone(),
+                why: "本县已有这件案件".into(),
+            });
+        }
+        Ok(self
+            .apply_import(plan, progress)?
+            .created
+            .into_iter()
+            .map(|(id, _)| id)
+            .collect())
+    }
+
+    /// Decides what importing `cases` would do, writing nothing: each case is checked like
+    /// a registration (and its history's dates and details), then matched on its source
+    /// number against the cases here. A case whose source number is here already is
+    /// compared field by field (only the fields the source gave) and by its events and
+    /// notes.
+    pub fn plan_import(&self, cases: Vec<ImportedCase>) -> Result<ImportPlan, StoreError> {
         self.require_case_writer()?;
         let townships = self.townships()?;
         let names: Vec<String> = townships.iter().map(|t| t.name.clone()).collect();
-        let mut by_doc: BTreeMap<DocName, Vec<Value>> = BTreeMap::new();
-        let mut ids = Vec::with_capacity(cases.len());
+        let today = now_cst().date_naive();
+        let mut existing = self.cases_by_source_number()?;
+        let mut records: HashMap<CaseId, CaseRecord> = HashMap::new();
+        {
+            let wanted: Vec<&Existing> = cases
+                .iter()
+                .filter_map(|c| match existing.get(c.source_number.trim()) {
+                    Some(found) if found.len() == 1 => found.first(),
+                    _ => None,
+                })
+                .collect();
+            for record in self.records_of(&wanted)? {
+                records.insert(record.case.id, record);
+            }
+        }
+        // Asked once: each reads the directory.
+        let home_unit = self.home_unit()?;
+        let device = self.directory_device()?;
+        let in_scope = |t: &str| device.scope.is_empty() || device.scope.iter().any(|s| s == t);
+        let mut plan = ImportPlan::default();
+        for (index, mut case) in cases.into_iter().enumerate() {
+            let refuse = |field: &str, why: String| ImportRefusal {
+                index,
+                field: field.to_owned(),
+                why,
+            };
+            case.source_number = case.source_number.trim().to_owned();
+            case.registration.township = case.registration.township.trim().to_owned();
+            let reg = &mut case.registration;
+            reg.received_by = reg.received_by.trim().to_owned();
+            if reg.received_by.is_empty() {
+                reg.received_by = home_unit.clone();
+            }
+            if let Err(errors) = validate::validate_registration(
+                &case.registration,
+                &names,
+                case.registered_at.date_naive(),
+            ) {
+                for e in errors {
+                    plan.refused.push(refuse(field_of(&e), e.to_string()));
+                }
+                continue;
+            }
+            if !in_scope(&case.registration.township) {
+                plan.refused.push(refuse(
+                    "township",
+                    format!(
+                        "本设备无权在 {} 登记案件（县目录中本设备负责：{}）",
+                        case.registration.township,
+                        device.scope.join("、")
+                    ),
+                ));
+                continue;
+            }
+            if let Some(why) = history_problem(&case, today) {
+                plan.refused.push(refuse("events", why));
+                continue;
+            }
+            let found = match existing.get_mut(&case.source_number) {
+                _ if case.source_number.is_empty() => None,
+                Some(found) if found.len() > 1 => {
+                    plan.refused.push(refuse(
+                        "source_number",
+                        format!(
+                            "本县已有 {} 件原编号为 {} 的案件，请先合并重复案件",
+                            found.len(),
+                            case.source_number
+                        ),
+                    ));
+                    continue;
+                }
+                Some(found) => found.first().cloned(),
+                None => None,
+            };
+            let action = match found.and_then(|f| records.get(&f.id).map(|r| (f, r))) {
+                None => {
+                    if !case.source_number.is_empty() {
+                        // A second row with the same number in one run would create it twice.
+                        existing.insert(case.source_number.clone(), Vec::new());
+                    }
+                    ImportAction::Create
+                }
+                Some((found, record)) => {
+                    let update = changes_to(&case, record, &found)?;
+                    if update.fields.is_empty()
+                        && update.events.is_empty()
+                        && update.notes.is_empty()
+                    {
+                        ImportAction::Unchanged {
+                            number: update.number,
+                        }
+                    } else {
+                        ImportAction::Update(update)
+                    }
+                }
+            };
+            plan.cases.push(PlannedCase {
+                index,
+                case,
+                action,
+            });
+        }
+        Ok(plan)
+    }
+
+    /// Carries out a plan: new cases grouped by document, up to [`BATCH`] to a transaction
+    /// and one wait for the disk per document; then the updates, likewise. A case is
+    /// counted written only once its document is on disk. `progress` is told how many
+    /// cases are done.
+    pub fn apply_import(
+        &self,
+        plan: ImportPlan,
+        mut progress: impl FnMut(usize),
+    ) -> Result<ImportOutcome, StoreError> {
+        self.require_case_writer()?;
+        let townships = self.townships()?;
+        let mut outcome = ImportOutcome::default();
+        let mut new_cases = Vec::new();
+        let mut updates: BTreeMap<DocName, Vec<CaseUpdate>> = BTreeMap::new();
+        for planned in plan.cases {
+            match planned.action {
+                ImportAction::Create => new_cases.push(planned.case),
+                ImportAction::Unchanged { .. } => outcome.unchanged += 1,
+                ImportAction::Update(u) => updates.entry(u.document.clone()).or_default().push(u),
+            }
+        }
+        let mut done = outcome.unchanged;
+        progress(done);
         let mut per_year: BTreeMap<i32, u32> = BTreeMap::new();
-        for c in &cases {
+        for c in &new_cases {
             *per_year.entry(c.registered_at.year()).or_default() += 1;
         }
+        // Numbers are durable before use: a run cut short skips some, never repeats one.
         let mut next_seq: BTreeMap<i32, u32> = BTreeMap::new();
         for (year, n) in per_year {
             next_seq.insert(year, self.reserve_sequences(year, n)?);
         }
-        for c in cases {
-            validate::validate_registration(&c.registration, &names, c.registered_at.date_naive())
-                .map_err(StoreError::Invalid)?;
-            let code = code_of(&townships, &c.registration.township)?;
+        let mut by_doc: BTreeMap<DocName, Vec<(CaseId, String, Value)>> = BTreeMap::new();
+        for c in new_cases {
             let year = c.registered_at.year();
             let seq = next_seq.entry(year).or_insert(1);
-            let case = Case {
-                id: CaseId::generate(),
-                number: CaseNumber {
-                    device_code: self.identity.device_code.clone(),
-                    year,
-                    sequence: *seq,
-                },
-                registered_at: c.registered_at,
-                registered_by: self.identity.person.id,
-                registration: c.registration,
+            let number = CaseNumber {
+                device_code: self.identity.device_code.clone(),
+                year,
+                sequence: *seq,
             };
             *seq += 1;
-            let mut events = serde_json::Map::new();
-            let mut notes = serde_json::Map::new();
-            let registered = (EventKind::Registered, case.registration.received_on);
-            for (kind, date) in std::iter::once(registered).chain(c.events) {
-                let at = date
-                    .and_hms_opt(10, 0, 0)
-                    .and_then(|t| t.and_local_timezone(china_offset()).single())
-                    .unwrap_or(case.registered_at);
-                let e = CaseEvent {
-                    id: EventId::generate(),
-                    kind,
-                    date,
-                    recorded_at: at,
-                    recorded_by: self.identity.person.id,
-                    remark: String::new(),
-                };
-                events.insert(e.id.to_string(), to_json(&e)?);
-            }
-            for text in c.notes {
-                let n = Note {
-                    id: NoteId::generate(),
-                    author: self.identity.person.id,
-                    author_name: self.identity.person.name.clone(),
-                    written_at: case.registered_at,
-                    text,
-                };
-                notes.insert(n.id.to_string(), to_json(&n)?);
-            }
-            let mut value = to_json(&case)?;
-            if let Value::Object(fields) = &mut value {
-                fields.insert("events".into(), Value::Object(events));
-                fields.insert("notes".into(), Value::Object(notes));
-                fields.insert("resolutions".into(), Value::Object(Default::default()));
-            }
-            ids.push(case.id);
+            let code = code_of(&townships, &c.registration.township)?;
+            let name = DocName::cases_for(&code, c.registration.received_on);
+            let (id, value) = self.case_value(c, number.clone())?;
             by_doc
-                .entry(DocName::cases_for(&code, case.registration.received_on))
+                .entry(name)
                 .or_default()
-                .push(value);
+                .push((id, number.to_string(), value));
         }
-        let mut written = 0;
-        for (name, values) in by_doc {
+        for (name, cases) in by_doc {
             let handle = self.must_doc(&name)?;
-            let last = handle.with_document(|doc| {
-                let mut last = None;
-                for value in &values {
-                    let key = value
-                        .get("id")
-                        .and_then(Value::as_str)
-                        .unwrap_or_default()
-                        .to_owned();
-                    let time = value
-                        .get("registered_at")
-                        .and_then(Value::as_str)
-                        .and_then(|t| DateTime::parse_from_rfc3339(t).ok())
-                        .map_or(0, |t| t.timestamp());
-                    let ((), hash) = self.commit_as(doc, time, |tx| {
-                        let cases = map_at(tx, "cases")?;
-                        record::put_record(tx, &cases, &key, value)?;
+            self.require_write(&name)?;
+            for batch in cases.chunks(BATCH) {
+                let ((), hash) = handle.with_document(|doc| {
+                    self.commit_as(doc, now_cst().timestamp(), |tx| {
+                        let map = map_at(tx, "cases")?;
+                        for (id, _, value) in batch {
+                            record::put_record(tx, &map, &id.to_string(), value)?;
+                        }
                         Ok(())
-                    })?;
-                    last = hash.or(last);
+                    })
+                })?;
+                if let Some(hash) = hash {
+                    self.wait_durable(&handle, hash)?;
                 }
-                Ok::<_, StoreError>(last)
-            })?;
-            if let Some(hash) = last {
-                self.wait_durable(&handle, hash)?;
+                outcome
+                    .created
+                    .extend(batch.iter().map(|(id, number, _)| (*id, number.clone())));
+                done += batch.len();
+                progress(done);
             }
-            written += values.len();
-            progress(written);
+        }
+        for (name, changes) in updates {
+            let handle = self.must_doc(&name)?;
+            self.require_write(&name)?;
+            for batch in changes.chunks(BATCH) {
+                let ((), hash) = handle.with_document(|doc| {
+                    self.commit_as(doc, now_cst().timestamp(), |tx| {
+                        for u in batch {
+                            self.write_update(tx, u)?;
+                        }
+                        Ok(())
+                    })
+                })?;
+                if let Some(hash) = hash {
+                    self.wait_durable(&handle, hash)?;
+                }
+                outcome
+                    .updated
+                    .extend(batch.iter().map(|u| u.number.clone()));
+                done += batch.len();
+                progress(done);
+            }
         }
         // Build the list index now, while the documents are in memory.
         self.indexed_rows(None)?;
-        Ok(ids)
+        Ok(outcome)
     }
+
+    /// Every case here as its document holds it, with events and notes (not merged ones):
+    /// what a full export writes. Each document is read once.
+    pub fn case_records(&self) -> Result<Vec<CaseRecord>, StoreError> {
+        let absorbed = self.absorbed_cases()?;
+        let wanted: Vec<Existing> = self
+            .indexed_rows(None)?
+            .into_iter()
+            .flat_map(|(name, rows)| {
+                rows.into_iter().map(move |r| Existing {
+                    id: r.summary.id,
+                    document: name.clone(),
+                })
+            })
+            .filter(|e| !absorbed.contains(&e.id))
+            .collect();
+        let mut records = self.records_of(&wanted.iter().collect::<Vec<_>>())?;
+        records.sort_by(|a, b| {
+            (a.case.registration.received_on, &a.case.number)
+                .cmp(&(b.case.registration.received_on, &b.case.number))
+        });
+        Ok(records)
+    }
+
+    /// The cases here that carry a source number, by it (several when two laptops
+    /// imported the same case apart).
+    fn cases_by_source_number(&self) -> Result<HashMap<String, Vec<Existing>>, StoreError> {
+        let mut out: HashMap<String, Vec<Existing>> = HashMap::new();
+        let absorbed = self.absorbed_cases()?;
+        for (name, rows) in self.indexed_rows(None)? {
+            for row in rows {
+                let s = row.summary;
+                if !s.source_number.is_empty() && !absorbed.contains(&s.id) {
+                    out.entry(s.source_number).or_default().push(Existing {
+                        id: s.id,
+                        document: name.clone(),
+                    });
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    /// The records of the given cases, reading each document once.
+    fn records_of(&self, wanted: &[&Existing]) -> Result<Vec<CaseRecord>, StoreError> {
+        let mut by_doc: BTreeMap<&DocName, Vec<CaseId>> = BTreeMap::new();
+        for e in wanted {
+            by_doc.entry(&e.document).or_default().push(e.id);
+        }
+        let who = self.who_index()?;
+        let mut out = Vec::with_capacity(wanted.len());
+        for (name, ids) in by_doc {
+            let read = self.read(name, |d| {
+                ids.iter()
+                    .map(|id| super::case_list::read_case(d, name, *id, &who))
+                    .collect::<Vec<_>>()
+            })?;
+            for r in read.into_iter().flatten() {
+                match r {
+                    Ok(record) => out.push(record),
+                    // Damaged: named in the log; `doctor` reports it.
+                    Err(e) => tracing::warn!(doc = %name, error = %e, "unreadable case"),
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    /// A new case's stored form: the case, its registration event, its history on the
+    /// original dates, its notes.
+    fn case_value(&self, c: ImportedCase, number: CaseNumber) -> Result<(CaseId, Value), StoreError> {
+        let me = &self.identity.person;
+        let case = Case {
+            id: CaseId::generate(),
+            number,
+            registered_at: c.registered_at,
+            registered_by: me.id,
+            source_number: c.source_number,
+            registration: c.registration,
+        };
+        let mut events = serde_json::Map::new();
+        let registered = ImportedEvent::new(
+            fengqiao_model::EventKind::Registered,
+            case.registration.received_on,
+        );
+        for e in std::iter::once(registered).chain(c.events) {
+            let e = self.event_of(e, case.registered_at);
+            events.insert(e.id.to_string(), to_json(&e)?);
+        }
+        let mut notes = serde_json::Map::new();
+        for n in c.notes {
+            let n = self.note_of(n, case.registered_at);
+            notes.insert(n.id.to_string(), to_json(&n)?);
+        }
+        let mut value = to_json(&case)?;
+        if let Value::Object(fields) = &mut value {
+            fields.insert("events".into(), Value::Object(events));
+            fields.insert("notes".into(), Value::Object(notes));
+            fields.insert("resolutions".into(), Value::Object(Default::default()));
+        }
+        Ok((case.id, value))
+    }
+
+    /// An event on its original date, recorded as of that day (10:00 China time), so the
+    /// clocks run as if it had been entered on time.
+    fn event_of(&self, e: ImportedEvent, registered_at: DateTime<FixedOffset>) -> CaseEvent {
+        CaseEvent {
+            id: EventId::generate(),
+            recorded_at: morning_of(e.date).unwrap_or(registered_at),
+            kind: e.kind,
+            date: e.date,
+            recorded_by: self.identity.person.id,
+            remark: e.remark,
+        }
+    }
+
+    fn note_of(&self, n: ImportedNote, registered_at: DateTime<FixedOffset>) -> Note {
+        let me = &self.identity.person;
+        Note {
+            id: NoteId::generate(),
+            author: me.id,
+            author_name: if n.author_name.trim().is_empty() {
+                me.name.clone()
+            } else {
+                n.author_name
+            },
+            written_at: n.written_at.unwrap_or(registered_at),
+            text: n.text,
+        }
+    }
+
+    fn write_update(
+        &self,
+        tx: &mut automerge::transaction::Transaction<'_>,
+        u: &CaseUpdate,
+    ) -> Result<(), StoreError> {
+        let obj = case_obj(tx, u.id)?;
+        for (path, value) in &u.fields {
+            match record::resolve_path(tx, &obj, path) {
+                Some((parent, prop)) => put_at(tx, &parent, prop, value)?,
+                // A nested map an older record lacks: write its top-level field whole.
+                None => {
+                    let top = path.split('.').next().unwrap_or(path);
+                    let current = read_value(tx, &obj, ObjType::Map);
+                    let mut whole = current.get(top).cloned().unwrap_or(Value::Null);
+                    if !whole.is_object() {
+                        whole = Value::Object(Default::default());
+                    }
+                    crate::record::set_path(&mut whole, &path[top.len() + 1..], value.clone());
+                    record::put_value(tx, &obj, top, &whole)?;
+                }
+            }
+        }
+        let registered_at = match tx.get(&obj, "registered_at")? {
+            Some((automerge::Value::Scalar(s), _)) => s
+                .as_str()
+                .and_then(|t| DateTime::parse_from_rfc3339(t).ok())
+                .unwrap_or_else(now_cst),
+            _ => now_cst(),
+        };
+        if !u.events.is_empty() {
+            let events = crate::record::case_sub(tx, u.id, "events")?;
+            for e in &u.events {
+                let e = self.event_of(e.clone(), registered_at);
+                record::put_record(tx, &events, &e.id.to_string(), &to_json(&e)?)?;
+            }
+        }
+        if !u.notes.is_empty() {
+            let notes = crate::record::case_sub(tx, u.id, "notes")?;
+            for n in &u.notes {
+                let n = self.note_of(n.clone(), registered_at);
+                record::put_record(tx, &notes, &n.id.to_string(), &to_json(&n)?)?;
+            }
+        }
+        Ok(())
+    }
+}
+
+fn morning_of(date: NaiveDate) -> Option<DateTime<FixedOffset>> {
+    date.and_hms_opt(10, 0, 0)
+        .and_then(|t| t.and_local_timezone(china_offset()).single())
+}
+
+/// The registration field a validation error names.
+fn field_of(e: &fengqiao_model::FieldError) -> &'static str {
+    use fengqiao_model::FieldError as E;
+    match e {
+        E::Required { field } | E::BadPhone { field, .. } | E::TooLong { field, .. } => field,
+        E::BadDate { field, .. } => field,
+        E::TooManyRepresentatives { .. } => "representatives",
+        E::HeadCountTooSmall { .. } => "head_count",
+        E::UnknownTownship { .. } => "township",
+    }
+}
+
+/// What is wrong with an imported history, if anything: an event after today or before
+/// the item was received, or details the law rules out (see `check_event_payload`).
+fn history_problem(case: &ImportedCase, today: NaiveDate) -> Option<String> {
+    let received = case.registration.received_on;
+    for e in &case.events {
+        let name = e.kind.zh();
+        if e.date > today {
+            return Some(format!("{name}（{}）晚于今天", e.date));
+        }
+        if e.date < received {
+            return Some(format!("{name}（{}）早于收到日期 {received}", e.date));
+        }
+        if let Err(err) = check_event_payload(&e.kind, e.date, today) {
+            return Some(format!("{name}（{}）：{err}", e.date));
+        }
+    }
+    None
+}
+
+/// What re-importing `case` changes on the stored `record`: the fields the source gave
+/// that differ, and the events and notes the case lacks.
+fn changes_to(
+    case: &ImportedCase,
+    record: &CaseRecord,
+    found: &Existing,
+) -> Result<CaseUpdate, StoreError> {
+    let stored = {
+        let mut v = to_json(&record.case)?;
+        strip_subrecords(&mut v);
+        v
+    };
+    let incoming = to_json(&Case {
+        registration: case.registration.clone(),
+        ..record.case.clone()
+    })?;
+    let all = leaf_paths(&incoming);
+    let paths = case.provided.as_ref().unwrap_or(&all);
+    let mut fields = Vec::new();
+    for path in paths {
+        let before = get_path(&stored, path).unwrap_or(&Value::Null);
+        let after = get_path(&incoming, path).unwrap_or(&Value::Null);
+        if before != after {
+            fields.push((path.clone(), after.clone()));
+        }
+    }
+    let same_event = |e: &ImportedEvent| {
+        record
+            .events
+            .iter()
+            .any(|h| h.date == e.date && h.kind == e.kind)
+    };
+    let events = case
+        .events
+        .iter()
+        .filter(|e| !same_event(e))
+        .cloned()
+        .collect();
+    let notes = case
+        .notes
+        .iter()
+        .filter(|n| !record.notes.iter().any(|h| h.text == n.text))
+        .cloned()
+        .collect();
+    Ok(CaseUpdate {
+        id: record.case.id,
+        number: record.case.number.to_string(),
+        document: found.document.clone(),
+        fields,
+        events,
+        notes,
+    })
+}
+
+/// The paths a registration's fields are compared at: nested maps (`content`, `flags`) by
+/// their fields, everything else whole (a list of petitioners, a source).
+fn leaf_paths(case: &Value) -> Vec<String> {
+    let Value::Object(fields) = case else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for (k, v) in fields {
+        if super::FIXED_CASE_FIELDS.contains(&k.as_str()) {
+            continue;
+        }
+        match v {
+            Value::Object(inner) if k == "content" || k == "flags" => {
+                out.extend(inner.keys().map(|i| format!("{k}.{i}")));
+            }
+            _ => out.push(k.clone()),
+        }
+    }
+    out
 }
