@@ -1,12 +1,15 @@
-//! `export`: every case as JSON or as CSV for Excel (UTF-8 with BOM, every cell through
-//! `spreadsheet_cell`).
+//! `export`: every case as JSON (the list's rows) or as CSV for Excel (UTF-8 with BOM,
+//! every cell through `spreadsheet_cell`): every field, event and note, readable by
+//! `fengqiao import cases` with the default mapping.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
 use clap::{Args, ValueEnum};
-use fengqiao_model::Channel;
+use std::collections::HashMap;
+
+use fengqiao_import::write;
 use fengqiao_store::CaseFilter;
 
 use crate::case::open;
@@ -29,48 +32,34 @@ pub struct ExportArgs {
 
 pub fn export(data_dir: &Path, args: &ExportArgs) -> Result<()> {
     let store = open(data_dir)?;
-    let cases = store.list_cases(&CaseFilter::default())?;
     let mut buf: Vec<u8> = Vec::new();
     match args.format {
-        ExportFormat::Json => serde_json::to_writer_pretty(&mut buf, &cases)?,
+        ExportFormat::Json => {
+            serde_json::to_writer_pretty(&mut buf, &store.list_cases(&CaseFilter::default())?)?
+        }
         ExportFormat::Csv => {
-            // Excel detects UTF-8 only with a byte-order mark.
-            buf.extend_from_slice("\u{feff}".as_bytes());
-            let mut w = csv::Writer::from_writer(&mut buf);
-            w.write_record([
-                "案件编号",
-                "收到日期",
-                "乡镇",
-                "村社区",
-                "信访人",
-                "渠道",
-                "途径",
-                "状态",
-                "诉求",
-            ])?;
-            for c in &cases {
-                let cells = [
-                    c.number.as_str(),
-                    &c.received_on.to_string(),
-                    &c.township,
-                    &c.village,
-                    &c.petitioner,
-                    &Channel::parse(&c.channel)
-                        .map(|ch| ch.zh().to_owned())
-                        .unwrap_or_else(|_| c.channel.clone()),
-                    c.route.map(|r| r.zh()).unwrap_or(""),
-                    c.status.zh(),
-                    &c.request,
-                ];
-                // Text from the public form must not become a live formula in Excel.
-                w.write_record(
-                    cells
-                        .map(fengqiao_model::spreadsheet_cell)
-                        .iter()
-                        .map(|c| c.as_bytes()),
-                )?;
-            }
-            w.flush()?;
+            // Every field, event and note, in the columns the default import mapping reads
+            // (crate `fengqiao-import`), so an export imports into another county whole.
+            let records = store.case_records()?;
+            let leaders: HashMap<_, _> = store
+                .leaders()?
+                .into_iter()
+                .map(|l| (l.id, l.name))
+                .collect();
+            let people = crate::import::directory_of(&store)?;
+            let rows = records.iter().map(|r| {
+                write::export_row(
+                    &write::ExportCase {
+                        case: &r.case,
+                        events: &r.events,
+                        notes: &r.notes,
+                        status: r.status,
+                    },
+                    &|id| leaders.get(&id).cloned(),
+                    &people,
+                )
+            });
+            buf = write::csv_bytes(&write::export_headers(), rows)?;
         }
     }
     let written = match &args.out {

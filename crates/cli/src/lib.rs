@@ -15,6 +15,7 @@ pub mod doctor;
 pub mod duplicates;
 pub mod export;
 pub mod feed;
+pub mod import;
 pub mod intake;
 pub mod law;
 pub mod roster;
@@ -57,6 +58,9 @@ pub enum Command {
     Export(export::ExportArgs),
     /// Generate a realistic demo county.
     Demo(case::DemoArgs),
+    /// Import a county's existing cases from CSV or Excel; write the blank template.
+    #[command(subcommand)]
+    Import(import::ImportCommand),
     /// Check every document loads; report sizes and change counts.
     Doctor,
     /// Compute a statutory deadline.
@@ -127,6 +131,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Conflicts(cmd) => conflicts::run_conflicts(&data_dir, cmd, cli.json),
         Command::Export(args) => export::export(&data_dir, args),
         Command::Demo(args) => case::demo(&data_dir, args, cli.json),
+        Command::Import(cmd) => import::run_import(&data_dir, cmd, cli.json),
         Command::Doctor => doctor::doctor(&data_dir, cli.json),
         Command::Deadline(args) => {
             // Use the office's holiday notices when this device has a store; a deadline

@@ -160,6 +160,16 @@ impl Store {
         let names: Vec<String> = townships.iter().map(|t| t.name.clone()).collect();
         let today = now_cst().date_naive();
         let mut existing = self.cases_by_source_number()?;
+        // A case in a damaged document is invisible: importing it again would make it twice.
+        if let Some(gap) = self.gaps()?.into_iter().find(|g| g.may_hold_cases()) {
+            return Err(StoreError::BadDocumentData {
+                doc: gap.document.clone(),
+                reason: format!(
+                    "{}；导入前须先恢复（fengqiao repair），否则无法确认哪些案件已经导入过",
+                    gap.zh()
+                ),
+            });
+        }
         let mut records: HashMap<CaseId, CaseRecord> = HashMap::new();
         {
             let wanted: Vec<&Existing> = cases
