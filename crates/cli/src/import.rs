@@ -72,8 +72,8 @@ fn read_mapping(path: Option<&Path>) -> Result<Mapping> {
     match path {
         None => Ok(Mapping::default()),
         Some(p) => {
-            let text =
-                std::fs::read_to_string(p).with_context(|| format!("读取映射文件 {}", p.display()))?;
+            let text = std::fs::read_to_string(p)
+                .with_context(|| format!("读取映射文件 {}", p.display()))?;
             Ok(Mapping::from_toml(&text, &p.display().to_string())?)
         }
     }
@@ -128,17 +128,28 @@ fn run_cases(
         .map(|r| r.row)
         .collect::<std::collections::BTreeSet<_>>()
         .len();
+    let row_of = |index: usize| mapped.rows.get(index).map(|r| r.row);
     let updates: Vec<serde_json::Value> = plan
         .cases
         .iter()
         .filter_map(|c| match &c.action {
             ImportAction::Update(u) => Some(json!({
-                "row": mapped.rows.get(c.index).map(|r| r.row),
+                "row": row_of(c.index),
                 "number": u.number,
                 "source_number": c.case.source_number,
                 "fields": u.fields.iter().map(|(f, _)| f).collect::<Vec<_>>(),
+                "kept": u.kept,
                 "events": u.events.len(),
                 "notes": u.notes.len(),
+            })),
+            ImportAction::Unchanged { number, kept } if !kept.is_empty() => Some(json!({
+                "row": row_of(c.index),
+                "number": number,
+                "source_number": c.case.source_number,
+                "fields": [],
+                "kept": kept,
+                "events": 0,
+                "notes": 0,
             })),
             _ => None,
         })
@@ -151,7 +162,12 @@ fn run_cases(
         }
         for u in &updates {
             outln!(
-                "  更新 第 {} 行 → {}（原编号 {}）：{}",
+                "  {} 第 {} 行 → {}（原编号 {}）：{}",
+                if describe_changes(u).is_empty() {
+                    "保留"
+                } else {
+                    "更新"
+                },
                 u["row"],
                 u["number"].as_str().unwrap_or(""),
                 u["source_number"].as_str().unwrap_or(""),
@@ -196,7 +212,11 @@ fn run_cases(
         } else {
             outln!(
                 "{verb}新建 {create} 件，{verb}更新 {update} 件，已导入过且无变化 {unchanged} 件，不能导入 {refused_rows} 行{}",
-                if args.dry_run { "（试导入，未写入任何内容）" } else { "" }
+                if args.dry_run {
+                    "（试导入，未写入任何内容）"
+                } else {
+                    ""
+                }
             );
         }
         if let Some(p) = &refused_file {
@@ -205,14 +225,33 @@ fn run_cases(
     }
     if refused_rows > 0 {
         bail!(
-            "{refused_rows} 行{}不能导入（见上）",
-            if args.dry_run { "" } else { "未导入，" }
+            "{refused_rows} 行{}（见上）",
+            if args.dry_run {
+                "不能导入"
+            } else {
+                "未导入"
+            }
         );
     }
     Ok(())
 }
 
 fn describe_update(u: &serde_json::Value) -> String {
+    let mut parts = describe_changes(u);
+    let kept: Vec<&str> = u["kept"]
+        .as_array()
+        .map(|k| k.iter().filter_map(|f| f.as_str()).collect())
+        .unwrap_or_default();
+    if !kept.is_empty() {
+        parts.push(format!(
+            "字段 {} 导入后已在本县修改过，保留现值，未按文件覆盖",
+            kept.join("、")
+        ));
+    }
+    parts.join("；")
+}
+
+fn describe_changes(u: &serde_json::Value) -> Vec<String> {
     let mut parts = Vec::new();
     if let Some(fields) = u["fields"].as_array()
         && !fields.is_empty()
@@ -232,7 +271,7 @@ fn describe_update(u: &serde_json::Value) -> String {
     if u["notes"].as_u64().unwrap_or(0) > 0 {
         parts.push(format!("新备注 {} 条", u["notes"]));
     }
-    parts.join("，")
+    parts
 }
 
 fn write_refused(table: &Table, refusals: &[Refusal], path: &Path) -> Result<()> {
@@ -268,7 +307,8 @@ fn template(args: &TemplateArgs, json_out: bool) -> Result<()> {
     };
     std::fs::write(&args.file, bytes).with_context(|| format!("写入 {}", args.file.display()))?;
     if let Some(m) = &args.mapping {
-        std::fs::write(m, Mapping::default_toml()).with_context(|| format!("写入 {}", m.display()))?;
+        std::fs::write(m, Mapping::default_toml())
+            .with_context(|| format!("写入 {}", m.display()))?;
     }
     if json_out {
         print_json(&json!({
@@ -277,7 +317,11 @@ fn template(args: &TemplateArgs, json_out: bool) -> Result<()> {
             "headers": headers,
         }))?;
     } else {
-        outln!("已写入导入模板 {}（{} 列）", args.file.display(), headers.len());
+        outln!(
+            "已写入导入模板 {}（{} 列）",
+            args.file.display(),
+            headers.len()
+        );
         if let Some(m) = &args.mapping {
             outln!("已写入默认映射 {}", m.display());
         }

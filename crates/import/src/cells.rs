@@ -85,7 +85,15 @@ pub fn parse_bool(text: &str) -> Option<bool> {
 }
 
 /// The flags' names, in the order of [`CaseFlags`].
-const FLAG_NAMES: &[&str] = &["集体访", "越级", "重复访", "初信初访", "重大紧急", "督办", "涉密"];
+const FLAG_NAMES: &[&str] = &[
+    "集体访",
+    "越级",
+    "重复访",
+    "初信初访",
+    "重大紧急",
+    "督办",
+    "涉密",
+];
 
 fn flag_slots(f: &mut CaseFlags) -> [&mut bool; 7] {
     [
@@ -116,9 +124,10 @@ pub fn parse_flags(text: &str, mapping: &Mapping) -> Result<CaseFlags, String> {
     let mut flags = CaseFlags::default();
     for item in list(text) {
         let name = mapping.value("flag", &item);
-        let i = FLAG_NAMES.iter().position(|n| *n == name).ok_or_else(|| {
-            format!("“{item}”不是标记；可选：{}", FLAG_NAMES.join("、"))
-        })?;
+        let i = FLAG_NAMES
+            .iter()
+            .position(|n| *n == name)
+            .ok_or_else(|| format!("“{item}”不是标记；可选：{}", FLAG_NAMES.join("、")))?;
         *flag_slots(&mut flags)[i] = true;
     }
     Ok(flags)
@@ -138,7 +147,9 @@ pub fn person_line(p: &Petitioner) -> String {
 
 /// Reads a representative's line.
 pub fn parse_person_line(line: &str) -> Petitioner {
-    let mut parts = split_unescaped(line.trim(), '；').into_iter().map(|s| s.trim().to_owned());
+    let mut parts = split_unescaped(line.trim(), '；')
+        .into_iter()
+        .map(|s| s.trim().to_owned());
     Petitioner {
         name: parts.next().unwrap_or_default(),
         phone: parts.next().unwrap_or_default(),
@@ -276,7 +287,12 @@ pub fn parse_event_line(
     let date = parse_date(date_text, &mapping.date_formats)
         .ok_or_else(|| format!("“{date_text}”不是可识别的日期"))?;
     let mut details: Vec<String> = rest
-        .map(|r| split_unescaped(r, '；').into_iter().map(|d| d.trim().to_owned()).collect())
+        .map(|r| {
+            split_unescaped(r, '；')
+                .into_iter()
+                .map(|d| d.trim().to_owned())
+                .collect()
+        })
         .unwrap_or_default();
     let remark = match details.last().and_then(|d| d.strip_prefix("备注：")) {
         Some(r) => {
@@ -476,30 +492,66 @@ mod tests {
         let m = Mapping::default();
         let member = PersonId(uuid::Uuid::from_u128(9));
         let kinds = vec![
-            EventKind::Routed { route: Route::Dispute },
-            EventKind::Forwarded { unit: "司法局".into() },
-            EventKind::Assigned { unit: "住建局".into() },
-            EventKind::Objected { unit: "民政局".into(), reason: "不属本单位；应由住建局办理\n另附说明".into() },
-            EventKind::Diverted { procedure: "导入诉讼程序".into() },
-            EventKind::NotAccepted { reason: "已进入诉讼".into() },
-            EventKind::NotReaccepted { reason: String::new() },
+            EventKind::Routed {
+                route: Route::Dispute,
+            },
+            EventKind::Forwarded {
+                unit: "司法局".into(),
+            },
+            EventKind::Assigned {
+                unit: "住建局".into(),
+            },
+            EventKind::Objected {
+                unit: "民政局".into(),
+                reason: "不属本单位；应由住建局办理\n另附说明".into(),
+            },
+            EventKind::Diverted {
+                procedure: "导入诉讼程序".into(),
+            },
+            EventKind::NotAccepted {
+                reason: "已进入诉讼".into(),
+            },
+            EventKind::NotReaccepted {
+                reason: String::new(),
+            },
             EventKind::Accepted,
             EventKind::FastTrack,
             EventKind::Acknowledged,
-            EventKind::Extended { days: 30, approved_by: "分管局长".into(), reason: "需补充调查".into() },
-            EventKind::Mediated { agreement: "达成协议，赔偿 \\ 3000 元".into() },
+            EventKind::Extended {
+                days: 30,
+                approved_by: "分管局长".into(),
+                reason: "需补充调查".into(),
+            },
+            EventKind::Mediated {
+                agreement: "达成协议，赔偿 \\ 3000 元".into(),
+            },
             EventKind::Hearing { days: 2 },
-            EventKind::Replied { reply: ReplyType::Explain },
+            EventKind::Replied {
+                reply: ReplyType::Explain,
+            },
             EventKind::ReviewRequested,
-            EventKind::ReviewOpinion { reply: ReplyType::Support },
+            EventKind::ReviewOpinion {
+                reply: ReplyType::Support,
+            },
             EventKind::ReReviewRequested,
-            EventKind::ReReviewOpinion { reply: ReplyType::NotSupport },
-            EventKind::Closed { satisfaction: Some(Satisfaction::BasicallySatisfied) },
+            EventKind::ReReviewOpinion {
+                reply: ReplyType::NotSupport,
+            },
+            EventKind::Closed {
+                satisfaction: Some(Satisfaction::BasicallySatisfied),
+            },
             EventKind::Closed { satisfaction: None },
             EventKind::Finalized,
-            EventKind::FollowUp { outcome: "无新诉求".into() },
-            EventKind::Evaluated { reply_quality: Satisfaction::Satisfied, timeliness: Satisfaction::Dissatisfied },
-            EventKind::FollowUpScheduled { due: day("2026-04-01") },
+            EventKind::FollowUp {
+                outcome: "无新诉求".into(),
+            },
+            EventKind::Evaluated {
+                reply_quality: Satisfaction::Satisfied,
+                timeliness: Satisfaction::Dissatisfied,
+            },
+            EventKind::FollowUpScheduled {
+                due: day("2026-04-01"),
+            },
             EventKind::HearingSession {
                 panel: PanelKind::Evaluation,
                 days: vec![day("2026-03-05"), day("2026-03-06")],
@@ -509,10 +561,15 @@ mod tests {
             },
         ];
         for (i, kind) in kinds.into_iter().enumerate() {
-            let remark = if i % 2 == 0 { "文号：宁信〔2026〕3号" } else { "" };
+            let remark = if i % 2 == 0 {
+                "文号：宁信〔2026〕3号"
+            } else {
+                ""
+            };
             let line = event_line(&kind, day("2026-03-05"), remark, &Nobody);
             assert!(!line.contains('\n'), "{line}");
-            let back = parse_event_line(&line, &m, &Nobody).unwrap_or_else(|e| panic!("{line}: {e}"));
+            let back =
+                parse_event_line(&line, &m, &Nobody).unwrap_or_else(|e| panic!("{line}: {e}"));
             assert_eq!(back.kind, kind, "{line}");
             assert_eq!(back.date, day("2026-03-05"));
             assert_eq!(back.remark, remark, "{line}");
@@ -536,10 +593,14 @@ mod tests {
         }
         // A county's own word for an event, through its mapping.
         let mut m = Mapping::default();
-        m.values.entry("event".into()).or_default().insert("结案".into(), "closed".into());
+        m.values
+            .entry("event".into())
+            .or_default()
+            .insert("结案".into(), "closed".into());
         let e = parse_event_line("2026/3/5 结案", &m, &Nobody).expect("reads");
         assert_eq!(e.kind, EventKind::Closed { satisfaction: None });
-        let e = parse_event_line("2026-03-05 听证会：2026-03-05；韩素芬", &m, &Nobody).expect("reads");
+        let e =
+            parse_event_line("2026-03-05 听证会：2026-03-05；韩素芬", &m, &Nobody).expect("reads");
         assert!(matches!(e.kind, EventKind::HearingSession { members, .. } if members.len() == 1));
     }
 
@@ -557,7 +618,10 @@ mod tests {
         assert_eq!(back.author_name, "张三");
         assert_eq!(back.written_at, Some(note.written_at));
         let plain = parse_note_line("信访人情绪稳定", &Mapping::default());
-        assert_eq!((plain.text.as_str(), plain.written_at), ("信访人情绪稳定", None));
+        assert_eq!(
+            (plain.text.as_str(), plain.written_at),
+            ("信访人情绪稳定", None)
+        );
         let p = Petitioner {
             name: "王五".into(),
             phone: "13900001111".into(),
@@ -567,9 +631,21 @@ mod tests {
             anonymous: false,
         };
         assert_eq!(parse_person_line(&person_line(&p)), p);
-        let flags = CaseFlags { group: true, first_time: true, confidential: true, ..CaseFlags::default() };
+        let flags = CaseFlags {
+            group: true,
+            first_time: true,
+            confidential: true,
+            ..CaseFlags::default()
+        };
         assert_eq!(flags_text(&flags), "集体访、初信初访、涉密");
-        assert_eq!(parse_flags(&flags_text(&flags), &Mapping::default()), Ok(flags));
-        assert!(parse_flags("加急", &Mapping::default()).unwrap_err().contains("加急"));
+        assert_eq!(
+            parse_flags(&flags_text(&flags), &Mapping::default()),
+            Ok(flags)
+        );
+        assert!(
+            parse_flags("加急", &Mapping::default())
+                .unwrap_err()
+                .contains("加急")
+        );
     }
 }

@@ -49,7 +49,8 @@ fn builtin_date(text: &str) -> Option<NaiveDate> {
     // An Excel serial day (1900 system), as a date column saved without its format shows.
     if text.len() == 5 && text.bytes().all(|b| b.is_ascii_digit()) {
         let days: i64 = text.parse().ok()?;
-        return NaiveDate::from_ymd_opt(1899, 12, 30)?.checked_add_signed(chrono::Duration::days(days));
+        return NaiveDate::from_ymd_opt(1899, 12, 30)?
+            .checked_add_signed(chrono::Duration::days(days));
     }
     None
 }
@@ -111,7 +112,15 @@ mod tests {
         ] {
             assert_eq!(parse_date(text, &[]), d(2026, 3, 1), "{text}");
         }
-        for bad in ["", "2026-13-01", "2026-02-30", "三月一日", "1/3", "2026", "abc"] {
+        for bad in [
+            "",
+            "2026-13-01",
+            "2026-02-30",
+            "三月一日",
+            "1/3",
+            "2026",
+            "abc",
+        ] {
             assert_eq!(parse_date(bad, &[]), None, "{bad}");
         }
         // A county's own format, from its mapping.

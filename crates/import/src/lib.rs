@@ -35,16 +35,18 @@ pub enum ImportError {
         utf16: bool,
     },
     #[error("{file} 第 {row} 行不是有效的 CSV：{why} (bad CSV)")]
-    BadCsv { file: String, row: usize, why: String },
+    BadCsv {
+        file: String,
+        row: usize,
+        why: String,
+    },
     #[error("{file} 无法作为 Excel 工作簿读取：{why} (bad workbook)")]
     BadWorkbook { file: String, why: String },
     #[error("{file} 第 {row} 行没有表头 (no header row)")]
     NoHeader { file: String, row: usize },
     #[error("映射文件 {file} 有误：{why} (bad mapping)")]
     BadMapping { file: String, why: String },
-    #[error(
-        "表头中没有列“{header}”（映射给字段 {field}）；表头有：{present} (missing column)"
-    )]
+    #[error("表头中没有列“{header}”（映射给字段 {field}）；表头有：{present} (missing column)")]
     MissingColumn {
         header: String,
         field: String,

@@ -242,10 +242,11 @@ impl Field {
             "registered_at" => return Some(Field::RegisteredAt),
             p => p,
         };
-        Field::ALL
-            .iter()
-            .copied()
-            .find(|f| f.paths().iter().any(|p| *p == path || p.starts_with(&format!("{path}."))))
+        Field::ALL.iter().copied().find(|f| {
+            f.paths()
+                .iter()
+                .any(|p| *p == path || p.starts_with(&format!("{path}.")))
+        })
     }
 
     fn parse(key: &str) -> Option<Field> {
@@ -352,7 +353,15 @@ impl Default for Mapping {
             },
             columns: Field::ALL
                 .iter()
-                .map(|f| (*f, f.default_headers().iter().map(|h| (*h).to_owned()).collect()))
+                .map(|f| {
+                    (
+                        *f,
+                        f.default_headers()
+                            .iter()
+                            .map(|h| (*h).to_owned())
+                            .collect(),
+                    )
+                })
                 .collect(),
             named: Vec::new(),
             event_dates: BTreeMap::new(),
@@ -383,7 +392,11 @@ impl Mapping {
             let field = Field::parse(&key).ok_or_else(|| {
                 bad(format!(
                     "[columns] 中的“{key}”不是可导入的字段；可用：{}",
-                    Field::ALL.iter().map(|f| f.key()).collect::<Vec<_>>().join("、")
+                    Field::ALL
+                        .iter()
+                        .map(|f| f.key())
+                        .collect::<Vec<_>>()
+                        .join("、")
                 ))
             })?;
             let headers: Vec<String> = match headers {
@@ -544,7 +557,10 @@ mod tests {
         assert_eq!(Field::of_path("content.request"), Some(Field::Request));
         assert_eq!(Field::of_path("petitioners.phone"), Some(Field::Phone));
         assert_eq!(Field::of_path("flags"), Some(Field::Flags));
-        assert_eq!(Field::of_path("representatives"), Some(Field::Representatives));
+        assert_eq!(
+            Field::of_path("representatives"),
+            Some(Field::Representatives)
+        );
         assert_eq!(Field::of_path("nothing"), None);
     }
 }

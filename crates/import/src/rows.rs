@@ -10,11 +10,11 @@ use fengqiao_model::{
     Registration, Route, Source, event, validate,
 };
 
+use crate::ImportError;
 use crate::cells::{self, People};
 use crate::dates::{parse_date, parse_datetime};
 use crate::mapping::{Field, Mapping};
 use crate::table::{SourceKind, Table, column_letter};
-use crate::ImportError;
 
 /// What the county's directory says, and the day: what rows are checked against.
 #[derive(Debug, Clone, Default)]
@@ -27,7 +27,10 @@ pub struct Directory {
 
 impl People for Directory {
     fn name_of(&self, id: PersonId) -> Option<String> {
-        self.people.iter().find(|(p, _)| *p == id).map(|(_, n)| n.clone())
+        self.people
+            .iter()
+            .find(|(p, _)| *p == id)
+            .map(|(_, n)| n.clone())
     }
 
     fn id_of(&self, name: &str) -> Option<PersonId> {
@@ -185,7 +188,9 @@ pub fn map_table(table: &Table, mapping: &Mapping, dir: &Directory) -> Result<Ma
 fn refuse_duplicates(mapped: &mut Mapped) {
     let mut seen: HashMap<String, Vec<usize>> = HashMap::new();
     for r in &mapped.rows {
-        seen.entry(r.case.source_number.clone()).or_default().push(r.row);
+        seen.entry(r.case.source_number.clone())
+            .or_default()
+            .push(r.row);
     }
     let column = mapped.column_name(Field::SourceNumber);
     let mut refused = Vec::new();
@@ -266,7 +271,11 @@ struct RowReader<'a> {
 impl RowReader<'_> {
     /// The first non-empty cell among the field's columns, and its column.
     fn cell(&self, field: Field) -> (&str, Option<usize>) {
-        let cols = self.mapped.columns.get(&field).map_or(&[][..], Vec::as_slice);
+        let cols = self
+            .mapped
+            .columns
+            .get(&field)
+            .map_or(&[][..], Vec::as_slice);
         cols.iter()
             .map(|i| (self.row.cell(*i), Some(*i)))
             .find(|(c, _)| !c.is_empty())
@@ -326,10 +335,18 @@ impl RowReader<'_> {
         parsed
     }
 
-    fn read(&mut self, event_dates: &[(usize, String)], provided: &[String]) -> Option<ImportedCase> {
+    fn read(
+        &mut self,
+        event_dates: &[(usize, String)],
+        provided: &[String],
+    ) -> Option<ImportedCase> {
         let source_number = self.text(Field::SourceNumber);
         if source_number.is_empty() {
-            self.refuse(Field::SourceNumber, "", "原编号为空：没有它，再次导入时无法认出这件案件");
+            self.refuse(
+                Field::SourceNumber,
+                "",
+                "原编号为空：没有它，再次导入时无法认出这件案件",
+            );
         }
         let received_on = self.date(Field::ReceivedOn);
         if received_on.is_none() && self.text(Field::ReceivedOn).is_empty() {
@@ -346,7 +363,10 @@ impl RowReader<'_> {
             self.refuse(
                 Field::Township,
                 &township.clone(),
-                format!("不是本县（市）目录中的乡镇；可选：{}", self.dir.townships.join("、")),
+                format!(
+                    "不是本县（市）目录中的乡镇；可选：{}",
+                    self.dir.townships.join("、")
+                ),
             );
         }
         let request = self.text(Field::Request);
@@ -421,7 +441,11 @@ impl RowReader<'_> {
             t => {
                 let at = parse_datetime(&t, &self.mapping.date_formats, NaiveTime::MIN);
                 if at.is_none() {
-                    self.refuse(Field::RegisteredAt, &t, "不是可识别的日期时间（可写作 2026-03-01 09:30）");
+                    self.refuse(
+                        Field::RegisteredAt,
+                        &t,
+                        "不是可识别的日期时间（可写作 2026-03-01 09:30）",
+                    );
                 }
                 at
             }
@@ -471,7 +495,10 @@ impl RowReader<'_> {
     fn source(&mut self, received_on: Option<NaiveDate>) -> Source {
         let kind = self.text(Field::Source);
         let unit = self.text(Field::SourceUnit);
-        let date = self.date(Field::SourceDate).or(received_on).unwrap_or_default();
+        let date = self
+            .date(Field::SourceDate)
+            .or(received_on)
+            .unwrap_or_default();
         match self.mapping.value("source", &kind) {
             "" | "own" | "自行登记" => Source::Own,
             "forwarded" | "转送" | "forwarded-from" => Source::ForwardedFrom {
@@ -497,8 +524,12 @@ impl RowReader<'_> {
         let addresses = self.text(Field::Address);
         let agents = self.text(Field::Agent);
         let anonymous = self.text(Field::Anonymous);
-        let columns = [&names, &phones, &ids, &addresses, &agents, &anonymous]
-            .map(|c| cells::lines(c).into_iter().map(|l| cells::unescape(l.trim())).collect::<Vec<_>>());
+        let columns = [&names, &phones, &ids, &addresses, &agents, &anonymous].map(|c| {
+            cells::lines(c)
+                .into_iter()
+                .map(|l| cells::unescape(l.trim()))
+                .collect::<Vec<_>>()
+        });
         let count = columns.iter().map(Vec::len).max().unwrap_or(0);
         let at = |c: usize, i: usize| columns[c].get(i).cloned().unwrap_or_default();
         let mut out = Vec::with_capacity(count);

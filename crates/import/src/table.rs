@@ -93,14 +93,13 @@ pub fn column_letter(index: usize) -> String {
 /// Reads `bytes` (the file called `name`) as a table.
 pub fn read_table(bytes: &[u8], name: &str, options: &ReadOptions) -> Result<Table, ImportError> {
     let header_row = options.header_row.max(1);
-    let (kind, mut rows) = if bytes.starts_with(b"PK\x03\x04")
-        || bytes.starts_with(&[0xD0, 0xCF, 0x11, 0xE0])
-    {
-        read_workbook(bytes, name, &options.sheet)?
-    } else {
-        check_text(bytes, name)?;
-        read_csv(bytes, name, options.encoding)?
-    };
+    let (kind, mut rows) =
+        if bytes.starts_with(b"PK\x03\x04") || bytes.starts_with(&[0xD0, 0xCF, 0x11, 0xE0]) {
+            read_workbook(bytes, name, &options.sheet)?
+        } else {
+            check_text(bytes, name)?;
+            read_csv(bytes, name, options.encoding)?
+        };
     if rows.len() < header_row {
         return Err(ImportError::NoHeader {
             file: name.to_owned(),
@@ -196,15 +195,10 @@ fn read_csv(
             why: e.to_string(),
         })?;
         let start = record.position().map_or(0, |p| p.byte() as usize);
-        let blanks = text
-            .as_bytes()
-            .get(start..)
-            .unwrap_or_default()
-            .iter()
-            .take_while(|b| matches!(b, b'\n' | b'\r'))
-            .filter(|b| **b == b'\n')
-            .count();
-        rows.extend(std::iter::repeat_n(Vec::new(), blanks));
+        rows.extend(std::iter::repeat_n(
+            Vec::new(),
+            blank_lines(text.as_bytes(), start),
+        ));
         rows.push(record.iter().map(str::to_owned).collect());
     }
     Ok((
@@ -213,6 +207,31 @@ fn read_csv(
         },
         rows,
     ))
+}
+
+/// How many blank lines start at `start`: line breaks there, `\r\n` counting once, and
+/// a `\n` that completes the previous record's `\r` not at all.
+fn blank_lines(bytes: &[u8], start: usize) -> usize {
+    let run: Vec<u8> = bytes
+        .get(start..)
+        .unwrap_or_default()
+        .iter()
+        .take_while(|b| matches!(b, b'\n' | b'\r'))
+        .copied()
+        .collect();
+    let mut i = usize::from(
+        start > 0 && bytes.get(start - 1) == Some(&b'\r') && run.first() == Some(&b'\n'),
+    );
+    let mut breaks = 0;
+    while i < run.len() {
+        i += if run[i] == b'\r' && run.get(i + 1) == Some(&b'\n') {
+            2
+        } else {
+            1
+        };
+        breaks += 1;
+    }
+    breaks
 }
 
 /// Decodes CSV bytes: a byte-order mark decides (whatever the mapping says); otherwise as
@@ -249,8 +268,7 @@ fn bad_encoding(bytes: &[u8], name: &str, encoding: &'static Encoding) -> Import
     let mut line = 1;
     let mut offset = 0;
     for chunk in bytes.chunks(1) {
-        let (result, read) =
-            decoder.decode_to_string_without_replacement(chunk, &mut out, false);
+        let (result, read) = decoder.decode_to_string_without_replacement(chunk, &mut out, false);
         if let encoding_rs::DecoderResult::Malformed(_, _) = result {
             break;
         }
@@ -284,7 +302,10 @@ fn read_workbook(
         calamine::open_workbook_auto_from_rs(Cursor::new(bytes)).map_err(|e| bad(e.to_string()))?;
     let names = book.sheet_names();
     let chosen = if sheet.trim().is_empty() {
-        names.first().cloned().ok_or_else(|| bad("工作簿中没有工作表".into()))?
+        names
+            .first()
+            .cloned()
+            .ok_or_else(|| bad("工作簿中没有工作表".into()))?
     } else {
         names
             .iter()
@@ -360,7 +381,8 @@ mod tests {
         let mut bom = b"\xEF\xBB\xBF".to_vec();
         bom.extend_from_slice(text.as_bytes());
         let mut tables = Vec::new();
-        for bytes in [text.as_bytes().to_vec(), bom, gb.into_owned()] {
+        let crlf = text.replace('\n', "\r\n").into_bytes();
+        for bytes in [text.as_bytes().to_vec(), bom, gb.into_owned(), crlf] {
             tables.push(read_table(&bytes, "a.csv", &opts()).expect("reads"));
         }
         assert_eq!(tables[0].headers, ["乡镇", "诉求"]);
@@ -370,7 +392,13 @@ mod tests {
         assert_eq!(tables[0].rows[1].cell(1), "堃焱");
         assert_eq!(tables[0].rows, tables[1].rows);
         assert_eq!(tables[0].rows, tables[2].rows);
-        assert_eq!(tables[2].kind, SourceKind::Csv { encoding: "gb18030" });
+        assert_eq!(tables[0].rows, tables[3].rows, "CRLF lines count the same");
+        assert_eq!(
+            tables[2].kind,
+            SourceKind::Csv {
+                encoding: "gb18030"
+            }
+        );
     }
 
     #[test]
@@ -415,7 +443,9 @@ mod tests {
         sheet.write(0, 0, "收到日期").expect("write");
         sheet.write(0, 1, "联系电话").expect("write");
         sheet.write(0, 2, "诉求").expect("write");
-        sheet.write_datetime_with_format(1, 0, &date, &format).expect("write");
+        sheet
+            .write_datetime_with_format(1, 0, &date, &format)
+            .expect("write");
         sheet.write(1, 1, 13800001111u64 as f64).expect("write");
         sheet.write(1, 2, "反映问题").expect("write");
         let bytes = book.save_to_buffer().expect("save");

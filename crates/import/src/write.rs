@@ -93,7 +93,10 @@ pub fn export_row(
             Field::Request => reg.content.request.clone(),
             Field::Facts => reg.content.facts.clone(),
             Field::Reasons => reg.content.reasons.clone(),
-            Field::ContentType => reg.content_type.map(|t| t.zh().to_owned()).unwrap_or_default(),
+            Field::ContentType => reg
+                .content_type
+                .map(|t| t.zh().to_owned())
+                .unwrap_or_default(),
             Field::Route => reg.route.map(|r| r.zh().to_owned()).unwrap_or_default(),
             Field::RouteListVersion => reg.route_list_version.clone(),
             Field::ComplaintType => reg.complaint_type.clone(),
@@ -223,7 +226,9 @@ pub fn explain(f: Field) -> &'static str {
         Field::Facts => "事实",
         Field::Reasons => "理由",
         Field::ContentType => "建议意见类、检举控告类、申诉求决类",
-        Field::Route => "分流途径：纪检举报、涉法涉诉、仲裁、申诉复审、行政职责、矛盾纠纷、信访诉求",
+        Field::Route => {
+            "分流途径：纪检举报、涉法涉诉、仲裁、申诉复审、行政职责、矛盾纠纷、信访诉求"
+        }
         Field::RouteListVersion => "分类目录版本，如 2026-Q1",
         Field::ComplaintType => "问题类型",
         Field::ReceivedBy => "受理登记单位；空则为本机所在单位",

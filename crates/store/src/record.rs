@@ -47,9 +47,9 @@ fn to_hydrate(value: &Value) -> automerge::hydrate::Value {
                 .map(|(k, v)| (k.clone(), to_hydrate(v)))
                 .collect::<std::collections::HashMap<String, hydrate::Value>>(),
         )),
-        Value::Array(items) => {
-            hydrate::Value::List(hydrate::List::from(items.iter().map(to_hydrate).collect::<Vec<_>>()))
-        }
+        Value::Array(items) => hydrate::Value::List(hydrate::List::from(
+            items.iter().map(to_hydrate).collect::<Vec<_>>(),
+        )),
         scalar => hydrate::Value::Scalar(to_scalar(scalar)),
     }
 }

@@ -496,14 +496,26 @@ impl Store {
         time: i64,
         f: impl FnOnce(&mut automerge::transaction::Transaction<'_>) -> Result<T, StoreError>,
     ) -> Result<(T, Option<ChangeHash>), StoreError> {
-        doc.set_author(Some(self.identity.author()));
-        doc.set_actor(self.actor.clone());
-        doc.transact_with(
-            |_| automerge::transaction::CommitOptions::default().with_time(time),
+        self.commit_with(
+            doc,
+            automerge::transaction::CommitOptions::default().with_time(time),
             f,
         )
-        .map(|success| (success.result, success.hash))
-        .map_err(|failure| failure.error)
+    }
+
+    /// [`Store::commit_as`] with the change's options given whole (an import's changes
+    /// carry a message, see `store/import.rs`).
+    fn commit_with<T>(
+        &self,
+        doc: &mut Automerge,
+        options: automerge::transaction::CommitOptions,
+        f: impl FnOnce(&mut automerge::transaction::Transaction<'_>) -> Result<T, StoreError>,
+    ) -> Result<(T, Option<ChangeHash>), StoreError> {
+        doc.set_author(Some(self.identity.author()));
+        doc.set_actor(self.actor.clone());
+        doc.transact_with(|_| options, f)
+            .map(|success| (success.result, success.hash))
+            .map_err(|failure| failure.error)
     }
 
     fn wait_durable(&self, handle: &DocHandle, hash: ChangeHash) -> Result<(), StoreError> {

@@ -7,9 +7,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use automerge::{ObjType, ReadDoc};
 use chrono::{DateTime, Datelike, FixedOffset, NaiveDate};
-use fengqiao_model::{
-    Case, CaseEvent, CaseId, CaseNumber, EventId, Note, NoteId, validate,
-};
+use fengqiao_model::{Case, CaseEvent, CaseId, CaseNumber, EventId, Note, NoteId, validate};
 pub use fengqiao_model::{ImportedCase, ImportedEvent, ImportedNote};
 use serde_json::Value;
 
@@ -39,8 +37,8 @@ pub struct ImportRefusal {
 pub enum ImportAction {
     /// A new case.
     Create,
-    /// The case is here already, as the source has it.
-    Unchanged { number: String },
+    /// The case is here already, as the source has it (but for `kept`).
+    Unchanged { number: String, kept: Vec<String> },
     /// The case is here; the source changed some of its fields, or brings events or
     /// notes it lacks.
     Update(CaseUpdate),
@@ -54,6 +52,9 @@ pub struct CaseUpdate {
     pub document: DocName,
     /// Each changed field (`content.request`, `petitioners`, …) with its new stored value.
     pub fields: Vec<(String, Value)>,
+    /// Fields the source gives differently that were edited here since they were imported:
+    /// kept as they are (a re-import never undoes a clerk's work).
+    pub kept: Vec<String>,
     /// Events the case lacks.
     pub events: Vec<ImportedEvent>,
     /// Notes the case lacks.
@@ -170,24 +171,13 @@ impl Store {
                 ),
             });
         }
-        let mut records: HashMap<CaseId, CaseRecord> = HashMap::new();
-        {
-            let wanted: Vec<&Existing> = cases
-                .iter()
-                .filter_map(|c| match existing.get(c.source_number.trim()) {
-                    Some(found) if found.len() == 1 => found.first(),
-                    _ => None,
-                })
-                .collect();
-            for record in self.records_of(&wanted)? {
-                records.insert(record.case.id, record);
-            }
-        }
         // Asked once: each reads the directory.
         let home_unit = self.home_unit()?;
         let device = self.directory_device()?;
         let in_scope = |t: &str| device.scope.is_empty() || device.scope.iter().any(|s| s == t);
         let mut plan = ImportPlan::default();
+        // Cases here already, to compare: (place in the plan, where the case is).
+        let mut to_compare: Vec<(usize, Existing)> = Vec::new();
         for (index, mut case) in cases.into_iter().enumerate() {
             let refuse = |field: &str, why: String| ImportRefusal {
                 index,
@@ -195,8 +185,8 @@ impl Store {
                 why,
             };
             case.source_number = case.source_number.trim().to_owned();
-            case.registration.township = case.registration.township.trim().to_owned();
             let reg = &mut case.registration;
+            reg.township = reg.township.trim().to_owned();
             reg.received_by = reg.received_by.trim().to_owned();
             if reg.received_by.is_empty() {
                 reg.received_by = home_unit.clone();
@@ -226,8 +216,12 @@ impl Store {
                 plan.refused.push(refuse("events", why));
                 continue;
             }
-            let found = match existing.get_mut(&case.source_number) {
-                _ if case.source_number.is_empty() => None,
+            let found = if case.source_number.is_empty() {
+                None
+            } else {
+                existing.get(&case.source_number).cloned()
+            };
+            match found {
                 Some(found) if found.len() > 1 => {
                     plan.refused.push(refuse(
                         "source_number",
@@ -239,38 +233,75 @@ impl Store {
                     ));
                     continue;
                 }
-                Some(found) => found.first().cloned(),
-                None => None,
-            };
-            let action = match found.and_then(|f| records.get(&f.id).map(|r| (f, r))) {
+                Some(found) if !found.is_empty() => {
+                    to_compare.push((plan.cases.len(), found[0].clone()));
+                }
+                Some(_) => {
+                    plan.refused.push(refuse(
+                        "source_number",
+                        format!("原编号 {} 在本次导入中重复", case.source_number),
+                    ));
+                    continue;
+                }
                 None => {
                     if !case.source_number.is_empty() {
-                        // A second row with the same number in one run would create it twice.
+                        // A second case with this number in one run would make it twice.
                         existing.insert(case.source_number.clone(), Vec::new());
                     }
-                    ImportAction::Create
                 }
-                Some((found, record)) => {
-                    let update = changes_to(&case, record, &found)?;
-                    if update.fields.is_empty()
-                        && update.events.is_empty()
-                        && update.notes.is_empty()
-                    {
-                        ImportAction::Unchanged {
-                            number: update.number,
-                        }
-                    } else {
-                        ImportAction::Update(update)
-                    }
-                }
-            };
+            }
             plan.cases.push(PlannedCase {
                 index,
                 case,
-                action,
+                action: ImportAction::Create,
             });
         }
+        self.compare_with_stored(&mut plan, to_compare)?;
         Ok(plan)
+    }
+
+    /// Decides, for each case of the plan that is here already, what re-importing it
+    /// changes (reading each document once).
+    fn compare_with_stored(
+        &self,
+        plan: &mut ImportPlan,
+        to_compare: Vec<(usize, Existing)>,
+    ) -> Result<(), StoreError> {
+        let mut by_doc: BTreeMap<DocName, Vec<(usize, CaseId)>> = BTreeMap::new();
+        for (i, e) in to_compare {
+            by_doc.entry(e.document).or_default().push((i, e.id));
+        }
+        let who = self.who_index()?;
+        for (name, cases) in by_doc {
+            let actions = self
+                .read(&name, |d| {
+                    cases
+                        .iter()
+                        .map(|(i, id)| {
+                            let record = super::case_list::read_case(d, &name, *id, &who)?;
+                            let obj = case_obj(d, *id)?;
+                            let case = &plan.cases[*i].case;
+                            Ok((*i, changes_to(d, &obj, case, &record, &name)?))
+                        })
+                        .collect::<Result<Vec<_>, StoreError>>()
+                })?
+                .transpose()?
+                .unwrap_or_default();
+            for (i, update) in actions {
+                plan.cases[i].action = if update.fields.is_empty()
+                    && update.events.is_empty()
+                    && update.notes.is_empty()
+                {
+                    ImportAction::Unchanged {
+                        number: update.number,
+                        kept: update.kept,
+                    }
+                } else {
+                    ImportAction::Update(update)
+                };
+            }
+        }
+        Ok(())
     }
 
     /// Carries out a plan: new cases grouped by document, up to [`BATCH`] to a transaction
@@ -328,7 +359,7 @@ impl Store {
             self.require_write(&name)?;
             for batch in cases.chunks(BATCH) {
                 let ((), hash) = handle.with_document(|doc| {
-                    self.commit_as(doc, now_cst().timestamp(), |tx| {
+                    self.commit_with(doc, import_options(), |tx| {
                         let map = map_at(tx, "cases")?;
                         for (id, _, value) in batch {
                             record::put_record(tx, &map, &id.to_string(), value)?;
@@ -351,7 +382,7 @@ impl Store {
             self.require_write(&name)?;
             for batch in changes.chunks(BATCH) {
                 let ((), hash) = handle.with_document(|doc| {
-                    self.commit_as(doc, now_cst().timestamp(), |tx| {
+                    self.commit_with(doc, import_options(), |tx| {
                         for u in batch {
                             self.write_update(tx, u)?;
                         }
@@ -442,7 +473,11 @@ impl Store {
 
     /// A new case's stored form: the case, its registration event, its history on the
     /// original dates, its notes.
-    fn case_value(&self, c: ImportedCase, number: CaseNumber) -> Result<(CaseId, Value), StoreError> {
+    fn case_value(
+        &self,
+        c: ImportedCase,
+        number: CaseNumber,
+    ) -> Result<(CaseId, Value), StoreError> {
         let me = &self.identity.person;
         let case = Case {
             id: CaseId::generate(),
@@ -550,6 +585,13 @@ impl Store {
     }
 }
 
+/// An import's change: now, marked as an import's.
+fn import_options() -> automerge::transaction::CommitOptions {
+    automerge::transaction::CommitOptions::default()
+        .with_time(now_cst().timestamp())
+        .with_message(IMPORT_MESSAGE.to_owned())
+}
+
 fn morning_of(date: NaiveDate) -> Option<DateTime<FixedOffset>> {
     date.and_hms_opt(10, 0, 0)
         .and_then(|t| t.and_local_timezone(china_offset()).single())
@@ -586,12 +628,19 @@ fn history_problem(case: &ImportedCase, today: NaiveDate) -> Option<String> {
     None
 }
 
-/// What re-importing `case` changes on the stored `record`: the fields the source gave
-/// that differ, and the events and notes the case lacks.
+/// The message on every change an import makes: how a later import tells the fields it
+/// wrote (which it may update) from a clerk's edits (which it keeps).
+pub(crate) const IMPORT_MESSAGE: &str = "fengqiao:import";
+
+/// What re-importing `case` changes on the stored `record` (its map `obj` in `d`): each
+/// field the source gives that differs from what is stored, where the stored value was
+/// written by an import (not edited here since); and the events and notes it lacks.
 fn changes_to(
+    d: &automerge::Automerge,
+    obj: &automerge::ObjId,
     case: &ImportedCase,
     record: &CaseRecord,
-    found: &Existing,
+    document: &DocName,
 ) -> Result<CaseUpdate, StoreError> {
     let stored = {
         let mut v = to_json(&record.case)?;
@@ -605,23 +654,28 @@ fn changes_to(
     let all = leaf_paths(&incoming);
     let paths = case.provided.as_ref().unwrap_or(&all);
     let mut fields = Vec::new();
+    let mut kept = Vec::new();
     for path in paths {
         let before = get_path(&stored, path).unwrap_or(&Value::Null);
         let after = get_path(&incoming, path).unwrap_or(&Value::Null);
-        if before != after {
+        if before == after {
+            continue;
+        }
+        if written_by_import(d, obj, path) {
             fields.push((path.clone(), after.clone()));
+        } else {
+            kept.push(path.clone());
         }
     }
-    let same_event = |e: &ImportedEvent| {
-        record
-            .events
-            .iter()
-            .any(|h| h.date == e.date && h.kind == e.kind)
-    };
     let events = case
         .events
         .iter()
-        .filter(|e| !same_event(e))
+        .filter(|e| {
+            !record
+                .events
+                .iter()
+                .any(|h| h.date == e.date && h.kind == e.kind)
+        })
         .cloned()
         .collect();
     let notes = case
@@ -633,11 +687,54 @@ fn changes_to(
     Ok(CaseUpdate {
         id: record.case.id,
         number: record.case.number.to_string(),
-        document: found.document.clone(),
+        document: document.clone(),
         fields,
+        kept,
         events,
         notes,
     })
+}
+
+/// Whether the value at `path` in `obj` (and everything inside it) was last written by an
+/// import. A conflict is never an import's alone.
+fn written_by_import(d: &automerge::Automerge, obj: &automerge::ObjId, path: &str) -> bool {
+    let Some((parent, prop)) = record::resolve_path(d, obj, path) else {
+        return true;
+    };
+    let values = d.get_all(&parent, prop).unwrap_or_default();
+    match values.as_slice() {
+        [] => true,
+        [(value, id)] => by_import(d, id) && inside_by_import(d, value, id),
+        _ => false,
+    }
+}
+
+fn by_import(d: &automerge::Automerge, id: &automerge::ObjId) -> bool {
+    d.hash_for_opid(id)
+        .and_then(|h| d.get_change_meta_by_hash(&h))
+        .is_some_and(|m| m.message.as_deref() == Some(IMPORT_MESSAGE))
+}
+
+fn inside_by_import(
+    d: &automerge::Automerge,
+    value: &automerge::Value<'_>,
+    id: &automerge::ObjId,
+) -> bool {
+    let automerge::Value::Object(kind) = value else {
+        return true;
+    };
+    let children: Vec<(automerge::Value<'_>, automerge::ObjId)> = match kind {
+        ObjType::Map | ObjType::Table => d
+            .map_range(id, ..)
+            .flat_map(|item| d.get_all(id, item.key.as_ref()).unwrap_or_default())
+            .collect(),
+        ObjType::List | ObjType::Text => (0..d.length(id))
+            .flat_map(|i| d.get_all(id, i).unwrap_or_default())
+            .collect(),
+    };
+    children
+        .iter()
+        .all(|(v, child)| by_import(d, child) && inside_by_import(d, v, child))
 }
 
 /// The paths a registration's fields are compared at: nested maps (`content`, `flags`) by
