@@ -7,8 +7,8 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
 use clap::{Args, Subcommand};
-use fengqiao_import::{Directory, Mapped, Mapping, Refusal, Table, read_cases, write};
-use fengqiao_store::{ImportAction, ImportPlan, Store, now_cst};
+use fengqiao_import::{Directory, Mapping, Refusal, Table, read_cases, write};
+use fengqiao_store::{ImportAction, Store, now_cst};
 use serde_json::json;
 
 use crate::case::{open, print_json};
@@ -79,27 +79,6 @@ fn read_mapping(path: Option<&Path>) -> Result<Mapping> {
     }
 }
 
-/// Where the refused rows go: beside the input, `<name>-未导入.csv`.
-pub fn refused_path(input: &Path) -> PathBuf {
-    let stem = input
-        .file_stem()
-        .map(|s| s.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "导入".into());
-    input.with_file_name(format!("{stem}-未导入.csv"))
-}
-
-/// Every refusal of a run: the file's rows the mapping refused, then what the store refused.
-pub fn all_refusals(mapped: &Mapped, plan: &ImportPlan) -> Vec<Refusal> {
-    let mut all = mapped.refusals.clone();
-    all.extend(
-        plan.refused
-            .iter()
-            .map(|r| mapped.refusal_for(r.index, &r.field, &r.why)),
-    );
-    all.sort_by_key(|r| r.row);
-    all
-}
-
 fn cases(data_dir: &Path, args: &CasesArgs, json_out: bool) -> Result<()> {
     let mapping = read_mapping(args.mapping.as_deref())?;
     let bytes =
@@ -122,7 +101,11 @@ fn run_cases(
     let dir = directory_of(store)?;
     let (table, mapped) = read_cases(bytes, name, mapping, &dir)?;
     let plan = store.plan_import(mapped.rows.iter().map(|r| r.case.clone()).collect())?;
-    let refusals = all_refusals(&mapped, &plan);
+    let refusals = mapped.with_store_refusals(
+        plan.refused
+            .iter()
+            .map(|r| (r.index, r.field.as_str(), r.why.as_str())),
+    );
     let refused_rows = refusals
         .iter()
         .map(|r| r.row)
@@ -187,7 +170,7 @@ fn run_cases(
     let refused_file = if refusals.is_empty() || args.dry_run {
         None
     } else {
-        let path = refused_path(&args.file);
+        let path = fengqiao_import::refused_path(&args.file);
         write_refused(&table, &refusals, &path)?;
         Some(path)
     };

@@ -60,6 +60,15 @@ pub enum ImportError {
     Write(String),
 }
 
+/// Where the refused rows of an import of `input` go: beside it, `<name>-未导入.csv`.
+pub fn refused_path(input: &std::path::Path) -> std::path::PathBuf {
+    let stem = input
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "导入".into());
+    input.with_file_name(format!("{stem}-未导入.csv"))
+}
+
 /// Reads a file through a mapping: the table (for the refused-rows file) and the cases.
 pub fn read_cases(
     bytes: &[u8],

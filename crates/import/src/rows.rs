@@ -98,6 +98,22 @@ impl Mapped {
             .unwrap_or_default()
     }
 
+    /// Every refusal of a run: the rows the mapping refused and what the store refused of
+    /// the cases (by their place in [`Mapped::rows`], field and why), by row.
+    pub fn with_store_refusals<'a>(
+        &self,
+        store: impl IntoIterator<Item = (usize, &'a str, &'a str)>,
+    ) -> Vec<Refusal> {
+        let mut all = self.refusals.clone();
+        all.extend(
+            store
+                .into_iter()
+                .map(|(index, field, why)| self.refusal_for(index, field, why)),
+        );
+        all.sort_by_key(|r| r.row);
+        all
+    }
+
     /// The refusal for what the store refused of the case at `index` in [`Mapped::rows`]:
     /// the store names a case field, this names its column.
     pub fn refusal_for(&self, index: usize, field: &str, why: &str) -> Refusal {
@@ -180,19 +196,32 @@ pub fn map_table(table: &Table, mapping: &Mapping, dir: &Directory) -> Result<Ma
             mapped.refusals.extend(refusals);
         }
     }
-    refuse_duplicates(&mut mapped);
+    refuse_duplicates(&mut mapped, table);
     Ok(mapped)
 }
 
 /// A source number twice in one file: neither row can say which is right.
-fn refuse_duplicates(mapped: &mut Mapped) {
+fn refuse_duplicates(mapped: &mut Mapped, table: &Table) {
     let mut seen: HashMap<String, Vec<usize>> = HashMap::new();
     for r in &mapped.rows {
         seen.entry(r.case.source_number.clone())
             .or_default()
             .push(r.row);
     }
-    let column = mapped.column_name(Field::SourceNumber);
+    // The column the number came from (the first non-empty of its candidates).
+    let candidates = mapped
+        .columns
+        .get(&Field::SourceNumber)
+        .cloned()
+        .unwrap_or_default();
+    let column_of = |row: usize| {
+        let cells = table.rows.iter().find(|r| r.number == row);
+        candidates
+            .iter()
+            .find(|i| cells.is_some_and(|c| !c.cell(**i).is_empty()))
+            .map(|i| column_name(&table.headers, *i))
+            .unwrap_or_default()
+    };
     let mut refused = Vec::new();
     mapped.rows.retain(|r| {
         let rows = &seen[&r.case.source_number];
@@ -206,7 +235,7 @@ fn refuse_duplicates(mapped: &mut Mapped) {
             .collect();
         refused.push(Refusal {
             row: r.row,
-            column: column.clone(),
+            column: column_of(r.row),
             value: r.case.source_number.clone(),
             why: format!("原编号在文件中重复（另见第 {} 行）", others.join("、")),
         });

@@ -9,8 +9,7 @@ use serde::{Deserialize, Serialize};
 use super::Store;
 use crate::index::IndexRow;
 use crate::record::{
-    CASE_SUBRECORDS, case_obj, decode, decode_map, hex_heads, map_in, obj_field, str_field,
-    strip_subrecords,
+    CASE_SUBRECORDS, case_obj, decode, decode_map, hex_heads, map_in, strip_subrecords,
 };
 use crate::store::{ChangeIndex, WhoIndex, to_conflict};
 use crate::{CaseRecord, DocName, Resolution, StoreError, index, record};
@@ -231,70 +230,190 @@ pub(super) fn index_rows(d: &Automerge, name: &DocName) -> Vec<IndexRow> {
             let ValueRef::Object(_) = item.value else {
                 return None;
             };
-            let obj = item.id();
-            let summary = summarise(d, &obj, &doc_name)?;
-            let mut search = String::new();
-            if let Some(content) = obj_field(d, &obj, "content") {
-                search.push_str(&str_field(d, &content, "facts"));
-            }
-            for list in ["petitioners", "representatives"] {
-                if let Some(l) = obj_field(d, &obj, list) {
-                    for i in 0..d.length(&l) {
-                        if let Some(p) = obj_field(d, &l, i) {
-                            search.push(' ');
-                            search.push_str(&str_field(d, &p, "name"));
-                        }
-                    }
-                }
-            }
-            Some(IndexRow { summary, search })
+            index_row(d, &item.id(), &doc_name)
         })
         .collect()
 }
 
-/// The list row of a case, read field by field: the list must stay fast at county scale,
-/// so it reads only what a row shows and derives status from event kinds alone.
-pub(super) fn summarise(d: &Automerge, obj: &ObjId, doc: &str) -> Option<CaseSummary> {
-    let petitioner = ["petitioners", "representatives"]
-        .iter()
-        .filter_map(|list| obj_field(d, obj, *list).and_then(|l| obj_field(d, &l, 0usize)))
-        .map(|p| str_field(d, &p, "name"))
-        .find(|n| !n.is_empty())
-        .unwrap_or_default();
+/// A map's scalar text fields, and its objects, in one pass (a `get` per field costs a
+/// seek each: at county scale the list index was most of an import's time).
+struct Fields {
+    text: std::collections::HashMap<String, String>,
+    objects: std::collections::HashMap<String, ObjId>,
+    conflict: bool,
+}
+
+fn fields_of(d: &Automerge, obj: &ObjId) -> Fields {
+    let mut out = Fields {
+        text: Default::default(),
+        objects: Default::default(),
+        conflict: false,
+    };
+    for item in d.map_range(obj, ..) {
+        let skip = CASE_SUBRECORDS.contains(&item.key.as_ref());
+        out.conflict |= item.conflict && !skip;
+        match &item.value {
+            ValueRef::Scalar(automerge::ScalarValueRef::Str(s)) => {
+                out.text.insert(item.key.to_string(), s.to_string());
+            }
+            ValueRef::Object(_) => {
+                out.objects.insert(item.key.to_string(), item.id());
+            }
+            _ => {}
+        }
+    }
+    out
+}
+
+/// Whether anything inside `obj` has concurrent values.
+fn has_conflict(d: &Automerge, obj: &ObjId) -> bool {
+    match d.object_type(obj) {
+        Ok(ObjType::Map | ObjType::Table) => d.map_range(obj, ..).any(|i| {
+            i.conflict || (matches!(i.value, ValueRef::Object(_)) && has_conflict(d, &i.id()))
+        }),
+        Ok(ObjType::List) => d.list_range(obj, ..).any(|i| {
+            i.conflict || (matches!(i.value, ValueRef::Object(_)) && has_conflict(d, &i.id()))
+        }),
+        _ => false,
+    }
+}
+
+/// The list row of a case, and the text a search looks through: read field by field in
+/// one pass over each map, deriving status from event kinds alone, so the list stays fast
+/// at county scale.
+pub(super) fn index_row(d: &Automerge, obj: &ObjId, doc: &str) -> Option<IndexRow> {
+    let case = fields_of(d, obj);
+    let text = |f: &Fields, k: &str| f.text.get(k).cloned().unwrap_or_default();
+    let mut conflict = case.conflict;
+    let mut search = String::new();
+    let mut request = String::new();
+    if let Some(content) = case.objects.get("content") {
+        let c = fields_of(d, content);
+        conflict = conflict || has_conflict(d, content);
+        request = text(&c, "request");
+        search.push_str(&text(&c, "facts"));
+    }
+    let mut petitioner = String::new();
+    for list in ["petitioners", "representatives"] {
+        let Some(l) = case.objects.get(list) else {
+            continue;
+        };
+        for item in d.list_range(l, ..) {
+            conflict |= item.conflict;
+            if let ValueRef::Object(_) = item.value {
+                let p = fields_of(d, &item.id());
+                conflict |= p.conflict || p.objects.values().any(|o| has_conflict(d, o));
+                let name = text(&p, "name");
+                // The first petitioner's name, or the first representative's.
+                if petitioner.is_empty() && item.index == 0 {
+                    petitioner = name.clone();
+                }
+                search.push(' ');
+                search.push_str(&name);
+            }
+        }
+    }
+    for (key, o) in &case.objects {
+        if !matches!(key.as_str(), "content" | "petitioners" | "representatives")
+            && !CASE_SUBRECORDS.contains(&key.as_str())
+        {
+            conflict = conflict || has_conflict(d, o);
+        }
+    }
     let mut events: Vec<super::law::RowEvent> = Vec::new();
-    if let Some(events_obj) = obj_field(d, obj, "events") {
-        for e in d.map_range(&events_obj, ..) {
-            let eo = e.id();
-            let recorded_at = DateTime::parse_from_rfc3339(&str_field(d, &eo, "recorded_at")).ok();
+    if let Some(events_obj) = case.objects.get("events") {
+        for e in d.map_range(events_obj, ..) {
+            let ValueRef::Object(_) = e.value else {
+                continue;
+            };
+            let f = fields_of(d, &e.id());
+            let recorded_at = DateTime::parse_from_rfc3339(&text(&f, "recorded_at")).ok();
             events.push((
-                str_field(d, &eo, "date"),
+                text(&f, "date"),
                 recorded_at,
                 e.key.into_owned(),
-                str_field(d, &eo, "kind"),
-                str_field(d, &eo, "route"),
+                text(&f, "kind"),
+                text(&f, "route"),
             ));
         }
     }
     events.sort();
     let status = event::status_of_codes(events.iter().map(|(_, _, _, kind, _)| kind.as_str()));
-    let route = super::law::route_in_force_of_row(&events, &str_field(d, obj, "route"));
-    Some(CaseSummary {
-        id: str_field(d, obj, "id").parse().ok()?,
-        number: str_field(d, obj, "number"),
-        source_number: str_field(d, obj, "source_number"),
-        received_on: str_field(d, obj, "received_on").parse().ok()?,
-        township: str_field(d, obj, "township"),
-        village: str_field(d, obj, "village"),
+    let route = super::law::route_in_force_of_row(&events, &text(&case, "route"));
+    let summary = CaseSummary {
+        id: text(&case, "id").parse().ok()?,
+        number: text(&case, "number"),
+        source_number: text(&case, "source_number"),
+        received_on: text(&case, "received_on").parse().ok()?,
+        township: text(&case, "township"),
+        village: text(&case, "village"),
         petitioner,
-        request: obj_field(d, obj, "content")
-            .map(|c| str_field(d, &c, "request"))
-            .unwrap_or_default(),
-        channel: str_field(d, obj, "channel"),
+        request,
+        channel: text(&case, "channel"),
         route,
         status,
-        has_conflicts: !record::conflicts_in(d, obj, CASE_SUBRECORDS).is_empty(),
+        has_conflicts: conflict,
         document: doc.to_owned(),
-    })
+    };
+    Some(IndexRow { summary, search })
+}
+
+/// The list row of a case not yet read back: from the stored form just written (an
+/// import's new cases), giving what [`index_row`] would read from the document.
+pub(super) fn row_from_value(value: &serde_json::Value, doc: &str) -> Option<IndexRow> {
+    use serde_json::Value;
+    let text = |v: &Value, k: &str| v.get(k).and_then(Value::as_str).unwrap_or("").to_owned();
+    let content = value.get("content").cloned().unwrap_or(Value::Null);
+    let mut search = text(&content, "facts");
+    let mut petitioner = String::new();
+    for list in ["petitioners", "representatives"] {
+        for (i, p) in value
+            .get(list)
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .enumerate()
+        {
+            let name = text(p, "name");
+            if petitioner.is_empty() && i == 0 {
+                petitioner = name.clone();
+            }
+            search.push(' ');
+            search.push_str(&name);
+        }
+    }
+    let mut events: Vec<super::law::RowEvent> = value
+        .get("events")
+        .and_then(Value::as_object)
+        .into_iter()
+        .flatten()
+        .map(|(key, e)| {
+            (
+                text(e, "date"),
+                DateTime::parse_from_rfc3339(&text(e, "recorded_at")).ok(),
+                key.clone(),
+                text(e, "kind"),
+                text(e, "route"),
+            )
+        })
+        .collect();
+    events.sort();
+    let summary = CaseSummary {
+        id: text(value, "id").parse().ok()?,
+        number: text(value, "number"),
+        source_number: text(value, "source_number"),
+        received_on: text(value, "received_on").parse().ok()?,
+        township: text(value, "township"),
+        village: text(value, "village"),
+        petitioner,
+        request: text(&content, "request"),
+        channel: text(value, "channel"),
+        route: super::law::route_in_force_of_row(&events, &text(value, "route")),
+        status: event::status_of_codes(events.iter().map(|(_, _, _, kind, _)| kind.as_str())),
+        has_conflicts: false,
+        document: doc.to_owned(),
+    };
+    Some(IndexRow { summary, search })
 }
 
 pub(super) fn matches_filter(row: &IndexRow, f: &CaseFilter) -> bool {

@@ -262,6 +262,44 @@ impl Store {
         })
     }
 
+    /// Lists many documents in the catalogue in one write (an import creates dozens; one
+    /// directory change each cost a wait for the disk and an access-table rebuild each).
+    pub(super) fn catalogue_add_all(&self, names: &[DocName]) -> Result<(), StoreError> {
+        if !self.may_write(&DocName::Directory) {
+            return Ok(());
+        }
+        let county = self.identity.county.clone();
+        let wanted: Vec<(String, String)> = names
+            .iter()
+            .map(|n| (n.to_string(), n.document_id(&county).to_string()))
+            .collect();
+        let missing: Vec<(String, String)> = self
+            .read(&DocName::Directory, |d| {
+                let catalogue = map_in(d, "catalogue");
+                wanted
+                    .iter()
+                    .filter(|(key, _)| {
+                        catalogue
+                            .as_ref()
+                            .and_then(|m| d.get(m, key.as_str()).ok().flatten())
+                            .is_none()
+                    })
+                    .cloned()
+                    .collect()
+            })?
+            .unwrap_or_default();
+        if missing.is_empty() {
+            return Ok(());
+        }
+        self.write(&DocName::Directory, |tx| {
+            let catalogue = map_at(tx, "catalogue")?;
+            for (key, id) in &missing {
+                tx.put(&catalogue, key.as_str(), id.as_str())?;
+            }
+            Ok(())
+        })
+    }
+
     /// Every document listed in the directory's catalogue or held on this laptop (a
     /// township laptop creates period documents it may not list in the directory), plus
     /// the directory.

@@ -13,7 +13,9 @@ use serde_json::Value;
 
 use super::Store;
 use super::cases::check_event_payload;
-use crate::record::{case_obj, get_path, map_at, put_at, read_value, strip_subrecords, to_json};
+use crate::record::{
+    case_obj, get_path, hex_heads, map_at, put_at, read_value, strip_subrecords, to_json,
+};
 use crate::store::code_of;
 use crate::{CaseRecord, DocName, StoreError, china_offset, now_cst, record};
 
@@ -354,27 +356,62 @@ impl Store {
                 .or_default()
                 .push((id, number.to_string(), value));
         }
+        // Listed first, all in one directory change; a document listed that a cut-short
+        // run never created is made by the next.
+        self.catalogue_add_all(&by_doc.keys().cloned().collect::<Vec<_>>())?;
         for (name, cases) in by_doc {
             let handle = self.must_doc(&name)?;
             self.require_write(&name)?;
+            let id = name.document_id(&self.identity.county).to_string();
+            // The list's rows of the document before, if the index has them: the new
+            // cases' rows are added from what was written instead of read back.
+            let before = handle.with_document(|d| hex_heads(&d.get_heads()));
+            let empty = handle.with_document(|d| {
+                crate::record::map_in(d, "cases").is_none_or(|m| d.length(&m) == 0)
+            });
+            let mut rows = match self.index.rows_for_heads(&id, &before) {
+                None if empty => Some(Vec::new()),
+                rows => rows,
+            };
+            let mut last = before;
             for batch in cases.chunks(BATCH) {
-                let ((), hash) = handle.with_document(|doc| {
-                    self.commit_with(doc, import_options(), |tx| {
+                let (heads_before, ((), hash)) = handle.with_document(|doc| {
+                    let heads = hex_heads(&doc.get_heads());
+                    let committed = self.commit_with(doc, import_options(), |tx| {
                         let map = map_at(tx, "cases")?;
                         for (id, _, value) in batch {
                             record::put_record(tx, &map, &id.to_string(), value)?;
                         }
                         Ok(())
-                    })
+                    })?;
+                    Ok::<_, StoreError>((heads, committed))
                 })?;
                 if let Some(hash) = hash {
                     self.wait_durable(&handle, hash)?;
+                    // Only this run's changes since: a peer's change merged meanwhile
+                    // would be missing from the rows.
+                    if heads_before != last {
+                        rows = None;
+                    }
+                    last = hex_heads(&[hash]);
+                }
+                if let Some(rows) = &mut rows {
+                    let doc_name = name.to_string();
+                    rows.extend(
+                        batch
+                            .iter()
+                            .filter_map(|(_, _, v)| super::case_list::row_from_value(v, &doc_name)),
+                    );
                 }
                 outcome
                     .created
                     .extend(batch.iter().map(|(id, number, _)| (*id, number.clone())));
                 done += batch.len();
                 progress(done);
+            }
+            if let Some(rows) = rows {
+                let files = crate::index::file_listing(&self.doc_dir(&id));
+                self.index.store(&id, files, last, &rows);
             }
         }
         for (name, changes) in updates {
