@@ -20,17 +20,17 @@ pub fn cases(n: usize, today: NaiveDate) -> (Vec<CaseRow>, ClockIndex) {
     let mut histories = Vec::with_capacity(n);
     for (i, c) in generated.into_iter().enumerate() {
         let id = CaseId(Uuid::from_u128(i as u128 + 1));
-        let registered = (
+        let registered = fengqiao_model::ImportedEvent::new(
             fengqiao_model::EventKind::Registered,
             c.registration.received_on,
         );
         let mut events: Vec<CaseEvent> = std::iter::once(&registered)
             .chain(c.events.iter())
             .enumerate()
-            .map(|(k, (kind, date))| CaseEvent {
+            .map(|(k, e)| CaseEvent {
                 id: EventId(Uuid::from_u128(((i as u128) << 16) + k as u128 + 1)),
-                kind: kind.clone(),
-                date: *date,
+                kind: e.kind.clone(),
+                date: e.date,
                 recorded_at: c.registered_at,
                 recorded_by: PersonId(Uuid::nil()),
                 remark: String::new(),
@@ -47,6 +47,7 @@ pub fn cases(n: usize, today: NaiveDate) -> (Vec<CaseRow>, ClockIndex) {
         rows.push(CaseRow {
             id,
             number: format!("DEMO-{}-{:05}", reg.received_on.format("%Y"), i + 1),
+            source_number: String::new(),
             received_on: reg.received_on,
             township: reg.township.clone(),
             village: reg.village.clone(),

@@ -5,6 +5,7 @@
 //! [`AppState::apply`] takes an [`Update`], the views push commands with [`AppState::send`],
 //! and the app (or a test, or the benchmark) decides where the commands go.
 
+mod import;
 mod papers;
 
 use std::collections::HashMap;
@@ -23,6 +24,7 @@ use crate::sync_seam::SyncStatus;
 use crate::vm::conflicts::Conflicts;
 use crate::vm::reports::Reports;
 use crate::vm::{CasePage, CaseRow, ClockIndex, Directory, RosterView, Welcome};
+pub use import::ImportUi;
 pub use papers::PapersState;
 
 /// The views, in the order of the navigation.
@@ -628,6 +630,10 @@ pub struct AppState {
     pub reports: Reports,
     reports_stale: bool,
     pub busy: bool,
+    /// A long write's progress (the demo county, an import): cases done of the total.
+    pub progress: Option<(usize, usize)>,
+    /// 设置 → 导入.
+    pub import: ImportUi,
     pub status: Option<StatusLine>,
     pub guide: Guide,
     outbox: Vec<Command>,
@@ -708,6 +714,8 @@ impl AppState {
             reports: Reports::default(),
             reports_stale: true,
             busy: false,
+            progress: None,
+            import: ImportUi::default(),
             status: None,
             guide: Guide::embedded(),
             outbox: Vec::new(),
@@ -752,9 +760,12 @@ impl AppState {
     /// Takes in what the store thread sent.
     pub fn apply(&mut self, update: Update) {
         match update {
+            // Creating the demo county was asked for at start: no form meanwhile.
+            Update::Empty { .. } if self.phase == Phase::CreatingDemo => {}
             Update::Empty { data_dir } => self.phase = Phase::Empty { data_dir },
             Update::Opened(welcome) => {
                 self.phase = Phase::Open;
+                self.progress = None;
                 self.welcome = Some(*welcome);
             }
             Update::Directory(d) => self.directory = d,
@@ -827,7 +838,17 @@ impl AppState {
                     is_error: true,
                 });
             }
-            Update::Busy(b) => self.busy = b,
+            Update::Busy(b) => {
+                self.busy = b;
+                if !b {
+                    self.progress = None;
+                }
+            }
+            Update::Progress { done, total } => self.progress = Some((done, total)),
+            Update::Import(report) => {
+                self.progress = None;
+                self.import.report = Some(report);
+            }
         }
     }
 

@@ -1,5 +1,5 @@
 //! The layering DESIGN.md §3 promises, checked from the real dependency graph:
-//! pure crates (model, rules, roster, duplicates, paperwork) never pull in Automerge, samod, iroh,
+//! pure crates (model, rules, roster, duplicates, paperwork, import) never pull in Automerge, samod, iroh,
 //! tokio or egui, nor read files, the environment or the clock; the store never pulls
 //! in egui or iroh's network stack (only `iroh-base`, the key types: the device key is
 //! the network identity).
@@ -75,6 +75,7 @@ fn pure_crates_stay_pure() {
         "fengqiao-roster",
         "fengqiao-paperwork",
         "fengqiao-duplicates",
+        "fengqiao-import",
     ] {
         assert_free_of(package, IO_STACK);
     }
@@ -223,6 +224,7 @@ fn sources(folders: &[&str]) -> Vec<(String, String)> {
 const SOURCE_FOLDERS: &[&str] = &[
     "crates/model/src",
     "crates/duplicates/src",
+    "crates/import/src",
     "crates/paperwork/src",
     "crates/rules/src",
     "crates/roster/src",
@@ -248,6 +250,7 @@ fn pure_crates_read_no_files_or_environment() {
     let pure = [
         "crates/model/src",
         "crates/duplicates/src",
+        "crates/import/src",
         "crates/rules/src",
         "crates/roster/src",
     ];
@@ -299,6 +302,7 @@ fn only_binaries_and_the_store_read_the_clock() {
     let libraries = [
         "crates/model/src",
         "crates/duplicates/src",
+        "crates/import/src",
         "crates/paperwork/src",
         "crates/rules/src",
         "crates/roster/src",

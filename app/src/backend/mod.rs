@@ -7,6 +7,7 @@
 
 mod dirty;
 mod feeds;
+mod import;
 mod papers;
 mod roster;
 mod worker;
@@ -26,11 +27,12 @@ use crate::vm::{
 };
 
 pub use feeds::FeedCommand;
+pub use import::{ImportCommand, ImportReport, Written};
 pub use papers::{
     DocumentPreview, PaperCommand, PdfViewer, file_name as papers_file_name, system_pdf_viewer,
 };
 pub use roster::{BookingForm, EXAMPLE_RULES, RosterExport};
-pub use worker::{DEMO_CASES, create_demo_county};
+pub use worker::{DEMO_CASES, create_demo_county, create_demo_county_with};
 
 /// What the UI asks the store thread to do. Each write is one store transaction; the reply
 /// is an [`Update`] (the refreshed view model, a [`Update::Done`] or an [`Update::Failed`]).
@@ -149,6 +151,8 @@ pub enum Command {
     ExportPeerState { path: PathBuf },
     /// The case page's documents (文书): issue, preview, serve, save, print.
     Paper(PaperCommand),
+    /// 设置 → 导入: check a county's spreadsheet, or import it.
+    Import(ImportCommand),
 }
 
 /// What the store thread sends back.
@@ -195,6 +199,10 @@ pub enum Update {
     SyncFailed { action: Key, failure: SyncFailure },
     /// The store thread is working (true) or idle (false).
     Busy(bool),
+    /// A long write's progress (the demo county, an import): cases done of the total.
+    Progress { done: usize, total: usize },
+    /// What an import check found, or an import wrote.
+    Import(std::sync::Arc<ImportReport>),
 }
 
 /// A completed action for the status line: a translated sentence plus a detail.

@@ -1,5 +1,6 @@
 //! The store thread's loop: open (or offer the demo county), then serve commands.
 
+mod import;
 mod papers;
 
 use std::path::{Path, PathBuf};
@@ -165,7 +166,17 @@ fn open_or_start(
             match commands.recv() {
                 Ok(Command::CreateDemoCounty) => {
                     send(updates, repaint, Update::Busy(true));
-                    match create_demo_county(data_dir, demo_cases) {
+                    let progress = |done| {
+                        send(
+                            updates,
+                            repaint,
+                            Update::Progress {
+                                done,
+                                total: demo_cases,
+                            },
+                        )
+                    };
+                    match create_demo_county_with(data_dir, demo_cases, progress) {
                         Ok(store) => return Some(store),
                         Err(e) => fail(Key::ActionCreateDemo, &format!("{e:#}")),
                     }
@@ -206,6 +217,15 @@ fn open_or_start(
 /// cases, the roster with this month published and next month drafted, the desk and two
 /// booked visitors.
 pub fn create_demo_county(dir: &Path, case_count: usize) -> Result<Store> {
+    create_demo_county_with(dir, case_count, |_| {})
+}
+
+/// [`create_demo_county`], telling `progress` how many cases are written.
+pub fn create_demo_county_with(
+    dir: &Path,
+    case_count: usize,
+    progress: impl FnMut(usize),
+) -> Result<Store> {
     demo::create_county(
         dir,
         demo::DemoOptions {
@@ -213,7 +233,7 @@ pub fn create_demo_county(dir: &Path, case_count: usize) -> Result<Store> {
             seed: 1,
             end: today(),
         },
-        |_| {},
+        progress,
     )
     .context("创建演示县")
 }
@@ -516,6 +536,7 @@ impl Worker {
                 Err(e) => self.fail(Key::ActionVisit, e),
             },
             Command::Paper(command) => self.paper(command),
+            Command::Import(command) => self.import(command),
             Command::ExportBundle { path, peer_state } => self.export_bundle(&path, peer_state),
             Command::ImportBundle { path } => self.import_bundle(&path),
             Command::SyncNow => self.live_sync.sync_now(&self.store),

@@ -24,7 +24,7 @@ pub(super) fn text(key: Key) -> &'static str {
             "The data directory is empty. Create a demo county (Ningguo: 14 townships, 2,000 cases, this month's reception roster) to try every feature."
         }
         Key::CreateDemo => "Create the demo county",
-        Key::CreatingDemo => "Creating the demo county; this takes a few dozen seconds…",
+        Key::CreatingDemo => "Creating the demo county…",
         Key::DataDirIs => "Data directory: {}",
         Key::ActionFailed => "{} failed: {}",
         Key::ActionOpen => "Opening the data directory",
@@ -507,6 +507,34 @@ pub(super) fn text(key: Key) -> &'static str {
         Key::NoticeBooked => "Booked",
         Key::NoticeBookingCancelled => "Booking cancelled",
         Key::NoticeBriefingSaved => "Briefing saved",
+        Key::ActionImport => "Import cases",
+        Key::NoticeImported => "Imported (created / updated)",
+        Key::ImportHeading => "Import cases from the old system",
+        Key::ImportBody => {
+            "Import cases from a CSV (UTF-8 or GB18030) or Excel (.xlsx) file exported from the old system. Check first: every row that cannot be imported is listed with why, and what would be written, without writing anything; then import. Importing the same file again creates nothing twice."
+        }
+        Key::ImportFile => "File",
+        Key::ImportMapping => "Mapping file (optional)",
+        Key::ImportCheck => "Check",
+        Key::ImportRun => "Import",
+        Key::ImportSummary => {
+            "{}: {}, {} rows — would create {}, update {}, already imported and unchanged {}, cannot import {} rows"
+        }
+        Key::ImportChecked => "This is the check: nothing has been written yet.",
+        Key::ImportDone => "Created {}, updated {}.",
+        Key::ImportRefusedFile => {
+            "The rows not imported were written to {}; fix them and import that file."
+        }
+        Key::ImportRefusals => "Rows that cannot be imported",
+        Key::ImportRow => "Row",
+        Key::ImportColumn => "Column",
+        Key::ImportValue => "Value",
+        Key::ImportWhy => "Why",
+        Key::ImportUpdates => "Cases the import changes",
+        Key::ImportNotAllowed => "This device does not register cases, so it cannot import them.",
+        Key::ImportNothing => "Nothing to write.",
+        Key::ImportProgress => "Importing: {} / {} cases",
+        Key::DemoProgress => "Writing the demo cases: {} / {}",
         Key::ActionPaper => "Working on a document",
         Key::NoticeDocumentIssued => "Document issued",
         Key::NoticeDocumentServed => "Service recorded",

@@ -24,7 +24,7 @@ pub(super) fn text(key: Key) -> &'static str {
             "数据目录中还没有数据。可以先创建一个演示县（宁国市，14 个乡镇街道，2000 件信访事项，本月接访排班），熟悉各项功能。"
         }
         Key::CreateDemo => "创建演示县",
-        Key::CreatingDemo => "正在创建演示县，约需数十秒……",
+        Key::CreatingDemo => "正在创建演示县……",
         Key::DataDirIs => "数据目录：{}",
         Key::ActionFailed => "{}失败：{}",
         Key::ActionOpen => "打开数据目录",
@@ -491,6 +491,32 @@ pub(super) fn text(key: Key) -> &'static str {
         Key::NoticeBooked => "已预约",
         Key::NoticeBookingCancelled => "已取消预约",
         Key::NoticeBriefingSaved => "已保存接访准备材料",
+        Key::ActionImport => "导入案件",
+        Key::NoticeImported => "已导入（新建 / 更新）",
+        Key::ImportHeading => "导入旧系统案件",
+        Key::ImportBody => {
+            "从原系统导出的 CSV（UTF-8 或 GB18030）或 Excel（.xlsx）文件导入案件。先检查：列出每一行不能导入的原因和将写入的内容，不写入任何内容；确认后再导入。再次导入同一文件不会重复建案。"
+        }
+        Key::ImportFile => "文件",
+        Key::ImportMapping => "映射文件（可空）",
+        Key::ImportCheck => "检查",
+        Key::ImportRun => "导入",
+        Key::ImportSummary => {
+            "{}：{}，{} 行 — 将新建 {} 件，将更新 {} 件，已导入过且无变化 {} 件，不能导入 {} 行"
+        }
+        Key::ImportChecked => "以上为检查结果，尚未写入任何内容。",
+        Key::ImportDone => "已新建 {} 件，已更新 {} 件。",
+        Key::ImportRefusedFile => "不能导入的行已写入 {}，改正后可再次导入。",
+        Key::ImportRefusals => "不能导入的行",
+        Key::ImportRow => "行",
+        Key::ImportColumn => "列",
+        Key::ImportValue => "值",
+        Key::ImportWhy => "原因",
+        Key::ImportUpdates => "将更新的案件",
+        Key::ImportNotAllowed => "本设备不能登记案件，因此不能导入。",
+        Key::ImportNothing => "没有要写入的内容。",
+        Key::ImportProgress => "正在导入：{} / {} 件",
+        Key::DemoProgress => "正在写入演示案件：{} / {} 件",
         Key::ActionPaper => "签发或处理文书",
         Key::NoticeDocumentIssued => "已签发文书",
         Key::NoticeDocumentServed => "已记录送达",

@@ -4,6 +4,7 @@
 pub mod case_page;
 pub mod cases;
 pub mod conflicts;
+pub mod import;
 pub mod intake;
 pub mod papers;
 pub mod register;
@@ -132,6 +133,13 @@ fn first_start(ui: &mut egui::Ui, state: &mut AppState) {
         Phase::CreatingDemo => {
             ui.spinner();
             ui.label(state.t(Key::CreatingDemo));
+            if let Some((done, total)) = state.progress {
+                ui.add(
+                    egui::ProgressBar::new(done as f32 / total.max(1) as f32)
+                        .desired_width(420.0)
+                        .text(state.tf(Key::DemoProgress, &[&done, &total])),
+                );
+            }
         }
         Phase::Joining { .. } => {
             ui.spinner();

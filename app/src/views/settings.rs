@@ -1,6 +1,7 @@
 //! 设置: this device's identity, the language, the appearance, the data directory; for the
 //! office (and admin and server) devices, the county's devices with revocation, and the
-//! enrolment of a new laptop (a one-time ticket as text and QR code).
+//! enrolment of a new laptop (a one-time ticket as text and QR code); how the law applies;
+//! importing a county's existing cases (`views/import.rs`).
 
 use egui::RichText;
 use fengqiao_model::Role;
@@ -25,6 +26,8 @@ pub fn ui(ui: &mut egui::Ui, state: &mut AppState) {
         enrolment(ui, state);
         ui.add_space(14.0);
         law(ui, state);
+        ui.add_space(14.0);
+        super::import::ui(ui, state);
     });
 }
 
