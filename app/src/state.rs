@@ -19,8 +19,8 @@ use crate::backend::{Command, Update};
 use crate::i18n::{Key, Lang, tr, trf};
 use crate::sync_seam::SyncStatus;
 use crate::vm::conflicts::Conflicts;
-use crate::vm::reports::Reports;
 use crate::vm::{CasePage, CaseRow, ClockIndex, Directory, RosterView, Welcome};
+use fengqiao_store::reports::Reports;
 
 /// The views, in the order of the navigation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
@@ -824,7 +824,7 @@ impl AppState {
     pub fn prepare(&mut self) {
         self.cases.refilter(&self.clocks);
         if self.reports_stale && self.prefs.view == View::Reports {
-            self.reports = Reports::build(&self.cases.rows, &self.clocks, self.t(Key::NotRouted));
+            self.reports = Reports::build(&self.cases.rows, &self.clocks);
             self.reports_stale = false;
         }
     }

@@ -50,6 +50,48 @@ pub fn badge(ui: &mut egui::Ui, text: &str, color: Color32) -> egui::Response {
     )
 }
 
+/// A horizontal bar chart: each row its name (right-aligned), a bar as long as its share
+/// of the largest count, and the count. Horizontal so that every bar keeps its whole name
+/// however many there are (fourteen townships, twelve months).
+pub fn bar_chart(ui: &mut egui::Ui, rows: &[(String, usize)], color: Color32) {
+    let max = rows.iter().map(|(_, n)| *n).max().unwrap_or(0).max(1);
+    let font = egui::TextStyle::Body.resolve(ui.style());
+    let width_of = |ui: &egui::Ui, text: &str| {
+        ui.painter()
+            .layout_no_wrap(text.to_owned(), font.clone(), Color32::PLACEHOLDER)
+            .size()
+            .x
+    };
+    let name_width = rows
+        .iter()
+        .map(|(name, _)| width_of(ui, name))
+        .fold(0.0, f32::max);
+    let count_width = width_of(ui, &max.to_string());
+    let gap = ui.spacing().item_spacing.x;
+    let row_height = ui.spacing().interact_size.y;
+    let bar_room = (ui.available_width() - name_width - count_width - 3.0 * gap).max(60.0);
+    for (name, n) in rows {
+        ui.horizontal(|ui| {
+            ui.allocate_ui_with_layout(
+                egui::vec2(name_width, row_height),
+                egui::Layout::right_to_left(egui::Align::Center),
+                |ui| ui.label(name),
+            );
+            let (rect, _) =
+                ui.allocate_exact_size(egui::vec2(bar_room, row_height), egui::Sense::hover());
+            let length = bar_room * (*n as f32 / max as f32);
+            if *n > 0 {
+                let bar = egui::Rect::from_min_size(
+                    rect.min + egui::vec2(0.0, 3.0),
+                    egui::vec2(length.max(2.0), row_height - 6.0),
+                );
+                ui.painter().rect_filled(bar, 2.0, color);
+            }
+            ui.label(n.to_string());
+        });
+    }
+}
+
 /// How tall a combo box's list may grow: a county's twenty-odd townships show without
 /// scrolling (egui keeps the popup on screen).
 const LIST_HEIGHT: f32 = 560.0;

@@ -15,10 +15,10 @@ use fengqiao_sync::bundle;
 use super::{Command, Notice, Update, roster};
 use crate::i18n::Key;
 use crate::sync_seam::{LIVE_SYNC_POLL, LiveSync, RoundKind, SyncRound, SyncStatus};
-use crate::vm::{ClockIndex, DeviceRow, Directory, Township, Welcome, conflicts::Conflicts};
+use crate::vm::{DeviceRow, Directory, Township, Welcome, conflicts::Conflicts};
 
 /// How many cases the demo county starts with.
-pub const DEMO_CASES: usize = 2000;
+pub const DEMO_CASES: usize = demo::DEMO_CASES;
 
 struct Worker {
     store: Arc<Store>,
@@ -678,7 +678,7 @@ impl Worker {
     }
 
     fn send_clocks(&self) {
-        match clock_index(&self.store, &self.calendar, today()) {
+        match self.store.clock_index(&self.calendar, today()) {
             Ok(index) => self.send(Update::Clocks(Arc::new(index))),
             Err(e) => self.fail(Key::ActionLoadCases, e),
         }
@@ -802,22 +802,4 @@ impl Worker {
         self.live = report;
         (changed, moved)
     }
-}
-
-/// The clocks of every open case as of `today`.
-pub fn clock_index(
-    store: &Store,
-    calendar: &HolidayCalendar,
-    today: NaiveDate,
-) -> Result<ClockIndex, fengqiao_store::StoreError> {
-    let histories = store.histories(&CaseFilter::default())?;
-    let law = store.law_context()?;
-    Ok(crate::vm::clocks::index(
-        histories
-            .iter()
-            .map(|(case, events)| (case.id, &case.registration, events.as_slice())),
-        calendar,
-        &law,
-        today,
-    ))
 }

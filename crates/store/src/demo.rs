@@ -1,11 +1,12 @@
 //! Realistic generated county data: Ningguo-like townships and villages, Chinese names,
-//! every channel and route, histories spread over the year before `end`.
+//! every channel and route, histories spread over the year before `end` (how a case moves:
+//! `story.rs`).
 //! Deterministic: the same seed and end date give the same data.
 
 use chrono::{Duration, NaiveDate, NaiveTime, TimeZone};
 use fengqiao_model::{
     CaseFlags, Channel, Content, ContentType, EventKind, Petitioner, Registration, ReplyType,
-    Route, Satisfaction, Source,
+    Route, Source,
 };
 use rand::{Rng, SeedableRng, seq::IndexedRandom};
 use rand_chacha::ChaCha8Rng;
@@ -14,10 +15,15 @@ use crate::store::{ImportedCase, TownshipSpec};
 use crate::time::china_offset;
 
 mod county;
+mod story;
 pub use county::{DEMO_ROSTER_RULES, DemoError, create_county};
 
 /// The demo county.
 pub const DEMO_COUNTY: &str = "宁国市";
+
+/// How many cases the demo county gets over its year (the app's first start and
+/// `fengqiao demo`).
+pub const DEMO_CASES: usize = 2000;
 
 /// Creates a county-office store for the demo county in `dir`.
 pub fn init_demo_county(dir: &std::path::Path) -> Result<crate::Store, crate::StoreError> {
@@ -402,7 +408,7 @@ pub fn generate(opts: DemoOptions) -> Vec<ImportedCase> {
             .unwrap_or_else(|| {
                 china_offset().from_utc_datetime(&received_on.and_time(NaiveTime::MIN))
             });
-        let events = history(&mut rng, tpl, received_on, opts.end);
+        let events = story::history(&mut rng, tpl.route, tpl.unit, received_on, opts.end);
         let notes = (0..rng.random_range(0..3))
             .map(|i| {
                 [
@@ -419,159 +425,6 @@ pub fn generate(opts: DemoOptions) -> Vec<ImportedCase> {
             events,
             notes,
         });
-    }
-    out
-}
-
-fn history(
-    rng: &mut ChaCha8Rng,
-    tpl: &Template,
-    received: NaiveDate,
-    end: NaiveDate,
-) -> Vec<(EventKind, NaiveDate)> {
-    let mut out = Vec::new();
-    let mut day = received;
-    let mut step = |rng: &mut ChaCha8Rng, lo: i64, hi: i64| {
-        day += Duration::days(rng.random_range(lo..=hi));
-        (day <= end).then_some(day)
-    };
-    let stages = rng.random_range(1..=7);
-    let Some(d) = step(rng, 0, 3) else { return out };
-    out.push((EventKind::Routed { route: tpl.route }, d));
-    if stages < 2 {
-        return out;
-    }
-    match tpl.route {
-        Route::LitigationRelated => {
-            if let Some(d) = step(rng, 1, 6) {
-                out.push((
-                    EventKind::Diverted {
-                        procedure: format!("导入{}程序", tpl.unit),
-                    },
-                    d,
-                ));
-            }
-            return out;
-        }
-        Route::DisciplineReport => {
-            if let Some(d) = step(rng, 1, 6) {
-                out.push((
-                    EventKind::Forwarded {
-                        unit: tpl.unit.into(),
-                    },
-                    d,
-                ));
-            }
-            return out;
-        }
-        _ => {}
-    }
-    let Some(d) = step(rng, 1, 10) else {
-        return out;
-    };
-    out.push((
-        EventKind::Assigned {
-            unit: tpl.unit.into(),
-        },
-        d,
-    ));
-    if stages < 3 {
-        return out;
-    }
-    let Some(d) = step(rng, 1, 8) else { return out };
-    out.push((EventKind::Accepted, d));
-    if let Some(d) = step(rng, 0, 10) {
-        out.push((EventKind::Acknowledged, d));
-    }
-    if stages < 4 {
-        return out;
-    }
-    if tpl.route == Route::Dispute
-        && rng.random_bool(0.6)
-        && let Some(d) = step(rng, 5, 30)
-    {
-        out.push((
-            EventKind::Mediated {
-                agreement: "达成调解协议".into(),
-            },
-            d,
-        ));
-    }
-    if tpl.route == Route::PetitionRequest
-        && rng.random_bool(0.15)
-        && let Some(d) = step(rng, 40, 58)
-    {
-        let extension = EventKind::Extended {
-            days: 30,
-            approved_by: "分管局长".into(),
-            reason: "需补充调查".into(),
-        };
-        out.push((extension, d));
-    }
-    if stages < 5 {
-        return out;
-    }
-    let reply = *[
-        ReplyType::Support,
-        ReplyType::Explain,
-        ReplyType::NotSupport,
-    ]
-    .choose(rng)
-    .unwrap_or(&ReplyType::Explain);
-    let Some(d) = step(rng, 5, 50) else {
-        return out;
-    };
-    out.push((EventKind::Replied { reply }, d));
-    if stages < 6 {
-        return out;
-    }
-    if reply == ReplyType::NotSupport && rng.random_bool(0.5) {
-        if let Some(d) = step(rng, 3, 28) {
-            out.push((EventKind::ReviewRequested, d));
-        }
-        return out;
-    }
-    let satisfaction = [
-        Satisfaction::Satisfied,
-        Satisfaction::BasicallySatisfied,
-        Satisfaction::Dissatisfied,
-    ]
-    .choose(rng)
-    .copied();
-    if let Some(d) = step(rng, 1, 20) {
-        out.push((EventKind::Closed { satisfaction }, d));
-        // The evaluation and the follow-up task derive from what was drawn (no new draws,
-        // so the rest of the demo county stays as it was): timeliness suffers when the
-        // handling took long.
-        let took = (d - received).num_days();
-        let timeliness = match (satisfaction, took) {
-            (Some(Satisfaction::Dissatisfied), _) => Satisfaction::Dissatisfied,
-            (_, t) if t > 75 => Satisfaction::BasicallySatisfied,
-            _ => Satisfaction::Satisfied,
-        };
-        out.push((
-            EventKind::Evaluated {
-                reply_quality: satisfaction.unwrap_or(Satisfaction::BasicallySatisfied),
-                timeliness,
-            },
-            d,
-        ));
-        out.push((
-            EventKind::FollowUpScheduled {
-                due: d + Duration::days(15),
-            },
-            d,
-        ));
-    }
-    if stages >= 7
-        && let Some(d) = step(rng, 5, 30)
-    {
-        out.push((
-            EventKind::FollowUp {
-                outcome: "回访：信访人无新诉求".into(),
-            },
-            d,
-        ));
     }
     out
 }

@@ -26,6 +26,10 @@
 //!    [`Store::intake_queue`], [`Store::pick_up_intake`], [`Store::intake_by_query_hash`];
 //!    [`new_query_code`] / [`hash_query_code`] for the online 查询码.
 //!
+//! 7. Where the cases stand: [`Store::clock_index`] (every open case's clocks as of a day)
+//!    and [`reports::Reports`] (统计 and `fengqiao report`), one computation for the app
+//!    and the CLI.
+//!
 //! Documents are held by a samod `Repo` (so the sync crate can serve them) over our own
 //! crash-safe storage; see ARCHITECTURE.md for why.
 
@@ -38,6 +42,7 @@ pub mod error;
 mod index;
 pub mod local;
 pub mod record;
+pub mod reports;
 pub mod shard;
 pub mod storage;
 mod time;
