@@ -57,7 +57,7 @@ pub fn fail_on(gaps: &[DocumentGap]) -> Result<()> {
         return Ok(());
     }
     for g in gaps {
-        eprintln!("警告：{}", g.zh());
+        errln!("警告：{}", g.zh());
     }
     bail!(
         "结果不完整：{} 个文档已损坏或缺少变更，其中的内容未包括在上面的结果中；用 fengqiao doctor 查看，用 fengqiao repair 从县服务器或其他设备恢复",
