@@ -149,8 +149,13 @@ fn open_or_start(
             match commands.recv() {
                 Ok(Command::CreateDemoCounty) => {
                     send(updates, repaint, Update::Busy(true));
-                    match create_demo_county(data_dir, demo_cases) {
-                        Ok(store) => return Some(store),
+                    let progress = |step| send(updates, repaint, Update::DemoProgress(Some(step)));
+                    match create_demo_county_with(data_dir, demo_cases, progress) {
+                        Ok(store) => {
+                            // Made: what is left is opening it (the lists and clocks).
+                            send(updates, repaint, Update::DemoProgress(None));
+                            return Some(store);
+                        }
                         Err(e) => fail(Key::ActionCreateDemo, &format!("{e:#}")),
                     }
                 }
@@ -190,6 +195,15 @@ fn open_or_start(
 /// cases, the roster with this month published and next month drafted, the desk and two
 /// booked visitors.
 pub fn create_demo_county(dir: &Path, case_count: usize) -> Result<Store> {
+    create_demo_county_with(dir, case_count, |_| {})
+}
+
+/// [`create_demo_county`], telling `progress` each step as it begins.
+pub fn create_demo_county_with(
+    dir: &Path,
+    case_count: usize,
+    progress: impl FnMut(demo::DemoStep),
+) -> Result<Store> {
     demo::create_county(
         dir,
         demo::DemoOptions {
@@ -197,7 +211,7 @@ pub fn create_demo_county(dir: &Path, case_count: usize) -> Result<Store> {
             seed: 1,
             end: today(),
         },
-        |_| {},
+        progress,
     )
     .context("创建演示县")
 }
@@ -600,7 +614,7 @@ impl Worker {
             device_code: identity.device_code.clone(),
             device_id: identity.device_id.clone(),
             county: identity.county.clone(),
-            role: identity.role.zh().to_owned(),
+            role: identity.role,
             scope: identity.scope.clone(),
             person: identity.person.name.clone(),
             // What the directory says, not what this laptop's own files claim.

@@ -171,6 +171,10 @@ keys! {
     EvalReplyQuality, EvalTimeliness, FollowUpDue, FollowUps, FollowUpLine, FollowUpDoneLine, PanelKindLabel, PanelLastDay, PanelMembers, PanelOutcome, PanelMinutes, ReportsSatisfactionQuality, ReportsSatisfactionTimeliness, ReportsSatisfactionHelp, ReportsFollowUpRate, ReportsFollowUpHelp, BriefingHeading, BriefingPetitioner, BriefingPhone, BriefingCase, BriefingNote, BriefingBook, BriefingShow, BriefingSave, BriefingVisitors, BriefingAttendees, BriefingNoHead, BriefingNoBookings, BriefingNoCase, BriefingCancel, ActionBook, ActionBriefing, NoticeBooked, NoticeBookingCancelled, NoticeBriefingSaved,
     // 日历订阅 (calendar subscriptions, 接访排班 → 订阅).
     FeedsTab, FeedsHeading, FeedsIntro, FeedsFor, FeedsOffice, FeedsBaseUrl, FeedsIssue, FeedsIssued, FeedsOnce, FeedsHttps, FeedsNone, FeedsActive, FeedsRevokedAt, FeedsRevoke, FeedsIssuedLine, ActionFeeds, NoticeFeedIssued, NoticeFeedRevoked,
+    // On-call duty; the demo county's progress; the form's required fields; shortcuts.
+    OnCallThisWeek, OnCallBand, RosterOnCall, DemoStepDirectory, DemoStepCases, DemoStepRoster,
+    DemoStepDesk, DemoStepOpening, DemoNothingToDo, RegRequiredHint, Required, ShortcutNav,
+    ShortcutsHint, DaysOverdue, DaysLeft, DueToday,
 }
 
 #[cfg(test)]

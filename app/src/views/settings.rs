@@ -44,7 +44,7 @@ fn identity_and_preferences(ui: &mut egui::Ui, state: &mut AppState) {
                     (Key::SettingsDeviceCode, w.device_code.clone()),
                     (Key::SettingsDeviceId, w.device_id.clone()),
                     (Key::SettingsCounty, w.county.clone()),
-                    (Key::SettingsRole, w.role.clone()),
+                    (Key::SettingsRole, tr(lang, role_key(w.role)).to_owned()),
                     (Key::SettingsScope, scope),
                     (Key::SettingsPerson, w.person.clone()),
                     (Key::SettingsDataDir, w.data_dir.display().to_string()),
@@ -175,6 +175,8 @@ fn enrolment(ui: &mut egui::Ui, state: &mut AppState) {
         if form.enrol_role == Role::Township {
             ui.label(tr(lang, Key::EnrolScope));
             ui.horizontal_wrapped(|ui| {
+                // A grid cell does not bound its width: wrap at a readable line length.
+                ui.set_max_width(560.0);
                 for t in &townships {
                     let mut on = form.enrol_scope.contains(t);
                     if ui.checkbox(&mut on, t).changed() {

@@ -28,8 +28,7 @@ pub struct Welcome {
     pub device_code: String,
     pub device_id: String,
     pub county: String,
-    /// The role's Chinese name.
-    pub role: String,
+    pub role: fengqiao_model::Role,
     /// Townships this device works in; empty for the whole county.
     pub scope: Vec<String>,
     pub person: String,

@@ -1,5 +1,7 @@
 //! Helpers the UI tests share: acting on the screen as a user would.
 
+pub mod app;
+
 use egui::accesskit::Role;
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable as _;

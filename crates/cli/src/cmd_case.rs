@@ -779,8 +779,13 @@ pub fn demo(data_dir: &Path, args: &DemoArgs, json_out: bool) -> Result<()> {
     // an existing county gets the cases only.
     let fresh = !data_dir.join("device.json").exists();
     let (store, written) = if fresh {
-        let store = demo::create_county(data_dir, opts, |n| bar.set_position(n as u64))
-            .context("创建演示县")?;
+        let store = demo::create_county(data_dir, opts, |step| match step {
+            demo::DemoStep::Cases { written, .. } => bar.set_position(written as u64),
+            demo::DemoStep::Roster => bar.set_message("排出接访排班"),
+            demo::DemoStep::Desk => bar.set_message("登记单位与预约"),
+            demo::DemoStep::Directory => {}
+        })
+        .context("创建演示县")?;
         (store, args.cases)
     } else {
         let store = open(data_dir)?;

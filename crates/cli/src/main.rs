@@ -59,7 +59,8 @@ enum Command {
     Conflicts(cmd_conflicts::ConflictCommand),
     /// Export all cases as JSON or CSV (Excel-ready, UTF-8 with BOM).
     Export(cmd_export::ExportArgs),
-    /// Generate a realistic demo county.
+    /// Generate a realistic demo county (in an empty directory, the same county the
+    /// desktop app offers on first start).
     Demo(cmd_case::DemoArgs),
     /// Check every document this device holds loads whole; report sizes and change counts.
     Doctor,
@@ -76,7 +77,8 @@ enum Command {
     Bundle(cmd_bundle::BundleCommand),
     /// One sync round with every reachable peer (LAN, remembered, county server).
     Sync(cmd_sync::SyncArgs),
-    /// Stay online and sync continuously (until Ctrl-C or SIGTERM).
+    /// Stay online and sync continuously (until Ctrl-C or SIGTERM). Meanwhile other
+    /// `fengqiao` commands on this data directory are run by it.
     Serve(cmd_sync::ServeArgs),
     /// Peers this laptop has met, and when it last synced with each.
     Peers,
@@ -84,7 +86,8 @@ enum Command {
     Ticket(cmd_sync::TicketArgs),
     /// Join the county with an enrolment ticket (on a new laptop).
     Enrol(cmd_sync::EnrolArgs),
-    /// Recover a damaged county directory from the county server or an office device.
+    /// Recover damaged documents (the county directory first) from the county server or
+    /// an office device.
     Repair(cmd_sync::RepairArgs),
     /// Devices enrolled in the directory; revoke one.
     #[command(subcommand)]

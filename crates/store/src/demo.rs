@@ -16,7 +16,7 @@ use crate::time::china_offset;
 
 mod county;
 mod story;
-pub use county::{DEMO_ROSTER_RULES, DemoError, create_county};
+pub use county::{DEMO_ROSTER_RULES, DemoError, DemoStep, create_county};
 
 /// The demo county.
 pub const DEMO_COUNTY: &str = "宁国市";
@@ -145,7 +145,7 @@ const TEMPLATES: &[Template] = &[
     Template {
         route: Route::Dispute,
         content_type: ContentType::Claim,
-        complaint: "homestead-boundary",
+        complaint: "homestead-dispute",
         request: "反映宅基地界址纠纷，请求调处",
         facts: "邻居建房占用本户宅基地约二十平方米，多次协商未果",
         unit: "自然资源和规划局",
@@ -161,7 +161,7 @@ const TEMPLATES: &[Template] = &[
     Template {
         route: Route::Dispute,
         content_type: ContentType::Claim,
-        complaint: "land-contract",
+        complaint: "land-contract-dispute",
         request: "反映土地承包经营权纠纷",
         facts: "二轮承包地被村民小组重新分配，本户承包面积减少",
         unit: "农业农村局",
@@ -169,7 +169,7 @@ const TEMPLATES: &[Template] = &[
     Template {
         route: Route::PetitionRequest,
         content_type: ContentType::Claim,
-        complaint: "requisition-compensation",
+        complaint: "land-requisition-compensation",
         request: "反映征地拆迁补偿款未足额发放",
         facts: "二〇二四年房屋征收，安置补偿款尚欠三万余元",
         unit: "住房和城乡建设局",
@@ -177,23 +177,39 @@ const TEMPLATES: &[Template] = &[
     Template {
         route: Route::PetitionRequest,
         content_type: ContentType::Claim,
-        complaint: "wages-owed",
+        complaint: "resettlement-housing",
+        request: "反映拆迁安置房迟迟未分配，过渡费已停发",
+        facts: "二〇二三年房屋拆迁，约定两年内交付安置房，至今未分配",
+        unit: "住房和城乡建设局",
+    },
+    Template {
+        route: Route::PetitionRequest,
+        content_type: ContentType::Claim,
+        complaint: "veteran-benefits",
+        request: "反映退役军人优抚待遇未落实",
+        facts: "退役后申请定期抚恤补助，一年未获答复",
+        unit: "退役军人事务局",
+    },
+    Template {
+        route: Route::AdministrativeDuty,
+        content_type: ContentType::Claim,
+        complaint: "wage-arrears",
         request: "反映工程项目拖欠农民工工资",
         facts: "在县城某工地务工八个月，包工头拖欠工资四万二千元",
         unit: "人力资源和社会保障局",
     },
     Template {
-        route: Route::PetitionRequest,
+        route: Route::AdministrativeDuty,
         content_type: ContentType::Claim,
-        complaint: "social-insurance",
+        complaint: "pension-benefit",
         request: "反映养老保险待遇核定有误",
         facts: "缴费年限少计三年，影响养老金领取",
         unit: "人力资源和社会保障局",
     },
     Template {
-        route: Route::PetitionRequest,
+        route: Route::AdministrativeDuty,
         content_type: ContentType::Claim,
-        complaint: "subsistence-allowance",
+        complaint: "minimum-living",
         request: "申请重新评定低保资格",
         facts: "家中有重病患者，收入低于标准，低保被取消",
         unit: "民政局",
@@ -201,7 +217,7 @@ const TEMPLATES: &[Template] = &[
     Template {
         route: Route::AdministrativeDuty,
         content_type: ContentType::Claim,
-        complaint: "environment-pollution",
+        complaint: "livestock-pollution",
         request: "反映养殖场污染环境，请求依法查处",
         facts: "村口养猪场粪污直排河道，气味刺鼻",
         unit: "生态环境分局",
@@ -209,15 +225,15 @@ const TEMPLATES: &[Template] = &[
     Template {
         route: Route::AdministrativeDuty,
         content_type: ContentType::Claim,
-        complaint: "illegal-construction",
+        complaint: "illegal-land-use",
         request: "反映违法建设，请求依法拆除",
         facts: "河道管理范围内新建厂房，影响行洪",
         unit: "城市管理局",
     },
     Template {
-        route: Route::AdministrativeDuty,
+        route: Route::PetitionRequest,
         content_type: ContentType::Suggestion,
-        complaint: "road-repair",
+        complaint: "rural-roads",
         request: "建议修复村组道路",
         facts: "通组道路路面破损严重，学生上学不便",
         unit: "交通运输局",
@@ -233,7 +249,7 @@ const TEMPLATES: &[Template] = &[
     Template {
         route: Route::LitigationRelated,
         content_type: ContentType::Claim,
-        complaint: "police-handling",
+        complaint: "police-conduct",
         request: "反映派出所对打架案件处理不公",
         facts: "被人殴打致轻微伤，对方未受处罚",
         unit: "公安局",
@@ -241,7 +257,7 @@ const TEMPLATES: &[Template] = &[
     Template {
         route: Route::LitigationRelated,
         content_type: ContentType::Claim,
-        complaint: "enforcement",
+        complaint: "court-enforcement",
         request: "请求法院执行已生效判决",
         facts: "胜诉两年，被执行人仍未履行",
         unit: "人民法院",
@@ -249,7 +265,7 @@ const TEMPLATES: &[Template] = &[
     Template {
         route: Route::DisciplineReport,
         content_type: ContentType::Accusation,
-        complaint: "village-cadre-accusation",
+        complaint: "welfare-favouritism",
         request: "举报村干部优亲厚友，违规发放补助",
         facts: "村干部将危房改造补助发给亲属",
         unit: "纪委监委",
@@ -257,7 +273,7 @@ const TEMPLATES: &[Template] = &[
     Template {
         route: Route::DisciplineReport,
         content_type: ContentType::Accusation,
-        complaint: "collective-assets",
+        complaint: "village-cadre-corruption",
         request: "举报村集体资产处置不公开",
         facts: "村集体山林承包未经村民代表大会讨论",
         unit: "纪委监委",

@@ -14,7 +14,7 @@ use std::collections::{BTreeMap, HashMap};
 use chrono::{Datelike, NaiveDate};
 use fengqiao_model::{CaseEvent, CaseId, CaseStatus, Registration, Route};
 use fengqiao_rules::{
-    ClockReport, ClockState, DueStatus, DueThresholds, EvaluationTally, HolidayCalendar,
+    ClockKind, ClockReport, ClockState, DueStatus, DueThresholds, EvaluationTally, HolidayCalendar,
     LawContext, case_clocks,
 };
 use serde::Serialize;
@@ -61,7 +61,7 @@ pub fn clock_line(report: &ClockReport) -> ClockLine {
 pub struct CaseClockFlag {
     /// A running clock is past its due date.
     pub overdue: bool,
-    /// The most urgent running clock.
+    /// The most urgent running duty, else the most urgent running window.
     pub next: Option<ClockLine>,
 }
 
@@ -72,7 +72,7 @@ pub struct ClockIndex {
     pub per_case: HashMap<CaseId, CaseClockFlag>,
     /// Cases with an overdue clock, the longest waiting first.
     pub overdue: Vec<CaseId>,
-    /// Cases whose next clock falls due within [`DUE_SOON_DAYS`].
+    /// Cases whose next duty falls due within [`DUE_SOON_DAYS`], the soonest first.
     pub due_soon: Vec<CaseId>,
     /// Satisfaction evaluations and follow-up tasks of every case (open or not).
     pub evaluation: EvaluationTally,
@@ -110,16 +110,22 @@ pub fn index<'a>(
         let facts = law.facts(registration);
         let clocks = case_clocks(&facts, events, calendar, today, &thresholds);
         let is_overdue = clocks.overdue().next().is_some();
-        let next = clocks
+        // What the office must do next: its most urgent duty. A window (the unit's
+        // objection, the petitioner's review) asks nothing of it, so it is shown only when
+        // no duty runs, and never as due soon.
+        let duty = clocks
             .running()
-            .min_by_key(|c| c.deadline.due)
+            .filter(|c| c.deadline.clock.kind() == ClockKind::Duty)
+            .min_by_key(|c| c.deadline.due);
+        let next = duty
+            .or_else(|| clocks.running().min_by_key(|c| c.deadline.due))
             .map(clock_line);
         if is_overdue {
             overdue.push((registration.received_on, id));
-        } else if let Some(line) = &next
-            && line.due <= today + chrono::Duration::days(DUE_SOON_DAYS)
+        } else if let Some(duty) = duty
+            && duty.deadline.due <= today + chrono::Duration::days(DUE_SOON_DAYS)
         {
-            due_soon.push((line.due, id));
+            due_soon.push((duty.deadline.due, id));
         }
         index.per_case.insert(
             id,

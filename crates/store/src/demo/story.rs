@@ -23,6 +23,9 @@ const MOST_DAYS_LATE: i64 = 40;
 const REVIEW_SHARE: f64 = 0.35;
 /// Of the petition requests, the share whose handling was extended (T6).
 const EXTENSION_SHARE: f64 = 0.08;
+/// Of the notices and replies on time, the share given in the clock's last days (so that
+/// some fall due soon on any day).
+const LAST_DAYS_SHARE: f64 = 0.2;
 /// Of the follow-up visits due, the share done.
 const FOLLOW_UP_SHARE: f64 = 0.97;
 
@@ -122,7 +125,12 @@ impl Story {
         if self.late(rng, notice_due, LATE_NOTICE_SHARE) {
             return Err(NotYet);
         }
-        self.after(rng, 0, 3, EventKind::Acknowledged)?;
+        if rng.random_bool(LAST_DAYS_SHARE) {
+            let last_days = notice_due - Duration::days(rng.random_range(1..=4));
+            self.at(last_days.max(self.day), EventKind::Acknowledged)?;
+        } else {
+            self.after(rng, 0, 3, EventKind::Acknowledged)?;
+        }
         if route == Route::Dispute && rng.random_bool(0.5) {
             self.after(
                 rng,
@@ -159,11 +167,16 @@ impl Story {
         .choose(rng)
         .unwrap_or(&ReplyType::Explain);
         let latest = (reply_due - self.day).num_days().max(1);
-        let earliest = (latest / 4).max(1);
+        let earliest = if rng.random_bool(LAST_DAYS_SHARE) {
+            latest - 5
+        } else {
+            latest / 4
+        }
+        .max(1);
         self.after(
             rng,
             earliest,
-            (latest - 3).max(earliest),
+            (latest - 1).max(earliest),
             EventKind::Replied { reply },
         )?;
         // Review (T7 window, T8 opinion within 30 days).
@@ -190,9 +203,10 @@ impl Story {
             },
         )?;
         // The evaluation (满意度评价) and the follow-up visit (回访) derive from the close.
-        let timeliness = match (satisfaction, (closed - received).num_days()) {
-            (Satisfaction::Dissatisfied, _) => Satisfaction::Dissatisfied,
-            (_, took) if took > 75 => Satisfaction::BasicallySatisfied,
+        // Timeliness is judged on how long it took, whatever the answer was.
+        let timeliness = match (closed - received).num_days() {
+            took if took > 80 => Satisfaction::Dissatisfied,
+            took if took > 50 => Satisfaction::BasicallySatisfied,
             _ => Satisfaction::Satisfied,
         };
         self.at(
