@@ -26,8 +26,6 @@ pub struct Startup {
     /// How many cases the demo county gets ([`crate::backend::DEMO_CASES`] in the app).
     pub demo_cases: usize,
     pub screenshots: Option<std::path::PathBuf>,
-    /// The language to start in, over the remembered one (`--lang`).
-    pub lang: Option<crate::i18n::Lang>,
 }
 
 impl FengqiaoApp {
@@ -43,10 +41,7 @@ impl FengqiaoApp {
     }
 
     /// The same, from a bare context (tests).
-    pub fn with_context(ctx: &egui::Context, mut prefs: Prefs, startup: Startup) -> FengqiaoApp {
-        if let Some(lang) = startup.lang {
-            prefs.lang = lang;
-        }
+    pub fn with_context(ctx: &egui::Context, prefs: Prefs, startup: Startup) -> FengqiaoApp {
         apply_theme(ctx, prefs.dark);
         let repaint_ctx = ctx.clone();
         let mut backend = Backend::spawn(

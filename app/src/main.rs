@@ -90,7 +90,6 @@ fn main() -> Result<()> {
         demo_cases: fengqiao_app::backend::DEMO_CASES,
         create_demo: first_start && (!chosen_explicitly || screenshots.is_some()),
         screenshots,
-        lang,
     };
     let options = eframe::NativeOptions {
         viewport: egui::ViewportBuilder::default()
@@ -106,7 +105,14 @@ fn main() -> Result<()> {
     eframe::run_native(
         "fengqiao",
         options,
-        Box::new(move |cc| Ok(Box::new(FengqiaoApp::new(cc, startup)))),
+        Box::new(move |cc| {
+            let mut app = FengqiaoApp::new(cc, startup);
+            // Over the remembered language, for this run.
+            if let Some(lang) = lang {
+                app.state.prefs.lang = lang;
+            }
+            Ok(Box::new(app))
+        }),
     )
     .map_err(|e| anyhow!("无法打开窗口 (cannot open the window): {e}"))
 }

@@ -5,7 +5,9 @@
 //! runtime for samod), reads and writes it, computes clocks and rosters with the pure crates,
 //! and sends plain view models back ([`crate::vm`]); no Automerge type crosses.
 
+mod dirty;
 mod feeds;
+mod papers;
 mod roster;
 mod worker;
 
@@ -24,6 +26,9 @@ use crate::vm::{
 };
 
 pub use feeds::FeedCommand;
+pub use papers::{
+    DocumentPreview, PaperCommand, PdfViewer, file_name as papers_file_name, system_pdf_viewer,
+};
 pub use roster::{BookingForm, EXAMPLE_RULES, RosterExport};
 pub use worker::{DEMO_CASES, create_demo_county};
 
@@ -41,6 +46,13 @@ pub enum Command {
     CancelEnrolment,
     /// Revoke a device's enrolment (by its id).
     RevokeDevice { id: String },
+    /// Mark a unit as a 信访部门 or another organ (office and admin devices).
+    SetUnitOrgan {
+        unit: String,
+        organ: fengqiao_model::OrganKind,
+    },
+    /// The county's reading of where an extension (T6) is counted from.
+    SetExtensionFrom(fengqiao_rules::ExtensionBase),
     /// Re-read everything the views show (case list, clocks, conflicts, roster, visits).
     Refresh,
     /// Merge `absorbed` into `survivor` (ids or numbers), with the reason.
@@ -135,6 +147,8 @@ pub enum Command {
     ImportBundle { path: PathBuf },
     /// Write this laptop's document heads for the sending laptop.
     ExportPeerState { path: PathBuf },
+    /// The case page's documents (文书): issue, preview, serve, save, print.
+    Paper(PaperCommand),
 }
 
 /// What the store thread sends back.
@@ -162,6 +176,8 @@ pub enum Update {
     RosterThisWeek(Arc<RosterView>),
     /// The briefing pack of the slot last asked for.
     Briefing(Arc<fengqiao_roster::Briefing>),
+    /// A document's pages, to preview (just issued, or asked for).
+    Document(Arc<DocumentPreview>),
     /// The calendar subscriptions, with the link just issued (once).
     Feeds(Arc<crate::vm::feeds::FeedsView>),
     /// Field visits of this year.

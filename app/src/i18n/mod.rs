@@ -108,13 +108,14 @@ keys! {
     FieldStatus, FieldRegisteredBy, FieldHeadCount, Clocks, ClockName, ClockArticle,
     ClockStart, ClockDue, ClockState, NoClocks, Timeline, Notes, NoNotes, AddNote, NoteText,
     AddEvent, EventKindLabel, EventDate, EventRemark, EventRoute, EventReply, EventUnit,
-    EventDays, ConflictsOnCase, ResolveIn, Warnings, CaseLoading,
+    EventDays, ConflictsOnCase, ResolveIn, Warnings, CaseLoading, UnreadableRecords,
+    UnreadableHint, UnreadableNewer, UnreadableDamaged,
     // Register.
     RegisterHeading, RegChannel, RegReceived, RegTownship, RegVillage, RegName, RegPhone,
     RegIdNumber, RegAddress, RegRequest, RegFacts, RegReasons, RegGroup, RegHeadCount,
     RegRepresentatives, RegAddRepresentative, RegRemove, RegGuide, RegGuideSearch,
     RegGuideHint, RegPick, RegPicked, RegRoute, RegRouteNone, RegSubmit, RegClear,
-    RegSamePetitioner, RegHasErrors, RegReadOnly, Choose,
+    RegSamePetitioner, RegHasErrors, RegCheckWarnings, RegConfirmWarnings, RegReadOnly, Choose,
     // Field visits.
     VisitsHeading, VisitPlan, VisitDate, VisitTownship, VisitVillage, VisitStaff,
     VisitLinkCase, VisitLinked, VisitHouseholds, VisitHouseholdHead, VisitHouseholdAddress,
@@ -157,7 +158,8 @@ keys! {
     SyncErrRefused, SyncErrBadTicket, SyncErrEnrolment, SyncErrIncomplete,
     SyncErrAlreadyInitialised, SyncErrStore, SyncErrTask,
     // Joining a county, enrolling and revoking devices.
-    ActionJoin, ActionEnrol, ActionRevoke, JoinTitle, JoinBody, JoinTicket, JoinDeviceName,
+    ActionJoin, ActionEnrol, ActionRevoke, ActionLawSettings, NoticeLawSaved, LawHeading,
+    LawBody, LawUnit, LawUnitKind, LawOrgan, LawExtensionFrom, LawExtensionHelp, JoinTitle, JoinBody, JoinTicket, JoinDeviceName,
     JoinPerson, JoinButton, Joining, JoinMissing, OrDemo, SettingsDevices, DeviceEnrolled,
     DeviceStatus, DeviceActive, DeviceRevoked, DeviceThis, RevokeButton, RevokeConfirm,
     RevokeYes, RevokeNo, NoticeRevoked, EnrolHeading, EnrolBody, EnrolName, EnrolScope,
@@ -169,6 +171,8 @@ keys! {
     KioskTitle, KioskPrompt, KioskSearchLabel, KioskSearch, KioskCategories, KioskRegisterDirect, KioskResultsFor, KioskNoResults, KioskBack, KioskHome, KioskRoute, KioskBody, KioskLaw, KioskBring, KioskPreRegister, KioskRegisterBody, KioskName, KioskPhone, KioskDescription, KioskChosenType, KioskSubmit, KioskSending, KioskDone, KioskDoneBody, KioskUnavailable, KioskFailed, KioskErrRequired, KioskErrPhone, KioskErrTooLong, KioskIdleHint,
     // Evaluation, follow-up, panels; bookings and briefing.
     EvalReplyQuality, EvalTimeliness, FollowUpDue, FollowUps, FollowUpLine, FollowUpDoneLine, PanelKindLabel, PanelLastDay, PanelMembers, PanelOutcome, PanelMinutes, ReportsSatisfactionQuality, ReportsSatisfactionTimeliness, ReportsSatisfactionHelp, ReportsFollowUpRate, ReportsFollowUpHelp, BriefingHeading, BriefingPetitioner, BriefingPhone, BriefingCase, BriefingNote, BriefingBook, BriefingShow, BriefingSave, BriefingVisitors, BriefingAttendees, BriefingNoHead, BriefingNoBookings, BriefingNoCase, BriefingCancel, ActionBook, ActionBriefing, NoticeBooked, NoticeBookingCancelled, NoticeBriefingSaved,
+    // 文书 (the case page's statutory documents).
+    ActionPaper, NoticeDocumentIssued, NoticeDocumentServed, NoticeDocumentSaved, NoticeDocumentOpened, PapersHeading, PapersNone, PapersIssueKind, PapersFormHeading, PapersCorrecting, PapersDate, PapersSubmit, PapersCancel, PapersPreview, PapersSave, PapersPrint, PapersServe, PapersServeConfirm, PapersServeDate, PapersServeMethod, PapersServedOn, PapersNotServed, PapersCorrect, PapersCorrectedBy, PapersVersion, PapersRequired, PapersPreviewOf, PapersClosePreview, PapersSavedTo,
     // 日历订阅 (calendar subscriptions, 接访排班 → 订阅).
     FeedsTab, FeedsHeading, FeedsIntro, FeedsFor, FeedsOffice, FeedsBaseUrl, FeedsIssue, FeedsIssued, FeedsOnce, FeedsHttps, FeedsNone, FeedsActive, FeedsRevokedAt, FeedsRevoke, FeedsIssuedLine, ActionFeeds, NoticeFeedIssued, NoticeFeedRevoked,
     // On-call duty; the demo county's progress; the form's required fields; shortcuts.

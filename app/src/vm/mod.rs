@@ -47,6 +47,19 @@ pub struct Directory {
     pub devices: Vec<DeviceRow>,
     /// People who sit on a 评议团 or 听证团.
     pub panel_members: Vec<PanelMember>,
+    /// The county's units other than villages, with their kind under the law (信访部门 or
+    /// another organ), which decides which clocks run for the items they receive.
+    pub units: Vec<UnitRow>,
+    /// The county's reading of where an extension (T6) is counted from.
+    pub extension_from: fengqiao_rules::ExtensionBase,
+}
+
+/// A unit of the county and its kind under the law, for 设置.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnitRow {
+    pub name: String,
+    pub kind: fengqiao_model::UnitKind,
+    pub organ: fengqiao_model::OrganKind,
 }
 
 /// A device of the county, for 设置.
@@ -105,6 +118,9 @@ pub struct CasePage {
     pub warnings: Vec<String>,
     /// Follow-up visit (回访) tasks and where they stand.
     pub follow_ups: Vec<FollowUpLine>,
+    /// The documents issued on the case (文书), and what its state allows.
+    pub papers: Vec<fengqiao_store::paperwork::CaseDocument>,
+    pub offers: Vec<fengqiao_store::DocumentOffer>,
 }
 
 /// A follow-up task on the case page.

@@ -51,7 +51,6 @@ fn build(
                     create_demo,
                     demo_cases: 20,
                     screenshots: None,
-                    lang: None,
                 },
             )
         })

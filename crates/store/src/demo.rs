@@ -15,6 +15,7 @@ use crate::store::{ImportedCase, TownshipSpec};
 use crate::time::china_offset;
 
 mod county;
+pub mod planted;
 mod story;
 pub use county::{DEMO_ROSTER_RULES, DemoError, DemoStep, create_county};
 

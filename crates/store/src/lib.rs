@@ -26,7 +26,12 @@
 //!    [`Store::intake_queue`], [`Store::pick_up_intake`], [`Store::intake_by_query_hash`];
 //!    [`new_query_code`] / [`hash_query_code`] for the online 查询码.
 //!
-//! 7. Where the cases stand: [`Store::clock_index`] (every open case's clocks as of a day)
+//! 7. The statutory paperwork (文书, typeset by [`paperwork`]): [`Store::paperwork_of`] /
+//!    [`Store::document_offers`], [`Store::issue_document`], [`Store::serve_document`],
+//!    [`Store::case_papers`], [`Store::render_document`], [`Store::paper_templates`] and
+//!    [`Store::put_paper_templates`].
+//!
+//! 8. Where the cases stand: [`Store::clock_index`] (every open case's clocks as of a day)
 //!    and [`reports::Reports`] (统计 and `fengqiao report`), one computation for the app
 //!    and the CLI.
 //!
@@ -37,10 +42,12 @@ pub mod access;
 pub mod authority;
 pub mod demo;
 pub mod docs;
-pub mod duplicates;
+/// Duplicate detection (pure; its own crate), re-exported with the store's API that returns it.
+pub use fengqiao_duplicates as duplicates;
 pub mod error;
 mod index;
 pub mod local;
+mod paper_index;
 pub mod record;
 pub mod reports;
 pub mod shard;
@@ -49,10 +56,13 @@ mod time;
 
 mod store;
 
+pub use fengqiao_paperwork as paperwork;
+
 pub use access::{Access, AccessTable};
 pub use docs::{DocName, INTAKE_COLLECTIONS, ROSTER_COLLECTIONS};
 pub use error::StoreError;
 pub use local::DeviceIdentity;
+pub use record::{Unreadable, UnreadableRecord};
 pub use storage::StorageProblem;
 pub use store::*;
 pub use time::{china_offset, now_cst};

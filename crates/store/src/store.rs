@@ -6,7 +6,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use automerge::{ActorId, Automerge, ChangeHash, ObjType};
-use chrono::{Datelike, Utc};
+use chrono::Datelike;
 use fengqiao_model::{Person, PersonId};
 use samod::{DocHandle, Repo};
 use serde_json::Value;
@@ -36,11 +36,14 @@ mod intake;
 mod law;
 mod merge_check;
 mod numbering;
+mod papers;
 mod rescue;
 mod restore;
 mod rights;
 mod roster;
 mod roster_work;
+#[doc(hidden)]
+pub mod testing;
 mod visits;
 pub use audit::*;
 pub use case_list::*;
@@ -55,6 +58,7 @@ pub use health::*;
 pub use history::*;
 pub use import::*;
 pub use intake::*;
+pub use papers::*;
 pub use restore::*;
 pub use rights::*;
 pub use roster::*;
@@ -470,7 +474,7 @@ impl Store {
         handle: &DocHandle,
         f: impl FnOnce(&mut automerge::transaction::Transaction<'_>) -> Result<T, StoreError>,
     ) -> Result<T, StoreError> {
-        let time = Utc::now().timestamp();
+        let time = now_cst().timestamp();
         let (result, hash) = handle.with_document(|doc| self.commit_as(doc, time, f))?;
         if let Some(hash) = hash {
             self.wait_durable(handle, hash)?;
