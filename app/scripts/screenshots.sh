@@ -20,6 +20,7 @@ command -v xvfb-run >/dev/null || { echo "xvfb-run missing: apt-get install -y x
 
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
+touch "$work/started"
 mkdir -p "$out" "$work/xdg-runtime"
 chmod 700 "$work/xdg-runtime"
 
@@ -49,7 +50,7 @@ done
 run 1366x768 zh "$work/1366x768-zh" "$out" --kiosk
 
 if command -v pngquant >/dev/null; then
-    find "$out" -name '*.png' -newer "$work" -print0 |
+    find "$out" -name '*.png' -newer "$work/started" -print0 |
         xargs -0 -r pngquant --force --skip-if-larger --ext .png --quality 80-95
 fi
-find "$out" -name '*.png' -newer "$work" | sort
+find "$out" -name '*.png' -newer "$work/started" | sort

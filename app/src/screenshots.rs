@@ -125,6 +125,19 @@ impl Tour {
                     state.prefs.view = view;
                     // The list, not a case page left open.
                     state.case_page.open = None;
+                    // A visit done, open beside the list, as a clerk would look at it.
+                    if view == View::Visits && state.visits.editing.is_none() {
+                        let done = state
+                            .visits
+                            .visits
+                            .iter()
+                            .rev()
+                            .find(|v| !v.outcome.is_empty());
+                        if let Some(v) = done.cloned() {
+                            state.visits.staff_text = v.staff.join("、");
+                            state.visits.editing = Some(v);
+                        }
+                    }
                 }
                 there
             }

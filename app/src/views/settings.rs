@@ -17,15 +17,18 @@ pub fn ui(ui: &mut egui::Ui, state: &mut AppState) {
     let lang = state.lang();
     ui.heading(tr(lang, Key::SettingsHeading));
     ui.separator();
-    egui::ScrollArea::vertical().show(ui, |ui| {
-        identity_and_preferences(ui, state);
-        ui.add_space(14.0);
-        devices(ui, state);
-        ui.add_space(14.0);
-        enrolment(ui, state);
-        ui.add_space(14.0);
-        law(ui, state);
-    });
+    // As wide as the view: its scroll bar at the window's edge, not after the widest row.
+    egui::ScrollArea::vertical()
+        .auto_shrink([false, false])
+        .show(ui, |ui| {
+            identity_and_preferences(ui, state);
+            ui.add_space(14.0);
+            devices(ui, state);
+            ui.add_space(14.0);
+            enrolment(ui, state);
+            ui.add_space(14.0);
+            law(ui, state);
+        });
 }
 
 /// 法律适用: each unit's kind under the law and the county's T6 reading. The office edits
