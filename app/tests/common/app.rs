@@ -8,71 +8,35 @@ use std::time::{Duration, Instant};
 use egui::accesskit::Role;
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable as _;
-use fengqiao_app::state::{Phase, Prefs};
+use fengqiao_app::FengqiaoApp;
+use fengqiao_app::state::Phase;
 use fengqiao_app::sync_seam::{LiveSync, NoLiveSync};
-use fengqiao_app::{FengqiaoApp, Startup};
 use fengqiao_store::Store;
+
+pub use super::wait_for;
 
 pub fn harness(dir: &Path) -> Harness<'static, FengqiaoApp> {
     harness_with(dir, || Box::new(NoLiveSync))
 }
 
-/// The app with the given live sync (a real [`IrohSync`] for the enrolment test).
+/// The app with the given live sync (a real `IrohSync` for the enrolment test).
 pub fn harness_with(
     dir: &Path,
     live_sync: impl Fn() -> Box<dyn LiveSync> + 'static,
 ) -> Harness<'static, FengqiaoApp> {
-    build(dir, live_sync, false)
+    super::app_on(dir, egui::vec2(1280.0, 860.0), 20, live_sync)
 }
 
 /// The app's first start as `fengqiao-app` does it on the default data directory: the demo
 /// county (of 20 cases) is made without asking.
 pub fn harness_making_the_demo(dir: &Path) -> Harness<'static, FengqiaoApp> {
-    build(dir, || Box::new(NoLiveSync), true)
-}
-
-fn build(
-    dir: &Path,
-    live_sync: impl Fn() -> Box<dyn LiveSync> + 'static,
-    create_demo: bool,
-) -> Harness<'static, FengqiaoApp> {
-    let dir = dir.to_owned();
-    Harness::builder()
-        .with_size(egui::vec2(1280.0, 860.0))
-        .with_context_setup(fengqiao_app::fonts::install)
-        .build_eframe(move |cc| {
-            fengqiao_app::fonts::install(&cc.egui_ctx);
-            FengqiaoApp::with_context(
-                &cc.egui_ctx,
-                Prefs::default(),
-                Startup {
-                    data_dir: dir.clone(),
-                    live_sync: live_sync(),
-                    create_demo,
-                    demo_cases: 20,
-                    screenshots: None,
-                },
-            )
-        })
-}
-
-/// Runs frames until `done` holds (the store thread answers between frames).
-#[track_caller]
-pub fn wait_for(h: &mut Harness<'_, FengqiaoApp>, what: &str, done: impl Fn(&FengqiaoApp) -> bool) {
-    let start = Instant::now();
-    loop {
-        h.step();
-        if done(h.state()) && !h.state().state.busy {
-            h.run_steps(2);
-            return;
-        }
-        assert!(
-            start.elapsed() < Duration::from_secs(180),
-            "timed out waiting for {what}; status: {:?}",
-            h.state().state.status
-        );
-        std::thread::sleep(Duration::from_millis(10));
-    }
+    super::app_starting(
+        dir,
+        egui::vec2(1280.0, 860.0),
+        20,
+        || Box::new(NoLiveSync),
+        true,
+    )
 }
 
 pub fn status(app: &FengqiaoApp) -> String {
