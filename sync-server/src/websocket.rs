@@ -110,7 +110,7 @@ impl WebSocketListener {
                 }
             })
         };
-        spawn_disconnect_log(&acceptor, counters.clone());
+        spawn_disconnect_log(&acceptor);
         let state = WsState {
             store,
             acceptor: acceptor.clone(),
@@ -147,31 +147,36 @@ impl WebSocketListener {
     }
 }
 
-fn spawn_disconnect_log(acceptor: &samod::AcceptorHandle, counters: Arc<ServerCounters>) {
+fn spawn_disconnect_log(acceptor: &samod::AcceptorHandle) {
     let acceptor = acceptor.clone();
     tokio::spawn(async move {
         let mut events = acceptor.events();
         while let Some(event) = events.next().await {
-            match event {
-                samod::AcceptorEvent::ClientConnected { peer_info, .. } => {
-                    tracing::info!(peer = %peer_info.peer_id, "websocket client connected");
-                }
-                samod::AcceptorEvent::ClientDisconnected { reason, .. } => {
-                    let broken = match &reason {
-                        samod::ConnFinishedReason::ErrorReceiving(e)
-                        | samod::ConnFinishedReason::ErrorSending(e) => !e.starts_with(WENT_AWAY),
-                        _ => false,
-                    };
-                    if broken {
-                        ServerCounters::add(&counters.ws_protocol_errors, 1);
-                        tracing::warn!(%reason, "websocket client dropped");
-                    } else {
-                        tracing::info!(%reason, "websocket client disconnected");
-                    }
-                }
+            if let samod::AcceptorEvent::ClientConnected { peer_info, .. } = event {
+                tracing::info!(peer = %peer_info.peer_id, "websocket client connected");
             }
         }
     });
+}
+
+/// Logs how a client's connection ended, counting it as a protocol error only when samod
+/// closed it for one. samod reports every listener's lost connection as an error
+/// ("Listener … connection removed") however it ended; broken frames and text messages
+/// are counted where they are read, a failed handshake where it is awaited.
+fn note_disconnect(peer: &str, reason: &samod::ConnFinishedReason, counters: &ServerCounters) {
+    let clean = match reason {
+        samod::ConnFinishedReason::ErrorReceiving(e)
+        | samod::ConnFinishedReason::ErrorSending(e) => {
+            e.ends_with("connection removed") || e.starts_with(WENT_AWAY)
+        }
+        _ => true,
+    };
+    if clean {
+        tracing::info!(%peer, %reason, "websocket client disconnected");
+    } else {
+        ServerCounters::add(&counters.ws_protocol_errors, 1);
+        tracing::warn!(%peer, %reason, "websocket client dropped");
+    }
 }
 
 /// How a send error to a client that closed its end starts (so it is not counted).
@@ -269,6 +274,7 @@ async fn serve_client(state: WsState, peer: String, socket: WebSocket) {
     let received = counters.clone();
     // A client's close (a close frame, or the socket shut without one) ends the stream
     // as a clean disconnect: it is neither a warning nor an error.
+    let frame_errors = counters.clone();
     let incoming = stream
         .scan(false, move |closed, message| {
             let next = match message {
@@ -281,6 +287,7 @@ async fn serve_client(state: WsState, peer: String, socket: WebSocket) {
                 }
                 Err(e) => {
                     // Oversized messages and broken frames end here, with the reason.
+                    ServerCounters::add(&frame_errors.ws_protocol_errors, 1);
                     tracing::warn!(peer = %log_peer, error = %e, "websocket client sent a bad frame; closing");
                     Some(Err(std::io::Error::other(e.to_string())))
                 }
@@ -302,6 +309,7 @@ async fn serve_client(state: WsState, peer: String, socket: WebSocket) {
                             Ok(Some(bytes.to_vec()))
                         }
                         Message::Text(_) => {
+                            ServerCounters::add(&received.ws_protocol_errors, 1);
                             tracing::warn!(%peer, "websocket client sent text, not a binary sync message; closing");
                             Err(std::io::Error::other("text message on a sync connection"))
                         }
@@ -339,8 +347,16 @@ async fn serve_client(state: WsState, peer: String, socket: WebSocket) {
         }
     };
     ServerCounters::add(&counters.ws_connected, 1);
+    let mut events = handle.events();
     match tokio::time::timeout(HANDSHAKE_TIMEOUT, handle.handshake_complete()).await {
-        Ok(Ok(_)) => {}
+        Ok(Ok(_)) => {
+            while let Some(event) = events.next().await {
+                if let samod::AcceptorEvent::ClientDisconnected { reason, .. } = event {
+                    note_disconnect(&peer, &reason, &counters);
+                    break;
+                }
+            }
+        }
         Ok(Err(reason)) => {
             ServerCounters::add(&counters.ws_protocol_errors, 1);
             tracing::warn!(%peer, %reason, "websocket client failed the automerge-repo handshake (garbage or wrong peer id); closed");

@@ -188,6 +188,9 @@ async fn documents_created_while_the_server_runs_are_served_to_javascript_client
     let _ = pusher.wait();
 
     // Every client above closed its connection cleanly.
+    if std::env::var_os("LIVE_JS_LOGS").is_some() {
+        eprintln!("{}", logs.text());
+    }
     logs.wait_for("websocket client disconnected").await;
     tokio::time::sleep(Duration::from_millis(500)).await;
     let errors_after = metric(
