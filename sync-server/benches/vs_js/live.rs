@@ -114,7 +114,19 @@ fn free_port() -> u16 {
 
 /// The storage series of our `/metrics`.
 fn storage_counts(admin_port: u16, token: &str) -> [u64; 6] {
-    let mut s = std::net::TcpStream::connect(("127.0.0.1", admin_port)).unwrap();
+    // The admin port may come up a moment after the WebSocket listener.
+    let mut tries = 0;
+    let mut s = loop {
+        match std::net::TcpStream::connect(("127.0.0.1", admin_port)) {
+            Ok(s) => break s,
+            Err(e) if tries < 100 => {
+                tries += 1;
+                let _ = e;
+                std::thread::sleep(Duration::from_millis(50));
+            }
+            Err(e) => panic!("admin port {admin_port}: {e}"),
+        }
+    };
     write!(
         s,
         "GET /metrics HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer {token}\r\nConnection: close\r\n\r\n"
