@@ -116,5 +116,7 @@ pub fn directory() -> Directory {
         leaders: Vec::new(),
         devices: Vec::new(),
         panel_members: Vec::new(),
+        units: Vec::new(),
+        extension_from: Default::default(),
     }
 }

@@ -315,6 +315,9 @@ pub struct RegisterForm {
     pub route: Option<Route>,
     /// Problems found when the clerk last pressed 登记.
     pub errors: Vec<FieldError>,
+    /// Odd ID or phone numbers found when the clerk last pressed 登记: shown until the
+    /// clerk corrects them or confirms these very warnings.
+    pub warnings: Vec<fengqiao_model::FieldWarning>,
     /// The intake-queue item this form was filled in from: registering picks it up.
     pub intake: Option<fengqiao_store::IntakeEntry>,
 }
@@ -341,6 +344,7 @@ impl RegisterForm {
             picked: None,
             route: None,
             errors: Vec::new(),
+            warnings: Vec::new(),
             intake: None,
         }
     }

@@ -942,3 +942,92 @@ fn the_office_issues_a_leaders_calendar_link_shown_once_with_its_qr_code_and_rev
         fengqiao_roster::FeedScope::Leader { leader: leader.id }
     );
 }
+
+/// An ID number failing GB 11643 and an odd phone number are shown as warnings naming the
+/// field and the person; nothing is registered until the clerk confirms exactly those.
+#[test]
+fn odd_id_and_phone_numbers_are_warned_about_and_registered_only_when_confirmed() {
+    let dir = tempfile::tempdir().unwrap();
+    fengqiao_app::backend::create_demo_county(dir.path(), 10)
+        .unwrap()
+        .close();
+    let mut h = harness(dir.path());
+    opened(&mut h);
+    let before = h.state().state.cases.rows.len();
+
+    click_button(&mut h, "登记");
+    choose(&mut h, "乡镇", "港口镇");
+    type_into(&mut h, "信访人姓名", "钱多多");
+    type_into(&mut h, "联系电话", "1380000");
+    type_into(&mut h, "身份证号", "34250119800101001");
+    type_into(&mut h, "诉求", "请求补发土地承包经营权证");
+    click_button(&mut h, "提交登记");
+    h.run_steps(4);
+    assert_eq!(h.state().state.register.warnings.len(), 2);
+    assert_shown(&h, "以下 2 项看起来不对");
+    assert_shown(&h, "身份证号“34250119800101001”应为 18 位，实为 17 位");
+    assert_shown(&h, "“1380000” 不像手机号");
+    assert!(
+        h.state().state.status.is_none(),
+        "nothing was sent to the store"
+    );
+
+    // Pressing 登记 again re-checks and keeps warning; the confirmation registers.
+    click_button(&mut h, "提交登记");
+    h.run_steps(4);
+    assert!(h.state().state.status.is_none(), "still nothing registered");
+    click_button(&mut h, "核对无误，仍然登记");
+    wait_for(&mut h, "the registration", |a| {
+        status(a).starts_with("已登记") && a.state.cases.rows.len() == before + 1
+    });
+    assert!(h.state().state.register.warnings.is_empty());
+    drop(h);
+    let store = reopen(dir.path());
+    let cases = store
+        .list_cases(&fengqiao_store::CaseFilter::default())
+        .unwrap();
+    store.close();
+    assert!(cases.iter().any(|c| c.petitioner == "钱多多"), "{cases:?}");
+}
+
+/// 设置 → 法律适用 lists the units with their kind under the law, and the office's choice of
+/// where T6 is counted from is kept in the directory.
+#[test]
+fn the_office_sets_where_an_extension_is_counted_from_in_settings() {
+    let dir = tempfile::tempdir().unwrap();
+    fengqiao_app::backend::create_demo_county(dir.path(), 10)
+        .unwrap()
+        .close();
+    let mut h = harness(dir.path());
+    opened(&mut h);
+    click_button(&mut h, "设置");
+    h.run_steps(2);
+    assert_shown(&h, "法律适用");
+    let units = h.state().state.directory.units.clone();
+    assert!(units.iter().any(|u| u.name == "港口镇"), "{units:?}");
+    assert_shown(&h, "其他机关、单位");
+    assert_eq!(
+        h.state().state.directory.extension_from,
+        fengqiao_rules::ExtensionBase::NominalEnd
+    );
+    h.get_by_role_and_label(Role::ComboBox, "延期（T6）起算")
+        .scroll_to_me();
+    // The scroll area eases to it over several frames.
+    h.run_steps(30);
+    choose(
+        &mut h,
+        "延期（T6）起算",
+        "自顺延后的原办理期限届满日起算延长期限",
+    );
+    wait_for(&mut h, "the reading to be saved", |a| {
+        a.state.directory.extension_from == fengqiao_rules::ExtensionBase::RolledEnd
+    });
+    drop(h);
+    let store = reopen(dir.path());
+    let settings = store.law_settings().unwrap();
+    store.close();
+    assert_eq!(
+        settings.extension_from,
+        fengqiao_rules::ExtensionBase::RolledEnd
+    );
+}

@@ -5,6 +5,7 @@
 //! runtime for samod), reads and writes it, computes clocks and rosters with the pure crates,
 //! and sends plain view models back ([`crate::vm`]); no Automerge type crosses.
 
+mod dirty;
 mod feeds;
 mod roster;
 mod worker;
@@ -41,6 +42,13 @@ pub enum Command {
     CancelEnrolment,
     /// Revoke a device's enrolment (by its id).
     RevokeDevice { id: String },
+    /// Mark a unit as a 信访部门 or another organ (office and admin devices).
+    SetUnitOrgan {
+        unit: String,
+        organ: fengqiao_model::OrganKind,
+    },
+    /// The county's reading of where an extension (T6) is counted from.
+    SetExtensionFrom(fengqiao_rules::ExtensionBase),
     /// Re-read everything the views show (case list, clocks, conflicts, roster, visits).
     Refresh,
     /// Merge `absorbed` into `survivor` (ids or numbers), with the reason.

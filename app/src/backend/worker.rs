@@ -12,6 +12,7 @@ use fengqiao_store::local::DataDir;
 use fengqiao_store::{CaseFilter, Store, demo, now_cst};
 use fengqiao_sync::bundle;
 
+use super::dirty::{Changed, Dirty, Heads, View};
 use super::{Command, Notice, Update, roster};
 use crate::i18n::Key;
 use crate::sync_seam::{LIVE_SYNC_POLL, LiveSync, RoundKind, SyncRound, SyncStatus};
@@ -34,6 +35,13 @@ struct Worker {
     roster_period: Option<Period>,
     /// The case page open, to refresh after a write.
     open_case: Option<String>,
+    /// The views to send again.
+    dirty: Dirty,
+    /// Every document's heads when the views were last brought up to date: a round or a
+    /// bundle is compared with them to know what it changed.
+    heads: Heads,
+    /// What the last roster command found, shown once with the roster.
+    roster_diagnostics: Vec<fengqiao_roster::Diagnostic>,
 }
 
 fn today() -> NaiveDate {
@@ -89,6 +97,9 @@ pub fn run(
         rounds: Vec::new(),
         roster_period: None,
         open_case: None,
+        dirty: Dirty::default(),
+        heads: Heads::default(),
+        roster_diagnostics: Vec::new(),
     };
     // Creating the demo county showed the busy indicator; the store is open now.
     worker.send(Update::Busy(false));
@@ -99,6 +110,7 @@ pub fn run(
             Ok(command) => {
                 worker.send(Update::Busy(true));
                 worker.handle(command);
+                worker.flush();
                 worker.send(Update::Busy(false));
             }
             Err(RecvTimeoutError::Timeout) => {}
@@ -106,11 +118,13 @@ pub fn run(
         }
         let (changed, moved) = worker.poll_live_sync();
         if moved {
-            // Documents came in from a peer: every view model may have changed.
-            worker.refresh();
-        } else if changed {
-            worker.send_sync();
+            // Documents came in from a peer: the views of what they changed.
+            worker.documents_arrived();
         }
+        if changed {
+            worker.dirty.mark(View::Sync);
+        }
+        worker.flush();
     }
     if let Ok(store) = Arc::try_unwrap(worker.store) {
         store.close();
@@ -234,12 +248,12 @@ impl Worker {
                     });
                 }
                 self.poll_live_sync();
-                self.send_sync();
+                self.dirty.mark(View::Sync);
             }
             Command::CancelEnrolment => {
                 self.live_sync.cancel_enrolment();
                 self.poll_live_sync();
-                self.send_sync();
+                self.dirty.mark(View::Sync);
             }
             Command::RevokeDevice { id } => {
                 let name = self
@@ -252,16 +266,15 @@ impl Worker {
                 match self.store.revoke_device(&id) {
                     Ok(()) => {
                         self.done(Key::NoticeRevoked, name);
-                        self.send_directory();
-                        self.send_sync();
+                        self.dirty.changed(Changed::Directory);
                     }
                     Err(e) => self.fail(Key::ActionRevoke, e),
                 }
             }
             Command::Refresh => self.refresh(),
             Command::OpenCase(key) => {
-                self.open_case = Some(key.clone());
-                self.send_case(&key);
+                self.open_case = Some(key);
+                self.dirty.mark(View::OpenCase);
             }
             Command::Register(registration) => match self.store.add_case(*registration) {
                 Ok(case) => {
@@ -269,8 +282,7 @@ impl Worker {
                     self.send(Update::Registered {
                         number: number.clone(),
                     });
-                    self.send_cases();
-                    self.send_clocks();
+                    self.dirty.changed(Changed::Cases);
                 }
                 Err(e) => self.fail(Key::ActionRegister, e),
             },
@@ -288,9 +300,8 @@ impl Worker {
                     self.send(Update::Registered {
                         number: case.number.to_string(),
                     });
-                    self.send_intake();
-                    self.send_cases();
-                    self.send_clocks();
+                    self.dirty.changed(Changed::Intake);
+                    self.dirty.changed(Changed::Cases);
                 }
                 Err(e) => self.fail(Key::ActionRegister, e),
             },
@@ -302,16 +313,17 @@ impl Worker {
             } => match self.store.add_event(&case, kind, date, &remark) {
                 Ok(event) => {
                     self.done(Key::NoticeEventAdded, event.kind.zh());
-                    self.send_case(&case);
-                    self.send_cases();
-                    self.send_clocks();
+                    self.open_case = Some(case);
+                    self.dirty.changed(Changed::Cases);
                 }
                 Err(e) => self.fail(Key::ActionAddEvent, e),
             },
             Command::AddNote { case, text } => match self.store.add_note(&case, &text) {
                 Ok(_) => {
                     self.done(Key::NoticeNoteAdded, "");
-                    self.send_case(&case);
+                    // Only the case page shows notes: no list, clock or duplicate reads them.
+                    self.open_case = Some(case);
+                    self.dirty.mark(View::OpenCase);
                 }
                 Err(e) => self.fail(Key::ActionAddNote, e),
             },
@@ -322,8 +334,7 @@ impl Worker {
             } => match self.store.merge_cases(&survivor, &absorbed, &reason) {
                 Ok(_) => {
                     self.done(Key::NoticeMerged, format!("{absorbed} → {survivor}"));
-                    self.send_conflicts();
-                    self.send_cases();
+                    self.dirty.changed(Changed::Decisions);
                 }
                 Err(e) => self.fail(Key::ActionMerge, e),
             },
@@ -331,7 +342,7 @@ impl Worker {
                 match self.store.dismiss_duplicate(&a, &b, &reason) {
                     Ok(_) => {
                         self.done(Key::NoticeDismissed, format!("{a}、{b}"));
-                        self.send_conflicts();
+                        self.dirty.changed(Changed::Decisions);
                     }
                     Err(e) => self.fail(Key::ActionDismiss, e),
                 }
@@ -347,8 +358,7 @@ impl Worker {
             {
                 Ok(_) => {
                     self.done(Key::NoticeContradictionResolved, case);
-                    self.send_conflicts();
-                    self.send_cases();
+                    self.dirty.changed(Changed::Cases);
                 }
                 Err(e) => self.fail(Key::ActionResolveContradiction, e),
             },
@@ -366,18 +376,14 @@ impl Worker {
                             crate::vm::conflicts::value_text(&resolution.chosen)
                         ),
                     );
-                    self.send_conflicts();
-                    self.send_cases();
-                    if self.open_case.as_deref() == Some(case.as_str()) {
-                        self.send_case(&case);
-                    }
+                    self.dirty.changed(Changed::Cases);
                 }
                 Err(e) => self.fail(Key::ActionResolve, e),
             },
             Command::LoadRoster { from, to } => match Period::new(from, to) {
                 Ok(period) => {
                     self.roster_period = Some(period);
-                    self.send_roster(&[]);
+                    self.dirty.mark(View::Roster);
                 }
                 Err(e) => self.fail(Key::ActionRoster, e),
             },
@@ -391,8 +397,8 @@ impl Worker {
                 match result {
                     Ok(diagnostics) => {
                         self.done(Key::NoticeRosterGenerated, "");
-                        self.send_roster(&diagnostics);
-                        self.send_directory();
+                        self.roster_diagnostics = diagnostics;
+                        self.dirty.changed(Changed::Roster);
                     }
                     Err(e) => self.fail(Key::ActionGenerate, format!("{e:#}")),
                 }
@@ -404,8 +410,7 @@ impl Worker {
                 match result {
                     Ok(n) => {
                         self.done(Key::NoticeRosterPublished, n.to_string());
-                        self.send_roster(&[]);
-                        self.send_this_week();
+                        self.dirty.changed(Changed::Roster);
                     }
                     Err(e) => self.fail(Key::ActionPublish, format!("{e:#}")),
                 }
@@ -414,8 +419,8 @@ impl Worker {
                 match roster::swap(&self.store, slot, &reason, today) {
                     Ok(diagnostics) => {
                         self.done(Key::NoticeSwapped, "");
-                        self.send_roster(&diagnostics);
-                        self.send_this_week();
+                        self.roster_diagnostics = diagnostics;
+                        self.dirty.changed(Changed::Roster);
                     }
                     Err(e) => self.fail(Key::ActionSwap, format!("{e:#}")),
                 }
@@ -434,8 +439,8 @@ impl Worker {
                 match result {
                     Ok(diagnostics) => {
                         self.done(Key::NoticeLeaveReported, "");
-                        self.send_roster(&diagnostics);
-                        self.send_this_week();
+                        self.roster_diagnostics = diagnostics;
+                        self.dirty.changed(Changed::Roster);
                     }
                     Err(e) => self.fail(Key::ActionLeave, format!("{e:#}")),
                 }
@@ -471,6 +476,25 @@ impl Worker {
                 }
             }
             Command::LoadBriefing { slot } => self.send_briefing(slot),
+            Command::SetUnitOrgan { unit, organ } => {
+                match self.store.set_unit_organ(&unit, organ) {
+                    Ok(_) => {
+                        self.done(Key::NoticeLawSaved, format!("{unit}：{}", organ.zh()));
+                        self.dirty.changed(Changed::Directory);
+                    }
+                    Err(e) => self.fail(Key::ActionLawSettings, e),
+                }
+            }
+            Command::SetExtensionFrom(extension_from) => {
+                let settings = fengqiao_rules::LawSettings { extension_from };
+                match self.store.put_law_settings(settings) {
+                    Ok(()) => {
+                        self.done(Key::NoticeLawSaved, extension_from.zh());
+                        self.dirty.changed(Changed::Directory);
+                    }
+                    Err(e) => self.fail(Key::ActionLawSettings, e),
+                }
+            }
             Command::Feeds(command) => {
                 for update in super::feeds::handle(&self.store, command) {
                     self.send(update);
@@ -485,7 +509,7 @@ impl Worker {
             Command::PutVisit(visit) => match self.store.put_visit(&visit) {
                 Ok(()) => {
                     self.done(Key::NoticeVisitSaved, visit.village.clone());
-                    self.send_visits();
+                    self.dirty.changed(Changed::Visits);
                 }
                 Err(e) => self.fail(Key::ActionVisit, e),
             },
@@ -525,7 +549,7 @@ impl Worker {
                 failure: None,
             },
         );
-        self.send_sync();
+        self.dirty.mark(View::Sync);
     }
 
     fn export_bundle(&mut self, path: &Path, peer_state: Option<PathBuf>) {
@@ -569,7 +593,7 @@ impl Worker {
                     report.bytes,
                 );
                 self.done(Key::NoticeBundleImported, report.from_device_name);
-                self.refresh();
+                self.documents_arrived();
             }
             Err(e) => self.fail(Key::ActionBundleImport, format!("{e:#}")),
         }
@@ -577,18 +601,71 @@ impl Worker {
 
     /// Sends every view model, the quick ones first.
     fn refresh(&mut self) {
-        self.send_welcome();
-        self.send_directory();
-        self.send_cases();
-        self.send_conflicts();
-        self.send_this_week();
-        self.send_roster(&[]);
-        self.send_visits();
-        self.send_intake();
-        self.send_sync();
-        self.send_clocks();
-        if let Some(case) = self.open_case.clone() {
-            self.send_case(&case);
+        self.dirty.all();
+        self.remember_heads();
+        self.flush();
+    }
+
+    /// Notes every document's heads, so the next round can say what it changed.
+    fn remember_heads(&mut self) {
+        match Heads::of(&self.store) {
+            Ok(heads) => self.heads = heads,
+            Err(e) => tracing::warn!("cannot read the documents' heads: {e}"),
+        }
+    }
+
+    /// A round or a bundle brought documents: marks the views of the data they changed.
+    fn documents_arrived(&mut self) {
+        match Heads::of(&self.store) {
+            Ok(now) => {
+                let changed = now.changed_since(&self.heads);
+                if changed.contains(&Changed::Directory) {
+                    self.reload_calendar();
+                }
+                for data in changed {
+                    self.dirty.changed(data);
+                }
+                self.heads = now;
+            }
+            Err(e) => {
+                // Not knowing what changed, show everything again.
+                tracing::warn!("cannot read the documents' heads: {e}");
+                self.dirty.all();
+            }
+        }
+    }
+
+    /// The holiday notices live in the directory: a peer may have brought a new year.
+    fn reload_calendar(&mut self) {
+        match self.store.holiday_calendar() {
+            Ok(calendar) => self.calendar = calendar,
+            Err(e) => self.fail(Key::ActionOpen, e),
+        }
+    }
+
+    /// Sends each dirty view once, in order.
+    fn flush(&mut self) {
+        for view in self.dirty.take() {
+            match view {
+                View::Welcome => self.send_welcome(),
+                View::Directory => self.send_directory(),
+                View::Cases => self.send_cases(),
+                View::Conflicts => self.send_conflicts(),
+                View::ThisWeek => self.send_this_week(),
+                View::Roster => {
+                    let diagnostics = std::mem::take(&mut self.roster_diagnostics);
+                    self.send_roster(&diagnostics);
+                }
+                View::Visits => self.send_visits(),
+                View::Intake => self.send_intake(),
+                View::Sync => self.send_sync(),
+                View::Clocks => self.send_clocks(),
+                View::OpenCase => {
+                    if let Some(case) = self.open_case.clone() {
+                        self.send_case(&case);
+                    }
+                }
+            }
         }
     }
 
@@ -657,11 +734,24 @@ impl Worker {
                     panels: p.panels,
                 })
                 .collect();
+            let units = self
+                .store
+                .units()?
+                .into_iter()
+                .filter(|u| u.kind != fengqiao_model::UnitKind::Village)
+                .map(|u| crate::vm::UnitRow {
+                    organ: u.organ_kind(),
+                    name: u.name,
+                    kind: u.kind,
+                })
+                .collect();
             Ok(Directory {
                 townships,
                 leaders: roster::leaders(&self.store, today())?,
                 devices,
                 panel_members,
+                units,
+                extension_from: self.store.law_settings()?.extension_from,
             })
         })();
         match result {

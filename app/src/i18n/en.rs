@@ -121,6 +121,12 @@ pub(super) fn text(key: Key) -> &'static str {
         Key::Timeline => "Timeline",
         Key::Notes => "Notes",
         Key::NoNotes => "No notes",
+        Key::UnreadableRecords => "Records this version cannot read",
+        Key::UnreadableHint => {
+            "Kept in the document as they are; not counted in the timeline or the clocks"
+        }
+        Key::UnreadableNewer => "recorded by a newer version; update Fengqiao on this laptop",
+        Key::UnreadableDamaged => "damaged",
         Key::AddNote => "Add note",
         Key::NoteText => "Note",
         Key::AddEvent => "Record an event",
@@ -163,6 +169,10 @@ pub(super) fn text(key: Key) -> &'static str {
         Key::RegClear => "Clear",
         Key::RegSamePetitioner => "Same petitioner? {} earlier records with this name: {}",
         Key::RegHasErrors => "Please correct the {} marked problems first",
+        Key::RegCheckWarnings => {
+            "{} entries look wrong: check them with the petitioner; correct them, or confirm and register"
+        }
+        Key::RegConfirmWarnings => "Checked — register as typed",
         Key::RegReadOnly => "This device's role cannot register cases",
         Key::Choose => "Choose",
         Key::VisitsHeading => "Field visits",
@@ -347,6 +357,19 @@ pub(super) fn text(key: Key) -> &'static str {
         Key::ActionJoin => "Joining the county",
         Key::ActionEnrol => "Enrolling a laptop",
         Key::ActionRevoke => "Revoking a device",
+        Key::ActionLawSettings => "Changing how the law applies",
+        Key::NoticeLawSaved => "Saved: {}",
+        Key::LawHeading => "How the law applies",
+        Key::LawBody => {
+            "A unit's kind decides the deadline for items it receives directly: a petition office (信访部门) runs Art. 22 (T1), any other organ Art. 23(2) (T2)."
+        }
+        Key::LawUnit => "Unit",
+        Key::LawUnitKind => "Type",
+        Key::LawOrgan => "Kind under the law",
+        Key::LawExtensionFrom => "Extension (T6) counted from",
+        Key::LawExtensionHelp => {
+            "Art. 34 caps an extension at 30 days; whether it runs from the 60th day or from the end moved past a holiday is the county petition office's reading, applied alike on every device."
+        }
         Key::JoinTitle => "Join your county with an enrolment ticket",
         Key::JoinBody => {
             "On the petition office's computer, open Settings → Enrol a new laptop to make a ticket; paste it below with this laptop's name and its user. Both computers must be on the same LAN or reach the county sync server."

@@ -108,13 +108,14 @@ keys! {
     FieldStatus, FieldRegisteredBy, FieldHeadCount, Clocks, ClockName, ClockArticle,
     ClockStart, ClockDue, ClockState, NoClocks, Timeline, Notes, NoNotes, AddNote, NoteText,
     AddEvent, EventKindLabel, EventDate, EventRemark, EventRoute, EventReply, EventUnit,
-    EventDays, ConflictsOnCase, ResolveIn, Warnings, CaseLoading,
+    EventDays, ConflictsOnCase, ResolveIn, Warnings, CaseLoading, UnreadableRecords,
+    UnreadableHint, UnreadableNewer, UnreadableDamaged,
     // Register.
     RegisterHeading, RegChannel, RegReceived, RegTownship, RegVillage, RegName, RegPhone,
     RegIdNumber, RegAddress, RegRequest, RegFacts, RegReasons, RegGroup, RegHeadCount,
     RegRepresentatives, RegAddRepresentative, RegRemove, RegGuide, RegGuideSearch,
     RegGuideHint, RegPick, RegPicked, RegRoute, RegRouteNone, RegSubmit, RegClear,
-    RegSamePetitioner, RegHasErrors, RegReadOnly, Choose,
+    RegSamePetitioner, RegHasErrors, RegCheckWarnings, RegConfirmWarnings, RegReadOnly, Choose,
     // Field visits.
     VisitsHeading, VisitPlan, VisitDate, VisitTownship, VisitVillage, VisitStaff,
     VisitLinkCase, VisitLinked, VisitHouseholds, VisitHouseholdHead, VisitHouseholdAddress,
@@ -157,7 +158,8 @@ keys! {
     SyncErrRefused, SyncErrBadTicket, SyncErrEnrolment, SyncErrIncomplete,
     SyncErrAlreadyInitialised, SyncErrStore, SyncErrTask,
     // Joining a county, enrolling and revoking devices.
-    ActionJoin, ActionEnrol, ActionRevoke, JoinTitle, JoinBody, JoinTicket, JoinDeviceName,
+    ActionJoin, ActionEnrol, ActionRevoke, ActionLawSettings, NoticeLawSaved, LawHeading,
+    LawBody, LawUnit, LawUnitKind, LawOrgan, LawExtensionFrom, LawExtensionHelp, JoinTitle, JoinBody, JoinTicket, JoinDeviceName,
     JoinPerson, JoinButton, Joining, JoinMissing, OrDemo, SettingsDevices, DeviceEnrolled,
     DeviceStatus, DeviceActive, DeviceRevoked, DeviceThis, RevokeButton, RevokeConfirm,
     RevokeYes, RevokeNo, NoticeRevoked, EnrolHeading, EnrolBody, EnrolName, EnrolScope,

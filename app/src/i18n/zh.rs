@@ -121,6 +121,10 @@ pub(super) fn text(key: Key) -> &'static str {
         Key::Timeline => "办理过程",
         Key::Notes => "备注",
         Key::NoNotes => "暂无备注",
+        Key::UnreadableRecords => "无法读取的记录",
+        Key::UnreadableHint => "这些记录原样保留在文档中，未计入办理过程和期限",
+        Key::UnreadableNewer => "由较新版本记录，本机版本无法读取，请升级本机的枫桥",
+        Key::UnreadableDamaged => "已损坏，无法读取",
         Key::AddNote => "添加备注",
         Key::NoteText => "备注内容",
         Key::AddEvent => "记录办理环节",
@@ -163,6 +167,10 @@ pub(super) fn text(key: Key) -> &'static str {
         Key::RegClear => "清空",
         Key::RegSamePetitioner => "同一信访人？已有 {} 件同名登记：{}",
         Key::RegHasErrors => "请先改正标出的 {} 处问题",
+        Key::RegCheckWarnings => {
+            "以下 {} 项看起来不对，请与信访人核对；有误请改正，无误请确认后登记"
+        }
+        Key::RegConfirmWarnings => "核对无误，仍然登记",
         Key::RegReadOnly => "本设备角色不能登记信访事项",
         Key::Choose => "请选择",
         Key::VisitsHeading => "下访",
@@ -345,6 +353,19 @@ pub(super) fn text(key: Key) -> &'static str {
         Key::ActionJoin => "加入本县",
         Key::ActionEnrol => "登记新设备",
         Key::ActionRevoke => "吊销设备",
+        Key::ActionLawSettings => "修改法律适用设置",
+        Key::NoticeLawSaved => "已保存：{}",
+        Key::LawHeading => "法律适用",
+        Key::LawBody => {
+            "单位性质决定其直接收到的信访事项适用哪条时限：信访部门适用第二十二条（T1），其他机关、单位适用第二十三条第二款（T2）。"
+        }
+        Key::LawUnit => "单位",
+        Key::LawUnitKind => "类别",
+        Key::LawOrgan => "单位性质",
+        Key::LawExtensionFrom => "延期（T6）起算",
+        Key::LawExtensionHelp => {
+            "第三十四条只规定延长期限不得超过30日；原办理期限第60日逢节假日时，从第60日起算还是从顺延后的届满日起算，由本县信访部门确定，全县设备一致适用。"
+        }
         Key::JoinTitle => "用登记码加入本县",
         Key::JoinBody => {
             "在信访局的电脑上打开“设置 → 登记新设备”生成登记码，粘贴到下面，填写本机名称和使用人。两台电脑须在同一局域网，或都能连到县同步服务器。"

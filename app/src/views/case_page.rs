@@ -39,6 +39,7 @@ pub fn ui(ui: &mut egui::Ui, state: &mut AppState) {
     });
     ui.separator();
     egui::ScrollArea::vertical().show(ui, |ui| {
+        unreadable(ui, state, &record.unreadable);
         ui.columns(2, |cols| {
             let ui = &mut cols[0];
             ui.label(RichText::new(state.t(Key::CaseFields)).strong());
@@ -223,6 +224,38 @@ pub fn ui(ui: &mut egui::Ui, state: &mut AppState) {
             event_form(ui, state, &case.id.to_string());
         });
     });
+}
+
+/// The case's records this version could not read: what each says it is, and why it is
+/// not read (a newer version's, or damaged). Shown above everything, since the timeline
+/// and the clocks below are without them.
+fn unreadable(ui: &mut egui::Ui, state: &AppState, records: &[fengqiao_store::UnreadableRecord]) {
+    if records.is_empty() {
+        return;
+    }
+    ui.label(
+        RichText::new(state.t(Key::UnreadableRecords))
+            .strong()
+            .color(AMBER),
+    );
+    ui.weak(state.t(Key::UnreadableHint));
+    for u in records {
+        let what = match u.collection.as_str() {
+            "events" => state.t(Key::EventKindLabel),
+            "notes" => state.t(Key::Notes),
+            other => other,
+        };
+        let about: Vec<&str> = ["kind", "date", "written_at"]
+            .into_iter()
+            .filter_map(|k| u.stored.get(k).and_then(serde_json::Value::as_str))
+            .collect();
+        let why = match u.why {
+            fengqiao_store::Unreadable::NewerVersion => state.t(Key::UnreadableNewer),
+            fengqiao_store::Unreadable::Damaged => state.t(Key::UnreadableDamaged),
+        };
+        ui.label(RichText::new(format!("！{what} {} — {why}", about.join(" "))).color(AMBER));
+    }
+    ui.add_space(8.0);
 }
 
 fn event_text(kind: &EventKind) -> String {

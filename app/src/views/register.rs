@@ -180,11 +180,30 @@ fn form(ui: &mut egui::Ui, state: &mut AppState) {
             *f = crate::state::RegisterForm::new(today);
         }
     });
-    if submit {
+    let mut confirmed = false;
+    if !f.warnings.is_empty() {
+        ui.colored_label(
+            widgets::AMBER,
+            crate::i18n::trf(lang, Key::RegCheckWarnings, &[&f.warnings.len()]),
+        );
+        for w in &f.warnings {
+            ui.label(RichText::new(format!("！{w}")).color(widgets::AMBER));
+        }
+        confirmed = ui.button(t(Key::RegConfirmWarnings)).clicked();
+    }
+    if submit || confirmed {
         let reg = f.registration();
         match fengqiao_model::validate::validate_registration(&reg, &townships, today) {
             Ok(()) => {
                 f.errors.clear();
+                // An odd ID or phone number may still be real: the clerk looks, then
+                // confirms exactly what was shown (a changed field is checked again).
+                let warnings = fengqiao_model::validate::registration_warnings(&reg, today);
+                if !warnings.is_empty() && (!confirmed || warnings != f.warnings) {
+                    f.warnings = warnings;
+                    return;
+                }
+                f.warnings.clear();
                 let command = match &f.intake {
                     Some(entry) => Command::RegisterIntake {
                         registration: Box::new(reg),

@@ -22,8 +22,77 @@ pub fn ui(ui: &mut egui::Ui, state: &mut AppState) {
         ui.add_space(14.0);
         devices(ui, state);
         ui.add_space(14.0);
+        law(ui, state);
+        ui.add_space(14.0);
         enrolment(ui, state);
     });
+}
+
+/// 法律适用: each unit's kind under the law and the county's T6 reading. The office edits
+/// them (they live in the directory, so every device counts alike); others see them.
+fn law(ui: &mut egui::Ui, state: &mut AppState) {
+    use fengqiao_model::OrganKind;
+    use fengqiao_rules::ExtensionBase;
+    let lang = state.lang();
+    let may_edit = state.welcome.as_ref().is_some_and(|w| w.may_enrol);
+    ui.label(RichText::new(tr(lang, Key::LawHeading)).strong());
+    ui.label(tr(lang, Key::LawBody));
+    let directory = state.directory.clone();
+    let mut command = None;
+    egui::Grid::new("law-units")
+        .num_columns(3)
+        .striped(true)
+        .show(ui, |ui| {
+            for key in [Key::LawUnit, Key::LawUnitKind, Key::LawOrgan] {
+                ui.strong(tr(lang, key));
+            }
+            ui.end_row();
+            for unit in &directory.units {
+                ui.label(&unit.name);
+                ui.label(unit.kind.zh());
+                if may_edit {
+                    let mut organ = unit.organ;
+                    egui::ComboBox::from_id_salt(("organ", &unit.name))
+                        .selected_text(organ.zh())
+                        .show_ui(ui, |ui| {
+                            for kind in OrganKind::ALL {
+                                ui.selectable_value(&mut organ, *kind, kind.zh());
+                            }
+                        });
+                    if organ != unit.organ {
+                        command = Some(Command::SetUnitOrgan {
+                            unit: unit.name.clone(),
+                            organ,
+                        });
+                    }
+                } else {
+                    ui.label(unit.organ.zh());
+                }
+                ui.end_row();
+            }
+        });
+    ui.add_space(6.0);
+    let mut extension_from = directory.extension_from;
+    ui.add_enabled_ui(may_edit, |ui| {
+        egui::ComboBox::new("law-extension-from", tr(lang, Key::LawExtensionFrom))
+            .selected_text(extension_from.zh())
+            .show_ui(ui, |ui| {
+                for base in ExtensionBase::ALL {
+                    ui.selectable_value(&mut extension_from, *base, base.zh());
+                }
+            });
+    });
+    ui.label(
+        RichText::new(tr(lang, Key::LawExtensionHelp))
+            .small()
+            .weak(),
+    );
+    if extension_from != directory.extension_from {
+        command = Some(Command::SetExtensionFrom(extension_from));
+    }
+    if let Some(command) = command {
+        state.send(command);
+    }
 }
 
 fn identity_and_preferences(ui: &mut egui::Ui, state: &mut AppState) {

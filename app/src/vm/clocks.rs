@@ -33,14 +33,7 @@ pub fn case_page(
     law: &LawContext,
     today: NaiveDate,
 ) -> CasePage {
-    let facts = law.facts(&record.case.registration);
-    let clocks = case_clocks(
-        &facts,
-        &record.events,
-        calendar,
-        today,
-        &DueThresholds::default(),
-    );
+    let clocks = record.clocks(law, calendar, today);
     let mut warnings: Vec<String> = clocks.warnings.iter().map(ToString::to_string).collect();
     warnings.extend(clocks.diagnostics.iter().map(ToString::to_string));
     let follow_ups = fengqiao_rules::follow_up_tasks(&record.events, today)

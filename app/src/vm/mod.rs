@@ -50,6 +50,19 @@ pub struct Directory {
     pub devices: Vec<DeviceRow>,
     /// People who sit on a 评议团 or 听证团.
     pub panel_members: Vec<PanelMember>,
+    /// The county's units other than villages, with their kind under the law (信访部门 or
+    /// another organ), which decides which clocks run for the items they receive.
+    pub units: Vec<UnitRow>,
+    /// The county's reading of where an extension (T6) is counted from.
+    pub extension_from: fengqiao_rules::ExtensionBase,
+}
+
+/// A unit of the county and its kind under the law, for 设置.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnitRow {
+    pub name: String,
+    pub kind: fengqiao_model::UnitKind,
+    pub organ: fengqiao_model::OrganKind,
 }
 
 /// A device of the county, for 设置.

@@ -3,7 +3,7 @@
 //! document it left out and why, and fails the command (exit 2): "结果不完整".
 
 use anyhow::{Result, bail};
-use fengqiao_store::{DocumentGap, Store};
+use fengqiao_store::{DocumentGap, Store, UnreadableRecord};
 
 /// Which documents a command's answer comes from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -62,5 +62,20 @@ pub fn fail_on(gaps: &[DocumentGap]) -> Result<()> {
     bail!(
         "结果不完整：{} 个文档已损坏或缺少变更，其中的内容未包括在上面的结果中；用 fengqiao doctor 查看，用 fengqiao repair 从县服务器或其他设备恢复",
         gaps.len()
+    )
+}
+
+/// Names on standard error each record of a case this version could not read (a newer
+/// version's, or damaged) and fails when there is one: the case was shown without them.
+pub fn fail_on_unreadable(records: &[UnreadableRecord]) -> Result<()> {
+    if records.is_empty() {
+        return Ok(());
+    }
+    for u in records {
+        eprintln!("警告：{}", u.zh());
+    }
+    bail!(
+        "结果不完整：本案有 {} 条记录本机无法读取（由较新版本记录或已损坏），未计入上面的经过和时限；较新版本记录的请升级本机的枫桥，已损坏的用 fengqiao doctor 查看",
+        records.len()
     )
 }

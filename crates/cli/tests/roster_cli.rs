@@ -1,32 +1,18 @@
 //! `fengqiao roster …` against a real store in a temporary directory.
 //!
-//! `cmd_roster` is compiled into this test and driven through its clap definition and
-//! `run_roster`, exactly as `main` drives it; results are read back from the store.
-
-// The binary's output helpers, which cmd_roster prints through.
-#[macro_use]
-#[allow(dead_code)]
-#[path = "../src/out.rs"]
-mod out;
-
-#[allow(dead_code)]
-#[path = "../src/cmd_roster.rs"]
-mod cmd_roster;
-
-#[allow(dead_code)]
-#[path = "../src/cmd_feed.rs"]
-mod cmd_feed;
+//! The roster commands are driven in-process through their clap definition and
+//! `run_roster`, exactly as the binary drives them; results are read back from the store.
 
 use std::path::{Path, PathBuf};
 
 use chrono::NaiveDate;
 use clap::Parser;
-use cmd_roster::{RosterCommand, run_roster};
+use fengqiao_cli::roster::{RosterCommand, run_roster};
 use fengqiao_model::Role;
 use fengqiao_roster::{Slot, SlotState};
 use fengqiao_store::{InitOptions, Store};
 
-/// The shape `main` gives the roster commands: a global `--json` and the subcommand.
+/// The shape the binary gives the roster commands: a global `--json` and the subcommand.
 #[derive(Debug, Parser)]
 struct Args {
     #[arg(long, global = true)]

@@ -5,7 +5,7 @@ use chrono::{DateTime, FixedOffset, NaiveDate};
 use serde::{Deserialize, Serialize};
 
 use crate::ids::{EventId, PersonId};
-use crate::vocab::{PanelKind, ReplyType, Route, Satisfaction};
+use crate::vocab::{EventCode, PanelKind, ReplyType, Route, Satisfaction};
 
 /// What happened. The payload carries what the law makes the event depend on.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -86,99 +86,52 @@ pub enum EventKind {
 }
 
 impl EventKind {
-    /// The stable machine code of the kind.
-    pub fn code(&self) -> &'static str {
+    /// The kind without its details.
+    pub fn event_code(&self) -> EventCode {
         match self {
-            EventKind::Registered => "registered",
-            EventKind::Routed { .. } => "routed",
-            EventKind::Forwarded { .. } => "forwarded",
-            EventKind::Assigned { .. } => "assigned",
-            EventKind::Objected { .. } => "objected",
-            EventKind::Diverted { .. } => "diverted",
-            EventKind::NotAccepted { .. } => "not-accepted",
-            EventKind::NotReaccepted { .. } => "not-reaccepted",
-            EventKind::Accepted => "accepted",
-            EventKind::FastTrack => "fast-track",
-            EventKind::Acknowledged => "acknowledged",
-            EventKind::Extended { .. } => "extended",
-            EventKind::Mediated { .. } => "mediated",
-            EventKind::Hearing { .. } => "hearing",
-            EventKind::Replied { .. } => "replied",
-            EventKind::ReviewRequested => "review-requested",
-            EventKind::ReviewOpinion { .. } => "review-opinion",
-            EventKind::ReReviewRequested => "re-review-requested",
-            EventKind::ReReviewOpinion { .. } => "re-review-opinion",
-            EventKind::Closed { .. } => "closed",
-            EventKind::Finalized => "finalized",
-            EventKind::FollowUp { .. } => "follow-up",
-            EventKind::Evaluated { .. } => "evaluated",
-            EventKind::FollowUpScheduled { .. } => "follow-up-scheduled",
-            EventKind::HearingSession { .. } => "hearing-session",
+            EventKind::Registered => EventCode::Registered,
+            EventKind::Routed { .. } => EventCode::Routed,
+            EventKind::Forwarded { .. } => EventCode::Forwarded,
+            EventKind::Assigned { .. } => EventCode::Assigned,
+            EventKind::Objected { .. } => EventCode::Objected,
+            EventKind::Diverted { .. } => EventCode::Diverted,
+            EventKind::NotAccepted { .. } => EventCode::NotAccepted,
+            EventKind::NotReaccepted { .. } => EventCode::NotReaccepted,
+            EventKind::Accepted => EventCode::Accepted,
+            EventKind::FastTrack => EventCode::FastTrack,
+            EventKind::Acknowledged => EventCode::Acknowledged,
+            EventKind::Extended { .. } => EventCode::Extended,
+            EventKind::Mediated { .. } => EventCode::Mediated,
+            EventKind::Hearing { .. } => EventCode::Hearing,
+            EventKind::Replied { .. } => EventCode::Replied,
+            EventKind::ReviewRequested => EventCode::ReviewRequested,
+            EventKind::ReviewOpinion { .. } => EventCode::ReviewOpinion,
+            EventKind::ReReviewRequested => EventCode::ReReviewRequested,
+            EventKind::ReReviewOpinion { .. } => EventCode::ReReviewOpinion,
+            EventKind::Closed { .. } => EventCode::Closed,
+            EventKind::Finalized => EventCode::Finalized,
+            EventKind::FollowUp { .. } => EventCode::FollowUp,
+            EventKind::Evaluated { .. } => EventCode::Evaluated,
+            EventKind::FollowUpScheduled { .. } => EventCode::FollowUpScheduled,
+            EventKind::HearingSession { .. } => EventCode::HearingSession,
         }
     }
 
-    /// The Chinese name of the kind.
+    /// The stable machine code of the kind, as stored (`kind` of the record).
+    pub fn code(&self) -> &'static str {
+        self.event_code().code()
+    }
+
+    /// The Chinese name of the kind; a panel session names its panel.
     pub fn zh(&self) -> &'static str {
         match self {
-            EventKind::Registered => "登记",
-            EventKind::Routed { .. } => "分流",
-            EventKind::Forwarded { .. } => "转送",
-            EventKind::Assigned { .. } => "交办",
-            EventKind::Objected { .. } => "异议",
-            EventKind::Diverted { .. } => "导入法定程序",
-            EventKind::NotAccepted { .. } => "不予受理",
-            EventKind::NotReaccepted { .. } => "不再受理",
-            EventKind::Accepted => "受理",
-            EventKind::FastTrack => "简易办理",
-            EventKind::Acknowledged => "告知",
-            EventKind::Extended { .. } => "延期",
-            EventKind::Mediated { .. } => "调解",
-            EventKind::Hearing { .. } => "听证",
-            EventKind::Replied { .. } => "答复",
-            EventKind::ReviewRequested => "请求复查",
-            EventKind::ReviewOpinion { .. } => "复查意见",
-            EventKind::ReReviewRequested => "请求复核",
-            EventKind::ReReviewOpinion { .. } => "复核意见",
-            EventKind::Closed { .. } => "办结",
-            EventKind::Finalized => "终结",
-            EventKind::FollowUp { .. } => "回访",
-            EventKind::Evaluated { .. } => "满意度评价",
-            EventKind::FollowUpScheduled { .. } => "回访安排",
             EventKind::HearingSession { panel, .. } => match panel {
                 PanelKind::Hearing => "听证会",
                 PanelKind::Evaluation => "评议会",
             },
+            other => other.event_code().zh(),
         }
     }
-
-    /// Every kind code, for help texts.
-    pub const CODES: &'static [&'static str] = &[
-        "registered",
-        "routed",
-        "forwarded",
-        "assigned",
-        "objected",
-        "diverted",
-        "not-accepted",
-        "not-reaccepted",
-        "accepted",
-        "fast-track",
-        "acknowledged",
-        "extended",
-        "mediated",
-        "hearing",
-        "replied",
-        "review-requested",
-        "review-opinion",
-        "re-review-requested",
-        "re-review-opinion",
-        "closed",
-        "finalized",
-        "follow-up",
-        "evaluated",
-        "follow-up-scheduled",
-        "hearing-session",
-    ];
 }
 
 /// One event in a case's history.
@@ -305,37 +258,46 @@ pub fn sort_events(events: &mut [CaseEvent]) {
 /// The status a (sorted) history leads to.
 pub fn status_of(events: &[CaseEvent]) -> CaseStatus {
     events.iter().fold(CaseStatus::Registered, |status, e| {
-        status_after(status, e.kind.code())
+        status_after(status, e.kind.event_code())
     })
 }
 
-/// The status after an event of kind `code` (an [`EventKind::code`]) happens in `status`.
-/// Works on codes so a list view can derive status without decoding whole events.
-pub fn status_after(status: CaseStatus, code: &str) -> CaseStatus {
+/// The status of a history read from stored codes (the case index reads codes, not whole
+/// events). A code this version does not know (a newer version's kind) leaves the status
+/// as it was.
+pub fn status_of_codes<'a>(codes: impl IntoIterator<Item = &'a str>) -> CaseStatus {
+    codes
+        .into_iter()
+        .filter_map(|c| EventCode::parse(c).ok())
+        .fold(CaseStatus::Registered, status_after)
+}
+
+/// The status after an event of kind `code` happens in `status`.
+pub fn status_after(status: CaseStatus, code: EventCode) -> CaseStatus {
+    use EventCode as E;
     match code {
         // A closed or final case stays so; later follow-ups don't reopen it.
-        "registered" | "follow-up" | "evaluated" | "follow-up-scheduled" => status,
-        "routed" => CaseStatus::Routed,
-        "forwarded" | "assigned" => CaseStatus::Forwarded,
-        "objected" => CaseStatus::Registered,
-        "diverted" => CaseStatus::Diverted,
-        "not-accepted" | "not-reaccepted" => CaseStatus::NotAccepted,
-        "accepted" | "fast-track" | "acknowledged" => match status {
+        E::Registered | E::FollowUp | E::Evaluated | E::FollowUpScheduled => status,
+        E::Routed => CaseStatus::Routed,
+        E::Forwarded | E::Assigned => CaseStatus::Forwarded,
+        E::Objected => CaseStatus::Registered,
+        E::Diverted => CaseStatus::Diverted,
+        E::NotAccepted | E::NotReaccepted => CaseStatus::NotAccepted,
+        E::Accepted | E::FastTrack | E::Acknowledged => match status {
             CaseStatus::Extended => CaseStatus::Extended,
             _ => CaseStatus::InProgress,
         },
-        "extended" => CaseStatus::Extended,
-        "mediated" | "hearing" | "hearing-session" => match status {
+        E::Extended => CaseStatus::Extended,
+        E::Mediated | E::Hearing | E::HearingSession => match status {
             CaseStatus::UnderReview | CaseStatus::UnderReReview | CaseStatus::Extended => status,
             _ => CaseStatus::InProgress,
         },
-        "replied" => CaseStatus::Replied,
-        "review-requested" => CaseStatus::UnderReview,
-        "review-opinion" => CaseStatus::Reviewed,
-        "re-review-requested" => CaseStatus::UnderReReview,
-        "re-review-opinion" | "finalized" => CaseStatus::Final,
-        "closed" => CaseStatus::Closed,
-        _ => status,
+        E::Replied => CaseStatus::Replied,
+        E::ReviewRequested => CaseStatus::UnderReview,
+        E::ReviewOpinion => CaseStatus::Reviewed,
+        E::ReReviewRequested => CaseStatus::UnderReReview,
+        E::ReReviewOpinion | E::Finalized => CaseStatus::Final,
+        E::Closed => CaseStatus::Closed,
     }
 }
 
@@ -383,15 +345,20 @@ mod tests {
     fn every_kind_code_is_known_to_the_status_machine() {
         // An unknown code leaves the status alone; every real code must move something
         // or be one of the two that deliberately don't.
-        for code in EventKind::CODES {
-            let moved = CaseStatus::ALL.iter().any(|s| status_after(*s, code) != *s);
+        for code in EventCode::ALL {
+            let moved = CaseStatus::ALL
+                .iter()
+                .any(|s| status_after(*s, *code) != *s);
             assert!(
                 moved
                     || matches!(
-                        *code,
-                        "registered" | "follow-up" | "evaluated" | "follow-up-scheduled"
+                        code,
+                        EventCode::Registered
+                            | EventCode::FollowUp
+                            | EventCode::Evaluated
+                            | EventCode::FollowUpScheduled
                     ),
-                "{code} never changes a status"
+                "{code:?} never changes a status"
             );
         }
     }
@@ -409,13 +376,15 @@ mod tests {
             "closed",
             "follow-up",
         ];
-        let status = codes
-            .iter()
-            .fold(CaseStatus::Registered, |s, c| status_after(s, c));
-        assert_eq!(status, CaseStatus::Closed);
+        assert_eq!(status_of_codes(codes), CaseStatus::Closed);
         assert_eq!(
-            status_after(CaseStatus::Extended, "acknowledged"),
+            status_after(CaseStatus::Extended, EventCode::Acknowledged),
             CaseStatus::Extended
+        );
+        // A newer version's kind is passed over, not taken for a step.
+        assert_eq!(
+            status_of_codes(["registered", "routed", "recalled-by-province"]),
+            CaseStatus::Routed
         );
     }
 }

@@ -263,6 +263,39 @@ vocabulary!(
     }
 );
 
+vocabulary!(
+    /// The kinds of event in a case's history, without their details: what the status
+    /// machine, the case index and the CLI's `case event` match on. Each match over it is
+    /// exhaustive, so a new kind cannot be forgotten anywhere it matters.
+    EventCode, "事件类型" {
+        Registered = ("registered", "登记"),
+        Routed = ("routed", "分流"),
+        Forwarded = ("forwarded", "转送"),
+        Assigned = ("assigned", "交办"),
+        Objected = ("objected", "异议"),
+        Diverted = ("diverted", "导入法定程序"),
+        NotAccepted = ("not-accepted", "不予受理"),
+        NotReaccepted = ("not-reaccepted", "不再受理"),
+        Accepted = ("accepted", "受理"),
+        FastTrack = ("fast-track", "简易办理"),
+        Acknowledged = ("acknowledged", "告知"),
+        Extended = ("extended", "延期"),
+        Mediated = ("mediated", "调解"),
+        Hearing = ("hearing", "听证"),
+        Replied = ("replied", "答复"),
+        ReviewRequested = ("review-requested", "请求复查"),
+        ReviewOpinion = ("review-opinion", "复查意见"),
+        ReReviewRequested = ("re-review-requested", "请求复核"),
+        ReReviewOpinion = ("re-review-opinion", "复核意见"),
+        Closed = ("closed", "办结"),
+        Finalized = ("finalized", "终结"),
+        FollowUp = ("follow-up", "回访"),
+        Evaluated = ("evaluated", "满意度评价"),
+        FollowUpScheduled = ("follow-up-scheduled", "回访安排"),
+        HearingSession = ("hearing-session", "听证会、评议会"),
+    }
+);
+
 #[cfg(test)]
 mod tests {
     use super::*;

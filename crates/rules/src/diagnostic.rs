@@ -67,6 +67,12 @@ pub enum Diagnostic {
         /// The route's Chinese name.
         route: &'static str,
     },
+    /// Some of the case's events could not be read (written by a newer version, or
+    /// damaged): the clocks are computed without them and may be wrong.
+    UnreadableEvents {
+        /// How many.
+        count: usize,
+    },
 }
 
 impl fmt::Display for Diagnostic {
@@ -99,6 +105,10 @@ impl fmt::Display for Diagnostic {
                 "{clock}：{on} 提出，已超过 {due} 届满的{}（{}） (window used late)",
                 clock.zh(),
                 clock.citation()
+            ),
+            Diagnostic::UnreadableEvents { count } => write!(
+                f,
+                "时限不完整：本案有 {count} 条事件本机无法读取（由较新版本记录或已损坏），时限按其余事件计算，可能不准 (clocks incomplete: {count} unreadable events)"
             ),
             Diagnostic::NoticeNotOwed => f.write_str(
                 "信访人姓名（名称）、住址不清，不适用第二十三条第二款书面告知 (notice not owed: name or address unclear)",

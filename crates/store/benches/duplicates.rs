@@ -7,10 +7,11 @@
 //! Run: `cargo bench -p fengqiao-store --bench duplicates`
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use fengqiao_store::duplicates::{self, synth};
+use fengqiao_store::demo::planted;
+use fengqiao_store::duplicates;
 
 fn detection(c: &mut Criterion) {
-    let set = synth::planted(23, 10_000, 1_000);
+    let set = planted::planted(23, 10_000, 1_000);
     let mut group = c.benchmark_group("duplicates");
     group.sample_size(10);
     group.bench_function("find_candidates/12k profiles", |b| {

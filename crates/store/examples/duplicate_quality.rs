@@ -7,11 +7,12 @@
 use std::collections::BTreeMap;
 use std::time::Instant;
 
-use fengqiao_store::duplicates::{self, MatchKind, synth};
+use fengqiao_store::demo::planted;
+use fengqiao_store::duplicates::{self, MatchKind};
 
 fn main() {
     for (seed, cases, planted) in [(11, 3_000, 300), (23, 10_000, 1_000), (42, 10_000, 1_000)] {
-        let set = synth::planted(seed, cases, planted);
+        let set = planted::planted(seed, cases, planted);
         let started = Instant::now();
         let found = duplicates::find_candidates(&set.profiles, |_, _| false);
         let took = started.elapsed();

@@ -14,6 +14,7 @@ use crate::store::{ImportedCase, TownshipSpec};
 use crate::time::china_offset;
 
 mod county;
+pub mod planted;
 pub use county::{DEMO_ROSTER_RULES, DemoError, create_county};
 
 /// The demo county.

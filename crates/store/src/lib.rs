@@ -33,7 +33,8 @@ pub mod access;
 pub mod authority;
 pub mod demo;
 pub mod docs;
-pub mod duplicates;
+/// Duplicate detection (pure; its own crate), re-exported with the store's API that returns it.
+pub use fengqiao_duplicates as duplicates;
 pub mod error;
 mod index;
 pub mod local;
@@ -48,6 +49,7 @@ pub use access::{Access, AccessTable};
 pub use docs::{DocName, INTAKE_COLLECTIONS, ROSTER_COLLECTIONS};
 pub use error::StoreError;
 pub use local::DeviceIdentity;
+pub use record::{Unreadable, UnreadableRecord};
 pub use storage::StorageProblem;
 pub use store::*;
 pub use time::{china_offset, now_cst};

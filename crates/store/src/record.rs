@@ -363,31 +363,76 @@ pub(crate) fn put_at<T: Transactable>(
     Ok(())
 }
 
-/// Updates the record at `parent[key]` field by field; creates it if missing.
+/// This version's view of a stored record: the record read as `T` and written back as
+/// JSON, so it holds exactly the fields this version knows. `None` when it does not read.
+pub(crate) fn known_form<T: Serialize + for<'de> Deserialize<'de>>(
+    stored: &Value,
+) -> Option<Value> {
+    T::deserialize(stored)
+        .ok()
+        .and_then(|t| serde_json::to_value(t).ok())
+}
+
+/// Updates the record at `parent[key]` field by field to `value`; creates it if missing.
+/// `known` gives this version's view of the stored record ([`known_form`]): only fields
+/// in that view are compared, overwritten or deleted, so what a newer version added (a
+/// field this version does not know, at any depth of nested maps) is kept as it is.
+/// When the stored record does not read, nothing is deleted.
 pub(crate) fn update_record<T: Transactable + ReadDoc>(
     tx: &mut T,
     parent: &ObjId,
     key: &str,
     value: &Value,
+    known: impl Fn(&Value) -> Option<Value>,
 ) -> Result<(), StoreError> {
     let existing = match tx.get(parent, key)? {
         Some((automerge::Value::Object(ObjType::Map), obj)) => Some(obj),
         _ => None,
     };
-    let (Some(obj), Value::Object(fields)) = (existing, value) else {
+    let (Some(obj), Value::Object(_)) = (existing, value) else {
         put_value(tx, parent, key, value)?;
         return Ok(());
     };
     let current = read_value(tx, &obj, ObjType::Map);
+    let seen = known(&current);
+    merge_into(tx, &obj, &current, seen.as_ref(), value)
+}
+
+/// Writes `new`'s fields into the stored map `obj` (whose content is `current`), where
+/// they differ from this version's view `seen` of it; deletes the fields `seen` has and
+/// `new` lacks. Nested maps are merged the same way, so their unknown fields stay too.
+pub(crate) fn merge_into<T: Transactable + ReadDoc>(
+    tx: &mut T,
+    obj: &ObjId,
+    current: &Value,
+    seen: Option<&Value>,
+    new: &Value,
+) -> Result<(), StoreError> {
+    let (Value::Object(cur), Value::Object(fields)) = (current, new) else {
+        return Ok(());
+    };
+    let seen = seen.and_then(Value::as_object);
     for (k, v) in fields {
-        if current.get(k) != Some(v) {
-            put_value(tx, &obj, k, v)?;
+        // Compare with what this version sees: a stored value that differs only in what
+        // this version cannot see (a newer version's field inside it) is not a change.
+        let before = seen.map_or(cur.get(k), |s| s.get(k));
+        if before == Some(v) {
+            continue;
+        }
+        match (cur.get(k), v, obj_field(tx, obj, k.as_str())) {
+            (Some(inner @ Value::Object(_)), Value::Object(_), Some(child))
+                if matches!(tx.object_type(&child), Ok(ObjType::Map)) =>
+            {
+                let inner_seen = seen.map(|s| s.get(k).unwrap_or(&Value::Null));
+                merge_into(tx, &child, inner, inner_seen, v)?;
+            }
+            _ => put_value(tx, obj, k, v)?,
         }
     }
-    if let Value::Object(cur) = &current {
-        for k in cur.keys() {
-            if !fields.contains_key(k) {
-                tx.delete(&obj, k.as_str())?;
+    if let Some(seen) = seen {
+        for k in seen.keys() {
+            if !fields.contains_key(k) && cur.contains_key(k) {
+                tx.delete(obj, k.as_str())?;
             }
         }
     }
@@ -434,16 +479,136 @@ pub(crate) fn set_path(value: &mut Value, path: &str, new: Value) -> Option<()> 
     }
 }
 
-pub(crate) fn parse_map<T: for<'de> Deserialize<'de>>(v: Option<&Value>) -> (Vec<T>, Vec<String>) {
+/// Why this version could not read a stored record.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Unreadable {
+    /// It names a kind or a code this version does not know: a newer version wrote it.
+    NewerVersion,
+    /// Anything else: a field missing or of the wrong type.
+    Damaged,
+}
+
+impl Unreadable {
+    /// What a clerk is told, in Chinese.
+    pub fn zh(self) -> &'static str {
+        match self {
+            Unreadable::NewerVersion => "由较新版本记录，本机版本无法读取（请升级本机的枫桥）",
+            Unreadable::Damaged => "已损坏，无法读取",
+        }
+    }
+}
+
+/// A stored record this version could not read: kept as it is in the document, and
+/// shown, never dropped in silence.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct UnreadableRecord {
+    /// The collection it is in, e.g. `events` or `notes`.
+    pub collection: String,
+    /// Its key in the collection (the record's id).
+    pub id: String,
+    pub why: Unreadable,
+    /// The decoder's message (in English, from serde).
+    pub detail: String,
+    /// The record as stored.
+    pub stored: Value,
+}
+
+impl UnreadableRecord {
+    /// One line for a clerk: what the record is, what it says it is, and why it is not read.
+    pub fn zh(&self) -> String {
+        let what = match self.collection.as_str() {
+            "events" => "事件",
+            "notes" => "备注",
+            "resolutions" => "处理决定",
+            "cases" => "案件",
+            "units" => "单位",
+            "people" => "人员",
+            "devices" => "设备",
+            "leaders" => "领导",
+            "visits" => "下访",
+            "slots" => "接访安排",
+            "leave" => "请假",
+            "swaps" => "调班",
+            "changes" => "排班变更",
+            "bookings" => "预约",
+            "merges" => "合并决定",
+            "unmerges" => "拆分决定",
+            "dismissals" => "排除决定",
+            "items" => "导访登记",
+            "pickups" => "导访受理",
+            "attestations" => "签名",
+            other => other,
+        };
+        let field = |k: &str| self.stored.get(k).and_then(Value::as_str);
+        let about: Vec<&str> = ["kind", "date", "written_at"]
+            .into_iter()
+            .filter_map(field)
+            .collect();
+        let about = if about.is_empty() {
+            String::new()
+        } else {
+            format!("（{}）", about.join("，"))
+        };
+        // serde lists every known variant after the unknown one: the clerk needs the name.
+        let detail = self
+            .detail
+            .split_once(", expected")
+            .map_or(self.detail.as_str(), |(head, _)| head);
+        format!("{what} {}{about} {}：{detail}", self.id, self.why.zh())
+    }
+}
+
+/// Decodes one stored record, or says why it cannot be read. A record that names a kind
+/// or code this version lacks is a newer version's (serde reports those, and only those,
+/// as an unknown variant); any other failure is damage.
+pub(crate) fn decode<T: for<'de> Deserialize<'de>>(
+    collection: &str,
+    id: &str,
+    value: &Value,
+) -> Result<T, UnreadableRecord> {
+    T::deserialize(value).map_err(|e| {
+        let detail = e.to_string();
+        UnreadableRecord {
+            collection: collection.to_owned(),
+            id: id.to_owned(),
+            why: if detail.starts_with("unknown variant") {
+                Unreadable::NewerVersion
+            } else {
+                Unreadable::Damaged
+            },
+            detail,
+            stored: value.clone(),
+        }
+    })
+}
+
+/// Decodes every record of a collection (`parent[collection]`, a map keyed by id): the
+/// records this version reads, and those it cannot. The one decoder every reader of a
+/// case's events, notes and resolutions uses.
+pub(crate) fn decode_map<T: for<'de> Deserialize<'de>>(
+    parent: &Value,
+    collection: &str,
+) -> (Vec<T>, Vec<UnreadableRecord>) {
     let mut ok = Vec::new();
     let mut bad = Vec::new();
-    if let Some(Value::Object(o)) = v {
-        for (k, v) in o {
-            match T::deserialize(v) {
-                Ok(t) => ok.push(t),
-                Err(e) => bad.push(format!("{k}: {e}")),
+    match parent.get(collection) {
+        Some(Value::Object(o)) => {
+            for (k, v) in o {
+                match decode(collection, k, v) {
+                    Ok(t) => ok.push(t),
+                    Err(u) => bad.push(u),
+                }
             }
         }
+        None => {}
+        Some(other) => bad.push(UnreadableRecord {
+            collection: collection.to_owned(),
+            id: String::new(),
+            why: Unreadable::Damaged,
+            detail: "not a map of records".into(),
+            stored: other.clone(),
+        }),
     }
     (ok, bad)
 }
@@ -470,5 +635,112 @@ pub(crate) fn obj_field<R: ReadDoc, P: Into<automerge::Prop>>(
     match d.get(obj, key) {
         Ok(Some((automerge::Value::Object(_), id))) => Some(id),
         _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use automerge::Automerge;
+    use fengqiao_model::CaseEvent;
+    use serde_json::json;
+
+    /// A record type of this version: `leader` is left out when empty, `inner` is a map.
+    #[derive(Serialize, Deserialize)]
+    struct Visit {
+        id: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        leader: Option<String>,
+        inner: Inner,
+    }
+
+    #[derive(Serialize, Deserialize)]
+    struct Inner {
+        a: u32,
+    }
+
+    /// Stores `before` at `r`, updates it to `after` as this version's `Visit`, and
+    /// returns what is stored then.
+    fn update(before: Value, after: Value) -> Value {
+        let mut doc = Automerge::new();
+        let mut tx = doc.transaction();
+        put_value(&mut tx, &ROOT, "r", &before).unwrap();
+        update_record(&mut tx, &ROOT, "r", &after, known_form::<Visit>).unwrap();
+        tx.commit();
+        read_record(&doc, &ROOT, "r").unwrap().1
+    }
+
+    #[test]
+    fn an_update_keeps_unknown_fields_at_any_depth_and_deletes_known_ones_left_out() {
+        let stored = update(
+            json!({"id": "1", "leader": "x", "inner": {"a": 1, "later": true}, "later": "v2"}),
+            json!({"id": "1", "inner": {"a": 2}}),
+        );
+        assert_eq!(
+            stored,
+            json!({"id": "1", "inner": {"a": 2, "later": true}, "later": "v2"})
+        );
+    }
+
+    #[test]
+    fn an_update_of_a_record_this_version_cannot_read_deletes_nothing() {
+        // No `inner`: not a `Visit` this version reads, so nothing is known to be stale.
+        let stored = update(
+            json!({"id": "1", "leader": "x", "later": "v2"}),
+            json!({"id": "1", "inner": {"a": 2}}),
+        );
+        assert_eq!(
+            stored,
+            json!({"id": "1", "leader": "x", "inner": {"a": 2}, "later": "v2"})
+        );
+    }
+
+    #[test]
+    fn the_decoder_tells_a_newer_versions_record_from_a_damaged_one() {
+        let event = |extra: Value| {
+            let mut e = json!({
+                "id": "01936d3a-0000-7000-8000-000000000001",
+                "kind": "accepted",
+                "date": "2026-03-02",
+                "recorded_at": "2026-03-02T09:00:00+08:00",
+                "recorded_by": "01936d3a-0000-7000-8000-000000000002",
+            });
+            if let (Value::Object(e), Value::Object(extra)) = (&mut e, extra) {
+                e.extend(extra);
+            }
+            e
+        };
+        let why = |v: Value| {
+            decode::<CaseEvent>("events", "e", &v)
+                .map(|_| ())
+                .map_err(|u| u.why)
+        };
+        assert_eq!(
+            why(event(json!({"signed_by": "x"}))),
+            Ok(()),
+            "unknown field: read"
+        );
+        assert_eq!(
+            why(event(
+                json!({"kind": "mediation-centre-transfer", "centre": "x"})
+            )),
+            Err(Unreadable::NewerVersion),
+            "unknown kind"
+        );
+        assert_eq!(
+            why(event(json!({"kind": "replied", "reply": "partly-upheld"}))),
+            Err(Unreadable::NewerVersion),
+            "unknown code of a closed vocabulary"
+        );
+        assert_eq!(
+            why(event(json!({"date": "昨天"}))),
+            Err(Unreadable::Damaged),
+            "a date that is not one"
+        );
+        let mut no_date = event(json!({}));
+        if let Value::Object(o) = &mut no_date {
+            o.remove("date");
+        }
+        assert_eq!(why(no_date), Err(Unreadable::Damaged), "a field missing");
     }
 }

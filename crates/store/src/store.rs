@@ -6,7 +6,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use automerge::{ActorId, Automerge, ChangeHash, ObjType, ReadDoc};
-use chrono::{Datelike, Utc};
+use chrono::Datelike;
 use fengqiao_model::{Person, PersonId};
 use samod::{DocHandle, Repo};
 use serde_json::Value;
@@ -41,6 +41,8 @@ mod restore;
 mod rights;
 mod roster;
 mod roster_work;
+#[doc(hidden)]
+pub mod testing;
 mod visits;
 pub use audit::*;
 pub use case_list::*;
@@ -484,7 +486,7 @@ impl Store {
         handle: &DocHandle,
         f: impl FnOnce(&mut automerge::transaction::Transaction<'_>) -> Result<T, StoreError>,
     ) -> Result<T, StoreError> {
-        let time = Utc::now().timestamp();
+        let time = now_cst().timestamp();
         let (result, change) = handle.with_document(|doc| {
             let (result, hash) = self.commit_as(doc, time, f)?;
             Ok::<_, StoreError>((result, hash.and_then(|h| doc.get_change_by_hash(&h))))

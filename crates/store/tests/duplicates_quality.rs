@@ -2,11 +2,12 @@
 //! recall ≥ 0.95 at precision ≥ 0.9. The figures for the closing note come from
 //! `cargo run --release -p fengqiao-store --example duplicate_quality`.
 
-use fengqiao_store::duplicates::{self, MatchKind, synth};
+use fengqiao_store::demo::planted;
+use fengqiao_store::duplicates::{self, MatchKind};
 
 #[test]
 fn planted_duplicates_are_found_with_the_goal_precision_and_recall() {
-    let set = synth::planted(11, 3_000, 300);
+    let set = planted::planted(11, 3_000, 300);
     let found = duplicates::find_candidates(&set.profiles, |_, _| false);
     let q = duplicates::quality(&found, &set.duplicates);
     let missed: Vec<_> = set
@@ -36,9 +37,9 @@ fn planted_duplicates_are_found_with_the_goal_precision_and_recall() {
 #[test]
 fn every_variant_alone_is_found() {
     // One variant at a time, so a regression in one normalisation shows by name.
-    let set = synth::planted(5, 1_000, 200);
+    let set = planted::planted(5, 1_000, 200);
     let found = duplicates::find_candidates(&set.profiles, |_, _| false);
-    for variant in synth::VARIANTS {
+    for variant in planted::VARIANTS {
         let with: Vec<_> = set
             .variants
             .iter()

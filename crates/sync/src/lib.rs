@@ -24,9 +24,12 @@ pub use enrol::{
     EnrolmentTicket, enrol, enrolment_open, offer_enrolment, pairing_ticket, parse_pairing_ticket,
 };
 pub use error::{SyncError, SyncErrorKind};
+/// The address type of a device, for callers that only pass addresses on.
+pub use iroh::EndpointAddr;
 pub use node::{
     AcceptRoute, NodeOptions, NodeStats, PeerOutcome, RoundFailure, RoundReport, SYNC_ALPN,
-    SyncNode, device_addr, hand_over, pem_certificates, remembered_peers, shutdown_signal,
+    SyncNode, device_addr, hand_over, local_ip_addrs, pem_certificates, remembered_peers,
+    shutdown_signal,
 };
 pub use repair::{NotRepaired, RepairReport, repair};
 pub use settings::{PeerBook, PeerRecord, SyncSettings};

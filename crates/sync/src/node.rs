@@ -32,7 +32,7 @@ mod rounds;
 mod serve;
 
 use gate::{Gate, LiveConnections};
-pub use peers::{device_addr, remembered_peers};
+pub use peers::{device_addr, local_ip_addrs, remembered_peers};
 pub use report::{PeerOutcome, RoundFailure, RoundReport};
 pub use serve::{hand_over, shutdown_signal};
 

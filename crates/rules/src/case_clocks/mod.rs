@@ -80,6 +80,10 @@ pub struct CaseFacts {
     pub content_type: Option<ContentType>,
     /// Where an extension (T6) is counted from: the county's reading of 第三十四条.
     pub extension_from: ExtensionBase,
+    /// Events on the case this version could not read (a kind a newer version wrote, or a
+    /// damaged record). The clocks are computed without them and say so: one of them may
+    /// have met, stopped or extended a clock.
+    pub unreadable_events: usize,
 }
 
 impl CaseFacts {
@@ -106,6 +110,7 @@ impl CaseFacts {
             office: None,
             content_type: reg.content_type,
             extension_from: ExtensionBase::default(),
+            unreadable_events: 0,
         }
     }
 
@@ -336,6 +341,15 @@ impl CaseClocks {
         })
     }
 
+    /// Whether every event of the case was read: when not, the clocks were computed
+    /// without some of them and may be wrong ([`Diagnostic::UnreadableEvents`]).
+    pub fn is_complete(&self) -> bool {
+        !self
+            .diagnostics
+            .iter()
+            .any(|d| matches!(d, Diagnostic::UnreadableEvents { .. }))
+    }
+
     /// The earliest due date among the running duties: what the clerk must act on next.
     pub fn next_due(&self) -> Option<&ClockReport> {
         self.running()
@@ -399,6 +413,11 @@ pub fn case_clocks(
     intake_clocks(&mut b, facts, route);
     handling_clocks(&mut b, facts, route);
     review_clocks(&mut b);
+    if facts.unreadable_events > 0 {
+        b.diagnostics.push(Diagnostic::UnreadableEvents {
+            count: facts.unreadable_events,
+        });
+    }
 
     let mut clocks = b.clocks;
     clocks.sort_by_key(|r| ClockId::ALL.iter().position(|c| *c == r.deadline.clock));

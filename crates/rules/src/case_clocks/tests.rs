@@ -50,6 +50,7 @@ pub(super) fn parse_fixture(fixture: &str) -> (CaseFacts, Vec<CaseEvent>, NaiveD
         office: None,
         content_type: None,
         extension_from: ExtensionBase::default(),
+        unreadable_events: 0,
     };
     let mut events = Vec::new();
     let mut today = NaiveDate::MIN;
@@ -83,6 +84,7 @@ pub(super) fn parse_fixture(fixture: &str) -> (CaseFacts, Vec<CaseEvent>, NaiveD
             }
             "route" => facts.route = Some(Route::parse(arg(1)).unwrap_or_else(|e| panic!("{e}"))),
             "today" => today = d(arg(1)),
+            "unreadable" => facts.unreadable_events = num(1) as usize,
             date => {
                 let reply = ReplyType::Support;
                 let kind = match arg(1) {
@@ -174,6 +176,33 @@ fn a_direct_item_at_a_unit_of_unknown_kind_runs_t1_and_t2_with_a_caveat() {
         ? 未登记受理单位或名录中没有其单位性质：信访部门适用第二十二条（T1），其他机关、单位适用第二十三条第二款（T2），两者均列出；请在名录中注明单位性质并登记受理单位 (receiving unit's kind unknown)
         ",
     );
+}
+
+#[test]
+fn an_unreadable_event_makes_the_clocks_say_they_are_incomplete() {
+    // One event this version cannot read (a newer version's kind): the clocks are those
+    // of the readable events, with a caveat.
+    check(
+        "
+        received 2026-03-02 direct office
+        today 2026-03-10
+        unreadable 1
+        2026-03-02 registered
+        ",
+        "
+        已登记 · 未分流
+        T1  2026-03-02 → 2026-03-17 剩余7天
+        ? 时限不完整：本案有 1 条事件本机无法读取（由较新版本记录或已损坏），时限按其余事件计算，可能不准 (clocks incomplete: 1 unreadable events)
+        ",
+    );
+    let clocks = |fixture: &str| {
+        let (facts, events, today) = parse_fixture(fixture);
+        let cal = HolidayCalendar::embedded();
+        case_clocks(&facts, &events, &cal, today, &DueThresholds::default())
+    };
+    let whole = "received 2026-03-02 direct office\ntoday 2026-03-10\n2026-03-02 registered";
+    assert!(clocks(whole).is_complete());
+    assert!(!clocks(&format!("{whole}\nunreadable 2")).is_complete());
 }
 
 #[test]
@@ -668,6 +697,7 @@ fn facts_come_from_the_registration() {
             office: None,
             content_type: None,
             extension_from: ExtensionBase::NominalEnd,
+            unreadable_events: 0,
         }
     );
 }

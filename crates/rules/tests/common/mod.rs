@@ -24,6 +24,7 @@ pub fn facts(item: &str) -> CaseFacts {
         office: None,
         content_type: None,
         extension_from: ExtensionBase::NominalEnd,
+        unreadable_events: 0,
     };
     for word in item.split_whitespace() {
         match word {

@@ -293,7 +293,7 @@ impl DurableStorage {
             .unwrap_or_default();
         let target = self.inner.quarantine.join(format!(
             "{}-journal-{name}",
-            chrono::Utc::now().format("%Y%m%dT%H%M%S")
+            crate::time::now_cst().format("%Y%m%dT%H%M%S")
         ));
         let reason = "日志段有损坏的记录，其后的记录已读取 (journal segment has a damaged record)";
         let copied =

@@ -378,7 +378,7 @@ impl DurableStorage {
         let name = key.into_iter().cloned().collect::<Vec<_>>().join("_");
         let target = self.inner.quarantine.join(format!(
             "{}-{name}",
-            chrono::Utc::now().format("%Y%m%dT%H%M%S")
+            crate::time::now_cst().format("%Y%m%dT%H%M%S")
         ));
         let moved =
             fs::create_dir_all(&self.inner.quarantine).and_then(|_| fs::rename(path, &target));
@@ -547,9 +547,8 @@ impl DurableStorage {
         };
         let dir = retention.dir.join(doc);
         fs::create_dir_all(&dir)?;
-        let stamp = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.as_nanos())
+        let stamp = crate::time::now_cst()
+            .timestamp_nanos_opt()
             .unwrap_or_default();
         match fs::rename(path, dir.join(format!("{stamp:024}-{hash}"))) {
             Ok(()) => {}

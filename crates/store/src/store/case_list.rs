@@ -9,7 +9,8 @@ use serde::{Deserialize, Serialize};
 use super::Store;
 use crate::index::IndexRow;
 use crate::record::{
-    CASE_SUBRECORDS, case_obj, hex_heads, map_in, obj_field, parse_map, str_field, strip_subrecords,
+    CASE_SUBRECORDS, case_obj, decode, decode_map, hex_heads, map_in, obj_field, str_field,
+    strip_subrecords,
 };
 use crate::store::{ChangeIndex, WhoIndex, to_conflict};
 use crate::{CaseRecord, DocName, Resolution, StoreError, index, record};
@@ -172,14 +173,21 @@ impl Store {
                     })
                     .filter_map(|item| {
                         let mut value = record::read_value(d, &item.id(), ObjType::Map);
-                        let (mut events, _) = parse_map::<CaseEvent>(value.get("events"));
+                        let (mut events, unreadable) = decode_map::<CaseEvent>(&value, "events");
                         event::sort_events(&mut events);
                         strip_subrecords(&mut value);
-                        Case::deserialize(&value).ok().map(|mut case| {
-                            let reg = &mut case.registration;
-                            reg.route = fengqiao_rules::route_in_force(&events, reg.route);
-                            (case, events)
-                        })
+                        // Named in the log; `Store::case` shows them and `doctor` counts them.
+                        for u in &unreadable {
+                            tracing::warn!(case = %item.key, record = %u.zh(), "unreadable event");
+                        }
+                        decode::<Case>("cases", &item.key, &value)
+                            .inspect_err(|u| tracing::warn!(record = %u.zh(), "unreadable case"))
+                            .ok()
+                            .map(|mut case| {
+                                let reg = &mut case.registration;
+                                reg.route = fengqiao_rules::route_in_force(&events, reg.route);
+                                (case, events)
+                            })
                     })
                     .collect::<Vec<_>>()
             })?;
@@ -265,11 +273,7 @@ pub(super) fn summarise(d: &Automerge, obj: &ObjId, doc: &str) -> Option<CaseSum
         }
     }
     events.sort();
-    let status = events
-        .iter()
-        .fold(CaseStatus::Registered, |s, (_, _, _, kind, _)| {
-            event::status_after(s, kind)
-        });
+    let status = event::status_of_codes(events.iter().map(|(_, _, _, kind, _)| kind.as_str()));
     let route = super::law::route_in_force_of_row(&events, &str_field(d, obj, "route"));
     Some(CaseSummary {
         id: str_field(d, obj, "id").parse().ok()?,
@@ -319,12 +323,14 @@ pub(super) fn read_case(
 ) -> Result<CaseRecord, StoreError> {
     let obj = case_obj(d, id)?;
     let mut value = record::read_value(d, &obj, ObjType::Map);
-    let (mut events, _) = parse_map::<CaseEvent>(value.get("events"));
+    let (mut events, mut unreadable) = decode_map::<CaseEvent>(&value, "events");
     event::sort_events(&mut events);
-    let (mut notes, _) = parse_map::<Note>(value.get("notes"));
+    let (mut notes, bad_notes) = decode_map::<Note>(&value, "notes");
     notes.sort_by_key(|n| (n.written_at, n.id));
-    let (mut resolutions, _) = parse_map::<Resolution>(value.get("resolutions"));
+    let (mut resolutions, bad_resolutions) = decode_map::<Resolution>(&value, "resolutions");
     resolutions.sort_by_key(|r| r.resolved_at);
+    unreadable.extend(bad_notes);
+    unreadable.extend(bad_resolutions);
     strip_subrecords(&mut value);
     let case: Case = serde_json::from_value(value).map_err(|e| StoreError::DamagedRecord {
         doc: name.to_string(),
@@ -348,6 +354,7 @@ pub(super) fn read_case(
         notes,
         conflicts,
         resolutions,
+        unreadable,
         document: name.to_string(),
         merged_from: Vec::new(),
         merged_into: None,

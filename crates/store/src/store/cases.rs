@@ -7,13 +7,16 @@ use fengqiao_model::{
     Case, CaseEvent, CaseId, CaseNumber, CaseStatus, EventId, EventKind, Note, NoteId,
     Registration, validate,
 };
+use fengqiao_rules::{
+    CaseClocks, CaseFacts, DueThresholds, HolidayCalendar, LawContext, case_clocks,
+};
 use serde::Serialize;
 use serde_json::Value;
 
 use super::Store;
 use crate::record::{
-    CASE_SUBRECORDS, case_obj, case_sub, get_path, map_at, put_at, set_path, strip_subrecords,
-    to_json,
+    CASE_SUBRECORDS, UnreadableRecord, case_obj, case_sub, get_path, known_form, map_at,
+    merge_into, obj_field, put_at, set_path, strip_subrecords, to_json,
 };
 use crate::store::{FIXED_CASE_FIELDS, code_of};
 use crate::{Conflict, DocName, MergeRecord, Resolution, StoreError, now_cst, record};
@@ -27,6 +30,10 @@ pub struct CaseRecord {
     pub notes: Vec<Note>,
     pub conflicts: Vec<Conflict>,
     pub resolutions: Vec<Resolution>,
+    /// Events, notes and resolutions on the case this version could not read (a newer
+    /// version's, or damaged): shown, and the clocks say they are incomplete, rather than
+    /// computed without them in silence. They stay in the document as they are.
+    pub unreadable: Vec<UnreadableRecord>,
     pub document: String,
     /// Active merges into this case; their cases' events and notes are in the lists above.
     #[serde(skip_serializing_if = "Vec::is_empty")]
@@ -34,6 +41,40 @@ pub struct CaseRecord {
     /// The active merge that absorbed this case into another, if any.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub merged_into: Option<MergeRecord>,
+}
+
+impl CaseRecord {
+    /// The events among [`CaseRecord::unreadable`].
+    pub fn unreadable_events(&self) -> impl Iterator<Item = &UnreadableRecord> {
+        self.unreadable.iter().filter(|u| u.collection == "events")
+    }
+
+    /// What the case's clocks depend on besides its readable events (the receiving unit's
+    /// kind from the county's law context), including how many events could not be read,
+    /// so the clocks say they are incomplete.
+    pub fn clock_facts(&self, law: &LawContext) -> CaseFacts {
+        CaseFacts {
+            unreadable_events: self.unreadable_events().count(),
+            ..law.facts(&self.case.registration)
+        }
+    }
+
+    /// The case's statutory clocks as of `today`, with the default warning thresholds:
+    /// what the case page and `case show` both show.
+    pub fn clocks(
+        &self,
+        law: &LawContext,
+        calendar: &HolidayCalendar,
+        today: NaiveDate,
+    ) -> CaseClocks {
+        case_clocks(
+            &self.clock_facts(law),
+            &self.events,
+            calendar,
+            today,
+            &DueThresholds::default(),
+        )
+    }
 }
 
 impl Store {
@@ -253,6 +294,19 @@ impl Store {
                     why: "没有这个字段".into(),
                 }
             })?;
+            // A map (say `flags`) is merged key by key, so what a newer version added
+            // inside it stays; every other field is put whole, leaving its siblings be.
+            if let (automerge::Prop::Map(key), Value::Object(_)) = (&prop, &canonical)
+                && let Some(child) = obj_field(tx, &obj, key.as_str())
+                && tx.object_type(&child).ok() == Some(ObjType::Map)
+            {
+                let mut known = current.clone();
+                strip_subrecords(&mut known);
+                let seen = known_form::<Case>(&known);
+                let stored = get_path(&current, &field).cloned().unwrap_or(Value::Null);
+                let seen = seen.as_ref().and_then(|s| get_path(s, &field));
+                return merge_into(tx, &child, &stored, seen, &canonical);
+            }
             put_at(tx, &obj, prop, &canonical)?;
             Ok(())
         })

@@ -412,6 +412,7 @@ impl Store {
                 Ok(absorbed) => {
                     record.events.extend(absorbed.events);
                     record.notes.extend(absorbed.notes);
+                    record.unreadable.extend(absorbed.unreadable);
                 }
                 Err(StoreError::NoSuchCase(_)) => {
                     tracing::info!(absorbed = %m.absorbed_number, "absorbed case not held here");

@@ -6,13 +6,13 @@ use std::collections::BTreeMap;
 
 use automerge::transaction::Transactable;
 use automerge::{ActorId, ReadDoc};
-use fengqiao_model::{OrgUnit, Person, PersonId, Role, UnitId, UnitKind};
+use fengqiao_model::{Device, Leader, OrgUnit, Person, PersonId, Role, UnitId, UnitKind};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use uuid::Uuid;
 
 use super::Store;
-use crate::record::{map_at, map_in, to_json, update_record};
+use crate::record::{known_form, map_at, map_in, to_json, update_record};
 use crate::store::HashMap;
 use crate::{DocName, StoreError, local, now_cst, record};
 
@@ -106,8 +106,9 @@ impl Store {
         let value = to_json(device)?;
         self.write(&DocName::Directory, |tx| {
             let devices = map_at(tx, "devices")?;
-            record::put_record(tx, &devices, &device.id, &value)?;
-            Ok(())
+            // Field by field: a re-enrolment or a revocation keeps what else the record
+            // holds (fields a newer version added).
+            update_record(tx, &devices, &device.id, &value, known_form::<Device>)
         })
     }
 
@@ -131,10 +132,11 @@ impl Store {
         let person_value = to_json(&person)?;
         self.write(&DocName::Directory, |tx| {
             let devices = map_at(tx, "devices")?;
-            record::put_record(tx, &devices, &device.id, &value)?;
+            update_record(tx, &devices, &device.id, &value, known_form::<Device>)?;
             if !person.name.is_empty() {
                 let people = map_at(tx, "people")?;
-                record::put_record(tx, &people, &person.id.to_string(), &person_value)?;
+                let key = person.id.to_string();
+                update_record(tx, &people, &key, &person_value, known_form::<Person>)?;
             }
             Ok(())
         })
@@ -361,7 +363,7 @@ impl Store {
         let key = leader.id.to_string();
         self.write(&DocName::Directory, |tx| {
             let leaders = map_at(tx, "leaders")?;
-            update_record(tx, &leaders, &key, &value)
+            update_record(tx, &leaders, &key, &value, known_form::<Leader>)
         })
     }
 
@@ -441,7 +443,7 @@ impl Store {
         let key = unit.id.to_string();
         self.write(&DocName::Directory, |tx| {
             let units = map_at(tx, "units")?;
-            update_record(tx, &units, &key, &value)
+            update_record(tx, &units, &key, &value, known_form::<OrgUnit>)
         })
     }
 
@@ -459,7 +461,7 @@ impl Store {
         let key = person.id.to_string();
         self.write(&DocName::Directory, |tx| {
             let people = map_at(tx, "people")?;
-            update_record(tx, &people, &key, &value)
+            update_record(tx, &people, &key, &value, known_form::<Person>)
         })
     }
 

@@ -1,14 +1,16 @@
-//! `doctor`: every document's health (loads, sizes, changes, damaged records) and what
-//! the storage quarantined.
+//! `doctor`: every document's health (loads, sizes, changes, records this version cannot
+//! read, each case's events, notes and resolutions included) and what the storage
+//! quarantined.
 
 use automerge::{Automerge, ObjType, ReadDoc};
-use fengqiao_model::Case;
+use fengqiao_model::{Case, CaseEvent, Note};
 use serde::Serialize;
+use serde_json::Value;
 
 use super::Store;
-use crate::record::{hex_heads, map_in, strip_subrecords};
+use crate::record::{UnreadableRecord, decode, decode_map, hex_heads, map_in, strip_subrecords};
 use crate::store::Path;
-use crate::{DocName, StorageProblem, StoreError, record};
+use crate::{DocName, Resolution, StorageProblem, StoreError, record};
 
 /// Health of one document, for `doctor`.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -21,6 +23,8 @@ pub struct DocumentReport {
     pub changes: usize,
     pub operations: usize,
     pub records: usize,
+    /// Records this version cannot read, one line each: a case, or an event, note or
+    /// resolution of one (`<case id>/事件 <id>…`), damaged or written by a newer version.
     pub damaged_records: Vec<String>,
     /// Changes other changes depend on that are not here (a change file lost): the hash
     /// chain is broken and what depends on them cannot be read.
@@ -123,9 +127,17 @@ pub(super) fn count_records(d: &Automerge, name: &DocName) -> (usize, Vec<String
             for item in d.map_range(&cases, ..) {
                 n += 1;
                 let mut v = record::read_value(d, &item.id(), ObjType::Map);
+                // The case's events, notes and resolutions, read by the decoder the case
+                // page uses: one a newer version wrote is named as such.
+                let (_, events) = decode_map::<CaseEvent>(&v, "events");
+                let (_, notes) = decode_map::<Note>(&v, "notes");
+                let (_, resolutions) = decode_map::<Resolution>(&v, "resolutions");
+                for u in events.iter().chain(&notes).chain(&resolutions) {
+                    damaged.push(format!("{}/{}", item.key, u.zh()));
+                }
                 strip_subrecords(&mut v);
-                if let Err(e) = serde_json::from_value::<Case>(v) {
-                    damaged.push(format!("{}: {e}", item.key));
+                if let Err(u) = decode::<Case>("cases", &item.key, &v) {
+                    damaged.push(u.zh());
                 }
             }
             (n, damaged)
@@ -137,8 +149,66 @@ pub(super) fn count_records(d: &Automerge, name: &DocName) -> (usize, Vec<String
                 .filter_map(|c| map_in(d, c))
                 .map(|m| d.length(&m))
                 .sum();
-            (n, Vec::new())
+            let mut damaged = Vec::new();
+            for (collection, check) in typed_collections(other) {
+                if let Some(m) = map_in(d, collection) {
+                    let records = record::read_value(d, &m, ObjType::Map);
+                    damaged.extend(check(&records, collection).iter().map(|u| u.zh()));
+                }
+            }
+            (n, damaged)
         }
+    }
+}
+
+/// Checks every record of one collection with this version's type.
+type CollectionCheck = fn(&Value, &str) -> Vec<UnreadableRecord>;
+
+/// The records of a collection this version cannot read as `T`.
+fn unreadable_in<T: for<'de> serde::Deserialize<'de>>(
+    records: &Value,
+    collection: &str,
+) -> Vec<UnreadableRecord> {
+    match records {
+        Value::Object(o) => o
+            .iter()
+            .filter_map(|(id, v)| decode::<T>(collection, id, v).err())
+            .collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// The collections of typed records in each kind of document (cases are checked above,
+/// with their sub-records; the directory's catalogue, calendars and actors are scalars).
+fn typed_collections(name: &DocName) -> &'static [(&'static str, CollectionCheck)] {
+    use fengqiao_model::{Device, FieldVisit, IntakeItem, IntakePickup, Leader, OrgUnit, Person};
+    use fengqiao_roster::state::{Change, Leave, Slot, Swap};
+    match name {
+        DocName::Cases { .. } => &[],
+        DocName::Directory => &[
+            ("units", unreadable_in::<OrgUnit>),
+            ("people", unreadable_in::<Person>),
+            ("devices", unreadable_in::<Device>),
+            ("leaders", unreadable_in::<Leader>),
+        ],
+        DocName::Visits { .. } => &[("visits", unreadable_in::<FieldVisit>)],
+        DocName::Roster { .. } => &[
+            ("slots", unreadable_in::<Slot>),
+            ("leave", unreadable_in::<Leave>),
+            ("swaps", unreadable_in::<Swap>),
+            ("changes", unreadable_in::<Change>),
+            ("bookings", unreadable_in::<fengqiao_roster::Booking>),
+        ],
+        DocName::Decisions { .. } => &[
+            ("merges", unreadable_in::<crate::MergeRecord>),
+            ("unmerges", unreadable_in::<crate::UnmergeRecord>),
+            ("dismissals", unreadable_in::<crate::Dismissal>),
+        ],
+        DocName::Intake { .. } => &[
+            ("items", unreadable_in::<IntakeItem>),
+            ("pickups", unreadable_in::<IntakePickup>),
+        ],
+        DocName::Device { .. } => &[("attestations", unreadable_in::<crate::Attestation>)],
     }
 }
 

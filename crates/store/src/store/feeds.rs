@@ -29,7 +29,7 @@ use uuid::Uuid;
 use super::Store;
 use crate::docs::DocName;
 use crate::error::StoreError;
-use crate::record::{map_at, to_json, update_record};
+use crate::record::{known_form, map_at, to_json, update_record};
 use crate::time::now_cst;
 
 /// The roster collection that holds subscriptions.
@@ -283,7 +283,7 @@ impl Store {
         let value = to_json(subscription)?;
         self.write(&subscription.doc(), move |tx| {
             let map = map_at(tx, PUBLICATIONS)?;
-            update_record(tx, &map, &key, &value)
+            update_record(tx, &map, &key, &value, known_form::<FeedSubscription>)
         })
     }
 }

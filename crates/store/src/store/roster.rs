@@ -35,6 +35,28 @@ fn to_record(collection: &str, value: Value) -> serde_json::Result<Record> {
     })
 }
 
+/// A roster record as stored: its serde form.
+fn record_value(record: &Record) -> serde_json::Result<Value> {
+    match record {
+        Record::Slot(r) => serde_json::to_value(r),
+        Record::Leave(r) => serde_json::to_value(r),
+        Record::Swap(r) => serde_json::to_value(r),
+        Record::Change(r) => serde_json::to_value(r),
+        Record::Booking(r) => serde_json::to_value(r),
+    }
+}
+
+/// This version's view of a stored record of `collection` (see [`crate::record::known_form`]).
+fn known_roster_record(collection: &str, stored: &Value) -> Option<Value> {
+    if collection == collections::RULES {
+        let toml = stored.get("toml")?;
+        return Some(serde_json::json!({ "toml": toml }));
+    }
+    to_record(collection, stored.clone())
+        .ok()
+        .and_then(|r| record_value(&r).ok())
+}
+
 impl Store {
     /// Of `years`, those whose roster document exists (is in the catalogue). Only those
     /// are read: asking for a document that does not exist yet costs a lookup for nothing.
@@ -103,14 +125,7 @@ impl Store {
     /// Returns how many were written.
     pub fn put_roster(&self, records: &[Record]) -> Result<usize, StoreError> {
         for record in records {
-            let value = match record {
-                Record::Slot(r) => serde_json::to_value(r),
-                Record::Leave(r) => serde_json::to_value(r),
-                Record::Swap(r) => serde_json::to_value(r),
-                Record::Change(r) => serde_json::to_value(r),
-                Record::Booking(r) => serde_json::to_value(r),
-            }
-            .map_err(|e| StoreError::DamagedRecord {
+            let value = record_value(record).map_err(|e| StoreError::DamagedRecord {
                 doc: DocName::Roster {
                     year: record.year(),
                 }
@@ -238,7 +253,7 @@ impl Store {
     }
 
     /// Writes one roster record (field by field, so concurrent edits of different fields
-    /// of one slot merge).
+    /// of one slot merge; fields a newer version added are kept).
     pub fn put_roster_record(
         &self,
         year: i32,
@@ -252,7 +267,9 @@ impl Store {
         let value = value.clone();
         self.write(&DocName::Roster { year }, move |tx| {
             let map = map_at(tx, collection)?;
-            update_record(tx, &map, &id, &value)
+            update_record(tx, &map, &id, &value, |stored| {
+                known_roster_record(collection, stored)
+            })
         })
     }
 }

@@ -4,7 +4,7 @@ use chrono::Datelike;
 use serde::Deserialize;
 
 use super::Store;
-use crate::record::{map_at, to_json, update_record};
+use crate::record::{known_form, map_at, to_json, update_record};
 use crate::{DocName, StoreError};
 
 impl Store {
@@ -32,7 +32,13 @@ impl Store {
         let value = to_json(visit)?;
         self.write(&name, move |tx| {
             let visits = map_at(tx, "visits")?;
-            update_record(tx, &visits, &key, &value)
+            update_record(
+                tx,
+                &visits,
+                &key,
+                &value,
+                known_form::<fengqiao_model::FieldVisit>,
+            )
         })
     }
 

@@ -1,7 +1,8 @@
 //! The peers this device remembers, and the address it gives out in a pairing ticket.
 
 use fengqiao_store::Store;
-use iroh::{EndpointAddr, EndpointId};
+use iroh::endpoint::presets;
+use iroh::{Endpoint, EndpointAddr, EndpointId, RelayMode};
 
 use crate::error::SyncError;
 use crate::settings::{PeerBook, SyncSettings};
@@ -25,6 +26,22 @@ pub fn device_addr(
         addr = addr.with_relay_url(relay.clone());
     }
     addr
+}
+
+/// This machine's IP addresses on every interface, for a pairing ticket when the device
+/// listens everywhere: a throwaway endpoint with no relay is bound and asked.
+pub async fn local_ip_addrs() -> Result<Vec<std::net::SocketAddr>, SyncError> {
+    let probe = Endpoint::builder(presets::Minimal)
+        .relay_mode(RelayMode::Disabled)
+        .bind()
+        .await
+        .map_err(|e| SyncError::Bind {
+            addr: "0.0.0.0:0".into(),
+            reason: e.to_string(),
+        })?;
+    let addrs = probe.addr().ip_addrs().copied().collect();
+    probe.close().await;
+    Ok(addrs)
 }
 
 /// Every peer worth dialling from what this device remembers: the county server first,

@@ -7,13 +7,12 @@ use std::path::Path;
 use anyhow::{Context, Result};
 use fengqiao_model::OrganKind;
 use fengqiao_rules::{
-    ClockState, DueStatus, DueThresholds, ExtensionBase, HolidayCalendar, LawContext, LawSettings,
-    case_clocks,
+    ClockState, DueStatus, ExtensionBase, HolidayCalendar, LawContext, LawSettings,
 };
 use fengqiao_store::{CaseRecord, now_cst};
 use serde_json::json;
 
-use crate::cmd_case::{open, print_json};
+use crate::case::{open, print_json};
 
 #[derive(Debug, clap::Subcommand)]
 pub enum LawCommand {
@@ -124,14 +123,8 @@ pub fn clocks_json(
     law: &LawContext,
 ) -> (serde_json::Value, Vec<String>) {
     let today = now_cst().date_naive();
-    let facts = law.facts(&record.case.registration);
-    let clocks = case_clocks(
-        &facts,
-        &record.events,
-        cal,
-        today,
-        &DueThresholds::default(),
-    );
+    let facts = record.clock_facts(law);
+    let clocks = record.clocks(law, cal, today);
     let mut lines = Vec::new();
     let items: Vec<_> = clocks
         .clocks
@@ -184,6 +177,7 @@ pub fn clocks_json(
         })
         .collect();
     let value = json!({
+        "complete": clocks.is_complete(),
         "office": facts.office.map(OrganKind::code),
         "route": clocks.route.map(|r| r.code()),
         "clocks": items,

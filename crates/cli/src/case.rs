@@ -7,8 +7,8 @@ use anyhow::{Context, Result, bail};
 use chrono::NaiveDate;
 use clap::{Args, Subcommand};
 use fengqiao_model::{
-    CaseStatus, Channel, EventKind, PanelKind, PersonId, Petitioner, Registration, ReplyType, Role,
-    Route, Satisfaction,
+    CaseStatus, Channel, EventCode, EventKind, PanelKind, PersonId, Petitioner, Registration,
+    ReplyType, Role, Route, Satisfaction,
 };
 use fengqiao_store::{CaseFilter, CaseRecord, InitOptions, Store, demo, now_cst};
 use serde_json::json;
@@ -267,75 +267,77 @@ fn need<T: Clone>(v: &Option<T>, flag: &str, kind: &str) -> Result<T> {
 }
 
 fn event_kind(a: &EventArgs) -> Result<EventKind> {
-    let k = a.kind.as_str();
-    Ok(match k {
-        "registered" => EventKind::Registered,
-        "routed" => EventKind::Routed {
+    let code = EventCode::parse(&a.kind)?;
+    let k = code.code();
+    use EventCode as E;
+    Ok(match code {
+        E::Registered => EventKind::Registered,
+        E::Routed => EventKind::Routed {
             route: Route::parse(&need(&a.route, "route", k)?)?,
         },
-        "forwarded" => EventKind::Forwarded {
+        E::Forwarded => EventKind::Forwarded {
             unit: need(&a.unit, "unit", k)?,
         },
-        "assigned" => EventKind::Assigned {
+        E::Assigned => EventKind::Assigned {
             unit: need(&a.unit, "unit", k)?,
         },
-        "objected" => EventKind::Objected {
+        E::Objected => EventKind::Objected {
             unit: need(&a.unit, "unit", k)?,
             reason: need(&a.reason, "reason", k)?,
         },
-        "diverted" => EventKind::Diverted {
+        E::Diverted => EventKind::Diverted {
             procedure: need(&a.procedure, "procedure", k)?,
         },
-        "not-accepted" => EventKind::NotAccepted {
+        E::NotAccepted => EventKind::NotAccepted {
             reason: need(&a.reason, "reason", k)?,
         },
-        "not-reaccepted" => EventKind::NotReaccepted {
+        E::NotReaccepted => EventKind::NotReaccepted {
             reason: need(&a.reason, "reason", k)?,
         },
-        "accepted" => EventKind::Accepted,
-        "fast-track" => EventKind::FastTrack,
-        "acknowledged" => EventKind::Acknowledged,
-        "extended" => EventKind::Extended {
+        E::Accepted => EventKind::Accepted,
+        E::FastTrack => EventKind::FastTrack,
+        E::Acknowledged => EventKind::Acknowledged,
+        E::Extended => EventKind::Extended {
             days: need(&a.days, "days", k)?,
             approved_by: need(&a.approved_by, "approved-by", k)?,
             reason: need(&a.reason, "reason", k)?,
         },
-        "mediated" => EventKind::Mediated {
+        E::Mediated => EventKind::Mediated {
             agreement: need(&a.agreement, "agreement", k)?,
         },
-        "hearing" => EventKind::Hearing {
+        E::Hearing => EventKind::Hearing {
             days: need(&a.days, "days", k)?,
         },
-        "replied" => EventKind::Replied {
+        E::Replied => EventKind::Replied {
             reply: ReplyType::parse(&need(&a.reply, "reply", k)?)?,
         },
-        "review-requested" => EventKind::ReviewRequested,
-        "review-opinion" => EventKind::ReviewOpinion {
+        E::ReviewRequested => EventKind::ReviewRequested,
+        E::ReviewOpinion => EventKind::ReviewOpinion {
             reply: ReplyType::parse(&need(&a.reply, "reply", k)?)?,
         },
-        "re-review-requested" => EventKind::ReReviewRequested,
-        "re-review-opinion" => EventKind::ReReviewOpinion {
+        E::ReReviewRequested => EventKind::ReReviewRequested,
+        E::ReReviewOpinion => EventKind::ReReviewOpinion {
             reply: ReplyType::parse(&need(&a.reply, "reply", k)?)?,
         },
-        "closed" => EventKind::Closed {
+        E::Closed => EventKind::Closed {
             satisfaction: a
                 .satisfaction
                 .as_deref()
                 .map(Satisfaction::parse)
                 .transpose()?,
         },
-        "finalized" => EventKind::Finalized,
-        "follow-up" => EventKind::FollowUp {
+        E::Finalized => EventKind::Finalized,
+        E::FollowUp => EventKind::FollowUp {
             outcome: need(&a.outcome, "outcome", k)?,
         },
-        "evaluated" => EventKind::Evaluated {
+        E::Evaluated => EventKind::Evaluated {
             reply_quality: Satisfaction::parse(&need(&a.reply_quality, "reply-quality", k)?)?,
             timeliness: Satisfaction::parse(&need(&a.timeliness, "timeliness", k)?)?,
         },
-        "follow-up-scheduled" => EventKind::FollowUpScheduled {
+        E::FollowUpScheduled => EventKind::FollowUpScheduled {
             due: need(&a.due, "due", k)?,
         },
-        "hearing-session" => {
+        E::HearingSession => {
             if a.days_sat.is_empty() {
                 bail!("事件 {k} 需要参数 --day（可重复，每个听证/评议日一次）");
             }
@@ -357,10 +359,6 @@ fn event_kind(a: &EventArgs) -> Result<EventKind> {
                 minutes: a.minutes.clone(),
             }
         }
-        other => bail!(
-            "未知的事件类型 “{other}”；可选：{}",
-            EventKind::CODES.join(", ")
-        ),
     })
 }
 
@@ -434,7 +432,7 @@ pub fn run_case(data_dir: &Path, cmd: &CaseCommand, json_out: bool) -> Result<()
             // Saved first, then checked: a repeat petition is still registered (第三十六条
             // decides acceptance, not registration), and the clerk is told at once.
             let matches = store.check_registration(&case.registration, Some(case.id))?;
-            let warnings = crate::cmd_duplicates::registration_warnings(&matches);
+            let warnings = crate::duplicates::registration_warnings(&matches);
             if json_out {
                 // Standard output stays the case as saved; the warnings go to standard error.
                 print_json(&case)?;
@@ -498,7 +496,7 @@ pub fn run_case(data_dir: &Path, cmd: &CaseCommand, json_out: bool) -> Result<()
             };
             let cal = store.holiday_calendar()?;
             let law = store.law_context()?;
-            let (clocks, lines) = crate::cmd_law::clocks_json(&record, &cal, &law);
+            let (clocks, lines) = crate::law::clocks_json(&record, &cal, &law);
             let contradictions = store.case_contradictions(case)?;
             let printed = (|| -> Result<()> {
                 if json_out {
@@ -529,6 +527,7 @@ pub fn run_case(data_dir: &Path, cmd: &CaseCommand, json_out: bool) -> Result<()
             // The case's own document: events or notes in missing changes are not shown.
             let gaps = store.gaps_in(&record.document)?;
             if gaps.is_empty() {
+                complete::fail_on_unreadable(&record.unreadable)?;
                 printed?;
             } else {
                 complete::fail_on(&gaps)?;
@@ -644,6 +643,12 @@ fn print_case(r: &CaseRecord, clock_lines: &[String]) -> Result<()> {
     writeln!(out, "经过：")?;
     for e in &r.events {
         writeln!(out, "  {} {} {}", e.date, e.kind.zh(), e.remark)?;
+    }
+    if !r.unreadable.is_empty() {
+        writeln!(out, "无法读取的记录（未计入上面的经过和下面的时限）：")?;
+        for u in &r.unreadable {
+            writeln!(out, "  {}", u.zh())?;
+        }
     }
     writeln!(out, "时限：")?;
     for l in clock_lines {

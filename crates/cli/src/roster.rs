@@ -164,7 +164,7 @@ pub enum RosterCommand {
     },
     /// Calendar subscriptions (订阅) the county server serves to phones
     #[command(subcommand)]
-    Feed(crate::cmd_feed::FeedCommand),
+    Feed(crate::feed::FeedCommand),
     #[command(flatten)]
     Booking(BookingCommand),
 }
@@ -358,7 +358,7 @@ pub fn run_roster(cmd: &RosterCommand, store: &Store, json: bool, today: NaiveDa
     let calendar = calendar(store)?;
     match cmd {
         RosterCommand::Booking(cmd) => run_booking(cmd, store, json, today),
-        RosterCommand::Feed(cmd) => crate::cmd_feed::run_feed(cmd, store, json),
+        RosterCommand::Feed(cmd) => crate::feed::run_feed(cmd, store, json),
         RosterCommand::Reschedule {
             slot,
             date,
@@ -641,7 +641,7 @@ pub fn run_roster(cmd: &RosterCommand, store: &Store, json: bool, today: NaiveDa
                 if *format != ExportFormat::Ics {
                     bail!("--out-dir 只用于 ics 格式 (--out-dir is for --format ics)");
                 }
-                return crate::cmd_feed::export_feeds(
+                return crate::feed::export_feeds(
                     &rules, &state, period, *published, dir, stamp, json,
                 );
             }

@@ -20,11 +20,10 @@
 //!    A pair is [`MatchKind::SameCase`] from [`SAME_CASE_THRESHOLD`] (and with some
 //!    content in common), [`MatchKind::SamePetitioner`] when only the person matches.
 //!
-//! Measured on a generated county with planted duplicates (`tests/duplicates_quality.rs`,
-//! `cargo run --release -p fengqiao-store --example duplicate_quality`): see
-//! ARCHITECTURE.md for the figures.
+//! Measured on a generated county with planted duplicates (the store's
+//! `tests/duplicates_quality.rs`, `cargo run --release -p fengqiao-store --example
+//! duplicate_quality`): see docs/PERFORMANCE.md for the figures.
 
-pub mod synth;
 mod t2s;
 
 use std::collections::{HashMap, HashSet};

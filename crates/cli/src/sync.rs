@@ -8,13 +8,13 @@ use anyhow::{Context, Result, bail};
 use clap::{Args, Subcommand};
 use fengqiao_model::Role;
 use fengqiao_store::Store;
+use fengqiao_sync::EndpointAddr;
 use fengqiao_sync::{
     NodeOptions, PeerBook, SyncNode, SyncSettings, device_addr, offer_enrolment, pairing_ticket,
     parse_pairing_ticket, remembered_peers,
 };
-use iroh::EndpointAddr;
 
-use crate::cmd_case::open;
+use crate::case::open;
 
 #[derive(Debug, Args)]
 pub struct SyncArgs {
@@ -273,15 +273,7 @@ fn ticket_addr(
     // Listening on every interface: name each of this machine's addresses.
     let rt = runtime()?;
     let port = settings.listen.port();
-    let found = rt.block_on(async {
-        let probe = iroh::Endpoint::builder(iroh::endpoint::presets::Minimal)
-            .relay_mode(iroh::RelayMode::Disabled)
-            .bind()
-            .await?;
-        let addrs: Vec<std::net::SocketAddr> = probe.addr().ip_addrs().copied().collect();
-        probe.close().await;
-        anyhow::Ok(addrs)
-    })?;
+    let found = rt.block_on(fengqiao_sync::local_ip_addrs())?;
     let lan: Vec<std::net::SocketAddr> = found
         .into_iter()
         .map(|mut a| {
@@ -335,7 +327,7 @@ pub struct RepairArgs {
 /// `fengqiao repair`: what is damaged here (the county directory first, then any other
 /// document a read cannot see whole), fetched whole from a device that holds it.
 pub fn repair(data_dir: &Path, args: &RepairArgs, json: bool) -> Result<()> {
-    let store = crate::cmd_case::open_damaged(data_dir)?;
+    let store = crate::case::open_damaged(data_dir)?;
     let settings = SyncSettings::load(data_dir)?;
     let peer = args.peer.as_deref().map(parse_pairing_ticket).transpose()?;
     let result = fengqiao_sync::repair(&store, &settings, peer);

@@ -9,7 +9,7 @@ use clap::Subcommand;
 use fengqiao_store::duplicates::{Candidate, MatchKind, RegistrationMatch};
 use fengqiao_store::{Store, verify_data_dir};
 
-use crate::cmd_case::{open, print_json};
+use crate::case::{open, print_json};
 use crate::complete::{self, Reads};
 
 #[derive(Debug, Subcommand)]

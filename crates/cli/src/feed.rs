@@ -16,7 +16,7 @@ use fengqiao_roster::{FeedScope, Period, RosterRules, RosterState, RowFilter, ro
 use fengqiao_store::{FeedSubscription, Store};
 use serde_json::json;
 
-use crate::cmd_roster::{leader_named, load, print_json};
+use crate::roster::{leader_named, load, print_json};
 
 /// The subscription subcommands.
 #[derive(Debug, clap::Subcommand)]

@@ -15,7 +15,8 @@ use rand_chacha::ChaCha8Rng;
 use serde::Serialize;
 use uuid::Uuid;
 
-use super::{CaseProfile, pair_key, to_traditional};
+use fengqiao_duplicates::{CaseProfile, pair_key, to_traditional};
+
 use crate::demo;
 
 /// How a planted duplicate differs from its original.

@@ -7,7 +7,7 @@ use anyhow::Result;
 use clap::Subcommand;
 use serde_json::json;
 
-use crate::cmd_case::{open, print_json};
+use crate::case::{open, print_json};
 use crate::complete::{self, Reads};
 
 #[derive(Debug, Subcommand)]

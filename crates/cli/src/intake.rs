@@ -6,7 +6,7 @@ use std::path::Path;
 use anyhow::{Context, Result};
 use clap::Subcommand;
 
-use crate::cmd_case::open;
+use crate::case::open;
 
 #[derive(Debug, Subcommand)]
 pub enum IntakeCommand {

@@ -9,7 +9,7 @@ use clap::{Args, ValueEnum};
 use fengqiao_model::Channel;
 use fengqiao_store::CaseFilter;
 
-use crate::cmd_case::open;
+use crate::case::open;
 use crate::complete::{self, Reads};
 
 #[derive(Debug, Clone, Copy, ValueEnum)]

@@ -6,7 +6,7 @@ use std::path::Path;
 
 use anyhow::{Result, bail};
 
-use crate::cmd_case::{open_damaged, print_json};
+use crate::case::{open_damaged, print_json};
 
 pub fn doctor(data_dir: &Path, json_out: bool) -> Result<()> {
     let store = open_damaged(data_dir)?;
@@ -44,6 +44,9 @@ pub fn doctor(data_dir: &Path, json_out: bool) -> Result<()> {
                     format!("  损坏记录 {}", d.damaged_records.len())
                 }
             );
+            for r in &d.damaged_records {
+                outln!("  {} 无法读取：{r}", d.name);
+            }
             if !d.missing_changes.is_empty() {
                 outln!(
                     "  {} 哈希链断裂：缺少 {} 个被依赖的变更（{}），依赖它们的内容无法读出",

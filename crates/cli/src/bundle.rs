@@ -6,7 +6,7 @@ use anyhow::{Context, Result};
 use clap::Subcommand;
 use fengqiao_sync::bundle;
 
-use crate::cmd_case::open;
+use crate::case::open;
 
 #[derive(Debug, Subcommand)]
 pub enum BundleCommand {
