@@ -33,8 +33,7 @@ pub(super) fn is_snapshot(key: &StorageKey) -> bool {
     key.into_iter().nth(1).is_some_and(|p| p == "snapshot")
 }
 
-/// Writes `data` to `path` so that a crash leaves either nothing new or the whole file.
-
+/// The first bytes of every automerge chunk.
 const MAGIC: [u8; 4] = [0x85, 0x6f, 0x4a, 0x83];
 
 /// Checks a stored chunk for damage: a truncated or altered file fails here.

@@ -119,10 +119,7 @@ fn a_burst_of_writes_shares_one_journal_sync() {
     // Other tests of this process may commit at the same time: count ours loosely, but a
     // sync per change (the old way: two per put) cannot pass.
     let commits = after.commits - before.commits;
-    assert!(
-        commits >= 1 && commits <= 10,
-        "{commits} commits for 40 puts"
-    );
+    assert!((1..=10).contains(&commits), "{commits} commits for 40 puts");
     assert!(storage.failure().is_none());
 }
 
