@@ -5,6 +5,8 @@
 //! [`AppState::apply`] takes an [`Update`], the views push commands with [`AppState::send`],
 //! and the app (or a test, or the benchmark) decides where the commands go.
 
+mod papers;
+
 use std::collections::HashMap;
 use std::sync::Arc;
 
@@ -21,6 +23,7 @@ use crate::sync_seam::SyncStatus;
 use crate::vm::conflicts::Conflicts;
 use crate::vm::reports::Reports;
 use crate::vm::{CasePage, CaseRow, ClockIndex, Directory, RosterView, Welcome};
+pub use papers::PapersState;
 
 /// The views, in the order of the navigation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
@@ -290,6 +293,8 @@ pub struct CasePageState {
     pub event_members: Vec<fengqiao_model::PersonId>,
     pub event_minutes: String,
     pub note: String,
+    /// The 文书 section: the issue form and the preview.
+    pub papers: PapersState,
 }
 
 /// The registration form.
@@ -657,6 +662,7 @@ impl AppState {
                 event_members: Vec::new(),
                 event_minutes: String::new(),
                 note: String::new(),
+                papers: PapersState::new(today),
             },
             register: RegisterForm::new(today),
             intake: Arc::default(),
@@ -775,6 +781,7 @@ impl AppState {
             Update::Visits(v) => self.visits.visits = v,
             Update::Intake(queue) => self.intake = queue,
             Update::Briefing(b) => self.briefing = Some(b),
+            Update::Document(preview) => self.case_page.papers.show(preview),
             Update::Feeds(f) => self.roster_ui.feeds.view = f,
             Update::Sync(s) => self.sync = s,
             Update::Registered { number } => {

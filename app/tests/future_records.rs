@@ -7,53 +7,17 @@ mod common;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use common::{click_button, type_into};
+use common::{app_on, click_button, type_into, wait_for};
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable as _;
-use fengqiao_app::state::{Phase, Prefs};
+use fengqiao_app::FengqiaoApp;
+use fengqiao_app::state::Phase;
 use fengqiao_app::sync_seam::NoLiveSync;
-use fengqiao_app::{FengqiaoApp, Startup};
 use fengqiao_store::testing::{FUTURE_EVENT_KIND, plant_future_records, stored_record};
 use fengqiao_store::{Store, Unreadable};
 
 fn harness(dir: &Path) -> Harness<'static, FengqiaoApp> {
-    let dir = dir.to_owned();
-    Harness::builder()
-        .with_size(egui::vec2(1280.0, 860.0))
-        .with_context_setup(fengqiao_app::fonts::install)
-        .build_eframe(move |cc| {
-            fengqiao_app::fonts::install(&cc.egui_ctx);
-            FengqiaoApp::with_context(
-                &cc.egui_ctx,
-                Prefs::default(),
-                Startup {
-                    data_dir: dir.clone(),
-                    live_sync: Box::new(NoLiveSync),
-                    create_demo: false,
-                    demo_cases: 5,
-                    screenshots: None,
-                },
-            )
-        })
-}
-
-/// Runs frames until `done` holds (the store thread answers between frames).
-#[track_caller]
-fn wait_for(h: &mut Harness<'_, FengqiaoApp>, what: &str, done: impl Fn(&FengqiaoApp) -> bool) {
-    let start = Instant::now();
-    loop {
-        h.step();
-        if done(h.state()) && !h.state().state.busy {
-            h.run_steps(2);
-            return;
-        }
-        assert!(
-            start.elapsed() < Duration::from_secs(180),
-            "timed out waiting for {what}; status: {:?}",
-            h.state().state.status
-        );
-        std::thread::sleep(Duration::from_millis(10));
-    }
+    app_on(dir, egui::vec2(1280.0, 860.0), 5, || Box::new(NoLiveSync))
 }
 
 #[track_caller]

@@ -319,7 +319,7 @@ fn phones_follow_a_swap_and_revocation_over_real_processes() {
 
     // The office drafts and publishes next month and the month after, then issues links.
     // Real dates around today: the server builds feeds as of its own today.
-    let today = chrono::Local::now().date_naive();
+    let today = fengqiao_store::now_cst().date_naive();
     let first = today
         .with_day(1)
         .and_then(|d| d.checked_add_months(Months::new(1)))

@@ -7,6 +7,7 @@
 
 mod dirty;
 mod feeds;
+mod papers;
 mod roster;
 mod worker;
 
@@ -25,6 +26,9 @@ use crate::vm::{
 };
 
 pub use feeds::FeedCommand;
+pub use papers::{
+    DocumentPreview, PaperCommand, PdfViewer, file_name as papers_file_name, system_pdf_viewer,
+};
 pub use roster::{BookingForm, EXAMPLE_RULES, RosterExport};
 pub use worker::{DEMO_CASES, create_demo_county};
 
@@ -143,6 +147,8 @@ pub enum Command {
     ImportBundle { path: PathBuf },
     /// Write this laptop's document heads for the sending laptop.
     ExportPeerState { path: PathBuf },
+    /// The case page's documents (文书): issue, preview, serve, save, print.
+    Paper(PaperCommand),
 }
 
 /// What the store thread sends back.
@@ -168,6 +174,8 @@ pub enum Update {
     RosterThisWeek(Arc<RosterView>),
     /// The briefing pack of the slot last asked for.
     Briefing(Arc<fengqiao_roster::Briefing>),
+    /// A document's pages, to preview (just issued, or asked for).
+    Document(Arc<DocumentPreview>),
     /// The calendar subscriptions, with the link just issued (once).
     Feeds(Arc<crate::vm::feeds::FeedsView>),
     /// Field visits of this year.

@@ -1,5 +1,7 @@
 //! The store thread's loop: open (or offer the demo county), then serve commands.
 
+mod papers;
+
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender};
@@ -513,6 +515,7 @@ impl Worker {
                 }
                 Err(e) => self.fail(Key::ActionVisit, e),
             },
+            Command::Paper(command) => self.paper(command),
             Command::ExportBundle { path, peer_state } => self.export_bundle(&path, peer_state),
             Command::ImportBundle { path } => self.import_bundle(&path),
             Command::SyncNow => self.live_sync.sync_now(&self.store),
@@ -778,7 +781,12 @@ impl Worker {
         match self.store.case(key) {
             Ok(record) => match self.store.law_context() {
                 Ok(law) => {
-                    let page = crate::vm::clocks::case_page(record, &self.calendar, &law, today());
+                    let mut page =
+                        crate::vm::clocks::case_page(record, &self.calendar, &law, today());
+                    match self.store.paperwork_of(key) {
+                        Ok((papers, offers)) => (page.papers, page.offers) = (papers, offers),
+                        Err(e) => self.fail(Key::ActionPaper, e),
+                    }
                     self.send(Update::Case(Box::new(page)));
                 }
                 Err(e) => self.fail(Key::ActionOpenCase, e),

@@ -151,6 +151,8 @@ pub fn ui(ui: &mut egui::Ui, state: &mut AppState) {
                     text,
                 });
             }
+            ui.add_space(8.0);
+            super::papers::section(ui, state, &page);
 
             let ui = &mut cols[1];
             ui.label(RichText::new(state.t(Key::Clocks)).strong());

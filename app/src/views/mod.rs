@@ -5,6 +5,7 @@ pub mod case_page;
 pub mod cases;
 pub mod conflicts;
 pub mod intake;
+pub mod papers;
 pub mod register;
 pub mod reports;
 pub mod roster;

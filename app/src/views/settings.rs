@@ -22,9 +22,9 @@ pub fn ui(ui: &mut egui::Ui, state: &mut AppState) {
         ui.add_space(14.0);
         devices(ui, state);
         ui.add_space(14.0);
-        law(ui, state);
-        ui.add_space(14.0);
         enrolment(ui, state);
+        ui.add_space(14.0);
+        law(ui, state);
     });
 }
 

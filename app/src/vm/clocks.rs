@@ -50,6 +50,8 @@ pub fn case_page(
         warnings,
         follow_ups,
         record,
+        papers: Vec::new(),
+        offers: Vec::new(),
     }
 }
 

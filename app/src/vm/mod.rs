@@ -168,6 +168,9 @@ pub struct CasePage {
     pub warnings: Vec<String>,
     /// Follow-up visit (回访) tasks and where they stand.
     pub follow_ups: Vec<FollowUpLine>,
+    /// The documents issued on the case (文书), and what its state allows.
+    pub papers: Vec<fengqiao_store::paperwork::CaseDocument>,
+    pub offers: Vec<fengqiao_store::DocumentOffer>,
 }
 
 /// A follow-up task on the case page.

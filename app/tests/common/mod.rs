@@ -1,4 +1,6 @@
 //! Helpers the UI tests share: acting on the screen as a user would.
+// Each test binary uses some of these helpers.
+#![allow(dead_code)]
 
 use egui::accesskit::Role;
 use egui_kittest::Harness;
@@ -32,4 +34,54 @@ pub fn type_into<S>(h: &mut Harness<'_, S>, label: &str, text: &str) {
     field.focus();
     field.type_text(text);
     h.run_steps(2);
+}
+
+/// The real app on `dir`, `size` points wide and tall, with `live_sync` behind its seam.
+pub fn app_on(
+    dir: &std::path::Path,
+    size: egui::Vec2,
+    demo_cases: usize,
+    live_sync: impl Fn() -> Box<dyn fengqiao_app::sync_seam::LiveSync> + 'static,
+) -> Harness<'static, fengqiao_app::FengqiaoApp> {
+    let dir = dir.to_owned();
+    Harness::builder()
+        .with_size(size)
+        .with_context_setup(fengqiao_app::fonts::install)
+        .build_eframe(move |cc| {
+            fengqiao_app::fonts::install(&cc.egui_ctx);
+            fengqiao_app::FengqiaoApp::with_context(
+                &cc.egui_ctx,
+                fengqiao_app::state::Prefs::default(),
+                fengqiao_app::Startup {
+                    data_dir: dir.clone(),
+                    live_sync: live_sync(),
+                    create_demo: false,
+                    demo_cases,
+                    screenshots: None,
+                },
+            )
+        })
+}
+
+/// Runs frames until `done` holds (the store thread answers between frames).
+#[track_caller]
+pub fn wait_for(
+    h: &mut Harness<'_, fengqiao_app::FengqiaoApp>,
+    what: &str,
+    done: impl Fn(&fengqiao_app::FengqiaoApp) -> bool,
+) {
+    let start = std::time::Instant::now();
+    loop {
+        h.step();
+        if done(h.state()) && !h.state().state.busy {
+            h.run_steps(2);
+            return;
+        }
+        assert!(
+            start.elapsed() < std::time::Duration::from_secs(180),
+            "timed out waiting for {what}; status: {:?}",
+            h.state().state.status
+        );
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
 }

@@ -10,6 +10,7 @@ pub mod bundle;
 pub mod case;
 pub mod complete;
 pub mod conflicts;
+pub mod doc;
 pub mod doctor;
 pub mod duplicates;
 pub mod export;
@@ -96,6 +97,9 @@ pub enum Command {
     /// The county's intake queue (导访 kiosk, 网上信访): list it, record a pickup.
     #[command(subcommand)]
     Intake(intake::IntakeCommand),
+    /// The statutory paperwork: kinds, issue from a case, list, render, serve, templates.
+    #[command(subcommand)]
+    Doc(doc::DocCommand),
     /// Who changed what on a case, and when.
     History { case: String },
     /// Sign this laptop's document heads with its device key (done after each sync).
@@ -151,6 +155,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Law(cmd) => law::run_law(&data_dir, cmd, cli.json),
         Command::Duplicates(cmd) => duplicates::run_duplicates(&data_dir, cmd, cli.json),
         Command::Intake(cmd) => intake::run_intake(&data_dir, cmd, cli.json),
+        Command::Doc(cmd) => doc::run_doc(&data_dir, cmd, cli.json),
         Command::History { case } => duplicates::history(&data_dir, case, cli.json),
         Command::Attest => duplicates::attest(&data_dir, cli.json),
         Command::Verify => duplicates::verify(&data_dir, cli.json),

@@ -99,6 +99,22 @@ pub enum StoreError {
     /// An Automerge operation failed.
     #[error("automerge: {0}")]
     Automerge(#[from] automerge::AutomergeError),
+    /// A document could not be filled or typeset (a missing field names itself).
+    #[error("{0}")]
+    Paper(#[from] fengqiao_paperwork::PaperError),
+    #[error("没有文号为 {0} 的文书 (no such document)")]
+    NoSuchDocument(String),
+    #[error("不能签发{kind}：{why} (document not allowed)")]
+    DocumentRefused { kind: String, why: String },
+    #[error(
+        "文书 {number} 重新生成的 PDF 与签发时不同（签发时 SHA-256 {issued}，现在 {now}）：{why} (document changed)"
+    )]
+    DocumentChanged {
+        number: String,
+        issued: String,
+        now: String,
+        why: String,
+    },
 }
 
 impl StoreError {

@@ -26,6 +26,11 @@
 //!    [`Store::intake_queue`], [`Store::pick_up_intake`], [`Store::intake_by_query_hash`];
 //!    [`new_query_code`] / [`hash_query_code`] for the online 查询码.
 //!
+//! 7. The statutory paperwork (文书, typeset by [`paperwork`]): [`Store::paperwork_of`] /
+//!    [`Store::document_offers`], [`Store::issue_document`], [`Store::serve_document`],
+//!    [`Store::case_papers`], [`Store::render_document`], [`Store::paper_templates`] and
+//!    [`Store::put_paper_templates`].
+//!
 //! Documents are held by a samod `Repo` (so the sync crate can serve them) over our own
 //! crash-safe storage; see ARCHITECTURE.md for why.
 
@@ -38,12 +43,15 @@ pub use fengqiao_duplicates as duplicates;
 pub mod error;
 mod index;
 pub mod local;
+mod paper_index;
 pub mod record;
 pub mod shard;
 pub mod storage;
 mod time;
 
 mod store;
+
+pub use fengqiao_paperwork as paperwork;
 
 pub use access::{Access, AccessTable};
 pub use docs::{DocName, INTAKE_COLLECTIONS, ROSTER_COLLECTIONS};

@@ -197,7 +197,16 @@ impl DataDir {
         count: u32,
         used: u32,
     ) -> Result<u32, StoreError> {
-        let path = self.sequence_file(year);
+        self.reserve_in(self.sequence_file(year), count, used)
+    }
+
+    /// Reserves the next number of a named series (`papers-…`: document numbers), above
+    /// `used` and the counter, durably before it is used. Returns it.
+    pub fn reserve_named_above(&self, series: &str, used: u32) -> Result<u32, StoreError> {
+        self.reserve_in(self.root.join("sequences").join(series), 1, used)
+    }
+
+    fn reserve_in(&self, path: PathBuf, count: u32, used: u32) -> Result<u32, StoreError> {
         let current = match fs::read_to_string(&path) {
             Ok(t) => t
                 .trim()

@@ -18,7 +18,7 @@ use serde_json::{Map, Number, Value};
 use crate::error::StoreError;
 
 /// A case's sub-records: maps of their own inside the case's map.
-pub(crate) const CASE_SUBRECORDS: &[&str] = &["events", "notes", "resolutions"];
+pub(crate) const CASE_SUBRECORDS: &[&str] = &["events", "notes", "resolutions", "documents"];
 
 /// Writes `value` as a new map at `parent[key]`.
 pub fn put_record<T: Transactable>(
@@ -521,6 +521,7 @@ impl UnreadableRecord {
             "events" => "事件",
             "notes" => "备注",
             "resolutions" => "处理决定",
+            "documents" => "文书",
             "cases" => "案件",
             "units" => "单位",
             "people" => "人员",

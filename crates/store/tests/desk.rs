@@ -15,7 +15,7 @@ use fengqiao_store::StoreError;
 const RULES: &str = include_str!("../../../examples/roster/ningguo.toml");
 
 fn today() -> NaiveDate {
-    chrono::Local::now().date_naive()
+    fengqiao_store::now_cst().date_naive()
 }
 
 #[test]

@@ -195,7 +195,7 @@ fn a_new_registration_is_flagged_as_repeat_or_final() {
     assert!(after.iter().all(|m| m.case_id != again.id), "never itself");
 
     // Once the first case is final, the same matter is 不再受理 (第三十六条第三款).
-    let today = chrono::Utc::now().date_naive();
+    let today = fengqiao_store::now_cst().date_naive();
     a.add_event(
         &first.id.to_string(),
         EventKind::Finalized,

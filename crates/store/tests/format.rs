@@ -27,6 +27,7 @@ use fengqiao_model::{
     IntakeItem, IntakePickup, IntakeSource, Leader, LeaderLevel, Note, OrgUnit, OrganKind,
     PanelKind, Person, Registration, ReplyType, Role, Route, Satisfaction, UnitKind,
 };
+use fengqiao_paperwork::{DocKind, DocumentRecord, Numbering, PaperEntry, ServiceRecord};
 use fengqiao_roster::FeedScope;
 use fengqiao_roster::rules::ClockTime;
 use fengqiao_roster::state::{
@@ -290,6 +291,61 @@ fn note() {
             written_at: at("2026-03-03T15:20:00+08:00"),
             text: "已电话联系信访人，约定周五现场查看".into(),
         }],
+    );
+}
+
+/// A case's `documents` map: an issued document (a correction of an earlier one, with the
+/// events it recorded) and a service.
+#[test]
+fn paper_entry() {
+    let issued = DocumentRecord {
+        id: id(250),
+        case_id: id(1),
+        kind: DocKind::AcceptanceNotice,
+        number: "宁信告〔2026〕GK7QX-2号".into(),
+        numbering: Numbering {
+            pattern: "宁信告〔{year}〕{device}-{seq}号".into(),
+            year: 2026,
+            device: "GK7QX".into(),
+            seq: 2,
+        },
+        version: 2,
+        supersedes: Some(id(249)),
+        issued_on: day("2026-03-04"),
+        issued_at: at("2026-03-04T09:30:00+08:00"),
+        issued_by: id(80),
+        issued_by_name: "李四".into(),
+        device: "GK7QX".into(),
+        template: "builtin-1".into(),
+        fields: [
+            ("case_number", "GK7QX-2026-00001"),
+            ("issuer", "港口镇"),
+            ("petitioner", "张三"),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_owned(), v.to_owned()))
+        .collect(),
+        fonts: vec!["ab".repeat(32), "cd".repeat(32)],
+        typesetter: "fengqiao-paperwork 1".into(),
+        sha256: "ef".repeat(32),
+        events: vec![id(251), id(252)],
+    };
+    let served = ServiceRecord {
+        id: id(260),
+        document: id(250),
+        number: "宁信告〔2026〕GK7QX-2号".into(),
+        served_on: day("2026-03-05"),
+        method: "邮寄送达".into(),
+        recorded_at: at("2026-03-06T10:00:00+08:00"),
+        recorded_by: id(80),
+        events: vec![id(261)],
+    };
+    check(
+        "paper_entry",
+        &[
+            PaperEntry::Issued(Box::new(issued)),
+            PaperEntry::Served(served),
+        ],
     );
 }
 
@@ -689,6 +745,7 @@ fn vocabularies() {
             ]),
         ),
         ("SlotKind", codes(&[SlotKind::Reception, SlotKind::OnCall])),
+        ("DocKind", codes(&DocKind::ALL)),
     ]
     .into_iter()
     .map(|(name, codes)| (name.to_owned(), codes))

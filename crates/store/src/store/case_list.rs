@@ -331,6 +331,7 @@ pub(super) fn read_case(
     resolutions.sort_by_key(|r| r.resolved_at);
     unreadable.extend(bad_notes);
     unreadable.extend(bad_resolutions);
+    unreadable.extend(super::papers::paper_entries(d, &obj).1);
     strip_subrecords(&mut value);
     let case: Case = serde_json::from_value(value).map_err(|e| StoreError::DamagedRecord {
         doc: name.to_string(),

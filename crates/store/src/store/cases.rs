@@ -133,6 +133,7 @@ impl Store {
             fields.insert("events".into(), Value::Object(events));
             fields.insert("notes".into(), Value::Object(Default::default()));
             fields.insert("resolutions".into(), Value::Object(Default::default()));
+            fields.insert("documents".into(), Value::Object(Default::default()));
         }
         let key = case.id.to_string();
         self.write(&name, |tx| {
