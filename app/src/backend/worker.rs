@@ -18,10 +18,10 @@ use super::dirty::{Changed, Dirty, Heads, View};
 use super::{Command, Notice, Update, roster};
 use crate::i18n::Key;
 use crate::sync_seam::{LIVE_SYNC_POLL, LiveSync, RoundKind, SyncRound, SyncStatus};
-use crate::vm::{ClockIndex, DeviceRow, Directory, Township, Welcome, conflicts::Conflicts};
+use crate::vm::{DeviceRow, Directory, Township, Welcome, conflicts::Conflicts};
 
 /// How many cases the demo county starts with.
-pub const DEMO_CASES: usize = 2000;
+pub const DEMO_CASES: usize = demo::DEMO_CASES;
 
 struct Worker {
     store: Arc<Store>,
@@ -165,8 +165,13 @@ fn open_or_start(
             match commands.recv() {
                 Ok(Command::CreateDemoCounty) => {
                     send(updates, repaint, Update::Busy(true));
-                    match create_demo_county(data_dir, demo_cases) {
-                        Ok(store) => return Some(store),
+                    let progress = |step| send(updates, repaint, Update::DemoProgress(Some(step)));
+                    match create_demo_county_with(data_dir, demo_cases, progress) {
+                        Ok(store) => {
+                            // Made: what is left is opening it (the lists and clocks).
+                            send(updates, repaint, Update::DemoProgress(None));
+                            return Some(store);
+                        }
                         Err(e) => fail(Key::ActionCreateDemo, &format!("{e:#}")),
                     }
                 }
@@ -206,6 +211,15 @@ fn open_or_start(
 /// cases, the roster with this month published and next month drafted, the desk and two
 /// booked visitors.
 pub fn create_demo_county(dir: &Path, case_count: usize) -> Result<Store> {
+    create_demo_county_with(dir, case_count, |_| {})
+}
+
+/// [`create_demo_county`], telling `progress` each step as it begins.
+pub fn create_demo_county_with(
+    dir: &Path,
+    case_count: usize,
+    progress: impl FnMut(demo::DemoStep),
+) -> Result<Store> {
     demo::create_county(
         dir,
         demo::DemoOptions {
@@ -213,7 +227,7 @@ pub fn create_demo_county(dir: &Path, case_count: usize) -> Result<Store> {
             seed: 1,
             end: today(),
         },
-        |_| {},
+        progress,
     )
     .context("创建演示县")
 }
@@ -680,7 +694,7 @@ impl Worker {
             device_code: identity.device_code.clone(),
             device_id: identity.device_id.clone(),
             county: identity.county.clone(),
-            role: identity.role.zh().to_owned(),
+            role: identity.role,
             scope: identity.scope.clone(),
             person: identity.person.name.clone(),
             // What the directory says, not what this laptop's own files claim.
@@ -771,7 +785,7 @@ impl Worker {
     }
 
     fn send_clocks(&self) {
-        match clock_index(&self.store, &self.calendar, today()) {
+        match self.store.clock_index(&self.calendar, today()) {
             Ok(index) => self.send(Update::Clocks(Arc::new(index))),
             Err(e) => self.fail(Key::ActionLoadCases, e),
         }
@@ -900,22 +914,4 @@ impl Worker {
         self.live = report;
         (changed, moved)
     }
-}
-
-/// The clocks of every open case as of `today`.
-pub fn clock_index(
-    store: &Store,
-    calendar: &HolidayCalendar,
-    today: NaiveDate,
-) -> Result<ClockIndex, fengqiao_store::StoreError> {
-    let histories = store.histories(&CaseFilter::default())?;
-    let law = store.law_context()?;
-    Ok(crate::vm::clocks::index(
-        histories
-            .iter()
-            .map(|(case, events)| (case.id, &case.registration, events.as_slice())),
-        calendar,
-        &law,
-        today,
-    ))
 }

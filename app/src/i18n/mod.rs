@@ -175,6 +175,10 @@ keys! {
     ActionPaper, NoticeDocumentIssued, NoticeDocumentServed, NoticeDocumentSaved, NoticeDocumentOpened, PapersHeading, PapersNone, PapersIssueKind, PapersFormHeading, PapersCorrecting, PapersDate, PapersSubmit, PapersCancel, PapersPreview, PapersSave, PapersPrint, PapersServe, PapersServeConfirm, PapersServeDate, PapersServeMethod, PapersServedOn, PapersNotServed, PapersCorrect, PapersCorrectedBy, PapersVersion, PapersRequired, PapersPreviewOf, PapersClosePreview, PapersSavedTo,
     // 日历订阅 (calendar subscriptions, 接访排班 → 订阅).
     FeedsTab, FeedsHeading, FeedsIntro, FeedsFor, FeedsOffice, FeedsBaseUrl, FeedsIssue, FeedsIssued, FeedsOnce, FeedsHttps, FeedsNone, FeedsActive, FeedsRevokedAt, FeedsRevoke, FeedsIssuedLine, ActionFeeds, NoticeFeedIssued, NoticeFeedRevoked,
+    // On-call duty; the demo county's progress; the form's required fields; shortcuts.
+    OnCallThisWeek, OnCallBand, RosterOnCall, DemoStepDirectory, DemoStepCases, DemoStepRoster,
+    DemoStepDesk, DemoStepOpening, DemoNothingToDo, RegRequiredHint, Required, ShortcutNav,
+    ShortcutsHint, DaysOverdue, DaysLeft, DueToday,
 }
 
 #[cfg(test)]

@@ -2,14 +2,13 @@
 //! `spreadsheet_cell`).
 
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use anyhow::{Context, Result};
 use clap::{Args, ValueEnum};
 use fengqiao_model::Channel;
-use fengqiao_store::CaseFilter;
+use fengqiao_store::{CaseFilter, Store};
 
-use crate::case::open;
 use crate::complete::{self, Reads};
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -23,12 +22,11 @@ pub struct ExportArgs {
     #[arg(long, value_enum, default_value = "csv")]
     format: ExportFormat,
     /// Output file (default: standard output).
-    #[arg(long)]
+    #[arg(long, value_parser = crate::out::user_path)]
     out: Option<PathBuf>,
 }
 
-pub fn export(data_dir: &Path, args: &ExportArgs) -> Result<()> {
-    let store = open(data_dir)?;
+pub fn export(store: &Store, args: &ExportArgs) -> Result<()> {
     let cases = store.list_cases(&CaseFilter::default())?;
     let mut buf: Vec<u8> = Vec::new();
     match args.format {
@@ -75,12 +73,9 @@ pub fn export(data_dir: &Path, args: &ExportArgs) -> Result<()> {
     }
     let written = match &args.out {
         Some(p) => std::fs::write(p, &buf).with_context(|| format!("写入 {}", p.display())),
-        None => std::io::stdout()
-            .lock()
+        None => crate::out::stdout()
             .write_all(&buf)
             .map_err(anyhow::Error::from),
     };
-    complete::after(&store, Reads::Cases, written)?;
-    store.close();
-    Ok(())
+    complete::after(store, Reads::Cases, written)
 }
