@@ -54,7 +54,7 @@ fn main() {
             };
             let output = ctx.run_ui(input, |ui| views::frame(ui, &mut app.state));
             frames += 1;
-            if app.state.phase == Phase::CreatingDemo && app.state.progress.is_some() {
+            if app.state.phase == Phase::CreatingDemo && app.state.demo_progress.is_some() {
                 progress_frames += 1;
             }
             if app.state.phase == Phase::Open && opened_at.is_none() {

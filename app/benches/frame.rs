@@ -33,7 +33,7 @@ fn state() -> AppState {
         device_code: "DEMO".into(),
         device_id: "bench".into(),
         county: "宁国市".into(),
-        role: "信访局".into(),
+        role: fengqiao_model::Role::Office,
         scope: Vec::new(),
         person: "演示管理员".into(),
         may_write_cases: true,

@@ -66,7 +66,7 @@ pub fn cases(n: usize, today: NaiveDate) -> (Vec<CaseRow>, ClockIndex) {
             .cmp(&a.received_on)
             .then_with(|| b.number.cmp(&a.number))
     });
-    let clocks = crate::vm::clocks::index(
+    let clocks = fengqiao_store::reports::index(
         histories
             .iter()
             .map(|(id, reg, ev)| (*id, reg, ev.as_slice())),

@@ -1,6 +1,8 @@
 //! `fengqiao-app`: parses the command line, sets up logging, opens the window.
 //!
-//! `fengqiao-app [--screenshots DIR] [--kiosk [--kiosk-idle SECONDS]]`. The data directory is `FENGQIAO_DATA_DIR` or the
+//! `fengqiao-app [--lang zh|en] [--size WxH] [--screenshots DIR] [--kiosk [--kiosk-idle
+//! SECONDS]]`. `--lang` and `--size` choose the language and the window's size over the
+//! remembered ones (for screenshots). The data directory is `FENGQIAO_DATA_DIR` or the
 //! platform's local data directory; on first start with the default directory the demo
 //! county is created (with `FENGQIAO_DATA_DIR` pointing at an empty directory, the app
 //! offers it instead). `--kiosk` opens the 导访 kiosk instead of the app: full screen, the
@@ -20,6 +22,8 @@ fn main() -> Result<()> {
         )
         .init();
     let mut screenshots = None;
+    let mut lang = None;
+    let mut size = None;
     let mut kiosk = false;
     let mut idle = fengqiao_app::kiosk::state::DEFAULT_IDLE_TIMEOUT;
     let mut args = std::env::args().skip(1);
@@ -35,6 +39,24 @@ fn main() -> Result<()> {
                 screenshots = Some(dir);
             }
             "--kiosk" => kiosk = true,
+            "--lang" => {
+                let value = args.next().unwrap_or_default();
+                lang = Some(match value.as_str() {
+                    "zh" => fengqiao_app::i18n::Lang::Zh,
+                    "en" => fengqiao_app::i18n::Lang::English,
+                    _ => {
+                        return Err(anyhow!(
+                            "--lang “{value}” 应为 zh 或 en (language: zh or en)"
+                        ));
+                    }
+                });
+            }
+            "--size" => {
+                let value = args.next().unwrap_or_default();
+                size = Some(parse_size(&value).with_context(|| {
+                    format!("--size “{value}” 应为 宽x高，如 1366x768 (size: WIDTHxHEIGHT)")
+                })?);
+            }
             "--kiosk-idle" => {
                 let value = args
                     .next()
@@ -50,7 +72,7 @@ fn main() -> Result<()> {
             }
             other => {
                 return Err(anyhow!(
-                    "不认识的参数 {other}；用法：fengqiao-app [--screenshots DIR] [--kiosk [--kiosk-idle SECONDS]] (unknown argument)"
+                    "不认识的参数 {other}；用法：fengqiao-app [--lang zh|en] [--size WxH] [--screenshots DIR] [--kiosk [--kiosk-idle SECONDS]] (unknown argument)"
                 ));
             }
         }
@@ -58,7 +80,7 @@ fn main() -> Result<()> {
     let data_dir = fengqiao_app::default_data_dir()
         .context("没有可存放数据的主目录，请设置 FENGQIAO_DATA_DIR (no home directory)")?;
     if kiosk {
-        return run_kiosk(data_dir, idle, screenshots);
+        return run_kiosk(data_dir, idle, screenshots, size);
     }
     let chosen_explicitly = std::env::var_os("FENGQIAO_DATA_DIR").is_some();
     let first_start = !fengqiao_store::local::DataDir::new(&data_dir).is_initialised();
@@ -73,7 +95,7 @@ fn main() -> Result<()> {
         viewport: egui::ViewportBuilder::default()
             .with_title("枫桥 Fengqiao")
             .with_app_id("fengqiao")
-            .with_inner_size([1280.0, 800.0])
+            .with_inner_size(size.unwrap_or([1280.0, 800.0]))
             .with_min_inner_size([960.0, 600.0]),
         // Rare characters in names (outside GBK) come from the system's fonts.
         system_font_fallback: true,
@@ -83,23 +105,38 @@ fn main() -> Result<()> {
     eframe::run_native(
         "fengqiao",
         options,
-        Box::new(move |cc| Ok(Box::new(FengqiaoApp::new(cc, startup)))),
+        Box::new(move |cc| {
+            let mut app = FengqiaoApp::new(cc, startup);
+            // Over the remembered language, for this run.
+            if let Some(lang) = lang {
+                app.state.prefs.lang = lang;
+            }
+            Ok(Box::new(app))
+        }),
     )
     .map_err(|e| anyhow!("无法打开窗口 (cannot open the window): {e}"))
 }
 
 /// The 导访 kiosk: full screen; its only link to the data is a desk that adds intake items.
+/// `1366x768` as a window size in points.
+fn parse_size(text: &str) -> Option<[f32; 2]> {
+    let (w, h) = text.split_once(['x', '×'])?;
+    let (w, h): (u16, u16) = (w.trim().parse().ok()?, h.trim().parse().ok()?);
+    (w >= 640 && h >= 480).then_some([f32::from(w), f32::from(h)])
+}
+
 fn run_kiosk(
     data_dir: PathBuf,
     idle_timeout: std::time::Duration,
     screenshots: Option<PathBuf>,
+    size: Option<[f32; 2]>,
 ) -> Result<()> {
     use fengqiao_app::kiosk::{KioskApp, KioskStartup, clock::SystemClock, desk::StoreDesk};
     let options = eframe::NativeOptions {
         viewport: egui::ViewportBuilder::default()
             .with_title("枫桥 导访")
             .with_app_id("fengqiao-kiosk")
-            .with_inner_size([1280.0, 800.0])
+            .with_inner_size(size.unwrap_or([1280.0, 800.0]))
             .with_fullscreen(screenshots.is_none()),
         system_font_fallback: true,
         ..Default::default()

@@ -22,8 +22,8 @@ use crate::backend::{Command, Update};
 use crate::i18n::{Key, Lang, tr, trf};
 use crate::sync_seam::SyncStatus;
 use crate::vm::conflicts::Conflicts;
-use crate::vm::reports::Reports;
 use crate::vm::{CasePage, CaseRow, ClockIndex, Directory, RosterView, Welcome};
+use fengqiao_store::reports::Reports;
 pub use import::ImportUi;
 pub use papers::PapersState;
 
@@ -451,6 +451,21 @@ impl RegisterForm {
             .map(ToString::to_string)
             .collect()
     }
+
+    /// The messages for a form field as shown under it: without the field's machine name
+    /// the model puts first for scripts (the row names the field).
+    pub fn field_messages(&self, fields: &[&str]) -> Vec<String> {
+        self.errors
+            .iter()
+            .filter(|e| fields.contains(&error_field(e)))
+            .map(|e| {
+                let text = e.to_string();
+                text.strip_prefix(&format!("{}：", error_field(e)))
+                    .map(str::to_owned)
+                    .unwrap_or(text)
+            })
+            .collect()
+    }
 }
 
 /// The field a validation error is about, as the form names its fields.
@@ -606,6 +621,13 @@ pub struct AppState {
     pub prefs: Prefs,
     pub today: NaiveDate,
     pub phase: Phase,
+    /// The empty data directory, once the store thread has looked (for the welcome screen
+    /// to come back to if making the demo county fails).
+    pub empty_dir: Option<std::path::PathBuf>,
+    /// How far making the demo county has got (`Some(None)`: made, opening).
+    pub demo_progress: Option<Option<fengqiao_store::demo::DemoStep>>,
+    /// Put the keyboard focus in the case search on the next frame (Ctrl+F).
+    pub focus_search: bool,
     pub welcome: Option<Welcome>,
     pub directory: Arc<Directory>,
     pub cases: CaseList,
@@ -646,6 +668,9 @@ impl AppState {
             prefs,
             today,
             phase: Phase::Starting,
+            empty_dir: None,
+            demo_progress: None,
+            focus_search: false,
             welcome: None,
             directory: Arc::default(),
             cases: CaseList::default(),
@@ -760,12 +785,18 @@ impl AppState {
     /// Takes in what the store thread sent.
     pub fn apply(&mut self, update: Update) {
         match update {
-            // Creating the demo county was asked for at start: no form meanwhile.
-            Update::Empty { .. } if self.phase == Phase::CreatingDemo => {}
-            Update::Empty { data_dir } => self.phase = Phase::Empty { data_dir },
+            Update::Empty { data_dir } => {
+                self.empty_dir = Some(data_dir.clone());
+                // Asked for already (the first start makes the demo county without asking):
+                // the welcome screen would only stand in the way.
+                if !matches!(self.phase, Phase::CreatingDemo | Phase::Joining { .. }) {
+                    self.phase = Phase::Empty { data_dir };
+                }
+            }
+            Update::DemoProgress(step) => self.demo_progress = Some(step),
             Update::Opened(welcome) => {
                 self.phase = Phase::Open;
-                self.progress = None;
+                self.demo_progress = None;
                 self.welcome = Some(*welcome);
             }
             Update::Directory(d) => self.directory = d,
@@ -831,7 +862,14 @@ impl AppState {
             }
             Update::Failed { action, reason } => {
                 if self.phase == Phase::CreatingDemo {
-                    self.phase = Phase::Starting;
+                    self.demo_progress = None;
+                    self.phase = match &self.empty_dir {
+                        // Back to the choice: try again, or join the county instead.
+                        Some(data_dir) => Phase::Empty {
+                            data_dir: data_dir.clone(),
+                        },
+                        None => Phase::Starting,
+                    };
                 }
                 self.status = Some(StatusLine {
                     text: self.tf(Key::ActionFailed, &[&self.t(action), &reason]),
@@ -856,7 +894,7 @@ impl AppState {
     pub fn prepare(&mut self) {
         self.cases.refilter(&self.clocks);
         if self.reports_stale && self.prefs.view == View::Reports {
-            self.reports = Reports::build(&self.cases.rows, &self.clocks, self.t(Key::NotRouted));
+            self.reports = Reports::build(&self.cases.rows, &self.clocks);
             self.reports_stale = false;
         }
     }
@@ -868,208 +906,4 @@ impl AppState {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn today() -> NaiveDate {
-        NaiveDate::from_ymd_opt(2026, 11, 26).unwrap()
-    }
-
-    fn state_with_cases(n: usize) -> AppState {
-        let (rows, clocks) = crate::fixtures::cases(n, today());
-        let mut state = AppState::new(Prefs::default(), today(), std::path::Path::new("/tmp"));
-        state.apply(Update::Cases(Arc::new(rows)));
-        state.apply(Update::Clocks(Arc::new(clocks)));
-        state
-    }
-
-    #[test]
-    fn filters_combine_and_follow_the_rows() {
-        let mut s = state_with_cases(600);
-        s.prepare();
-        assert_eq!(s.cases.shown.len(), 600);
-
-        s.cases.filter.township = Some("港口镇".into());
-        s.prepare();
-        let in_gangkou = s.cases.shown.len();
-        assert!(in_gangkou > 0 && in_gangkou < 600);
-        assert!(
-            s.cases
-                .shown
-                .iter()
-                .all(|i| s.cases.rows[*i].township == "港口镇")
-        );
-
-        let name = s.cases.rows[s.cases.shown[0]].petitioner.clone();
-        s.cases.filter.text = name.clone();
-        s.prepare();
-        assert!(!s.cases.shown.is_empty());
-        assert!(s.cases.shown.len() <= in_gangkou);
-        assert!(
-            s.cases
-                .shown
-                .iter()
-                .all(|i| s.cases.rows[*i].petitioner.contains(&name)
-                    || s.cases.rows[*i].request.contains(&name))
-        );
-
-        s.cases.filter = CaseListFilter {
-            overdue_only: true,
-            ..CaseListFilter::default()
-        };
-        s.prepare();
-        assert_eq!(s.cases.shown.len(), s.clocks.overdue.len());
-        assert!(!s.cases.shown.is_empty(), "the demo year has overdue cases");
-    }
-
-    #[test]
-    fn typing_narrows_the_search_and_matches_a_fresh_filter_at_every_step() {
-        let mut s = state_with_cases(800);
-        s.prepare();
-        let fresh = |filter: &CaseListFilter| {
-            let mut t = state_with_cases(800);
-            t.cases.filter = filter.clone();
-            t.prepare();
-            t.cases.shown
-        };
-        s.cases.filter.township = Some("港口镇".into());
-        // Type a petitioner's name a character at a time, then delete back, then change
-        // the township while text is typed: each step equals filtering from scratch.
-        let row = s
-            .cases
-            .rows
-            .iter()
-            .find(|r| r.township == "港口镇")
-            .unwrap();
-        let name: Vec<char> = row.petitioner.chars().collect();
-        let mut steps: Vec<String> = (1..=name.len())
-            .map(|n| name[..n].iter().collect())
-            .collect();
-        steps.extend(
-            (1..name.len())
-                .rev()
-                .map(|n| name[..n].iter().collect::<String>()),
-        );
-        for text in steps {
-            s.cases.filter.text = text;
-            s.prepare();
-            assert_eq!(
-                s.cases.shown,
-                fresh(&s.cases.filter),
-                "{:?}",
-                s.cases.filter
-            );
-        }
-        s.cases.filter.township = None;
-        s.prepare();
-        assert_eq!(s.cases.shown, fresh(&s.cases.filter));
-        assert!(s.cases.shown.len() > 1);
-    }
-
-    #[test]
-    fn the_form_builds_a_group_registration_and_places_errors_by_field() {
-        let mut form = RegisterForm::new(today());
-        form.township = "港口镇".into();
-        form.request = "集体反映土地征收补偿".into();
-        form.group = true;
-        form.head_count = 3;
-        form.representatives = (0..6)
-            .map(|i| Petitioner {
-                name: format!("代表{i}"),
-                ..Petitioner::default()
-            })
-            .collect();
-        let reg = form.registration();
-        assert!(reg.flags.group);
-        assert_eq!(reg.representatives.len(), 6);
-        form.errors =
-            fengqiao_model::validate::validate_registration(&reg, &["港口镇".to_owned()], today())
-                .unwrap_err();
-        assert_eq!(form.errors_for(&["representatives"]).len(), 1);
-        assert_eq!(form.errors_for(&["head_count"]).len(), 1);
-        assert!(form.errors_for(&["township"]).is_empty());
-    }
-
-    #[test]
-    fn a_picked_guide_type_sets_route_type_and_list_version() {
-        let s = AppState::new(Prefs::default(), today(), std::path::Path::new("/tmp"));
-        let list = s.guide.latest().unwrap();
-        let hit = &list.search("宅基地")[0];
-        let c = list.classify(&hit.entry.id).unwrap();
-        let mut form = RegisterForm::new(today());
-        form.picked = Some((hit.entry.name.clone(), c.clone()));
-        let reg = form.registration();
-        assert_eq!(reg.route, Some(c.route));
-        assert_eq!(reg.complaint_type, c.complaint_type);
-        assert_eq!(reg.route_list_version, c.list_version);
-    }
-
-    #[test]
-    fn an_intake_item_fills_in_the_form_with_its_channel_and_guide_type() {
-        let s = AppState::new(Prefs::default(), today(), std::path::Path::new("/tmp"));
-        let item = fengqiao_model::IntakeItem {
-            id: fengqiao_model::intake::IntakeId::generate(),
-            source: fengqiao_model::IntakeSource::Kiosk,
-            received_at: fengqiao_store::now_cst(),
-            name: "钱多多".into(),
-            phone: "13900002222".into(),
-            description: "邻居建房占了我家宅基地".into(),
-            guide_type: Some("homestead-dispute".into()),
-            route: Some(Route::Dispute),
-            township: None,
-            query_code_hash: None,
-        };
-        let entry = fengqiao_store::IntakeEntry {
-            item: item.clone(),
-            pickup: None,
-        };
-        let form = RegisterForm::from_intake(&entry, today(), &s.guide);
-        assert_eq!(
-            form.channel,
-            Channel::Visit,
-            "the kiosk is a visit in person"
-        );
-        assert_eq!(
-            (
-                form.name.as_str(),
-                form.phone.as_str(),
-                form.request.as_str()
-            ),
-            ("钱多多", "13900002222", "邻居建房占了我家宅基地")
-        );
-        let reg = form.registration();
-        assert_eq!(reg.complaint_type, "homestead-dispute");
-        assert_eq!(reg.route, Some(Route::Dispute));
-        assert_eq!(form.intake.map(|e| e.item.id), Some(item.id));
-
-        let online = fengqiao_store::IntakeEntry {
-            item: fengqiao_model::IntakeItem {
-                source: fengqiao_model::IntakeSource::Online,
-                guide_type: None,
-                route: Some(Route::PetitionRequest),
-                township: Some("港口镇".into()),
-                ..item
-            },
-            pickup: None,
-        };
-        let form = RegisterForm::from_intake(&online, today(), &s.guide);
-        assert_eq!(form.channel, Channel::Online);
-        assert_eq!(form.township, "港口镇");
-        assert_eq!(form.route, Some(Route::PetitionRequest));
-        assert!(form.picked.is_none());
-    }
-
-    #[test]
-    fn reports_count_every_case_once() {
-        let mut s = state_with_cases(300);
-        s.prefs.view = View::Reports;
-        s.prepare();
-        let r = &s.reports;
-        assert_eq!(r.total, 300);
-        for counts in [&r.by_route, &r.by_status, &r.by_township, &r.by_month] {
-            assert_eq!(counts.iter().map(|(_, n)| n).sum::<usize>(), 300);
-        }
-        assert_eq!(r.overdue, s.clocks.overdue.len());
-        assert!(r.clocks_known);
-    }
-}
+mod tests;

@@ -4,85 +4,16 @@
 
 mod common;
 
-use common::{app_on, click_button, type_into, wait_for};
+use common::app::*;
+use common::{click_button, type_into};
 use std::path::Path;
-use std::time::{Duration, Instant};
 
 use egui::accesskit::Role;
-use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable as _;
-use fengqiao_app::FengqiaoApp;
 use fengqiao_app::live::IrohSync;
 use fengqiao_app::state::Phase;
-use fengqiao_app::sync_seam::{EnrolmentState, LiveSync, NoLiveSync};
+use fengqiao_app::sync_seam::EnrolmentState;
 use fengqiao_store::{InitOptions, Store};
-
-fn harness(dir: &Path) -> Harness<'static, FengqiaoApp> {
-    harness_with(dir, || Box::new(NoLiveSync))
-}
-
-/// The app with the given live sync (a real [`IrohSync`] for the enrolment test).
-fn harness_with(
-    dir: &Path,
-    live_sync: impl Fn() -> Box<dyn LiveSync> + 'static,
-) -> Harness<'static, FengqiaoApp> {
-    app_on(dir, egui::vec2(1280.0, 860.0), 20, live_sync)
-}
-
-fn status(app: &FengqiaoApp) -> String {
-    app.state
-        .status
-        .as_ref()
-        .map(|s| s.text.clone())
-        .unwrap_or_default()
-}
-
-/// Opens the combo box labelled `combo` and clicks `option` in its popup list, as a user
-/// would (scrolling the list to the option first).
-fn choose(h: &mut Harness<'_, FengqiaoApp>, combo: &str, option: &str) {
-    h.get_by_role_and_label(Role::ComboBox, combo).click();
-    h.run_steps(2);
-    h.get_by_role(Role::ListBox)
-        .get_by_label(option)
-        .scroll_to_me();
-    h.run_steps(2);
-    h.get_by_role(Role::ListBox).get_by_label(option).click();
-    h.run_steps(2);
-    assert!(
-        h.query_by_role(Role::ListBox).is_none(),
-        "the {combo} popup closes after picking {option}"
-    );
-}
-
-/// At least one label containing `text` is on screen (it may be shown several times).
-#[track_caller]
-fn assert_shown(h: &Harness<'_, FengqiaoApp>, text: &str) {
-    assert!(
-        h.query_all_by_label_contains(text).next().is_some(),
-        "“{text}” is not shown"
-    );
-}
-
-/// Opens `dir` once the app's store thread has let go of it.
-fn reopen(dir: &Path) -> Store {
-    let start = Instant::now();
-    loop {
-        match Store::open(dir) {
-            Ok(store) => return store,
-            Err(e) if start.elapsed() < Duration::from_secs(30) => {
-                let _ = e;
-                std::thread::sleep(Duration::from_millis(50));
-            }
-            Err(e) => panic!("the app's store thread never closed the store: {e}"),
-        }
-    }
-}
-
-fn opened(h: &mut Harness<'_, FengqiaoApp>) {
-    wait_for(h, "the store to open", |a| {
-        a.state.phase == Phase::Open && a.state.cases.loaded && a.state.clocks.today.is_some()
-    });
-}
 
 #[test]
 fn register_find_record_event_switch_language_and_open_the_roster_week() {
@@ -101,8 +32,8 @@ fn register_find_record_event_switch_language_and_open_the_roster_week() {
         !h.state().state.register.errors.is_empty(),
         "an empty form is refused"
     );
-    h.get_by_label_contains("content.request：必填项不能为空");
-    h.get_by_label_contains("township：必填项不能为空");
+    // Under 乡镇, 信访人姓名 and 诉求, each in its row.
+    assert_eq!(h.query_all_by_label_contains("必填项不能为空").count(), 3);
     assert!(
         h.state().state.status.is_none(),
         "nothing was sent to the store"
@@ -461,7 +392,7 @@ fn a_new_laptop_joins_with_a_ticket_made_in_settings_and_the_office_revokes_it()
     let welcome = laptop.state().state.welcome.clone().unwrap();
     assert_eq!(welcome.device_name, "港口镇信访办笔记本");
     assert_eq!(welcome.scope, vec!["港口镇".to_owned()]);
-    assert_eq!(welcome.role, "乡镇");
+    assert_eq!(welcome.role, fengqiao_model::Role::Township);
     assert_eq!(welcome.person, "李干事");
 
     // The office sees it join and lists it; revoking asks first, then marks it revoked.

@@ -1,7 +1,6 @@
 //! 设置 → 导入旧系统案件, driven as a clerk would: 检查 shows the refused row with its
 //! column and why and what would be written, and writes nothing; 导入 writes the good rows
-//! and sets the refused one aside; a second check finds nothing new. And the first start:
-//! the demo county is built with its progress shown and no form on screen.
+//! and sets the refused one aside; a second check finds nothing new.
 
 mod common;
 
@@ -113,46 +112,4 @@ fn a_clerk_checks_a_county_spreadsheet_then_imports_it_and_a_second_check_finds_
         h.get_by_label("导入").accesskit_node().is_disabled(),
         "nothing new to import"
     );
-}
-
-#[test]
-fn the_first_start_builds_the_demo_county_with_its_progress_and_no_form() {
-    let dir = tempfile::tempdir().expect("tmp");
-    let data_dir = dir.path().to_owned();
-    let mut h = egui_kittest::Harness::builder()
-        .with_size(egui::vec2(1280.0, 800.0))
-        .with_context_setup(fengqiao_app::fonts::install)
-        .build_eframe(move |cc| {
-            fengqiao_app::fonts::install(&cc.egui_ctx);
-            FengqiaoApp::with_context(
-                &cc.egui_ctx,
-                fengqiao_app::state::Prefs::default(),
-                fengqiao_app::Startup {
-                    data_dir: data_dir.clone(),
-                    live_sync: Box::new(NoLiveSync),
-                    create_demo: true,
-                    demo_cases: 400,
-                    screenshots: None,
-                },
-            )
-        });
-    let mut saw_progress = false;
-    let start = std::time::Instant::now();
-    while h.state().state.phase != Phase::Open {
-        h.step();
-        assert_ne!(
-            std::mem::discriminant(&h.state().state.phase),
-            std::mem::discriminant(&Phase::Empty {
-                data_dir: Default::default()
-            }),
-            "the first-start form is not shown while the demo county is made"
-        );
-        assert!(!shown(&h, "欢迎使用枫桥"));
-        saw_progress |= shown(&h, "正在写入演示案件");
-        assert!(start.elapsed() < std::time::Duration::from_secs(180));
-        std::thread::sleep(std::time::Duration::from_millis(5));
-    }
-    assert!(saw_progress, "the progress was shown");
-    wait_for(&mut h, "today's view", |a| !a.state.cases.rows.is_empty());
-    assert!(h.query_by_label("今日").is_some());
 }

@@ -27,7 +27,7 @@ fn state(view: View) -> AppState {
         device_code: "DEMO".into(),
         device_id: "0193a000-0000-7000-8000-000000000001".into(),
         county: "宁国市".into(),
-        role: "信访局".into(),
+        role: fengqiao_model::Role::Office,
         scope: Vec::new(),
         person: "演示管理员".into(),
         may_write_cases: true,

@@ -160,6 +160,8 @@ pub enum Command {
 pub enum Update {
     /// The data directory is empty: the UI offers the demo county.
     Empty { data_dir: PathBuf },
+    /// Making the demo county: the step begun (`None`: made, now opening it).
+    DemoProgress(Option<fengqiao_store::demo::DemoStep>),
     /// The store is open.
     Opened(Box<Welcome>),
     /// The directory: townships, villages, leaders.

@@ -2,27 +2,27 @@
 
 mod import;
 mod papers;
+mod views;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender};
 
 use anyhow::{Context, Result};
-use chrono::{Datelike, NaiveDate};
+use chrono::NaiveDate;
 use fengqiao_roster::Period;
 use fengqiao_rules::HolidayCalendar;
 use fengqiao_store::local::DataDir;
-use fengqiao_store::{CaseFilter, Store, demo, now_cst};
+use fengqiao_store::{Store, demo, now_cst};
 use fengqiao_sync::bundle;
 
 use super::dirty::{Changed, Dirty, Heads, View};
 use super::{Command, Notice, Update, roster};
 use crate::i18n::Key;
-use crate::sync_seam::{LIVE_SYNC_POLL, LiveSync, RoundKind, SyncRound, SyncStatus};
-use crate::vm::{ClockIndex, DeviceRow, Directory, Township, Welcome, conflicts::Conflicts};
+use crate::sync_seam::{LIVE_SYNC_POLL, LiveSync, RoundKind, SyncRound};
 
 /// How many cases the demo county starts with.
-pub const DEMO_CASES: usize = 2000;
+pub const DEMO_CASES: usize = demo::DEMO_CASES;
 
 struct Worker {
     store: Arc<Store>,
@@ -166,18 +166,13 @@ fn open_or_start(
             match commands.recv() {
                 Ok(Command::CreateDemoCounty) => {
                     send(updates, repaint, Update::Busy(true));
-                    let progress = |done| {
-                        send(
-                            updates,
-                            repaint,
-                            Update::Progress {
-                                done,
-                                total: demo_cases,
-                            },
-                        )
-                    };
+                    let progress = |step| send(updates, repaint, Update::DemoProgress(Some(step)));
                     match create_demo_county_with(data_dir, demo_cases, progress) {
-                        Ok(store) => return Some(store),
+                        Ok(store) => {
+                            // Made: what is left is opening it (the lists and clocks).
+                            send(updates, repaint, Update::DemoProgress(None));
+                            return Some(store);
+                        }
                         Err(e) => fail(Key::ActionCreateDemo, &format!("{e:#}")),
                     }
                 }
@@ -220,11 +215,11 @@ pub fn create_demo_county(dir: &Path, case_count: usize) -> Result<Store> {
     create_demo_county_with(dir, case_count, |_| {})
 }
 
-/// [`create_demo_county`], telling `progress` how many cases are written.
+/// [`create_demo_county`], telling `progress` each step as it begins.
 pub fn create_demo_county_with(
     dir: &Path,
     case_count: usize,
-    progress: impl FnMut(usize),
+    progress: impl FnMut(demo::DemoStep),
 ) -> Result<Store> {
     demo::create_county(
         dir,
@@ -693,217 +688,6 @@ impl Worker {
         }
     }
 
-    fn send_welcome(&self) {
-        let identity = self.store.identity();
-        self.send(Update::Opened(Box::new(Welcome {
-            data_dir: self.store.data_dir().to_owned(),
-            device_name: identity.device_name.clone(),
-            device_code: identity.device_code.clone(),
-            device_id: identity.device_id.clone(),
-            county: identity.county.clone(),
-            role: identity.role.zh().to_owned(),
-            scope: identity.scope.clone(),
-            person: identity.person.name.clone(),
-            // What the directory says, not what this laptop's own files claim.
-            may_write_cases: self.store.may_write_cases(),
-            may_enrol: self
-                .store
-                .directory_role()
-                .is_ok_and(fengqiao_model::Role::keeps_directory),
-        })));
-    }
-
-    fn send_briefing(&self, slot: fengqiao_roster::SlotId) {
-        match roster::briefing(&self.store, &self.calendar, slot, today()) {
-            Ok(Some(b)) => self.send(Update::Briefing(Arc::new(b))),
-            Ok(None) => self.fail(Key::ActionBriefing, "找不到这次接访安排 (unknown slot)"),
-            Err(e) => self.fail(Key::ActionBriefing, format!("{e:#}")),
-        }
-    }
-
-    fn send_directory(&self) {
-        let result = (|| -> Result<Directory> {
-            let mut townships = Vec::new();
-            for t in self.store.townships()? {
-                let villages = self.store.villages(&t.name)?;
-                townships.push(Township {
-                    name: t.name,
-                    villages,
-                });
-            }
-            let me = &self.store.identity().device_id;
-            let devices = self
-                .store
-                .devices()?
-                .into_iter()
-                .map(|d| DeviceRow {
-                    is_me: &d.id == me,
-                    enrolled: d.enrolled_at.date_naive(),
-                    id: d.id,
-                    name: d.name,
-                    role: d.role,
-                    scope: d.scope,
-                    revoked: d.revoked,
-                })
-                .collect();
-            let panel_members = self
-                .store
-                .people()?
-                .into_iter()
-                .filter(|p| !p.panels.is_empty())
-                .map(|p| crate::vm::PanelMember {
-                    id: p.id,
-                    name: p.name,
-                    unit: p.unit,
-                    panels: p.panels,
-                })
-                .collect();
-            let units = self
-                .store
-                .units()?
-                .into_iter()
-                .filter(|u| u.kind != fengqiao_model::UnitKind::Village)
-                .map(|u| crate::vm::UnitRow {
-                    organ: u.organ_kind(),
-                    name: u.name,
-                    kind: u.kind,
-                })
-                .collect();
-            Ok(Directory {
-                townships,
-                leaders: roster::leaders(&self.store, today())?,
-                devices,
-                panel_members,
-                units,
-                extension_from: self.store.law_settings()?.extension_from,
-            })
-        })();
-        match result {
-            Ok(directory) => self.send(Update::Directory(Arc::new(directory))),
-            Err(e) => self.fail(Key::ActionOpen, format!("{e:#}")),
-        }
-    }
-
-    fn send_cases(&self) {
-        match self.store.list_cases(&CaseFilter::default()) {
-            Ok(rows) => self.send(Update::Cases(Arc::new(rows))),
-            Err(e) => self.fail(Key::ActionLoadCases, e),
-        }
-    }
-
-    fn send_clocks(&self) {
-        match clock_index(&self.store, &self.calendar, today()) {
-            Ok(index) => self.send(Update::Clocks(Arc::new(index))),
-            Err(e) => self.fail(Key::ActionLoadCases, e),
-        }
-    }
-
-    fn send_case(&self, key: &str) {
-        match self.store.case(key) {
-            Ok(record) => match self.store.law_context() {
-                Ok(law) => {
-                    let mut page =
-                        crate::vm::clocks::case_page(record, &self.calendar, &law, today());
-                    match self.store.paperwork_of(key) {
-                        Ok((papers, offers)) => (page.papers, page.offers) = (papers, offers),
-                        Err(e) => self.fail(Key::ActionPaper, e),
-                    }
-                    self.send(Update::Case(Box::new(page)));
-                }
-                Err(e) => self.fail(Key::ActionOpenCase, e),
-            },
-            Err(e) => self.fail(Key::ActionOpenCase, e),
-        }
-    }
-
-    fn send_conflicts(&self) {
-        let all = self.store.conflicts().and_then(|c| {
-            let candidates = self.store.duplicate_candidates()?;
-            let cases = if candidates.is_empty() {
-                Vec::new()
-            } else {
-                self.store.list_cases(&CaseFilter::default())?
-            };
-            let contradictions = self.store.contradictions()?;
-            Ok(Conflicts::from_parts(
-                &c,
-                &candidates,
-                &cases,
-                &contradictions,
-            ))
-        });
-        match all {
-            Ok(c) => self.send(Update::Conflicts(Arc::new(c))),
-            Err(e) => self.fail(Key::ActionLoadConflicts, e),
-        }
-    }
-
-    fn send_roster(&self, diagnostics: &[fengqiao_roster::Diagnostic]) {
-        let period = self
-            .roster_period
-            .unwrap_or_else(|| Period::week_of(today()));
-        match roster::view(&self.store, &self.calendar, period, diagnostics) {
-            Ok(view) => self.send(Update::Roster(Arc::new(view))),
-            Err(e) => self.fail(Key::ActionRoster, format!("{e:#}")),
-        }
-    }
-
-    fn send_this_week(&self) {
-        match roster::view(&self.store, &self.calendar, Period::week_of(today()), &[]) {
-            Ok(view) => self.send(Update::RosterThisWeek(Arc::new(view))),
-            Err(e) => self.fail(Key::ActionRoster, format!("{e:#}")),
-        }
-    }
-
-    fn send_visits(&self) {
-        let year = today().year();
-        let result = (|| -> Result<Vec<fengqiao_model::FieldVisit>> {
-            let mut all = Vec::new();
-            for t in self.store.townships()? {
-                if self.store.in_scope(&t.name) {
-                    all.extend(self.store.visits(&t.name, year)?);
-                }
-            }
-            all.sort_by_key(|v| (v.date, v.township.clone(), v.village.clone()));
-            Ok(all)
-        })();
-        match result {
-            Ok(visits) => self.send(Update::Visits(Arc::new(visits))),
-            Err(e) => self.fail(Key::ActionVisit, format!("{e:#}")),
-        }
-    }
-
-    fn send_intake(&self) {
-        use fengqiao_model::Role;
-        // Only the office and the server hold the queue (it is personal data nobody has
-        // registered yet); other devices show it empty.
-        let holds_queue = self
-            .store
-            .directory_role()
-            .is_ok_and(Role::keeps_intake_queue);
-        if !holds_queue {
-            self.send(Update::Intake(Arc::default()));
-            return;
-        }
-        match self.store.intake_queue(None) {
-            Ok(queue) => self.send(Update::Intake(Arc::new(queue))),
-            Err(e) => self.fail(Key::ActionLoadIntake, e),
-        }
-    }
-
-    fn send_sync(&self) {
-        let mut rounds = self.rounds.clone();
-        rounds.sort_by_key(|r| std::cmp::Reverse(r.at));
-        self.send(Update::Sync(Arc::new(SyncStatus {
-            live_available: self.live.available,
-            peers: self.live.peers.clone(),
-            server: self.live.server.clone(),
-            ticket: self.live.ticket.clone(),
-            rounds,
-            enrolment: self.live.enrolment.clone(),
-        })));
-    }
-
     /// Asks the live sync for news; returns (anything changed, documents moved).
     fn poll_live_sync(&mut self) -> (bool, bool) {
         let mut report = self.live_sync.report(&self.store);
@@ -921,22 +705,4 @@ impl Worker {
         self.live = report;
         (changed, moved)
     }
-}
-
-/// The clocks of every open case as of `today`.
-pub fn clock_index(
-    store: &Store,
-    calendar: &HolidayCalendar,
-    today: NaiveDate,
-) -> Result<ClockIndex, fengqiao_store::StoreError> {
-    let histories = store.histories(&CaseFilter::default())?;
-    let law = store.law_context()?;
-    Ok(crate::vm::clocks::index(
-        histories
-            .iter()
-            .map(|(case, events)| (case.id, &case.registration, events.as_slice())),
-        calendar,
-        &law,
-        today,
-    ))
 }

@@ -534,7 +534,6 @@ pub(super) fn text(key: Key) -> &'static str {
         Key::ImportNotAllowed => "This device does not register cases, so it cannot import them.",
         Key::ImportNothing => "Nothing to write.",
         Key::ImportProgress => "Importing: {} / {} cases",
-        Key::DemoProgress => "Writing the demo cases: {} / {}",
         Key::ActionPaper => "Working on a document",
         Key::NoticeDocumentIssued => "Document issued",
         Key::NoticeDocumentServed => "Service recorded",
@@ -586,5 +585,23 @@ pub(super) fn text(key: Key) -> &'static str {
         Key::ActionFeeds => "Calendar subscriptions",
         Key::NoticeFeedIssued => "Subscription issued",
         Key::NoticeFeedRevoked => "Subscription revoked",
+        Key::OnCallThisWeek => "On call this week: {}",
+        Key::OnCallBand => "On call {} to {}",
+        Key::RosterOnCall => "On call (special cases at any time)",
+        Key::DemoStepDirectory => "Setting up the county: townships, villages, this laptop",
+        Key::DemoStepCases => "Writing cases: {} of {}",
+        Key::DemoStepRoster => "Drafting this month's and next month's leader receptions",
+        Key::DemoStepDesk => "Adding units, panels and booked visitors",
+        Key::DemoStepOpening => "Opening the data and computing the deadlines",
+        Key::DemoNothingToDo => "Please wait; there is nothing to do.",
+        Key::RegRequiredHint => {
+            "Fields marked * are required. Tab or Enter moves on; Ctrl+Enter submits."
+        }
+        Key::Required => "required",
+        Key::ShortcutNav => "Shortcut {}",
+        Key::ShortcutsHint => "Ctrl+1…0 views\nCtrl+F search cases\nEsc closes a case",
+        Key::DaysOverdue => "{} days overdue",
+        Key::DaysLeft => "{} days left",
+        Key::DueToday => "due today",
     }
 }

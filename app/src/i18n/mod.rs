@@ -173,10 +173,14 @@ keys! {
     EvalReplyQuality, EvalTimeliness, FollowUpDue, FollowUps, FollowUpLine, FollowUpDoneLine, PanelKindLabel, PanelLastDay, PanelMembers, PanelOutcome, PanelMinutes, ReportsSatisfactionQuality, ReportsSatisfactionTimeliness, ReportsSatisfactionHelp, ReportsFollowUpRate, ReportsFollowUpHelp, BriefingHeading, BriefingPetitioner, BriefingPhone, BriefingCase, BriefingNote, BriefingBook, BriefingShow, BriefingSave, BriefingVisitors, BriefingAttendees, BriefingNoHead, BriefingNoBookings, BriefingNoCase, BriefingCancel, ActionBook, ActionBriefing, NoticeBooked, NoticeBookingCancelled, NoticeBriefingSaved,
     // 文书 (the case page's statutory documents).
     // 设置 → 导入, and the first start's progress.
-    ActionImport, NoticeImported, ImportHeading, ImportBody, ImportFile, ImportMapping, ImportCheck, ImportRun, ImportSummary, ImportChecked, ImportDone, ImportRefusedFile, ImportRefusals, ImportRow, ImportColumn, ImportValue, ImportWhy, ImportUpdates, ImportNotAllowed, ImportNothing, ImportProgress, DemoProgress,
+    ActionImport, NoticeImported, ImportHeading, ImportBody, ImportFile, ImportMapping, ImportCheck, ImportRun, ImportSummary, ImportChecked, ImportDone, ImportRefusedFile, ImportRefusals, ImportRow, ImportColumn, ImportValue, ImportWhy, ImportUpdates, ImportNotAllowed, ImportNothing, ImportProgress,
     ActionPaper, NoticeDocumentIssued, NoticeDocumentServed, NoticeDocumentSaved, NoticeDocumentOpened, PapersHeading, PapersNone, PapersIssueKind, PapersFormHeading, PapersCorrecting, PapersDate, PapersSubmit, PapersCancel, PapersPreview, PapersSave, PapersPrint, PapersServe, PapersServeConfirm, PapersServeDate, PapersServeMethod, PapersServedOn, PapersNotServed, PapersCorrect, PapersCorrectedBy, PapersVersion, PapersRequired, PapersPreviewOf, PapersClosePreview, PapersSavedTo,
     // 日历订阅 (calendar subscriptions, 接访排班 → 订阅).
     FeedsTab, FeedsHeading, FeedsIntro, FeedsFor, FeedsOffice, FeedsBaseUrl, FeedsIssue, FeedsIssued, FeedsOnce, FeedsHttps, FeedsNone, FeedsActive, FeedsRevokedAt, FeedsRevoke, FeedsIssuedLine, ActionFeeds, NoticeFeedIssued, NoticeFeedRevoked,
+    // On-call duty; the demo county's progress; the form's required fields; shortcuts.
+    OnCallThisWeek, OnCallBand, RosterOnCall, DemoStepDirectory, DemoStepCases, DemoStepRoster,
+    DemoStepDesk, DemoStepOpening, DemoNothingToDo, RegRequiredHint, Required, ShortcutNav,
+    ShortcutsHint, DaysOverdue, DaysLeft, DueToday,
 }
 
 #[cfg(test)]

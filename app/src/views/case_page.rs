@@ -116,12 +116,14 @@ pub fn ui(ui: &mut egui::Ui, state: &mut AppState) {
                             .unwrap_or_else(|| state.t(Key::NotRouted).to_owned()),
                         "route",
                     );
-                    field(
-                        ui,
-                        Key::FieldComplaintType,
-                        reg.complaint_type.clone(),
-                        "complaint_type",
-                    );
+                    // The guide's name for the type, not its id.
+                    let complaint = state
+                        .guide
+                        .current(reg.received_on)
+                        .or_else(|| state.guide.latest())
+                        .and_then(|list| list.get(&reg.complaint_type))
+                        .map_or_else(|| reg.complaint_type.clone(), |e| e.name.clone());
+                    field(ui, Key::FieldComplaintType, complaint, "complaint_type");
                     field(ui, Key::FieldLeadUnit, reg.lead_unit.clone(), "lead_unit");
                     field(
                         ui,
@@ -159,14 +161,14 @@ pub fn ui(ui: &mut egui::Ui, state: &mut AppState) {
             if page.clocks.is_empty() {
                 ui.weak(state.t(Key::NoClocks));
             }
+            // The article under the clock's name: the table fits half a laptop's screen.
             egui::Grid::new("case-clocks").striped(true).show(ui, |ui| {
-                for key in [
-                    Key::ClockName,
-                    Key::ClockArticle,
-                    Key::ClockStart,
-                    Key::ClockDue,
-                    Key::ClockState,
-                ] {
+                ui.strong(format!(
+                    "{} / {}",
+                    state.t(Key::ClockName),
+                    state.t(Key::ClockArticle)
+                ));
+                for key in [Key::ClockStart, Key::ClockDue, Key::ClockState] {
                     ui.strong(state.t(key));
                 }
                 ui.end_row();
@@ -178,8 +180,12 @@ pub fn ui(ui: &mut egui::Ui, state: &mut AppState) {
                     } else {
                         GREEN
                     };
-                    ui.label(RichText::new(&c.name).color(color));
-                    ui.label(&c.citation);
+                    ui.vertical(|ui| {
+                        ui.add(egui::Label::new(RichText::new(&c.name).color(color)).extend());
+                        ui.add(
+                            egui::Label::new(RichText::new(&c.citation).small().weak()).extend(),
+                        );
+                    });
                     ui.label(c.start.to_string());
                     ui.label(
                         RichText::new(format!("{}{}", c.due, if c.uncertain { " ?" } else { "" }))

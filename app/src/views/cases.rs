@@ -30,34 +30,47 @@ pub fn ui(ui: &mut egui::Ui, state: &mut AppState) {
     table(ui, state);
 }
 
+/// The filter bar: each list after its name, the search last (Ctrl+F puts the keyboard in
+/// it).
 fn filters(ui: &mut egui::Ui, state: &mut AppState) {
-    let all = state.t(Key::FilterAll);
+    let lang = state.prefs.lang;
+    let all = tr(lang, Key::FilterAll);
     let townships = state.directory.township_names();
     ui.horizontal_wrapped(|ui| {
         let f = &mut state.cases.filter;
-        widgets::optional_combo(
-            ui,
-            "filter-township",
-            tr(state.prefs.lang, Key::FilterTownship),
-            &mut f.township,
-            all,
-            &townships,
-        );
-        egui::ComboBox::new("filter-status", tr(state.prefs.lang, Key::FilterStatus))
+        let label = ui.label(tr(lang, Key::FilterTownship));
+        egui::ComboBox::from_id_salt("filter-township")
+            .selected_text(f.township.as_deref().unwrap_or(all))
+            .height(560.0)
+            .show_ui(ui, |ui| {
+                ui.selectable_value(&mut f.township, None, all);
+                for t in &townships {
+                    ui.selectable_value(&mut f.township, Some(t.clone()), t.as_str());
+                }
+            })
+            .response
+            .labelled_by(label.id);
+        ui.add_space(8.0);
+        let label = ui.label(tr(lang, Key::FilterStatus));
+        egui::ComboBox::from_id_salt("filter-status")
             .selected_text(f.status.map(CaseStatus::zh).unwrap_or(all))
             .show_ui(ui, |ui| {
                 ui.selectable_value(&mut f.status, None, all);
                 for s in CaseStatus::ALL {
                     ui.selectable_value(&mut f.status, Some(*s), s.zh());
                 }
-            });
-        let not_routed = tr(state.prefs.lang, Key::NotRouted);
+            })
+            .response
+            .labelled_by(label.id);
+        ui.add_space(8.0);
+        let not_routed = tr(lang, Key::NotRouted);
         let route_text = match f.route {
             None => all,
             Some(None) => not_routed,
             Some(Some(r)) => r.zh(),
         };
-        egui::ComboBox::new("filter-route", tr(state.prefs.lang, Key::FilterRoute))
+        let label = ui.label(tr(lang, Key::FilterRoute));
+        egui::ComboBox::from_id_salt("filter-route")
             .selected_text(route_text)
             .show_ui(ui, |ui| {
                 ui.selectable_value(&mut f.route, None, all);
@@ -65,15 +78,24 @@ fn filters(ui: &mut egui::Ui, state: &mut AppState) {
                     ui.selectable_value(&mut f.route, Some(Some(*r)), r.zh());
                 }
                 ui.selectable_value(&mut f.route, Some(None), not_routed);
-            });
-        ui.checkbox(
-            &mut f.overdue_only,
-            tr(state.prefs.lang, Key::FilterOverdue),
-        );
-        let label = ui.label(tr(state.prefs.lang, Key::FilterSearch));
-        ui.add(egui::TextEdit::singleline(&mut f.text).desired_width(180.0))
+            })
+            .response
             .labelled_by(label.id);
-        if ui.button(tr(state.prefs.lang, Key::FilterClear)).clicked() {
+        ui.add_space(8.0);
+        ui.checkbox(&mut f.overdue_only, tr(lang, Key::FilterOverdue));
+        ui.add_space(8.0);
+        let label = ui.label(tr(lang, Key::FilterSearch));
+        let search = ui
+            .add(
+                egui::TextEdit::singleline(&mut f.text)
+                    .desired_width(180.0)
+                    .hint_text("Ctrl+F"),
+            )
+            .labelled_by(label.id);
+        if std::mem::take(&mut state.focus_search) {
+            search.request_focus();
+        }
+        if ui.button(tr(lang, Key::FilterClear)).clicked() {
             *f = Default::default();
         }
     });

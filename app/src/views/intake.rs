@@ -32,7 +32,8 @@ pub fn ui(ui: &mut egui::Ui, state: &mut AppState) {
         .column(Column::auto().at_least(80.0))
         .column(Column::auto().at_least(110.0))
         .column(Column::remainder().at_least(200.0).clip(true))
-        .column(Column::auto().at_least(140.0))
+        // The guide's type names are long (邻里纠纷（通行、采光、排水）): room for one line.
+        .column(Column::auto().at_least(280.0))
         .column(Column::auto().at_least(110.0))
         .header(text_height, |mut row| {
             for key in [

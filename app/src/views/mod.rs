@@ -31,6 +31,7 @@ pub fn frame(ui: &mut egui::Ui, state: &mut AppState) {
         egui::CentralPanel::default().show(ui, |ui| first_start(ui, state));
         return;
     }
+    shortcuts(ui, state);
     egui::Panel::left("navigation")
         .resizable(false)
         .exact_size(132.0)
@@ -90,9 +91,65 @@ fn top_bar(ui: &mut egui::Ui, state: &mut AppState) {
     });
 }
 
+/// The navigation's keys: Ctrl+1…9 and Ctrl+0 for the views in their order.
+const VIEW_KEYS: [egui::Key; 10] = [
+    egui::Key::Num1,
+    egui::Key::Num2,
+    egui::Key::Num3,
+    egui::Key::Num4,
+    egui::Key::Num5,
+    egui::Key::Num6,
+    egui::Key::Num7,
+    egui::Key::Num8,
+    egui::Key::Num9,
+    egui::Key::Num0,
+];
+
+/// Every view is a key away: Ctrl+1…0 opens a view, Ctrl+F searches the cases, Esc closes
+/// a case page (once no field has the keyboard and no list is open: Esc first leaves
+/// those, as egui does).
+fn shortcuts(ui: &mut egui::Ui, state: &mut AppState) {
+    use egui::{KeyboardShortcut, Modifiers};
+    let pressed = |ui: &mut egui::Ui, key| {
+        ui.input_mut(|i| i.consume_shortcut(&KeyboardShortcut::new(Modifiers::COMMAND, key)))
+    };
+    for (view, key) in View::ALL.into_iter().zip(VIEW_KEYS) {
+        if pressed(ui, key) {
+            go_to(state, view);
+        }
+    }
+    if pressed(ui, egui::Key::F) {
+        state.prefs.view = View::Cases;
+        state.case_page.open = None;
+        state.focus_search = true;
+    }
+    let nothing_holds_escape =
+        ui.ctx().memory(|m| m.focused().is_none()) && !egui::Popup::is_any_open(ui.ctx());
+    if state.prefs.view == View::Cases
+        && state.case_page.open.is_some()
+        && nothing_holds_escape
+        && ui.input_mut(|i| i.consume_key(Modifiers::NONE, egui::Key::Escape))
+    {
+        state.case_page.open = None;
+    }
+}
+
+/// Shows `view`; choosing 信访事项 again from a case page goes back to the list.
+fn go_to(state: &mut AppState, view: View) {
+    if view == View::Cases && state.prefs.view == View::Cases {
+        state.case_page.open = None;
+    }
+    state.prefs.view = view;
+}
+
+/// The shortcut of the `i`th view, as its hint says it.
+fn shortcut_text(i: usize) -> String {
+    format!("Ctrl+{}", (i + 1) % 10)
+}
+
 fn navigation(ui: &mut egui::Ui, state: &mut AppState) {
     ui.add_space(6.0);
-    for view in View::ALL {
+    for (i, view) in View::ALL.into_iter().enumerate() {
         let mut text = RichText::new(state.t(view.key())).size(16.0);
         if view == View::Conflicts && !state.conflicts.items.is_empty() {
             text = RichText::new(format!(
@@ -105,13 +162,21 @@ fn navigation(ui: &mut egui::Ui, state: &mut AppState) {
         }
         let button = egui::Button::selectable(state.prefs.view == view, text)
             .min_size(egui::vec2(ui.available_width(), 30.0));
-        if ui.add(button).clicked() {
-            if view == View::Cases && state.prefs.view == View::Cases {
-                state.case_page.open = None;
-            }
-            state.prefs.view = view;
+        if ui
+            .add(button)
+            .on_hover_text(state.tf(Key::ShortcutNav, &[&shortcut_text(i)]))
+            .clicked()
+        {
+            go_to(state, view);
         }
     }
+    ui.with_layout(egui::Layout::bottom_up(egui::Align::Min), |ui| {
+        ui.add_space(4.0);
+        // Bottom up: the last line first.
+        for line in state.t(Key::ShortcutsHint).split('\n').rev() {
+            ui.label(RichText::new(line).small().weak());
+        }
+    });
 }
 
 fn first_start(ui: &mut egui::Ui, state: &mut AppState) {
@@ -130,17 +195,7 @@ fn first_start(ui: &mut egui::Ui, state: &mut AppState) {
                 state.send(Command::CreateDemoCounty);
             }
         }
-        Phase::CreatingDemo => {
-            ui.spinner();
-            ui.label(state.t(Key::CreatingDemo));
-            if let Some((done, total)) = state.progress {
-                ui.add(
-                    egui::ProgressBar::new(done as f32 / total.max(1) as f32)
-                        .desired_width(420.0)
-                        .text(state.tf(Key::DemoProgress, &[&done, &total])),
-                );
-            }
-        }
+        Phase::CreatingDemo => creating_demo(ui, state),
         Phase::Joining { .. } => {
             ui.spinner();
             ui.label(state.t(Key::Joining));
@@ -149,6 +204,52 @@ fn first_start(ui: &mut egui::Ui, state: &mut AppState) {
             ui.spinner();
         }
     });
+}
+
+/// Making the demo county: which step, how far, and that there is nothing to do.
+fn creating_demo(ui: &mut egui::Ui, state: &AppState) {
+    use fengqiao_store::demo::DemoStep;
+    ui.heading(state.t(Key::CreatingDemo));
+    ui.add_space(16.0);
+    // (the step under way, the share of the work done)
+    let (step, fraction) = match state.demo_progress {
+        None | Some(Some(DemoStep::Directory)) => (0, 0.02),
+        Some(Some(DemoStep::Cases { written, of })) => {
+            (1, 0.05 + 0.8 * written as f32 / of.max(1) as f32)
+        }
+        Some(Some(DemoStep::Roster)) => (2, 0.87),
+        Some(Some(DemoStep::Desk)) => (3, 0.93),
+        Some(None) => (4, 0.97),
+    };
+    ui.add(egui::ProgressBar::new(fraction).desired_width(480.0));
+    ui.add_space(12.0);
+    let cases = match state.demo_progress {
+        Some(Some(DemoStep::Cases { written, of })) => {
+            state.tf(Key::DemoStepCases, &[&written, &of])
+        }
+        _ => state.tf(
+            Key::DemoStepCases,
+            &[&"…", &fengqiao_store::demo::DEMO_CASES],
+        ),
+    };
+    let steps = [
+        state.t(Key::DemoStepDirectory).to_owned(),
+        cases,
+        state.t(Key::DemoStepRoster).to_owned(),
+        state.t(Key::DemoStepDesk).to_owned(),
+        state.t(Key::DemoStepOpening).to_owned(),
+    ];
+    // Done, under way, still to come.
+    for (i, text) in steps.iter().enumerate() {
+        let line = match i.cmp(&step) {
+            std::cmp::Ordering::Less => RichText::new(format!("√ {text}")).color(widgets::GREEN),
+            std::cmp::Ordering::Equal => RichText::new(format!("→ {text}")).strong(),
+            std::cmp::Ordering::Greater => RichText::new(format!("○ {text}")).weak(),
+        };
+        ui.label(line);
+    }
+    ui.add_space(12.0);
+    ui.weak(state.t(Key::DemoNothingToDo));
 }
 
 /// First start on a new laptop: the enrolment ticket from the office, this laptop's name

@@ -1,11 +1,15 @@
-//! 统计: counts by route, status, township and month, and the overdue rate, as bar charts.
+//! 统计: counts by route, status, township and month, and the overdue rate, as horizontal
+//! bar charts (every bar with its name and its count). The figures are
+//! `fengqiao_store::reports`, the same as `fengqiao report` prints.
 
-use egui::RichText;
-use egui_plot::{Bar, BarChart, Plot};
+use egui::{Color32, RichText};
 
 use crate::i18n::{Key, tr};
 use crate::state::AppState;
-use crate::widgets::RED;
+use crate::widgets::{self, RED};
+
+/// The bars' colour: the app's accent, quieter than the red of overdue figures.
+const BAR: Color32 = Color32::from_rgb(0x5b, 0x8d, 0xc9);
 
 /// Draws the reports view.
 pub fn ui(ui: &mut egui::Ui, state: &mut AppState) {
@@ -38,38 +42,29 @@ pub fn ui(ui: &mut egui::Ui, state: &mut AppState) {
     });
     evaluation(ui, state);
     ui.separator();
+    let not_routed = tr(lang, Key::NotRouted);
+    let by_route: Vec<(String, usize)> = r
+        .by_route
+        .iter()
+        .map(|(route, n)| (route.map_or(not_routed, |r| r.zh()).to_owned(), *n))
+        .collect();
+    let by_status: Vec<(String, usize)> = r
+        .by_status
+        .iter()
+        .map(|(s, n)| (s.zh().to_owned(), *n))
+        .collect();
     egui::ScrollArea::vertical().show(ui, |ui| {
         ui.columns(2, |cols| {
-            chart(
-                &mut cols[0],
-                "by-route",
-                tr(lang, Key::ReportsByRoute),
-                &r.by_route,
-                lang,
-            );
+            chart(&mut cols[0], tr(lang, Key::ReportsByRoute), &by_route);
+            cols[0].add_space(12.0);
+            chart(&mut cols[0], tr(lang, Key::ReportsByStatus), &by_status);
             chart(
                 &mut cols[1],
-                "by-status",
-                tr(lang, Key::ReportsByStatus),
-                &r.by_status,
-                lang,
-            );
-        });
-        ui.columns(2, |cols| {
-            chart(
-                &mut cols[0],
-                "by-township",
                 tr(lang, Key::ReportsByTownship),
                 &r.by_township,
-                lang,
             );
-            chart(
-                &mut cols[1],
-                "by-month",
-                tr(lang, Key::ReportsByMonth),
-                &r.by_month,
-                lang,
-            );
+            cols[1].add_space(12.0);
+            chart(&mut cols[1], tr(lang, Key::ReportsByMonth), &r.by_month);
         });
     });
 }
@@ -126,39 +121,8 @@ fn evaluation(ui: &mut egui::Ui, state: &AppState) {
     });
 }
 
-fn chart(
-    ui: &mut egui::Ui,
-    id: &str,
-    title: &str,
-    data: &[(String, usize)],
-    lang: crate::i18n::Lang,
-) {
+/// A chart of counts: a titled horizontal bar chart, every bar named.
+fn chart(ui: &mut egui::Ui, title: &str, data: &[(String, usize)]) {
     ui.label(RichText::new(title).strong());
-    let bars: Vec<Bar> = data
-        .iter()
-        .enumerate()
-        .map(|(i, (name, n))| Bar::new(i as f64, *n as f64).name(name).width(0.7))
-        .collect();
-    let labels: Vec<String> = data.iter().map(|(name, _)| name.clone()).collect();
-    Plot::new(id)
-        .height(220.0)
-        .allow_zoom(false)
-        .allow_drag(false)
-        .allow_scroll(false)
-        .show_grid([false, true])
-        .y_axis_label(tr(lang, Key::ReportsCount))
-        .x_axis_formatter(move |mark, _range| {
-            let i = mark.value.round();
-            if (mark.value - i).abs() > 1e-6 || i < 0.0 {
-                return String::new();
-            }
-            labels.get(i as usize).cloned().unwrap_or_default()
-        })
-        .show(ui, |plot| plot.bar_chart(BarChart::new(title, bars)));
-    // The numbers, for readers and for tests (plots carry little accessibility).
-    ui.horizontal_wrapped(|ui| {
-        for (name, n) in data {
-            ui.weak(format!("{name} {n}"));
-        }
-    });
+    widgets::bar_chart(ui, data, BAR);
 }

@@ -4,7 +4,7 @@
 
 use chrono::{Datelike, NaiveDate};
 use egui::RichText;
-use fengqiao_roster::{SlotRow, SlotState};
+use fengqiao_roster::{SlotKind, SlotRow, SlotState};
 
 use crate::backend::{Command, RosterExport};
 use crate::i18n::{Key, tr, trf};
@@ -116,7 +116,8 @@ fn toolbar(ui: &mut egui::Ui, state: &mut AppState, from: NaiveDate, to: NaiveDa
                 .map(|l| format!("{}（{}）", l.name, l.title))
                 .unwrap_or_else(|| tr(lang, Key::RosterAllLeaders).to_owned())
         };
-        egui::ComboBox::new("roster-leader", tr(lang, Key::RosterLeader))
+        let label = ui.label(tr(lang, Key::RosterLeader));
+        egui::ComboBox::from_id_salt("roster-leader")
             .selected_text(name(r.leader))
             .show_ui(ui, |ui| {
                 ui.selectable_value(&mut r.leader, None, tr(lang, Key::RosterAllLeaders));
@@ -127,7 +128,9 @@ fn toolbar(ui: &mut egui::Ui, state: &mut AppState, from: NaiveDate, to: NaiveDa
                         format!("{}（{}）", l.name, l.title),
                     );
                 }
-            });
+            })
+            .response
+            .labelled_by(label.id);
     });
 }
 
@@ -176,11 +179,60 @@ fn slot_button(ui: &mut egui::Ui, state: &mut AppState, r: &SlotRow, compact: bo
     }
 }
 
+/// On-call duties (随时接访) as bands across the period: a duty for days on end, not a
+/// reception from midnight to midnight on each of them.
+fn on_call_bands(ui: &mut egui::Ui, state: &mut AppState, rows: &[&SlotRow]) {
+    let lang = state.lang();
+    let duties: Vec<&SlotRow> = rows
+        .iter()
+        .copied()
+        .filter(|r| r.kind == SlotKind::OnCall)
+        .collect();
+    if duties.is_empty() {
+        return;
+    }
+    ui.label(RichText::new(tr(lang, Key::RosterOnCall)).strong());
+    for r in duties {
+        let selected = state.roster_ui.selected == Some(r.id);
+        let mut text = RichText::new(format!(
+            "{}  {}（{}）  {}  · {}",
+            trf(
+                lang,
+                Key::OnCallBand,
+                &[&r.date.format("%m-%d"), &r.through.format("%m-%d")]
+            ),
+            r.leader,
+            r.title,
+            r.place,
+            tr(lang, state_key(r.state))
+        ));
+        if let Some(c) = state_color(r.state) {
+            text = text.color(c);
+        }
+        let band = egui::Button::selectable(selected, text)
+            .min_size(egui::vec2(ui.available_width(), 26.0));
+        if ui
+            .push_id(r.id.as_string(), |ui| ui.add(band))
+            .inner
+            .clicked()
+        {
+            state.roster_ui.selected = Some(r.id);
+        }
+    }
+    ui.add_space(6.0);
+}
+
 fn week(ui: &mut egui::Ui, state: &mut AppState, monday: NaiveDate, rows: &[&SlotRow]) {
     let lang = state.lang();
     if rows.is_empty() {
         ui.weak(tr(lang, Key::RosterNoSlots));
     }
+    on_call_bands(ui, state, rows);
+    let rows: Vec<&SlotRow> = rows
+        .iter()
+        .copied()
+        .filter(|r| r.kind == SlotKind::Reception)
+        .collect();
     ui.columns(7, |cols| {
         for (i, col) in cols.iter_mut().enumerate() {
             let Some(day) = monday.checked_add_days(chrono::Days::new(i as u64)) else {
@@ -208,6 +260,12 @@ fn month(
     rows: &[&SlotRow],
 ) {
     let lang = state.lang();
+    on_call_bands(ui, state, rows);
+    let rows: Vec<&SlotRow> = rows
+        .iter()
+        .copied()
+        .filter(|r| r.kind == SlotKind::Reception)
+        .collect();
     let offset = first.weekday().num_days_from_monday() as usize;
     let days = (last - first).num_days() as usize + 1;
     let cells = (offset + days).div_ceil(7) * 7;
@@ -321,17 +379,22 @@ fn actions(ui: &mut egui::Ui, state: &mut AppState, from: NaiveDate, to: NaiveDa
                 .and_then(|id| leaders.iter().find(|l| l.id == id))
                 .map(|l| l.name.clone())
                 .unwrap_or_else(|| tr(lang, Key::Choose).to_owned());
-            egui::ComboBox::new("leave-leader", tr(lang, Key::RosterLeader))
-                .selected_text(current)
-                .show_ui(ui, |ui| {
-                    for l in &leaders {
-                        ui.selectable_value(
-                            &mut r.leave_leader,
-                            Some(l.id),
-                            format!("{}（{}）", l.name, l.title),
-                        );
-                    }
-                });
+            ui.horizontal(|ui| {
+                let label = ui.label(tr(lang, Key::RosterLeader));
+                egui::ComboBox::from_id_salt("leave-leader")
+                    .selected_text(current)
+                    .show_ui(ui, |ui| {
+                        for l in &leaders {
+                            ui.selectable_value(
+                                &mut r.leave_leader,
+                                Some(l.id),
+                                format!("{}（{}）", l.name, l.title),
+                            );
+                        }
+                    })
+                    .response
+                    .labelled_by(label.id);
+            });
             widgets::date_field(
                 ui,
                 lang,

@@ -98,13 +98,16 @@ pub fn ui(ui: &mut egui::Ui, state: &mut AppState) {
     let mut issue = None;
     ui.horizontal_wrapped(|ui| {
         let feeds = &mut state.roster_ui.feeds;
-        egui::ComboBox::new("feeds-for", tr(lang, Key::FeedsFor))
+        let label = ui.label(tr(lang, Key::FeedsFor));
+        egui::ComboBox::from_id_salt("feeds-for")
             .selected_text(chosen)
             .show_ui(ui, |ui| {
                 for (scope, name) in scopes.iter().zip(&names) {
                     ui.selectable_value(&mut feeds.scope, Some(scope.clone()), name);
                 }
-            });
+            })
+            .response
+            .labelled_by(label.id);
         widgets::text_field(ui, tr(lang, Key::FeedsBaseUrl), &mut feeds.base_url);
         let ready = feeds.scope.is_some() && !feeds.base_url.trim().is_empty();
         if ui

@@ -18,17 +18,20 @@ pub fn ui(ui: &mut egui::Ui, state: &mut AppState) {
     let lang = state.lang();
     ui.heading(tr(lang, Key::SettingsHeading));
     ui.separator();
-    egui::ScrollArea::vertical().show(ui, |ui| {
-        identity_and_preferences(ui, state);
-        ui.add_space(14.0);
-        devices(ui, state);
-        ui.add_space(14.0);
-        enrolment(ui, state);
-        ui.add_space(14.0);
-        law(ui, state);
-        ui.add_space(14.0);
-        super::import::ui(ui, state);
-    });
+    // As wide as the view: its scroll bar at the window's edge, not after the widest row.
+    egui::ScrollArea::vertical()
+        .auto_shrink([false, false])
+        .show(ui, |ui| {
+            identity_and_preferences(ui, state);
+            ui.add_space(14.0);
+            devices(ui, state);
+            ui.add_space(14.0);
+            enrolment(ui, state);
+            ui.add_space(14.0);
+            law(ui, state);
+            ui.add_space(14.0);
+            super::import::ui(ui, state);
+        });
 }
 
 /// 法律适用: each unit's kind under the law and the county's T6 reading. The office edits
@@ -116,7 +119,7 @@ fn identity_and_preferences(ui: &mut egui::Ui, state: &mut AppState) {
                     (Key::SettingsDeviceCode, w.device_code.clone()),
                     (Key::SettingsDeviceId, w.device_id.clone()),
                     (Key::SettingsCounty, w.county.clone()),
-                    (Key::SettingsRole, w.role.clone()),
+                    (Key::SettingsRole, tr(lang, role_key(w.role)).to_owned()),
                     (Key::SettingsScope, scope),
                     (Key::SettingsPerson, w.person.clone()),
                     (Key::SettingsDataDir, w.data_dir.display().to_string()),
@@ -247,6 +250,8 @@ fn enrolment(ui: &mut egui::Ui, state: &mut AppState) {
         if form.enrol_role == Role::Township {
             ui.label(tr(lang, Key::EnrolScope));
             ui.horizontal_wrapped(|ui| {
+                // A grid cell does not bound its width: wrap at a readable line length.
+                ui.set_max_width(560.0);
                 for t in &townships {
                     let mut on = form.enrol_scope.contains(t);
                     if ui.checkbox(&mut on, t).changed() {

@@ -3,6 +3,7 @@
 
 use egui::RichText;
 use fengqiao_model::CaseId;
+use fengqiao_roster::{SlotKind, SlotRow, SlotState};
 
 use crate::i18n::Key;
 use crate::state::{AppState, View};
@@ -87,7 +88,15 @@ fn clock_list(
             .per_case
             .get(id)
             .and_then(|f| f.next.as_ref())
-            .map(|c| format!("{} {}", c.name, c.due))
+            // Due when, and how late or how soon.
+            .map(|c| {
+                format!(
+                    "{} {} · {}",
+                    c.name,
+                    c.due.format("%m-%d"),
+                    days_text(state, c.due)
+                )
+            })
             .unwrap_or_default();
         ui.horizontal(|ui| {
             if ui.link(&row.number).clicked() {
@@ -105,15 +114,18 @@ fn clock_list(
     }
 }
 
+/// Today's and this week's receptions, and who is on call this week (a duty for the
+/// week, not a reception at midnight).
 fn reception(ui: &mut egui::Ui, state: &mut AppState) {
     let today = state.today;
-    ui.label(RichText::new(state.t(Key::TodayReceptionToday)).strong());
     let week = state.roster_week.clone();
-    let todays: Vec<_> = week
+    let (on_call, receptions): (Vec<&SlotRow>, Vec<&SlotRow>) = week
         .rows
         .iter()
-        .filter(|r| r.date <= today && today <= r.through)
-        .collect();
+        .filter(|r| r.state != SlotState::Withdrawn)
+        .partition(|r| r.kind == SlotKind::OnCall);
+    ui.label(RichText::new(state.t(Key::TodayReceptionToday)).strong());
+    let todays: Vec<&&SlotRow> = receptions.iter().filter(|r| r.date == today).collect();
     if todays.is_empty() {
         ui.weak(state.t(Key::TodayNoReception));
     }
@@ -123,14 +135,35 @@ fn reception(ui: &mut egui::Ui, state: &mut AppState) {
             r.start, r.end, r.leader, r.title, r.place
         ));
     }
+    for r in on_call
+        .iter()
+        .filter(|r| r.date <= today && today <= r.through)
+    {
+        ui.label(state.tf(
+            Key::OnCallThisWeek,
+            &[&format!("{}（{}）", r.leader, r.title)],
+        ))
+        .on_hover_text(format!(
+            "{} · {}",
+            state.tf(
+                Key::OnCallBand,
+                &[&r.date.format("%m-%d"), &r.through.format("%m-%d")]
+            ),
+            r.place
+        ));
+    }
     ui.add_space(6.0);
     ui.label(RichText::new(state.t(Key::TodayReceptionWeek)).strong());
-    if week.rows.is_empty() {
+    if receptions.is_empty() {
         ui.weak(state.t(Key::TodayNoReception));
     }
     egui::Grid::new("today-week").striped(true).show(ui, |ui| {
-        for r in &week.rows {
-            ui.label(format!("{} {}", r.date.format("%m-%d"), r.weekday));
+        for r in &receptions {
+            ui.label(format!(
+                "{} {}",
+                r.date.format("%m-%d"),
+                weekday(state.lang(), r.date, r.weekday)
+            ));
             ui.label(format!("{}–{}", r.start, r.end));
             ui.label(&r.leader);
             ui.label(&r.place);
@@ -139,6 +172,24 @@ fn reception(ui: &mut egui::Ui, state: &mut AppState) {
     });
     if ui.link(state.t(Key::NavRoster)).clicked() {
         state.prefs.view = View::Roster;
+    }
+}
+
+/// How far a due date is from the day the clocks were computed for: 已超期 12 天, 还剩 2 天.
+fn days_text(state: &AppState, due: chrono::NaiveDate) -> String {
+    let today = state.clocks.today.unwrap_or(state.today);
+    match (due - today).num_days() {
+        d if d < 0 => state.tf(Key::DaysOverdue, &[&-d]),
+        0 => state.t(Key::DueToday).to_owned(),
+        d => state.tf(Key::DaysLeft, &[&d]),
+    }
+}
+
+/// A weekday as the UI's language writes it (the roster gives the Chinese one).
+fn weekday(lang: crate::i18n::Lang, date: chrono::NaiveDate, zh: &str) -> String {
+    match lang {
+        crate::i18n::Lang::Zh => zh.to_owned(),
+        crate::i18n::Lang::English => date.format("%a").to_string(),
     }
 }
 

@@ -6,13 +6,11 @@
 pub mod clocks;
 pub mod conflicts;
 pub mod feeds;
-pub mod reports;
 
-use std::collections::HashMap;
 use std::path::PathBuf;
 
 use chrono::{DateTime, FixedOffset, NaiveDate};
-use fengqiao_model::{CaseId, LeaderId};
+use fengqiao_model::LeaderId;
 use fengqiao_roster::SlotRow;
 
 pub use crate::sync_seam::{
@@ -30,8 +28,7 @@ pub struct Welcome {
     pub device_code: String,
     pub device_id: String,
     pub county: String,
-    /// The role's Chinese name.
-    pub role: String,
+    pub role: fengqiao_model::Role,
     /// Townships this device works in; empty for the whole county.
     pub scope: Vec<String>,
     pub person: String,
@@ -110,54 +107,7 @@ pub struct LeaderChoice {
     pub title: String,
 }
 
-/// Where a case's clocks stand, for lists and Today.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct CaseClockFlag {
-    /// A running clock is past its due date.
-    pub overdue: bool,
-    /// The most urgent running clock: its name, due date and article.
-    pub next: Option<ClockLine>,
-}
-
-/// The clocks of every open case.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct ClockIndex {
-    pub today: Option<NaiveDate>,
-    pub per_case: HashMap<CaseId, CaseClockFlag>,
-    /// Cases with an overdue clock, the longest waiting first.
-    pub overdue: Vec<CaseId>,
-    /// Cases whose next clock falls due within [`DUE_SOON_DAYS`].
-    pub due_soon: Vec<CaseId>,
-    /// Satisfaction evaluations and follow-up tasks of every case (open or not).
-    pub evaluation: fengqiao_rules::EvaluationTally,
-}
-
-/// "Due soon" on Today: a running clock due within this many days.
-pub const DUE_SOON_DAYS: i64 = 5;
-
-impl ClockIndex {
-    /// Whether `case` has an overdue clock.
-    pub fn is_overdue(&self, case: &CaseId) -> bool {
-        self.per_case.get(case).is_some_and(|f| f.overdue)
-    }
-}
-
-/// One clock of a case as the case page shows it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ClockLine {
-    /// e.g. `T4 受理告知`.
-    pub name: String,
-    /// e.g. `《信访工作条例》第二十三条`.
-    pub citation: String,
-    pub start: NaiveDate,
-    pub due: NaiveDate,
-    /// Where it stands, in Chinese (running/met/lapsed…).
-    pub state: String,
-    pub running: bool,
-    pub overdue: bool,
-    /// The due date relies on a year without a holiday notice.
-    pub uncertain: bool,
-}
+pub use fengqiao_store::reports::{CaseClockFlag, ClockIndex, ClockLine, DUE_SOON_DAYS};
 
 /// A case page: the record and its clocks.
 #[derive(Debug, Clone, PartialEq)]

@@ -2,6 +2,8 @@
 // Each test binary uses some of these helpers.
 #![allow(dead_code)]
 
+pub mod app;
+
 use egui::accesskit::Role;
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable as _;
@@ -43,6 +45,18 @@ pub fn app_on(
     demo_cases: usize,
     live_sync: impl Fn() -> Box<dyn fengqiao_app::sync_seam::LiveSync> + 'static,
 ) -> Harness<'static, fengqiao_app::FengqiaoApp> {
+    app_starting(dir, size, demo_cases, live_sync, false)
+}
+
+/// The app as [`app_on`] makes it; `create_demo` makes the demo county on an empty `dir`
+/// without asking, as `fengqiao-app` does on its default data directory.
+pub fn app_starting(
+    dir: &std::path::Path,
+    size: egui::Vec2,
+    demo_cases: usize,
+    live_sync: impl Fn() -> Box<dyn fengqiao_app::sync_seam::LiveSync> + 'static,
+    create_demo: bool,
+) -> Harness<'static, fengqiao_app::FengqiaoApp> {
     let dir = dir.to_owned();
     Harness::builder()
         .with_size(size)
@@ -55,7 +69,7 @@ pub fn app_on(
                 fengqiao_app::Startup {
                     data_dir: dir.clone(),
                     live_sync: live_sync(),
-                    create_demo: false,
+                    create_demo,
                     demo_cases,
                     screenshots: None,
                 },

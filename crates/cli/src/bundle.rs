@@ -6,16 +6,17 @@ use anyhow::{Context, Result};
 use clap::Subcommand;
 use fengqiao_sync::bundle;
 
-use crate::case::open;
+use fengqiao_store::Store;
 
 #[derive(Debug, Subcommand)]
 pub enum BundleCommand {
     /// Write what this laptop has into one signed file, encrypted for every enrolled device
     /// of the county (only what a peer lacks, with --since; only for that peer, with --for).
     Export {
+        #[arg(value_parser = crate::out::user_path)]
         out: PathBuf,
         /// The peer's state file (`fengqiao bundle state` on the peer).
-        #[arg(long)]
+        #[arg(long, value_parser = crate::out::user_path)]
         since: Option<PathBuf>,
         /// A peer this laptop has synced with over the network (its name or id): only
         /// what it lacked at the end of that round, and only documents it may hold.
@@ -24,18 +25,23 @@ pub enum BundleCommand {
     },
     /// Verify a bundle completely (signature, signer enrolled here, sealed for this laptop),
     /// then merge what its signer may write. A damaged, forged or foreign file changes nothing.
-    Import { file: PathBuf },
+    Import {
+        #[arg(value_parser = crate::out::user_path)]
+        file: PathBuf,
+    },
     /// Record what this laptop already has, for the sending laptop's `export --since`.
-    State { out: PathBuf },
+    State {
+        #[arg(value_parser = crate::out::user_path)]
+        out: PathBuf,
+    },
 }
 
 fn write(path: &Path, bytes: &[u8]) -> Result<()> {
     std::fs::write(path, bytes).with_context(|| format!("写入 {}", path.display()))
 }
 
-pub fn run_bundle(data_dir: &Path, cmd: &BundleCommand, json: bool) -> Result<()> {
-    let store = open(data_dir)?;
-    let result = match cmd {
+pub fn run_bundle(store: &Store, cmd: &BundleCommand, json: bool) -> Result<()> {
+    match cmd {
         BundleCommand::Export {
             out,
             since,
@@ -43,7 +49,7 @@ pub fn run_bundle(data_dir: &Path, cmd: &BundleCommand, json: bool) -> Result<()
         } => {
             let (peer, to) = match (since, for_peer) {
                 (_, Some(peer)) => {
-                    let state = bundle::remembered_state(&store, peer)?;
+                    let state = bundle::remembered_state(store, peer)?;
                     let to = bundle::Recipients::Device(state.device.clone());
                     (Some(state), to)
                 }
@@ -56,7 +62,7 @@ pub fn run_bundle(data_dir: &Path, cmd: &BundleCommand, json: bool) -> Result<()
                 }
                 (None, None) => (None, bundle::Recipients::County),
             };
-            let exported = bundle::export_to(&store, peer.as_ref(), &to)?;
+            let exported = bundle::export_to(store, peer.as_ref(), &to)?;
             write(out, &exported.bytes)?;
             if json {
                 outln!(
@@ -81,7 +87,7 @@ pub fn run_bundle(data_dir: &Path, cmd: &BundleCommand, json: bool) -> Result<()
         }
         BundleCommand::Import { file } => {
             let bytes = std::fs::read(file).with_context(|| format!("读取 {}", file.display()))?;
-            let report = bundle::import(&store, &bytes)
+            let report = bundle::import(store, &bytes)
                 .with_context(|| format!("同步包 {} 未导入", file.display()))?;
             if json {
                 outln!("{}", serde_json::to_string(&report)?);
@@ -99,7 +105,7 @@ pub fn run_bundle(data_dir: &Path, cmd: &BundleCommand, json: bool) -> Result<()
             Ok(())
         }
         BundleCommand::State { out } => {
-            let state = bundle::peer_state(&store)?;
+            let state = bundle::peer_state(store)?;
             write(out, &serde_json::to_vec_pretty(&state)?)?;
             if !json {
                 outln!(
@@ -110,9 +116,7 @@ pub fn run_bundle(data_dir: &Path, cmd: &BundleCommand, json: bool) -> Result<()
             }
             Ok(())
         }
-    };
-    store.close();
-    result
+    }
 }
 
 /// "已导入来自 X（设备 id 前10位）的 N 个文档；跳过 …；拒收 …"

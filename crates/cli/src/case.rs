@@ -1,6 +1,6 @@
 //! `init`, `case …`, `conflicts …`, `export`, `demo` and `doctor`.
 
-use std::io::{Read, Write};
+use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
@@ -43,7 +43,7 @@ pub fn print_json(value: &impl serde::Serialize) -> Result<()> {
     // Serialised first, so a closed pipe is a plain I/O error (see `out`).
     let mut text = serde_json::to_vec_pretty(value)?;
     text.push(b'\n');
-    std::io::stdout().lock().write_all(&text)?;
+    crate::out::stdout().write_all(&text)?;
     Ok(())
 }
 
@@ -145,7 +145,7 @@ pub enum CaseCommand {
 #[derive(Debug, Args)]
 pub struct AddArgs {
     /// A JSON registration file (`-` reads standard input).
-    #[arg(long, conflicts_with_all = ["township", "request", "name"])]
+    #[arg(long, conflicts_with_all = ["township", "request", "name"], value_parser = crate::out::user_path)]
     file: Option<PathBuf>,
     #[arg(long)]
     township: Option<String>,
@@ -188,6 +188,13 @@ pub struct AddArgs {
     head_count: Option<u32>,
 }
 
+impl AddArgs {
+    /// Whether the registration comes from standard input (`--file -`).
+    pub fn reads_stdin(&self) -> bool {
+        self.file.as_deref().is_some_and(|p| p.as_os_str() == "-")
+    }
+}
+
 #[derive(Debug, Args)]
 pub struct ListArgs {
     #[arg(long)]
@@ -204,6 +211,10 @@ pub struct ListArgs {
     /// Text to search in numbers, names, villages and content.
     #[arg(long)]
     text: Option<String>,
+    /// Only cases with an overdue statutory clock (the app's 仅超期), the longest waiting
+    /// first, each with its overdue clock.
+    #[arg(long)]
+    overdue: bool,
     /// Show at most this many rows (text output).
     #[arg(long, default_value_t = 50)]
     limit: usize,
@@ -364,15 +375,12 @@ fn event_kind(a: &EventArgs) -> Result<EventKind> {
 
 fn registration_from(args: &AddArgs) -> Result<Registration> {
     if let Some(path) = &args.file {
-        let mut text = String::new();
-        if path.as_os_str() == "-" {
-            std::io::stdin()
-                .read_to_string(&mut text)
-                .context("读取标准输入")?;
+        let text = if path.as_os_str() == "-" {
+            String::from_utf8(crate::out::read_stdin().context("读取标准输入")?)
+                .context("标准输入不是 UTF-8 文本")?
         } else {
-            text = std::fs::read_to_string(path)
-                .with_context(|| format!("读取 {}", path.display()))?;
-        }
+            std::fs::read_to_string(path).with_context(|| format!("读取 {}", path.display()))?
+        };
         return serde_json::from_str(&text)
             .with_context(|| format!("登记 JSON 格式有误（{}）", path.display()));
     }
@@ -410,8 +418,7 @@ fn registration_from(args: &AddArgs) -> Result<Registration> {
     Ok(reg)
 }
 
-pub fn run_case(data_dir: &Path, cmd: &CaseCommand, json_out: bool) -> Result<()> {
-    let store = open(data_dir)?;
+pub fn run_case(store: &Store, cmd: &CaseCommand, json_out: bool) -> Result<()> {
     match cmd {
         CaseCommand::Add(args) => {
             let reg = registration_from(args)?;
@@ -419,7 +426,7 @@ pub fn run_case(data_dir: &Path, cmd: &CaseCommand, json_out: bool) -> Result<()
             let odd = fengqiao_model::validate::registration_warnings(&reg, now_cst().date_naive());
             if !odd.is_empty() {
                 for w in &odd {
-                    eprintln!("警告：{w}");
+                    errln!("警告：{w}");
                 }
                 if !args.accept_warnings {
                     bail!(
@@ -437,7 +444,7 @@ pub fn run_case(data_dir: &Path, cmd: &CaseCommand, json_out: bool) -> Result<()
                 // Standard output stays the case as saved; the warnings go to standard error.
                 print_json(&case)?;
                 for line in warnings {
-                    eprintln!("{line}");
+                    errln!("{line}");
                 }
             } else {
                 outln!("已登记 {}（{}），已保存到磁盘", case.number, case.id);
@@ -468,11 +475,14 @@ pub fn run_case(data_dir: &Path, cmd: &CaseCommand, json_out: bool) -> Result<()
                 text: args.text.clone(),
             };
             let cases = store.list_cases(&filter)?;
-            complete::after(
-                &store,
-                Reads::Cases,
-                print_list(&cases, args.limit, json_out),
-            )?;
+            let printed = if args.overdue {
+                let clocks = crate::report::clock_index(store)?;
+                let cases = crate::report::overdue_only(cases, &clocks);
+                print_list(&cases, args.limit, json_out, Some(&clocks))
+            } else {
+                print_list(&cases, args.limit, json_out, None)
+            };
+            complete::after(store, Reads::Cases, printed)?;
         }
         CaseCommand::Show { case } => {
             let record = match store.case(case) {
@@ -480,12 +490,12 @@ pub fn run_case(data_dir: &Path, cmd: &CaseCommand, json_out: bool) -> Result<()
                 Err(fengqiao_store::StoreError::NoSuchCase(_)) => {
                     // Not found is not an answer while case documents are damaged: the
                     // case may be in one of them.
-                    let gaps = complete::gaps(&store, Reads::Cases)?;
+                    let gaps = complete::gaps(store, Reads::Cases)?;
                     if gaps.is_empty() {
                         bail!(fengqiao_store::StoreError::NoSuchCase(case.clone()));
                     }
                     for g in &gaps {
-                        eprintln!("警告：{}", g.zh());
+                        errln!("警告：{}", g.zh());
                     }
                     bail!(
                         "在可读的文档中找不到案件 {case}，但有 {} 个文档已损坏或不完整，案件可能在其中（结果不完整）；用 fengqiao doctor 查看，用 fengqiao repair 从县服务器或其他设备恢复",
@@ -568,20 +578,46 @@ pub fn run_case(data_dir: &Path, cmd: &CaseCommand, json_out: bool) -> Result<()
             }
         }
     }
-    store.close();
     Ok(())
 }
 
-fn print_list(cases: &[fengqiao_store::CaseSummary], limit: usize, json_out: bool) -> Result<()> {
+/// The case list; with `clocks` (`--overdue`), each row also names its overdue clock.
+fn print_list(
+    cases: &[fengqiao_store::CaseSummary],
+    limit: usize,
+    json_out: bool,
+    clocks: Option<&fengqiao_store::reports::ClockIndex>,
+) -> Result<()> {
+    let overdue_clock = |c: &fengqiao_store::CaseSummary| {
+        clocks
+            .and_then(|k| k.per_case.get(&c.id))
+            .and_then(|f| f.next.as_ref())
+    };
     if json_out {
-        return print_json(&cases);
+        if clocks.is_none() {
+            return print_json(&cases);
+        }
+        let rows: Vec<serde_json::Value> = cases
+            .iter()
+            .map(|c| {
+                let mut row = serde_json::to_value(c)?;
+                if let Some(o) = row.as_object_mut() {
+                    o.insert("clock".into(), serde_json::to_value(overdue_clock(c))?);
+                }
+                Ok(row)
+            })
+            .collect::<Result<_, serde_json::Error>>()?;
+        return print_json(&rows);
     }
-    let mut out = std::io::stdout().lock();
+    let mut out = crate::out::stdout();
     for c in cases.iter().take(limit) {
         let route = c.route.map(|r| r.zh()).unwrap_or("未分流");
+        let clock = overdue_clock(c)
+            .map(|l| format!("  {} 应于 {} {}", l.name, l.due, l.state))
+            .unwrap_or_default();
         writeln!(
             out,
-            "{}  {}  {}{}  {}  {}  {}  {}",
+            "{}  {}  {}{}  {}  {}  {}  {}{clock}",
             c.number,
             c.received_on,
             c.township,
@@ -606,7 +642,7 @@ fn print_list(cases: &[fengqiao_store::CaseSummary], limit: usize, json_out: boo
 }
 
 fn print_case(r: &CaseRecord, clock_lines: &[String]) -> Result<()> {
-    let mut out = std::io::stdout().lock();
+    let mut out = crate::out::stdout();
     let c = &r.case;
     let g = &c.registration;
     writeln!(out, "案件 {}  [{}]  {}", c.number, r.status, c.id)?;
@@ -718,7 +754,7 @@ fn print_case(r: &CaseRecord, clock_lines: &[String]) -> Result<()> {
 
 #[derive(Debug, Args)]
 pub struct DemoArgs {
-    #[arg(long, default_value_t = 2000)]
+    #[arg(long, default_value_t = demo::DEMO_CASES)]
     cases: usize,
     #[arg(long, default_value_t = 1)]
     seed: u64,
@@ -748,8 +784,13 @@ pub fn demo(data_dir: &Path, args: &DemoArgs, json_out: bool) -> Result<()> {
     // an existing county gets the cases only.
     let fresh = !data_dir.join("device.json").exists();
     let (store, written) = if fresh {
-        let store = demo::create_county(data_dir, opts, |n| bar.set_position(n as u64))
-            .context("创建演示县")?;
+        let store = demo::create_county(data_dir, opts, |step| match step {
+            demo::DemoStep::Cases { written, .. } => bar.set_position(written as u64),
+            demo::DemoStep::Roster => bar.set_message("排出接访排班"),
+            demo::DemoStep::Desk => bar.set_message("登记单位与预约"),
+            demo::DemoStep::Directory => {}
+        })
+        .context("创建演示县")?;
         (store, args.cases)
     } else {
         let store = open(data_dir)?;
@@ -781,13 +822,15 @@ pub fn demo(data_dir: &Path, args: &DemoArgs, json_out: bool) -> Result<()> {
 #[derive(Debug, Subcommand)]
 pub enum CalendarCommand {
     /// Add or replace a year's notice (TOML, as in crates/rules/data/holidays/).
-    Add { file: PathBuf },
+    Add {
+        #[arg(value_parser = crate::out::user_path)]
+        file: PathBuf,
+    },
     /// The years the office has added.
     List,
 }
 
-pub fn run_calendar(data_dir: &Path, cmd: &CalendarCommand, json_out: bool) -> Result<()> {
-    let store = open(data_dir)?;
+pub fn run_calendar(store: &Store, cmd: &CalendarCommand, json_out: bool) -> Result<()> {
     match cmd {
         CalendarCommand::Add { file } => {
             let text = std::fs::read_to_string(file)
@@ -813,6 +856,5 @@ pub fn run_calendar(data_dir: &Path, cmd: &CalendarCommand, json_out: bool) -> R
             }
         }
     }
-    store.close();
     Ok(())
 }

@@ -57,7 +57,7 @@ pub fn fail_on(gaps: &[DocumentGap]) -> Result<()> {
         return Ok(());
     }
     for g in gaps {
-        eprintln!("警告：{}", g.zh());
+        errln!("警告：{}", g.zh());
     }
     bail!(
         "结果不完整：{} 个文档已损坏或缺少变更，其中的内容未包括在上面的结果中；用 fengqiao doctor 查看，用 fengqiao repair 从县服务器或其他设备恢复",
@@ -72,7 +72,7 @@ pub fn fail_on_unreadable(records: &[UnreadableRecord]) -> Result<()> {
         return Ok(());
     }
     for u in records {
-        eprintln!("警告：{}", u.zh());
+        errln!("警告：{}", u.zh());
     }
     bail!(
         "结果不完整：本案有 {} 条记录本机无法读取（由较新版本记录或已损坏），未计入上面的经过和时限；较新版本记录的请升级本机的枫桥，已损坏的用 fengqiao doctor 查看",

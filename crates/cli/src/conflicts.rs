@@ -1,13 +1,12 @@
 //! `conflicts list|resolve`: field conflicts and lifecycle contradictions, and the
 //! clerk's choice between their values.
 
-use std::path::Path;
-
 use anyhow::Result;
 use clap::Subcommand;
+use fengqiao_store::Store;
 use serde_json::json;
 
-use crate::case::{open, print_json};
+use crate::case::print_json;
 use crate::complete::{self, Reads};
 
 #[derive(Debug, Subcommand)]
@@ -26,8 +25,7 @@ pub enum ConflictCommand {
     },
 }
 
-pub fn run_conflicts(data_dir: &Path, cmd: &ConflictCommand, json_out: bool) -> Result<()> {
-    let store = open(data_dir)?;
+pub fn run_conflicts(store: &Store, cmd: &ConflictCommand, json_out: bool) -> Result<()> {
     match cmd {
         ConflictCommand::List => {
             let conflicts = store.conflicts()?;
@@ -81,7 +79,7 @@ pub fn run_conflicts(data_dir: &Path, cmd: &ConflictCommand, json_out: bool) -> 
                 }
                 Ok(())
             })();
-            complete::after(&store, Reads::Cases, printed)?;
+            complete::after(store, Reads::Cases, printed)?;
         }
         ConflictCommand::Resolve {
             case,
@@ -102,6 +100,5 @@ pub fn run_conflicts(data_dir: &Path, cmd: &ConflictCommand, json_out: bool) -> 
             }
         }
     }
-    store.close();
     Ok(())
 }

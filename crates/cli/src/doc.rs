@@ -11,8 +11,6 @@ use clap::Subcommand;
 use fengqiao_store::paperwork::{CaseDocument, DocKind, Fields, Templates};
 use fengqiao_store::{IssueRequest, Store};
 
-use crate::case::open;
-
 #[derive(Debug, Subcommand)]
 pub enum DocCommand {
     /// Every kind of document, its legal basis and what a clerk supplies; with --case,
@@ -33,7 +31,7 @@ pub enum DocCommand {
         #[arg(long)]
         date: Option<NaiveDate>,
         /// Where to write the PDF.
-        #[arg(long)]
+        #[arg(long, value_parser = crate::out::user_path)]
         out: Option<PathBuf>,
         /// A field the document needs, KEY=VALUE (repeat): reason, reply, findings…
         #[arg(long = "field", value_name = "KEY=VALUE")]
@@ -52,7 +50,7 @@ pub enum DocCommand {
         /// The document number (文号).
         number: String,
         /// Where to write the PDF.
-        #[arg(long)]
+        #[arg(long, value_parser = crate::out::user_path)]
         out: PathBuf,
     },
     /// Record that the petitioner received a document (送达); an opinion's reply is
@@ -77,16 +75,26 @@ pub enum TemplateCommand {
     /// Print the templates in force (TOML; edit a copy and `set` it).
     Show,
     /// Store a new version from a TOML file (office and admin devices).
-    Set { file: PathBuf },
+    Set {
+        #[arg(value_parser = crate::out::user_path)]
+        file: PathBuf,
+    },
 }
 
-pub fn run_doc(data_dir: &Path, cmd: &DocCommand, json: bool) -> Result<()> {
+/// `doc kinds` without a case: what needs no store.
+pub fn run_doc_without_store(cmd: &DocCommand, json: bool) -> Result<()> {
+    match cmd {
+        DocCommand::Kinds { case: None } => kinds(json),
+        _ => anyhow::bail!("内部错误：此文书命令需要打开数据目录 (needs the store)"),
+    }
+}
+
+pub fn run_doc(store: &Store, cmd: &DocCommand, json: bool) -> Result<()> {
     if let DocCommand::Kinds { case: None } = cmd {
         return kinds(json);
     }
-    let store = open(data_dir)?;
-    let result = match cmd {
-        DocCommand::Kinds { case } => offers(&store, case.as_deref().unwrap_or_default(), json),
+    match cmd {
+        DocCommand::Kinds { case } => offers(store, case.as_deref().unwrap_or_default(), json),
         DocCommand::Issue {
             case,
             kind,
@@ -95,7 +103,7 @@ pub fn run_doc(data_dir: &Path, cmd: &DocCommand, json: bool) -> Result<()> {
             fields,
             corrects,
         } => issue(
-            &store,
+            store,
             case,
             kind,
             *date,
@@ -104,21 +112,19 @@ pub fn run_doc(data_dir: &Path, cmd: &DocCommand, json: bool) -> Result<()> {
             corrects.clone(),
             json,
         ),
-        DocCommand::List { case } => list(&store, case, json),
-        DocCommand::Render { number, out } => render(&store, number, out, json),
+        DocCommand::List { case } => list(store, case, json),
+        DocCommand::Render { number, out } => render(store, number, out, json),
         DocCommand::Serve {
             number,
             date,
             method,
-        } => serve(&store, number, *date, method, json),
+        } => serve(store, number, *date, method, json),
         DocCommand::Template(TemplateCommand::Show) => {
             outln!("{}", store.paper_templates()?.text.trim_end());
             Ok(())
         }
-        DocCommand::Template(TemplateCommand::Set { file }) => set_templates(&store, file, json),
-    };
-    store.close();
-    result
+        DocCommand::Template(TemplateCommand::Set { file }) => set_templates(store, file, json),
+    }
 }
 
 fn kinds(json: bool) -> Result<()> {

@@ -2,14 +2,12 @@
 //! changes, quarantined files, and a damaged directory (which `doctor` reports rather
 //! than refuses).
 
-use std::path::Path;
-
 use anyhow::{Result, bail};
+use fengqiao_store::Store;
 
-use crate::case::{open_damaged, print_json};
+use crate::case::print_json;
 
-pub fn doctor(data_dir: &Path, json_out: bool) -> Result<()> {
-    let store = open_damaged(data_dir)?;
+pub fn doctor(store: &Store, json_out: bool) -> Result<()> {
     let report = store.doctor()?;
     let directory = store.directory_damage()?;
     // Lost documents and documents nothing of which loads, as every read names them.
@@ -22,15 +20,14 @@ pub fn doctor(data_dir: &Path, json_out: bool) -> Result<()> {
         }
         print_json(&value)?;
     } else {
-        for d in &report.documents {
+        for d in report.documents.iter().filter(|d| d.for_this_device) {
             outln!(
                 "{:<28} {} 记录 {:>6}  变更 {:>6}  操作 {:>8}  文件 {:>4}  {:>10} 字节{}",
                 d.name,
                 match (d.loaded, d.files) {
                     (true, _) => "正常",
-                    // Listed in the catalogue, never received here (or not this
-                    // device's to read): not damage.
-                    (false, 0) => "不在本机",
+                    // Listed in the catalogue, not received yet: the next sync brings it.
+                    (false, 0) => "尚未收到",
                     (false, _) => "无法加载",
                 },
                 d.records,
@@ -56,6 +53,16 @@ pub fn doctor(data_dir: &Path, json_out: bool) -> Result<()> {
                 );
             }
         }
+        let elsewhere = report
+            .documents
+            .iter()
+            .filter(|d| !d.for_this_device)
+            .count();
+        if elsewhere > 0 {
+            outln!(
+                "另有 {elsewhere} 个文档不属于本机的工作范围（其他乡镇的），本机不持有，不在检查之列"
+            );
+        }
         for p in &report.problems {
             outln!(
                 "已隔离损坏文件：{} → {}（{}）",
@@ -78,12 +85,15 @@ pub fn doctor(data_dir: &Path, json_out: bool) -> Result<()> {
         && report.storage_failure.is_none()
         && directory.is_none()
         && gaps.is_empty()
-        && report.documents.iter().all(|d| {
+        // Documents this device does not hold by its rights are not its to check.
+        && report.documents.iter().filter(|d| d.for_this_device).all(|d| {
             (d.loaded || d.files == 0)
                 && d.damaged_records.is_empty()
                 && d.missing_changes.is_empty()
         });
-    store.close();
+    if healthy && !json_out {
+        outln!("数据检查通过");
+    }
     if !healthy {
         bail!("数据检查发现问题（见上）");
     }

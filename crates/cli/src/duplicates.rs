@@ -9,7 +9,7 @@ use clap::Subcommand;
 use fengqiao_store::duplicates::{Candidate, MatchKind, RegistrationMatch};
 use fengqiao_store::{Store, verify_data_dir};
 
-use crate::case::{open, print_json};
+use crate::case::print_json;
 use crate::complete::{self, Reads};
 
 #[derive(Debug, Subcommand)]
@@ -54,16 +54,13 @@ fn evidence(c: &Candidate) -> String {
         .join("，")
 }
 
-pub fn run_duplicates(data_dir: &Path, cmd: &DuplicatesCommand, json_out: bool) -> Result<()> {
-    let store = open(data_dir)?;
-    let result = duplicates(&store, cmd, json_out);
-    let result = match cmd {
+pub fn run_duplicates(store: &Store, cmd: &DuplicatesCommand, json_out: bool) -> Result<()> {
+    let result = duplicates(store, cmd, json_out);
+    match cmd {
         // Pairs within a damaged document cannot be found: say the list is short.
-        DuplicatesCommand::List { .. } => complete::after(&store, Reads::Cases, result),
+        DuplicatesCommand::List { .. } => complete::after(store, Reads::Cases, result),
         _ => result,
-    };
-    store.close();
-    result
+    }
 }
 
 fn duplicates(store: &Store, cmd: &DuplicatesCommand, json_out: bool) -> Result<()> {
@@ -77,7 +74,7 @@ fn duplicates(store: &Store, cmd: &DuplicatesCommand, json_out: bool) -> Result<
             if json_out {
                 return print_json(&found);
             }
-            let mut out = std::io::stdout().lock();
+            let mut out = crate::out::stdout();
             for c in &found {
                 writeln!(
                     out,
@@ -164,12 +161,9 @@ pub fn registration_warnings(matches: &[RegistrationMatch]) -> Vec<String> {
         .collect()
 }
 
-pub fn history(data_dir: &Path, case: &str, json_out: bool) -> Result<()> {
-    let store = open(data_dir)?;
+pub fn history(store: &Store, case: &str, json_out: bool) -> Result<()> {
     let entries = store.history(case);
-    let gaps = complete::gaps(&store, Reads::Cases);
-    store.close();
-    let gaps = gaps?;
+    let gaps = complete::gaps(store, Reads::Cases)?;
     let entries = match entries {
         Ok(entries) => entries,
         // The case may be in a damaged document: say that rather than only "not found".
@@ -182,7 +176,7 @@ pub fn history(data_dir: &Path, case: &str, json_out: bool) -> Result<()> {
         print_json(&entries)?;
         return complete::fail_on(&gaps);
     }
-    let mut out = std::io::stdout().lock();
+    let mut out = crate::out::stdout();
     for h in &entries {
         let who = format!(
             "{} / {}",
@@ -202,11 +196,8 @@ pub fn history(data_dir: &Path, case: &str, json_out: bool) -> Result<()> {
     complete::fail_on(&gaps)
 }
 
-pub fn attest(data_dir: &Path, json_out: bool) -> Result<()> {
-    let store = open(data_dir)?;
-    let n = store.attest_heads();
-    store.close();
-    let n = n?;
+pub fn attest(store: &Store, json_out: bool) -> Result<()> {
+    let n = store.attest_heads()?;
     if json_out {
         print_json(&serde_json::json!({ "attested": n }))
     } else {

@@ -3,16 +3,15 @@
 //! `fengqiao import cases` with the default mapping.
 
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use anyhow::{Context, Result};
 use clap::{Args, ValueEnum};
 use std::collections::HashMap;
 
 use fengqiao_import::write;
-use fengqiao_store::CaseFilter;
+use fengqiao_store::{CaseFilter, Store};
 
-use crate::case::open;
 use crate::complete::{self, Reads};
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -26,12 +25,11 @@ pub struct ExportArgs {
     #[arg(long, value_enum, default_value = "csv")]
     format: ExportFormat,
     /// Output file (default: standard output).
-    #[arg(long)]
+    #[arg(long, value_parser = crate::out::user_path)]
     out: Option<PathBuf>,
 }
 
-pub fn export(data_dir: &Path, args: &ExportArgs) -> Result<()> {
-    let store = open(data_dir)?;
+pub fn export(store: &Store, args: &ExportArgs) -> Result<()> {
     let mut buf: Vec<u8> = Vec::new();
     match args.format {
         ExportFormat::Json => {
@@ -46,7 +44,7 @@ pub fn export(data_dir: &Path, args: &ExportArgs) -> Result<()> {
                 .into_iter()
                 .map(|l| (l.id, l.name))
                 .collect();
-            let people = crate::import::directory_of(&store)?;
+            let people = crate::import::directory_of(store)?;
             let rows = records.iter().map(|r| {
                 write::export_row(
                     &write::ExportCase {
@@ -64,12 +62,9 @@ pub fn export(data_dir: &Path, args: &ExportArgs) -> Result<()> {
     }
     let written = match &args.out {
         Some(p) => std::fs::write(p, &buf).with_context(|| format!("写入 {}", p.display())),
-        None => std::io::stdout()
-            .lock()
+        None => crate::out::stdout()
             .write_all(&buf)
             .map_err(anyhow::Error::from),
     };
-    complete::after(&store, Reads::Cases, written)?;
-    store.close();
-    Ok(())
+    complete::after(store, Reads::Cases, written)
 }

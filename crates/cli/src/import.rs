@@ -11,7 +11,7 @@ use fengqiao_import::{Directory, Mapping, Refusal, Table, read_cases, write};
 use fengqiao_store::{ImportAction, Store, now_cst};
 use serde_json::json;
 
-use crate::case::{open, print_json};
+use crate::case::print_json;
 
 #[derive(Debug, Subcommand)]
 pub enum ImportCommand {
@@ -24,9 +24,10 @@ pub enum ImportCommand {
 #[derive(Debug, Args)]
 pub struct CasesArgs {
     /// The file to import.
+    #[arg(value_parser = crate::out::user_path)]
     file: PathBuf,
     /// The mapping (TOML): which column is which field, how values map to ours.
-    #[arg(long)]
+    #[arg(long, value_parser = crate::out::user_path)]
     mapping: Option<PathBuf>,
     /// Check every row and report what would be written; write nothing.
     #[arg(long)]
@@ -36,17 +37,27 @@ pub struct CasesArgs {
 #[derive(Debug, Args)]
 pub struct TemplateArgs {
     /// Where to write it: .xlsx (with a 说明 sheet) or .csv.
-    #[arg(default_value = "案件导入模板.xlsx")]
+    #[arg(default_value = "案件导入模板.xlsx", value_parser = crate::out::user_path)]
     file: PathBuf,
     /// Also write the default mapping, to copy and edit for a county's own headers.
-    #[arg(long)]
+    #[arg(long, value_parser = crate::out::user_path)]
     mapping: Option<PathBuf>,
 }
 
-pub fn run_import(data_dir: &Path, cmd: &ImportCommand, json_out: bool) -> Result<()> {
+pub fn run_import(store: &Store, cmd: &ImportCommand, json_out: bool) -> Result<()> {
     match cmd {
-        ImportCommand::Cases(args) => cases(data_dir, args, json_out),
+        ImportCommand::Cases(args) => cases(store, args, json_out),
         ImportCommand::Template(args) => template(args, json_out),
+    }
+}
+
+/// The import commands that need no store (the template).
+pub fn run_without_store(cmd: &ImportCommand, json_out: bool) -> Result<()> {
+    match cmd {
+        ImportCommand::Template(args) => template(args, json_out),
+        ImportCommand::Cases(_) => {
+            bail!("内部错误：导入案件需要打开数据目录 (import needs the store)")
+        }
     }
 }
 
@@ -79,15 +90,12 @@ fn read_mapping(path: Option<&Path>) -> Result<Mapping> {
     }
 }
 
-fn cases(data_dir: &Path, args: &CasesArgs, json_out: bool) -> Result<()> {
+fn cases(store: &Store, args: &CasesArgs, json_out: bool) -> Result<()> {
     let mapping = read_mapping(args.mapping.as_deref())?;
     let bytes =
         std::fs::read(&args.file).with_context(|| format!("读取 {}", args.file.display()))?;
     let name = args.file.display().to_string();
-    let store = open(data_dir)?;
-    let result = run_cases(&store, args, &mapping, &bytes, &name, json_out);
-    store.close();
-    result
+    run_cases(store, args, &mapping, &bytes, &name, json_out)
 }
 
 fn run_cases(
@@ -270,7 +278,8 @@ fn progress_bar(len: usize, hidden: bool) -> indicatif::ProgressBar {
             .progress_chars("=> "),
     );
     bar.set_message("导入案件");
-    if hidden {
+    // Not for scripts, nor in the terminal of a `serve` that runs the command for another.
+    if hidden || crate::out::is_captured() {
         bar.set_draw_target(indicatif::ProgressDrawTarget::hidden());
     }
     bar

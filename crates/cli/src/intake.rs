@@ -1,12 +1,8 @@
 //! `fengqiao intake`: the county's intake queue (导访 kiosk, 网上信访) as the reception
 //! clerk sees it, and the pickup that links an item to the case registered from it.
 
-use std::path::Path;
-
 use anyhow::{Context, Result};
 use clap::Subcommand;
-
-use crate::case::open;
 
 #[derive(Debug, Subcommand)]
 pub enum IntakeCommand {
@@ -25,18 +21,15 @@ pub enum IntakeCommand {
     },
 }
 
-pub fn run_intake(data_dir: &Path, cmd: &IntakeCommand, json: bool) -> Result<()> {
-    let store = open(data_dir)?;
-    let result = match cmd {
+pub fn run_intake(store: &fengqiao_store::Store, cmd: &IntakeCommand, json: bool) -> Result<()> {
+    match cmd {
         IntakeCommand::List { waiting } => crate::complete::after(
-            &store,
+            store,
             crate::complete::Reads::Intake,
-            list(&store, *waiting, json),
+            list(store, *waiting, json),
         ),
-        IntakeCommand::Pickup { item, case } => pickup(&store, item, case, json),
-    };
-    store.close();
-    result
+        IntakeCommand::Pickup { item, case } => pickup(store, item, case, json),
+    }
 }
 
 fn list(store: &fengqiao_store::Store, waiting: bool, json: bool) -> Result<()> {

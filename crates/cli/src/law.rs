@@ -2,17 +2,15 @@
 //! 第二十二条's clock, any other organ 第二十三条's) and the county's readings of points the
 //! law leaves open — and a case's clocks as `case show` prints them.
 
-use std::path::Path;
-
 use anyhow::{Context, Result};
 use fengqiao_model::OrganKind;
 use fengqiao_rules::{
     ClockState, DueStatus, ExtensionBase, HolidayCalendar, LawContext, LawSettings,
 };
-use fengqiao_store::{CaseRecord, now_cst};
+use fengqiao_store::{CaseRecord, Store, now_cst};
 use serde_json::json;
 
-use crate::case::{open, print_json};
+use crate::case::print_json;
 
 #[derive(Debug, clap::Subcommand)]
 pub enum LawCommand {
@@ -30,8 +28,7 @@ pub enum LawCommand {
     ExtensionFrom { from: String },
 }
 
-pub fn run_law(data_dir: &Path, cmd: &LawCommand, json_out: bool) -> Result<()> {
-    let store = open(data_dir)?;
+pub fn run_law(store: &Store, cmd: &LawCommand, json_out: bool) -> Result<()> {
     match cmd {
         LawCommand::Show => {
             let settings = store.law_settings()?;
@@ -96,7 +93,6 @@ pub fn run_law(data_dir: &Path, cmd: &LawCommand, json_out: bool) -> Result<()> 
             }
         }
     }
-    store.close();
     Ok(())
 }
 

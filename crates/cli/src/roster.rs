@@ -31,7 +31,7 @@ pub enum RosterCommand {
     /// Draft the roster for a period from a rules file (TOML); published slots stay as they are
     Generate {
         /// The rules file, e.g. examples/roster/ningguo.toml
-        #[arg(long, value_name = "FILE")]
+        #[arg(long, value_name = "FILE", value_parser = crate::out::user_path)]
         rules: PathBuf,
         /// First day, YYYY-MM-DD
         #[arg(long, value_name = "DATE")]
@@ -135,10 +135,10 @@ pub enum RosterCommand {
         #[arg(long)]
         published: bool,
         /// Write to this file instead of standard output
-        #[arg(long, value_name = "FILE", conflicts_with = "out_dir")]
+        #[arg(long, value_name = "FILE", conflicts_with = "out_dir", value_parser = crate::out::user_path)]
         out: Option<PathBuf>,
         /// ics only: write the office feed and one feed per leader into this directory
-        #[arg(long, value_name = "DIR")]
+        #[arg(long, value_name = "DIR", value_parser = crate::out::user_path)]
         out_dir: Option<PathBuf>,
         #[arg(long, value_name = "DATE")]
         today: Option<NaiveDate>,
@@ -219,7 +219,7 @@ pub enum BookingCommand {
         #[arg(long, value_name = "DATE")]
         date: NaiveDate,
         /// Write the HTML to this file instead of standard output
-        #[arg(long, value_name = "FILE")]
+        #[arg(long, value_name = "FILE", value_parser = crate::out::user_path)]
         out: Option<PathBuf>,
         #[arg(long, value_name = "DATE")]
         today: Option<NaiveDate>,
@@ -335,7 +335,7 @@ pub fn run_booking(
                         );
                     }
                 }
-                None => std::io::stdout().lock().write_all(html.as_bytes())?,
+                None => crate::out::stdout().write_all(html.as_bytes())?,
             }
             Ok(())
         }
@@ -666,7 +666,7 @@ pub fn run_roster(cmd: &RosterCommand, store: &Store, json: bool, today: NaiveDa
                         outln!("已导出 {} 条接访安排到 {}", selected.len(), path.display());
                     }
                 }
-                None => std::io::stdout().lock().write_all(text.as_bytes())?,
+                None => crate::out::stdout().write_all(text.as_bytes())?,
             }
             Ok(())
         }
@@ -715,7 +715,7 @@ fn years_around(period: Period) -> impl Iterator<Item = i32> {
 }
 
 pub(crate) fn print_json(value: &impl serde::Serialize) -> Result<()> {
-    let mut out = std::io::stdout().lock();
+    let mut out = crate::out::stdout();
     serde_json::to_writer_pretty(&mut out, value)?;
     writeln!(out)?;
     Ok(())
@@ -725,7 +725,7 @@ pub(crate) fn print_json(value: &impl serde::Serialize) -> Result<()> {
 fn load_stored(store: &Store, years: impl Iterator<Item = i32>) -> Result<StoredRoster> {
     let roster = store.load_roster(years).context("读取排班")?;
     for e in &roster.unreadable {
-        eprintln!("警告：{e}");
+        errln!("警告：{e}");
     }
     Ok(roster)
 }
@@ -787,7 +787,7 @@ fn resolve_slot(state: &RosterState, text: &str) -> Result<SlotId> {
 }
 
 fn print_rows(slots: &[SlotRow]) -> Result<()> {
-    let mut out = std::io::stdout().lock();
+    let mut out = crate::out::stdout();
     for row in slots {
         let date = if row.through == row.date {
             row.date.to_string()

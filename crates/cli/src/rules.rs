@@ -42,7 +42,7 @@ pub struct DeadlineArgs {
     #[arg(long, value_name = "DATE")]
     pub today: Option<NaiveDate>,
     /// A year's holiday notice (TOML) that adds or overrides that year; repeatable
-    #[arg(long = "calendar", value_name = "FILE")]
+    #[arg(long = "calendar", value_name = "FILE", value_parser = crate::out::user_path)]
     pub calendar_files: Vec<PathBuf>,
 }
 
@@ -97,14 +97,14 @@ pub fn run_deadline(
             .with_context(|| format!("loading holiday notice {}", path.display()))?;
     }
     let today = args.today.unwrap_or_else(local_today);
-    let stdout = std::io::stdout();
+    let mut stdout = crate::out::stdout();
     run_deadline_to(
         args,
         json,
         &calendar,
         county_extension_from,
         today,
-        &mut stdout.lock(),
+        &mut stdout,
     )
 }
 
@@ -228,14 +228,8 @@ fn write_deadline_text(
 
 /// Runs `fengqiao guide …`, printing to stdout.
 pub fn run_guide(cmd: &GuideCommand, json: bool) -> Result<()> {
-    let stdout = std::io::stdout();
-    run_guide_to(
-        cmd,
-        json,
-        &Guide::embedded(),
-        local_today(),
-        &mut stdout.lock(),
-    )
+    let mut stdout = crate::out::stdout();
+    run_guide_to(cmd, json, &Guide::embedded(), local_today(), &mut stdout)
 }
 
 /// Picks the list version asked for, or the one in force on `today`.

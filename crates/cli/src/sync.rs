@@ -127,7 +127,7 @@ pub fn sync(data_dir: &Path, args: &SyncArgs, json: bool) -> Result<()> {
         anyhow::Ok(outcomes?)
     })?;
     if outcomes.is_empty() {
-        eprintln!("没有可同步的设备：附近未发现同事，也没有配置县同步服务器。可用 --peer 配对码。");
+        errln!("没有可同步的设备：附近未发现同事，也没有配置县同步服务器。可用 --peer 配对码。");
     }
     let mut failures = 0;
     for outcome in &outcomes {
@@ -192,9 +192,19 @@ pub fn serve(data_dir: &Path, args: &ServeArgs) -> Result<()> {
     }
     let rt = runtime()?;
     rt.block_on(async {
+        // Caught from the start: a Ctrl-C while the documents open is a clean stop too.
+        let stop = fengqiao_sync::shutdown_signal();
         let node = SyncNode::start(store.clone(), opts).await?;
+        // Other `fengqiao` commands on this directory are run here while we serve.
+        let commands = match crate::control::Service::start(store.clone()) {
+            Ok(service) => Some(service),
+            Err(e) => {
+                errln!("警告：{e:#}；同步服务运行期间，其他 fengqiao 命令无法使用此数据目录");
+                None
+            }
+        };
         let ticket = pairing_ticket(&node.addr());
-        eprintln!("同步服务已启动。配对码：{ticket}");
+        errln!("同步服务已启动。配对码：{ticket}");
         if let Some(path) = &args.ticket_file {
             std::fs::write(path, &ticket).with_context(|| format!("写入 {}", path.display()))?;
         }
@@ -208,8 +218,14 @@ pub fn serve(data_dir: &Path, args: &ServeArgs) -> Result<()> {
                 peers.push(addr);
             }
         }
-        node.serve(peers, fengqiao_sync::shutdown_signal()).await?;
-        eprintln!("正在停止同步服务……");
+        let served = node.serve(peers, stop).await;
+        errln!("正在停止同步服务……");
+        // Commands still running finish (and their writes reach the peers' hand-over)
+        // before the node stops.
+        if let Some(commands) = commands {
+            commands.stop().await;
+        }
+        served?;
         node.shutdown().await;
         anyhow::Ok(())
     })?;
@@ -220,9 +236,8 @@ pub fn serve(data_dir: &Path, args: &ServeArgs) -> Result<()> {
     Ok(())
 }
 
-pub fn peers(data_dir: &Path, json: bool) -> Result<()> {
-    let store = open(data_dir)?;
-    let book = PeerBook::load(data_dir)?;
+pub fn peers(store: &Store, json: bool) -> Result<()> {
+    let book = PeerBook::load(store.data_dir())?;
     let table = store.access();
     if json {
         outln!("{}", serde_json::to_string_pretty(&book)?);
@@ -256,7 +271,6 @@ pub fn peers(data_dir: &Path, json: bool) -> Result<()> {
             }
         }
     }
-    store.close();
     Ok(())
 }
 
@@ -284,13 +298,12 @@ fn ticket_addr(
     Ok(device_addr(store, settings, &lan))
 }
 
-pub fn ticket(data_dir: &Path, args: &TicketArgs, json: bool) -> Result<()> {
-    let store = open(data_dir)?;
-    let settings = SyncSettings::load(data_dir)?;
-    let addr = ticket_addr(&store, &settings, &args.addr)?;
+pub fn ticket(store: &Store, args: &TicketArgs, json: bool) -> Result<()> {
+    let settings = SyncSettings::load(store.data_dir())?;
+    let addr = ticket_addr(store, &settings, &args.addr)?;
     let text = if args.enrol {
         let role = Role::parse(&args.role).map_err(|e| anyhow::anyhow!("{e}"))?;
-        offer_enrolment(&store, addr, role, args.scope.clone(), &args.name)?.to_string()
+        offer_enrolment(store, addr, role, args.scope.clone(), &args.name)?.to_string()
     } else {
         pairing_ticket(&addr)
     };
@@ -312,7 +325,6 @@ pub fn ticket(data_dir: &Path, args: &TicketArgs, json: bool) -> Result<()> {
             );
         }
     }
-    store.close();
     Ok(())
 }
 
@@ -367,7 +379,7 @@ pub fn repair(data_dir: &Path, args: &RepairArgs, json: bool) -> Result<()> {
     }
     if !report.not_repaired.is_empty() {
         for doc in &report.not_repaired {
-            eprintln!("文档 {} 未能修复：{}", doc.document, doc.reason);
+            errln!("文档 {} 未能修复：{}", doc.document, doc.reason);
         }
         anyhow::bail!("修复不完整：{} 个文档仍有损坏", report.not_repaired.len());
     }
@@ -410,8 +422,7 @@ pub fn enrol(data_dir: &Path, args: &EnrolArgs, json: bool) -> Result<()> {
     Ok(())
 }
 
-pub fn devices(data_dir: &Path, cmd: &DevicesCommand, json: bool) -> Result<()> {
-    let store = open(data_dir)?;
+pub fn devices(store: &Store, cmd: &DevicesCommand, json: bool) -> Result<()> {
     match cmd {
         DevicesCommand::List => {
             let devices = store.devices()?;
@@ -454,6 +465,5 @@ pub fn devices(data_dir: &Path, cmd: &DevicesCommand, json: bool) -> Result<()> 
             );
         }
     }
-    store.close();
     Ok(())
 }

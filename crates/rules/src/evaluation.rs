@@ -101,7 +101,7 @@ pub fn latest_evaluation(events: &[CaseEvent]) -> Option<(Satisfaction, Satisfac
 }
 
 /// Counts of one dimension's ratings.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
 pub struct RatingCounts {
     pub satisfied: usize,
     pub basically_satisfied: usize,
@@ -130,7 +130,7 @@ impl RatingCounts {
 }
 
 /// The evaluation and follow-up figures of many cases.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
 pub struct EvaluationTally {
     pub reply_quality: RatingCounts,
     pub timeliness: RatingCounts,

@@ -1,11 +1,12 @@
 //! Realistic generated county data: Ningguo-like townships and villages, Chinese names,
-//! every channel and route, histories spread over the year before `end`.
+//! every channel and route, histories spread over the year before `end` (how a case moves:
+//! `story.rs`).
 //! Deterministic: the same seed and end date give the same data.
 
 use chrono::{Duration, NaiveDate, NaiveTime, TimeZone};
 use fengqiao_model::{
     CaseFlags, Channel, Content, ContentType, EventKind, Petitioner, Registration, ReplyType,
-    Route, Satisfaction, Source,
+    Route, Source,
 };
 use rand::{Rng, SeedableRng, seq::IndexedRandom};
 use rand_chacha::ChaCha8Rng;
@@ -15,10 +16,15 @@ use crate::time::china_offset;
 
 mod county;
 pub mod planted;
-pub use county::{DEMO_ROSTER_RULES, DemoError, create_county};
+mod story;
+pub use county::{DEMO_ROSTER_RULES, DemoError, DemoStep, create_county};
 
 /// The demo county.
 pub const DEMO_COUNTY: &str = "宁国市";
+
+/// How many cases the demo county gets over its year (the app's first start and
+/// `fengqiao demo`).
+pub const DEMO_CASES: usize = 2000;
 
 /// Creates a county-office store for the demo county in `dir`.
 pub fn init_demo_county(dir: &std::path::Path) -> Result<crate::Store, crate::StoreError> {
@@ -140,7 +146,7 @@ const TEMPLATES: &[Template] = &[
     Template {
         route: Route::Dispute,
         content_type: ContentType::Claim,
-        complaint: "homestead-boundary",
+        complaint: "homestead-dispute",
         request: "反映宅基地界址纠纷，请求调处",
         facts: "邻居建房占用本户宅基地约二十平方米，多次协商未果",
         unit: "自然资源和规划局",
@@ -156,7 +162,7 @@ const TEMPLATES: &[Template] = &[
     Template {
         route: Route::Dispute,
         content_type: ContentType::Claim,
-        complaint: "land-contract",
+        complaint: "land-contract-dispute",
         request: "反映土地承包经营权纠纷",
         facts: "二轮承包地被村民小组重新分配，本户承包面积减少",
         unit: "农业农村局",
@@ -164,7 +170,7 @@ const TEMPLATES: &[Template] = &[
     Template {
         route: Route::PetitionRequest,
         content_type: ContentType::Claim,
-        complaint: "requisition-compensation",
+        complaint: "land-requisition-compensation",
         request: "反映征地拆迁补偿款未足额发放",
         facts: "二〇二四年房屋征收，安置补偿款尚欠三万余元",
         unit: "住房和城乡建设局",
@@ -172,23 +178,39 @@ const TEMPLATES: &[Template] = &[
     Template {
         route: Route::PetitionRequest,
         content_type: ContentType::Claim,
-        complaint: "wages-owed",
+        complaint: "resettlement-housing",
+        request: "反映拆迁安置房迟迟未分配，过渡费已停发",
+        facts: "二〇二三年房屋拆迁，约定两年内交付安置房，至今未分配",
+        unit: "住房和城乡建设局",
+    },
+    Template {
+        route: Route::PetitionRequest,
+        content_type: ContentType::Claim,
+        complaint: "veteran-benefits",
+        request: "反映退役军人优抚待遇未落实",
+        facts: "退役后申请定期抚恤补助，一年未获答复",
+        unit: "退役军人事务局",
+    },
+    Template {
+        route: Route::AdministrativeDuty,
+        content_type: ContentType::Claim,
+        complaint: "wage-arrears",
         request: "反映工程项目拖欠农民工工资",
         facts: "在县城某工地务工八个月，包工头拖欠工资四万二千元",
         unit: "人力资源和社会保障局",
     },
     Template {
-        route: Route::PetitionRequest,
+        route: Route::AdministrativeDuty,
         content_type: ContentType::Claim,
-        complaint: "social-insurance",
+        complaint: "pension-benefit",
         request: "反映养老保险待遇核定有误",
         facts: "缴费年限少计三年，影响养老金领取",
         unit: "人力资源和社会保障局",
     },
     Template {
-        route: Route::PetitionRequest,
+        route: Route::AdministrativeDuty,
         content_type: ContentType::Claim,
-        complaint: "subsistence-allowance",
+        complaint: "minimum-living",
         request: "申请重新评定低保资格",
         facts: "家中有重病患者，收入低于标准，低保被取消",
         unit: "民政局",
@@ -196,7 +218,7 @@ const TEMPLATES: &[Template] = &[
     Template {
         route: Route::AdministrativeDuty,
         content_type: ContentType::Claim,
-        complaint: "environment-pollution",
+        complaint: "livestock-pollution",
         request: "反映养殖场污染环境，请求依法查处",
         facts: "村口养猪场粪污直排河道，气味刺鼻",
         unit: "生态环境分局",
@@ -204,15 +226,15 @@ const TEMPLATES: &[Template] = &[
     Template {
         route: Route::AdministrativeDuty,
         content_type: ContentType::Claim,
-        complaint: "illegal-construction",
+        complaint: "illegal-land-use",
         request: "反映违法建设，请求依法拆除",
         facts: "河道管理范围内新建厂房，影响行洪",
         unit: "城市管理局",
     },
     Template {
-        route: Route::AdministrativeDuty,
+        route: Route::PetitionRequest,
         content_type: ContentType::Suggestion,
-        complaint: "road-repair",
+        complaint: "rural-roads",
         request: "建议修复村组道路",
         facts: "通组道路路面破损严重，学生上学不便",
         unit: "交通运输局",
@@ -228,7 +250,7 @@ const TEMPLATES: &[Template] = &[
     Template {
         route: Route::LitigationRelated,
         content_type: ContentType::Claim,
-        complaint: "police-handling",
+        complaint: "police-conduct",
         request: "反映派出所对打架案件处理不公",
         facts: "被人殴打致轻微伤，对方未受处罚",
         unit: "公安局",
@@ -236,7 +258,7 @@ const TEMPLATES: &[Template] = &[
     Template {
         route: Route::LitigationRelated,
         content_type: ContentType::Claim,
-        complaint: "enforcement",
+        complaint: "court-enforcement",
         request: "请求法院执行已生效判决",
         facts: "胜诉两年，被执行人仍未履行",
         unit: "人民法院",
@@ -244,7 +266,7 @@ const TEMPLATES: &[Template] = &[
     Template {
         route: Route::DisciplineReport,
         content_type: ContentType::Accusation,
-        complaint: "village-cadre-accusation",
+        complaint: "welfare-favouritism",
         request: "举报村干部优亲厚友，违规发放补助",
         facts: "村干部将危房改造补助发给亲属",
         unit: "纪委监委",
@@ -252,7 +274,7 @@ const TEMPLATES: &[Template] = &[
     Template {
         route: Route::DisciplineReport,
         content_type: ContentType::Accusation,
-        complaint: "collective-assets",
+        complaint: "village-cadre-corruption",
         request: "举报村集体资产处置不公开",
         facts: "村集体山林承包未经村民代表大会讨论",
         unit: "纪委监委",
@@ -403,7 +425,7 @@ pub fn generate(opts: DemoOptions) -> Vec<ImportedCase> {
             .unwrap_or_else(|| {
                 china_offset().from_utc_datetime(&received_on.and_time(NaiveTime::MIN))
             });
-        let events = history(&mut rng, tpl, received_on, opts.end);
+        let events = story::history(&mut rng, tpl.route, tpl.unit, received_on, opts.end);
         let notes = (0..rng.random_range(0..3))
             .map(|i| {
                 ImportedNote::text(
@@ -426,159 +448,6 @@ pub fn generate(opts: DemoOptions) -> Vec<ImportedCase> {
             notes,
             provided: None,
         });
-    }
-    out
-}
-
-fn history(
-    rng: &mut ChaCha8Rng,
-    tpl: &Template,
-    received: NaiveDate,
-    end: NaiveDate,
-) -> Vec<(EventKind, NaiveDate)> {
-    let mut out = Vec::new();
-    let mut day = received;
-    let mut step = |rng: &mut ChaCha8Rng, lo: i64, hi: i64| {
-        day += Duration::days(rng.random_range(lo..=hi));
-        (day <= end).then_some(day)
-    };
-    let stages = rng.random_range(1..=7);
-    let Some(d) = step(rng, 0, 3) else { return out };
-    out.push((EventKind::Routed { route: tpl.route }, d));
-    if stages < 2 {
-        return out;
-    }
-    match tpl.route {
-        Route::LitigationRelated => {
-            if let Some(d) = step(rng, 1, 6) {
-                out.push((
-                    EventKind::Diverted {
-                        procedure: format!("导入{}程序", tpl.unit),
-                    },
-                    d,
-                ));
-            }
-            return out;
-        }
-        Route::DisciplineReport => {
-            if let Some(d) = step(rng, 1, 6) {
-                out.push((
-                    EventKind::Forwarded {
-                        unit: tpl.unit.into(),
-                    },
-                    d,
-                ));
-            }
-            return out;
-        }
-        _ => {}
-    }
-    let Some(d) = step(rng, 1, 10) else {
-        return out;
-    };
-    out.push((
-        EventKind::Assigned {
-            unit: tpl.unit.into(),
-        },
-        d,
-    ));
-    if stages < 3 {
-        return out;
-    }
-    let Some(d) = step(rng, 1, 8) else { return out };
-    out.push((EventKind::Accepted, d));
-    if let Some(d) = step(rng, 0, 10) {
-        out.push((EventKind::Acknowledged, d));
-    }
-    if stages < 4 {
-        return out;
-    }
-    if tpl.route == Route::Dispute
-        && rng.random_bool(0.6)
-        && let Some(d) = step(rng, 5, 30)
-    {
-        out.push((
-            EventKind::Mediated {
-                agreement: "达成调解协议".into(),
-            },
-            d,
-        ));
-    }
-    if tpl.route == Route::PetitionRequest
-        && rng.random_bool(0.15)
-        && let Some(d) = step(rng, 40, 58)
-    {
-        let extension = EventKind::Extended {
-            days: 30,
-            approved_by: "分管局长".into(),
-            reason: "需补充调查".into(),
-        };
-        out.push((extension, d));
-    }
-    if stages < 5 {
-        return out;
-    }
-    let reply = *[
-        ReplyType::Support,
-        ReplyType::Explain,
-        ReplyType::NotSupport,
-    ]
-    .choose(rng)
-    .unwrap_or(&ReplyType::Explain);
-    let Some(d) = step(rng, 5, 50) else {
-        return out;
-    };
-    out.push((EventKind::Replied { reply }, d));
-    if stages < 6 {
-        return out;
-    }
-    if reply == ReplyType::NotSupport && rng.random_bool(0.5) {
-        if let Some(d) = step(rng, 3, 28) {
-            out.push((EventKind::ReviewRequested, d));
-        }
-        return out;
-    }
-    let satisfaction = [
-        Satisfaction::Satisfied,
-        Satisfaction::BasicallySatisfied,
-        Satisfaction::Dissatisfied,
-    ]
-    .choose(rng)
-    .copied();
-    if let Some(d) = step(rng, 1, 20) {
-        out.push((EventKind::Closed { satisfaction }, d));
-        // The evaluation and the follow-up task derive from what was drawn (no new draws,
-        // so the rest of the demo county stays as it was): timeliness suffers when the
-        // handling took long.
-        let took = (d - received).num_days();
-        let timeliness = match (satisfaction, took) {
-            (Some(Satisfaction::Dissatisfied), _) => Satisfaction::Dissatisfied,
-            (_, t) if t > 75 => Satisfaction::BasicallySatisfied,
-            _ => Satisfaction::Satisfied,
-        };
-        out.push((
-            EventKind::Evaluated {
-                reply_quality: satisfaction.unwrap_or(Satisfaction::BasicallySatisfied),
-                timeliness,
-            },
-            d,
-        ));
-        out.push((
-            EventKind::FollowUpScheduled {
-                due: d + Duration::days(15),
-            },
-            d,
-        ));
-    }
-    if stages >= 7
-        && let Some(d) = step(rng, 5, 30)
-    {
-        out.push((
-            EventKind::FollowUp {
-                outcome: "回访：信访人无新诉求".into(),
-            },
-            d,
-        ));
     }
     out
 }

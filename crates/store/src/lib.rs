@@ -31,6 +31,10 @@
 //!    [`Store::case_papers`], [`Store::render_document`], [`Store::paper_templates`] and
 //!    [`Store::put_paper_templates`].
 //!
+//! 8. Where the cases stand: [`Store::clock_index`] (every open case's clocks as of a day)
+//!    and [`reports::Reports`] (统计 and `fengqiao report`), one computation for the app
+//!    and the CLI.
+//!
 //! Documents are held by a samod `Repo` (so the sync crate can serve them) over our own
 //! crash-safe storage; see ARCHITECTURE.md for why.
 
@@ -45,6 +49,7 @@ mod index;
 pub mod local;
 mod paper_index;
 pub mod record;
+pub mod reports;
 pub mod shard;
 pub mod storage;
 mod time;

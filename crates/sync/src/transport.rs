@@ -307,6 +307,24 @@ fn replace_data(frame: &[u8], data: &[u8]) -> Option<Vec<u8>> {
     Some(e.into_writer())
 }
 
+/// Whether a read error is the peer (or we) ending the connection normally: closed with
+/// code 0, as a finished round or a stopped service closes it. samod logs every error
+/// its transport yields as an error, so a normal close ends the stream instead.
+fn is_normal_close(e: &std::io::Error) -> bool {
+    use iroh::endpoint::{ConnectionError, ReadError, VarInt};
+    let Some(read) = e.get_ref().and_then(|i| i.downcast_ref::<ReadError>()) else {
+        return false;
+    };
+    match read {
+        ReadError::ConnectionLost(ConnectionError::ApplicationClosed(close)) => {
+            close.error_code == VarInt::from_u32(0)
+        }
+        ReadError::ConnectionLost(ConnectionError::LocallyClosed) => true,
+        ReadError::Reset(code) => *code == VarInt::from_u32(0),
+        _ => false,
+    }
+}
+
 /// Wraps one bi-stream of an authenticated iroh connection as a samod transport. The
 /// connection is kept alive by the transport and closed when samod drops it.
 pub fn samod_transport(
@@ -326,6 +344,15 @@ pub fn samod_transport(
     let gate = Arc::new(OpeningGate::new(OPENING_HOLD));
     let admitting = gate.clone();
     let stream = FramedRead::new(recv, codec())
+        .scan((), move |(), item| {
+            futures::future::ready(match item {
+                Err(e) if is_normal_close(&e) => {
+                    tracing::debug!(peer = %remote, "connection closed by the peer");
+                    None
+                }
+                other => Some(other),
+            })
+        })
         .map_ok(move |frame| {
             received
                 .received

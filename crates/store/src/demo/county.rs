@@ -1,6 +1,7 @@
 //! The demo county whole, as the app's first start and `fengqiao demo` both make it: the
 //! directory, a year of cases, the reception rules with this month published and next
-//! month drafted, the units and panels of the 信访 desk, and two booked visitors.
+//! month drafted, the units and panels of the 信访 desk, two booked visitors, and field
+//! visits done and planned.
 
 use std::path::Path;
 
@@ -29,16 +30,35 @@ pub enum DemoError {
     Booking(#[from] BookingError),
 }
 
+/// How far making the demo county has got, for a progress display.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DemoStep {
+    /// The directory: townships, villages, this device.
+    Directory,
+    /// Cases written so far.
+    Cases { written: usize, of: usize },
+    /// This month's roster drafted and published, next month's drafted.
+    Roster,
+    /// Units, panels, the intake queue and booked visitors.
+    Desk,
+}
+
 /// Makes the demo county in the empty data directory `dir`: `opts.cases` cases over the
 /// year up to `opts.end` (deterministic for a seed), then the roster, desk and bookings
-/// as of that day. `progress` is told how many cases are written.
+/// as of that day. `progress` is told each step as it begins, and each batch of cases.
 pub fn create_county(
     dir: &Path,
     opts: DemoOptions,
-    progress: impl FnMut(usize),
+    mut progress: impl FnMut(DemoStep),
 ) -> Result<Store, DemoError> {
+    progress(DemoStep::Directory);
     let store = init_demo_county(dir)?;
-    store.import_cases(generate(opts), progress)?;
+    let of = opts.cases;
+    progress(DemoStep::Cases { written: 0, of });
+    store.import_cases(generate(opts), |written| {
+        progress(DemoStep::Cases { written, of })
+    })?;
+    progress(DemoStep::Roster);
     let today = opts.end;
     let calendar = store.holiday_calendar()?;
     let this_month = Period::month(today.year(), today.month())?;
@@ -47,9 +67,121 @@ pub fn create_county(
     store.draft_roster(Some(DEMO_ROSTER_RULES), &calendar, this_month)?;
     store.draft_roster(Some(DEMO_ROSTER_RULES), &calendar, next_month)?;
     store.publish_roster(&calendar, this_month, today)?;
+    progress(DemoStep::Desk);
     seed_desk(&store, today)?;
     book_demo_visitors(&store, today)?;
+    plan_demo_visits(&store, today)?;
     Ok(store)
+}
+
+/// A demo field visit: days from today, township, village, staff, the households met
+/// (head, what they said), and the outcome (empty while planned).
+type DemoVisit = (
+    i64,
+    &'static str,
+    &'static str,
+    &'static [&'static str],
+    &'static [(&'static str, &'static str)],
+    &'static str,
+);
+
+/// Field visits (下访) of the weeks around `today`: three done, with the households met
+/// and what came of it, and two planned, carrying open cases of their township (带案下访).
+/// Only this year's: the 下访 view shows a year.
+fn plan_demo_visits(store: &Store, today: NaiveDate) -> Result<(), DemoError> {
+    use fengqiao_model::{FieldVisit, Household, VisitId};
+    let visits: [DemoVisit; 5] = [
+        (
+            -19,
+            "港口镇",
+            "山门口村",
+            &["刘志强", "港口镇信访办 何静"],
+            &[
+                ("程春生", "反映宅基地界址，已约双方到场丈量"),
+                ("汤美玲", "无新诉求"),
+            ],
+            "走访 2 户，现场丈量宅基地界址，双方同意由村调委会调解",
+        ),
+        (
+            -11,
+            "梅林镇",
+            "罗村",
+            &["周丽萍", "梅林镇综治中心 吴斌"],
+            &[("胡国强", "养殖场粪污已整改，要求持续监测")],
+            "复查养殖场整改情况，信访人表示满意",
+        ),
+        (
+            -4,
+            "甲路镇",
+            "路口村",
+            &["冯晓燕", "甲路镇信访办 张磊"],
+            &[
+                ("储金花", "工资已结清大部分，余款约定月底付清"),
+                ("詹德华", "同上"),
+            ],
+            "督促包工头签订还款承诺书，人社局跟踪",
+        ),
+        (
+            2,
+            "万家乡",
+            "桃园村",
+            &["吴建华", "万家乡信访办 王芳"],
+            &[],
+            "",
+        ),
+        (
+            6,
+            "港口镇",
+            "港口村",
+            &["何志明", "港口镇信访办 何静"],
+            &[],
+            "",
+        ),
+    ];
+    for (offset, township, village, staff, households, outcome) in visits {
+        let date = today + Duration::days(offset);
+        if date.year() != today.year() {
+            continue;
+        }
+        // The township's open cases go down with the visit.
+        let linked_cases = store
+            .list_cases(&CaseFilter {
+                township: Some(township.to_owned()),
+                ..CaseFilter::default()
+            })?
+            .into_iter()
+            .filter(|c| c.status.is_open())
+            .take(2)
+            .map(|c| c.id)
+            .collect();
+        let id = uuid::Uuid::new_v5(
+            &uuid::Uuid::NAMESPACE_URL,
+            format!(
+                "fengqiao-demo:{}:visit:{township}:{village}:{offset}",
+                super::DEMO_COUNTY
+            )
+            .as_bytes(),
+        );
+        store.put_visit(&FieldVisit {
+            id: VisitId(id),
+            leader: None,
+            staff: staff.iter().map(|s| (*s).to_owned()).collect(),
+            township: township.to_owned(),
+            village: village.to_owned(),
+            date,
+            households: households
+                .iter()
+                .map(|(head, outcome)| Household {
+                    head: (*head).to_owned(),
+                    address: format!("{township}{village}"),
+                    outcome: (*outcome).to_owned(),
+                })
+                .collect(),
+            linked_cases,
+            outcome: outcome.to_owned(),
+        })?;
+    }
+    Ok(())
 }
 
 /// Books two visitors onto the next published reception, one about an open case, so

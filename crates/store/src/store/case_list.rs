@@ -198,6 +198,26 @@ impl Store {
         Ok(out)
     }
 
+    /// The clocks of every open case as of `today` (what 今日, 仅超期, 统计, `case list
+    /// --overdue` and `fengqiao report` show), computed with the county's holiday notices
+    /// in `calendar` and the directory's units.
+    pub fn clock_index(
+        &self,
+        calendar: &fengqiao_rules::HolidayCalendar,
+        today: NaiveDate,
+    ) -> Result<crate::reports::ClockIndex, StoreError> {
+        let histories = self.histories(&CaseFilter::default())?;
+        let law = self.law_context()?;
+        Ok(crate::reports::index(
+            histories
+                .iter()
+                .map(|(case, events)| (case.id, &case.registration, events.as_slice())),
+            calendar,
+            &law,
+            today,
+        ))
+    }
+
     /// One case with its events, notes, conflicts and resolutions; a case that absorbed
     /// others by a merge shows their events and notes too.
     pub fn case(&self, key: &str) -> Result<CaseRecord, StoreError> {

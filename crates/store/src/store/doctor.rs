@@ -17,6 +17,9 @@ use crate::{DocName, Resolution, StorageProblem, StoreError, record};
 pub struct DocumentReport {
     pub name: String,
     pub document_id: String,
+    /// Whether this device holds the document by the directory's rights (a township
+    /// laptop holds its townships' documents, not the others' the catalogue names).
+    pub for_this_device: bool,
     pub loaded: bool,
     pub files: usize,
     pub bytes_on_disk: u64,
@@ -51,6 +54,10 @@ impl Store {
     /// Health of every document: loads, sizes, change counts, damaged records.
     pub fn doctor(&self) -> Result<DoctorReport, StoreError> {
         let mut documents = Vec::new();
+        let table = self.access();
+        let me = &self.identity.device_id;
+        // A directory being founded lists no device yet: it is all this device's.
+        let founding = self.is_founding() || table.has_no_devices();
         for name in self.catalogue()? {
             let id = name.document_id(&self.identity.county);
             let (files, bytes_on_disk) = dir_size(&self.doc_dir(&id.to_string()));
@@ -73,6 +80,7 @@ impl Store {
             documents.push(DocumentReport {
                 name: name.to_string(),
                 document_id: id.to_string(),
+                for_this_device: founding || table.access(me, &name).can_read(),
                 loaded,
                 files,
                 bytes_on_disk,

@@ -375,19 +375,20 @@ impl Store {
             };
             let mut last = before;
             for batch in cases.chunks(BATCH) {
-                let (heads_before, ((), hash)) = handle.with_document(|doc| {
+                let (heads_before, change) = handle.with_document(|doc| {
                     let heads = hex_heads(&doc.get_heads());
-                    let committed = self.commit_with(doc, import_options(), |tx| {
+                    let ((), hash) = self.commit_with(doc, import_options(), |tx| {
                         let map = map_at(tx, "cases")?;
                         for (id, _, value) in batch {
                             record::put_record(tx, &map, &id.to_string(), value)?;
                         }
                         Ok(())
                     })?;
-                    Ok::<_, StoreError>((heads, committed))
+                    Ok::<_, StoreError>((heads, hash.and_then(|h| doc.get_change_by_hash(&h))))
                 })?;
+                let hash = change.as_ref().map(|c| c.hash());
+                self.save_change(&handle, change)?;
                 if let Some(hash) = hash {
-                    self.wait_durable(&handle, hash)?;
                     // Only this run's changes since: a peer's change merged meanwhile
                     // would be missing from the rows.
                     if heads_before != last {
@@ -418,17 +419,16 @@ impl Store {
             let handle = self.must_doc(&name)?;
             self.require_write(&name)?;
             for batch in changes.chunks(BATCH) {
-                let ((), hash) = handle.with_document(|doc| {
-                    self.commit_with(doc, import_options(), |tx| {
+                let change = handle.with_document(|doc| {
+                    let ((), hash) = self.commit_with(doc, import_options(), |tx| {
                         for u in batch {
                             self.write_update(tx, u)?;
                         }
                         Ok(())
-                    })
+                    })?;
+                    Ok::<_, StoreError>(hash.and_then(|h| doc.get_change_by_hash(&h)))
                 })?;
-                if let Some(hash) = hash {
-                    self.wait_durable(&handle, hash)?;
-                }
+                self.save_change(&handle, change)?;
                 outcome
                     .updated
                     .extend(batch.iter().map(|u| u.number.clone()));

@@ -127,7 +127,7 @@ impl Store {
         self.is_founding() || self.access().may_write(&self.identity.device_id, name)
     }
 
-    fn is_founding(&self) -> bool {
+    pub(super) fn is_founding(&self) -> bool {
         self.founding.load(std::sync::atomic::Ordering::Acquire)
     }
 

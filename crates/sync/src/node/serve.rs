@@ -137,25 +137,33 @@ pub async fn hand_over(
 }
 
 /// Resolves on Ctrl-C or SIGTERM: an always-on peer (`fengqiao serve`, the county server)
-/// stops serving then, and its writes finish before the process exits.
-pub async fn shutdown_signal() {
+/// stops serving then, and its writes finish before the process exits. The signals are
+/// caught from this call on, not from the first poll: a stop asked for while the service
+/// is still starting (opening a county's documents takes seconds) is a clean stop too.
+pub fn shutdown_signal() -> impl std::future::Future<Output = ()> + Send {
     #[cfg(unix)]
     {
         use tokio::signal::unix::{SignalKind, signal};
-        match signal(SignalKind::terminate()) {
-            Ok(mut term) => {
-                tokio::select! {
-                    _ = tokio::signal::ctrl_c() => {}
-                    _ = term.recv() => {}
+        let interrupt = signal(SignalKind::interrupt()).ok();
+        let terminate = signal(SignalKind::terminate()).ok();
+        async move {
+            match (interrupt, terminate) {
+                (Some(mut int), Some(mut term)) => {
+                    tokio::select! {
+                        _ = int.recv() => {}
+                        _ = term.recv() => {}
+                    }
                 }
-            }
-            Err(_) => {
-                let _ = tokio::signal::ctrl_c().await;
+                _ => {
+                    let _ = tokio::signal::ctrl_c().await;
+                }
             }
         }
     }
     #[cfg(not(unix))]
     {
-        let _ = tokio::signal::ctrl_c().await;
+        async {
+            let _ = tokio::signal::ctrl_c().await;
+        }
     }
 }
