@@ -499,18 +499,8 @@ impl Store {
             let (result, hash) = self.commit_as(doc, time, f)?;
             Ok::<_, StoreError>((result, hash.and_then(|h| doc.get_change_by_hash(&h))))
         })?;
-        self.save_change(handle, change)?;
-        Ok(result)
-    }
-
-    /// Commits a change this process made at once, rather than when samod gets to it (a
-    /// person is waiting), and waits until it is on disk.
-    fn save_change(
-        &self,
-        handle: &DocHandle,
-        change: Option<automerge::Change>,
-    ) -> Result<(), StoreError> {
         if let Some(change) = change {
+            // Committed at once rather than when samod gets to it: the clerk is waiting.
             let doc = handle.document_id().to_string();
             self.rt()
                 .block_on(self.storage.commit_change(&doc, &change))
@@ -521,7 +511,7 @@ impl Store {
                 })?;
             self.wait_durable(handle, change.hash())?;
         }
-        Ok(())
+        Ok(result)
     }
 
     /// Commits one transaction as this device's actor and person, at `time` (Unix

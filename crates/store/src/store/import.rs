@@ -5,7 +5,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use automerge::{ObjType, ReadDoc};
+use automerge::{ChangeHash, ObjType, ReadDoc};
 use chrono::{DateTime, Datelike, FixedOffset, NaiveDate};
 use fengqiao_model::{Case, CaseEvent, CaseId, CaseNumber, EventId, Note, NoteId, validate};
 pub use fengqiao_model::{ImportedCase, ImportedEvent, ImportedNote};
@@ -22,6 +22,31 @@ use crate::{CaseRecord, DocName, StoreError, china_offset, now_cst, record};
 /// The most cases written in one transaction: a document's batch is cut in pieces of this
 /// size, so one change stays a size peers apply in moments.
 const BATCH: usize = 1_000;
+
+/// How many cases' changes are committed to disk together: one group commit (one
+/// `fdatasync` of the journal) for the documents they are in.
+const GROUP: usize = 2_500;
+
+/// Changes made in memory and not yet known to be on disk, with what they wrote: nothing
+/// of them is reported written until [`Store::save_group`] has them durable. samod hands
+/// each to the storage as it is made; the storage's committer groups what arrives
+/// together, so the documents of a group share its journal `fdatasync`s.
+#[derive(Default)]
+struct Group {
+    changes: Vec<(samod::DocHandle, ChangeHash)>,
+    cases: usize,
+    created: Vec<(CaseId, String)>,
+    updated: Vec<String>,
+}
+
+impl Group {
+    fn add(&mut self, handle: &samod::DocHandle, change: Option<ChangeHash>, cases: usize) {
+        if let Some(hash) = change {
+            self.changes.push((handle.clone(), hash));
+        }
+        self.cases += cases;
+    }
+}
 
 /// Why the store refuses one case of an import. `index` is the case's place in what was
 /// given; the caller names the file's row and column.
@@ -359,15 +384,17 @@ impl Store {
         // Listed first, all in one directory change; a document listed that a cut-short
         // run never created is made by the next.
         self.catalogue_add_all(&by_doc.keys().cloned().collect::<Vec<_>>())?;
+        let mut group = Group::default();
+        let mut indexed: Vec<(String, Vec<String>, Vec<crate::index::IndexRow>)> = Vec::new();
         for (name, cases) in by_doc {
             let handle = self.must_doc(&name)?;
             self.require_write(&name)?;
             let id = name.document_id(&self.identity.county).to_string();
             // The list's rows of the document before, if the index has them: the new
             // cases' rows are added from what was written instead of read back.
-            let before = handle.with_document(|d| hex_heads(&d.get_heads()));
-            let empty = handle.with_document(|d| {
-                crate::record::map_in(d, "cases").is_none_or(|m| d.length(&m) == 0)
+            let (before, empty) = handle.with_document(|d| {
+                let empty = crate::record::map_in(d, "cases").is_none_or(|m| d.length(&m) == 0);
+                (hex_heads(&d.get_heads()), empty)
             });
             let mut rows = match self.index.rows_for_heads(&id, &before) {
                 None if empty => Some(Vec::new()),
@@ -384,11 +411,9 @@ impl Store {
                         }
                         Ok(())
                     })?;
-                    Ok::<_, StoreError>((heads, hash.and_then(|h| doc.get_change_by_hash(&h))))
+                    Ok::<_, StoreError>((heads, hash))
                 })?;
-                let hash = change.as_ref().map(|c| c.hash());
-                self.save_change(&handle, change)?;
-                if let Some(hash) = hash {
+                if let Some(hash) = change {
                     // Only this run's changes since: a peer's change merged meanwhile
                     // would be missing from the rows.
                     if heads_before != last {
@@ -404,41 +429,65 @@ impl Store {
                             .filter_map(|(_, _, v)| super::case_list::row_from_value(v, &doc_name)),
                     );
                 }
-                outcome
+                group.add(&handle, change, batch.len());
+                group
                     .created
                     .extend(batch.iter().map(|(id, number, _)| (*id, number.clone())));
-                done += batch.len();
-                progress(done);
+                if group.cases >= GROUP {
+                    done += self.save_group(&mut group, &mut outcome)?;
+                    progress(done);
+                }
             }
             if let Some(rows) = rows {
-                let files = crate::index::file_listing(&self.doc_dir(&id));
-                self.index.store(&id, files, last, &rows);
+                indexed.push((id, last, rows));
             }
         }
         for (name, changes) in updates {
             let handle = self.must_doc(&name)?;
             self.require_write(&name)?;
             for batch in changes.chunks(BATCH) {
-                let change = handle.with_document(|doc| {
-                    let ((), hash) = self.commit_with(doc, import_options(), |tx| {
+                let ((), change) = handle.with_document(|doc| {
+                    self.commit_with(doc, import_options(), |tx| {
                         for u in batch {
                             self.write_update(tx, u)?;
                         }
                         Ok(())
-                    })?;
-                    Ok::<_, StoreError>(hash.and_then(|h| doc.get_change_by_hash(&h)))
+                    })
                 })?;
-                self.save_change(&handle, change)?;
-                outcome
-                    .updated
-                    .extend(batch.iter().map(|u| u.number.clone()));
-                done += batch.len();
-                progress(done);
+                group.add(&handle, change, batch.len());
+                group.updated.extend(batch.iter().map(|u| u.number.clone()));
+                if group.cases >= GROUP {
+                    done += self.save_group(&mut group, &mut outcome)?;
+                    progress(done);
+                }
             }
+        }
+        done += self.save_group(&mut group, &mut outcome)?;
+        progress(done);
+        // On disk now: the new cases' rows may go in the index.
+        for (id, heads, rows) in indexed {
+            let files = crate::index::file_listing(&self.doc_dir(&id));
+            self.index.store(&id, files, heads, &rows);
         }
         // Build the list index now, while the documents are in memory.
         self.indexed_rows(None)?;
         Ok(outcome)
+    }
+
+    /// Commits a group's changes to disk together and only then counts what they wrote;
+    /// returns how many cases that was.
+    fn save_group(
+        &self,
+        group: &mut Group,
+        outcome: &mut ImportOutcome,
+    ) -> Result<usize, StoreError> {
+        let group = std::mem::take(group);
+        for (handle, hash) in &group.changes {
+            self.wait_durable(handle, *hash)?;
+        }
+        outcome.created.extend(group.created);
+        outcome.updated.extend(group.updated);
+        Ok(group.cases)
     }
 
     /// Every case here as its document holds it, with events and notes (not merged ones):
