@@ -97,6 +97,15 @@ fn a_clerk_checks_a_county_spreadsheet_then_imports_it_and_a_second_check_finds_
         .cloned()
         .expect("the imported case");
     assert_eq!(imported.received_on.to_string(), "2026-03-02");
+    // Its page shows the county's number and the old system's.
+    h.state_mut().state.open_case(imported.number.clone());
+    wait_for(&mut h, "the case page", |a| {
+        a.state.case_page.page.is_some()
+    });
+    assert!(shown(&h, "原编号（导入）"));
+    assert!(shown(&h, "XF-001"));
+    click_button(&mut h, "设置");
+    h.run_steps(2);
 
     click_button(&mut h, "检查");
     wait_for(&mut h, "the second check", |a| {

@@ -99,6 +99,7 @@ pub(super) fn text(key: Key) -> &'static str {
         Key::BackToList => "← Back to the list",
         Key::CaseFields => "Details",
         Key::FieldNumber => "Number",
+        Key::FieldSourceNumber => "Number in the old system",
         Key::FieldReceived => "Received",
         Key::FieldChannel => "Channel",
         Key::FieldPlace => "Township / village",

@@ -103,7 +103,7 @@ keys! {
     ColRequest, ColRoute, ColStatus, ColDue, BadgeConflict, BadgeOverdue, NotRouted,
     CasesLoading,
     // Case page.
-    BackToList, CaseFields, FieldNumber, FieldReceived, FieldChannel, FieldPlace,
+    BackToList, CaseFields, FieldNumber, FieldSourceNumber, FieldReceived, FieldChannel, FieldPlace,
     FieldPetitioners, FieldRequest, FieldFacts, FieldRoute, FieldComplaintType, FieldLeadUnit,
     FieldStatus, FieldRegisteredBy, FieldHeadCount, Clocks, ClockName, ClockArticle,
     ClockStart, ClockDue, ClockState, NoClocks, Timeline, Notes, NoNotes, AddNote, NoteText,

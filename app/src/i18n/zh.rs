@@ -99,6 +99,7 @@ pub(super) fn text(key: Key) -> &'static str {
         Key::BackToList => "← 返回列表",
         Key::CaseFields => "基本信息",
         Key::FieldNumber => "编号",
+        Key::FieldSourceNumber => "原编号（导入）",
         Key::FieldReceived => "收到日期",
         Key::FieldChannel => "渠道",
         Key::FieldPlace => "乡镇 / 村",

@@ -59,6 +59,14 @@ pub fn ui(ui: &mut egui::Ui, state: &mut AppState) {
                         ui.end_row();
                     };
                     field(ui, Key::FieldNumber, case.number.to_string(), "number");
+                    if !case.source_number.is_empty() {
+                        field(
+                            ui,
+                            Key::FieldSourceNumber,
+                            case.source_number.clone(),
+                            "source_number",
+                        );
+                    }
                     field(
                         ui,
                         Key::FieldReceived,

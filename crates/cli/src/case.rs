@@ -646,6 +646,9 @@ fn print_case(r: &CaseRecord, clock_lines: &[String]) -> Result<()> {
     let c = &r.case;
     let g = &c.registration;
     writeln!(out, "案件 {}  [{}]  {}", c.number, r.status, c.id)?;
+    if !c.source_number.is_empty() {
+        writeln!(out, "原编号 {}（导入）", c.source_number)?;
+    }
     writeln!(
         out,
         "收到 {}  渠道 {}  {}{}",
