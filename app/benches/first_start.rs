@@ -5,7 +5,8 @@
 //! directory, wall-clock time; a frame of the whole window is drawn every 16 ms, as the
 //! real window would, and the run ends at the first frame that draws 今日 with its clocks.
 //!
-//! `cargo bench -p fengqiao-app --bench first_start` (`-- --runs N`, default 3).
+//! `cargo bench -p fengqiao-app --profile dev --bench first_start` (`-- --runs N`, default
+//! 3): the dev profile builds dependencies at opt-level 2, as `edit_loop` does.
 //! Goal (issue 24): within 5 s on the 2-core machine.
 
 use std::time::{Duration, Instant};
