@@ -388,7 +388,7 @@ impl RowReader<'_> {
         let township = self.text(Field::Township);
         if township.is_empty() {
             self.refuse(Field::Township, "", "乡镇为空");
-        } else if !self.dir.townships.iter().any(|t| *t == township) {
+        } else if !self.dir.townships.contains(&township) {
             self.refuse(
                 Field::Township,
                 &township.clone(),

@@ -446,7 +446,7 @@ mod tests {
         sheet
             .write_datetime_with_format(1, 0, &date, &format)
             .expect("write");
-        sheet.write(1, 1, 13800001111u64 as f64).expect("write");
+        sheet.write(1, 1, 13_800_001_111_f64).expect("write");
         sheet.write(1, 2, "反映问题").expect("write");
         let bytes = book.save_to_buffer().expect("save");
         let t = read_table(&bytes, "a.xlsx", &opts()).expect("reads");

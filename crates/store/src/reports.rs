@@ -233,6 +233,7 @@ mod tests {
         CaseSummary {
             id: CaseId(uuid::Uuid::from_u128(n)),
             number: format!("T-{n}"),
+            source_number: String::new(),
             received_on: NaiveDate::from_ymd_opt(2026, 1 + (n % 3) as u32, 5).unwrap_or_default(),
             township: township.into(),
             village: String::new(),
