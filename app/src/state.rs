@@ -652,8 +652,6 @@ pub struct AppState {
     pub reports: Reports,
     reports_stale: bool,
     pub busy: bool,
-    /// A long write's progress (the demo county, an import): cases done of the total.
-    pub progress: Option<(usize, usize)>,
     /// 设置 → 导入.
     pub import: ImportUi,
     pub status: Option<StatusLine>,
@@ -739,7 +737,6 @@ impl AppState {
             reports: Reports::default(),
             reports_stale: true,
             busy: false,
-            progress: None,
             import: ImportUi::default(),
             status: None,
             guide: Guide::embedded(),
@@ -876,17 +873,9 @@ impl AppState {
                     is_error: true,
                 });
             }
-            Update::Busy(b) => {
-                self.busy = b;
-                if !b {
-                    self.progress = None;
-                }
-            }
-            Update::Progress { done, total } => self.progress = Some((done, total)),
-            Update::Import(report) => {
-                self.progress = None;
-                self.import.report = Some(report);
-            }
+            Update::Busy(b) => self.busy = b,
+            Update::ImportProgress { done, total } => self.import.progress = Some((done, total)),
+            Update::Import(report) => self.import.finished(report),
         }
     }
 

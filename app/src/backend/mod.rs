@@ -201,8 +201,8 @@ pub enum Update {
     SyncFailed { action: Key, failure: SyncFailure },
     /// The store thread is working (true) or idle (false).
     Busy(bool),
-    /// A long write's progress (the demo county, an import): cases done of the total.
-    Progress { done: usize, total: usize },
+    /// An import's progress: cases done of the total.
+    ImportProgress { done: usize, total: usize },
     /// What an import check found, or an import wrote.
     Import(std::sync::Arc<ImportReport>),
 }

@@ -12,9 +12,17 @@ pub struct ImportUi {
     pub file: String,
     pub mapping: String,
     pub report: Option<Arc<ImportReport>>,
+    /// While an import writes: cases done of the total.
+    pub progress: Option<(usize, usize)>,
 }
 
 impl ImportUi {
+    /// A check or an import came back.
+    pub fn finished(&mut self, report: Arc<ImportReport>) {
+        self.progress = None;
+        self.report = Some(report);
+    }
+
     fn paths(&self) -> (PathBuf, Option<PathBuf>) {
         let mapping = self.mapping.trim();
         (

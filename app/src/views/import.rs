@@ -59,7 +59,7 @@ pub fn ui(ui: &mut egui::Ui, state: &mut AppState) {
     if let Some(command) = command {
         state.send(Command::Import(command));
     }
-    if let (Some((done, total)), true) = (state.progress, state.busy) {
+    if let (Some((done, total)), true) = (state.import.progress, state.busy) {
         ui.add(
             egui::ProgressBar::new(done as f32 / total.max(1) as f32).text(trf(
                 lang,

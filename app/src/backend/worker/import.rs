@@ -83,7 +83,7 @@ impl Worker {
             let updates = self.updates.clone();
             let outcome = self.store.apply_import(plan, |done| {
                 // The UI shows it; a closed UI ends the loop later.
-                let _ = updates.send(Update::Progress { done, total });
+                let _ = updates.send(Update::ImportProgress { done, total });
             })?;
             (self.repaint)();
             let refused_file = if report.refusals.is_empty() {
