@@ -24,6 +24,20 @@ pub struct ImportedCase {
     pub provided: Option<Vec<String>>,
 }
 
+impl ImportedCase {
+    /// A case without a source number, history or notes (a test's, the demo's start).
+    pub fn new(registration: Registration, registered_at: DateTime<FixedOffset>) -> ImportedCase {
+        ImportedCase {
+            registration,
+            registered_at,
+            source_number: String::new(),
+            events: Vec::new(),
+            notes: Vec::new(),
+            provided: None,
+        }
+    }
+}
+
 /// One event of an imported case's history.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ImportedEvent {

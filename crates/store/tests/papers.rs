@@ -785,14 +785,10 @@ fn two_laptops_issuing_offline_get_different_numbers_and_both_documents_are_kept
         .to_string();
     let imported = a
         .import_cases(
-            vec![fengqiao_store::ImportedCase {
-                registration: common::registration(),
-                registered_at: fengqiao_store::now_cst(),
-                source_number: String::new(),
-                events: Vec::new(),
-                notes: Vec::new(),
-                provided: None,
-            }],
+            vec![fengqiao_store::ImportedCase::new(
+                common::registration(),
+                fengqiao_store::now_cst(),
+            )],
             |_| {},
         )
         .expect("import")[0]
