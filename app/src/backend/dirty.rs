@@ -10,18 +10,18 @@ use fengqiao_store::{DocName, Store, StoreError};
 /// A view model the store thread sends.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum View {
-    // In sending order: what 今日 shows first (the list, this week, the clocks), then the
-    // rest; duplicate detection, seconds at county scale, last but the open case (at the
-    // first start of the demo county it held 今日's clocks back by 1.6 s).
+    // In sending order: the quick ones first, then the clocks 今日 shows, then duplicate
+    // detection (seconds at county scale: at the first start of the demo county it held
+    // 今日's clocks back by 1.6 s), the open case last.
     Welcome,
     Directory,
     Cases,
     ThisWeek,
-    Clocks,
     Roster,
     Visits,
     Intake,
     Sync,
+    Clocks,
     Conflicts,
     OpenCase,
 }
@@ -33,11 +33,11 @@ impl View {
         View::Directory,
         View::Cases,
         View::ThisWeek,
-        View::Clocks,
         View::Roster,
         View::Visits,
         View::Intake,
         View::Sync,
+        View::Clocks,
         View::Conflicts,
         View::OpenCase,
     ];
