@@ -8,6 +8,16 @@
 //!   cargo bench -p fengqiao-sync-server --bench vs_js       (needs `npm ci` in interop/)
 //!
 //! `FENGQIAO_BENCH_ROUNDS` (default 3) sets the rounds per server; medians are compared.
+//!
+//! **Live mode** (`… --bench vs_js -- live`, `live.rs`): stock JavaScript automerge-repo
+//! clients (`interop/live-client.mjs`), both servers in the same run, alternated, each
+//! with disk storage (the JS server with its Node filesystem adapter, which never
+//! fsyncs). Client A holds the 50 documents and puts one record into each, 200 times,
+//! each change sent to the server as it is made; then a fresh client B pulls them all.
+//! Measured per server: CPU for the push and the pull (`/proc/<pid>/stat`), peak threads
+//! and memory (`/proc/<pid>/status`), bytes written (`/proc/<pid>/io` `wchar`), the data
+//! directory's final size, and for ours the storage's own counts from `/metrics` (fsyncs,
+//! renames, unlinks, group commits).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::convert::Infallible;
@@ -25,6 +35,9 @@ use fengqiao_sync_server::ops::{self, EnrolRequest, Enrolment};
 use futures::future::BoxFuture;
 use futures::{FutureExt, SinkExt, StreamExt};
 use samod::{BackoffConfig, DialError};
+
+#[path = "vs_js/live.rs"]
+mod live;
 
 const COUNTY: &str = "基准县";
 const DOCS: usize = 50;
@@ -190,10 +203,11 @@ fn start_ours(config: &Path) -> (Child, u16) {
     (child, port)
 }
 
-fn start_js(interop: &Path) -> (Child, u16) {
+fn start_js(interop: &Path, data_dir: Option<&Path>) -> (Child, u16) {
     let mut child = Command::new("node")
         .current_dir(interop)
         .arg("js-sync-server.mjs")
+        .args(data_dir)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit())
@@ -361,6 +375,10 @@ fn main() {
             .exists(),
         "run `npm ci --prefix sync-server/interop` first"
     );
+    if std::env::args().any(|a| a == "live") {
+        live::run(&interop, if quick { 1 } else { rounds });
+        return;
+    }
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -386,7 +404,7 @@ fn main() {
         );
         ours.push(push + pull);
 
-        let (server, port) = start_js(&interop);
+        let (server, port) = start_js(&interop, None);
         let (push, pull) = rt.block_on(round(
             &format!("ws://127.0.0.1:{port}/"),
             false,

@@ -68,6 +68,8 @@ pub struct Snapshot {
     pub ws_protocol_errors: u64,
     pub storage_failures: u64,
     pub storage_bytes: u64,
+    /// What the storage asked of the disk since the server started.
+    pub disk: fengqiao_store::storage::DiskCounts,
     pub backups: u64,
     pub uptime_seconds: u64,
     pub intake_submitted: u64,
@@ -195,6 +197,46 @@ pub fn render(s: &Snapshot) -> String {
         "Bytes of document files on disk.",
         &[("", s.storage_bytes)],
     );
+    let d = &s.disk;
+    for (name, help, value) in [
+        (
+            "fengqiao_storage_syncs_total",
+            "fsync and fdatasync calls of the storage (files, directories, journal).",
+            d.syncs,
+        ),
+        (
+            "fengqiao_storage_renames_total",
+            "Files the storage renamed into place.",
+            d.renames,
+        ),
+        (
+            "fengqiao_storage_unlinks_total",
+            "Files the storage removed.",
+            d.unlinks,
+        ),
+        (
+            "fengqiao_storage_written_bytes_total",
+            "Bytes the storage wrote (journal and files).",
+            d.bytes_written,
+        ),
+        (
+            "fengqiao_storage_commits_total",
+            "Group commits: journal appends that acknowledged writes.",
+            d.commits,
+        ),
+        (
+            "fengqiao_storage_committed_writes_total",
+            "Writes those group commits acknowledged.",
+            d.committed_writes,
+        ),
+        (
+            "fengqiao_storage_compactions_total",
+            "Documents the storage compacted into a snapshot.",
+            d.compactions,
+        ),
+    ] {
+        series(&mut out, name, "counter", help, &[("", value)]);
+    }
     series(
         &mut out,
         "fengqiao_backups_total",

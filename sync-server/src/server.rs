@@ -461,6 +461,7 @@ async fn snapshot(shared: &Arc<Shared>) -> Snapshot {
         ws_protocol_errors: c.ws_protocol_errors.load(Ordering::Relaxed),
         storage_failures: u64::from(failed),
         storage_bytes,
+        disk: fengqiao_store::storage::disk_counts(),
         backups: c.backups.load(Ordering::Relaxed),
         uptime_seconds: shared.started.elapsed().as_secs(),
         intake_submitted: c.intake_submitted.load(Ordering::Relaxed),

@@ -110,7 +110,7 @@ impl WebSocketListener {
                 }
             })
         };
-        spawn_disconnect_log(&acceptor, counters.clone());
+        spawn_disconnect_log(&acceptor);
         let state = WsState {
             store,
             acceptor: acceptor.clone(),
@@ -147,30 +147,68 @@ impl WebSocketListener {
     }
 }
 
-fn spawn_disconnect_log(acceptor: &samod::AcceptorHandle, counters: Arc<ServerCounters>) {
+fn spawn_disconnect_log(acceptor: &samod::AcceptorHandle) {
     let acceptor = acceptor.clone();
     tokio::spawn(async move {
         let mut events = acceptor.events();
         while let Some(event) = events.next().await {
-            match event {
-                samod::AcceptorEvent::ClientConnected { peer_info, .. } => {
-                    tracing::info!(peer = %peer_info.peer_id, "websocket client connected");
-                }
-                samod::AcceptorEvent::ClientDisconnected { reason, .. } => {
-                    if matches!(
-                        reason,
-                        samod::ConnFinishedReason::ErrorReceiving(_)
-                            | samod::ConnFinishedReason::ErrorSending(_)
-                    ) {
-                        ServerCounters::add(&counters.ws_protocol_errors, 1);
-                        tracing::warn!(%reason, "websocket client dropped");
-                    } else {
-                        tracing::info!(%reason, "websocket client disconnected");
-                    }
-                }
+            if let samod::AcceptorEvent::ClientConnected { peer_info, .. } = event {
+                tracing::info!(peer = %peer_info.peer_id, "websocket client connected");
             }
         }
     });
+}
+
+/// Logs how a client's connection ended, counting it as a protocol error only when samod
+/// closed it for one. samod reports every listener's lost connection as an error
+/// ("Listener … connection removed") however it ended; broken frames and text messages
+/// are counted where they are read, a failed handshake where it is awaited.
+fn note_disconnect(peer: &str, reason: &samod::ConnFinishedReason, counters: &ServerCounters) {
+    let clean = match reason {
+        samod::ConnFinishedReason::ErrorReceiving(e)
+        | samod::ConnFinishedReason::ErrorSending(e) => {
+            e.ends_with("connection removed") || e.starts_with(WENT_AWAY)
+        }
+        _ => true,
+    };
+    if clean {
+        tracing::info!(%peer, %reason, "websocket client disconnected");
+    } else {
+        ServerCounters::add(&counters.ws_protocol_errors, 1);
+        tracing::warn!(%peer, %reason, "websocket client dropped");
+    }
+}
+
+/// How a send error to a client that closed its end starts (so it is not counted).
+const WENT_AWAY: &str = "client went away: ";
+
+/// Whether a WebSocket error only says the client closed its end (a close handshake cut
+/// short, a reset or EOF as a browser tab or a process ends), rather than a broken frame.
+fn went_away(error: &axum::Error) -> bool {
+    use std::error::Error as _;
+    let mut source: Option<&(dyn std::error::Error + 'static)> = error.source();
+    while let Some(e) = source {
+        if let Some(io) = e.downcast_ref::<std::io::Error>() {
+            return matches!(
+                io.kind(),
+                std::io::ErrorKind::ConnectionReset
+                    | std::io::ErrorKind::BrokenPipe
+                    | std::io::ErrorKind::UnexpectedEof
+                    | std::io::ErrorKind::ConnectionAborted
+            );
+        }
+        source = e.source();
+    }
+    // tungstenite's "closed" errors carry no io::Error; they are named by their text.
+    let text = error.to_string();
+    [
+        "closing handshake",
+        "Connection closed normally",
+        "closed connection",
+        "Sending after closing",
+    ]
+    .iter()
+    .any(|t| text.contains(t))
 }
 
 fn bearer(headers: &HeaderMap) -> Option<String> {
@@ -234,11 +272,28 @@ async fn serve_client(state: WsState, peer: String, socket: WebSocket) {
     let (sink, stream) = socket.split();
     let log_peer = peer.clone();
     let received = counters.clone();
+    // A client's close (a close frame, or the socket shut without one) ends the stream
+    // as a clean disconnect: it is neither a warning nor an error.
+    let frame_errors = counters.clone();
     let incoming = stream
-        .map_err(move |e| {
-            // Oversized messages and broken frames end here, with the reason.
-            tracing::warn!(peer = %log_peer, error = %e, "websocket client sent a bad frame; closing");
-            std::io::Error::other(e.to_string())
+        .scan(false, move |closed, message| {
+            let next = match message {
+                _ if *closed => None,
+                Ok(Message::Close(_)) => None,
+                Ok(m) => Some(Ok(m)),
+                Err(e) if went_away(&e) => {
+                    tracing::debug!(peer = %log_peer, error = %e, "websocket client went away");
+                    None
+                }
+                Err(e) => {
+                    // Oversized messages and broken frames end here, with the reason.
+                    ServerCounters::add(&frame_errors.ws_protocol_errors, 1);
+                    tracing::warn!(peer = %log_peer, error = %e, "websocket client sent a bad frame; closing");
+                    Some(Err(std::io::Error::other(e.to_string())))
+                }
+            };
+            *closed = next.is_none();
+            futures::future::ready(next)
         })
         .try_filter_map({
             let peer = peer.clone();
@@ -254,6 +309,7 @@ async fn serve_client(state: WsState, peer: String, socket: WebSocket) {
                             Ok(Some(bytes.to_vec()))
                         }
                         Message::Text(_) => {
+                            ServerCounters::add(&received.ws_protocol_errors, 1);
                             tracing::warn!(%peer, "websocket client sent text, not a binary sync message; closing");
                             Err(std::io::Error::other("text message on a sync connection"))
                         }
@@ -266,12 +322,21 @@ async fn serve_client(state: WsState, peer: String, socket: WebSocket) {
     let incoming = Abortable::new(incoming.boxed(), registration);
     let sent = counters.clone();
     let outgoing = sink
-        .sink_map_err(|e| std::io::Error::other(e.to_string()))
+        .sink_map_err(|e| {
+            if went_away(&e) {
+                std::io::Error::other(format!("{WENT_AWAY}{e}"))
+            } else {
+                std::io::Error::other(e.to_string())
+            }
+        })
         .with(move |bytes: Vec<u8>| {
             sent.ws_bytes_sent
                 .fetch_add(bytes.len() as u64, Ordering::Relaxed);
             futures::future::ready(Ok::<_, std::io::Error>(Message::Binary(bytes.into())))
         });
+    // As the JavaScript sync server: a client is sent the documents it asks for, not
+    // every one it may read (its rights are unchanged).
+    state.store.send_only_when_asked(&peer);
     let transport = samod::Transport::new(incoming, outgoing)
         .with_expected_peer_id(samod::PeerId::from(peer.clone()));
     let handle = match state.acceptor.accept(transport) {
@@ -282,8 +347,16 @@ async fn serve_client(state: WsState, peer: String, socket: WebSocket) {
         }
     };
     ServerCounters::add(&counters.ws_connected, 1);
+    let mut events = handle.events();
     match tokio::time::timeout(HANDSHAKE_TIMEOUT, handle.handshake_complete()).await {
-        Ok(Ok(_)) => {}
+        Ok(Ok(_)) => {
+            while let Some(event) = events.next().await {
+                if let samod::AcceptorEvent::ClientDisconnected { reason, .. } = event {
+                    note_disconnect(&peer, &reason, &counters);
+                    break;
+                }
+            }
+        }
         Ok(Err(reason)) => {
             ServerCounters::add(&counters.ws_protocol_errors, 1);
             tracing::warn!(%peer, %reason, "websocket client failed the automerge-repo handshake (garbage or wrong peer id); closed");

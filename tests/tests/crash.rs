@@ -1,4 +1,5 @@
-//! `kill -9` at random moments, and during compaction, loses nothing reported saved.
+//! `kill -9` at random moments, during compaction, and in the middle of a burst of
+//! concurrent writes sharing group commits, loses nothing reported saved.
 
 use std::collections::HashSet;
 use std::io::{BufRead, BufReader};
@@ -33,10 +34,11 @@ fn init(dir: &Path) {
 }
 
 /// Starts the writer and collects the ids it reports.
-fn spawn_writer(dir: &Path, start: u64) -> (Child, Arc<Mutex<Vec<String>>>) {
+fn spawn_writer(dir: &Path, start: u64, mode: &str) -> (Child, Arc<Mutex<Vec<String>>>) {
     let mut child = Command::new(env!("CARGO_BIN_EXE_crash-writer"))
         .arg(dir)
         .arg(start.to_string())
+        .arg(mode)
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
@@ -112,7 +114,7 @@ fn kill_at_random_moments_loses_nothing_reported_saved() {
     let mut saved = HashSet::new();
     let mut next = 0;
     for round in 0..60 {
-        let (child, reported) = spawn_writer(dir.path(), next);
+        let (child, reported) = spawn_writer(dir.path(), next, "");
         std::thread::sleep(Duration::from_millis(rng.random_range(20..400)));
         let ids = kill(child, reported);
         next += ids.len() as u64 + 1;
@@ -134,9 +136,10 @@ fn kill_during_compaction_loses_nothing_reported_saved() {
     let mut next = 0;
     let mut caught_mid_compaction = 0;
     for round in 0..50 {
-        let (child, reported) = spawn_writer(dir.path(), next);
+        let (child, reported) = spawn_writer(dir.path(), next, "compact");
         let started = Instant::now();
-        // samod compacts every ~11 writes; kill as soon as a snapshot is being written.
+        // The writer's storage compacts every few writes; kill as soon as a snapshot is
+        // being written.
         while started.elapsed() < Duration::from_secs(10) {
             if snapshot_write_in_progress(dir.path()) {
                 caught_mid_compaction += 1;
@@ -153,5 +156,26 @@ fn kill_during_compaction_loses_nothing_reported_saved() {
     assert!(
         caught_mid_compaction >= 25,
         "only {caught_mid_compaction} of 50 kills landed during a snapshot write"
+    );
+}
+
+#[test]
+fn kill_in_the_middle_of_a_burst_of_concurrent_writes_loses_nothing_reported_saved() {
+    let dir = tempfile::tempdir().expect("tmp");
+    init(dir.path());
+    let mut rng = rand::rng();
+    let mut saved = HashSet::new();
+    for round in 0..30 {
+        // Four writers at once: their changes share group commits, so a kill lands
+        // between a journal sync and the answers, or between a batch's files.
+        let (child, reported) = spawn_writer(dir.path(), round * 10_000_000, "burst");
+        std::thread::sleep(Duration::from_millis(rng.random_range(100..600)));
+        saved.extend(kill(child, reported));
+        assert_all_present(dir.path(), &saved, round as usize);
+    }
+    assert!(
+        saved.len() >= 60,
+        "the writers made progress between kills ({} saved)",
+        saved.len()
     );
 }

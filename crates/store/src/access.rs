@@ -361,6 +361,10 @@ pub struct DirectoryPolicy {
     /// A shard's township (code): other peers get at most what a device of that
     /// township alone may have, so a shard never holds another township's documents.
     township: Option<String>,
+    /// Peers sent only the documents they ask for (the county server's WebSocket
+    /// clients, as the JavaScript sync server does); laptops are offered what they may
+    /// hold.
+    asks_only: Arc<std::sync::RwLock<std::collections::HashSet<String>>>,
 }
 
 impl DirectoryPolicy {
@@ -372,6 +376,7 @@ impl DirectoryPolicy {
                 table: rx,
                 own: None,
                 township: None,
+                asks_only: Arc::default(),
             },
             tx,
         )
@@ -384,6 +389,7 @@ impl DirectoryPolicy {
             table,
             own: None,
             township: None,
+            asks_only: Arc::default(),
         }
     }
 
@@ -397,6 +403,14 @@ impl DirectoryPolicy {
     pub fn with_own_peer(mut self, own: PeerId, config: ShareConfig) -> DirectoryPolicy {
         self.own = Some((own, config));
         self
+    }
+
+    /// From now on `peer` is sent only the documents it asks for (its rights unchanged).
+    pub fn send_only_when_asked(&self, peer: &str) {
+        self.asks_only
+            .write()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(peer.to_owned());
     }
 
     /// The table in force now.
@@ -424,6 +438,11 @@ impl samod::SharePolicy for DirectoryPolicy {
         let mut rx = self.table.clone();
         let peer = peer_id.to_string();
         let township = self.township.clone();
+        let announce = !self
+            .asks_only
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .contains(&peer);
         let decide = move |t: &AccessTable| {
             let access = t.access_by_id(&peer, &doc_id);
             let bound = match (&township, t.document_name(&doc_id)) {
@@ -431,7 +450,12 @@ impl samod::SharePolicy for DirectoryPolicy {
                 (Some(code), Some(name)) => access.min(t.township_access(code, name)),
                 (Some(_), None) => Access::None,
             };
-            bound.share_config()
+            let config = bound.share_config();
+            if announce {
+                config
+            } else {
+                config.with_announce(false)
+            }
         };
         let first = decide(&rx.borrow_and_update());
         futures::stream::unfold(

@@ -232,7 +232,7 @@ pub(crate) async fn write_genesis(
     county: &str,
 ) -> Result<(), StoreError> {
     let (key, genesis) = genesis_entry(name, county)?;
-    samod::storage::Storage::put(storage, key, genesis).await;
+    storage.put_now(key, genesis).await;
     match storage.failure() {
         Some(f) => Err(StoreError::NotDurable(
             crate::storage::DurabilityError::WriteFailed(f),

@@ -168,6 +168,7 @@ impl Shard {
                 locked(&self.county_handles).insert(name.clone(), theirs);
             }
             if let Some(handle) = self.repo.find(id).await? {
+                self.storage.register_handle(&handle);
                 self.handles().insert(name.clone(), handle);
                 opened += 1;
             }
@@ -350,6 +351,10 @@ impl Shard {
         }
         self.handles().clear();
         self.repo.stop().await;
+        let storage = self.storage.clone();
+        if let Err(e) = tokio::task::spawn_blocking(move || storage.close()).await {
+            tracing::warn!(township = %self.township, error = %e, "closing the shard's storage failed; its journal is replayed at the next start");
+        }
     }
 
     /// Why the shard's storage stopped accepting writes, if it did.

@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use automerge::{ActorId, Automerge, ChangeHash, ObjType};
+use automerge::{ActorId, Automerge, ChangeHash, ObjType, ReadDoc};
 use chrono::Datelike;
 use fengqiao_model::{Person, PersonId};
 use samod::{DocHandle, Repo};
@@ -376,6 +376,19 @@ impl Store {
             .keep_superseded_snapshots(self.dir.superseded(), keep);
     }
 
+    /// From now on `peer` is sent only the documents it asks for, as the JavaScript sync
+    /// server does for its clients (the county server's WebSocket clients); what it may
+    /// read and write is unchanged.
+    pub fn send_only_when_asked(&self, peer: &str) {
+        self.policy.send_only_when_asked(peer);
+    }
+
+    /// Changes when the storage checkpoints and compacts (the crash tests make both
+    /// frequent, to kill the process in the middle of them).
+    pub fn set_storage_policy(&self, policy: crate::storage::StoragePolicy) {
+        self.storage.set_policy(policy);
+    }
+
     /// The samod repo, for the sync layer.
     pub fn repo(&self) -> &Repo {
         &self.repo
@@ -420,6 +433,7 @@ impl Store {
                     .insert(name.clone());
             }
             if let Some(h) = &found {
+                self.storage.register_handle(h);
                 self.handles().insert(name.clone(), h.clone());
                 if *name == DocName::Directory {
                     self.follow_directory(h);
@@ -481,9 +495,21 @@ impl Store {
         f: impl FnOnce(&mut automerge::transaction::Transaction<'_>) -> Result<T, StoreError>,
     ) -> Result<T, StoreError> {
         let time = now_cst().timestamp();
-        let (result, hash) = handle.with_document(|doc| self.commit_as(doc, time, f))?;
-        if let Some(hash) = hash {
-            self.wait_durable(handle, hash)?;
+        let (result, change) = handle.with_document(|doc| {
+            let (result, hash) = self.commit_as(doc, time, f)?;
+            Ok::<_, StoreError>((result, hash.and_then(|h| doc.get_change_by_hash(&h))))
+        })?;
+        if let Some(change) = change {
+            // Committed at once rather than when samod gets to it: the clerk is waiting.
+            let doc = handle.document_id().to_string();
+            self.rt()
+                .block_on(self.storage.commit_change(&doc, &change))
+                .map_err(|e| {
+                    StoreError::NotDurable(crate::storage::DurabilityError::WriteFailed(
+                        e.to_string(),
+                    ))
+                })?;
+            self.wait_durable(handle, change.hash())?;
         }
         Ok(result)
     }
@@ -575,9 +601,11 @@ impl Store {
         self.storage.document_dir(id)
     }
 
-    /// Stops the repo cleanly (pending writes finish).
+    /// Stops the repo cleanly (pending writes finish), then makes every change durable in
+    /// its file and lets the storage's journal go.
     pub fn close(self) {
         self.rt().block_on(self.repo.stop());
+        self.storage.close();
     }
 
     fn rt(&self) -> &tokio::runtime::Runtime {
@@ -590,6 +618,8 @@ impl Store {
 
 impl Drop for Store {
     fn drop(&mut self) {
+        // Closed already, or the journal stays for the next open to replay.
+        self.storage.detach();
         // The last holder may be a task of another runtime (a network handler); a
         // runtime cannot be dropped there with blocking, so it is shut down in the
         // background. Writes were already acknowledged durable before they returned.

@@ -157,6 +157,20 @@ impl Store {
     /// Finds which document holds a case (by id or case number).
     pub(super) fn locate(&self, key: &str) -> Result<(DocName, CaseId), StoreError> {
         let key = key.trim();
+        // A case id is looked up in the documents themselves: through the list index,
+        // every write made the next lookup re-read its whole document (the index keys on
+        // the document's files), so a clerk's edit loop re-read ~250 cases per edit.
+        if let Ok(id) = key.parse::<CaseId>() {
+            for name in self.case_documents()? {
+                let holds = self.read(&name, |d| {
+                    crate::record::map_in(d, "cases")
+                        .is_some_and(|cases| matches!(d.get(&cases, key), Ok(Some(_))))
+                })?;
+                if holds == Some(true) {
+                    return Ok((name, id));
+                }
+            }
+        }
         for (name, rows) in self.indexed_rows(None)? {
             if let Some(row) = rows
                 .iter()

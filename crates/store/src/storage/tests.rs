@@ -1,0 +1,337 @@
+//! The storage's own tests; the crash tests are in `tests/tests/crash.rs`.
+use super::chunk::check_document_checksum;
+use super::*;
+use automerge::transaction::Transactable;
+
+#[test]
+fn snapshot_heads_reads_the_heads_of_a_saved_document() {
+    let mut a = automerge::AutoCommit::new();
+    a.put(automerge::ROOT, "township", "港口镇").unwrap();
+    let mut b = a.fork();
+    a.put(automerge::ROOT, "village", "西村").unwrap();
+    b.put(automerge::ROOT, "village", "东岸村").unwrap();
+    a.merge(&mut b).unwrap();
+    let mut heads = a.get_heads();
+    let mut read = snapshot_heads(&a.save()).unwrap();
+    heads.sort();
+    read.sort();
+    assert_eq!(heads.len(), 2);
+    assert_eq!(read, heads);
+}
+
+#[test]
+fn loading_leaves_this_process_s_writes_in_flight_and_removes_dead_ones() {
+    let dir = tempfile::tempdir().unwrap();
+    let storage =
+        DurableStorage::new(dir.path().join("docs"), dir.path().join("quarantine")).unwrap();
+    let doc_dir = dir
+        .path()
+        .join("docs")
+        .join("ab")
+        .join("cdefgh")
+        .join("incremental");
+    fs::create_dir_all(&doc_dir).unwrap();
+    let ours = doc_dir.join(format!(".c0ffee.{}.7.tmp", std::process::id()));
+    let dead = doc_dir.join(".c0ffee.4000000000.7.tmp");
+    fs::write(&ours, b"half a change").unwrap();
+    fs::write(&dead, b"half a change").unwrap();
+    let prefix = StorageKey::from_parts(["abcdefgh"]).unwrap();
+    let loaded = storage.load_range_blocking(&prefix);
+    assert!(loaded.is_empty());
+    assert!(ours.exists(), "a write in flight was removed");
+    assert!(!dead.exists(), "a dead process's temp file was kept");
+    assert!(storage.problems().is_empty());
+}
+
+#[test]
+fn a_flipped_byte_in_a_snapshot_fails_its_checksum() {
+    let mut doc = automerge::AutoCommit::new();
+    doc.put(automerge::ROOT, "request", "反映宅基地纠纷")
+        .unwrap();
+    let mut bytes = doc.save_nocompress();
+    assert!(check_document_checksum(&bytes).is_ok());
+    let last = bytes.len() - 3;
+    bytes[last] ^= 0x55;
+    assert!(check_document_checksum(&bytes).is_err());
+    assert!(
+        check_document_checksum(&bytes[..bytes.len() / 2])
+            .unwrap_err()
+            .contains("截断")
+    );
+}
+
+fn storage(dir: &Path) -> DurableStorage {
+    DurableStorage::new(dir.join("docs"), dir.join("quarantine")).unwrap()
+}
+
+fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap()
+}
+
+fn incremental(doc_id: &str, change: &automerge::Change) -> (StorageKey, Vec<u8>) {
+    let key = StorageKey::from_parts([doc_id, "incremental", &change.hash().to_string()]).unwrap();
+    (key, change.raw_bytes().to_vec())
+}
+
+/// `n` changes to one document, oldest first.
+fn changes(n: usize) -> (automerge::AutoCommit, Vec<automerge::Change>) {
+    let mut doc = automerge::AutoCommit::new();
+    let mut out = Vec::new();
+    for i in 0..n {
+        doc.put(
+            automerge::ROOT,
+            format!("note{i}"),
+            format!("第{i}次走访记录"),
+        )
+        .unwrap();
+        out.push(doc.get_last_local_change().unwrap());
+    }
+    (doc, out)
+}
+
+fn journal_segments(dir: &Path) -> usize {
+    fs::read_dir(dir.join("docs.journal"))
+        .map(|d| d.flatten().count())
+        .unwrap_or(0)
+}
+
+#[test]
+fn a_burst_of_writes_shares_one_journal_sync() {
+    let dir = tempfile::tempdir().unwrap();
+    let storage = storage(dir.path());
+    let rt = runtime();
+    let doc_id = "abcdefgh";
+    let (_, changes) = changes(40);
+    let before = disk_counts();
+    // 40 puts at once, as samod issues them for a peer's changes to several documents.
+    rt.block_on(futures::future::join_all(changes.iter().map(|c| {
+        let (key, bytes) = incremental(doc_id, c);
+        Storage::put(&storage, key, bytes)
+    })));
+    let after = disk_counts();
+    for c in &changes {
+        assert!(storage.is_on_disk(doc_id, &c.hash()));
+        assert!(storage.path_of(&incremental(doc_id, c).0).exists());
+    }
+    // Other tests of this process may commit at the same time: count ours loosely, but a
+    // sync per change (the old way: two per put) cannot pass.
+    let commits = after.commits - before.commits;
+    assert!((1..=10).contains(&commits), "{commits} commits for 40 puts");
+    assert!(storage.failure().is_none());
+}
+
+#[test]
+fn a_snapshot_from_samod_is_kept_as_the_changes_it_adds() {
+    let dir = tempfile::tempdir().unwrap();
+    let storage = storage(dir.path());
+    let rt = runtime();
+    let doc_id = "abcdefgh";
+    let (mut doc, changes) = changes(12);
+    // The first ten were put one by one; samod then compacts, and the snapshot is the
+    // only carrier of the last two.
+    for c in &changes[..10] {
+        let (key, bytes) = incremental(doc_id, c);
+        rt.block_on(Storage::put(&storage, key, bytes));
+    }
+    let snapshot = StorageKey::from_parts([doc_id, "snapshot", "compacted"]).unwrap();
+    rt.block_on(Storage::put(&storage, snapshot.clone(), doc.save()));
+    assert!(
+        !storage.path_of(&snapshot).exists(),
+        "no whole document written"
+    );
+    for c in &changes {
+        assert!(storage.is_on_disk(doc_id, &c.hash()));
+        assert!(storage.path_of(&incremental(doc_id, c).0).exists());
+    }
+    // samod deletes what the snapshot superseded: ignored, or the changes would be gone.
+    rt.block_on(Storage::delete(
+        &storage,
+        incremental(doc_id, &changes[0]).0,
+    ));
+    assert!(
+        storage
+            .path_of(&incremental(doc_id, &changes[0]).0)
+            .exists()
+    );
+    // A reopened storage sees the whole document.
+    storage.close();
+    let again = self::storage(dir.path());
+    let loaded = again.load_range_blocking(&StorageKey::from_parts([doc_id]).unwrap());
+    let mut back = automerge::Automerge::new();
+    for bytes in loaded.values() {
+        back.load_incremental(bytes).unwrap();
+    }
+    assert_eq!(back.get_heads(), doc.get_heads());
+}
+
+#[test]
+fn replay_after_a_crash_restores_files_the_crash_tore_or_lost() {
+    let dir = tempfile::tempdir().unwrap();
+    let doc_id = "abcdefgh";
+    let (doc, changes) = changes(5);
+    let paths: Vec<PathBuf> = {
+        let storage = storage(dir.path());
+        let rt = runtime();
+        for c in &changes {
+            let (key, bytes) = incremental(doc_id, c);
+            rt.block_on(Storage::put(&storage, key, bytes));
+        }
+        // No close: the process dies with the journal holding the changes.
+        storage.detach();
+        changes
+            .iter()
+            .map(|c| storage.path_of(&incremental(doc_id, c).0))
+            .collect()
+    };
+    assert_eq!(journal_segments(dir.path()), 1);
+    // What a power cut can leave of files that were renamed but not yet fsynced.
+    fs::write(&paths[1], b"").unwrap();
+    fs::write(&paths[2], &fs::read(&paths[2]).unwrap()[..10]).unwrap();
+    fs::remove_file(&paths[3]).unwrap();
+    let storage = storage(dir.path());
+    assert_eq!(
+        journal_segments(dir.path()),
+        1,
+        "old segments go after replay"
+    );
+    let loaded = storage.load_range_blocking(&StorageKey::from_parts([doc_id]).unwrap());
+    assert!(storage.problems().is_empty(), "{:?}", storage.problems());
+    let mut back = automerge::Automerge::new();
+    for bytes in loaded.values() {
+        back.load_incremental(bytes).unwrap();
+    }
+    let mut doc = doc;
+    assert_eq!(back.get_heads(), doc.get_heads());
+}
+
+#[test]
+fn a_checkpoint_compacts_a_busy_document_and_drops_the_old_segment() {
+    let dir = tempfile::tempdir().unwrap();
+    let storage = storage(dir.path());
+    storage.set_policy(StoragePolicy {
+        checkpoint_bytes: 1,
+        checkpoint_every: Duration::ZERO,
+        compact_changes: 8,
+        compact_bytes: usize::MAX,
+        compact_every: Duration::ZERO,
+    });
+    let rt = runtime();
+    let (busy, quiet) = ("abcdefgh", "zyxwvuts");
+    let (mut doc, changes) = changes(20);
+    for c in &changes {
+        let (key, bytes) = incremental(busy, c);
+        rt.block_on(Storage::put(&storage, key, bytes));
+    }
+    let (_, few) = self::changes(2);
+    for c in &few {
+        let (key, bytes) = incremental(quiet, c);
+        rt.block_on(Storage::put(&storage, key, bytes));
+    }
+    // The committer checkpoints between batches and on its idle tick.
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let snapshots = storage.document_dir(busy).join("snapshot");
+    while fs::read_dir(&snapshots).map_or(0, |d| d.count()) == 0 && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    storage.close();
+    let snapshot: Vec<PathBuf> = fs::read_dir(&snapshots)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    assert_eq!(snapshot.len(), 1, "{snapshot:?}");
+    assert!(automerge::Automerge::load(&fs::read(&snapshot[0]).unwrap()).is_ok());
+    // The incrementals it replaced are gone, and what is left is the whole document.
+    let left =
+        fs::read_dir(storage.document_dir(busy).join("incremental")).map_or(0, |d| d.count());
+    assert!(left < changes.len(), "{left} incrementals left");
+    let again = self::storage(dir.path());
+    let loaded = again.load_range_blocking(&StorageKey::from_parts([busy]).unwrap());
+    let mut back = automerge::Automerge::new();
+    for bytes in loaded.values() {
+        back.load_incremental(bytes).unwrap();
+    }
+    assert_eq!(back.get_heads(), doc.get_heads());
+    again.close();
+    // The quiet document's changes stay as they were, now fsynced.
+    for c in &few {
+        assert!(storage.path_of(&incremental(quiet, c).0).exists());
+    }
+    assert_eq!(
+        journal_segments(dir.path()),
+        0,
+        "a clean close removes the journal"
+    );
+    assert!(storage.failure().is_none(), "{:?}", storage.failure());
+}
+
+#[test]
+fn superseded_snapshots_are_kept_up_to_the_limit_then_the_oldest_go() {
+    let dir = tempfile::tempdir().unwrap();
+    let storage = storage(dir.path());
+    let rt = runtime();
+    let doc_id = "abcdefgh";
+    let kept_dir = dir.path().join("superseded");
+    storage.keep_superseded_snapshots(kept_dir.clone(), 2);
+    let mut doc = automerge::AutoCommit::new();
+    let mut compacted = Vec::new();
+    for n in 0..4 {
+        doc.put(automerge::ROOT, "request", format!("第{n}次修改"))
+            .unwrap();
+        let (key, bytes) = incremental(doc_id, &doc.get_last_local_change().unwrap());
+        rt.block_on(Storage::put(&storage, key, bytes));
+        storage.compact(doc_id).unwrap();
+        let snapshots: Vec<PathBuf> = fs::read_dir(storage.document_dir(doc_id).join("snapshot"))
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .collect();
+        assert_eq!(snapshots.len(), 1, "one snapshot in the document at a time");
+        compacted.push(fs::read(&snapshots[0]).unwrap());
+    }
+    let mut kept: Vec<PathBuf> = fs::read_dir(kept_dir.join(doc_id))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    kept.sort();
+    // The first three were superseded; the two newest of them are kept, byte for byte.
+    assert_eq!(kept.len(), 2, "{kept:?}");
+    assert_eq!(fs::read(&kept[0]).unwrap(), compacted[1]);
+    assert_eq!(fs::read(&kept[1]).unwrap(), compacted[2]);
+    assert!(automerge::Automerge::load(&fs::read(&kept[1]).unwrap()).is_ok());
+    storage.close();
+}
+
+#[test]
+fn a_failed_write_poisons_the_storage_and_fails_the_waiting_writers() {
+    let dir = tempfile::tempdir().unwrap();
+    let storage = storage(dir.path());
+    let rt = runtime();
+    let doc_id = "abcdefgh";
+    let (_, changes) = changes(2);
+    // An earlier, good write of the same document.
+    let (key, bytes) = incremental(doc_id, &changes[0]);
+    rt.block_on(Storage::put(&storage, key, bytes));
+    assert!(storage.failure().is_none());
+    // The disk "fails": the incremental directory cannot be written into.
+    let incremental_dir = storage.document_dir(doc_id).join("incremental");
+    fs::remove_dir_all(&incremental_dir).unwrap();
+    fs::write(&incremental_dir, b"not a directory").unwrap();
+    let (key, bytes) = incremental(doc_id, &changes[1]);
+    rt.block_on(Storage::put(&storage, key, bytes));
+    let failure = storage.failure().expect("the failed put is recorded");
+    assert!(failure.contains("group commit"), "{failure}");
+    // What was saved stays saved; a writer waiting for the failed change hears about
+    // the failure, not "saved".
+    assert!(
+        rt.block_on(storage.wait_durable(doc_id, changes[0].hash(), Duration::from_secs(1)))
+            .is_ok()
+    );
+    let (_, later) = self::changes(3);
+    let waited = rt.block_on(storage.wait_durable(doc_id, later[2].hash(), Duration::from_secs(1)));
+    assert!(
+        matches!(waited, Err(DurabilityError::WriteFailed(_))),
+        "{waited:?}"
+    );
+}
