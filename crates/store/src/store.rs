@@ -406,7 +406,7 @@ impl Store {
             }
             let county = &self.identity.county;
             let id = name.document_id(county);
-            if !create && !self.doc_dir(&id.to_string()).exists() {
+            if !create && !self.storage.holds(&id.to_string()) {
                 // Not on this laptop. Asking samod would leave it remembering the document
                 // as unavailable, and a later create in this session would find nothing.
                 return Ok(None);

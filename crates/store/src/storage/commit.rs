@@ -4,6 +4,7 @@ use std::collections::{HashMap, HashSet};
 use std::fs;
 use std::io;
 use std::sync::atomic::Ordering;
+use std::time::Instant;
 
 use automerge::{Automerge, ChangeHash, ReadDoc};
 use samod::storage::StorageKey;
@@ -12,7 +13,8 @@ use tokio::sync::oneshot;
 use super::engine::{self, Job};
 use super::files::{COUNTERS, count, sync_file, write_unsynced};
 use super::journal::Journal;
-use super::{DurableStorage, Pending, StorageProblem, check_chunk, incremental_hash};
+use super::pending::Pending;
+use super::{DurableStorage, StorageProblem, check_chunk, incremental_hash};
 use super::{is_snapshot, snapshot_heads, sync_dir};
 
 /// A change to journal: its key (parts joined by `/`), its file and its bytes.
@@ -80,7 +82,7 @@ impl DurableStorage {
     }
 
     /// The committer's work for this storage's writes of one batch: one journal append
-    /// and `fdatasync` for all of them, then their files; then every write is answered.
+    /// and `fdatasync` for all of them; then every write is answered.
     pub(super) fn commit_group(&self, jobs: Vec<Job>) {
         if self.inner.closed.load(Ordering::Acquire) {
             // After close nothing journals: each write is written and fsynced alone.
@@ -129,7 +131,7 @@ impl DurableStorage {
                 }
             }
         }
-        let result = self.journal_and_write(&entries);
+        let result = self.journal_entries(&entries);
         if let Err(e) = &result {
             self.fail(format!("group commit of {} changes: {e}", entries.len()));
         }
@@ -157,7 +159,8 @@ impl DurableStorage {
             return Ok(Vec::new());
         }
         // samod re-saves what it loads and every process re-puts a document's genesis:
-        // identical bytes already in place were checked when they were read.
+        // identical bytes already in place were checked when they were read (a pending
+        // change of this process is on disk already, above).
         let path = self.path_of(key);
         if fs::read(&path).is_ok_and(|existing| existing == data) {
             self.mark_durable(doc, [hash]);
@@ -199,8 +202,9 @@ impl DurableStorage {
         missing_changes(doc, &loaded, &heads, &known).ok_or(Fallback::WriteWhole)
     }
 
-    /// Appends `entries` to the journal (one `fdatasync`), then puts each in its file.
-    fn journal_and_write(&self, entries: &[Entry]) -> io::Result<()> {
+    /// Appends `entries` to the journal (one `fdatasync`); from then on they are pending:
+    /// no file is written for them until a checkpoint decides what they become.
+    fn journal_entries(&self, entries: &[Entry]) -> io::Result<()> {
         if entries.is_empty() {
             return Ok(());
         }
@@ -212,16 +216,19 @@ impl DurableStorage {
         journal.append(entries.iter().map(|e| (e.key.as_str(), e.data.as_slice())))?;
         count(&COUNTERS.commits, 1);
         count(&COUNTERS.committed_writes, entries.len() as u64);
-        // Files after the journal: a file a crash leaves torn always has its record.
+        let (segment, committed) = (journal.seq(), Instant::now());
+        // Visible to loads before anyone is told it is saved.
+        let mut pending = self.pending();
         for e in entries {
-            let path = self.path_of_joined(&e.key);
-            write_unsynced(&path, &e.data)?;
-            log.pending.entry(e.doc.clone()).or_default().push(Pending {
+            pending.entry(e.doc.clone()).or_default().push(Pending {
                 key: e.key.clone(),
-                path,
                 data: e.data.clone(),
+                committed,
+                carried: 0,
+                segment,
             });
         }
+        drop(pending);
         log.fresh = true;
         drop(log);
         let mut by_doc: HashMap<&str, Vec<ChangeHash>> = HashMap::new();
@@ -234,7 +241,7 @@ impl DurableStorage {
         Ok(())
     }
 
-    fn path_of_joined(&self, key: &str) -> std::path::PathBuf {
+    pub(super) fn path_of_joined(&self, key: &str) -> std::path::PathBuf {
         match StorageKey::from_parts(key.split('/')) {
             Ok(k) => self.path_of(&k),
             Err(_) => self.inner.root.join(key),

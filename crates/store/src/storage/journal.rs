@@ -43,6 +43,9 @@ pub(super) struct Journal {
     pub bytes: u64,
     /// Segments before the current one: kept until what they hold is safe elsewhere.
     sealed: Vec<PathBuf>,
+    /// Tests make appends fail as a full disk would.
+    #[cfg(test)]
+    pub fail_appends: bool,
 }
 
 fn segment_name(seq: u64) -> String {
@@ -71,17 +74,10 @@ impl Journal {
     /// starts a new one after them.
     pub fn open(dir: &Path) -> io::Result<(Journal, Replay)> {
         fs::create_dir_all(dir)?;
-        let mut replay = Replay::default();
-        let mut sealed = Vec::new();
-        let mut last = 0;
-        for (seq, path) in segments(dir)? {
-            let bytes = fs::read(&path)?;
-            if read_records(&bytes, &mut replay.records) {
-                replay.damaged.push(path.clone());
-            }
-            last = seq;
-            sealed.push(path);
-        }
+        let replay = Journal::read(dir)?;
+        let found = segments(dir)?;
+        let last = found.last().map_or(0, |(seq, _)| *seq);
+        let sealed = found.into_iter().map(|(_, path)| path).collect();
         let seq = last + 1;
         let file = create_segment(dir, seq)?;
         Ok((
@@ -91,9 +87,27 @@ impl Journal {
                 file,
                 bytes: 0,
                 sealed,
+                #[cfg(test)]
+                fail_appends: false,
             },
             replay,
         ))
+    }
+
+    /// Reads every segment in `dir` without opening the journal for writing.
+    pub fn read(dir: &Path) -> io::Result<Replay> {
+        let mut replay = Replay::default();
+        for (_, path) in segments(dir)? {
+            if read_records(&fs::read(&path)?, &mut replay.records) {
+                replay.damaged.push(path);
+            }
+        }
+        Ok(replay)
+    }
+
+    /// The number of the current segment (later segments have higher numbers).
+    pub fn seq(&self) -> u64 {
+        self.seq
     }
 
     /// Appends `records` and waits until they are on disk.
@@ -107,6 +121,13 @@ impl Journal {
         }
         if buf.is_empty() {
             return Ok(());
+        }
+        #[cfg(test)]
+        if self.fail_appends {
+            return Err(io::Error::new(
+                io::ErrorKind::StorageFull,
+                "no space left on device",
+            ));
         }
         self.file.write_all(&buf)?;
         count(&COUNTERS.bytes_written, buf.len() as u64);
