@@ -160,9 +160,15 @@ impl DurableStorage {
         }
         // samod re-saves what it loads and every process re-puts a document's genesis:
         // identical bytes already in place were checked when they were read (a pending
-        // change of this process is on disk already, above).
+        // change of this process is on disk already, above). Once a document's files were
+        // all read, what they hold is known: a live stream's new changes cost no lookup.
+        let read_whole = {
+            let state = self.lock();
+            state.read_whole.contains(doc)
+                || state.read_whole.contains(&format!("{doc}/incremental"))
+        };
         let path = self.path_of(key);
-        if fs::read(&path).is_ok_and(|existing| existing == data) {
+        if !read_whole && fs::read(&path).is_ok_and(|existing| existing == data) {
             self.mark_durable(doc, [hash]);
             return Ok(Vec::new());
         }

@@ -79,6 +79,10 @@ struct State {
     handles: HashMap<String, DocHandle>,
     /// Change hashes known to be on disk, per document id string.
     durable: HashMap<String, HashSet<ChangeHash>>,
+    /// Key prefixes (`<doc>`, `<doc>/incremental`) whose files this process has read
+    /// (`load_range`): each sound file's changes are in `durable` since, so a put under
+    /// them need not look for its file.
+    read_whole: HashSet<String>,
     /// The first write failure, if any; once set, deletes are refused.
     failure: Option<String>,
     problems: Vec<StorageProblem>,
@@ -459,6 +463,7 @@ impl DurableStorage {
         }
         // Checked when committed, and marked durable then.
         out.extend(self.pending_under(prefix));
+        self.lock().read_whole.insert(prefix.to_string());
         out
     }
 
