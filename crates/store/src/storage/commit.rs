@@ -25,6 +25,23 @@ struct Entry {
     data: Vec<u8>,
 }
 
+/// Changes handed to the committer by [`DurableStorage::queue_change`].
+pub(crate) struct Queued {
+    answers: Vec<oneshot::Receiver<io::Result<()>>>,
+}
+
+impl Queued {
+    /// Waits until every queued change is durable, or reports why one is not.
+    pub(crate) async fn durable(self) -> io::Result<()> {
+        for answer in self.answers {
+            answer
+                .await
+                .map_err(|_| io::Error::other("the storage committer stopped"))??;
+        }
+        Ok(())
+    }
+}
+
 fn invalid(reason: String) -> io::Error {
     io::Error::new(io::ErrorKind::InvalidData, reason)
 }
@@ -59,26 +76,57 @@ impl DurableStorage {
         }
     }
 
-    /// Commits a change this process made and waits for it: what a clerk's write waits
-    /// for before it says "saved".
-    pub(crate) async fn commit_change(
+    /// Queues a change this process has just made to `doc`, after those of its ancestors
+    /// that the storage neither holds nor has queued; [`Queued::durable`] then waits for
+    /// all of them. Call it while the document is still locked: the committer writes in
+    /// the order it is handed work, so the journal never holds a change ahead of its
+    /// parents. Otherwise two writers of one document race — the second's change, which
+    /// depends on the first's, is journaled and acknowledged, a `kill -9` lands before the
+    /// first is queued, and on reload automerge holds back the acknowledged change for
+    /// want of its parent.
+    pub(crate) fn queue_change(
         &self,
         document_id: &str,
-        change: &automerge::Change,
-    ) -> io::Result<()> {
-        let key = StorageKey::from_parts([
-            document_id.to_owned(),
-            "incremental".to_owned(),
-            change.hash().to_string(),
-        ])
-        .map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, e.to_string()))?;
-        let result = self
-            .commit(key.clone(), change.raw_bytes().to_vec(), true)
-            .await;
-        if let Err(e) = &result {
-            self.fail(format!("{key}: {e}"));
+        doc: &Automerge,
+        hash: ChangeHash,
+    ) -> io::Result<Queued> {
+        let mut unqueued = Vec::new();
+        let mut seen = HashSet::new();
+        let mut stack = vec![hash];
+        while let Some(h) = stack.pop() {
+            if !seen.insert(h) || self.is_on_disk_or_queued(document_id, &h) {
+                continue;
+            }
+            let change = doc.get_change_by_hash(&h).ok_or_else(|| {
+                invalid(format!(
+                    "change {h} of {document_id} is not in the document"
+                ))
+            })?;
+            stack.extend(change.deps().iter().copied());
+            unqueued.push(change);
         }
-        result
+        // Parents first (the walk found children first), though a writer waits for all.
+        unqueued.reverse();
+        let mut answers = Vec::with_capacity(unqueued.len());
+        for change in unqueued {
+            let key = StorageKey::from_parts([
+                document_id.to_owned(),
+                "incremental".to_owned(),
+                change.hash().to_string(),
+            ])
+            .map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, e.to_string()))?;
+            self.note_queued(document_id, change.hash());
+            let (done, answer) = oneshot::channel();
+            engine::submit(Job {
+                storage: self.clone(),
+                key,
+                data: change.raw_bytes().to_vec(),
+                urgent: true,
+                done,
+            });
+            answers.push(answer);
+        }
+        Ok(Queued { answers })
     }
 
     /// The committer's work for this storage's writes of one batch: one journal append

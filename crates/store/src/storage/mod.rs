@@ -79,6 +79,9 @@ struct State {
     handles: HashMap<String, DocHandle>,
     /// Change hashes known to be on disk, per document id string.
     durable: HashMap<String, HashSet<ChangeHash>>,
+    /// Changes of this process handed to the committer and not yet durable, per document
+    /// id string: what `queue_change` need not queue again ahead of a child.
+    queued: HashMap<String, HashSet<ChangeHash>>,
     /// Key prefixes (`<doc>`, `<doc>/incremental`) whose files this process has read
     /// (`load_range`): each sound file's changes are in `durable` since, so a put under
     /// them need not look for its file.
@@ -284,6 +287,20 @@ impl DurableStorage {
             .is_some_and(|s| s.contains(hash))
     }
 
+    fn is_on_disk_or_queued(&self, doc: &str, hash: &ChangeHash) -> bool {
+        let state = self.lock();
+        state.durable.get(doc).is_some_and(|s| s.contains(hash))
+            || state.queued.get(doc).is_some_and(|s| s.contains(hash))
+    }
+
+    fn note_queued(&self, doc: &str, hash: ChangeHash) {
+        self.lock()
+            .queued
+            .entry(doc.to_owned())
+            .or_default()
+            .insert(hash);
+    }
+
     fn is_durable(&self, doc: &str, hash: &ChangeHash) -> Result<bool, DurabilityError> {
         let state = self.lock();
         if state.durable.get(doc).is_some_and(|s| s.contains(hash)) {
@@ -335,11 +352,22 @@ impl DurableStorage {
     }
 
     fn mark_durable(&self, doc: &str, hashes: impl IntoIterator<Item = ChangeHash>) {
-        self.lock()
+        let mut state = self.lock();
+        let hashes: Vec<ChangeHash> = hashes.into_iter().collect();
+        if let Some(queued) = state.queued.get_mut(doc) {
+            for h in &hashes {
+                queued.remove(h);
+            }
+            if queued.is_empty() {
+                state.queued.remove(doc);
+            }
+        }
+        state
             .durable
             .entry(doc.to_owned())
             .or_default()
             .extend(hashes);
+        drop(state);
         self.inner.written.notify_waiters();
     }
 

@@ -173,6 +173,41 @@ fn a_snapshot_from_samod_is_kept_as_the_changes_it_adds() {
 }
 
 #[test]
+fn a_change_acknowledged_before_its_parent_was_queued_brings_the_parent_along() {
+    // Two writers of one document: the first commits `a` and is descheduled before it
+    // hands `a` to the storage; the second commits `b` on top and waits for it. A kill
+    // then must not leave `b` on disk without `a` (automerge would hold `b` back).
+    let dir = tempfile::tempdir().unwrap();
+    let doc_id = "abcdefgh";
+    let (mut doc, changes) = changes(3);
+    let (parent, child) = (&changes[1], &changes[2]);
+    {
+        let storage = storage(dir.path());
+        let rt = runtime();
+        let (key, bytes) = incremental(doc_id, &changes[0]);
+        rt.block_on(Storage::put(&storage, key, bytes));
+        let queued = storage
+            .queue_change(doc_id, doc.document(), child.hash())
+            .unwrap();
+        rt.block_on(queued.durable()).unwrap();
+        assert!(storage.is_on_disk(doc_id, &child.hash()));
+        assert!(
+            storage.is_on_disk(doc_id, &parent.hash()),
+            "the child was acknowledged without its parent"
+        );
+        storage.detach();
+    }
+    let storage = storage(dir.path());
+    let loaded = storage.load_range_blocking(&StorageKey::from_parts([doc_id]).unwrap());
+    let mut back = automerge::Automerge::new();
+    for bytes in loaded.values() {
+        back.load_incremental(bytes).unwrap();
+    }
+    assert_eq!(back.get_heads(), doc.get_heads());
+    assert_eq!(back.get_changes(&[]).len(), 3, "a change is held back");
+}
+
+#[test]
 fn replay_after_a_crash_restores_files_the_crash_tore_or_lost() {
     let dir = tempfile::tempdir().unwrap();
     let doc_id = "abcdefgh";
