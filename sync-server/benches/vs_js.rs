@@ -15,9 +15,10 @@
 //! fsyncs). Client A holds the 50 documents and puts one record into each, 200 times,
 //! each change sent to the server as it is made; then a fresh client B pulls them all.
 //! Measured per server: CPU for the push and the pull (`/proc/<pid>/stat`), peak threads
-//! and memory (`/proc/<pid>/status`), bytes written (`/proc/<pid>/io` `wchar`), the data
+//! and memory (`/proc/<pid>/status`), bytes written (`/proc/<pid>/io` `wchar`: every
+//! `write(2)`, so Node's socket writes count and Rust's `send(2)`s do not), the data
 //! directory's final size, and for ours the storage's own counts from `/metrics` (fsyncs,
-//! renames, unlinks, group commits).
+//! renames, unlinks, group commits, bytes it wrote to the journal and files).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::convert::Infallible;

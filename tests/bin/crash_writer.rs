@@ -34,6 +34,7 @@ fn main() -> Result<()> {
             compact_changes: 4,
             compact_bytes: usize::MAX,
             compact_every: Duration::ZERO,
+            ..StoragePolicy::default()
         });
     }
     let out = Arc::new(Mutex::new(std::io::stdout()));

@@ -106,6 +106,54 @@ fn snapshot_write_in_progress(dir: &Path) -> bool {
     false
 }
 
+/// Every file under `dir`, temp files left out.
+fn files_under(dir: &Path) -> HashSet<std::path::PathBuf> {
+    let mut out = HashSet::new();
+    let mut stack = vec![dir.to_owned()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).into_iter().flatten().flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                stack.push(p);
+            } else if p.extension().is_none_or(|x| x != "tmp") {
+                out.insert(p);
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn kill_after_acknowledgement_recovers_changes_that_have_no_file_from_the_journal() {
+    let dir = tempfile::tempdir().expect("tmp");
+    init(dir.path());
+    let documents = dir.path().join("documents");
+    let before = files_under(&documents);
+    let (child, reported) = spawn_writer(dir.path(), 0, "");
+    let started = Instant::now();
+    while reported.lock().expect("lock").len() < 5 {
+        assert!(
+            started.elapsed() < Duration::from_secs(20),
+            "the writer saved nothing"
+        );
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    let saved: HashSet<String> = kill(child, reported).into_iter().collect();
+    // Long before the first checkpoint: the saved cases are in the journal alone.
+    assert_eq!(
+        files_under(&documents),
+        before,
+        "a change got a file of its own at commit"
+    );
+    let journal = files_under(&dir.path().join("documents.journal"));
+    let journaled: u64 = journal
+        .iter()
+        .map(|p| std::fs::metadata(p).map_or(0, |m| m.len()))
+        .sum();
+    assert!(journaled > 0, "nothing in the journal: {journal:?}");
+    assert_all_present(dir.path(), &saved, 0);
+}
+
 #[test]
 fn kill_at_random_moments_loses_nothing_reported_saved() {
     let dir = tempfile::tempdir().expect("tmp");

@@ -11,7 +11,7 @@
 //! damaged or missing entry is simply rebuilt.
 
 use std::fs;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use serde::{Deserialize, Serialize};
 
@@ -105,21 +105,4 @@ impl CaseIndex {
             tracing::warn!(doc_id, error = %e, "could not update the case index");
         }
     }
-}
-
-/// The sorted names of a document's files, relative to its directory.
-pub(crate) fn file_listing(doc_dir: &Path) -> Vec<String> {
-    let mut out = Vec::new();
-    for sub in ["incremental", "snapshot"] {
-        if let Ok(entries) = fs::read_dir(doc_dir.join(sub)) {
-            for e in entries.flatten() {
-                let name = e.file_name().to_string_lossy().into_owned();
-                if !name.ends_with(".tmp") {
-                    out.push(format!("{sub}/{name}"));
-                }
-            }
-        }
-    }
-    out.sort();
-    out
 }

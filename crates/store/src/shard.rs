@@ -161,7 +161,7 @@ impl Shard {
                 continue;
             }
             let id = name.document_id(&self.county);
-            if !self.storage.document_dir(&id.to_string()).exists() {
+            if !self.storage.holds(&id.to_string()) {
                 crate::docs::write_genesis(&self.storage, name, &self.county).await?;
             }
             if let Some(theirs) = county.find(id.clone()).await? {

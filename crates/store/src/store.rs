@@ -115,6 +115,11 @@ impl std::fmt::Debug for Store {
 /// a tokio worker and held up the message that task had just queued for the network
 /// (tokio's LIFO slot is not stealable), so the two peers of a round applied each
 /// other's changes one after the other instead of at once.
+/// A write the storage could not make durable, as the store reports it.
+fn not_durable(e: std::io::Error) -> StoreError {
+    StoreError::NotDurable(crate::storage::DurabilityError::WriteFailed(e.to_string()))
+}
+
 fn doc_pool() -> Result<rayon::ThreadPool, StoreError> {
     rayon::ThreadPoolBuilder::new()
         .num_threads(2)
@@ -412,7 +417,7 @@ impl Store {
             }
             let county = &self.identity.county;
             let id = name.document_id(county);
-            if !create && !self.doc_dir(&id.to_string()).exists() {
+            if !create && !self.storage.holds(&id.to_string()) {
                 // Not on this laptop. Asking samod would leave it remembering the document
                 // as unavailable, and a later create in this session would find nothing.
                 return Ok(None);
@@ -495,21 +500,25 @@ impl Store {
         f: impl FnOnce(&mut automerge::transaction::Transaction<'_>) -> Result<T, StoreError>,
     ) -> Result<T, StoreError> {
         let time = now_cst().timestamp();
-        let (result, change) = handle.with_document(|doc| {
+        let doc_id = handle.document_id().to_string();
+        let (result, queued) = handle.with_document(|doc| {
             let (result, hash) = self.commit_as(doc, time, f)?;
-            Ok::<_, StoreError>((result, hash.and_then(|h| doc.get_change_by_hash(&h))))
+            // Queued at once rather than when samod gets to it (the clerk is waiting),
+            // and before the document is unlocked (see `queue_change`).
+            let queued = match hash {
+                Some(hash) => Some((
+                    hash,
+                    self.storage
+                        .queue_change(&doc_id, doc, hash)
+                        .map_err(not_durable)?,
+                )),
+                None => None,
+            };
+            Ok::<_, StoreError>((result, queued))
         })?;
-        if let Some(change) = change {
-            // Committed at once rather than when samod gets to it: the clerk is waiting.
-            let doc = handle.document_id().to_string();
-            self.rt()
-                .block_on(self.storage.commit_change(&doc, &change))
-                .map_err(|e| {
-                    StoreError::NotDurable(crate::storage::DurabilityError::WriteFailed(
-                        e.to_string(),
-                    ))
-                })?;
-            self.wait_durable(handle, change.hash())?;
+        if let Some((hash, queued)) = queued {
+            self.rt().block_on(queued.durable()).map_err(not_durable)?;
+            self.wait_durable(handle, hash)?;
         }
         Ok(result)
     }

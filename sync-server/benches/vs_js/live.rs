@@ -21,8 +21,9 @@ struct Cost {
     peak_rss_mb: f64,
     written_mb: f64,
     data_dir_mb: f64,
-    /// Ours only: (syncs, renames, unlinks, commits, committed writes, compactions).
-    storage: Option<[u64; 6]>,
+    /// Ours only: (syncs, renames, unlinks, commits, committed writes, compactions, bytes
+    /// written to the journal and files).
+    storage: Option<[u64; 7]>,
 }
 
 fn proc_cpu_s(pid: u32) -> f64 {
@@ -113,7 +114,7 @@ fn free_port() -> u16 {
 }
 
 /// The storage series of our `/metrics`.
-fn storage_counts(admin_port: u16, token: &str) -> [u64; 6] {
+fn storage_counts(admin_port: u16, token: &str) -> [u64; 7] {
     // The admin port may come up a moment after the WebSocket listener.
     let mut tries = 0;
     let mut s = loop {
@@ -146,6 +147,7 @@ fn storage_counts(admin_port: u16, token: &str) -> [u64; 6] {
         get("fengqiao_storage_commits_total"),
         get("fengqiao_storage_committed_writes_total"),
         get("fengqiao_storage_compactions_total"),
+        get("fengqiao_storage_written_bytes_total"),
     ]
 }
 
@@ -302,12 +304,16 @@ pub fn run(interop: &Path, rounds: usize) {
 fn report(r: usize, who: &str, c: &Cost) {
     let storage = c
         .storage
-        .map(|[syncs, renames, unlinks, commits, writes, compactions]| {
-            format!(
-                "; storage: {syncs} fsyncs, {renames} renames, {unlinks} unlinks, \
-                 {commits} group commits of {writes} writes, {compactions} compactions"
-            )
-        })
+        .map(
+            |[syncs, renames, unlinks, commits, writes, compactions, bytes]| {
+                format!(
+                    "; storage: {syncs} fsyncs, {renames} renames, {unlinks} unlinks, \
+                 {commits} group commits of {writes} writes, {compactions} compactions, \
+                 {:.2} MB written",
+                    bytes as f64 / 1e6
+                )
+            },
+        )
         .unwrap_or_default();
     println!(
         "round {r}: {who}: push {} ms wall, {:.2} s CPU; pull {} ms wall, {:.2} s CPU; \

@@ -1,32 +1,63 @@
-//! Checkpoints: letting the journal go once what it holds is safe in the documents'
-//! files, compacting the documents that gathered enough changes on the way.
+//! Checkpoints: letting the journal go once what it holds is safe elsewhere, compacting
+//! the documents that gathered enough changes on the way.
 //!
-//! At a checkpoint the committer starts a new journal segment, copies into it the records
-//! of documents that are not due for compaction (cheap: a few changes each), and hands the
-//! due documents to a disk worker. The worker compacts each (every file of the document
-//! loaded, saved as one snapshot, fsynced, read back and loaded, and only then the files
-//! it replaces removed), then removes the sealed segments. A document is compacted only
-//! when it pays (enough changes or bytes waiting) and at most once per
-//! [`StoragePolicy::compact_every`].
+//! At a checkpoint the committer starts a new journal segment and sorts the documents
+//! with pending changes: *compact* (enough changes or bytes wait, and it was not compacted
+//! within [`StoragePolicy::compact_every`]), *write* (one of its changes was carried by
+//! [`StoragePolicy::carry_checkpoints`] checkpoints or waited [`StoragePolicy::carry_for`]:
+//! its files are written and fsynced), or *carry*. A disk worker then compacts each due
+//! document (its files and pending changes loaded, saved as one snapshot, fsynced, read
+//! back and loaded, and only then the files and pending changes it replaces dropped),
+//! writes the files of the others that waited too long, copies into the new segment the
+//! records of every change still pending only in the old segments, and only then removes
+//! the old segments.
 
 use std::collections::HashSet;
 use std::fs;
 use std::io;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::atomic::Ordering;
 use std::time::Instant;
 
 use automerge::{Automerge, ChangeHash};
 use sha2::{Digest, Sha256};
 
-use super::files::{COUNTERS, count, remove, sync_dir, sync_file, write_atomically};
-use super::{DurableStorage, Log, Pending, StoragePolicy, engine};
+use super::files::{COUNTERS, count, remove, sync_dir, write_atomically, write_synced};
+use super::pending::{Pending, document_files};
+use super::{DurableStorage, StoragePolicy, engine};
 use super::{check_chunk, is_snapshot};
 
 /// Whether a document's waiting changes are worth a compaction.
 fn pays(pending: &[Pending], policy: &StoragePolicy) -> bool {
     pending.len() >= policy.compact_changes
         || pending.iter().map(|p| p.data.len()).sum::<usize>() >= policy.compact_bytes
+}
+
+/// At a close, compacting a document costs one fsync against one per change written:
+/// worth it for fewer changes than at a checkpoint.
+fn pays_at_close(pending: &[Pending], policy: &StoragePolicy) -> bool {
+    pending.len().saturating_mul(4) >= policy.compact_changes
+        || pending
+            .iter()
+            .map(|p| p.data.len())
+            .sum::<usize>()
+            .saturating_mul(4)
+            >= policy.compact_bytes
+}
+
+/// The change hash a pending change's or an incremental file's name carries.
+fn named_hash(name: &str) -> Option<ChangeHash> {
+    name.rsplit('/').next()?.parse().ok()
+}
+
+/// What a checkpoint's disk worker does.
+struct Plan {
+    compact: Vec<String>,
+    write: Vec<String>,
+    /// The segments sealed at the rotation…
+    sealed: Vec<PathBuf>,
+    /// …all numbered below this one.
+    sealed_below: u64,
 }
 
 impl DurableStorage {
@@ -36,50 +67,44 @@ impl DurableStorage {
             return;
         }
         let mut log = self.log();
-        let due = log.journal.as_ref().is_some_and(|j| {
-            j.bytes >= log.policy.checkpoint_bytes
-                || (log.fresh && log.last_checkpoint.elapsed() >= log.policy.checkpoint_every)
-        });
+        let policy = log.policy;
+        let Some(bytes) = log.journal.as_ref().map(|j| j.bytes) else {
+            return;
+        };
+        let since = log.last_checkpoint.elapsed();
+        let due = bytes >= policy.checkpoint_bytes
+            || (log.fresh && since >= policy.checkpoint_every)
+            // Changes carried in a journal nothing is written to any more still get
+            // their files in time.
+            || (since >= policy.carry_for && !self.pending().is_empty());
         if !due || log.checkpoint_running {
             return;
         }
         let now = Instant::now();
-        let policy = log.policy;
-        let Log {
-            journal,
-            pending,
-            last_compaction,
-            ..
-        } = &mut *log;
-        let Some(journal) = journal.as_mut() else {
-            return;
-        };
-        let mut compact = Vec::new();
-        let mut carried = Vec::new();
-        for (doc, waiting) in pending.drain() {
-            let rested = last_compaction
-                .get(&doc)
+        let (mut compact, mut write) = (Vec::new(), Vec::new());
+        for (doc, waiting) in self.pending().iter() {
+            let rested = log
+                .last_compaction
+                .get(doc)
                 .is_none_or(|t| now.duration_since(*t) >= policy.compact_every);
-            if rested && pays(&waiting, &policy) {
-                last_compaction.insert(doc.clone(), now);
-                compact.push(doc);
-            } else {
-                carried.push((doc, waiting));
+            if rested && pays(waiting, &policy) {
+                log.last_compaction.insert(doc.clone(), now);
+                compact.push(doc.clone());
+            } else if waiting.iter().any(|p| {
+                p.carried >= policy.carry_checkpoints
+                    || now.duration_since(p.committed) >= policy.carry_for
+            }) {
+                write.push(doc.clone());
             }
         }
-        let step = journal.rotate().and_then(|sealed| {
-            journal.append(
-                carried
-                    .iter()
-                    .flat_map(|(_, w)| w.iter().map(|p| (p.key.as_str(), p.data.as_slice()))),
-            )?;
-            Ok(sealed)
-        });
-        pending.extend(carried);
+        let Some(journal) = log.journal.as_mut() else {
+            return;
+        };
+        let rotated = journal.rotate().map(|sealed| (sealed, journal.seq()));
         log.fresh = false;
         log.last_checkpoint = now;
-        let sealed = match step {
-            Ok(sealed) => sealed,
+        let (sealed, sealed_below) = match rotated {
+            Ok(r) => r,
             Err(e) => {
                 drop(log);
                 self.fail(format!("journal checkpoint: {e}"));
@@ -88,28 +113,41 @@ impl DurableStorage {
         };
         log.checkpoint_running = true;
         drop(log);
+        let plan = Plan {
+            compact,
+            write,
+            sealed,
+            sealed_below,
+        };
         let this = self.clone();
         // The answer is not awaited: the worker reports through the storage itself.
-        drop(engine::on_worker(move || {
-            this.finish_checkpoint(&compact, &sealed);
-        }));
+        drop(engine::on_worker(move || this.finish_checkpoint(&plan)));
     }
 
-    /// On a disk worker: compacts the due documents, then lets the sealed segments go.
-    fn finish_checkpoint(&self, compact: &[String], sealed: &[PathBuf]) {
-        let mut result = Ok(());
-        for doc in compact {
-            if let Err(e) = self.compact(doc) {
-                result = Err(format!("compacting {doc}: {e}"));
-                break;
+    /// On a disk worker: compacts and writes what is due, carries the rest into the
+    /// current segment, then lets the sealed segments go.
+    fn finish_checkpoint(&self, plan: &Plan) {
+        let result = (|| -> Result<(), String> {
+            for doc in &plan.compact {
+                self.compact(doc)
+                    .map_err(|e| format!("compacting {doc}: {e}"))?;
             }
-        }
-        let result = result.and_then(|()| {
-            sealed
+            for doc in &plan.write {
+                let old: Vec<Pending> = self
+                    .pending_of(doc)
+                    .into_iter()
+                    .filter(|p| p.segment < plan.sealed_below)
+                    .collect();
+                self.write_pending(doc, &old)
+                    .map_err(|e| format!("writing the files of {doc}: {e}"))?;
+            }
+            self.carry(plan.sealed_below)
+                .map_err(|e| format!("carrying journal records: {e}"))?;
+            plan.sealed
                 .iter()
                 .try_for_each(|s| remove(s))
                 .map_err(|e| format!("removing a journal segment: {e}"))
-        });
+        })();
         if let Err(e) = result {
             // The sealed segments stay: the next open replays them.
             self.fail(e);
@@ -120,16 +158,72 @@ impl DurableStorage {
         self.inner.checkpoint_done.notify_all();
     }
 
-    /// Compacts document `doc`: all its files become one verified snapshot, and the
-    /// files it replaces go.
+    /// Appends to the current segment the record of every change still pending whose
+    /// newest record is in a segment numbered below `sealed_below`.
+    fn carry(&self, sealed_below: u64) -> io::Result<()> {
+        let old: Vec<(String, Vec<u8>)> = self
+            .pending()
+            .values()
+            .flatten()
+            .filter(|p| p.segment < sealed_below)
+            .map(|p| (p.key.clone(), p.data.clone()))
+            .collect();
+        if old.is_empty() {
+            return Ok(());
+        }
+        let mut log = self.log();
+        let journal = log
+            .journal
+            .as_mut()
+            .ok_or_else(|| io::Error::other("the storage's journal is not open"))?;
+        journal.append(old.iter().map(|(k, d)| (k.as_str(), d.as_slice())))?;
+        let seq = journal.seq();
+        let carried: HashSet<&str> = old.iter().map(|(k, _)| k.as_str()).collect();
+        for p in self.pending().values_mut().flatten() {
+            if p.segment < sealed_below && carried.contains(p.key.as_str()) {
+                p.segment = seq;
+                p.carried += 1;
+            }
+        }
+        Ok(())
+    }
+
+    /// Gives pending changes of `doc` their own files, durably (each written to a temp
+    /// file, fsynced and renamed, then each directory fsynced once), and drops them from
+    /// the pending set.
+    fn write_pending(&self, doc: &str, entries: &[Pending]) -> io::Result<()> {
+        if entries.is_empty() {
+            return Ok(());
+        }
+        let mut dirs = HashSet::new();
+        for p in entries {
+            let path = self.path_of_joined(&p.key);
+            write_synced(&path, &p.data)?;
+            if let Some(parent) = path.parent() {
+                dirs.insert(parent.to_owned());
+            }
+        }
+        for d in &dirs {
+            sync_dir(d)?;
+        }
+        let keys = entries.iter().map(|p| p.key.clone()).collect();
+        let _replacing = self.replacing();
+        self.forget_pending(doc, &keys);
+        Ok(())
+    }
+
+    /// Compacts document `doc`: its files and pending changes become one verified
+    /// snapshot, and what it replaces goes (under [`Self::replacing`], so a load sees the
+    /// document before or after, whole either way).
     pub(super) fn compact(&self, doc: &str) -> io::Result<()> {
         let dir = self.document_dir(doc);
         let inputs = document_files(&dir)?;
-        if inputs.is_empty() {
+        let pending = self.pending_of(doc);
+        if inputs.is_empty() && pending.is_empty() {
             return Ok(());
         }
         let mut loaded = Automerge::new();
-        let mut used = Vec::new();
+        let mut files = Vec::new();
         for path in &inputs {
             let Some(key) = self.key_of(path) else {
                 continue;
@@ -139,16 +233,33 @@ impl DurableStorage {
             if check_chunk(&key, &bytes).is_err() || loaded.load_incremental(&bytes).is_err() {
                 continue;
             }
-            used.push((key, path.clone()));
+            files.push((key, path.clone()));
         }
+        for p in &pending {
+            // Checked when committed; one that does not load stays pending.
+            let _ = loaded.load_incremental(&p.data);
+        }
+        // A change whose dependencies are missing waits in automerge's queue and is not
+        // saved: its file or pending change stays.
+        let held = |name: &str| {
+            named_hash(name).is_some_and(|h| loaded.get_change_meta_by_hash(&h).is_some())
+        };
+        let files: Vec<_> = files
+            .into_iter()
+            .filter(|(key, path)| is_snapshot(key) || held(&path.to_string_lossy()))
+            .collect();
+        let superseded: HashSet<String> = pending
+            .iter()
+            .filter(|p| held(&p.key))
+            .map(|p| p.key.clone())
+            .collect();
         let mut heads = loaded.get_heads();
         heads.sort();
         let bytes = loaded.save();
         let name = compaction_name(&heads);
-        let snapshot_dir = dir.join("snapshot");
-        let target = snapshot_dir.join(&name);
+        let target = dir.join("snapshot").join(&name);
         write_atomically(&target, &bytes)?;
-        // Read back and loaded before anything it replaces is removed.
+        // Read back and loaded before anything it replaces goes.
         let back = fs::read(&target)?;
         let mut back_heads = Automerge::load(&back)
             .map_err(|e| io::Error::other(format!("compacted snapshot does not load: {e}")))?
@@ -161,7 +272,8 @@ impl DurableStorage {
         }
         count(&COUNTERS.compactions, 1);
         let retention = self.lock().retention.clone();
-        for (key, path) in used {
+        let _replacing = self.replacing();
+        for (key, path) in files {
             if path == target {
                 continue;
             }
@@ -170,14 +282,15 @@ impl DurableStorage {
                 None => remove(&path)?,
             }
         }
+        self.forget_pending(doc, &superseded);
         // Removals need not be durable: a file that comes back holds changes the snapshot
         // has too.
         Ok(())
     }
 
-    /// Closes the storage: every change waiting in the journal is made durable in its
-    /// file (or its document compacted), and the journal is removed. Writes after this
-    /// are written and fsynced one by one.
+    /// Closes the storage: every pending change is compacted into its document's snapshot
+    /// or written to its file, durably, and the journal is removed. Writes after this are
+    /// written and fsynced one by one.
     pub fn close(&self) {
         let mut log = self.log();
         while log.checkpoint_running {
@@ -188,7 +301,6 @@ impl DurableStorage {
                 .unwrap_or_else(|p| p.into_inner());
         }
         self.inner.closed.store(true, Ordering::Release);
-        let pending: Vec<(String, Vec<Pending>)> = log.pending.drain().collect();
         let policy = log.policy;
         let journal = log.journal.take();
         drop(log);
@@ -196,30 +308,16 @@ impl DurableStorage {
             // Leave the journal for the next open to replay.
             return;
         }
-        let mut result = Ok(());
-        let mut dirs = HashSet::new();
-        for (doc, waiting) in &pending {
-            let step = if pays(waiting, &policy) {
-                self.compact(doc)
-            } else {
-                waiting.iter().try_for_each(|p| {
-                    if let Some(parent) = p.path.parent() {
-                        dirs.insert(parent.to_owned());
-                    }
-                    match sync_file(&p.path) {
-                        // Compacted away meanwhile: the snapshot holds it.
-                        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(()),
-                        other => other,
-                    }
-                })
-            };
-            if let Err(e) = step {
-                result = Err(e);
-                break;
-            }
-        }
-        let result = result
-            .and_then(|()| dirs.iter().try_for_each(|d| sync_dir(d)))
+        let docs: Vec<String> = self.pending().keys().cloned().collect();
+        let result = docs
+            .iter()
+            .try_for_each(|doc| {
+                if pays_at_close(&self.pending_of(doc), &policy) {
+                    self.compact(doc)?;
+                }
+                // What compaction left out, or all of a document not worth compacting.
+                self.write_pending(doc, &self.pending_of(doc))
+            })
             .and_then(|()| match journal {
                 Some(mut j) => j.remove_all(),
                 None => Ok(()),
@@ -235,26 +333,6 @@ impl DurableStorage {
     pub(crate) fn detach(&self) {
         self.inner.closed.store(true, Ordering::Release);
     }
-}
-
-/// Every file of a document directory (snapshots and incrementals, no temp files).
-fn document_files(dir: &Path) -> io::Result<Vec<PathBuf>> {
-    let mut out = Vec::new();
-    for sub in ["snapshot", "incremental"] {
-        let entries = match fs::read_dir(dir.join(sub)) {
-            Ok(e) => e,
-            Err(e) if e.kind() == io::ErrorKind::NotFound => continue,
-            Err(e) => return Err(e),
-        };
-        for entry in entries {
-            let path = entry?.path();
-            if path.is_file() && path.extension().is_none_or(|e| e != "tmp") {
-                out.push(path);
-            }
-        }
-    }
-    // Snapshots first: loading the history before the changes on top is the cheap order.
-    Ok(out)
 }
 
 /// A snapshot's file name: the SHA-256 of its sorted heads, as samod names its own.

@@ -4,6 +4,7 @@ use std::collections::{HashMap, HashSet};
 use std::fs;
 use std::io;
 use std::sync::atomic::Ordering;
+use std::time::Instant;
 
 use automerge::{Automerge, ChangeHash, ReadDoc};
 use samod::storage::StorageKey;
@@ -12,7 +13,8 @@ use tokio::sync::oneshot;
 use super::engine::{self, Job};
 use super::files::{COUNTERS, count, sync_file, write_unsynced};
 use super::journal::Journal;
-use super::{DurableStorage, Pending, StorageProblem, check_chunk, incremental_hash};
+use super::pending::Pending;
+use super::{DurableStorage, StorageProblem, check_chunk, incremental_hash};
 use super::{is_snapshot, snapshot_heads, sync_dir};
 
 /// A change to journal: its key (parts joined by `/`), its file and its bytes.
@@ -21,6 +23,23 @@ struct Entry {
     key: String,
     hash: ChangeHash,
     data: Vec<u8>,
+}
+
+/// Changes handed to the committer by [`DurableStorage::queue_change`].
+pub(crate) struct Queued {
+    answers: Vec<oneshot::Receiver<io::Result<()>>>,
+}
+
+impl Queued {
+    /// Waits until every queued change is durable, or reports why one is not.
+    pub(crate) async fn durable(self) -> io::Result<()> {
+        for answer in self.answers {
+            answer
+                .await
+                .map_err(|_| io::Error::other("the storage committer stopped"))??;
+        }
+        Ok(())
+    }
 }
 
 fn invalid(reason: String) -> io::Error {
@@ -57,30 +76,61 @@ impl DurableStorage {
         }
     }
 
-    /// Commits a change this process made and waits for it: what a clerk's write waits
-    /// for before it says "saved".
-    pub(crate) async fn commit_change(
+    /// Queues a change this process has just made to `doc`, after those of its ancestors
+    /// that the storage neither holds nor has queued; [`Queued::durable`] then waits for
+    /// all of them. Call it while the document is still locked: the committer writes in
+    /// the order it is handed work, so the journal never holds a change ahead of its
+    /// parents. Otherwise two writers of one document race — the second's change, which
+    /// depends on the first's, is journaled and acknowledged, a `kill -9` lands before the
+    /// first is queued, and on reload automerge holds back the acknowledged change for
+    /// want of its parent.
+    pub(crate) fn queue_change(
         &self,
         document_id: &str,
-        change: &automerge::Change,
-    ) -> io::Result<()> {
-        let key = StorageKey::from_parts([
-            document_id.to_owned(),
-            "incremental".to_owned(),
-            change.hash().to_string(),
-        ])
-        .map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, e.to_string()))?;
-        let result = self
-            .commit(key.clone(), change.raw_bytes().to_vec(), true)
-            .await;
-        if let Err(e) = &result {
-            self.fail(format!("{key}: {e}"));
+        doc: &Automerge,
+        hash: ChangeHash,
+    ) -> io::Result<Queued> {
+        let mut unqueued = Vec::new();
+        let mut seen = HashSet::new();
+        let mut stack = vec![hash];
+        while let Some(h) = stack.pop() {
+            if !seen.insert(h) || self.is_on_disk_or_queued(document_id, &h) {
+                continue;
+            }
+            let change = doc.get_change_by_hash(&h).ok_or_else(|| {
+                invalid(format!(
+                    "change {h} of {document_id} is not in the document"
+                ))
+            })?;
+            stack.extend(change.deps().iter().copied());
+            unqueued.push(change);
         }
-        result
+        // Parents first (the walk found children first), though a writer waits for all.
+        unqueued.reverse();
+        let mut answers = Vec::with_capacity(unqueued.len());
+        for change in unqueued {
+            let key = StorageKey::from_parts([
+                document_id.to_owned(),
+                "incremental".to_owned(),
+                change.hash().to_string(),
+            ])
+            .map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, e.to_string()))?;
+            self.note_queued(document_id, change.hash());
+            let (done, answer) = oneshot::channel();
+            engine::submit(Job {
+                storage: self.clone(),
+                key,
+                data: change.raw_bytes().to_vec(),
+                urgent: true,
+                done,
+            });
+            answers.push(answer);
+        }
+        Ok(Queued { answers })
     }
 
     /// The committer's work for this storage's writes of one batch: one journal append
-    /// and `fdatasync` for all of them, then their files; then every write is answered.
+    /// and `fdatasync` for all of them; then every write is answered.
     pub(super) fn commit_group(&self, jobs: Vec<Job>) {
         if self.inner.closed.load(Ordering::Acquire) {
             // After close nothing journals: each write is written and fsynced alone.
@@ -129,7 +179,7 @@ impl DurableStorage {
                 }
             }
         }
-        let result = self.journal_and_write(&entries);
+        let result = self.journal_entries(&entries);
         if let Err(e) = &result {
             self.fail(format!("group commit of {} changes: {e}", entries.len()));
         }
@@ -157,9 +207,16 @@ impl DurableStorage {
             return Ok(Vec::new());
         }
         // samod re-saves what it loads and every process re-puts a document's genesis:
-        // identical bytes already in place were checked when they were read.
+        // identical bytes already in place were checked when they were read (a pending
+        // change of this process is on disk already, above). Once a document's files were
+        // all read, what they hold is known: a live stream's new changes cost no lookup.
+        let read_whole = {
+            let state = self.lock();
+            state.read_whole.contains(doc)
+                || state.read_whole.contains(&format!("{doc}/incremental"))
+        };
         let path = self.path_of(key);
-        if fs::read(&path).is_ok_and(|existing| existing == data) {
+        if !read_whole && fs::read(&path).is_ok_and(|existing| existing == data) {
             self.mark_durable(doc, [hash]);
             return Ok(Vec::new());
         }
@@ -199,8 +256,9 @@ impl DurableStorage {
         missing_changes(doc, &loaded, &heads, &known).ok_or(Fallback::WriteWhole)
     }
 
-    /// Appends `entries` to the journal (one `fdatasync`), then puts each in its file.
-    fn journal_and_write(&self, entries: &[Entry]) -> io::Result<()> {
+    /// Appends `entries` to the journal (one `fdatasync`); from then on they are pending:
+    /// no file is written for them until a checkpoint decides what they become.
+    fn journal_entries(&self, entries: &[Entry]) -> io::Result<()> {
         if entries.is_empty() {
             return Ok(());
         }
@@ -212,16 +270,19 @@ impl DurableStorage {
         journal.append(entries.iter().map(|e| (e.key.as_str(), e.data.as_slice())))?;
         count(&COUNTERS.commits, 1);
         count(&COUNTERS.committed_writes, entries.len() as u64);
-        // Files after the journal: a file a crash leaves torn always has its record.
+        let (segment, committed) = (journal.seq(), Instant::now());
+        // Visible to loads before anyone is told it is saved.
+        let mut pending = self.pending();
         for e in entries {
-            let path = self.path_of_joined(&e.key);
-            write_unsynced(&path, &e.data)?;
-            log.pending.entry(e.doc.clone()).or_default().push(Pending {
+            pending.entry(e.doc.clone()).or_default().push(Pending {
                 key: e.key.clone(),
-                path,
                 data: e.data.clone(),
+                committed,
+                carried: 0,
+                segment,
             });
         }
+        drop(pending);
         log.fresh = true;
         drop(log);
         let mut by_doc: HashMap<&str, Vec<ChangeHash>> = HashMap::new();
@@ -234,7 +295,7 @@ impl DurableStorage {
         Ok(())
     }
 
-    fn path_of_joined(&self, key: &str) -> std::path::PathBuf {
+    pub(super) fn path_of_joined(&self, key: &str) -> std::path::PathBuf {
         match StorageKey::from_parts(key.split('/')) {
             Ok(k) => self.path_of(&k),
             Err(_) => self.inner.root.join(key),

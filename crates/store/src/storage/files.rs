@@ -66,23 +66,35 @@ pub fn disk_counts() -> DiskCounts {
 
 /// Writes `data` to `path` so that a crash leaves either nothing new or the whole file.
 pub(crate) fn write_atomically(path: &Path, data: &[u8]) -> io::Result<()> {
-    write_via_temp(path, data, false, true)
+    write_via_temp(path, data, false, Sync::FileAndDir)
 }
 
 /// As [`write_atomically`], for secrets: the file is readable by its owner alone from the
 /// moment it exists (mode 0600 on Unix), so the key is never briefly world-readable.
 pub(crate) fn write_secret_atomically(path: &Path, data: &[u8]) -> io::Result<()> {
-    write_via_temp(path, data, true, true)
+    write_via_temp(path, data, true, Sync::FileAndDir)
 }
 
 /// Puts `data` at `path` whole (a reader sees the old file or the new one) without
-/// waiting for the disk: the journal already holds it durably, and a checkpoint fsyncs
-/// the file before the journal lets it go.
+/// waiting for the disk: the journal holds it durably until the file is fsynced.
 pub(super) fn write_unsynced(path: &Path, data: &[u8]) -> io::Result<()> {
-    write_via_temp(path, data, false, false)
+    write_via_temp(path, data, false, Sync::Nothing)
 }
 
-fn write_via_temp(path: &Path, data: &[u8], secret: bool, durable: bool) -> io::Result<()> {
+/// As [`write_atomically`] but without the directory's fsync, which the caller does once
+/// for many files.
+pub(super) fn write_synced(path: &Path, data: &[u8]) -> io::Result<()> {
+    write_via_temp(path, data, false, Sync::File)
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Sync {
+    Nothing,
+    File,
+    FileAndDir,
+}
+
+fn write_via_temp(path: &Path, data: &[u8], secret: bool, sync: Sync) -> io::Result<()> {
     let dir = path
         .parent()
         .ok_or_else(|| io::Error::other("path has no parent directory"))?;
@@ -109,7 +121,7 @@ fn write_via_temp(path: &Path, data: &[u8], secret: bool, durable: bool) -> io::
         let mut f = options.open(&tmp)?;
         f.write_all(data)?;
         count(&COUNTERS.bytes_written, data.len() as u64);
-        if durable {
+        if sync != Sync::Nothing {
             f.sync_all()?;
             count(&COUNTERS.syncs, 1);
         }
@@ -119,7 +131,7 @@ fn write_via_temp(path: &Path, data: &[u8], secret: bool, durable: bool) -> io::
         return Err(e);
     }
     count(&COUNTERS.renames, 1);
-    if durable {
+    if sync == Sync::FileAndDir {
         sync_dir(dir)?;
     }
     Ok(())

@@ -3,7 +3,9 @@
 //!
 //! A journal is a directory of segments (`<n>.wal`, appended in order). Each record is
 //! `"FQJ1"`, the payload's length and its CRC-32 (little-endian `u32`s), then the payload:
-//! the storage key's length (`u16`), the key (its parts joined by `/`) and the bytes. A
+//! the storage key's length (`u16`), the key (its parts joined by `/`; a change's key
+//! `<doc>/incremental/<hash>` is stored without its hash, which the change's bytes give:
+//! the hash was a third of a live stream's journal) and the bytes. A
 //! record is acknowledged only after the `fdatasync` that covers it, so a torn record can
 //! only be the last one of the newest segment: a write nobody was told was saved. A bad
 //! record anywhere else is damage, reported, and reading resumes at the next good record.
@@ -43,6 +45,9 @@ pub(super) struct Journal {
     pub bytes: u64,
     /// Segments before the current one: kept until what they hold is safe elsewhere.
     sealed: Vec<PathBuf>,
+    /// Tests make appends fail as a full disk would.
+    #[cfg(test)]
+    pub fail_appends: bool,
 }
 
 fn segment_name(seq: u64) -> String {
@@ -71,17 +76,10 @@ impl Journal {
     /// starts a new one after them.
     pub fn open(dir: &Path) -> io::Result<(Journal, Replay)> {
         fs::create_dir_all(dir)?;
-        let mut replay = Replay::default();
-        let mut sealed = Vec::new();
-        let mut last = 0;
-        for (seq, path) in segments(dir)? {
-            let bytes = fs::read(&path)?;
-            if read_records(&bytes, &mut replay.records) {
-                replay.damaged.push(path.clone());
-            }
-            last = seq;
-            sealed.push(path);
-        }
+        let replay = Journal::read(dir)?;
+        let found = segments(dir)?;
+        let last = found.last().map_or(0, |(seq, _)| *seq);
+        let sealed = found.into_iter().map(|(_, path)| path).collect();
         let seq = last + 1;
         let file = create_segment(dir, seq)?;
         Ok((
@@ -91,9 +89,27 @@ impl Journal {
                 file,
                 bytes: 0,
                 sealed,
+                #[cfg(test)]
+                fail_appends: false,
             },
             replay,
         ))
+    }
+
+    /// Reads every segment in `dir` without opening the journal for writing.
+    pub fn read(dir: &Path) -> io::Result<Replay> {
+        let mut replay = Replay::default();
+        for (_, path) in segments(dir)? {
+            if read_records(&fs::read(&path)?, &mut replay.records) {
+                replay.damaged.push(path);
+            }
+        }
+        Ok(replay)
+    }
+
+    /// The number of the current segment (later segments have higher numbers).
+    pub fn seq(&self) -> u64 {
+        self.seq
     }
 
     /// Appends `records` and waits until they are on disk.
@@ -103,10 +119,17 @@ impl Journal {
     ) -> io::Result<()> {
         let mut buf = Vec::new();
         for (key, data) in records {
-            encode(key, data, &mut buf)?;
+            encode(stored_key(key), data, &mut buf)?;
         }
         if buf.is_empty() {
             return Ok(());
+        }
+        #[cfg(test)]
+        if self.fail_appends {
+            return Err(io::Error::new(
+                io::ErrorKind::StorageFull,
+                "no space left on device",
+            ));
         }
         self.file.write_all(&buf)?;
         count(&COUNTERS.bytes_written, buf.len() as u64);
@@ -155,6 +178,32 @@ fn create_segment(dir: &Path, seq: u64) -> io::Result<File> {
     Ok(file)
 }
 
+/// A change's key without its hash (`<doc>/incremental`); any other key whole.
+fn stored_key(key: &str) -> &str {
+    match key.rsplit_once('/') {
+        Some((head, hash))
+            if head.ends_with("/incremental")
+                && hash.len() == 64
+                && hash.bytes().all(|b| b.is_ascii_hexdigit()) =>
+        {
+            head
+        }
+        _ => key,
+    }
+}
+
+/// The whole key of a record stored under `key`: a change's hash put back from its bytes.
+fn whole_key(key: &str, data: &[u8]) -> String {
+    let is_change = key
+        .split_once('/')
+        .is_some_and(|(_, rest)| rest == "incremental");
+    if is_change && let Ok(change) = automerge::Change::try_from(data) {
+        return format!("{key}/{}", change.hash());
+    }
+    // Not a change, or a damaged one: the key as stored, which no load accepts.
+    key.to_owned()
+}
+
 fn encode(key: &str, data: &[u8], out: &mut Vec<u8>) -> io::Result<()> {
     let key_len = u16::try_from(key.len())
         .map_err(|_| io::Error::new(io::ErrorKind::InvalidInput, "storage key too long"))?;
@@ -187,10 +236,11 @@ fn decode(bytes: &[u8]) -> Option<(Record, usize)> {
     }
     let key_len = u16::from_le_bytes([payload[0], payload[1]]) as usize;
     let key = std::str::from_utf8(payload.get(2..2 + key_len)?).ok()?;
+    let data = payload[2 + key_len..].to_vec();
     Some((
         Record {
-            key: key.to_owned(),
-            data: payload[2 + key_len..].to_vec(),
+            key: whole_key(key, &data),
+            data,
         },
         HEADER + len,
     ))
@@ -257,6 +307,32 @@ mod tests {
             .collect();
         assert_eq!(back, recs);
         assert!(replay.damaged.is_empty());
+    }
+
+    #[test]
+    fn a_change_is_journalled_without_its_hash_and_read_back_with_it() {
+        use automerge::transaction::Transactable;
+        let mut doc = automerge::AutoCommit::new();
+        doc.put(automerge::ROOT, "village", "西村").unwrap();
+        let change = doc.get_last_local_change().unwrap();
+        let key = format!("2abcdefgh/incremental/{}", change.hash());
+        let other = ("2abcdefgh/snapshot/feed", b"whole".to_vec());
+        let dir = tempfile::tempdir().unwrap();
+        {
+            let (mut journal, _) = Journal::open(dir.path()).unwrap();
+            journal
+                .append([
+                    (key.as_str(), change.raw_bytes()),
+                    (other.0, other.1.as_slice()),
+                ])
+                .unwrap();
+        }
+        let stored = fs::read(dir.path().join(segment_name(1))).unwrap();
+        assert!(memchr::memmem::find(&stored, change.hash().to_string().as_bytes()).is_none());
+        let (_, replay) = Journal::open(dir.path()).unwrap();
+        let keys: Vec<&str> = replay.records.iter().map(|r| r.key.as_str()).collect();
+        assert_eq!(keys, [key.as_str(), other.0]);
+        assert_eq!(replay.records[0].data, change.raw_bytes());
     }
 
     #[test]

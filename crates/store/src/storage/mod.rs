@@ -8,18 +8,24 @@
 //!   arrive within a few milliseconds of each other, from any document, share that one
 //!   sync (a *group commit*, `engine.rs`), and a clerk's own write does not wait for the
 //!   window;
-//! - each change is also put in its file (`<2 chars of id>/<rest>/incremental/<hash>`,
-//!   samod's and automerge-repo's nodefs layout, so JS tools and the rest of the store read
-//!   a data directory as before) by writing a temp file and renaming it, without an fsync:
-//!   the journal covers it. A *checkpoint* (every half minute, or when the journal grows)
-//!   compacts the documents that gathered enough changes into a verified snapshot and
-//!   carries the other documents' records into a fresh journal segment, then drops the
-//!   old segments; a clean close makes every file durable and removes the journal;
-//! - opening replays the journal: a file a crash left missing or torn is written again
-//!   from its record, so `kill -9` (or a power cut) loses nothing acknowledged;
+//! - until a checkpoint, the journal is the only place a change lives: no file of its own
+//!   is written at commit. The storage keeps it in memory (`pending.rs`), and every read
+//!   — samod's loads, the index's file listings, compaction, health — sees it as the file
+//!   `<2 chars of id>/<rest>/incremental/<hash>` it stands for (samod's and automerge-repo's
+//!   nodefs layout, in which the documents' files stay, so JS tools read a closed data
+//!   directory as before);
+//! - a *checkpoint* (every half minute, or when the journal grows) starts a new journal
+//!   segment, compacts the documents that gathered enough changes into a verified
+//!   snapshot (their changes never get a file), writes and fsyncs the files of documents
+//!   whose changes waited too long, carries the other documents' records into the new
+//!   segment, and only then drops the old segments. A document being compacted stays
+//!   visible to loads until its snapshot is in place. A clean close compacts or writes
+//!   (fsynced) everything pending and removes the journal;
+//! - opening replays the journal a crash left: each change it holds is written to its
+//!   file and fsynced, so `kill -9` (or a power cut) loses nothing acknowledged;
 //! - the storage, not samod, decides when a document is compacted: samod's own snapshot
 //!   puts (after every ~10 changes) are reduced to the changes they add, and its deletes
-//!   are ignored. A snapshot is read back and loaded before the files it replaces go;
+//!   are ignored. A snapshot is read back and loaded before what it replaces goes;
 //! - once any write fails, the storage is *poisoned*: nothing more is deleted and every
 //!   acknowledgement still waiting reports the failure;
 //! - on load, a chunk whose checksum fails (a corrupt or truncated file) is moved to the
@@ -31,7 +37,7 @@ use std::fs;
 use std::io;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::AtomicBool;
-use std::sync::{Arc, Condvar, Mutex};
+use std::sync::{Arc, Condvar, Mutex, RwLock};
 use std::time::{Duration, Instant};
 
 use automerge::ChangeHash;
@@ -45,12 +51,15 @@ mod commit;
 mod engine;
 mod files;
 mod journal;
+mod pending;
 
 use chunk::{check_chunk, incremental_hash, is_snapshot, snapshot_heads};
 pub use files::{DiskCounts, disk_counts};
 use files::{remove, sync_dir, written_by_this_process};
 pub(crate) use files::{write_atomically, write_secret_atomically};
 use journal::Journal;
+use pending::PendingMap;
+pub(crate) use pending::journaled_chunks;
 
 /// A problem found in the files of a document.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -70,6 +79,13 @@ struct State {
     handles: HashMap<String, DocHandle>,
     /// Change hashes known to be on disk, per document id string.
     durable: HashMap<String, HashSet<ChangeHash>>,
+    /// Changes of this process handed to the committer and not yet durable, per document
+    /// id string: what `queue_change` need not queue again ahead of a child.
+    queued: HashMap<String, HashSet<ChangeHash>>,
+    /// Key prefixes (`<doc>`, `<doc>/incremental`) whose files this process has read
+    /// (`load_range`): each sound file's changes are in `durable` since, so a put under
+    /// them need not look for its file.
+    read_whole: HashSet<String>,
     /// The first write failure, if any; once set, deletes are refused.
     failure: Option<String>,
     problems: Vec<StorageProblem>,
@@ -97,6 +113,13 @@ struct Inner {
     state: Mutex<State>,
     written: Notify,
     log: Mutex<Log>,
+    /// Changes acknowledged from the journal alone, by document id (lock order: `log`,
+    /// then this).
+    pending: Mutex<PendingMap>,
+    /// Held shared by a load for its whole read of a document, exclusively while a
+    /// checkpoint replaces files and pending changes by what supersedes them, so a load
+    /// sees the old set or the new one, never neither.
+    replacing: RwLock<()>,
     /// Signalled when a checkpoint finishes (a close waits for the one under way).
     checkpoint_done: Condvar,
     /// Closed (or its store dropped): writes go straight to their files, fsynced one by
@@ -119,6 +142,11 @@ pub struct StoragePolicy {
     /// and at most once in this long (its records are carried to the next segment
     /// meanwhile: a few hundred bytes each).
     pub compact_every: Duration,
+    /// A change not compacted after this many checkpoints carried it…
+    pub carry_checkpoints: u32,
+    /// …or this long after it was committed gets its own file, fsynced, so the journal
+    /// stays bounded.
+    pub carry_for: Duration,
 }
 
 impl Default for StoragePolicy {
@@ -129,24 +157,15 @@ impl Default for StoragePolicy {
             compact_changes: 64,
             compact_bytes: 256 << 10,
             compact_every: Duration::from_secs(60),
+            carry_checkpoints: 16,
+            carry_for: Duration::from_secs(600),
         }
     }
-}
-
-/// A change written to its file but not yet fsynced there: its journal record is what
-/// makes it durable until a checkpoint.
-#[derive(Debug, Clone)]
-struct Pending {
-    key: String,
-    path: PathBuf,
-    data: Vec<u8>,
 }
 
 struct Log {
     /// `None` once the storage is closed (or if the journal could not be opened).
     journal: Option<Journal>,
-    /// By document id.
-    pending: HashMap<String, Vec<Pending>>,
     /// Something was committed since the last checkpoint.
     fresh: bool,
     last_checkpoint: Instant,
@@ -193,13 +212,14 @@ impl DurableStorage {
                 written: Notify::new(),
                 log: Mutex::new(Log {
                     journal: None,
-                    pending: HashMap::new(),
                     fresh: false,
                     last_checkpoint: Instant::now(),
                     checkpoint_running: false,
                     last_compaction: HashMap::new(),
                     policy: StoragePolicy::default(),
                 }),
+                pending: Mutex::new(HashMap::new()),
+                replacing: RwLock::new(()),
                 checkpoint_done: Condvar::new(),
                 closed: AtomicBool::new(false),
             }),
@@ -212,9 +232,7 @@ impl DurableStorage {
     /// Where the journal of this storage lives: beside the documents, so a reader of the
     /// document directory never mistakes it for a document.
     fn journal_dir(&self) -> PathBuf {
-        let mut name = self.inner.root.as_os_str().to_owned();
-        name.push(".journal");
-        PathBuf::from(name)
+        journal_dir_of(&self.inner.root)
     }
 
     /// Changes when checkpoints and compactions happen (tests make them frequent).
@@ -269,6 +287,20 @@ impl DurableStorage {
             .is_some_and(|s| s.contains(hash))
     }
 
+    fn is_on_disk_or_queued(&self, doc: &str, hash: &ChangeHash) -> bool {
+        let state = self.lock();
+        state.durable.get(doc).is_some_and(|s| s.contains(hash))
+            || state.queued.get(doc).is_some_and(|s| s.contains(hash))
+    }
+
+    fn note_queued(&self, doc: &str, hash: ChangeHash) {
+        self.lock()
+            .queued
+            .entry(doc.to_owned())
+            .or_default()
+            .insert(hash);
+    }
+
     fn is_durable(&self, doc: &str, hash: &ChangeHash) -> Result<bool, DurabilityError> {
         let state = self.lock();
         if state.durable.get(doc).is_some_and(|s| s.contains(hash)) {
@@ -320,11 +352,22 @@ impl DurableStorage {
     }
 
     fn mark_durable(&self, doc: &str, hashes: impl IntoIterator<Item = ChangeHash>) {
-        self.lock()
+        let mut state = self.lock();
+        let hashes: Vec<ChangeHash> = hashes.into_iter().collect();
+        if let Some(queued) = state.queued.get_mut(doc) {
+            for h in &hashes {
+                queued.remove(h);
+            }
+            if queued.is_empty() {
+                state.queued.remove(doc);
+            }
+        }
+        state
             .durable
             .entry(doc.to_owned())
             .or_default()
             .extend(hashes);
+        drop(state);
         self.inner.written.notify_waiters();
     }
 
@@ -401,9 +444,11 @@ impl DurableStorage {
         });
     }
 
-    /// Reads every file under `prefix`, checking each chunk; damaged ones are quarantined.
+    /// Reads every file under `prefix`, checking each chunk (damaged ones are
+    /// quarantined), and the pending changes there as if they were files.
     fn load_range_blocking(&self, prefix: &StorageKey) -> HashMap<StorageKey, Vec<u8>> {
         let mut out = HashMap::new();
+        let _reading = self.reading();
         let dir = self.path_of(prefix);
         let mut stack = vec![dir];
         while let Some(dir) = stack.pop() {
@@ -444,6 +489,9 @@ impl DurableStorage {
                 }
             }
         }
+        // Checked when committed, and marked durable then.
+        out.extend(self.pending_under(prefix));
+        self.lock().read_whole.insert(prefix.to_string());
         out
     }
 
@@ -569,6 +617,13 @@ impl DurableStorage {
     }
 }
 
+/// The journal directory of the storage rooted at `root`.
+fn journal_dir_of(root: &Path) -> PathBuf {
+    let mut name = root.as_os_str().to_owned();
+    name.push(".journal");
+    PathBuf::from(name)
+}
+
 pub(crate) fn earlier_quarantined(quarantine: &Path) -> Vec<StorageProblem> {
     let Ok(entries) = fs::read_dir(quarantine) else {
         return Vec::new();
@@ -593,6 +648,13 @@ pub(crate) fn earlier_quarantined(quarantine: &Path) -> Vec<StorageProblem> {
 
 impl Storage for DurableStorage {
     async fn load(&self, key: StorageKey) -> Option<Vec<u8>> {
+        if let Some((_, bytes)) = self
+            .pending_under(&key)
+            .into_iter()
+            .find(|(k, _)| *k == key)
+        {
+            return Some(bytes);
+        }
         let path = self.path_of(&key);
         let read = engine::on_worker(move || match fs::read(&path) {
             Ok(bytes) => Some(bytes),

@@ -112,9 +112,13 @@ fn a_burst_of_writes_shares_one_journal_sync() {
         Storage::put(&storage, key, bytes)
     })));
     let after = disk_counts();
+    let loaded = storage.load_range_blocking(&StorageKey::from_parts([doc_id]).unwrap());
     for c in &changes {
         assert!(storage.is_on_disk(doc_id, &c.hash()));
-        assert!(storage.path_of(&incremental(doc_id, c).0).exists());
+        // In the journal alone, and loaded as if it were its file.
+        let (key, bytes) = incremental(doc_id, c);
+        assert!(!storage.path_of(&key).exists());
+        assert_eq!(loaded.get(&key), Some(&bytes));
     }
     // Other tests of this process may commit at the same time: count ours loosely, but a
     // sync per change (the old way: two per put) cannot pass.
@@ -144,18 +148,19 @@ fn a_snapshot_from_samod_is_kept_as_the_changes_it_adds() {
     );
     for c in &changes {
         assert!(storage.is_on_disk(doc_id, &c.hash()));
-        assert!(storage.path_of(&incremental(doc_id, c).0).exists());
     }
     // samod deletes what the snapshot superseded: ignored, or the changes would be gone.
     rt.block_on(Storage::delete(
         &storage,
         incremental(doc_id, &changes[0]).0,
     ));
-    assert!(
-        storage
-            .path_of(&incremental(doc_id, &changes[0]).0)
-            .exists()
-    );
+    let loaded = rt.block_on(Storage::load_range(
+        &storage,
+        StorageKey::from_parts([doc_id]).unwrap(),
+    ));
+    for c in &changes {
+        assert!(loaded.contains_key(&incremental(doc_id, c).0));
+    }
     // A reopened storage sees the whole document.
     storage.close();
     let again = self::storage(dir.path());
@@ -165,6 +170,41 @@ fn a_snapshot_from_samod_is_kept_as_the_changes_it_adds() {
         back.load_incremental(bytes).unwrap();
     }
     assert_eq!(back.get_heads(), doc.get_heads());
+}
+
+#[test]
+fn a_change_acknowledged_before_its_parent_was_queued_brings_the_parent_along() {
+    // Two writers of one document: the first commits `a` and is descheduled before it
+    // hands `a` to the storage; the second commits `b` on top and waits for it. A kill
+    // then must not leave `b` on disk without `a` (automerge would hold `b` back).
+    let dir = tempfile::tempdir().unwrap();
+    let doc_id = "abcdefgh";
+    let (mut doc, changes) = changes(3);
+    let (parent, child) = (&changes[1], &changes[2]);
+    {
+        let storage = storage(dir.path());
+        let rt = runtime();
+        let (key, bytes) = incremental(doc_id, &changes[0]);
+        rt.block_on(Storage::put(&storage, key, bytes));
+        let queued = storage
+            .queue_change(doc_id, doc.document(), child.hash())
+            .unwrap();
+        rt.block_on(queued.durable()).unwrap();
+        assert!(storage.is_on_disk(doc_id, &child.hash()));
+        assert!(
+            storage.is_on_disk(doc_id, &parent.hash()),
+            "the child was acknowledged without its parent"
+        );
+        storage.detach();
+    }
+    let storage = storage(dir.path());
+    let loaded = storage.load_range_blocking(&StorageKey::from_parts([doc_id]).unwrap());
+    let mut back = automerge::Automerge::new();
+    for bytes in loaded.values() {
+        back.load_incremental(bytes).unwrap();
+    }
+    assert_eq!(back.get_heads(), doc.get_heads());
+    assert_eq!(back.get_changes(&[]).len(), 3, "a change is held back");
 }
 
 #[test]
@@ -187,16 +227,20 @@ fn replay_after_a_crash_restores_files_the_crash_tore_or_lost() {
             .collect()
     };
     assert_eq!(journal_segments(dir.path()), 1);
-    // What a power cut can leave of files that were renamed but not yet fsynced.
+    // Acknowledged from the journal alone: no change has a file.
+    assert!(paths.iter().all(|p| !p.exists()));
+    // What a power cut can leave of files renamed but not yet fsynced (by an earlier
+    // replay or a checkpoint that did not finish).
+    fs::create_dir_all(paths[1].parent().unwrap()).unwrap();
     fs::write(&paths[1], b"").unwrap();
-    fs::write(&paths[2], &fs::read(&paths[2]).unwrap()[..10]).unwrap();
-    fs::remove_file(&paths[3]).unwrap();
+    fs::write(&paths[2], &changes[2].raw_bytes()[..10]).unwrap();
     let storage = storage(dir.path());
     assert_eq!(
         journal_segments(dir.path()),
         1,
         "old segments go after replay"
     );
+    assert!(paths.iter().all(|p| p.exists()), "replay writes every file");
     let loaded = storage.load_range_blocking(&StorageKey::from_parts([doc_id]).unwrap());
     assert!(storage.problems().is_empty(), "{:?}", storage.problems());
     let mut back = automerge::Automerge::new();
@@ -217,6 +261,7 @@ fn a_checkpoint_compacts_a_busy_document_and_drops_the_old_segment() {
         compact_changes: 8,
         compact_bytes: usize::MAX,
         compact_every: Duration::ZERO,
+        ..StoragePolicy::default()
     });
     let rt = runtime();
     let (busy, quiet) = ("abcdefgh", "zyxwvuts");
@@ -225,7 +270,8 @@ fn a_checkpoint_compacts_a_busy_document_and_drops_the_old_segment() {
         let (key, bytes) = incremental(busy, c);
         rt.block_on(Storage::put(&storage, key, bytes));
     }
-    let (_, few) = self::changes(2);
+    // One change: not worth compacting, even at close.
+    let (_, few) = self::changes(1);
     for c in &few {
         let (key, bytes) = incremental(quiet, c);
         rt.block_on(Storage::put(&storage, key, bytes));
@@ -243,10 +289,8 @@ fn a_checkpoint_compacts_a_busy_document_and_drops_the_old_segment() {
         .collect();
     assert_eq!(snapshot.len(), 1, "{snapshot:?}");
     assert!(automerge::Automerge::load(&fs::read(&snapshot[0]).unwrap()).is_ok());
-    // The incrementals it replaced are gone, and what is left is the whole document.
-    let left =
-        fs::read_dir(storage.document_dir(busy).join("incremental")).map_or(0, |d| d.count());
-    assert!(left < changes.len(), "{left} incrementals left");
+    // Its changes went from the journal into snapshots: none ever had a file.
+    assert!(!storage.document_dir(busy).join("incremental").exists());
     let again = self::storage(dir.path());
     let loaded = again.load_range_blocking(&StorageKey::from_parts([busy]).unwrap());
     let mut back = automerge::Automerge::new();
@@ -255,7 +299,7 @@ fn a_checkpoint_compacts_a_busy_document_and_drops_the_old_segment() {
     }
     assert_eq!(back.get_heads(), doc.get_heads());
     again.close();
-    // The quiet document's changes stay as they were, now fsynced.
+    // The quiet document's change got its file at close.
     for c in &few {
         assert!(storage.path_of(&incremental(quiet, c).0).exists());
     }
@@ -314,10 +358,8 @@ fn a_failed_write_poisons_the_storage_and_fails_the_waiting_writers() {
     let (key, bytes) = incremental(doc_id, &changes[0]);
     rt.block_on(Storage::put(&storage, key, bytes));
     assert!(storage.failure().is_none());
-    // The disk "fails": the incremental directory cannot be written into.
-    let incremental_dir = storage.document_dir(doc_id).join("incremental");
-    fs::remove_dir_all(&incremental_dir).unwrap();
-    fs::write(&incremental_dir, b"not a directory").unwrap();
+    // The disk "fills up": the journal cannot be appended to.
+    storage.log().journal.as_mut().unwrap().fail_appends = true;
     let (key, bytes) = incremental(doc_id, &changes[1]);
     rt.block_on(Storage::put(&storage, key, bytes));
     let failure = storage.failure().expect("the failed put is recorded");
@@ -328,10 +370,191 @@ fn a_failed_write_poisons_the_storage_and_fails_the_waiting_writers() {
         rt.block_on(storage.wait_durable(doc_id, changes[0].hash(), Duration::from_secs(1)))
             .is_ok()
     );
-    let (_, later) = self::changes(3);
-    let waited = rt.block_on(storage.wait_durable(doc_id, later[2].hash(), Duration::from_secs(1)));
+    let waited =
+        rt.block_on(storage.wait_durable(doc_id, changes[1].hash(), Duration::from_secs(1)));
     assert!(
         matches!(waited, Err(DurabilityError::WriteFailed(_))),
         "{waited:?}"
     );
+    // A poisoned storage leaves its journal for the next open, which has the saved change.
+    storage.close();
+    assert_eq!(journal_segments(dir.path()), 1);
+    let again = self::storage(dir.path());
+    let loaded = again.load_range_blocking(&StorageKey::from_parts([doc_id]).unwrap());
+    assert!(loaded.contains_key(&incremental(doc_id, &changes[0]).0));
+    again.close();
+}
+
+#[test]
+fn a_close_that_cannot_write_the_files_keeps_the_journal() {
+    let dir = tempfile::tempdir().unwrap();
+    let doc_id = "abcdefgh";
+    let (_, changes) = changes(1);
+    {
+        let storage = storage(dir.path());
+        let rt = runtime();
+        let (key, bytes) = incremental(doc_id, &changes[0]);
+        rt.block_on(Storage::put(&storage, key, bytes));
+        // The document's directory cannot be created: a file stands in its way.
+        let doc_dir = storage.document_dir(doc_id);
+        fs::create_dir_all(doc_dir.parent().unwrap()).unwrap();
+        fs::write(&doc_dir, b"not a directory").unwrap();
+        storage.close();
+        let failure = storage.failure().expect("the failed close is recorded");
+        assert!(failure.contains("closing"), "{failure}");
+        assert_eq!(journal_segments(dir.path()), 1, "the journal stays");
+        fs::remove_file(&doc_dir).unwrap();
+    }
+    let storage = storage(dir.path());
+    let loaded = storage.load_range_blocking(&StorageKey::from_parts([doc_id]).unwrap());
+    assert!(loaded.contains_key(&incremental(doc_id, &changes[0]).0));
+    storage.close();
+    assert!(storage.failure().is_none(), "{:?}", storage.failure());
+}
+
+fn wait_for(what: &str, mut done: impl FnMut() -> bool) {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while !done() {
+        assert!(Instant::now() < deadline, "timed out waiting for {what}");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+#[test]
+fn a_load_during_checkpoints_sees_every_acknowledged_change() {
+    use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+    let dir = tempfile::tempdir().unwrap();
+    let storage = storage(dir.path());
+    // A checkpoint after every batch, compacting every few changes: loads keep landing
+    // in the middle of one.
+    storage.set_policy(StoragePolicy {
+        checkpoint_bytes: 1,
+        checkpoint_every: Duration::ZERO,
+        compact_changes: 3,
+        compact_bytes: usize::MAX,
+        compact_every: Duration::ZERO,
+        carry_checkpoints: 2,
+        carry_for: Duration::from_secs(3600),
+    });
+    let doc_id = "abcdefgh";
+    let prefix = StorageKey::from_parts([doc_id]).unwrap();
+    let (_, changes) = changes(120);
+    let acknowledged = AtomicUsize::new(0);
+    let writing = AtomicBool::new(true);
+    let compactions = disk_counts().compactions;
+    let loads = std::thread::scope(|s| {
+        let loaders: Vec<_> = (0..2)
+            .map(|_| {
+                s.spawn(|| {
+                    let mut loads = 0;
+                    while writing.load(Ordering::Acquire) {
+                        let saved = acknowledged.load(Ordering::Acquire);
+                        let mut doc = automerge::Automerge::new();
+                        for bytes in storage.load_range_blocking(&prefix).values() {
+                            doc.load_incremental(bytes).unwrap();
+                        }
+                        for c in &changes[..saved] {
+                            assert!(
+                                doc.get_change_meta_by_hash(&c.hash()).is_some(),
+                                "a load missed an acknowledged change"
+                            );
+                        }
+                        loads += 1;
+                    }
+                    loads
+                })
+            })
+            .collect();
+        let rt = runtime();
+        for (i, c) in changes.iter().enumerate() {
+            let (key, bytes) = incremental(doc_id, c);
+            rt.block_on(Storage::put(&storage, key, bytes));
+            acknowledged.store(i + 1, Ordering::Release);
+        }
+        writing.store(false, Ordering::Release);
+        loaders
+            .into_iter()
+            .map(|l| l.join().unwrap())
+            .sum::<usize>()
+    });
+    assert!(loads >= 10, "only {loads} loads");
+    assert!(
+        disk_counts().compactions >= compactions + 5,
+        "the document was compacted while it was loaded"
+    );
+    assert!(storage.problems().is_empty(), "{:?}", storage.problems());
+    storage.close();
+    assert!(storage.failure().is_none(), "{:?}", storage.failure());
+}
+
+#[test]
+fn a_document_carried_for_many_checkpoints_gets_its_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let storage = storage(dir.path());
+    storage.set_policy(StoragePolicy {
+        checkpoint_bytes: 1,
+        checkpoint_every: Duration::ZERO,
+        compact_changes: usize::MAX,
+        compact_bytes: usize::MAX,
+        compact_every: Duration::ZERO,
+        carry_checkpoints: 3,
+        carry_for: Duration::from_secs(3600),
+    });
+    let rt = runtime();
+    let (quiet, busy) = ("zyxwvuts", "abcdefgh");
+    let (_, one) = changes(1);
+    let (key, bytes) = incremental(quiet, &one[0]);
+    rt.block_on(Storage::put(&storage, key.clone(), bytes.clone()));
+    assert!(!storage.path_of(&key).exists());
+    // Another document's writes make checkpoints; each carries the quiet change along.
+    let (_, stream) = changes(200);
+    for c in &stream {
+        let (k, b) = incremental(busy, c);
+        rt.block_on(Storage::put(&storage, k, b));
+        if storage.pending_of(quiet).is_empty() {
+            break;
+        }
+    }
+    wait_for("the quiet change's file", || {
+        storage.pending_of(quiet).is_empty()
+    });
+    assert_eq!(fs::read(storage.path_of(&key)).unwrap(), bytes);
+    // Once the checkpoint under way ends, the journal no longer holds it.
+    wait_for("its record to leave the journal", || {
+        journal::Journal::read(&storage.journal_dir())
+            .is_ok_and(|j| j.records.iter().all(|r| r.key != key.to_string()))
+    });
+    storage.close();
+    assert!(storage.failure().is_none(), "{:?}", storage.failure());
+}
+
+#[test]
+fn changes_that_waited_too_long_get_their_files_without_further_writes() {
+    let dir = tempfile::tempdir().unwrap();
+    let storage = storage(dir.path());
+    storage.set_policy(StoragePolicy {
+        checkpoint_bytes: u64::MAX,
+        checkpoint_every: Duration::from_secs(3600),
+        compact_changes: usize::MAX,
+        compact_bytes: usize::MAX,
+        compact_every: Duration::ZERO,
+        carry_checkpoints: u32::MAX,
+        carry_for: Duration::from_millis(300),
+    });
+    let rt = runtime();
+    let doc_id = "abcdefgh";
+    let (_, few) = changes(3);
+    for c in &few {
+        let (key, bytes) = incremental(doc_id, c);
+        rt.block_on(Storage::put(&storage, key, bytes));
+    }
+    // The committer's idle tick finds them old enough.
+    wait_for("the files", || storage.pending_of(doc_id).is_empty());
+    for c in &few {
+        assert!(storage.path_of(&incremental(doc_id, c).0).exists());
+    }
+    wait_for("the old segment to go", || {
+        journal_segments(dir.path()) == 1
+    });
+    storage.close();
 }

@@ -293,6 +293,7 @@ pub fn verify_data_dir(dir: impl AsRef<Path>) -> Result<VerifyReport, StoreError
     let identity = data.read_identity()?;
     let county = identity.county;
     let root = data.documents();
+    let journaled = crate::storage::journaled_chunks(&root).map_err(StoreError::io(&root))?;
     let mut docs: BTreeMap<String, PathBuf> = BTreeMap::new();
     for prefix in read_dir(&root)? {
         if !prefix.is_dir() {
@@ -306,9 +307,20 @@ pub fn verify_data_dir(dir: impl AsRef<Path>) -> Result<VerifyReport, StoreError
         }
     }
     let directory_id = DocName::Directory.document_id(&county).to_string();
+    // A document a crashed session created may be in its journal alone.
+    for (id, _, _) in &journaled {
+        if let (false, Some(head), Some(rest)) = (docs.contains_key(id), id.get(..2), id.get(2..)) {
+            docs.insert(id.clone(), root.join(head).join(rest));
+        }
+    }
     let mut checked: BTreeMap<String, (DocumentVerification, Automerge)> = BTreeMap::new();
     for (id, path) in &docs {
-        checked.insert(id.clone(), check_document(id, path)?);
+        let mine: Vec<(String, Vec<u8>)> = journaled
+            .iter()
+            .filter(|(doc, _, _)| doc == id)
+            .map(|(_, name, bytes)| (name.clone(), bytes.clone()))
+            .collect();
+        checked.insert(id.clone(), check_document(id, path, &mine)?);
     }
     // Names come from the directory as it is on disk (every id the county can have);
     // attestations from each device's own document, and the directory's older ones.
@@ -402,8 +414,14 @@ fn file_name(p: &Path) -> String {
         .unwrap_or_default()
 }
 
-/// Checks every file of one document and loads what is sound.
-fn check_document(id: &str, dir: &Path) -> Result<(DocumentVerification, Automerge), StoreError> {
+/// Checks every file of one document, and the changes a journal left by a session that
+/// did not close holds for it (`journaled`: name in the directory, bytes), and loads what
+/// is sound.
+fn check_document(
+    id: &str,
+    dir: &Path,
+    journaled: &[(String, Vec<u8>)],
+) -> Result<(DocumentVerification, Automerge), StoreError> {
     let mut report = DocumentVerification {
         document: id.to_owned(),
         document_id: id.to_owned(),
@@ -412,45 +430,56 @@ fn check_document(id: &str, dir: &Path) -> Result<(DocumentVerification, Automer
         attestations_verified: 0,
         problems: Vec::new(),
     };
-    let mut doc = Automerge::new();
+    let mut chunks: Vec<(PathBuf, bool, Vec<u8>)> = Vec::new();
     for kind in ["snapshot", "incremental"] {
         for file in read_dir(&dir.join(kind))? {
             if file_name(&file).starts_with('.') {
                 continue; // a temporary file of an interrupted write
             }
-            report.files += 1;
             let bytes = std::fs::read(&file).map_err(StoreError::io(&file))?;
-            let damaged = |reason: String| Problem::DamagedFile {
-                file: file.clone(),
-                reason,
-            };
-            if kind == "incremental" {
-                match automerge::Change::try_from(bytes.as_slice()) {
-                    Err(e) => {
-                        report.problems.push(damaged(e.to_string()));
+            chunks.push((file, kind == "incremental", bytes));
+        }
+    }
+    for (name, bytes) in journaled {
+        // Where its file would be; the journal is written before any file.
+        let file = dir.join(name);
+        if !chunks.iter().any(|(f, _, _)| *f == file) {
+            chunks.push((file, name.starts_with("incremental/"), bytes.clone()));
+        }
+    }
+    let mut doc = Automerge::new();
+    for (file, incremental, bytes) in chunks {
+        report.files += 1;
+        let damaged = |reason: String| Problem::DamagedFile {
+            file: file.clone(),
+            reason,
+        };
+        if incremental {
+            match automerge::Change::try_from(bytes.as_slice()) {
+                Err(e) => {
+                    report.problems.push(damaged(e.to_string()));
+                    continue;
+                }
+                Ok(change) => {
+                    let actual = change.hash().to_string();
+                    let named = file_name(&file);
+                    if actual != named {
+                        report.problems.push(Problem::HashMismatch {
+                            file: file.clone(),
+                            named,
+                            actual,
+                        });
                         continue;
                     }
-                    Ok(change) => {
-                        let actual = change.hash().to_string();
-                        let named = file_name(&file);
-                        if actual != named {
-                            report.problems.push(Problem::HashMismatch {
-                                file: file.clone(),
-                                named,
-                                actual,
-                            });
-                            continue;
-                        }
-                    }
                 }
-            } else if let Err(e) = Automerge::load(&bytes) {
-                // Loading recomputes every change hash and checks the stored heads.
-                report.problems.push(damaged(e.to_string()));
-                continue;
             }
-            if let Err(e) = doc.load_incremental(&bytes) {
-                report.problems.push(damaged(e.to_string()));
-            }
+        } else if let Err(e) = Automerge::load(&bytes) {
+            // Loading recomputes every change hash and checks the stored heads.
+            report.problems.push(damaged(e.to_string()));
+            continue;
+        }
+        if let Err(e) = doc.load_incremental(&bytes) {
+            report.problems.push(damaged(e.to_string()));
         }
     }
     let missing = doc.get_missing_deps(&[]);

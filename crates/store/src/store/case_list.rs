@@ -12,7 +12,7 @@ use crate::record::{
     CASE_SUBRECORDS, case_obj, decode, decode_map, hex_heads, map_in, strip_subrecords,
 };
 use crate::store::{ChangeIndex, WhoIndex, to_conflict};
-use crate::{CaseRecord, DocName, Resolution, StoreError, index, record};
+use crate::{CaseRecord, DocName, Resolution, StoreError, record};
 
 /// One row of the case list.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -73,7 +73,7 @@ impl Store {
                     }
                 }
                 None => {
-                    let files = index::file_listing(&self.doc_dir(&id));
+                    let files = self.storage.listing(&id);
                     match self.index.rows_for_files(&id, &files) {
                         Some(rows) => ready.push((name, rows)),
                         None => {
@@ -88,8 +88,6 @@ impl Store {
         // Documents are independent: read them on both cores.
         let index = &self.index;
         let storage = &self.storage;
-        let doc_dir = |id: &str| self.doc_dir(id);
-        let doc_dir = &doc_dir;
         let read: Vec<(DocName, Vec<IndexRow>)> = std::thread::scope(|s| {
             let per_thread = to_read.len().div_ceil(2).max(1);
             let workers: Vec<_> = to_read
@@ -108,12 +106,7 @@ impl Store {
                                 // missing changes: it is read (and its gap reported, see
                                 // `Store::gaps`) every time until it is whole.
                                 if whole && heads.iter().all(|h| storage.is_on_disk(id, h)) {
-                                    index.store(
-                                        id,
-                                        index::file_listing(&doc_dir(id)),
-                                        hex_heads(&heads),
-                                        &rows,
-                                    );
+                                    index.store(id, storage.listing(id), hex_heads(&heads), &rows);
                                 }
                                 (name.clone(), rows)
                             })

@@ -9,7 +9,6 @@ use serde_json::Value;
 
 use super::Store;
 use crate::record::{UnreadableRecord, decode, decode_map, hex_heads, map_in, strip_subrecords};
-use crate::store::Path;
 use crate::{DocName, Resolution, StorageProblem, StoreError, record};
 
 /// Health of one document, for `doctor`.
@@ -60,7 +59,7 @@ impl Store {
         let founding = self.is_founding() || table.has_no_devices();
         for name in self.catalogue()? {
             let id = name.document_id(&self.identity.county);
-            let (files, bytes_on_disk) = dir_size(&self.doc_dir(&id.to_string()));
+            let (files, bytes_on_disk) = self.storage.stored_size(&id.to_string());
             let stats = self.read(&name, |d| {
                 let stats = d.stats();
                 let (records, damaged) = count_records(d, &name);
@@ -218,25 +217,4 @@ fn typed_collections(name: &DocName) -> &'static [(&'static str, CollectionCheck
         ],
         DocName::Device { .. } => &[("attestations", unreadable_in::<crate::Attestation>)],
     }
-}
-
-pub(super) fn dir_size(dir: &Path) -> (usize, u64) {
-    let mut files = 0;
-    let mut bytes = 0;
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        let Ok(entries) = std::fs::read_dir(&d) else {
-            continue;
-        };
-        for e in entries.flatten() {
-            let p = e.path();
-            if p.is_dir() {
-                stack.push(p);
-            } else if let Ok(m) = e.metadata() {
-                files += 1;
-                bytes += m.len();
-            }
-        }
-    }
-    (files, bytes)
 }

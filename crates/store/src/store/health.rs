@@ -15,7 +15,7 @@ use super::Store;
 use crate::docs::DocName;
 use crate::error::StoreError;
 use crate::record::{hex_heads, map_in};
-use crate::storage::StorageProblem;
+use crate::storage::{DurableStorage, StorageProblem};
 
 /// Why a document could not be read whole.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -115,22 +115,21 @@ fn missing_changes(d: &Automerge) -> Vec<String> {
     hex_heads(&d.get_missing_deps(&[]))
 }
 
-/// A document as its files on disk hold it, read without samod (which may hold nothing
-/// of it). A file that does not parse is the quarantine's business, not this one's.
-pub(super) fn document_from_files(doc_dir: &Path) -> Automerge {
+/// A document as its files on disk and its pending changes hold it, read without samod
+/// (which may hold nothing of it). A file that does not parse is the quarantine's
+/// business, not this one's.
+pub(super) fn document_from_files(storage: &DurableStorage, id: &str) -> Automerge {
     let mut doc = Automerge::new();
-    for file in crate::index::file_listing(doc_dir) {
-        if let Ok(bytes) = std::fs::read(doc_dir.join(&file)) {
-            let _ = doc.load_incremental(&bytes);
-        }
+    for bytes in storage.stored_chunks(id) {
+        let _ = doc.load_incremental(&bytes);
     }
     doc
 }
 
-/// The changes a document's files on disk depend on and do not hold (for a document samod
+/// The changes a document's stored files depend on and do not hold (for a document samod
 /// could load nothing of). Empty when the files are gone or whole.
-fn missing_on_disk(doc_dir: &Path) -> Vec<String> {
-    missing_changes(&document_from_files(doc_dir))
+fn missing_on_disk(storage: &DurableStorage, id: &str) -> Vec<String> {
+    missing_changes(&document_from_files(storage, id))
 }
 
 impl Store {
@@ -202,7 +201,7 @@ impl Store {
             if gaps.iter().any(|g| g.document_id == id) {
                 continue;
             }
-            let missing = missing_on_disk(&self.doc_dir(&id));
+            let missing = missing_on_disk(&self.storage, &id);
             if missing.is_empty() {
                 // Loaded since (a peer sent it), or the files went away.
                 continue;
@@ -219,7 +218,7 @@ impl Store {
         for name in &catalogue {
             let id = name.document_id(&county).to_string();
             if self.index.held(&id)
-                && crate::index::file_listing(&self.doc_dir(&id)).is_empty()
+                && self.storage.listing(&id).is_empty()
                 && !gaps.iter().any(|g| g.document_id == id)
             {
                 gaps.push(DocumentGap {

@@ -37,7 +37,6 @@ use super::case_list::read_case;
 use super::{CaseRecord, Store};
 use crate::docs::DocName;
 use crate::error::StoreError;
-use crate::index;
 use crate::now_cst;
 use crate::paper_index::{PaperIndex, PaperRow};
 use crate::record::{self, UnreadableRecord, case_obj, case_sub, hex_heads, map_at, to_json};
@@ -298,7 +297,7 @@ impl Store {
                     h
                 }
                 None => {
-                    let files = index::file_listing(&self.doc_dir(&id));
+                    let files = self.storage.listing(&id);
                     if let Some(rows) = index.rows_for_files(&id, &files) {
                         out.extend(rows.into_iter().map(|r| (name.clone(), r)));
                         continue;
@@ -318,12 +317,7 @@ impl Store {
             });
             // As the case index: only what is on disk, only whole documents.
             if whole && heads.iter().all(|h| self.storage.is_on_disk(&id, h)) {
-                index.store(
-                    &id,
-                    index::file_listing(&self.doc_dir(&id)),
-                    hex_heads(&heads),
-                    &rows,
-                );
+                index.store(&id, self.storage.listing(&id), hex_heads(&heads), &rows);
             }
             out.extend(rows.into_iter().map(|r| (name.clone(), r)));
         }

@@ -8,7 +8,7 @@
 //! laptop's that never reached the peer is kept.
 
 use std::collections::BTreeSet;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use automerge::{Automerge, Change, ReadDoc};
 use serde::Serialize;
@@ -18,6 +18,7 @@ use super::health::DocumentGap;
 use crate::authority::{ChangeVetter, Refusal};
 use crate::docs::DocName;
 use crate::error::StoreError;
+use crate::storage::DurableStorage;
 
 /// What restoring one document did.
 #[derive(Debug, Clone, Serialize)]
@@ -34,10 +35,10 @@ pub struct Restored {
     pub kept_in_quarantine: Vec<PathBuf>,
 }
 
-/// A document as its files on disk hold it (without samod), and how many of its changes
+/// A document as the storage holds it (without samod), and how many of its changes
 /// apply (those whose dependencies are all there).
-fn from_files(doc_dir: &Path) -> (Automerge, usize) {
-    let doc = super::health::document_from_files(doc_dir);
+fn from_files(storage: &DurableStorage, id: &str) -> (Automerge, usize) {
+    let doc = super::health::document_from_files(storage, id);
     let applied = doc.get_changes(&[]).len();
     (doc, applied)
 }
@@ -85,14 +86,14 @@ impl Store {
         }
         let id = name.document_id(&self.identity.county).to_string();
         let doc_dir = self.doc_dir(&id);
-        let (_, applied_before) = from_files(&doc_dir);
+        let (_, applied_before) = from_files(&self.storage, &id);
         self.storage
             .write_changes(&id, &accepted)
             .map_err(|source| StoreError::Io {
                 path: doc_dir.clone(),
                 source,
             })?;
-        let (on_disk, applied_after) = from_files(&doc_dir);
+        let (on_disk, applied_after) = from_files(&self.storage, &id);
         let missing = on_disk.get_missing_deps(&[]);
         if !missing.is_empty() {
             return Err(bad(format!(

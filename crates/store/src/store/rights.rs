@@ -147,22 +147,12 @@ impl Store {
     /// The documents of this county held on this laptop, whatever lists them.
     pub(crate) fn documents_on_disk(&self) -> Vec<DocName> {
         let table = self.access();
-        let Ok(prefixes) = std::fs::read_dir(self.dir.documents()) else {
-            return Vec::new();
-        };
         let mut names = Vec::new();
-        for prefix in prefixes.flatten() {
-            let Ok(rests) = std::fs::read_dir(prefix.path()) else {
-                continue;
-            };
-            let head = prefix.file_name().to_string_lossy().into_owned();
-            for rest in rests.flatten() {
-                let id = format!("{head}{}", rest.file_name().to_string_lossy());
-                if let Ok(id) = id.parse::<samod::DocumentId>()
-                    && let Some(name) = table.document_name(&id)
-                {
-                    names.push(name.clone());
-                }
+        for id in self.storage.document_ids() {
+            if let Ok(id) = id.parse::<samod::DocumentId>()
+                && let Some(name) = table.document_name(&id)
+            {
+                names.push(name.clone());
             }
         }
         names
