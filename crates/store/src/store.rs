@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use automerge::{ActorId, Automerge, ChangeHash, ObjType, ReadDoc};
+use automerge::{ActorId, Automerge, ChangeHash, ObjType};
 use chrono::Datelike;
 use fengqiao_model::{Person, PersonId};
 use samod::{DocHandle, Repo};

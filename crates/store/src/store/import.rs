@@ -466,7 +466,7 @@ impl Store {
         progress(done);
         // On disk now: the new cases' rows may go in the index.
         for (id, heads, rows) in indexed {
-            let files = crate::index::file_listing(&self.doc_dir(&id));
+            let files = self.storage.listing(&id);
             self.index.store(&id, files, heads, &rows);
         }
         // Build the list index now, while the documents are in memory.
