@@ -554,15 +554,21 @@ fn the_template_has_the_default_headers_and_its_mapping_reads() {
     assert_eq!(shown["case"]["source_number"], "XF-2019-0001");
 }
 
-/// Case documents on disk (samod's layout: two levels under `documents/`).
-fn documents_on_disk(dir: &Path) -> usize {
-    std::fs::read_dir(dir.join("documents"))
-        .map(|top| {
-            top.flatten()
-                .map(|d| std::fs::read_dir(d.path()).map_or(0, |e| e.count()))
-                .sum()
-        })
-        .unwrap_or(0)
+/// Bytes the storage holds: documents' files and the journal, where an import's changes
+/// wait until a checkpoint gives them files.
+fn stored_bytes(dir: &Path) -> u64 {
+    let mut total = 0;
+    let mut stack = vec![dir.join("documents"), dir.join("documents.journal")];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).into_iter().flatten().flatten() {
+            match e.metadata() {
+                Ok(m) if m.is_dir() => stack.push(e.path()),
+                Ok(m) => total += m.len(),
+                Err(_) => {}
+            }
+        }
+    }
+    total
 }
 
 #[test]
@@ -574,11 +580,11 @@ fn an_import_killed_with_sigkill_runs_again_to_the_end_with_no_case_twice() {
     let number = src.col("案件编号");
     let expected: BTreeSet<&str> = src.rows.iter().map(|r| r[number].as_str()).collect();
     let mut partial = 0;
-    // Killed once the import has written its first document, a few, and many.
-    for written in [1, 8, 30] {
+    // Killed once the import has stored its first bytes, some, and many.
+    for written in [1, 64 << 10, 512 << 10] {
         let dir = tempfile::tempdir().expect("tmp");
         init(dir.path());
-        let before = documents_on_disk(dir.path());
+        let before = stored_bytes(dir.path());
         let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_fengqiao"))
             .arg("--data-dir")
             .arg(dir.path())
@@ -588,7 +594,7 @@ fn an_import_killed_with_sigkill_runs_again_to_the_end_with_no_case_twice() {
             .spawn()
             .expect("spawn");
         let started = std::time::Instant::now();
-        while documents_on_disk(dir.path()) < before + written
+        while stored_bytes(dir.path()) < before + written
             && child.try_wait().expect("poll").is_none()
             && started.elapsed() < std::time::Duration::from_secs(120)
         {

@@ -11,6 +11,7 @@ use crate::index::IndexRow;
 use crate::record::{
     CASE_SUBRECORDS, case_obj, decode, decode_map, hex_heads, map_in, strip_subrecords,
 };
+use crate::storage::DurableStorage;
 use crate::store::{ChangeIndex, WhoIndex, to_conflict};
 use crate::{CaseRecord, DocName, Resolution, StoreError, record};
 
@@ -97,16 +98,11 @@ impl Store {
                         chunk
                             .iter()
                             .map(|(name, id, handle)| {
-                                let (rows, heads, whole) = handle.with_document(|d| {
-                                    let whole = d.get_missing_deps(&[]).is_empty();
-                                    (index_rows(d, name), d.get_heads(), whole)
+                                let (rows, key) = handle.with_document(|d| {
+                                    (index_rows(d, name), index_key(storage, id, d))
                                 });
-                                // Index only what is on disk: a crash must never leave rows
-                                // for changes that were not saved. Nor rows of a document
-                                // missing changes: it is read (and its gap reported, see
-                                // `Store::gaps`) every time until it is whole.
-                                if whole && heads.iter().all(|h| storage.is_on_disk(id, h)) {
-                                    index.store(id, storage.listing(id), hex_heads(&heads), &rows);
+                                if let Some((files, heads)) = key {
+                                    index.store(id, files, heads, &rows);
                                 }
                                 (name.clone(), rows)
                             })
@@ -231,6 +227,24 @@ impl Store {
             .ok_or_else(|| StoreError::NoSuchCase(key.to_owned()))??;
         Ok(record)
     }
+}
+
+/// What to key a document's index entry on, taken while `d` is locked (call it inside
+/// `with_document`): its listing and heads, so that no other writer's change lands between
+/// the rows read from `d` and the files they are filed under — an entry filed under a
+/// listing that includes a change its rows lack hides that case from every later list.
+/// `None` when the document is missing changes or not all on disk: a crash must never
+/// leave rows for changes that were not saved, and a document with a gap is read (and its
+/// gap reported, see `Store::gaps`) every time until it is whole.
+pub(super) fn index_key(
+    storage: &DurableStorage,
+    id: &str,
+    d: &Automerge,
+) -> Option<(Vec<String>, Vec<String>)> {
+    let heads = d.get_heads();
+    let whole = d.get_missing_deps(&[]).is_empty();
+    (whole && heads.iter().all(|h| storage.is_on_disk(id, h)))
+        .then(|| (storage.listing(id), hex_heads(&heads)))
 }
 
 pub(super) fn index_rows(d: &Automerge, name: &DocName) -> Vec<IndexRow> {

@@ -385,7 +385,14 @@ impl Store {
         // run never created is made by the next.
         self.catalogue_add_all(&by_doc.keys().cloned().collect::<Vec<_>>())?;
         let mut group = Group::default();
-        let mut indexed: Vec<(String, Vec<String>, Vec<crate::index::IndexRow>)> = Vec::new();
+        // New rows to index: document id and handle, the heads they were read at, rows.
+        type Indexed = (
+            String,
+            samod::DocHandle,
+            Vec<String>,
+            Vec<crate::index::IndexRow>,
+        );
+        let mut indexed: Vec<Indexed> = Vec::new();
         for (name, cases) in by_doc {
             let handle = self.must_doc(&name)?;
             self.require_write(&name)?;
@@ -439,7 +446,7 @@ impl Store {
                 }
             }
             if let Some(rows) = rows {
-                indexed.push((id, last, rows));
+                indexed.push((id, handle.clone(), last, rows));
             }
         }
         for (name, changes) in updates {
@@ -465,9 +472,15 @@ impl Store {
         done += self.save_group(&mut group, &mut outcome)?;
         progress(done);
         // On disk now: the new cases' rows may go in the index.
-        for (id, heads, rows) in indexed {
-            let files = self.storage.listing(&id);
-            self.index.store(&id, files, heads, &rows);
+        for (id, handle, heads, rows) in indexed {
+            // Only at the heads the rows were read at (a peer's change may have landed
+            // since), keyed as the case index keys its entries (see `index_key`).
+            let key = handle.with_document(|d| {
+                super::case_list::index_key(&self.storage, &id, d).filter(|(_, h)| *h == heads)
+            });
+            if let Some((files, heads)) = key {
+                self.index.store(&id, files, heads, &rows);
+            }
         }
         // Build the list index now, while the documents are in memory.
         self.indexed_rows(None)?;

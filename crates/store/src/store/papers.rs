@@ -308,16 +308,15 @@ impl Store {
                     }
                 }
             };
-            let (rows, heads, whole) = handle.with_document(|d| {
+            // As the case index (see `index_key`).
+            let (rows, key) = handle.with_document(|d| {
                 (
                     index_rows(d),
-                    d.get_heads(),
-                    d.get_missing_deps(&[]).is_empty(),
+                    super::case_list::index_key(&self.storage, &id, d),
                 )
             });
-            // As the case index: only what is on disk, only whole documents.
-            if whole && heads.iter().all(|h| self.storage.is_on_disk(&id, h)) {
-                index.store(&id, self.storage.listing(&id), hex_heads(&heads), &rows);
+            if let Some((files, heads)) = key {
+                index.store(&id, files, heads, &rows);
             }
             out.extend(rows.into_iter().map(|r| (name.clone(), r)));
         }
