@@ -7,7 +7,8 @@
 //! which end at a sync flush, so each frame decodes as soon as it is on disk. Inside, the
 //! records: the storage key's length (`u16`), the data's length (`u32`), the key (a
 //! change's `<doc>/incremental/<hash>` without its hash, which the change's bytes give)
-//! and the data.
+//! and the data (a change packed without its checksum and the parents journaled just
+//! before it, `pack.rs`).
 //!
 //! Why one stream: a live stream's changes are ~110 bytes each and alike (the same actor,
 //! documents, column layout), and compressed one by one they stay ~160 bytes on disk;
@@ -25,6 +26,7 @@ use std::path::{Path, PathBuf};
 use flate2::{Compress, Compression, Decompress, FlushCompress, FlushDecompress};
 
 use super::files::{COUNTERS, count, remove, sync_dir};
+use super::pack::{Recent, pack, unpack_record};
 
 const MAGIC: [u8; 4] = *b"FQJ2";
 /// Magic, flags, compressed length, CRC.
@@ -60,8 +62,9 @@ pub(super) struct Journal {
     pub bytes: u64,
     /// Segments before the current one: kept until what they hold is safe elsewhere.
     sealed: Vec<PathBuf>,
-    /// The current segment's deflate stream.
+    /// The current segment's deflate stream, and the changes it holds since its restart.
     compress: Compress,
+    recent: Recent,
     /// Record bytes compressed since the stream last started afresh.
     since_restart: usize,
     restart_every: usize,
@@ -112,6 +115,7 @@ impl Journal {
                 bytes: 0,
                 sealed,
                 compress: new_stream(),
+                recent: Recent::default(),
                 since_restart: 0,
                 restart_every: RESTART_EVERY,
                 broken: false,
@@ -143,13 +147,6 @@ impl Journal {
         &mut self,
         records: impl IntoIterator<Item = (&'a str, &'a [u8])>,
     ) -> io::Result<()> {
-        let mut plain = Vec::new();
-        for (key, data) in records {
-            encode(stored_key(key), data, &mut plain)?;
-        }
-        if plain.is_empty() {
-            return Ok(());
-        }
         if self.broken {
             return Err(io::Error::other(
                 "an earlier journal append failed part way; the segment takes no more",
@@ -165,10 +162,20 @@ impl Journal {
         let restart = self.since_restart == 0 || self.since_restart >= self.restart_every;
         if restart {
             self.compress.reset();
+            self.recent.reset();
             self.since_restart = 0;
         }
-        // From here the stream has moved on: a failure leaves the segment unusable.
+        // From here the stream moves on (`recent` notes each record, the compressor takes
+        // them in): a failure leaves the segment unusable.
         self.broken = true;
+        let mut plain = Vec::new();
+        for (key, data) in records {
+            encode(stored_key(key), data, &mut self.recent, &mut plain)?;
+        }
+        if plain.is_empty() {
+            self.broken = false;
+            return Ok(());
+        }
         let packed = deflate(&mut self.compress, &plain)?;
         let len = u32::try_from(packed.len())
             .map_err(|_| io::Error::new(io::ErrorKind::InvalidInput, "frame over 4 GiB"))?;
@@ -198,6 +205,7 @@ impl Journal {
         self.seq = seq;
         self.bytes = 0;
         self.since_restart = 0;
+        self.recent.reset();
         self.broken = false;
         let mut sealed = std::mem::take(&mut self.sealed);
         sealed.push(old);
@@ -259,15 +267,17 @@ fn new_stream() -> Compress {
     Compress::new(Compression::default(), false)
 }
 
-fn encode(key: &str, data: &[u8], out: &mut Vec<u8>) -> io::Result<()> {
+fn encode(key: &str, data: &[u8], recent: &mut Recent, out: &mut Vec<u8>) -> io::Result<()> {
     let key_len = u16::try_from(key.len())
         .map_err(|_| io::Error::new(io::ErrorKind::InvalidInput, "storage key too long"))?;
-    let data_len = u32::try_from(data.len())
+    let mut packed = Vec::with_capacity(data.len() + 1);
+    pack(data, recent, &mut packed);
+    let data_len = u32::try_from(packed.len())
         .map_err(|_| io::Error::new(io::ErrorKind::InvalidInput, "record over 4 GiB"))?;
     out.extend_from_slice(&key_len.to_le_bytes());
     out.extend_from_slice(&data_len.to_le_bytes());
     out.extend_from_slice(key.as_bytes());
-    out.extend_from_slice(data);
+    out.extend_from_slice(&packed);
     Ok(())
 }
 
@@ -318,16 +328,17 @@ fn inflate(stream: &mut Decompress, packed: &[u8]) -> Option<Vec<u8>> {
 }
 
 /// The records of one decoded frame; `None` if they do not parse to its end.
-fn records_of(mut plain: &[u8], out: &mut Vec<Record>) -> Option<()> {
+fn records_of(mut plain: &[u8], recent: &mut Recent, out: &mut Vec<Record>) -> Option<()> {
     let mut found = Vec::new();
     while !plain.is_empty() {
         let key_len = u16::from_le_bytes(plain.get(..2)?.try_into().ok()?) as usize;
         let data_len = u32::from_le_bytes(plain.get(2..6)?.try_into().ok()?) as usize;
         let key = std::str::from_utf8(plain.get(6..6 + key_len)?).ok()?;
-        let data = plain.get(6 + key_len..(6 + key_len).checked_add(data_len)?)?;
+        let packed = plain.get(6 + key_len..(6 + key_len).checked_add(data_len)?)?;
+        let data = unpack_record(packed, recent)?;
         found.push(Record {
-            key: whole_key(key, data),
-            data: data.to_vec(),
+            key: whole_key(key, &data),
+            data,
         });
         plain = &plain[6 + key_len + data_len..];
     }
@@ -355,15 +366,17 @@ fn read_records(bytes: &[u8], out: &mut Vec<Record>) -> bool {
     let mut at = 0;
     let mut damaged = false;
     let mut stream: Option<Decompress> = None;
+    let mut recent = Recent::default();
     while at < bytes.len() {
         if let Some((flags, packed, len)) = frame(&bytes[at..]) {
             if flags & RESTART != 0 {
                 stream = Some(Decompress::new(false));
+                recent.reset();
             }
             let decoded = stream
                 .as_mut()
                 .and_then(|s| inflate(s, packed))
-                .and_then(|plain| records_of(&plain, out));
+                .and_then(|plain| records_of(&plain, &mut recent, out));
             if decoded.is_none() {
                 damaged = true;
                 stream = None;

@@ -51,6 +51,7 @@ mod commit;
 mod engine;
 mod files;
 mod journal;
+mod pack;
 mod pending;
 
 use chunk::{check_chunk, incremental_hash, is_snapshot, snapshot_heads};
