@@ -96,7 +96,7 @@ pub(super) fn check_document_checksum(bytes: &[u8]) -> Result<(), String> {
     Ok(())
 }
 
-fn leb128_u64(input: &mut &[u8]) -> Option<u64> {
+pub(super) fn leb128_u64(input: &mut &[u8]) -> Option<u64> {
     let mut result = 0u64;
     for (i, byte) in input.iter().enumerate().take(10) {
         result |= u64::from(byte & 0x7f) << (7 * i);
@@ -108,7 +108,7 @@ fn leb128_u64(input: &mut &[u8]) -> Option<u64> {
     None
 }
 
-fn write_leb128(out: &mut Vec<u8>, mut value: u64) {
+pub(super) fn write_leb128(out: &mut Vec<u8>, mut value: u64) {
     loop {
         let byte = (value & 0x7f) as u8;
         value >>= 7;

@@ -12,6 +12,8 @@
 
 use sha2::{Digest, Sha256};
 
+use super::chunk::{leb128_u64, write_leb128};
+
 const MAGIC: [u8; 4] = [0x85, 0x6f, 0x4a, 0x83];
 /// Chunk type of an uncompressed change (compressed ones are stored as they are).
 const CHANGE: u8 = 1;
@@ -56,29 +58,13 @@ impl Recent {
     }
 }
 
+/// A LEB128 number at `at` in `bytes`, moving `at` past it.
 fn read_leb(bytes: &[u8], at: &mut usize) -> Option<u64> {
-    let mut value = 0u64;
-    for shift in (0..64).step_by(7) {
-        let byte = *bytes.get(*at)?;
-        *at += 1;
-        value |= u64::from(byte & 0x7f) << shift;
-        if byte & 0x80 == 0 {
-            return Some(value);
-        }
-    }
-    None
-}
-
-fn write_leb(mut value: u64, out: &mut Vec<u8>) {
-    loop {
-        let byte = (value & 0x7f) as u8;
-        value >>= 7;
-        if value == 0 {
-            out.push(byte);
-            return;
-        }
-        out.push(byte | 0x80);
-    }
+    let mut rest = bytes.get(*at..)?;
+    let before = rest.len();
+    let value = leb128_u64(&mut rest)?;
+    *at += before - rest.len();
+    Some(value)
 }
 
 /// The hash of an uncompressed change chunk whose checksum holds.
@@ -133,10 +119,10 @@ fn pack_change(data: &[u8], recent: &Recent) -> Option<Vec<u8>> {
         return None;
     }
     let mut out = Vec::with_capacity(data.len());
-    write_leb(elided.len() as u64, &mut out);
+    write_leb128(&mut out, elided.len() as u64);
     for (i, d) in &elided {
-        write_leb(*i as u64, &mut out);
-        write_leb(*d as u64, &mut out);
+        write_leb128(&mut out, *i as u64);
+        write_leb128(&mut out, *d as u64);
     }
     // Magic and type stay (they are what the reader checks), the checksum goes.
     out.extend_from_slice(&data[..4]);
