@@ -502,7 +502,7 @@ impl RowReader<'_> {
             validate::validate_registration(&registration, &self.dir.townships, today)
         {
             for e in errors {
-                let field = Field::of_path(field_name(&e)).unwrap_or(Field::Request);
+                let field = Field::of_path(e.field()).unwrap_or(Field::Request);
                 let value = self.text(field);
                 self.refuse(field, &value, e.to_string());
             }
@@ -697,16 +697,5 @@ impl RowReader<'_> {
                 ),
             );
         }
-    }
-}
-
-fn field_name(e: &fengqiao_model::FieldError) -> &'static str {
-    use fengqiao_model::FieldError as E;
-    match e {
-        E::Required { field } | E::BadPhone { field, .. } | E::TooLong { field, .. } => field,
-        E::BadDate { field, .. } => field,
-        E::TooManyRepresentatives { .. } => "representatives",
-        E::HeadCountTooSmall { .. } => "head_count",
-        E::UnknownTownship { .. } => "township",
     }
 }

@@ -41,6 +41,21 @@ pub enum FieldError {
     },
 }
 
+impl FieldError {
+    /// The registration field the error names (what an import reports a refusal under).
+    pub fn field(&self) -> &'static str {
+        match self {
+            Self::Required { field }
+            | Self::BadPhone { field, .. }
+            | Self::TooLong { field, .. }
+            | Self::BadDate { field, .. } => field,
+            Self::TooManyRepresentatives { .. } => "representatives",
+            Self::HeadCountTooSmall { .. } => "head_count",
+            Self::UnknownTownship { .. } => "township",
+        }
+    }
+}
+
 /// The longest text any single field may hold; a petition letter fits easily.
 pub const MAX_TEXT_CHARS: usize = 20_000;
 

@@ -224,7 +224,7 @@ impl Store {
                 case.registered_at.date_naive(),
             ) {
                 for e in errors {
-                    plan.refused.push(refuse(field_of(&e), e.to_string()));
+                    plan.refused.push(refuse(e.field(), e.to_string()));
                 }
                 continue;
             }
@@ -694,18 +694,6 @@ fn import_options() -> automerge::transaction::CommitOptions {
 fn morning_of(date: NaiveDate) -> Option<DateTime<FixedOffset>> {
     date.and_hms_opt(10, 0, 0)
         .and_then(|t| t.and_local_timezone(china_offset()).single())
-}
-
-/// The registration field a validation error names.
-fn field_of(e: &fengqiao_model::FieldError) -> &'static str {
-    use fengqiao_model::FieldError as E;
-    match e {
-        E::Required { field } | E::BadPhone { field, .. } | E::TooLong { field, .. } => field,
-        E::BadDate { field, .. } => field,
-        E::TooManyRepresentatives { .. } => "representatives",
-        E::HeadCountTooSmall { .. } => "head_count",
-        E::UnknownTownship { .. } => "township",
-    }
 }
 
 /// What is wrong with an imported history, if anything: an event after today or before
