@@ -64,6 +64,16 @@ impl samod::Dialer for IrohDialer {
                 Ok(Ok(streams)) => streams,
             };
             live.add(&conn);
+            // The gate may let the handshake through and close the connection a moment
+            // later (a revoked device): samod only logs that, so the reason is kept here
+            // for the round to tell the clerk.
+            let watched = conn.clone();
+            tokio::spawn(async move {
+                let reason = watched.closed().await.to_string();
+                if reason.contains(REVOKED_MARK) || reason.contains("not enrolled") {
+                    *last_error.lock().unwrap_or_else(|p| p.into_inner()) = Some(reason);
+                }
+            });
             Ok(samod_transport(conn, send, recv, counters, check))
         }
         .boxed()
@@ -109,8 +119,22 @@ impl SyncNode {
         let mut backoff = Duration::from_millis(200);
         let mut reason = None;
         let mut unregistered = 0;
+        // Shared by the attempts: a refusal can arrive after its attempt has failed.
+        let last_error = Arc::new(Mutex::new(None::<String>));
+        let refusal = |e: &str| {
+            if e.contains(REVOKED_MARK) {
+                Some(SyncError::Revoked {
+                    peer: peer_key.clone(),
+                })
+            } else if e.contains("not enrolled") || e.contains("403") {
+                Some(SyncError::Refused {
+                    reason: e.to_owned(),
+                })
+            } else {
+                None
+            }
+        };
         loop {
-            let last_error = Arc::new(Mutex::new(None));
             let attempted = Arc::new(AtomicBool::new(false));
             let dialer = self
                 .store
@@ -129,20 +153,18 @@ impl SyncNode {
                 return Ok((dialer, conn));
             }
             dialer.close();
+            let noted = last_error.lock().unwrap_or_else(|p| p.into_inner()).take();
+            if let Some(refused) = noted.as_deref().and_then(refusal) {
+                return Err(refused);
+            }
             if outcome.is_err() {
                 return Err(SyncError::DialTimeout {
                     peer: peer_key,
                     seconds: within.as_secs(),
                 });
             }
-            if let Some(e) = last_error.lock().unwrap_or_else(|p| p.into_inner()).take() {
-                if e.contains(REVOKED_MARK) {
-                    return Err(SyncError::Revoked { peer: peer_key });
-                }
-                if e.contains("not enrolled") || e.contains("403") {
-                    return Err(SyncError::Refused { reason: e });
-                }
-                reason = Some(e);
+            if noted.is_some() {
+                reason = noted;
             }
             if !attempted.load(Ordering::Acquire) && unregistered < 20 {
                 // samod's race, not the network: again at once.
@@ -152,6 +174,10 @@ impl SyncNode {
             }
             let now = tokio::time::Instant::now();
             if now + backoff >= deadline {
+                let noted = last_error.lock().unwrap_or_else(|p| p.into_inner()).take();
+                if let Some(refused) = noted.as_deref().and_then(refusal) {
+                    return Err(refused);
+                }
                 return Err(SyncError::Dial {
                     peer: peer_key,
                     reason: reason.unwrap_or_else(|| "对方无应答".into()),
