@@ -172,10 +172,7 @@ impl DurableStorage {
             return Ok(());
         }
         let mut log = self.log();
-        let journal = log
-            .journal
-            .as_mut()
-            .ok_or_else(|| io::Error::other("the storage's journal is not open"))?;
+        let journal = log.open_journal()?;
         journal.append(old.iter().map(|(k, d)| (k.as_str(), d.as_slice())))?;
         let seq = journal.seq();
         let carried: HashSet<&str> = old.iter().map(|(k, _)| k.as_str()).collect();

@@ -263,10 +263,7 @@ impl DurableStorage {
             return Ok(());
         }
         let mut log = self.log();
-        let journal = log
-            .journal
-            .as_mut()
-            .ok_or_else(|| io::Error::other("the storage's journal is not open"))?;
+        let journal = log.open_journal()?;
         journal.append(entries.iter().map(|e| (e.key.as_str(), e.data.as_slice())))?;
         count(&COUNTERS.commits, 1);
         count(&COUNTERS.committed_writes, entries.len() as u64);

@@ -175,6 +175,15 @@ struct Log {
     policy: StoragePolicy,
 }
 
+impl Log {
+    /// The journal appends go to; an error once the storage is closed.
+    fn open_journal(&mut self) -> io::Result<&mut Journal> {
+        self.journal
+            .as_mut()
+            .ok_or_else(|| io::Error::other("the storage's journal is not open"))
+    }
+}
+
 impl std::fmt::Debug for DurableStorage {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("DurableStorage")
