@@ -304,11 +304,12 @@ impl DurableStorage {
     }
 
     fn note_queued(&self, doc: &str, hash: ChangeHash) {
-        self.lock()
-            .queued
-            .entry(doc.to_owned())
-            .or_default()
-            .insert(hash);
+        let mut state = self.lock();
+        // Made durable meanwhile (by samod's own put): nothing would ever clear the entry.
+        if state.durable.get(doc).is_some_and(|s| s.contains(&hash)) {
+            return;
+        }
+        state.queued.entry(doc.to_owned()).or_default().insert(hash);
     }
 
     fn is_durable(&self, doc: &str, hash: &ChangeHash) -> Result<bool, DurabilityError> {
