@@ -194,7 +194,7 @@ pub fn render(s: &Snapshot) -> String {
         &mut out,
         "fengqiao_storage_bytes",
         "gauge",
-        "Bytes of document files on disk.",
+        "Bytes of the document storage on disk: documents, journal, kept snapshots, shards.",
         &[("", s.storage_bytes)],
     );
     let d = &s.disk;

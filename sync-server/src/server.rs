@@ -424,8 +424,7 @@ async fn snapshot(shared: &Arc<Shared>) -> Snapshot {
     let store = shared.store.clone();
     let (documents, storage_bytes, failed) = tokio::task::spawn_blocking(move || {
         let documents = store.catalogue().map(|c| c.len()).unwrap_or(0);
-        let bytes =
-            ops::dir_bytes(&fengqiao_store::local::DataDir::new(store.data_dir()).documents());
+        let bytes = ops::storage_bytes(store.data_dir());
         let failed = store
             .doctor()
             .ok()

@@ -27,6 +27,9 @@ use fengqiao_store::{DocName, Store};
 use fengqiao_sync::AcceptRoute;
 use futures::FutureExt;
 
+/// Where the township shards keep their storage, under the server's data directory.
+pub const SHARDS_DIR: &str = "shards";
+
 /// How often the shards look for new townships and documents besides directory changes
 /// (documents laptops create reach the catalogue through the directory, but a missed
 /// wake-up costs nothing more than this).
@@ -85,7 +88,7 @@ impl Shards {
             .make_acceptor(url("county", "links")?)
             .map_err(|_| anyhow::anyhow!("the county repo stopped"))?;
         let inner = Arc::new(Inner {
-            dir: store.data_dir().join("shards"),
+            dir: store.data_dir().join(SHARDS_DIR),
             store,
             county,
             by_code: Mutex::new(HashMap::new()),

@@ -103,6 +103,11 @@ impl DataDir {
     pub fn documents(&self) -> PathBuf {
         self.root.join("documents")
     }
+    /// The document storage's journal, beside `documents/`: changes acknowledged and not
+    /// yet in their files.
+    pub fn journal(&self) -> PathBuf {
+        crate::storage::journal_dir_of(&self.documents())
+    }
     pub fn index(&self) -> PathBuf {
         self.root.join("index")
     }

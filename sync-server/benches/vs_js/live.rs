@@ -6,7 +6,7 @@ use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
 use super::{CHANGES, COUNTY, DOCS, county_server, start_js, start_ours, stop};
 
@@ -19,8 +19,12 @@ struct Cost {
     pull_wall_ms: u64,
     peak_threads: u64,
     peak_rss_mb: f64,
+    /// Everything the process passed to `write()`: sockets as well as files.
     written_mb: f64,
     data_dir_mb: f64,
+    /// Ours only: what the clean stop wrote (files in the data directory modified after
+    /// the stop began: the compactions of whatever the journal still held).
+    close_mb: f64,
     /// Ours only: (syncs, renames, unlinks, commits, committed writes, compactions, bytes
     /// written to the journal and files).
     storage: Option<[u64; 7]>,
@@ -90,6 +94,11 @@ impl ThreadPeak {
 }
 
 fn dir_bytes(dir: &Path) -> u64 {
+    dir_bytes_since(dir, SystemTime::UNIX_EPOCH)
+}
+
+/// Bytes of the files under `dir` last modified at or after `since`.
+fn dir_bytes_since(dir: &Path, since: SystemTime) -> u64 {
     let mut total = 0;
     let mut stack = vec![dir.to_owned()];
     while let Some(d) = stack.pop() {
@@ -98,7 +107,11 @@ fn dir_bytes(dir: &Path) -> u64 {
             if p.is_dir() {
                 stack.push(p);
             } else {
-                total += e.metadata().map(|m| m.len()).unwrap_or(0);
+                total += e
+                    .metadata()
+                    .ok()
+                    .filter(|m| m.modified().is_ok_and(|t| t >= since))
+                    .map_or(0, |m| m.len());
             }
         }
     }
@@ -263,8 +276,11 @@ pub fn run(interop: &Path, rounds: usize) {
         );
         let after = storage_counts(admin_port, &token);
         cost.storage = Some(std::array::from_fn(|i| after[i] - before[i]));
+        // A file's mtime comes from a coarse clock: a little early rather than miss one.
+        let stopping = SystemTime::now() - Duration::from_millis(20);
         stop(server);
         cost.data_dir_mb = dir_bytes(&data) as f64 / 1e6;
+        cost.close_mb = dir_bytes_since(&data, stopping) as f64 / 1e6;
         report(r, "fengqiao-sync-server", &cost);
         ours.push(cost);
 
@@ -299,6 +315,20 @@ pub fn run(interop: &Path, rounds: usize) {
         m(&ours, |c| c.peak_rss_mb),
         m(&js, |c| c.peak_rss_mb),
     );
+    println!(
+        "ours, medians of {rounds}: storage wrote {:.1}× the final data directory (the round \
+         and the clean stop together), {:.3} fsyncs per change",
+        m(&ours, |c| written_ratio(c).unwrap_or(f64::NAN)),
+        m(&ours, |c| c.storage.map_or(f64::NAN, |s| s[0] as f64
+            / (DOCS * CHANGES) as f64)),
+    );
+}
+
+/// The storage's own count of bytes written in the round plus what the clean stop wrote,
+/// over the final data directory.
+fn written_ratio(c: &Cost) -> Option<f64> {
+    let bytes = c.storage?[6] as f64 / 1e6 + c.close_mb;
+    Some(bytes / c.data_dir_mb)
 }
 
 fn report(r: usize, who: &str, c: &Cost) {
@@ -309,15 +339,18 @@ fn report(r: usize, who: &str, c: &Cost) {
                 format!(
                     "; storage: {syncs} fsyncs, {renames} renames, {unlinks} unlinks, \
                  {commits} group commits of {writes} writes, {compactions} compactions, \
-                 {:.2} MB written",
-                    bytes as f64 / 1e6
+                 {:.2} MB written in the round and {:.2} MB at the stop ({:.1}× the directory)",
+                    bytes as f64 / 1e6,
+                    c.close_mb,
+                    written_ratio(c).unwrap_or(f64::NAN),
                 )
             },
         )
         .unwrap_or_default();
     println!(
         "round {r}: {who}: push {} ms wall, {:.2} s CPU; pull {} ms wall, {:.2} s CPU; \
-         peak {} threads, {:.0} MB; wrote {:.1} MB for a {:.2} MB data directory{storage}",
+         peak {} threads, {:.0} MB; {:.1} MB through write() (sockets and files), a {:.2} MB \
+         data directory{storage}",
         c.push_wall_ms,
         c.push_cpu_s,
         c.pull_wall_ms,

@@ -629,7 +629,7 @@ impl DurableStorage {
 }
 
 /// The journal directory of the storage rooted at `root`.
-fn journal_dir_of(root: &Path) -> PathBuf {
+pub(crate) fn journal_dir_of(root: &Path) -> PathBuf {
     let mut name = root.as_os_str().to_owned();
     name.push(".journal");
     PathBuf::from(name)
