@@ -98,6 +98,17 @@ pub enum KeysCommand {
         #[arg(long)]
         name: String,
     },
+    /// Encrypt this (plain) data directory in place: every sensitive file is sealed under
+    /// a new data key, wrapped for NAME's passphrase and the office's recovery key. Safe to
+    /// interrupt: run again (or open the directory) to finish.
+    Encrypt {
+        /// Who opens the laptop (default: the person the device is set up for).
+        #[arg(long)]
+        name: Option<String>,
+        /// The county office's recovery public key (`fqrecovery1-…`).
+        #[arg(long, env = "FENGQIAO_RECOVERY_KEY")]
+        recovery_key: Option<String>,
+    },
     /// For the county office: make a recovery key pair. The secret goes to FILE (keep it
     /// offline, in the safe); the public key is printed, to give to every laptop.
     RecoveryNew {
@@ -209,6 +220,9 @@ pub fn run_keys(dir: &Path, cmd: &KeysCommand, json: bool) -> Result<()> {
     if let KeysCommand::RecoveryNew { secret_out } = cmd {
         return recovery_new(secret_out, json);
     }
+    if let KeysCommand::Encrypt { name, recovery_key } = cmd {
+        return encrypt(dir, name.as_deref(), recovery_key.clone(), json);
+    }
     let Some(mut ring) = Keyring::load(dir)? else {
         bail!(
             "数据目录 {} 未加密：先运行 fengqiao keys encrypt (not encrypted)",
@@ -283,7 +297,7 @@ pub fn run_keys(dir: &Path, cmd: &KeysCommand, json: bool) -> Result<()> {
                 name.trim()
             );
         }
-        KeysCommand::RecoveryNew { .. } => {}
+        KeysCommand::RecoveryNew { .. } | KeysCommand::Encrypt { .. } => {}
     }
     Ok(())
 }
@@ -322,4 +336,37 @@ fn write_owner_only(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     let mut f = options.open(path)?;
     f.write_all(bytes)?;
     f.sync_all()
+}
+
+fn encrypt(dir: &Path, name: Option<&str>, recovery_key: Option<String>, json: bool) -> Result<()> {
+    let report = match Keyring::load(dir)? {
+        // An encryption cut short: the passphrase given then finishes it.
+        Some(ring) if ring.converting => {
+            let key = unlock(dir)?;
+            fengqiao_store::encrypt::finish(dir, &key, &mut |_| {})?
+        }
+        Some(_) => return Err(KeyringError::AlreadyEncrypted(dir.to_owned()).into()),
+        None => {
+            let identity = fengqiao_store::local::DataDir::new(dir).read_identity()?;
+            let name = name.unwrap_or(&identity.person.name);
+            let recovery = EncryptArgs {
+                encrypt: true,
+                recovery_key,
+            }
+            .recovery()?;
+            let pass = new_passphrase_from(&["FENGQIAO_PASSPHRASE", "FENGQIAO_NEW_PASSPHRASE"])?;
+            let key = DataKey::generate();
+            let ring = Keyring::new(&key, name, &pass, Some(&recovery), KdfParams::default())?;
+            fengqiao_store::encrypt::encrypt_in_place(dir, &key, ring, &mut |_| {})?
+        }
+    };
+    if json {
+        return print_json(&report);
+    }
+    outln!(
+        "数据目录已加密：本次加密 {} 个文件（此前已加密 {} 个）。",
+        report.sealed,
+        report.already
+    );
+    Ok(())
 }

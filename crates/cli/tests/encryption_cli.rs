@@ -517,3 +517,107 @@ fn an_import_killed_with_sigkill_in_an_encrypted_directory_leaves_nothing_plain_
     }
     assert!(partial > 0, "no kill landed before the import ended");
 }
+
+/// Copies a directory tree (a pristine plain laptop for each kill).
+fn copy_tree(from: &Path, to: &Path) {
+    for (path, bytes) in files(from) {
+        let target = to.join(path.strip_prefix(from).expect("under"));
+        std::fs::create_dir_all(target.parent().expect("parent")).expect("mkdir");
+        std::fs::write(&target, bytes).expect("copy");
+    }
+}
+
+#[test]
+fn encrypting_in_place_killed_at_any_point_leaves_a_directory_that_opens_whole() {
+    use std::io::{BufRead, BufReader};
+    let work = tempfile::tempdir().expect("tmp");
+    let (_, public) = recovery(work.path());
+    let pristine = work.path().join("pristine");
+    ok(
+        &pristine,
+        &["init", "--device-name", "信访局笔记本", "--person", "李明"],
+        &[],
+    );
+    ok(
+        &pristine,
+        &["demo", "--cases", "300", "--end", "2026-11-30"],
+        &[],
+    );
+    let values = petitioner_values(&pristine, &[]);
+    let mut mid_conversion = 0;
+    // Killed before the keyring is written (0), and after 1, 40 and 150 files are sealed.
+    for (round, after) in [0usize, 1, 40, 150].into_iter().enumerate() {
+        let dir = work.path().join(format!("laptop{round}"));
+        copy_tree(&pristine, &dir);
+        let mut child = Command::new(env!("CARGO_BIN_EXE_fengqiao"))
+            .arg("--data-dir")
+            .arg(&dir)
+            .args(["keys", "encrypt", "--recovery-key", &public])
+            .env("FENGQIAO_PASSPHRASE", PASS)
+            .env("FENGQIAO_LOG", "fengqiao_store::encrypt=info")
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("spawn");
+        let stderr = child.stderr.take().expect("stderr");
+        let mut sealed = 0;
+        if after > 0 {
+            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+                if line.contains("sealed") {
+                    sealed += 1;
+                    if sealed >= after {
+                        break;
+                    }
+                }
+            }
+        }
+        child.kill().expect("SIGKILL");
+        child.wait().expect("reap");
+        let ring = dir.join("keyring.json");
+        let converting = std::fs::read_to_string(&ring)
+            .ok()
+            .map(|t| json(&t)["converting"].as_bool().expect("converting"));
+        if converting == Some(true) {
+            mid_conversion += 1;
+        }
+        // It opens, plain or encrypted, with every case.
+        let env: &[(&str, &str)] = if converting.is_some() {
+            &with_pass(PASS)
+        } else {
+            &[]
+        };
+        let listed = json(&ok(&dir, &["case", "list", "--json"], env));
+        assert_eq!(
+            listed.as_array().expect("cases").len(),
+            300,
+            "round {round} (killed after {sealed} files, keyring: {converting:?})"
+        );
+        ok(&dir, &["doctor"], env);
+        // Finished, by the open or by running the command again: nothing plain is left.
+        if converting.is_none() {
+            ok(
+                &dir,
+                &["keys", "encrypt", "--recovery-key", &public],
+                &with_pass(PASS),
+            );
+        }
+        let ring = json(&std::fs::read_to_string(&ring).expect("keyring"));
+        assert_eq!(ring["converting"], false, "round {round}");
+        let left = files(&dir);
+        for value in &values {
+            let found = holders(&left, value);
+            assert!(
+                found.is_empty(),
+                "round {round}: “{value}” readable in {found:?}"
+            );
+        }
+        let listed = json(&ok(&dir, &["case", "list", "--json"], &with_pass(PASS)));
+        assert_eq!(listed.as_array().expect("cases").len(), 300);
+        ok(&dir, &["verify"], &with_pass(PASS));
+    }
+    assert!(
+        mid_conversion >= 2,
+        "only {mid_conversion} kills landed in the middle of the conversion"
+    );
+}

@@ -42,6 +42,7 @@ pub mod access;
 pub mod authority;
 pub mod demo;
 pub mod docs;
+pub mod encrypt;
 /// Duplicate detection (pure; its own crate), re-exported with the store's API that returns it.
 pub use fengqiao_duplicates as duplicates;
 pub mod error;

@@ -273,8 +273,17 @@ impl Store {
     /// Opens the encrypted store in `dir` with its data key (from a passphrase or the
     /// recovery secret, [`crate::Keyring`]). A key that is not this directory's is refused
     /// before any file is touched.
+    /// An encryption in place cut short is finished first (`encrypt.rs`).
     pub fn open_sealed(dir: impl AsRef<Path>, key: &crate::DataKey) -> Result<Store, StoreError> {
-        Self::open_data(sealed_dir(dir.as_ref(), key)?)
+        let dir = dir.as_ref();
+        if crate::Keyring::load(dir)?.is_some_and(|r| r.converting) {
+            let done = crate::encrypt::finish(dir, key, &mut |_| {})?;
+            tracing::info!(
+                sealed = done.sealed,
+                "finished encrypting the data directory"
+            );
+        }
+        Self::open_data(sealed_dir(dir, key)?)
     }
 
     /// `Err(Locked)` if another process holds `dir` now: asked before a passphrase is, so a
@@ -688,6 +697,14 @@ impl Store {
     pub fn close(self) {
         self.rt().block_on(self.repo.stop());
         self.storage.close();
+    }
+
+    /// Closes the store and says whether a write failed (the journal then stays for the
+    /// next open to replay).
+    pub(crate) fn close_checked(self) -> Option<String> {
+        let storage = self.storage.clone();
+        self.close();
+        storage.failure()
     }
 
     fn rt(&self) -> &tokio::runtime::Runtime {
