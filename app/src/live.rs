@@ -120,7 +120,7 @@ fn peer_role(role: Role) -> PeerRole {
 /// The peers, server and pairing ticket the data directory knows; `Err` says what could
 /// not be read (in Chinese, as the sync crate writes it).
 pub fn known(store: &Store, data_dir: &Path) -> Result<LiveSyncReport, String> {
-    let book = PeerBook::load(data_dir).map_err(|e| e.to_string())?;
+    let book = PeerBook::load(store.data()).map_err(|e| e.to_string())?;
     let settings = SyncSettings::load(data_dir).map_err(|e| e.to_string())?;
     let table = store.access();
     let server_id = settings.server.as_ref().map(|s| s.id.to_string());
@@ -355,7 +355,7 @@ fn run_desk(
                 _ = &mut stopped => break EnrolmentState::Closed,
                 _ = &mut window => break EnrolmentState::Closed,
                 _ = tokio::time::sleep(Duration::from_millis(300)) => {
-                    match enrolment_open(store.data_dir(), &ticket) {
+                    match enrolment_open(&store, &ticket) {
                         Ok(true) => {}
                         Ok(false) => break EnrolmentState::Joined,
                         Err(e) => break EnrolmentState::Failed(failure(&e)),
@@ -491,7 +491,7 @@ mod tests {
             },
         );
         book.peers.insert(stranger, PeerRecord::default());
-        book.save(dir.path()).expect("write the peer book");
+        book.save(store.data()).expect("write the peer book");
 
         let report = known(&store, dir.path()).expect("peer book readable");
         assert_eq!(report.peers.len(), 2, "{:?}", report.peers);

@@ -5,8 +5,11 @@
 //! [`AppState::apply`] takes an [`Update`], the views push commands with [`AppState::send`],
 //! and the app (or a test, or the benchmark) decides where the commands go.
 
+mod fields;
 mod import;
 mod papers;
+mod unlock;
+pub use unlock::UnlockUi;
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -85,6 +88,8 @@ pub enum Phase {
     CreatingDemo,
     /// Joining the county with an enrolment ticket.
     Joining { data_dir: std::path::PathBuf },
+    /// The directory is encrypted: asking for the passphrase ([`AppState::unlock`]).
+    Locked { data_dir: std::path::PathBuf },
     /// The store is open.
     Open,
 }
@@ -468,18 +473,7 @@ impl RegisterForm {
     }
 }
 
-/// The field a validation error is about, as the form names its fields.
-pub fn error_field(e: &FieldError) -> &'static str {
-    match e {
-        FieldError::Required { field }
-        | FieldError::BadPhone { field, .. }
-        | FieldError::TooLong { field, .. }
-        | FieldError::BadDate { field, .. } => field,
-        FieldError::TooManyRepresentatives { .. } => "representatives",
-        FieldError::HeadCountTooSmall { .. } => "head_count",
-        FieldError::UnknownTownship { .. } => "township",
-    }
-}
+pub use fields::error_field;
 
 /// The field-visit view's forms.
 #[derive(Debug, Clone)]
@@ -656,6 +650,7 @@ pub struct AppState {
     pub import: ImportUi,
     pub status: Option<StatusLine>,
     pub guide: Guide,
+    pub unlock: UnlockUi,
     outbox: Vec<Command>,
 }
 
@@ -740,6 +735,7 @@ impl AppState {
             import: ImportUi::default(),
             status: None,
             guide: Guide::embedded(),
+            unlock: UnlockUi::default(),
             outbox: Vec::new(),
         }
     }
@@ -790,6 +786,7 @@ impl AppState {
                     self.phase = Phase::Empty { data_dir };
                 }
             }
+            u @ (Update::Locked { .. } | Update::UnlockRefused(_)) => self.apply_unlock(u),
             Update::DemoProgress(step) => self.demo_progress = Some(step),
             Update::Opened(welcome) => {
                 self.phase = Phase::Open;

@@ -35,7 +35,11 @@ pub enum Admin {
 
 impl Admin {
     pub fn connect(config: &Config) -> Result<Admin> {
-        match Store::open(&config.data_dir) {
+        // A running server holds the directory: asked first, so no passphrase is needed.
+        if let Err(StoreError::Locked(_)) = Store::check_free(&config.data_dir) {
+            return Ok(Admin::Remote(AdminClient::for_running(config)?));
+        }
+        match config.open_store() {
             Ok(store) => Ok(Admin::Local(Box::new(store), Box::new(config.clone()))),
             Err(StoreError::Locked(_)) => Ok(Admin::Remote(AdminClient::for_running(config)?)),
             Err(e) => Err(e).with_context(|| {

@@ -31,6 +31,12 @@ pub struct Config {
     /// Where the server keeps its documents, identity and keys. Relative paths are taken
     /// from the config file's folder.
     pub data_dir: PathBuf,
+    /// When the data directory is encrypted: the file holding the passphrase the server
+    /// opens it with (one of its keyring's, e.g. `fengqiao keys add --name 县服务器`),
+    /// readable by the server's user alone. Relative paths are taken from the config
+    /// file's folder.
+    #[serde(default)]
+    pub passphrase_file: Option<PathBuf>,
     /// `error`, `warn`, `info`, `debug`, `trace`, or a `tracing` filter directive.
     #[serde(default = "default_log_level")]
     pub log_level: String,
@@ -223,6 +229,41 @@ fn default_tls_listen() -> SocketAddr {
 const LEVELS: [&str; 5] = ["error", "warn", "info", "debug", "trace"];
 
 impl Config {
+    /// The data key of an encrypted data directory, from `passphrase_file`; `None` for a
+    /// plain one. A wrong passphrase is refused after a delay, nothing touched.
+    pub fn data_key(&self) -> Result<Option<fengqiao_store::DataKey>, fengqiao_store::StoreError> {
+        use fengqiao_store::{Keyring, KeyringError, StoreError};
+        let Some(ring) = Keyring::load(&self.data_dir)? else {
+            return Ok(None);
+        };
+        let Some(file) = &self.passphrase_file else {
+            return Err(StoreError::Unlock(format!(
+                "数据目录 {} 已加密：请在配置中用 passphrase_file 指定口令文件 (passphrase_file required)",
+                self.data_dir.display()
+            )));
+        };
+        let text = zeroize::Zeroizing::new(std::fs::read_to_string(file).map_err(|source| {
+            StoreError::Io {
+                path: file.clone(),
+                source,
+            }
+        })?);
+        match ring.unlock(&self.data_dir, text.trim_end_matches(['\n', '\r'])) {
+            Ok((key, _)) => Ok(Some(key)),
+            Err(e @ KeyringError::WrongPassphrase(_)) => {
+                std::thread::sleep(std::time::Duration::from_secs(2));
+                Err(e.into())
+            }
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// Opens the server's store: with its key when the directory is encrypted.
+    pub fn open_store(&self) -> Result<fengqiao_store::Store, fengqiao_store::StoreError> {
+        let key = self.data_key()?;
+        fengqiao_store::Store::open_with_key(&self.data_dir, key.as_ref())
+    }
+
     /// Reads and validates a config file.
     pub fn load(path: &Path) -> Result<Config, ConfigError> {
         let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
@@ -251,6 +292,7 @@ impl Config {
             )
         })?;
         config.data_dir = absolute(base, &config.data_dir);
+        config.passphrase_file = config.passphrase_file.map(|p| absolute(base, &p));
         if config.data_dir.as_os_str().is_empty() {
             return Err(invalid("data_dir", "不能为空 (must not be empty)".into()));
         }
@@ -472,6 +514,48 @@ mod tests {
         assert_eq!(c.log_level, "info");
         assert_eq!(c.snapshots.keep, 2);
         assert!(c.sync.shards);
+    }
+
+    #[test]
+    fn an_encrypted_data_dir_opens_with_the_passphrase_file_the_config_names() {
+        use fengqiao_store::{DataKey, KdfParams, Keyring, StoreError};
+        let tmp = tempfile::tempdir().unwrap();
+        let data = tmp.path().join("data");
+        std::fs::create_dir_all(&data).unwrap();
+        let config = |extra: &str| {
+            Config::parse(
+                &format!("data_dir = \"data\"\n{extra}"),
+                &tmp.path().join("server.toml"),
+                tmp.path(),
+            )
+            .unwrap()
+        };
+        // Plain: no key needed.
+        assert!(config("").data_key().unwrap().is_none());
+        let key = DataKey::generate();
+        Keyring::new(
+            &key,
+            "县服务器",
+            "server passphrase",
+            None,
+            KdfParams::cheap_for_tests(),
+        )
+        .unwrap()
+        .save(&data)
+        .unwrap();
+        let err = config("").data_key().unwrap_err().to_string();
+        assert!(err.contains("passphrase_file"), "{err}");
+        std::fs::write(tmp.path().join("pass"), "server passphrase\n").unwrap();
+        let c = config("passphrase_file = \"pass\"\n");
+        assert_eq!(c.passphrase_file, Some(tmp.path().join("pass")));
+        assert!(c.data_key().unwrap().is_some());
+        std::fs::write(tmp.path().join("pass"), "wrong\n").unwrap();
+        assert!(matches!(
+            c.data_key(),
+            Err(StoreError::Keyring(
+                fengqiao_store::KeyringError::WrongPassphrase(_)
+            ))
+        ));
     }
 
     #[test]

@@ -71,8 +71,8 @@ impl Server {
     pub async fn start(config: Config) -> Result<Server> {
         let data_dir = config.data_dir.clone();
         let store = {
-            let dir = data_dir.clone();
-            tokio::task::spawn_blocking(move || Store::open(&dir))
+            let config = config.clone();
+            tokio::task::spawn_blocking(move || config.open_store())
                 .await?
                 .with_context(|| {
                     format!(

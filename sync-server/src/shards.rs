@@ -225,12 +225,13 @@ impl Inner {
                 continue;
             }
             let dir = self.dir.join(&t.code);
-            let shard = Shard::open(
+            let shard = Shard::open_sealed(
                 &dir,
                 &self.store.identity().county,
                 &t.code,
                 samod::PeerId::from(self.store.identity().device_id.clone()),
                 self.store.access_changes(),
+                self.store.data().seal().clone(),
             )
             .await
             .with_context(|| format!("opening the shard of {} in {}", t.name, dir.display()))?;

@@ -26,7 +26,16 @@ fn main() -> Result<()> {
         .and_then(|s| s.parse().ok())
         .unwrap_or(0);
     let mode = std::env::args().nth(3).unwrap_or_default();
-    let store = Arc::new(Store::open(&dir).context("open store")?);
+    // An encrypted directory opens with the passphrase the test gives, as the CLI's would.
+    let store = match fengqiao_store::Keyring::load(std::path::Path::new(&dir))? {
+        Some(ring) => {
+            let passphrase = std::env::var("FENGQIAO_PASSPHRASE").context("passphrase")?;
+            let (key, _) = ring.unlock(std::path::Path::new(&dir), &passphrase)?;
+            Store::open_sealed(&dir, &key)
+        }
+        None => Store::open(&dir),
+    };
+    let store = Arc::new(store.context("open store")?);
     if mode == "compact" {
         store.set_storage_policy(StoragePolicy {
             checkpoint_bytes: 1,

@@ -1,5 +1,6 @@
 //! `kill -9` at random moments, during compaction, and in the middle of a burst of
-//! concurrent writes sharing group commits, loses nothing reported saved.
+//! concurrent writes sharing group commits, loses nothing reported saved: in a plain data
+//! directory, and (the `sealed` module) in an encrypted one.
 
 use std::collections::HashSet;
 use std::io::{BufRead, BufReader};
@@ -9,28 +10,54 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use fengqiao_model::Role;
-use fengqiao_store::{CaseFilter, InitOptions, Store, TownshipSpec};
+use fengqiao_store::{CaseFilter, DataKey, InitOptions, KdfParams, Keyring, Store, TownshipSpec};
 use rand::Rng;
 
-fn init(dir: &Path) {
-    Store::init(
-        dir,
-        InitOptions {
-            device_name: "崩溃测试机".into(),
-            county: "宁国市".into(),
-            role: Role::Office,
-            scope: vec![],
-            person_name: "测试员".into(),
-            townships: vec![TownshipSpec {
-                name: "港口镇".into(),
-                code: "gangkou".into(),
-                villages: vec![],
-            }],
-            directory: None,
-        },
-    )
-    .expect("init")
-    .close();
+/// The passphrase of the encrypted directories here (the writer reads it from the
+/// environment, as the CLI does).
+const PASSPHRASE: &str = "崩溃测试口令 2026";
+
+/// A data directory for the writer; `sealed`: encrypted from the start (a cheap key
+/// derivation: the store under test is the same).
+fn init(dir: &Path, sealed: bool) {
+    let options = InitOptions {
+        device_name: "崩溃测试机".into(),
+        county: "宁国市".into(),
+        role: Role::Office,
+        scope: vec![],
+        person_name: "测试员".into(),
+        townships: vec![TownshipSpec {
+            name: "港口镇".into(),
+            code: "gangkou".into(),
+            villages: vec![],
+        }],
+        directory: None,
+    };
+    let store = if sealed {
+        let key = DataKey::generate();
+        Keyring::new(
+            &key,
+            "测试员",
+            PASSPHRASE,
+            None,
+            KdfParams::cheap_for_tests(),
+        )
+        .expect("keyring")
+        .save(dir)
+        .expect("save keyring");
+        Store::init_sealed(dir, options, &key)
+    } else {
+        Store::init(dir, options)
+    };
+    store.expect("init").close();
+}
+
+/// Opens the store, with its passphrase when it is encrypted.
+fn open(dir: &Path) -> Result<Store, fengqiao_store::StoreError> {
+    match Keyring::load(dir)? {
+        Some(ring) => Store::open_sealed(dir, &ring.unlock(dir, PASSPHRASE)?.0),
+        None => Store::open(dir),
+    }
 }
 
 /// Starts the writer and collects the ids it reports.
@@ -39,6 +66,7 @@ fn spawn_writer(dir: &Path, start: u64, mode: &str) -> (Child, Arc<Mutex<Vec<Str
         .arg(dir)
         .arg(start.to_string())
         .arg(mode)
+        .env("FENGQIAO_PASSPHRASE", PASSPHRASE)
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
@@ -64,8 +92,8 @@ fn kill(mut child: Child, reported: Arc<Mutex<Vec<String>>>) -> Vec<String> {
 }
 
 fn assert_all_present(dir: &Path, saved: &HashSet<String>, round: usize) {
-    let store = Store::open(dir)
-        .unwrap_or_else(|e| panic!("round {round}: store does not open after kill: {e}"));
+    let store =
+        open(dir).unwrap_or_else(|e| panic!("round {round}: store does not open after kill: {e}"));
     let present: HashSet<String> = store
         .list_cases(&CaseFilter::default())
         .expect("list")
@@ -136,8 +164,12 @@ fn files_under(dir: &Path) -> HashSet<std::path::PathBuf> {
 
 #[test]
 fn kill_after_acknowledgement_recovers_changes_that_have_no_file_from_the_journal() {
+    kill_after_acknowledgement_recovers_changes_that_have_no_file_from_the_journal_in(false);
+}
+
+fn kill_after_acknowledgement_recovers_changes_that_have_no_file_from_the_journal_in(sealed: bool) {
     let dir = tempfile::tempdir().expect("tmp");
-    init(dir.path());
+    init(dir.path(), sealed);
     let documents = dir.path().join("documents");
     let before = files_under(&documents);
     let (child, reported) = spawn_writer(dir.path(), 0, "");
@@ -167,8 +199,12 @@ fn kill_after_acknowledgement_recovers_changes_that_have_no_file_from_the_journa
 
 #[test]
 fn kill_at_random_moments_loses_nothing_reported_saved() {
+    kill_at_random_moments_loses_nothing_reported_saved_in(false);
+}
+
+fn kill_at_random_moments_loses_nothing_reported_saved_in(sealed: bool) {
     let dir = tempfile::tempdir().expect("tmp");
-    init(dir.path());
+    init(dir.path(), sealed);
     let mut rng = rand::rng();
     let mut saved = HashSet::new();
     let mut next = 0;
@@ -189,8 +225,12 @@ fn kill_at_random_moments_loses_nothing_reported_saved() {
 
 #[test]
 fn kill_during_compaction_loses_nothing_reported_saved() {
+    kill_during_compaction_loses_nothing_reported_saved_in(false);
+}
+
+fn kill_during_compaction_loses_nothing_reported_saved_in(sealed: bool) {
     let dir = tempfile::tempdir().expect("tmp");
-    init(dir.path());
+    init(dir.path(), sealed);
     let mut saved = HashSet::new();
     let mut next = 0;
     let mut caught_mid_compaction = 0;
@@ -220,8 +260,14 @@ fn kill_during_compaction_loses_nothing_reported_saved() {
 
 #[test]
 fn kill_in_the_middle_of_a_burst_of_concurrent_writes_loses_nothing_reported_saved() {
+    kill_in_the_middle_of_a_burst_of_concurrent_writes_loses_nothing_reported_saved_in(false);
+}
+
+fn kill_in_the_middle_of_a_burst_of_concurrent_writes_loses_nothing_reported_saved_in(
+    sealed: bool,
+) {
     let dir = tempfile::tempdir().expect("tmp");
-    init(dir.path());
+    init(dir.path(), sealed);
     let mut rng = rand::rng();
     let mut saved = HashSet::new();
     for round in 0..30 {
@@ -237,4 +283,26 @@ fn kill_in_the_middle_of_a_burst_of_concurrent_writes_loses_nothing_reported_sav
         "the writers made progress between kills ({} saved)",
         saved.len()
     );
+}
+
+/// The same kills on an encrypted data directory.
+mod sealed {
+    #[test]
+    fn kill_after_acknowledgement_recovers_changes_that_have_no_file_from_the_journal() {
+        super::kill_after_acknowledgement_recovers_changes_that_have_no_file_from_the_journal_in(
+            true,
+        );
+    }
+
+    #[test]
+    fn kill_during_compaction_loses_nothing_reported_saved() {
+        super::kill_during_compaction_loses_nothing_reported_saved_in(true);
+    }
+
+    #[test]
+    fn kill_in_the_middle_of_a_burst_of_concurrent_writes_loses_nothing_reported_saved() {
+        super::kill_in_the_middle_of_a_burst_of_concurrent_writes_loses_nothing_reported_saved_in(
+            true,
+        );
+    }
 }

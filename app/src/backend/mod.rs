@@ -10,6 +10,7 @@ mod feeds;
 mod import;
 mod papers;
 mod roster;
+mod unlock;
 mod worker;
 
 use std::path::PathBuf;
@@ -42,6 +43,8 @@ pub enum Command {
     CreateDemoCounty,
     /// First start: join the county with an enrolment ticket from the office.
     JoinCounty(JoinRequest),
+    /// The data directory is encrypted: open it with this passphrase.
+    Unlock(zeroize::Zeroizing<String>),
     /// Offer a new laptop an enrolment (office, admin or server devices).
     OfferEnrolment(EnrolmentRequest),
     /// Stop waiting for the offered laptop.
@@ -160,6 +163,13 @@ pub enum Command {
 pub enum Update {
     /// The data directory is empty: the UI offers the demo county.
     Empty { data_dir: PathBuf },
+    /// The data directory is encrypted: the UI asks for a passphrase (who may open it).
+    Locked {
+        data_dir: PathBuf,
+        people: Vec<String>,
+    },
+    /// The passphrase was refused (after the delay), or the directory did not open: why.
+    UnlockRefused(String),
     /// Making the demo county: the step begun (`None`: made, now opening it).
     DemoProgress(Option<fengqiao_store::demo::DemoStep>),
     /// The store is open.

@@ -199,6 +199,17 @@ fn open_or_start(
             }
         }
     }
+    match fengqiao_store::Keyring::load(data_dir) {
+        Ok(Some(ring)) => {
+            let send = |update| send(updates, repaint, update);
+            return super::unlock::open_encrypted(data_dir, &ring, commands, &send);
+        }
+        Ok(None) => {}
+        Err(e) => {
+            fail(Key::ActionOpen, &format!("{} ({})", e, data_dir.display()));
+            return None;
+        }
+    }
     match Store::open(data_dir) {
         Ok(store) => Some(store),
         Err(e) => {
@@ -256,7 +267,7 @@ impl Worker {
     fn handle(&mut self, command: Command) {
         let today = today();
         match command {
-            Command::CreateDemoCounty | Command::JoinCounty(_) => {}
+            Command::CreateDemoCounty | Command::JoinCounty(_) | Command::Unlock(_) => {}
             Command::OfferEnrolment(request) => {
                 if let Err(failure) = self.live_sync.offer_enrolment(&self.store, &request) {
                     self.send(Update::SyncFailed {

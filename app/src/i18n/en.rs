@@ -382,6 +382,14 @@ pub(super) fn text(key: Key) -> &'static str {
         Key::Joining => "Contacting the office and joining the county…",
         Key::JoinMissing => "Please fill in: {}",
         Key::OrDemo => "Or try the demo county first:",
+        Key::UnlockTitle => "The data directory is encrypted",
+        Key::UnlockBody => {
+            "Enter the passphrase to open this laptop's data. A wrong one changes no file."
+        }
+        Key::UnlockWho => "Who can open it: {}",
+        Key::UnlockPassphrase => "Passphrase",
+        Key::UnlockButton => "Open",
+        Key::Unlocking => "Checking the passphrase…",
         Key::SettingsDevices => "Devices of the county",
         Key::DeviceEnrolled => "Enrolled",
         Key::DeviceStatus => "Status",

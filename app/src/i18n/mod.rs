@@ -160,6 +160,7 @@ keys! {
     // Joining a county, enrolling and revoking devices.
     ActionJoin, ActionEnrol, ActionRevoke, ActionLawSettings, NoticeLawSaved, LawHeading,
     LawBody, LawUnit, LawUnitKind, LawOrgan, LawExtensionFrom, LawExtensionHelp, JoinTitle, JoinBody, JoinTicket, JoinDeviceName,
+    UnlockTitle, UnlockBody, UnlockWho, UnlockPassphrase, UnlockButton, Unlocking,
     JoinPerson, JoinButton, Joining, JoinMissing, OrDemo, SettingsDevices, DeviceEnrolled,
     DeviceStatus, DeviceActive, DeviceRevoked, DeviceThis, RevokeButton, RevokeConfirm,
     RevokeYes, RevokeNo, NoticeRevoked, EnrolHeading, EnrolBody, EnrolName, EnrolScope,

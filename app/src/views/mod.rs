@@ -14,6 +14,7 @@ pub mod roster_feeds;
 pub mod settings;
 pub mod sync;
 pub mod today;
+pub mod unlock;
 pub mod visits;
 
 use egui::RichText;
@@ -195,6 +196,7 @@ fn first_start(ui: &mut egui::Ui, state: &mut AppState) {
                 state.send(Command::CreateDemoCounty);
             }
         }
+        Phase::Locked { data_dir } => unlock::ui(ui, state, &data_dir),
         Phase::CreatingDemo => creating_demo(ui, state),
         Phase::Joining { .. } => {
             ui.spinner();

@@ -29,7 +29,7 @@ pub fn open(data_dir: &Path) -> Result<Store> {
 /// Opens the store even when its directory is damaged: for the commands that report or
 /// repair damage (`doctor`).
 pub fn open_damaged(data_dir: &Path) -> Result<Store> {
-    match Store::open(data_dir) {
+    match crate::keys::open_store(data_dir) {
         Ok(store) => Ok(store),
         // The directory's only files quarantined: opening fails; say why, and what to do.
         Err(e) => match fengqiao_store::quarantined_directory(data_dir) {
@@ -67,6 +67,8 @@ pub struct InitArgs {
     /// The county's townships, comma-separated; default: the demo county's.
     #[arg(long, value_delimiter = ',')]
     townships: Vec<String>,
+    #[command(flatten)]
+    encryption: crate::keys::EncryptArgs,
 }
 
 pub fn init(data_dir: &Path, args: &InitArgs, json: bool) -> Result<()> {
@@ -83,25 +85,27 @@ pub fn init(data_dir: &Path, args: &InitArgs, json: bool) -> Result<()> {
             })
             .collect()
     };
-    let store = Store::init(
-        data_dir,
-        InitOptions {
-            device_name: args.device_name.clone(),
-            county: args.county.clone(),
-            role,
-            scope: args
-                .scope
-                .iter()
-                .map(|s| s.trim().to_owned())
-                .filter(|s| !s.is_empty())
-                .collect(),
-            person_name: args.person.clone(),
-            townships,
-            // A laptop joins an existing county by enrolment (`fengqiao enrol`): only the
-            // office may add it to the directory.
-            directory: None,
-        },
-    )
+    let key = args.encryption.keyring_for(data_dir, &args.person)?;
+    let init = |opts| match &key {
+        Some(key) => Store::init_sealed(data_dir, opts, key),
+        None => Store::init(data_dir, opts),
+    };
+    let store = init(InitOptions {
+        device_name: args.device_name.clone(),
+        county: args.county.clone(),
+        role,
+        scope: args
+            .scope
+            .iter()
+            .map(|s| s.trim().to_owned())
+            .filter(|s| !s.is_empty())
+            .collect(),
+        person_name: args.person.clone(),
+        townships,
+        // A laptop joins an existing county by enrolment (`fengqiao enrol`): only the
+        // office may add it to the directory.
+        directory: None,
+    })
     .with_context(|| format!("初始化数据目录 {}", data_dir.display()))?;
     let id = store.identity().clone();
     if json {

@@ -209,7 +209,12 @@ pub fn attest(store: &Store, json_out: bool) -> Result<()> {
 /// Verifies the data directory from its files; fails (exit code 2) naming every document
 /// with a problem.
 pub fn verify(data_dir: &Path, json_out: bool) -> Result<()> {
-    let report = verify_data_dir(data_dir)?;
+    let report = if fengqiao_store::Keyring::exists(data_dir) {
+        let key = crate::keys::unlock(data_dir)?;
+        fengqiao_store::verify_sealed_data_dir(data_dir, &key)?
+    } else {
+        verify_data_dir(data_dir)?
+    };
     if json_out {
         print_json(&report)?;
     } else {

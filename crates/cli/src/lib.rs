@@ -20,6 +20,7 @@ pub mod export;
 pub mod feed;
 pub mod import;
 pub mod intake;
+pub mod keys;
 pub mod law;
 pub mod report;
 pub mod roster;
@@ -126,6 +127,10 @@ pub enum Command {
     Attest,
     /// Check the data directory offline: files, hash chains, device signatures.
     Verify,
+    /// Encryption at rest: who can open this data directory (passphrases, the county
+    /// office's recovery key).
+    #[command(subcommand)]
+    Keys(keys::KeysCommand),
 }
 
 /// Where the data lives when `--data-dir` is not given.
@@ -168,6 +173,7 @@ impl Command {
             | Command::Enrol(_)
             | Command::Repair(_)
             | Command::Verify
+            | Command::Keys(_)
             | Command::Import(import::ImportCommand::Template(_)) => Access::Own,
             // A deadline works on a machine without a store too, and so do the kinds of
             // document.
@@ -213,6 +219,7 @@ fn run_own(cli: &Cli, data_dir: &std::path::Path) -> Result<()> {
         Command::Enrol(args) => sync::enrol(data_dir, args, cli.json),
         Command::Repair(args) => sync::repair(data_dir, args, cli.json),
         Command::Verify => duplicates::verify(data_dir, cli.json),
+        Command::Keys(cmd) => keys::run_keys(data_dir, cmd, cli.json),
         Command::Doc(cmd) => doc::run_doc_without_store(cmd, cli.json),
         Command::Import(cmd) => import::run_without_store(cmd, cli.json),
         Command::Deadline(args) => rules::run_deadline(
@@ -268,6 +275,7 @@ pub fn run_on(store: &Store, cli: &Cli) -> Result<()> {
         | Command::Serve(_)
         | Command::Enrol(_)
         | Command::Repair(_)
+        | Command::Keys(_)
         | Command::Verify => bail!(
             "同步服务（fengqiao serve）正在使用这个数据目录，此命令需要单独使用它：请先停止同步服务 (stop `fengqiao serve` first)"
         ),

@@ -78,6 +78,8 @@ pub struct EnrolArgs {
     /// Who uses this laptop.
     #[arg(long)]
     person: String,
+    #[command(flatten)]
+    encryption: crate::keys::EncryptArgs,
 }
 
 #[derive(Debug, Subcommand)]
@@ -237,7 +239,7 @@ pub fn serve(data_dir: &Path, args: &ServeArgs) -> Result<()> {
 }
 
 pub fn peers(store: &Store, json: bool) -> Result<()> {
-    let book = PeerBook::load(store.data_dir())?;
+    let book = PeerBook::load(store.data())?;
     let table = store.access();
     if json {
         outln!("{}", serde_json::to_string_pretty(&book)?);
@@ -391,13 +393,23 @@ pub fn repair(data_dir: &Path, args: &RepairArgs, json: bool) -> Result<()> {
 
 pub fn enrol(data_dir: &Path, args: &EnrolArgs, json: bool) -> Result<()> {
     let ticket: fengqiao_sync::EnrolmentTicket = args.ticket.parse()?;
+    let key = args.encryption.keyring_for(data_dir, &args.person)?;
     let rt = runtime()?;
-    let store = rt.block_on(fengqiao_sync::enrol(
-        data_dir,
-        &ticket,
-        &args.name,
-        &args.person,
-    ))?;
+    let store = match &key {
+        Some(key) => rt.block_on(fengqiao_sync::enrol_sealed(
+            data_dir,
+            &ticket,
+            &args.name,
+            &args.person,
+            key,
+        ))?,
+        None => rt.block_on(fengqiao_sync::enrol(
+            data_dir,
+            &ticket,
+            &args.name,
+            &args.person,
+        ))?,
+    };
     drop(rt);
     let id = store.identity().clone();
     if json {

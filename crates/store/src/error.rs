@@ -21,6 +21,23 @@ pub enum StoreError {
         "数据目录 {0} 正被另一个 Fengqiao 进程使用 (data directory is locked by another process)"
     )]
     Locked(PathBuf),
+    /// The directory is encrypted and was opened without its key.
+    #[error(
+        "数据目录 {0} 已加密，需要口令才能打开（在终端输入，或设置 FENGQIAO_PASSPHRASE / FENGQIAO_PASSPHRASE_FILE） (data directory is encrypted)"
+    )]
+    Encrypted(PathBuf),
+    /// The passphrase could not be had (no terminal, no variable, an unreadable file).
+    #[error("{0}")]
+    Unlock(String),
+    /// A key given for a directory that is not encrypted.
+    #[error("数据目录 {0} 未加密（没有 keyring.json） (data directory is not encrypted)")]
+    NotEncrypted(PathBuf),
+    /// A sealed file that does not open: damaged, swapped, or not this directory's.
+    #[error("加密文件 {path} 无法打开：{reason} (sealed file damaged)")]
+    Sealed { path: PathBuf, reason: String },
+    /// The keyring, a passphrase or a recovery key.
+    #[error(transparent)]
+    Keyring(#[from] crate::keyring::KeyringError),
     /// A file of the store could not be read or written.
     #[error("读写 {path} 失败：{source} (I/O error)")]
     Io {

@@ -44,11 +44,17 @@ struct IndexEntry {
 #[derive(Debug, Clone)]
 pub(crate) struct CaseIndex {
     dir: PathBuf,
+    /// Sealed under the data key in an encrypted directory: the rows name petitioners.
+    seal: crate::seal::Seal,
 }
 
 impl CaseIndex {
-    pub fn new(dir: PathBuf) -> Self {
-        Self { dir }
+    pub fn new(dir: PathBuf, seal: crate::seal::Seal) -> Self {
+        Self { dir, seal }
+    }
+
+    fn role(doc_id: &str) -> String {
+        format!("index/{doc_id}.json")
     }
 
     fn entry_path(&self, doc_id: &str) -> PathBuf {
@@ -56,7 +62,16 @@ impl CaseIndex {
     }
 
     fn entry(&self, doc_id: &str) -> Option<IndexEntry> {
-        let bytes = fs::read(self.entry_path(doc_id)).ok()?;
+        let path = self.entry_path(doc_id);
+        let bytes = fs::read(&path).ok()?;
+        let bytes = match self.seal.open(&Self::role(doc_id), &bytes) {
+            Ok(b) => b,
+            Err(e) => {
+                // A cache: rebuilt from the documents, which are checked on their own.
+                tracing::warn!(file = %path.display(), error = %e, "index entry does not open; rebuilding it");
+                return None;
+            }
+        };
         serde_json::from_slice::<IndexEntry>(&bytes)
             .ok()
             .filter(|e| e.version == INDEX_VERSION)
@@ -98,7 +113,7 @@ impl CaseIndex {
                 let tmp = self
                     .dir
                     .join(format!(".{doc_id}.{}.tmp", std::process::id()));
-                fs::write(&tmp, bytes)?;
+                fs::write(&tmp, self.seal.seal(&Self::role(doc_id), &bytes)?)?;
                 fs::rename(&tmp, self.entry_path(doc_id))
             });
         if let Err(e) = result {

@@ -10,7 +10,11 @@ use iroh_base::SecretKey;
 use serde::{Deserialize, Serialize};
 
 use crate::error::StoreError;
+use crate::seal::Seal;
 use crate::storage::{write_atomically, write_secret_atomically};
+
+const IDENTITY_FILE: &str = "device.json";
+const KEY_FILE: &str = "device.key";
 
 /// This device's identity and settings (`device.json`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -83,22 +87,70 @@ impl DeviceIdentity {
     }
 }
 
-/// The files of a data directory.
+/// The files of a data directory, and how they are sealed (plain unless it is encrypted).
 #[derive(Debug, Clone)]
 pub struct DataDir {
     pub root: PathBuf,
+    seal: Seal,
 }
 
 impl DataDir {
+    /// A plain data directory (or one not opened yet).
     pub fn new(root: impl Into<PathBuf>) -> Self {
-        Self { root: root.into() }
+        Self {
+            root: root.into(),
+            seal: Seal::plain(),
+        }
+    }
+
+    /// An encrypted data directory, its files sealed under `seal`.
+    pub fn sealed(root: impl Into<PathBuf>, seal: Seal) -> Self {
+        Self {
+            root: root.into(),
+            seal,
+        }
+    }
+
+    /// How this directory's files are sealed.
+    pub fn seal(&self) -> &Seal {
+        &self.seal
+    }
+
+    /// A small private file of this directory (`rel`, e.g. `sync/peers.json`), opened;
+    /// `None` when there is none. A sealed file that does not open is an error naming it.
+    pub fn read_private(&self, rel: &str) -> Result<Option<Vec<u8>>, StoreError> {
+        let path = self.root.join(rel);
+        match fs::read(&path) {
+            Ok(bytes) => self
+                .seal
+                .open(rel, &bytes)
+                .map(|b| Some(b.into_owned()))
+                .map_err(|e| StoreError::Sealed {
+                    path,
+                    reason: e.to_string(),
+                }),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(source) => Err(StoreError::Io { path, source }),
+        }
+    }
+
+    /// Writes a small private file whole or not at all, sealed when the directory is
+    /// encrypted, readable by its owner alone.
+    pub fn write_private(&self, rel: &str, bytes: &[u8]) -> Result<(), StoreError> {
+        let path = self.root.join(rel);
+        let sealed = self.seal.seal(rel, bytes).map_err(|e| StoreError::Sealed {
+            path: path.clone(),
+            reason: e.to_string(),
+        })?;
+        write_secret_atomically(&path, &sealed).map_err(StoreError::io(path))
     }
     pub fn identity_file(&self) -> PathBuf {
-        self.root.join("device.json")
+        self.root.join(IDENTITY_FILE)
     }
-    /// The device's ed25519 secret key: 32 raw bytes, readable by the owner alone.
+    /// The device's ed25519 secret key: 32 raw bytes (sealed in an encrypted directory),
+    /// readable by the owner alone.
     pub fn key_file(&self) -> PathBuf {
-        self.root.join("device.key")
+        self.root.join(KEY_FILE)
     }
     pub fn documents(&self) -> PathBuf {
         self.root.join("documents")
@@ -134,14 +186,10 @@ impl DataDir {
 
     pub fn read_identity(&self) -> Result<DeviceIdentity, StoreError> {
         let path = self.identity_file();
-        let text = match fs::read_to_string(&path) {
-            Ok(t) => t,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                return Err(StoreError::NotInitialised(self.root.clone()));
-            }
-            Err(e) => return Err(StoreError::Io { path, source: e }),
+        let Some(text) = self.read_private(IDENTITY_FILE)? else {
+            return Err(StoreError::NotInitialised(self.root.clone()));
         };
-        serde_json::from_str(&text).map_err(|e| StoreError::BadIdentity {
+        serde_json::from_slice(&text).map_err(|e| StoreError::BadIdentity {
             path,
             reason: e.to_string(),
         })
@@ -153,6 +201,9 @@ impl DataDir {
             path: path.clone(),
             reason: e.to_string(),
         })?;
+        if self.seal.is_sealed() {
+            return self.write_private(IDENTITY_FILE, &text);
+        }
         write_atomically(&path, &text).map_err(StoreError::io(path))
     }
 
@@ -160,8 +211,8 @@ impl DataDir {
     /// whether it was created now.
     pub fn load_or_create_key(&self) -> Result<(SecretKey, bool), StoreError> {
         let path = self.key_file();
-        match fs::read(&path) {
-            Ok(bytes) => {
+        match self.read_private(KEY_FILE)? {
+            Some(bytes) => {
                 let raw: [u8; 32] =
                     bytes
                         .as_slice()
@@ -172,12 +223,11 @@ impl DataDir {
                         })?;
                 Ok((SecretKey::from_bytes(&raw), false))
             }
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            None => {
                 let key = SecretKey::generate();
-                write_secret_atomically(&path, &key.to_bytes()).map_err(StoreError::io(&path))?;
+                self.write_private(KEY_FILE, &key.to_bytes())?;
                 Ok((key, true))
             }
-            Err(e) => Err(StoreError::Io { path, source: e }),
         }
     }
 
@@ -238,6 +288,23 @@ pub struct DirLock {
 }
 
 impl DirLock {
+    /// Whether another process holds `dir` now (the lock is taken and let go at once;
+    /// nothing is written but the lock file). `Err(Locked)` if it does.
+    pub fn check_free(dir: &DataDir) -> Result<(), StoreError> {
+        let path = dir.lock_file();
+        let file = match fs::OpenOptions::new().write(true).open(&path) {
+            Ok(f) => f,
+            // Never locked: no process has it.
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+            Err(e) => return Err(StoreError::Io { path, source: e }),
+        };
+        match file.try_lock() {
+            Ok(()) => Ok(()),
+            Err(fs::TryLockError::WouldBlock) => Err(StoreError::Locked(dir.root.clone())),
+            Err(fs::TryLockError::Error(e)) => Err(StoreError::Io { path, source: e }),
+        }
+    }
+
     /// Locks `dir`; returns the lock and whether the last session ended uncleanly.
     pub fn acquire(dir: &DataDir) -> Result<(DirLock, bool), StoreError> {
         let path = dir.lock_file();

@@ -39,11 +39,17 @@ struct Entry {
 #[derive(Debug, Clone)]
 pub(crate) struct PaperIndex {
     dir: PathBuf,
+    /// Sealed under the data key in an encrypted directory: the rows name petitioners.
+    seal: crate::seal::Seal,
 }
 
 impl PaperIndex {
-    pub fn new(dir: PathBuf) -> Self {
-        Self { dir }
+    pub fn new(dir: PathBuf, seal: crate::seal::Seal) -> Self {
+        Self { dir, seal }
+    }
+
+    fn role(doc_id: &str) -> String {
+        format!("index/papers/{doc_id}.json")
     }
 
     fn path(&self, doc_id: &str) -> PathBuf {
@@ -51,7 +57,16 @@ impl PaperIndex {
     }
 
     fn entry(&self, doc_id: &str) -> Option<Entry> {
-        let bytes = fs::read(self.path(doc_id)).ok()?;
+        let path = self.path(doc_id);
+        let bytes = fs::read(&path).ok()?;
+        let bytes = match self.seal.open(&Self::role(doc_id), &bytes) {
+            Ok(b) => b,
+            Err(e) => {
+                // A cache: rebuilt from the documents, which are checked on their own.
+                tracing::warn!(file = %path.display(), error = %e, "index entry does not open; rebuilding it");
+                return None;
+            }
+        };
         serde_json::from_slice::<Entry>(&bytes)
             .ok()
             .filter(|e| e.version == PAPER_INDEX_VERSION)
@@ -87,7 +102,7 @@ impl PaperIndex {
                 let tmp = self
                     .dir
                     .join(format!(".{doc_id}.{}.tmp", std::process::id()));
-                fs::write(&tmp, bytes)?;
+                fs::write(&tmp, self.seal.seal(&Self::role(doc_id), &bytes)?)?;
                 fs::rename(&tmp, self.path(doc_id))
             });
         if let Err(e) = result {

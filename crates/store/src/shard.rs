@@ -78,9 +78,22 @@ impl Shard {
         peer: PeerId,
         table: watch::Receiver<Arc<AccessTable>>,
     ) -> Result<Shard, StoreError> {
+        Self::open_sealed(dir, county, township, peer, table, crate::Seal::plain()).await
+    }
+
+    /// As [`Shard::open`], its files sealed as the county store's are (an encrypted
+    /// server data directory).
+    pub async fn open_sealed(
+        dir: &Path,
+        county: &str,
+        township: &str,
+        peer: PeerId,
+        table: watch::Receiver<Arc<AccessTable>>,
+        seal: crate::Seal,
+    ) -> Result<Shard, StoreError> {
         let documents = dir.join("documents");
         std::fs::create_dir_all(&documents).map_err(StoreError::io(&documents))?;
-        let storage = DurableStorage::new(documents.clone(), dir.join("quarantine"))
+        let storage = DurableStorage::sealed(documents.clone(), dir.join("quarantine"), seal)
             .map_err(StoreError::io(&documents))?;
         // The county repo (our own id) takes and gives everything this shard holds;
         // laptops get what the directory grants them within the township (a laptop

@@ -115,6 +115,19 @@ impl std::fmt::Debug for Store {
 /// a tokio worker and held up the message that task had just queued for the network
 /// (tokio's LIFO slot is not stealable), so the two peers of a round applied each
 /// other's changes one after the other instead of at once.
+/// The data directory `dir` sealed under `key`, once its keyring says the key is its own.
+fn sealed_dir(dir: &Path, key: &crate::DataKey) -> Result<DataDir, StoreError> {
+    let ring = crate::keyring::Keyring::load(dir)?
+        .ok_or_else(|| StoreError::NotEncrypted(dir.to_owned()))?;
+    ring.check_key(dir, key)?;
+    let mut seal = crate::Seal::new(key);
+    if ring.converting {
+        // An encryption in place was cut short: some files are still plain.
+        seal = seal.accepting_plain();
+    }
+    Ok(DataDir::sealed(dir, seal))
+}
+
 /// A write the storage could not make durable, as the store reports it.
 fn not_durable(e: std::io::Error) -> StoreError {
     StoreError::NotDurable(crate::storage::DurabilityError::WriteFailed(e.to_string()))
@@ -144,9 +157,26 @@ fn runtime() -> Result<tokio::runtime::Runtime, StoreError> {
 }
 
 impl Store {
-    /// Creates a new store in `dir`.
+    /// Creates a new store in `dir` (plain: not encrypted).
     pub fn init(dir: impl AsRef<Path>, opts: InitOptions) -> Result<Store, StoreError> {
-        let data = DataDir::new(dir.as_ref());
+        if crate::keyring::Keyring::exists(dir.as_ref()) {
+            return Err(StoreError::Encrypted(dir.as_ref().to_owned()));
+        }
+        Self::init_data(DataDir::new(dir.as_ref()), opts)
+    }
+
+    /// Creates a new encrypted store in `dir`, whose keyring ([`crate::Keyring`], saved
+    /// there first) wraps `key`: every file it writes is sealed from the start.
+    pub fn init_sealed(
+        dir: impl AsRef<Path>,
+        opts: InitOptions,
+        key: &crate::DataKey,
+    ) -> Result<Store, StoreError> {
+        let data = sealed_dir(dir.as_ref(), key)?;
+        Self::init_data(data, opts)
+    }
+
+    fn init_data(data: DataDir, opts: InitOptions) -> Result<Store, StoreError> {
         if data.is_initialised() {
             return Err(StoreError::AlreadyInitialised(data.root.clone()));
         }
@@ -231,9 +261,49 @@ impl Store {
         Ok(store)
     }
 
-    /// Opens the store in `dir`.
+    /// Opens the store in `dir`; an encrypted one is refused ([`StoreError::Encrypted`]):
+    /// it opens with [`Store::open_sealed`].
     pub fn open(dir: impl AsRef<Path>) -> Result<Store, StoreError> {
-        let data = DataDir::new(dir.as_ref());
+        if crate::keyring::Keyring::exists(dir.as_ref()) {
+            return Err(StoreError::Encrypted(dir.as_ref().to_owned()));
+        }
+        Self::open_data(DataDir::new(dir.as_ref()))
+    }
+
+    /// Opens the encrypted store in `dir` with its data key (from a passphrase or the
+    /// recovery secret, [`crate::Keyring`]). A key that is not this directory's is refused
+    /// before any file is touched.
+    /// An encryption in place cut short is finished first (`encrypt.rs`).
+    pub fn open_sealed(dir: impl AsRef<Path>, key: &crate::DataKey) -> Result<Store, StoreError> {
+        let dir = dir.as_ref();
+        if crate::Keyring::load(dir)?.is_some_and(|r| r.converting) {
+            let done = crate::encrypt::finish(dir, key, &mut |_| {})?;
+            tracing::info!(
+                sealed = done.sealed,
+                "finished encrypting the data directory"
+            );
+        }
+        Self::open_data(sealed_dir(dir, key)?)
+    }
+
+    /// `Err(Locked)` if another process holds `dir` now: asked before a passphrase is, so a
+    /// command for a directory `fengqiao serve` holds is handed to it without one.
+    pub fn check_free(dir: impl AsRef<Path>) -> Result<(), StoreError> {
+        DirLock::check_free(&DataDir::new(dir.as_ref()))
+    }
+
+    /// Opens `dir` with `key` when given, else as a plain directory.
+    pub fn open_with_key(
+        dir: impl AsRef<Path>,
+        key: Option<&crate::DataKey>,
+    ) -> Result<Store, StoreError> {
+        match key {
+            Some(key) => Self::open_sealed(dir, key),
+            None => Self::open(dir),
+        }
+    }
+
+    fn open_data(data: DataDir) -> Result<Store, StoreError> {
         let mut identity = data.read_identity()?;
         let (key, created) = data.load_or_create_key()?;
         let endpoint_id = key.public().to_string();
@@ -263,8 +333,9 @@ impl Store {
             // Nothing to repair: every session writes as a new actor (`writer_actor`).
             tracing::info!("last session ended uncleanly");
         }
-        let storage = DurableStorage::new(data.documents(), data.quarantine())
-            .map_err(StoreError::io(data.documents()))?;
+        let storage =
+            DurableStorage::sealed(data.documents(), data.quarantine(), data.seal().clone())
+                .map_err(StoreError::io(data.documents()))?;
         let rt = runtime()?;
         let _in_runtime = rt.enter();
         // Deny-all until the directory is read; then every connection is decided by it.
@@ -292,7 +363,7 @@ impl Store {
             policy,
             publish_access,
             actor: crate::local::writer_actor(&peer_key, rand::random()),
-            index: CaseIndex::new(data.index()),
+            index: CaseIndex::new(data.index(), data.seal().clone()),
             dir: data,
             identity,
             storage,
@@ -371,6 +442,17 @@ impl Store {
     /// The data directory.
     pub fn data_dir(&self) -> &Path {
         &self.dir.root
+    }
+
+    /// The data directory's files, sealed as the directory is (for the small private
+    /// files other crates keep there: the peer book, enrolment secrets).
+    pub fn data(&self) -> &DataDir {
+        &self.dir
+    }
+
+    /// Whether the data directory is encrypted.
+    pub fn is_encrypted(&self) -> bool {
+        self.dir.seal().is_sealed()
     }
 
     /// Keeps each document's `keep` most recent superseded compaction snapshots in
@@ -615,6 +697,14 @@ impl Store {
     pub fn close(self) {
         self.rt().block_on(self.repo.stop());
         self.storage.close();
+    }
+
+    /// Closes the store and says whether a write failed (the journal then stays for the
+    /// next open to replay).
+    pub(crate) fn close_checked(self) -> Option<String> {
+        let storage = self.storage.clone();
+        self.close();
+        storage.failure()
     }
 
     fn rt(&self) -> &tokio::runtime::Runtime {

@@ -274,8 +274,8 @@ pub fn peer_state(store: &Store) -> Result<PeerState, BundleError> {
 /// What this laptop knows `peer` (an endpoint id) has, from the last network round with
 /// it: a bundle made from it carries only what came after.
 pub fn remembered_state(store: &Store, peer: &str) -> Result<PeerState, BundleError> {
-    let book = crate::PeerBook::load(store.data_dir())
-        .map_err(|e| BundleError::BadHeader(e.to_string()))?;
+    let book =
+        crate::PeerBook::load(store.data()).map_err(|e| BundleError::BadHeader(e.to_string()))?;
     let record = book
         .peers
         .iter()

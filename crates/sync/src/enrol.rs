@@ -15,7 +15,9 @@ use std::time::Duration;
 
 use chrono::{DateTime, FixedOffset};
 use fengqiao_model::{Device, Role};
-use fengqiao_store::{DocName, InitOptions, Store, local::DataDir};
+use fengqiao_store::{
+    DataKey, DocName, InitOptions, Keyring, Seal, Store, StoreError, local::DataDir,
+};
 use iroh::endpoint::{Connection, PortmapperConfig, presets};
 use iroh::protocol::{AcceptError, ProtocolHandler};
 use iroh::{Endpoint, EndpointAddr, RelayConfig, RelayMap, RelayMode};
@@ -24,7 +26,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use crate::error::SyncError;
-use crate::settings::{PeerBook, write_file};
+use crate::settings::PeerBook;
 
 /// The ALPN of the enrolment exchange; admitted before the device is enrolled.
 pub const ENROL_ALPN: &[u8] = b"fengqiao/enrol/1";
@@ -122,24 +124,26 @@ fn pending_path(data_dir: &Path) -> std::path::PathBuf {
     data_dir.join("sync").join("enrolments.json")
 }
 
-fn load_pending(data_dir: &Path) -> Result<Vec<PendingEnrolment>, SyncError> {
-    let path = pending_path(data_dir);
-    match fs::read(&path) {
-        Ok(b) => serde_json::from_slice(&b).map_err(|e| SyncError::BadSettings {
-            path,
+/// Sealed in an encrypted directory: a secret's hash opens no door by itself, but the
+/// names and scopes say who is about to join.
+const PENDING_FILE: &str = "sync/enrolments.json";
+
+fn load_pending(data: &DataDir) -> Result<Vec<PendingEnrolment>, SyncError> {
+    match data.read_private(PENDING_FILE)? {
+        Some(b) => serde_json::from_slice(&b).map_err(|e| SyncError::BadSettings {
+            path: pending_path(&data.root),
             reason: e.to_string(),
         }),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Vec::new()),
-        Err(e) => Err(SyncError::Io { path, source: e }),
+        None => Ok(Vec::new()),
     }
 }
 
-fn save_pending(data_dir: &Path, pending: &[PendingEnrolment]) -> Result<(), SyncError> {
+fn save_pending(data: &DataDir, pending: &[PendingEnrolment]) -> Result<(), SyncError> {
     let bytes = serde_json::to_vec_pretty(pending).map_err(|e| SyncError::BadSettings {
-        path: pending_path(data_dir),
+        path: pending_path(&data.root),
         reason: e.to_string(),
     })?;
-    write_file(&pending_path(data_dir), &bytes)
+    Ok(data.write_private(PENDING_FILE, &bytes)?)
 }
 
 fn sha256_hex(s: &str) -> String {
@@ -177,7 +181,7 @@ pub fn offer_enrolment(
     }
     let secret: [u8; 16] = rand::random();
     let secret = data_encoding::HEXLOWER.encode(&secret);
-    let dir = store.data_dir();
+    let dir = store.data();
     let now = fengqiao_store::now_cst();
     let mut pending = load_pending(dir)?;
     pending.retain(|p| p.expires > now);
@@ -198,10 +202,10 @@ pub fn offer_enrolment(
 
 /// Whether `ticket` (offered by this device) is still waiting for its laptop: not yet
 /// used and not expired.
-pub fn enrolment_open(data_dir: &Path, ticket: &EnrolmentTicket) -> Result<bool, SyncError> {
+pub fn enrolment_open(store: &Store, ticket: &EnrolmentTicket) -> Result<bool, SyncError> {
     let hash = sha256_hex(&ticket.secret);
     let now = fengqiao_store::now_cst();
-    Ok(load_pending(data_dir)?
+    Ok(load_pending(store.data())?
         .iter()
         .any(|p| p.secret_sha256 == hash && p.expires > now))
 }
@@ -263,7 +267,7 @@ impl EnrolmentDesk {
             )
         };
         let store = &self.store;
-        let dir = store.data_dir();
+        let dir = store.data();
         let mut pending = match load_pending(dir) {
             Ok(p) => p,
             Err(e) => return refuse(e.to_string()),
@@ -373,7 +377,38 @@ pub async fn enrol(
     device_name: &str,
     person_name: &str,
 ) -> Result<Store, SyncError> {
-    let data = DataDir::new(data_dir);
+    enrol_with(data_dir, ticket, device_name, person_name, None).await
+}
+
+/// [`enrol`] into an encrypted data directory: its keyring, wrapping `key`, is saved
+/// there already; the device key and every file are sealed from the start.
+pub async fn enrol_sealed(
+    data_dir: &Path,
+    ticket: &EnrolmentTicket,
+    device_name: &str,
+    person_name: &str,
+    key: &DataKey,
+) -> Result<Store, SyncError> {
+    enrol_with(data_dir, ticket, device_name, person_name, Some(key)).await
+}
+
+async fn enrol_with(
+    data_dir: &Path,
+    ticket: &EnrolmentTicket,
+    device_name: &str,
+    person_name: &str,
+    data_key: Option<&DataKey>,
+) -> Result<Store, SyncError> {
+    let data = match data_key {
+        Some(key) => {
+            let ring = Keyring::load(data_dir)
+                .map_err(StoreError::from)?
+                .ok_or_else(|| StoreError::NotEncrypted(data_dir.to_owned()))?;
+            ring.check_key(data_dir, key).map_err(StoreError::from)?;
+            DataDir::sealed(data_dir, Seal::new(key))
+        }
+        None => DataDir::new(data_dir),
+    };
     if data.is_initialised() {
         return Err(SyncError::AlreadyInitialised(data_dir.to_path_buf()));
     }
@@ -420,11 +455,16 @@ pub async fn enrol(
         directory: Some(directory),
     };
     let dir = data_dir.to_path_buf();
+    let data_key = data_key.cloned();
     // The store blocks on its own runtime; keep it off this one's workers.
-    let store = tokio::task::spawn_blocking(move || Store::init(dir, options)).await??;
-    let mut book = PeerBook::load(data_dir)?;
+    let store = tokio::task::spawn_blocking(move || match data_key {
+        Some(key) => Store::init_sealed(dir, options, &key),
+        None => Store::init(dir, options),
+    })
+    .await??;
+    let mut book = PeerBook::load(store.data())?;
     book.remember_addr(&ticket.office);
-    book.save(data_dir)?;
+    book.save(store.data())?;
     Ok(store)
 }
 

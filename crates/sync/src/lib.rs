@@ -21,7 +21,8 @@ pub mod settings;
 pub mod transport;
 
 pub use enrol::{
-    EnrolmentTicket, enrol, enrolment_open, offer_enrolment, pairing_ticket, parse_pairing_ticket,
+    EnrolmentTicket, enrol, enrol_sealed, enrolment_open, offer_enrolment, pairing_ticket,
+    parse_pairing_ticket,
 };
 pub use error::{SyncError, SyncErrorKind};
 /// The address type of a device, for callers that only pass addresses on.

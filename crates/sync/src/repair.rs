@@ -150,7 +150,7 @@ pub fn repair(
     // Only from a source this laptop already trusted: its county server, or a peer it
     // synced with (a damaged directory can no longer say who is who).
     let known = settings.server.as_ref().is_some_and(|s| s.id == peer.id)
-        || PeerBook::load(store.data_dir())?
+        || PeerBook::load(store.data())?
             .peers
             .contains_key(&peer.id.to_string());
     if !known {

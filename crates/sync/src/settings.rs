@@ -13,6 +13,7 @@ use iroh::{EndpointAddr, EndpointId, RelayUrl};
 use serde::{Deserialize, Serialize};
 
 use crate::error::SyncError;
+use fengqiao_store::local::DataDir;
 
 /// The port devices listen on by default: one firewall rule covers every laptop.
 pub const DEFAULT_PORT: u16 = 7441;
@@ -70,6 +71,9 @@ impl Default for SyncSettings {
         }
     }
 }
+
+/// The peer book's place in the data directory.
+const PEERS_FILE: &str = "sync/peers.json";
 
 fn sync_dir(data_dir: &Path) -> PathBuf {
     data_dir.join("sync")
@@ -159,25 +163,24 @@ impl PeerBook {
         sync_dir(data_dir).join("peers.json")
     }
 
-    pub fn load(data_dir: &Path) -> Result<PeerBook, SyncError> {
-        let path = Self::path(data_dir);
-        match fs::read(&path) {
-            Ok(bytes) => serde_json::from_slice(&bytes).map_err(|e| SyncError::BadSettings {
-                path,
+    /// The peer book of the data directory (sealed in an encrypted one: it names the
+    /// county's devices and where they were reached).
+    pub fn load(data: &DataDir) -> Result<PeerBook, SyncError> {
+        match data.read_private(PEERS_FILE)? {
+            Some(bytes) => serde_json::from_slice(&bytes).map_err(|e| SyncError::BadSettings {
+                path: Self::path(&data.root),
                 reason: e.to_string(),
             }),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(PeerBook::default()),
-            Err(e) => Err(SyncError::Io { path, source: e }),
+            None => Ok(PeerBook::default()),
         }
     }
 
-    pub fn save(&self, data_dir: &Path) -> Result<(), SyncError> {
-        let path = Self::path(data_dir);
+    pub fn save(&self, data: &DataDir) -> Result<(), SyncError> {
         let bytes = serde_json::to_vec_pretty(self).map_err(|e| SyncError::BadSettings {
-            path: path.clone(),
+            path: Self::path(&data.root),
             reason: e.to_string(),
         })?;
-        write_file(&path, &bytes)
+        Ok(data.write_private(PEERS_FILE, &bytes)?)
     }
 
     /// Remembers how `addr` was reached.

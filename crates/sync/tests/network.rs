@@ -59,7 +59,7 @@ fn offline_edits_converge_directly_and_transitively() {
     assert_eq!(numbers(&c), all);
 
     // The round is remembered: B knows A's name, when it synced, and A's heads.
-    let book = fengqiao_sync::PeerBook::load(b.data_dir()).unwrap();
+    let book = fengqiao_sync::PeerBook::load(b.data()).unwrap();
     let peer = &book.peers[&na.id().to_string()];
     assert_eq!(peer.name, "信访局台式机");
     assert!(peer.last_sync.is_some() && peer.heads.contains_key("directory"));

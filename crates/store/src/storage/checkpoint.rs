@@ -13,7 +13,6 @@
 //! the old segments.
 
 use std::collections::HashSet;
-use std::fs;
 use std::io;
 use std::path::PathBuf;
 use std::sync::atomic::Ordering;
@@ -195,7 +194,8 @@ impl DurableStorage {
         let mut dirs = HashSet::new();
         for p in entries {
             let path = self.path_of_joined(&p.key);
-            write_synced(&path, &p.data)?;
+            let sealed = self.inner.seal.seal(&super::file_role(&p.key), &p.data)?;
+            write_synced(&path, &sealed)?;
             if let Some(parent) = path.parent() {
                 dirs.insert(parent.to_owned());
             }
@@ -225,8 +225,13 @@ impl DurableStorage {
             let Some(key) = self.key_of(path) else {
                 continue;
             };
-            let bytes = fs::read(path)?;
-            // A damaged file is left for the next load to quarantine and report.
+            // A damaged file (a sealed one that does not open too) is left for the next
+            // load to quarantine and report.
+            let bytes = match self.read_file(&key, path) {
+                Ok(bytes) => bytes,
+                Err(e) if e.kind() == io::ErrorKind::InvalidData => continue,
+                Err(e) => return Err(e),
+            };
             if check_chunk(&key, &bytes).is_err() || loaded.load_incremental(&bytes).is_err() {
                 continue;
             }
@@ -255,9 +260,14 @@ impl DurableStorage {
         let bytes = loaded.save();
         let name = compaction_name(&heads);
         let target = dir.join("snapshot").join(&name);
-        write_atomically(&target, &bytes)?;
+        let target_key = format!("{doc}/snapshot/{name}");
+        let sealed = self
+            .inner
+            .seal
+            .seal(&super::file_role(&target_key), &bytes)?;
+        write_atomically(&target, &sealed)?;
         // Read back and loaded before anything it replaces goes.
-        let back = fs::read(&target)?;
+        let back = self.read_file_joined(&target_key, &target)?;
         let mut back_heads = Automerge::load(&back)
             .map_err(|e| io::Error::other(format!("compacted snapshot does not load: {e}")))?
             .get_heads();

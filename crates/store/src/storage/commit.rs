@@ -216,7 +216,7 @@ impl DurableStorage {
                 || state.read_whole.contains(&format!("{doc}/incremental"))
         };
         let path = self.path_of(key);
-        if !read_whole && fs::read(&path).is_ok_and(|existing| existing == data) {
+        if !read_whole && self.holds_file(key, &path, data) {
             self.mark_durable(doc, [hash]);
             return Ok(Vec::new());
         }
@@ -304,7 +304,7 @@ impl DurableStorage {
     /// go. A damaged segment is kept in quarantine and reported.
     pub(super) fn replay(&self) -> io::Result<()> {
         let dir = self.journal_dir();
-        let (mut journal, replay) = Journal::open(&dir)?;
+        let (mut journal, replay) = Journal::open(&dir, &self.inner.seal)?;
         let mut rewritten = 0;
         let mut dirs = HashSet::new();
         for record in &replay.records {
@@ -315,8 +315,13 @@ impl DurableStorage {
             if check_chunk(&key, &record.data).is_err() {
                 continue;
             }
-            if !fs::read(&path).is_ok_and(|on_disk| on_disk == record.data) {
-                write_unsynced(&path, &record.data)?;
+            let on_disk = self.read_file_joined(&record.key, &path);
+            if !on_disk.is_ok_and(|on_disk| on_disk == record.data) {
+                let sealed = self
+                    .inner
+                    .seal
+                    .seal(&super::file_role(&record.key), &record.data)?;
+                write_unsynced(&path, &sealed)?;
                 rewritten += 1;
             }
             sync_file(&path)?;

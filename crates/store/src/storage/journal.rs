@@ -18,6 +18,10 @@
 //!
 //! A frame is acknowledged only after the `fdatasync` that covers it, so a torn frame can
 //! only be the last one of the newest segment: a write nobody was told was saved.
+//!
+//! In an encrypted directory each frame's compressed bytes are sealed (`seal.rs`) before
+//! the CRC is taken, bound to their segment and offset: the CRC still finds a torn tail,
+//! and a frame that does not open is damage like one that does not inflate.
 
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, Write};
@@ -27,6 +31,7 @@ use flate2::{Compress, Compression, Decompress, FlushCompress, FlushDecompress};
 
 use super::files::{COUNTERS, count, remove, sync_dir};
 use super::pack::{Recent, pack, unpack_record};
+use crate::seal::Seal;
 
 const MAGIC: [u8; 4] = *b"FQJ2";
 /// Magic, flags, compressed length, CRC.
@@ -70,6 +75,7 @@ pub(super) struct Journal {
     restart_every: usize,
     /// An append failed part way: the segment's stream cannot go on.
     broken: bool,
+    seal: Seal,
     /// Tests make appends fail as a full disk would.
     #[cfg(test)]
     pub fail_appends: bool,
@@ -99,9 +105,9 @@ fn segments(dir: &Path) -> io::Result<Vec<(u64, PathBuf)>> {
 impl Journal {
     /// Opens the journal in `dir`: reads every segment there (they become sealed) and
     /// starts a new one after them.
-    pub fn open(dir: &Path) -> io::Result<(Journal, Replay)> {
+    pub fn open(dir: &Path, seal: &Seal) -> io::Result<(Journal, Replay)> {
         fs::create_dir_all(dir)?;
-        let replay = Journal::read(dir)?;
+        let replay = Journal::read(dir, seal)?;
         let found = segments(dir)?;
         let last = found.last().map_or(0, |(seq, _)| *seq);
         let sealed = found.into_iter().map(|(_, path)| path).collect();
@@ -119,6 +125,7 @@ impl Journal {
                 since_restart: 0,
                 restart_every: RESTART_EVERY,
                 broken: false,
+                seal: seal.clone(),
                 #[cfg(test)]
                 fail_appends: false,
             },
@@ -127,10 +134,10 @@ impl Journal {
     }
 
     /// Reads every segment in `dir` without opening the journal for writing.
-    pub fn read(dir: &Path) -> io::Result<Replay> {
+    pub fn read(dir: &Path, seal: &Seal) -> io::Result<Replay> {
         let mut replay = Replay::default();
-        for (_, path) in segments(dir)? {
-            if read_records(&fs::read(&path)?, &mut replay.records) {
+        for (seq, path) in segments(dir)? {
+            if read_records(&fs::read(&path)?, seq, seal, &mut replay.records) {
                 replay.damaged.push(path);
             }
         }
@@ -177,6 +184,7 @@ impl Journal {
             return Ok(());
         }
         let packed = deflate(&mut self.compress, &plain)?;
+        let packed = self.seal.seal(&frame_role(self.seq, self.bytes), &packed)?;
         let len = u32::try_from(packed.len())
             .map_err(|_| io::Error::new(io::ErrorKind::InvalidInput, "frame over 4 GiB"))?;
         let mut frame = Vec::with_capacity(HEADER + packed.len());
@@ -359,10 +367,15 @@ fn frame(bytes: &[u8]) -> Option<(u8, &[u8], usize)> {
     (crc32fast::hash(packed) == crc).then_some((flags, packed, HEADER + len))
 }
 
+/// What a sealed frame is bound to: its segment and its offset there.
+fn frame_role(seq: u64, offset: u64) -> String {
+    format!("journal/{seq}/{offset}")
+}
+
 /// Appends the records of one segment's good frames to `out`; whether any were lost
 /// before the end (damage rather than a torn last write). After a bad frame, the frames up
 /// to the next restart cannot be decoded: they are skipped and count as damage.
-fn read_records(bytes: &[u8], out: &mut Vec<Record>) -> bool {
+fn read_records(bytes: &[u8], seq: u64, seal: &Seal, out: &mut Vec<Record>) -> bool {
     let mut at = 0;
     let mut damaged = false;
     let mut stream: Option<Decompress> = None;
@@ -373,9 +386,11 @@ fn read_records(bytes: &[u8], out: &mut Vec<Record>) -> bool {
                 stream = Some(Decompress::new(false));
                 recent.reset();
             }
+            let opened = seal.open(&frame_role(seq, at as u64), packed).ok();
             let decoded = stream
                 .as_mut()
-                .and_then(|s| inflate(s, packed))
+                .zip(opened)
+                .and_then(|(s, packed)| inflate(s, &packed))
                 .and_then(|plain| records_of(&plain, &mut recent, out));
             if decoded.is_none() {
                 damaged = true;
@@ -421,13 +436,13 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let recs = records(6);
         {
-            let (mut journal, replay) = Journal::open(dir.path()).unwrap();
+            let (mut journal, replay) = Journal::open(dir.path(), &Seal::plain()).unwrap();
             assert!(replay.records.is_empty());
             append_all(&mut journal, &recs[..3]);
             journal.rotate().unwrap();
             append_all(&mut journal, &recs[3..]);
         }
-        let (_, replay) = Journal::open(dir.path()).unwrap();
+        let (_, replay) = Journal::open(dir.path(), &Seal::plain()).unwrap();
         let back: Vec<(String, Vec<u8>)> = replay
             .records
             .into_iter()
@@ -447,7 +462,7 @@ mod tests {
         let other = ("2abcdefgh/snapshot/feed", b"whole".to_vec());
         let dir = tempfile::tempdir().unwrap();
         {
-            let (mut journal, _) = Journal::open(dir.path()).unwrap();
+            let (mut journal, _) = Journal::open(dir.path(), &Seal::plain()).unwrap();
             journal
                 .append([
                     (key.as_str(), change.raw_bytes()),
@@ -457,7 +472,7 @@ mod tests {
         }
         let stored = fs::read(dir.path().join(segment_name(1))).unwrap();
         assert!(memchr::memmem::find(&stored, change.hash().to_string().as_bytes()).is_none());
-        let (_, replay) = Journal::open(dir.path()).unwrap();
+        let (_, replay) = Journal::open(dir.path(), &Seal::plain()).unwrap();
         let keys: Vec<&str> = replay.records.iter().map(|r| r.key.as_str()).collect();
         assert_eq!(keys, [key.as_str(), other.0]);
         assert_eq!(replay.records[0].data, change.raw_bytes());
@@ -470,7 +485,16 @@ mod tests {
         recs: &[(String, Vec<u8>)],
         restart_every: usize,
     ) -> (Vec<u8>, Vec<usize>) {
-        let (mut journal, _) = Journal::open(dir).unwrap();
+        framed_with(dir, recs, restart_every, &Seal::plain())
+    }
+
+    fn framed_with(
+        dir: &Path,
+        recs: &[(String, Vec<u8>)],
+        restart_every: usize,
+        seal: &Seal,
+    ) -> (Vec<u8>, Vec<usize>) {
+        let (mut journal, _) = Journal::open(dir, seal).unwrap();
         journal.restart_every = restart_every;
         let mut ends = Vec::new();
         for r in recs {
@@ -494,15 +518,59 @@ mod tests {
         let (whole, ends) = framed(dir.path(), &recs, RESTART_EVERY);
         // A crash in the middle of the last append: the first three are intact.
         let mut out = Vec::new();
-        assert!(!read_records(&whole[..whole.len() - 5], &mut out));
+        assert!(!read_records(
+            &whole[..whole.len() - 5],
+            1,
+            &Seal::plain(),
+            &mut out
+        ));
         assert_eq!(keys(&out), [&recs[0].0, &recs[1].0, &recs[2].0]);
         // A flipped byte in the second frame: the first is read; the frames after it need
         // its bytes to decode and no restart came, so they are lost too, and reported.
         let mut flipped = whole.clone();
         flipped[ends[0] + HEADER + 1] ^= 0x40;
         let mut out = Vec::new();
-        assert!(read_records(&flipped, &mut out));
+        assert!(read_records(&flipped, 1, &Seal::plain(), &mut out));
         assert_eq!(keys(&out), [&recs[0].0]);
+    }
+
+    #[test]
+    fn sealed_frames_hide_their_records_and_find_a_torn_tail_and_damage_as_plain_ones_do() {
+        let seal = Seal::new(&crate::seal::DataKey::generate());
+        let dir = tempfile::tempdir().unwrap();
+        let recs: Vec<(String, Vec<u8>)> = (0..4)
+            .map(|i| {
+                (
+                    format!("doc{i}/incremental/h{i}"),
+                    b"petitioner 13800138000".to_vec(),
+                )
+            })
+            .collect();
+        let (whole, ends) = framed_with(dir.path(), &recs, 1, &seal);
+        assert!(memchr::memmem::find(&whole, b"13800138000").is_none());
+        assert!(memchr::memmem::find(&whole, b"doc1").is_none());
+        let mut out = Vec::new();
+        assert!(!read_records(&whole, 1, &seal, &mut out));
+        assert_eq!(keys(&out).len(), 4);
+        // Torn tail: dropped in silence, as in a plain journal.
+        let mut out = Vec::new();
+        assert!(!read_records(&whole[..whole.len() - 5], 1, &seal, &mut out));
+        assert_eq!(keys(&out), [&recs[0].0, &recs[1].0, &recs[2].0]);
+        // A frame with a good CRC that does not open (flipped and CRC recomputed, as an
+        // attacker would): damage, reported, and the next restart decodes again.
+        let mut flipped = whole.clone();
+        let start = ends[0];
+        flipped[start + HEADER + 30] ^= 0x40;
+        let len = u32::from_le_bytes(flipped[start + 5..start + 9].try_into().unwrap()) as usize;
+        let crc = crc32fast::hash(&flipped[start + HEADER..start + HEADER + len]);
+        flipped[start + 9..start + 13].copy_from_slice(&crc.to_le_bytes());
+        let mut out = Vec::new();
+        assert!(read_records(&flipped, 1, &seal, &mut out));
+        assert_eq!(keys(&out), [&recs[0].0, &recs[2].0, &recs[3].0]);
+        // A segment read under another number (renamed) does not open.
+        let mut out = Vec::new();
+        assert!(read_records(&whole, 2, &seal, &mut out));
+        assert!(out.is_empty());
     }
 
     #[test]
@@ -514,7 +582,7 @@ mod tests {
         let mut flipped = whole.clone();
         flipped[ends[0] + HEADER + 1] ^= 0x40;
         let mut out = Vec::new();
-        assert!(read_records(&flipped, &mut out));
+        assert!(read_records(&flipped, 1, &Seal::plain(), &mut out));
         assert_eq!(keys(&out), [&recs[0].0, &recs[2].0, &recs[3].0]);
     }
 
@@ -541,7 +609,7 @@ mod tests {
             whole.len()
         );
         let mut out = Vec::new();
-        assert!(!read_records(&whole, &mut out));
+        assert!(!read_records(&whole, 1, &Seal::plain(), &mut out));
         let back: Vec<(String, Vec<u8>)> = out.into_iter().map(|r| (r.key, r.data)).collect();
         assert_eq!(back, recs);
     }

@@ -111,6 +111,8 @@ pub struct DurableStorage {
 struct Inner {
     root: PathBuf,
     quarantine: PathBuf,
+    /// How document files and journal frames are sealed (plain unless encrypted).
+    seal: crate::seal::Seal,
     state: Mutex<State>,
     written: Notify,
     log: Mutex<Log>,
@@ -208,6 +210,11 @@ impl DurableStorage {
     /// (`<root>.journal/`) a crash left: every change it holds is in its file, on disk,
     /// before this returns.
     pub fn new(root: PathBuf, quarantine: PathBuf) -> io::Result<Self> {
+        Self::sealed(root, quarantine, crate::seal::Seal::plain())
+    }
+
+    /// As [`DurableStorage::new`], every document file and journal frame sealed by `seal`.
+    pub fn sealed(root: PathBuf, quarantine: PathBuf, seal: crate::seal::Seal) -> io::Result<Self> {
         fs::create_dir_all(&root)?;
         // Files quarantined in earlier sessions stay reported until someone deals with them.
         let problems = earlier_quarantined(&quarantine);
@@ -215,6 +222,7 @@ impl DurableStorage {
             inner: Arc::new(Inner {
                 root,
                 quarantine,
+                seal,
                 state: Mutex::new(State {
                     problems,
                     ..State::default()
@@ -392,6 +400,41 @@ impl DurableStorage {
         self.inner.written.notify_waiters();
     }
 
+    /// The bytes to write in the file of `key`: sealed under its key when the directory is
+    /// encrypted.
+    pub(super) fn seal_file<'a>(
+        &self,
+        key: &StorageKey,
+        data: &'a [u8],
+    ) -> io::Result<std::borrow::Cow<'a, [u8]>> {
+        Ok(self.inner.seal.seal(&file_role(&key.to_string()), data)?)
+    }
+
+    /// The content of the file of `key` at `path`: a sealed file that does not open (flipped
+    /// bytes, moved from another name) is an error naming it.
+    pub(super) fn read_file(&self, key: &StorageKey, path: &Path) -> io::Result<Vec<u8>> {
+        self.read_file_joined(&key.to_string(), path)
+    }
+
+    pub(super) fn read_file_joined(&self, key: &str, path: &Path) -> io::Result<Vec<u8>> {
+        let bytes = fs::read(path)?;
+        match self.inner.seal.open(&file_role(key), &bytes) {
+            Ok(std::borrow::Cow::Borrowed(_)) => Ok(bytes),
+            Ok(std::borrow::Cow::Owned(plain)) => Ok(plain),
+            Err(e) => Err(io::Error::new(
+                io::ErrorKind::InvalidData,
+                format!("{}：{e}", path.display()),
+            )),
+        }
+    }
+
+    /// Whether the file of `key` at `path` holds `data` already (content-addressed files
+    /// are written once).
+    pub(super) fn holds_file(&self, key: &StorageKey, path: &Path, data: &[u8]) -> bool {
+        self.read_file(key, path)
+            .is_ok_and(|existing| existing == data)
+    }
+
     /// Where the files of document `id` live.
     pub(crate) fn document_dir(&self, id: &str) -> PathBuf {
         // Split the document id like the nodefs adapter, to keep directories small.
@@ -488,7 +531,7 @@ impl DurableStorage {
                 if !prefix.is_prefix_of(&key) {
                     continue;
                 }
-                match fs::read(&path) {
+                match self.read_file(&key, &path) {
                     Ok(bytes) => match check_chunk(&key, &bytes) {
                         Ok(()) => {
                             self.note_loaded(&key, &bytes);
@@ -510,7 +553,7 @@ impl DurableStorage {
         let path = self.path_of(key);
         let invalid = |reason: String| io::Error::new(io::ErrorKind::InvalidData, reason);
         check_chunk(key, data).map_err(invalid)?;
-        if fs::read(&path).is_ok_and(|existing| existing == data) {
+        if self.holds_file(key, &path, data) {
             // samod re-saves what it loads (its record of what is on disk starts empty in
             // every process), and every process re-puts a document's genesis. Files are
             // content-addressed, so identical bytes are already written and verified:
@@ -518,11 +561,11 @@ impl DurableStorage {
             self.note_loaded(key, data);
             return Ok(());
         }
-        write_atomically(&path, data)?;
+        write_atomically(&path, &self.seal_file(key, data)?)?;
         let hashes = if is_snapshot(key) {
             // Read the snapshot back and load it before samod is told it is saved,
             // because samod then deletes the incrementals it replaces.
-            let back = fs::read(&path)?;
+            let back = self.read_file(key, &path)?;
             if back != data {
                 return Err(io::Error::other(
                     "snapshot read back differs from what was written",
@@ -628,6 +671,11 @@ impl DurableStorage {
     }
 }
 
+/// What a document file's seal binds it to: its storage key (`<doc>/incremental/<hash>`).
+pub(crate) fn file_role(key: &str) -> String {
+    format!("documents/{key}")
+}
+
 /// The journal directory of the storage rooted at `root`.
 pub(crate) fn journal_dir_of(root: &Path) -> PathBuf {
     let mut name = root.as_os_str().to_owned();
@@ -667,7 +715,8 @@ impl Storage for DurableStorage {
             return Some(bytes);
         }
         let path = self.path_of(&key);
-        let read = engine::on_worker(move || match fs::read(&path) {
+        let this = self.clone();
+        let read = engine::on_worker(move || match this.read_file(&key, &path) {
             Ok(bytes) => Some(bytes),
             Err(e) if e.kind() == io::ErrorKind::NotFound => None,
             Err(e) => {

@@ -170,7 +170,7 @@ impl DurableStorage {
         let mut out: Vec<Vec<u8>> = document_files(&self.document_dir(id))
             .unwrap_or_default()
             .iter()
-            .filter_map(|p| fs::read(p).ok())
+            .filter_map(|p| self.read_file(&self.key_of(p)?, p).ok())
             .collect();
         out.extend(self.pending_of(id).into_iter().map(|p| p.data));
         out
@@ -200,12 +200,15 @@ impl DurableStorage {
 /// The changes the journal of the storage rooted at `root` holds, as (document id, name in
 /// its directory, bytes), read without changing anything: what an offline check of a data
 /// directory adds to the files of a session that did not close cleanly.
-pub(crate) fn journaled_chunks(root: &Path) -> io::Result<Vec<(String, String, Vec<u8>)>> {
+pub(crate) fn journaled_chunks(
+    root: &Path,
+    seal: &crate::seal::Seal,
+) -> io::Result<Vec<(String, String, Vec<u8>)>> {
     let dir = super::journal_dir_of(root);
     if !dir.exists() {
         return Ok(Vec::new());
     }
-    Ok(Journal::read(&dir)?
+    Ok(Journal::read(&dir, seal)?
         .records
         .into_iter()
         .filter_map(|r| {

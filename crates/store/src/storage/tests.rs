@@ -60,8 +60,137 @@ fn a_flipped_byte_in_a_snapshot_fails_its_checksum() {
     );
 }
 
+thread_local! {
+    /// The seal of the storages a test opens: plain, or (the `sealed` module's runs) one
+    /// data key for the whole test, so a storage reopened after a "crash" reads its files.
+    static SEAL: std::cell::RefCell<crate::seal::Seal> =
+        std::cell::RefCell::new(crate::seal::Seal::plain());
+}
+
 fn storage(dir: &Path) -> DurableStorage {
-    DurableStorage::new(dir.join("docs"), dir.join("quarantine")).unwrap()
+    let seal = SEAL.with(|s| s.borrow().clone());
+    DurableStorage::sealed(dir.join("docs"), dir.join("quarantine"), seal).unwrap()
+}
+
+/// A document file's content, opened as the storage opens it (sealed or not).
+fn plain_file(storage: &DurableStorage, path: &Path) -> Vec<u8> {
+    storage
+        .read_file(&storage.key_of(path).unwrap(), path)
+        .unwrap()
+}
+
+/// The storage tests again on an encrypted directory: the same guarantees, sealed files.
+mod sealed {
+    use super::*;
+
+    fn sealed(test: fn()) {
+        SEAL.with(|s| *s.borrow_mut() = crate::seal::Seal::new(&crate::seal::DataKey::generate()));
+        test();
+        SEAL.with(|s| *s.borrow_mut() = crate::seal::Seal::plain());
+    }
+
+    macro_rules! sealed_tests {
+        ($($name:ident),* $(,)?) => {
+            $(
+                #[test]
+                fn $name() {
+                    sealed(super::$name);
+                }
+            )*
+        };
+    }
+
+    sealed_tests!(
+        a_burst_of_writes_shares_one_journal_sync,
+        a_snapshot_from_samod_is_kept_as_the_changes_it_adds,
+        a_change_acknowledged_before_its_parent_was_queued_brings_the_parent_along,
+        replay_after_a_crash_restores_files_the_crash_tore_or_lost,
+        a_checkpoint_compacts_a_busy_document_and_drops_the_old_segment,
+        superseded_snapshots_are_kept_up_to_the_limit_then_the_oldest_go,
+        a_failed_write_poisons_the_storage_and_fails_the_waiting_writers,
+        a_close_that_cannot_write_the_files_keeps_the_journal,
+        a_load_during_checkpoints_sees_every_acknowledged_change,
+        a_document_carried_for_many_checkpoints_gets_its_files,
+        changes_that_waited_too_long_get_their_files_without_further_writes,
+    );
+
+    /// What a stolen disk shows of a sealed storage: no text of any change, in any file
+    /// or journal segment, whether the process closed or died.
+    #[test]
+    fn no_file_of_a_sealed_storage_holds_a_change_s_text() {
+        sealed(|| {
+            for close in [false, true] {
+                let dir = tempfile::tempdir().unwrap();
+                let storage = storage(dir.path());
+                let rt = runtime();
+                let (_, changes) = changes(30);
+                for c in &changes {
+                    let (key, bytes) = incremental("abcdefgh", c);
+                    rt.block_on(Storage::put(&storage, key, bytes));
+                }
+                if close {
+                    storage.close();
+                } else {
+                    storage.detach();
+                }
+                let mut files = 0;
+                let mut stack = vec![dir.path().to_owned()];
+                while let Some(d) = stack.pop() {
+                    for e in fs::read_dir(&d).unwrap().flatten() {
+                        let p = e.path();
+                        if p.is_dir() {
+                            stack.push(p);
+                            continue;
+                        }
+                        files += 1;
+                        let bytes = fs::read(&p).unwrap();
+                        for needle in ["走访记录", "note1"] {
+                            assert!(
+                                memchr::memmem::find(&bytes, needle.as_bytes()).is_none(),
+                                "{} shows {needle}",
+                                p.display()
+                            );
+                        }
+                    }
+                }
+                assert!(files > 0);
+            }
+        });
+    }
+
+    /// A sealed file with a flipped byte is quarantined and reported by its name.
+    #[test]
+    fn a_flipped_byte_in_a_sealed_file_is_reported_naming_the_file() {
+        sealed(|| {
+            let dir = tempfile::tempdir().unwrap();
+            let (_, changes) = changes(3);
+            let path = {
+                let storage = storage(dir.path());
+                let rt = runtime();
+                for c in &changes {
+                    let (key, bytes) = incremental("abcdefgh", c);
+                    rt.block_on(Storage::put(&storage, key, bytes));
+                }
+                storage.close();
+                storage.path_of(&incremental("abcdefgh", &changes[1]).0)
+            };
+            let mut bytes = fs::read(&path).unwrap();
+            let at = bytes.len() / 2;
+            bytes[at] ^= 0x01;
+            fs::write(&path, &bytes).unwrap();
+            let storage = storage(dir.path());
+            let loaded =
+                storage.load_range_blocking(&StorageKey::from_parts(["abcdefgh"]).unwrap());
+            assert_eq!(loaded.len(), 2, "the damaged file is not loaded");
+            let problems = storage.problems();
+            assert_eq!(problems.len(), 1, "{problems:?}");
+            let name = path.file_name().unwrap().to_string_lossy().into_owned();
+            assert!(
+                problems[0].reason.contains(&name) && problems[0].reason.contains("认证失败"),
+                "{problems:?}"
+            );
+        });
+    }
 }
 
 fn runtime() -> tokio::runtime::Runtime {
@@ -288,7 +417,7 @@ fn a_checkpoint_compacts_a_busy_document_and_drops_the_old_segment() {
         .map(|e| e.unwrap().path())
         .collect();
     assert_eq!(snapshot.len(), 1, "{snapshot:?}");
-    assert!(automerge::Automerge::load(&fs::read(&snapshot[0]).unwrap()).is_ok());
+    assert!(automerge::Automerge::load(&plain_file(&storage, &snapshot[0])).is_ok());
     // Its changes went from the journal into snapshots: none ever had a file.
     assert!(!storage.document_dir(busy).join("incremental").exists());
     let again = self::storage(dir.path());
@@ -343,7 +472,16 @@ fn superseded_snapshots_are_kept_up_to_the_limit_then_the_oldest_go() {
     assert_eq!(kept.len(), 2, "{kept:?}");
     assert_eq!(fs::read(&kept[0]).unwrap(), compacted[1]);
     assert_eq!(fs::read(&kept[1]).unwrap(), compacted[2]);
-    assert!(automerge::Automerge::load(&fs::read(&kept[1]).unwrap()).is_ok());
+    // Kept sealed as the document's snapshot was.
+    let hash = kept[1]
+        .to_string_lossy()
+        .rsplit('-')
+        .next()
+        .unwrap()
+        .to_owned();
+    let role = format!("{doc_id}/snapshot/{hash}");
+    let back = storage.read_file_joined(&role, &kept[1]).unwrap();
+    assert!(automerge::Automerge::load(&back).is_ok());
     storage.close();
 }
 
@@ -518,10 +656,10 @@ fn a_document_carried_for_many_checkpoints_gets_its_files() {
     wait_for("the quiet change's file", || {
         storage.pending_of(quiet).is_empty()
     });
-    assert_eq!(fs::read(storage.path_of(&key)).unwrap(), bytes);
+    assert_eq!(plain_file(&storage, &storage.path_of(&key)), bytes);
     // Once the checkpoint under way ends, the journal no longer holds it.
     wait_for("its record to leave the journal", || {
-        journal::Journal::read(&storage.journal_dir())
+        journal::Journal::read(&storage.journal_dir(), &storage.inner.seal)
             .is_ok_and(|j| j.records.iter().all(|r| r.key != key.to_string()))
     });
     storage.close();

@@ -289,11 +289,34 @@ impl VerifyReport {
 /// Verifies a data directory offline, from its files alone (the store need not, and
 /// should not, be open: opening moves damaged files to quarantine).
 pub fn verify_data_dir(dir: impl AsRef<Path>) -> Result<VerifyReport, StoreError> {
-    let data = DataDir::new(dir.as_ref());
+    if crate::Keyring::exists(dir.as_ref()) {
+        return Err(StoreError::Encrypted(dir.as_ref().to_owned()));
+    }
+    verify(&DataDir::new(dir.as_ref()))
+}
+
+/// [`verify_data_dir`] for an encrypted directory, with its data key: a sealed file that
+/// does not open is a damaged file.
+pub fn verify_sealed_data_dir(
+    dir: impl AsRef<Path>,
+    key: &crate::DataKey,
+) -> Result<VerifyReport, StoreError> {
+    let ring = crate::Keyring::load(dir.as_ref())?
+        .ok_or_else(|| StoreError::NotEncrypted(dir.as_ref().to_owned()))?;
+    ring.check_key(dir.as_ref(), key)?;
+    let mut seal = crate::Seal::new(key);
+    if ring.converting {
+        seal = seal.accepting_plain();
+    }
+    verify(&DataDir::sealed(dir.as_ref(), seal))
+}
+
+fn verify(data: &DataDir) -> Result<VerifyReport, StoreError> {
     let identity = data.read_identity()?;
     let county = identity.county;
     let root = data.documents();
-    let journaled = crate::storage::journaled_chunks(&root).map_err(StoreError::io(&root))?;
+    let journaled =
+        crate::storage::journaled_chunks(&root, data.seal()).map_err(StoreError::io(&root))?;
     let mut docs: BTreeMap<String, PathBuf> = BTreeMap::new();
     for prefix in read_dir(&root)? {
         if !prefix.is_dir() {
@@ -320,7 +343,7 @@ pub fn verify_data_dir(dir: impl AsRef<Path>) -> Result<VerifyReport, StoreError
             .filter(|(doc, _, _)| doc == id)
             .map(|(_, name, bytes)| (name.clone(), bytes.clone()))
             .collect();
-        checked.insert(id.clone(), check_document(id, path, &mine)?);
+        checked.insert(id.clone(), check_document(id, path, &mine, data.seal())?);
     }
     // Names come from the directory as it is on disk (every id the county can have);
     // attestations from each device's own document, and the directory's older ones.
@@ -421,6 +444,7 @@ fn check_document(
     id: &str,
     dir: &Path,
     journaled: &[(String, Vec<u8>)],
+    seal: &crate::Seal,
 ) -> Result<(DocumentVerification, Automerge), StoreError> {
     let mut report = DocumentVerification {
         document: id.to_owned(),
@@ -437,7 +461,17 @@ fn check_document(
                 continue; // a temporary file of an interrupted write
             }
             let bytes = std::fs::read(&file).map_err(StoreError::io(&file))?;
-            chunks.push((file, kind == "incremental", bytes));
+            let role = crate::storage::file_role(&format!("{id}/{kind}/{}", file_name(&file)));
+            match seal.open(&role, &bytes) {
+                Ok(plain) => chunks.push((file, kind == "incremental", plain.into_owned())),
+                Err(e) => {
+                    report.files += 1;
+                    report.problems.push(Problem::DamagedFile {
+                        file: file.clone(),
+                        reason: e.to_string(),
+                    });
+                }
+            }
         }
     }
     for (name, bytes) in journaled {

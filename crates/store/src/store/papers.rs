@@ -282,7 +282,7 @@ impl Store {
     /// Every issued document's row with the case document holding it, from the paper
     /// index where it is current.
     fn paper_rows(&self) -> Result<Vec<(DocName, PaperRow)>, StoreError> {
-        let index = PaperIndex::new(self.dir.index().join("papers"));
+        let index = PaperIndex::new(self.dir.index().join("papers"), self.dir.seal().clone());
         let mut out = Vec::new();
         for name in self.case_documents()? {
             let id = name.document_id(&self.identity.county).to_string();

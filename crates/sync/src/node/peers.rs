@@ -50,7 +50,7 @@ pub fn remembered_peers(
     store: &Store,
     settings: &SyncSettings,
 ) -> Result<Vec<EndpointAddr>, SyncError> {
-    let book = PeerBook::load(store.data_dir())?;
+    let book = PeerBook::load(store.data())?;
     let table = store.access();
     let mut out: Vec<EndpointAddr> = Vec::new();
     if let Some(server) = &settings.server {

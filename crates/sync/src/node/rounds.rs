@@ -117,7 +117,7 @@ impl SyncNode {
         let mut changes_received = 0;
         let mut changes_sent = 0;
         let mut changes_unconfirmed = 0;
-        let previous = PeerBook::load(self.store.data_dir())
+        let previous = PeerBook::load(self.store.data())
             .ok()
             .and_then(|b| b.peers.get(&peer_key).cloned())
             .unwrap_or_default();
@@ -191,7 +191,7 @@ impl SyncNode {
         report: &RoundReport,
     ) -> Result<(), SyncError> {
         let _guard = self.book.lock().unwrap_or_else(|p| p.into_inner());
-        let dir = self.store.data_dir();
+        let dir = self.store.data();
         let mut book = PeerBook::load(dir)?;
         book.remember_addr(peer);
         let record = book.peers.entry(peer.id.to_string()).or_default();
