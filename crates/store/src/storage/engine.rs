@@ -17,9 +17,14 @@ use tokio::sync::oneshot;
 
 use super::{DurableStorage, Inner};
 
-/// How long the committer waits for more writes after the first of a batch, unless a
-/// writer is waiting in person (a clerk's own change is committed at once).
+/// How long the committer waits for another write before it commits a batch, unless a
+/// writer is waiting in person (a clerk's own change is committed at once)…
 pub(super) const WINDOW: Duration = Duration::from_millis(8);
+/// …and how long a batch may keep gathering while writes keep coming. A peer's changes
+/// arrive one sync message at a time as the server applies them, a few milliseconds
+/// apart: a window counted from the first write alone cut one such burst into three or
+/// four commits, each with its fsync.
+const MAX_WINDOW: Duration = Duration::from_millis(32);
 /// A batch closes early at this many writes or bytes.
 const MAX_WRITES: usize = 1024;
 const MAX_BYTES: usize = 8 << 20;
@@ -126,13 +131,17 @@ fn committer(rx: Receiver<Job>) {
             Err(RecvTimeoutError::Disconnected) => return,
         };
         let started = Instant::now();
+        let mut last = started;
         let mut urgent = first.urgent;
         let mut bytes = first.data.len();
         let mut batch = vec![first];
         while !urgent && batch.len() < MAX_WRITES && bytes < MAX_BYTES {
-            let left = WINDOW.saturating_sub(started.elapsed());
+            let left = WINDOW
+                .saturating_sub(last.elapsed())
+                .min(MAX_WINDOW.saturating_sub(started.elapsed()));
             match rx.recv_timeout(left) {
                 Ok(job) => {
+                    last = Instant::now();
                     urgent |= job.urgent;
                     bytes += job.data.len();
                     batch.push(job);
