@@ -274,7 +274,9 @@ fn run(cli: Cli) -> Result<()> {
             Ok(())
         }
         Command::Restore { backup } => {
-            let manifest = ops::restore(&backup, &config.data_dir)?;
+            let manifest = ops::restore(&backup, &config.data_dir, || {
+                config.data_key().map_err(ops::OpsError::from)
+            })?;
             println!(
                 "已从 {} 恢复 {} 个文档（{}，备份于 {}）到 {}",
                 backup.display(),

@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use fengqiao_model::{Device, Role};
-use fengqiao_store::{DocName, Store, local::DataDir};
+use fengqiao_store::{DataKey, DocName, Seal, Store, local::DataDir};
 use iroh::EndpointAddr;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -353,8 +353,13 @@ pub struct Manifest {
     pub county: String,
     pub device_id: String,
     pub written_at: String,
-    /// Document name → file in `documents/` and its SHA-256.
+    /// Document name → file in `documents/` and its SHA-256 (of the bytes as stored).
     pub documents: BTreeMap<String, BackupFile>,
+    /// The backup of an encrypted data directory: its documents are sealed under the
+    /// directory's data key, and its keyring is copied, so the same passphrases (and the
+    /// office's recovery secret) open it. Absent in backups made before encryption.
+    #[serde(default)]
+    pub sealed: bool,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -366,6 +371,9 @@ pub struct BackupFile {
 
 const BACKUP_FORMAT: u32 = 1;
 
+/// The keyring's file name, in a data directory and in a backup of an encrypted one.
+const KEYRING_FILE: &str = "keyring.json";
+
 /// The small local files a data directory needs besides its documents.
 const LOCAL_FILES: [&str; 5] = [
     "device.json",
@@ -375,9 +383,19 @@ const LOCAL_FILES: [&str; 5] = [
     "server/websocket-clients.json",
 ];
 
+/// The role a backed-up document is sealed under: bound to its name, so a sealed file
+/// moved to another document's place in the manifest does not open.
+fn backup_role(name: &str) -> String {
+    format!("backup/{name}")
+}
+
 /// Writes a consistent copy of the store to `out` (a new folder): each document saved
 /// whole from memory under samod's lock, so a compaction or an incoming change cannot
 /// tear it, plus the identity, key and server files. `out` must not exist yet.
+///
+/// A backup of an encrypted data directory is as protected as the directory: its
+/// documents are sealed under the same data key, the small files are copied as they are
+/// (sealed), and the keyring goes with them.
 pub fn backup(store: &Store, out: &Path) -> Result<Manifest, OpsError> {
     if out.exists() {
         return Err(OpsError::Refused(format!(
@@ -394,6 +412,12 @@ pub fn backup(store: &Store, out: &Path) -> Result<Manifest, OpsError> {
     let docs_dir = partial.join("documents");
     std::fs::create_dir_all(&docs_dir).map_err(io(&docs_dir))?;
     let data_dir = store.data_dir();
+    let seal = store.data().seal();
+    if seal.is_sealed() {
+        let from = fengqiao_store::Keyring::path(data_dir);
+        let to = partial.join(KEYRING_FILE);
+        std::fs::copy(&from, &to).map_err(io(&from))?;
+    }
     for rel in LOCAL_FILES {
         let from = data_dir.join(rel);
         if from.exists() {
@@ -411,6 +435,9 @@ pub fn backup(store: &Store, out: &Path) -> Result<Manifest, OpsError> {
         };
         let file = format!("{i:04}.automerge");
         let path = docs_dir.join(&file);
+        let bytes = seal
+            .seal(&backup_role(&name.to_string()), &bytes)
+            .map_err(|e| OpsError::Refused(format!("{name}：{e}")))?;
         std::fs::write(&path, &bytes).map_err(io(&path))?;
         documents.insert(
             name.to_string(),
@@ -427,6 +454,7 @@ pub fn backup(store: &Store, out: &Path) -> Result<Manifest, OpsError> {
         device_id: store.identity().device_id.clone(),
         written_at: fengqiao_store::now_cst().to_rfc3339(),
         documents,
+        sealed: seal.is_sealed(),
     };
     let text =
         serde_json::to_vec_pretty(&manifest).map_err(|e| OpsError::Refused(e.to_string()))?;
@@ -460,8 +488,10 @@ fn fsync_tree(dir: &Path) -> Result<(), OpsError> {
 /// A backup's documents, the directory first.
 pub type BackupDocuments = Vec<(DocName, Vec<u8>)>;
 
-/// Reads and checks a backup: the manifest, and every document's checksum.
-pub fn read_backup(dir: &Path) -> Result<(Manifest, BackupDocuments), OpsError> {
+/// Reads and checks a backup: the manifest, every document's checksum and, in the backup
+/// of an encrypted directory, its seal (`seal` is that directory's: [`Seal::plain`] for a
+/// plain backup).
+pub fn read_backup(dir: &Path, seal: &Seal) -> Result<(Manifest, BackupDocuments), OpsError> {
     let bad = |reason: String| OpsError::BadBackup {
         path: dir.to_owned(),
         reason,
@@ -476,6 +506,13 @@ pub fn read_backup(dir: &Path) -> Result<(Manifest, BackupDocuments), OpsError> 
             manifest.format
         )));
     }
+    if manifest.sealed != seal.is_sealed() {
+        return Err(bad(if manifest.sealed {
+            "备份已加密，须用其口令文件打开 (sealed backup, no key)".into()
+        } else {
+            "备份未加密，而恢复时给了口令 (plain backup, key given)".into()
+        }));
+    }
     let mut docs = Vec::new();
     for (name, file) in &manifest.documents {
         let doc: DocName = name
@@ -487,6 +524,10 @@ pub fn read_backup(dir: &Path) -> Result<(Manifest, BackupDocuments), OpsError> 
         if sum != file.sha256 {
             return Err(bad(format!("{} 校验和不符 (checksum mismatch)", file.file)));
         }
+        let bytes = seal
+            .open(&backup_role(name), &bytes)
+            .map_err(|e| bad(format!("{}（{name}）：{e}", file.file)))?
+            .into_owned();
         docs.push((doc, bytes));
     }
     // The directory first: it lists every other document and decides access.
@@ -497,14 +538,48 @@ pub fn read_backup(dir: &Path) -> Result<(Manifest, BackupDocuments), OpsError> 
 /// Restores a backup into `data_dir`, which must not hold a store. The restored device
 /// writes under a new epoch, so its new changes can never reuse a sequence number it
 /// used after the backup was taken.
-pub fn restore(backup_dir: &Path, data_dir: &Path) -> Result<Manifest, OpsError> {
+///
+/// The backup of an encrypted directory restores encrypted: its keyring is put in place
+/// first, then `unlock` is asked for the data key of `data_dir` (the server's passphrase
+/// file); nothing else is written until the key opens the backup.
+pub fn restore(
+    backup_dir: &Path,
+    data_dir: &Path,
+    unlock: impl FnOnce() -> Result<Option<DataKey>, OpsError>,
+) -> Result<Manifest, OpsError> {
     if DataDir::new(data_dir).is_initialised() {
         return Err(OpsError::Refused(format!(
             "{} 已有数据，恢复只写入空目录 (restore needs an empty data dir)",
             data_dir.display()
         )));
     }
-    let (manifest, docs) = read_backup(backup_dir)?;
+    let keyring = backup_dir.join(KEYRING_FILE);
+    let placed = fengqiao_store::Keyring::path(data_dir);
+    let key = if keyring.is_file() {
+        std::fs::create_dir_all(data_dir).map_err(io(data_dir))?;
+        std::fs::copy(&keyring, &placed).map_err(io(&keyring))?;
+        match unlock() {
+            Ok(Some(key)) => Some(key),
+            Ok(None) => None,
+            Err(e) => {
+                // Leave the data directory as empty as it was found.
+                let _ = std::fs::remove_file(&placed);
+                return Err(e);
+            }
+        }
+    } else {
+        None
+    };
+    let seal = key.as_ref().map_or_else(Seal::plain, Seal::new);
+    let (manifest, docs) = match read_backup(backup_dir, &seal) {
+        Ok(read) => read,
+        Err(e) => {
+            if key.is_some() {
+                let _ = std::fs::remove_file(&placed);
+            }
+            return Err(e);
+        }
+    };
     let identity_src = backup_dir.join("device.json");
     if !identity_src.exists() || !backup_dir.join("device.key").exists() {
         return Err(OpsError::BadBackup {
@@ -523,11 +598,12 @@ pub fn restore(backup_dir: &Path, data_dir: &Path) -> Result<Manifest, OpsError>
             std::fs::copy(&from, &to).map_err(io(&from))?;
         }
     }
-    let data = DataDir::new(data_dir);
+    let data = DataDir::sealed(data_dir, seal.clone());
     fengqiao_store::local::create_layout(&data)?;
-    let text = std::fs::read(&identity_src).map_err(io(&identity_src))?;
-    let mut identity: fengqiao_store::DeviceIdentity =
-        serde_json::from_slice(&text).map_err(|e| OpsError::BadBackup {
+    // Read as the backed-up directory wrote it (sealed there when it was encrypted).
+    let mut identity = DataDir::sealed(backup_dir, seal)
+        .read_identity()
+        .map_err(|e| OpsError::BadBackup {
             path: identity_src.clone(),
             reason: e.to_string(),
         })?;
@@ -535,7 +611,7 @@ pub fn restore(backup_dir: &Path, data_dir: &Path) -> Result<Manifest, OpsError>
     // The identity is written last by `open` semantics: import documents first through a
     // store opened on the restored identity.
     data.write_identity(&identity)?;
-    let store = Store::open(data_dir)?;
+    let store = Store::open_with_key(data_dir, key.as_ref())?;
     for (name, bytes) in &docs {
         store.import_document(name, bytes)?;
     }
@@ -550,6 +626,126 @@ mod tests {
     use fengqiao_store::{InitOptions, TownshipSpec};
 
     use super::*;
+
+    fn office_options() -> InitOptions {
+        InitOptions {
+            device_name: "信访局".into(),
+            county: "宁国市".into(),
+            role: Role::Office,
+            scope: Vec::new(),
+            person_name: "王主任".into(),
+            townships: vec![TownshipSpec {
+                name: "港口镇".into(),
+                code: "gangkou".into(),
+                villages: vec!["西村".into()],
+            }],
+            directory: None,
+        }
+    }
+
+    /// Every file under `dir` holding `needle`.
+    fn files_holding(dir: &Path, needle: &[u8]) -> Vec<PathBuf> {
+        let mut found = Vec::new();
+        let mut stack = vec![dir.to_owned()];
+        while let Some(d) = stack.pop() {
+            for entry in std::fs::read_dir(&d).expect("read dir").flatten() {
+                let path = entry.path();
+                if path.is_dir() {
+                    stack.push(path);
+                } else if std::fs::read(&path)
+                    .expect("read")
+                    .windows(needle.len())
+                    .any(|w| w == needle)
+                {
+                    found.push(path);
+                }
+            }
+        }
+        found
+    }
+
+    /// A backup of an encrypted data directory gives away no more than the directory: no
+    /// file of it holds a petitioner's name, ID number or phone (a plain directory's backup
+    /// does, so the search is real). It restores only with the passphrase — a wrong one
+    /// leaves the target empty — and then opens with every case.
+    #[test]
+    fn an_encrypted_directory_s_backup_is_sealed_and_restores_only_with_its_passphrase() {
+        let tmp = tempfile::tempdir().expect("tempdir");
+        let received = NaiveDate::from_ymd_opt(2026, 11, 2).expect("date");
+        let (name, phone, id) = ("欧阳娜娜", "13912345678", "34252919800101002X");
+        let fill = |store: &Store| {
+            let mut reg = Registration::new(Channel::Visit, received, "港口镇", "水渠被冲毁")
+                .with_petitioner(name, phone);
+            reg.petitioners[0].id_number = id.into();
+            store.add_case(reg).expect("add case")
+        };
+
+        let plain = Store::init(tmp.path().join("plain"), office_options()).expect("init");
+        fill(&plain);
+        backup(&plain, &tmp.path().join("plain-backup")).expect("plain backup");
+        plain.close();
+        assert!(
+            !files_holding(&tmp.path().join("plain-backup"), name.as_bytes()).is_empty(),
+            "a plain backup holds the name: the search below would find it"
+        );
+
+        let dir = tmp.path().join("sealed");
+        std::fs::create_dir_all(&dir).expect("mkdir");
+        let key = DataKey::generate();
+        fengqiao_store::Keyring::new(
+            &key,
+            "王主任",
+            "正确的口令",
+            None,
+            fengqiao_store::KdfParams::cheap_for_tests(),
+        )
+        .expect("keyring")
+        .save(&dir)
+        .expect("save keyring");
+        let store = Store::init_sealed(&dir, office_options(), &key).expect("init sealed");
+        let case = fill(&store);
+        let out = tmp.path().join("backup");
+        let manifest = backup(&store, &out).expect("backup");
+        store.close();
+        assert!(manifest.sealed);
+        for secret in [name, phone, id] {
+            let holders = files_holding(&out, secret.as_bytes());
+            assert!(holders.is_empty(), "{secret} in {holders:?}");
+        }
+
+        let unlock_with = |pass: &'static str| {
+            move || -> Result<Option<DataKey>, OpsError> {
+                let ring = fengqiao_store::Keyring::load(&tmp.path().join("restored"))
+                    .map_err(fengqiao_store::StoreError::from)?
+                    .ok_or_else(|| OpsError::Refused("no keyring".into()))?;
+                let (key, _) = ring
+                    .unlock(&tmp.path().join("restored"), pass)
+                    .map_err(fengqiao_store::StoreError::from)?;
+                Ok(Some(key))
+            }
+        };
+        let target = tmp.path().join("restored");
+        assert!(restore(&out, &target, || Ok(None)).is_err(), "no key");
+        let wrong = restore(&out, &target, unlock_with("错误的口令"));
+        assert!(wrong.is_err(), "a wrong passphrase restored");
+        assert!(
+            !DataDir::new(&target).is_initialised()
+                && !fengqiao_store::Keyring::exists(&target),
+            "a refused restore left files in {}",
+            target.display()
+        );
+
+        restore(&out, &target, unlock_with("正确的口令")).expect("restore");
+        assert!(Store::open(&target).is_err(), "restored plain");
+        let restored = Store::open_sealed(&target, &key).expect("open restored");
+        let shown = restored.case(&case.id.to_string()).expect("the case");
+        assert_eq!(shown.case.petitioners[0].name, name);
+        restored.close();
+        for secret in [name, phone, id] {
+            let holders = files_holding(&target, secret.as_bytes());
+            assert!(holders.is_empty(), "{secret} restored plain in {holders:?}");
+        }
+    }
 
     /// A change acknowledged from the journal alone is on disk and counts: the status once
     /// showed only `documents/`, so a busy server looked empty.

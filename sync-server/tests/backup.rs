@@ -66,7 +66,7 @@ async fn a_backup_taken_while_laptops_sync_restores_to_a_working_server() {
     let restored_dir = tmp.path().join("restored");
     let from = out.clone();
     let to = restored_dir.clone();
-    tokio::task::spawn_blocking(move || ops::restore(&from, &to))
+    tokio::task::spawn_blocking(move || ops::restore(&from, &to, || Ok(None)))
         .await
         .unwrap()
         .unwrap();
@@ -84,7 +84,7 @@ async fn a_backup_taken_while_laptops_sync_restores_to_a_working_server() {
     let from = out.clone();
     let to = restored_dir.clone();
     assert!(
-        tokio::task::spawn_blocking(move || ops::restore(&from, &to))
+        tokio::task::spawn_blocking(move || ops::restore(&from, &to, || Ok(None)))
             .await
             .unwrap()
             .is_err()
