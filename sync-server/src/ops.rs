@@ -729,8 +729,7 @@ mod tests {
         let wrong = restore(&out, &target, unlock_with("错误的口令"));
         assert!(wrong.is_err(), "a wrong passphrase restored");
         assert!(
-            !DataDir::new(&target).is_initialised()
-                && !fengqiao_store::Keyring::exists(&target),
+            !DataDir::new(&target).is_initialised() && !fengqiao_store::Keyring::exists(&target),
             "a refused restore left files in {}",
             target.display()
         );

@@ -85,7 +85,7 @@ pub fn init(data_dir: &Path, args: &InitArgs, json: bool) -> Result<()> {
             })
             .collect()
     };
-    let key = args.encryption.keyring_for(data_dir, &args.person)?;
+    let key = args.encryption.keyring_for(data_dir, &args.person, false)?;
     let init = |opts| match &key {
         Some(key) => Store::init_sealed(data_dir, opts, key),
         None => Store::init(data_dir, opts),
@@ -107,6 +107,11 @@ pub fn init(data_dir: &Path, args: &InitArgs, json: bool) -> Result<()> {
         directory: None,
     })
     .with_context(|| format!("初始化数据目录 {}", data_dir.display()))?;
+    // The county founded encrypted names its recovery key in its directory, for every
+    // laptop it enrols later.
+    if key.is_some() && role.maintains_county_records() {
+        store.publish_recovery_key(&args.encryption.recovery()?)?;
+    }
     let id = store.identity().clone();
     if json {
         print_json(&id)?;

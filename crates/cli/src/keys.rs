@@ -31,6 +31,8 @@ pub struct EncryptArgs {
     pub encrypt: bool,
     /// The county office's recovery public key (`fqrecovery1-…`, from `fengqiao keys
     /// recovery-new`), so the office can open this laptop if its passphrases are lost.
+    /// Required to found a county encrypted (`init`, which publishes it in the directory);
+    /// an enrolled laptop takes the key its directory names.
     #[arg(long, env = "FENGQIAO_RECOVERY_KEY")]
     pub recovery_key: Option<String>,
 }
@@ -48,8 +50,15 @@ impl EncryptArgs {
 
     /// For `--encrypt`: a new keyring for `person` in `dir`, saved, and its data key. A
     /// keyring left by an earlier attempt that stopped before the directory was made is
-    /// opened with the passphrase instead.
-    pub fn keyring_for(&self, dir: &Path, person: &str) -> Result<Option<DataKey>> {
+    /// opened with the passphrase instead. `directory_to_come`: the laptop is joining a
+    /// county whose directory will name the recovery key (enrolment), so none need be
+    /// given here; the store wraps the key for it once the directory is in.
+    pub fn keyring_for(
+        &self,
+        dir: &Path,
+        person: &str,
+        directory_to_come: bool,
+    ) -> Result<Option<DataKey>> {
         if !self.encrypt {
             return Ok(None);
         }
@@ -59,10 +68,13 @@ impl EncryptArgs {
         if Keyring::exists(dir) {
             return unlock(dir).map(Some);
         }
-        let recovery = self.recovery()?;
+        let recovery = match (&self.recovery_key, directory_to_come) {
+            (None, true) => None,
+            _ => Some(self.recovery()?),
+        };
         let pass = new_passphrase_from(&["FENGQIAO_PASSPHRASE", "FENGQIAO_NEW_PASSPHRASE"])?;
         let key = DataKey::generate();
-        let ring = Keyring::new(&key, person, &pass, Some(&recovery), KdfParams::default())?;
+        let ring = Keyring::new(&key, person, &pass, recovery.as_ref(), KdfParams::default())?;
         std::fs::create_dir_all(dir).with_context(|| format!("创建 {}", dir.display()))?;
         ring.save(dir)?;
         Ok(Some(key))
@@ -105,15 +117,24 @@ pub enum KeysCommand {
         /// Who opens the laptop (default: the person the device is set up for).
         #[arg(long)]
         name: Option<String>,
-        /// The county office's recovery public key (`fqrecovery1-…`).
+        /// The county office's recovery public key (`fqrecovery1-…`); by default the one
+        /// the county's directory names.
         #[arg(long, env = "FENGQIAO_RECOVERY_KEY")]
         recovery_key: Option<String>,
     },
     /// For the county office: make a recovery key pair. The secret goes to FILE (keep it
-    /// offline, in the safe); the public key is printed, to give to every laptop.
+    /// offline, in the safe); the public key is printed, to publish with
+    /// `keys recovery-publish`.
     RecoveryNew {
         #[arg(long)]
         secret_out: std::path::PathBuf,
+    },
+    /// For the county office: publish the recovery public key in the county's directory.
+    /// Every encrypted laptop wraps its data key for it when it next opens after a sync
+    /// (a rotated key replaces the old one the same way).
+    RecoveryPublish {
+        /// The public key (`fqrecovery1-…`) printed by `keys recovery-new`.
+        key: String,
     },
 }
 
@@ -223,6 +244,20 @@ pub fn run_keys(dir: &Path, cmd: &KeysCommand, json: bool) -> Result<()> {
     if let KeysCommand::Encrypt { name, recovery_key } = cmd {
         return encrypt(dir, name.as_deref(), recovery_key.clone(), json);
     }
+    if let KeysCommand::RecoveryPublish { key } = cmd {
+        let public: fengqiao_store::RecoveryPublicKey = key.parse()?;
+        let store = open_store(dir)?;
+        let published = store.publish_recovery_key(&public);
+        store.close();
+        published?;
+        if json {
+            return print_json(&serde_json::json!({"recovery_key": public.to_string()}));
+        }
+        outln!(
+            "已在县目录中登记恢复公钥 {public}：各加密笔记本同步后再次打开时，改用此公钥封装数据密钥。"
+        );
+        return Ok(());
+    }
     let Some(mut ring) = Keyring::load(dir)? else {
         bail!(
             "数据目录 {} 未加密：先运行 fengqiao keys encrypt (not encrypted)",
@@ -297,7 +332,9 @@ pub fn run_keys(dir: &Path, cmd: &KeysCommand, json: bool) -> Result<()> {
                 name.trim()
             );
         }
-        KeysCommand::RecoveryNew { .. } | KeysCommand::Encrypt { .. } => {}
+        KeysCommand::RecoveryNew { .. }
+        | KeysCommand::RecoveryPublish { .. }
+        | KeysCommand::Encrypt { .. } => {}
     }
     Ok(())
 }
@@ -338,6 +375,31 @@ fn write_owner_only(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     f.sync_all()
 }
 
+/// The recovery key a plain, initialised directory is encrypted for: the one its county's
+/// directory names. A key given that differs from it is refused: the directory is the
+/// county's word, and the store would wrap for the directory's key at the next open anyway.
+fn recovery_for_encrypting(
+    dir: &Path,
+    given: Option<String>,
+) -> Result<fengqiao_store::RecoveryPublicKey> {
+    let store = Store::open(dir)?;
+    let published = store.county_recovery_key();
+    store.close();
+    let given = given
+        .map(|g| g.parse::<fengqiao_store::RecoveryPublicKey>())
+        .transpose()?;
+    match (published?, given) {
+        (Some(p), Some(g)) if p != g => bail!(
+            "给出的恢复公钥 {g} 与县目录中登记的 {p} 不同：请使用县信访局登记的公钥，或不给 --recovery-key (recovery key differs from the directory's)"
+        ),
+        (Some(p), _) => Ok(p),
+        (None, Some(g)) => Ok(g),
+        (None, None) => bail!(
+            "县目录中尚未登记恢复公钥：请县信访局运行 fengqiao keys recovery-publish，同步后再加密，或用 --recovery-key 给出 (no recovery key)"
+        ),
+    }
+}
+
 fn encrypt(dir: &Path, name: Option<&str>, recovery_key: Option<String>, json: bool) -> Result<()> {
     let report = match Keyring::load(dir)? {
         // An encryption cut short: the passphrase given then finishes it.
@@ -349,11 +411,7 @@ fn encrypt(dir: &Path, name: Option<&str>, recovery_key: Option<String>, json: b
         None => {
             let identity = fengqiao_store::local::DataDir::new(dir).read_identity()?;
             let name = name.unwrap_or(&identity.person.name);
-            let recovery = EncryptArgs {
-                encrypt: true,
-                recovery_key,
-            }
-            .recovery()?;
+            let recovery = recovery_for_encrypting(dir, recovery_key)?;
             let pass = new_passphrase_from(&["FENGQIAO_PASSPHRASE", "FENGQIAO_NEW_PASSPHRASE"])?;
             let key = DataKey::generate();
             let ring = Keyring::new(&key, name, &pass, Some(&recovery), KdfParams::default())?;

@@ -393,7 +393,7 @@ pub fn repair(data_dir: &Path, args: &RepairArgs, json: bool) -> Result<()> {
 
 pub fn enrol(data_dir: &Path, args: &EnrolArgs, json: bool) -> Result<()> {
     let ticket: fengqiao_sync::EnrolmentTicket = args.ticket.parse()?;
-    let key = args.encryption.keyring_for(data_dir, &args.person)?;
+    let key = args.encryption.keyring_for(data_dir, &args.person, true)?;
     let rt = runtime()?;
     let store = match &key {
         Some(key) => rt.block_on(fengqiao_sync::enrol_sealed(
@@ -411,6 +411,13 @@ pub fn enrol(data_dir: &Path, args: &EnrolArgs, json: bool) -> Result<()> {
         ))?,
     };
     drop(rt);
+    if let Some(key) = &key
+        && store.follow_county_recovery_key(key)? == fengqiao_store::RecoveryWrapState::NotPublished
+    {
+        errln!(
+            "注意：县目录中尚未登记恢复公钥，忘记口令时县信访局暂时无法打开本机；登记后，本机同步并再次打开时自动补上。"
+        );
+    }
     let id = store.identity().clone();
     if json {
         outln!(

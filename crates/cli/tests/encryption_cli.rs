@@ -376,6 +376,85 @@ fn the_office_opens_a_laptop_whose_user_left_with_its_recovery_secret() {
     assert_eq!(listed.as_array().expect("cases").len(), 5);
 }
 
+/// The recovery key is the county's word, from its directory: the office publishes it; a
+/// plain laptop encrypted with no key given is wrapped for it, and a different key given
+/// is refused; when the office rotates it, the laptop's next open wraps for the new one,
+/// and the old secret no longer opens the laptop.
+#[test]
+fn the_recovery_key_comes_from_the_county_directory_and_follows_its_rotation() {
+    let work = tempfile::tempdir().expect("tmp");
+    let key_pair = |name: &str| {
+        let at = work.path().join(name);
+        std::fs::create_dir_all(&at).expect("mkdir");
+        recovery(&at)
+    };
+    let (first_secret, first) = key_pair("first");
+    let (_, stranger) = key_pair("stranger");
+    let (second_secret, second) = key_pair("second");
+    let dir = work.path().join("office");
+    ok(
+        &dir,
+        &["init", "--device-name", "信访局笔记本", "--person", "李明"],
+        &[],
+    );
+    ok(&dir, &["demo", "--cases", "3", "--end", "2026-11-30"], &[]);
+
+    let err = refused(&dir, &["keys", "encrypt"], &with_pass(PASS));
+    assert!(err.contains("keys recovery-publish"), "{err}");
+    ok(&dir, &["keys", "recovery-publish", &first], &[]);
+    let err = refused(
+        &dir,
+        &["keys", "encrypt", "--recovery-key", &stranger],
+        &with_pass(PASS),
+    );
+    assert!(err.contains("与县目录中登记的"), "{err}");
+    assert!(
+        !fengqiao_store::Keyring::exists(&dir),
+        "a refused encrypt began"
+    );
+    ok(&dir, &["keys", "encrypt"], &with_pass(PASS));
+    let ring = json(&ok(&dir, &["keys", "list", "--json"], &[]));
+    assert_eq!(ring["recovery_key"], first.as_str());
+
+    // The office rotates its key; the laptop's next open wraps the data key for it.
+    ok(
+        &dir,
+        &["keys", "recovery-publish", &second],
+        &with_pass(PASS),
+    );
+    ok(&dir, &["case", "list", "--json"], &with_pass(PASS));
+    let ring = json(&ok(&dir, &["keys", "list", "--json"], &[]));
+    assert_eq!(ring["recovery_key"], second.as_str());
+    let recover = |secret: &Path| {
+        run(
+            &dir,
+            &[
+                "keys",
+                "recover",
+                "--secret-file",
+                secret.to_str().expect("utf-8"),
+                "--name",
+                "赵强",
+            ],
+            &[("FENGQIAO_NEW_PASSPHRASE", "赵强的口令 2027")],
+        )
+    };
+    let old = recover(&first_secret);
+    assert_eq!(
+        old.status.code(),
+        Some(2),
+        "the rotated-out secret opened it"
+    );
+    assert!(String::from_utf8_lossy(&old.stderr).contains("恢复密钥不正确"));
+    assert!(recover(&second_secret).status.success());
+    let listed = json(&ok(
+        &dir,
+        &["case", "list", "--json"],
+        &with_pass("赵强的口令 2027"),
+    ));
+    assert_eq!(listed.as_array().expect("cases").len(), 3);
+}
+
 #[test]
 fn a_flipped_byte_in_a_sealed_file_is_damage_named_by_its_file() {
     let work = tempfile::tempdir().expect("tmp");

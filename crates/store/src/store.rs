@@ -37,6 +37,7 @@ mod law;
 mod merge_check;
 mod numbering;
 mod papers;
+mod recovery;
 mod rescue;
 mod restore;
 mod rights;
@@ -59,6 +60,7 @@ pub use history::*;
 pub use import::*;
 pub use intake::*;
 pub use papers::*;
+pub use recovery::*;
 pub use restore::*;
 pub use rights::*;
 pub use roster::*;
@@ -283,7 +285,12 @@ impl Store {
                 "finished encrypting the data directory"
             );
         }
-        Self::open_data(sealed_dir(dir, key)?)
+        let store = Self::open_data(sealed_dir(dir, key)?)?;
+        // The office may have published or rotated its recovery key since the last open.
+        if let Err(e) = store.follow_county_recovery_key(key) {
+            tracing::warn!(error = %e, "could not wrap the data key for the county's recovery key");
+        }
+        Ok(store)
     }
 
     /// `Err(Locked)` if another process holds `dir` now: asked before a passphrase is, so a
