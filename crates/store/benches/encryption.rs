@@ -14,7 +14,8 @@
 //!
 //! `cargo bench -p fengqiao-store --bench encryption`
 //! (pairs: `ENC_OPEN_RUNS`, default 15; `ENC_ADD_RUNS`, default 60; `ENC_UNLOCK_RUNS`,
-//! default 5; cases: `ENC_CASES`, default 10,000)
+//! default 5; cases: `ENC_CASES`, default 10,000). Figures: docs/PERFORMANCE.md,
+//! "Encryption at rest".
 
 use std::path::Path;
 use std::time::{Duration, Instant};
