@@ -4,6 +4,11 @@
 //!
 //! `cargo bench -p fengqiao-sync --bench resync` (repetitions: `RESYNC_RUNS`, default 5)
 //!
+//! Each run does the round twice: both peers plain, and both peers encrypted at rest
+//! (`Store::init_sealed`, every document file and journal frame sealed; issue 23's goal:
+//! within 1.2× of plain), alternated, which goes first swapping every run; it prints both
+//! medians and their ratio.
+//!
 //! The round starts a second after the offline work (`RESYNC_SETTLE_MS`, default 1000), as a
 //! real one starts long after it: samod compacts a document's storage in the steps after
 //! its last edits, and a round started at once shares the two cores with that work.
@@ -22,42 +27,79 @@
 //! between the two peers' share-policy lookups; now every round's first messages cross
 //! and both sides apply at once.
 
+use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::NaiveDate;
 use fengqiao_model::{Channel, Device, Registration, Role};
 use fengqiao_store::local::{DataDir, device_code_for};
-use fengqiao_store::{CaseFilter, DocName, InitOptions, Store, TownshipSpec};
+use fengqiao_store::{
+    CaseFilter, DataKey, DocName, InitOptions, KdfParams, Keyring, Seal, Store, TownshipSpec,
+};
 use fengqiao_sync::{NodeOptions, SyncNode};
 
 const COUNTY: &str = "宁国市";
 
-fn office(dir: &std::path::Path) -> Arc<Store> {
+/// For an encrypted peer: a data key, its keyring saved in `dir` first, as `init
+/// --encrypt` does. The cheap Argon2 cost: the store opens with the key, no passphrase
+/// is derived during a round.
+fn data_key(dir: &Path, encrypted: bool) -> Option<DataKey> {
+    if !encrypted {
+        return None;
+    }
+    std::fs::create_dir_all(dir).expect("dir");
+    let key = DataKey::generate();
+    Keyring::new(
+        &key,
+        "基准",
+        "港口镇信访办的口令",
+        None,
+        KdfParams::cheap_for_tests(),
+    )
+    .expect("keyring")
+    .save(dir)
+    .expect("save keyring");
+    Some(key)
+}
+
+fn init(dir: &Path, opts: InitOptions, key: Option<&DataKey>) -> Arc<Store> {
     Arc::new(
-        Store::init(
-            dir,
-            InitOptions {
-                device_name: "信访局".into(),
-                county: COUNTY.into(),
-                role: Role::Office,
-                scope: vec![],
-                person_name: "王主任".into(),
-                townships: vec![TownshipSpec {
-                    name: "港口镇".into(),
-                    code: "gangkou".into(),
-                    villages: vec!["港口村".into()],
-                }],
-                directory: None,
-            },
-        )
-        .expect("init office"),
+        match key {
+            Some(key) => Store::init_sealed(dir, opts, key),
+            None => Store::init(dir, opts),
+        }
+        .expect("init"),
     )
 }
 
-fn township(office: &Store, dir: &std::path::Path) -> Arc<Store> {
+fn office(dir: &Path, key: Option<&DataKey>) -> Arc<Store> {
+    init(
+        dir,
+        InitOptions {
+            device_name: "信访局".into(),
+            county: COUNTY.into(),
+            role: Role::Office,
+            scope: vec![],
+            person_name: "王主任".into(),
+            townships: vec![TownshipSpec {
+                name: "港口镇".into(),
+                code: "gangkou".into(),
+                villages: vec!["港口村".into()],
+            }],
+            directory: None,
+        },
+        key,
+    )
+}
+
+fn township(office: &Store, dir: &Path, data_key: Option<&DataKey>) -> Arc<Store> {
     std::fs::create_dir_all(dir).expect("dir");
-    let (key, _) = DataDir::new(dir).load_or_create_key().expect("key");
+    let data = match data_key {
+        Some(k) => DataDir::sealed(dir, Seal::new(k)),
+        None => DataDir::new(dir),
+    };
+    let (key, _) = data.load_or_create_key().expect("key");
     office
         .enrol_device(&Device {
             id: key.public().to_string(),
@@ -73,20 +115,18 @@ fn township(office: &Store, dir: &std::path::Path) -> Arc<Store> {
         .export_document(&DocName::Directory)
         .expect("export")
         .expect("directory");
-    Arc::new(
-        Store::init(
-            dir,
-            InitOptions {
-                device_name: "港口镇笔记本".into(),
-                county: COUNTY.into(),
-                role: Role::Township,
-                scope: vec!["港口镇".into()],
-                person_name: "李干事".into(),
-                townships: vec![],
-                directory: Some(directory),
-            },
-        )
-        .expect("init township"),
+    init(
+        dir,
+        InitOptions {
+            device_name: "港口镇笔记本".into(),
+            county: COUNTY.into(),
+            role: Role::Township,
+            scope: vec!["港口镇".into()],
+            person_name: "李干事".into(),
+            townships: vec![],
+            directory: Some(directory),
+        },
+        data_key,
     )
 }
 
@@ -149,6 +189,66 @@ fn changes_size(store: &Store, before: &[(DocName, Vec<String>)]) -> usize {
         .sum()
 }
 
+struct Round {
+    change_bytes: usize,
+    wire: u64,
+    elapsed_ms: u64,
+}
+
+/// Two peers, both plain or both encrypted, that synced once, then each do 200 changes
+/// offline; one round converges them.
+fn round(rt: &tokio::runtime::Runtime, encrypted: bool, settle: Duration) -> Round {
+    let (da, db) = (
+        tempfile::tempdir().expect("tmp"),
+        tempfile::tempdir().expect("tmp"),
+    );
+    let (ka, kb) = (
+        data_key(da.path(), encrypted),
+        data_key(db.path(), encrypted),
+    );
+    let a = office(da.path(), ka.as_ref());
+    let b = township(&a, db.path(), kb.as_ref());
+    assert_eq!((a.is_encrypted(), b.is_encrypted()), (encrypted, encrypted));
+    offline_work(&a, "历史甲");
+    let na = rt
+        .block_on(SyncNode::start(a.clone(), NodeOptions::loopback()))
+        .expect("node a");
+    let nb = rt
+        .block_on(SyncNode::start(b.clone(), NodeOptions::loopback()))
+        .expect("node b");
+    rt.block_on(nb.sync_with(na.addr(), Duration::from_secs(60)))
+        .expect("first sync");
+    let (a0, b0) = (heads(&a), heads(&b));
+    offline_work(&a, "甲");
+    offline_work(&b, "乙");
+    let change_bytes = changes_size(&a, &a0) + changes_size(&b, &b0);
+    std::thread::sleep(settle);
+    let report = rt
+        .block_on(nb.sync_with(na.addr(), Duration::from_secs(60)))
+        .expect("re-sync");
+    assert!(report.unfinished.is_empty(), "{}", report.summary());
+    let n = a.list_cases(&CaseFilter::default()).expect("list").len();
+    assert_eq!(n, 150, "converged: 50 before + 50 + 50");
+    assert_eq!(
+        b.list_cases(&CaseFilter::default()).expect("list").len(),
+        150
+    );
+    rt.block_on(async {
+        na.shutdown().await;
+        nb.shutdown().await;
+    });
+    Round {
+        change_bytes,
+        wire: report.bytes_sent + report.bytes_received,
+        elapsed_ms: report.elapsed_ms,
+    }
+}
+
+fn median<T: Copy>(xs: &mut [T], cmp: impl FnMut(&T, &T) -> std::cmp::Ordering) -> T {
+    xs.sort_by(cmp);
+    xs[xs.len() / 2]
+}
+
 fn main() {
     // `RUST_LOG=samod=debug` shows where a round spends its time.
     if std::env::var_os("RUST_LOG").is_some() {
@@ -167,61 +267,51 @@ fn main() {
         .enable_all()
         .build()
         .expect("runtime");
-    let mut times = Vec::new();
-    let mut ratios = Vec::new();
-    for run in 0..runs {
-        let (da, db) = (
-            tempfile::tempdir().expect("tmp"),
-            tempfile::tempdir().expect("tmp"),
-        );
-        let a = office(da.path());
-        let b = township(&a, db.path());
-        offline_work(&a, "历史甲");
-        let na = rt
-            .block_on(SyncNode::start(a.clone(), NodeOptions::loopback()))
-            .expect("node a");
-        let nb = rt
-            .block_on(SyncNode::start(b.clone(), NodeOptions::loopback()))
-            .expect("node b");
-        rt.block_on(nb.sync_with(na.addr(), Duration::from_secs(60)))
-            .expect("first sync");
-        let (a0, b0) = (heads(&a), heads(&b));
-        offline_work(&a, "甲");
-        offline_work(&b, "乙");
-        let change_bytes = changes_size(&a, &a0) + changes_size(&b, &b0);
-        let settle = std::env::var("RESYNC_SETTLE_MS")
+    let settle = Duration::from_millis(
+        std::env::var("RESYNC_SETTLE_MS")
             .ok()
             .and_then(|v| v.parse().ok())
-            .unwrap_or(1000);
-        std::thread::sleep(Duration::from_millis(settle));
-        let report = rt
-            .block_on(nb.sync_with(na.addr(), Duration::from_secs(60)))
-            .expect("re-sync");
-        assert!(report.unfinished.is_empty(), "{}", report.summary());
-        let n = a.list_cases(&CaseFilter::default()).expect("list").len();
-        assert_eq!(n, 150, "converged: 50 before + 50 + 50");
-        assert_eq!(
-            b.list_cases(&CaseFilter::default()).expect("list").len(),
-            150
-        );
-        let wire = report.bytes_sent + report.bytes_received;
-        let ratio = wire as f64 / change_bytes as f64;
-        println!(
-            "run {run}: changes {change_bytes} B, on the wire {wire} B (ratio {ratio:.2}), converged in {} ms",
-            report.elapsed_ms
-        );
-        times.push(report.elapsed_ms);
-        ratios.push(ratio);
-        rt.block_on(async {
-            na.shutdown().await;
-            nb.shutdown().await;
-        });
+            .unwrap_or(1000),
+    );
+    // Plain and encrypted rounds alternate, which goes first swapping every run, so both
+    // meet the same load.
+    let mut times = [Vec::new(), Vec::new()];
+    let mut ratios = [Vec::new(), Vec::new()];
+    for run in 0..runs {
+        let order = if run % 2 == 0 {
+            [false, true]
+        } else {
+            [true, false]
+        };
+        for encrypted in order {
+            let r = round(&rt, encrypted, settle);
+            let ratio = r.wire as f64 / r.change_bytes as f64;
+            println!(
+                "run {run} {}: changes {} B, on the wire {} B (ratio {ratio:.2}), converged in {} ms",
+                if encrypted { "encrypted" } else { "plain    " },
+                r.change_bytes,
+                r.wire,
+                r.elapsed_ms
+            );
+            times[usize::from(encrypted)].push(r.elapsed_ms);
+            ratios[usize::from(encrypted)].push(ratio);
+        }
     }
-    times.sort_unstable();
-    ratios.sort_by(f64::total_cmp);
+    let [mut tp, mut te] = times;
+    let [mut rp, mut re] = ratios;
+    let (tp, te) = (median(&mut tp, Ord::cmp), median(&mut te, Ord::cmp));
+    let (rp, re) = (
+        median(&mut rp, f64::total_cmp),
+        median(&mut re, f64::total_cmp),
+    );
     println!(
-        "median over {runs} runs: wire/changes ratio {:.2}, time to converge {} ms",
-        ratios[ratios.len() / 2],
-        times[times.len() / 2]
+        "median over {runs} runs: plain: wire/changes ratio {rp:.2}, time to converge {tp} ms"
+    );
+    println!(
+        "median over {runs} runs: encrypted: wire/changes ratio {re:.2}, time to converge {te} ms"
+    );
+    println!(
+        "encrypted/plain time to converge: {:.2}",
+        te as f64 / tp.max(1) as f64
     );
 }
