@@ -233,3 +233,45 @@ fn a_device_that_edits_its_own_trail_is_named() {
         trail.gaps[0].zh()
     );
 }
+
+#[test]
+fn issuing_a_document_on_a_confidential_case_is_recorded() {
+    use fengqiao_model::Route;
+    use fengqiao_store::IssueRequest;
+    use fengqiao_store::paperwork::DocKind;
+    let dir = tempfile::tempdir().expect("tmp");
+    let office = init(dir.path(), "王五", Role::Office, None);
+    let case = |confidential: bool| {
+        let mut reg = registration();
+        reg.route = Some(Route::PetitionRequest);
+        reg.lead_unit = "宁国市自然资源和规划局".into();
+        reg.flags.confidential = confidential;
+        office.add_case(reg).expect("add").number.to_string()
+    };
+    let (secret, plain) = (case(true), case(false));
+    let issue = |case: &str| {
+        office
+            .issue_document(
+                case,
+                IssueRequest {
+                    kind: DocKind::RegistrationForm,
+                    date: Some(chrono::NaiveDate::from_ymd_opt(2026, 11, 2).expect("date")),
+                    inputs: Default::default(),
+                    corrects: None,
+                },
+            )
+            .unwrap_or_else(|e| panic!("issue: {e}"))
+            .document
+            .number
+    };
+    issue(&plain);
+    assert!(office.access_trail(None).expect("trail").entries.is_empty());
+    let number = issue(&secret);
+    let trail = office.access_trail(None).expect("trail");
+    assert_eq!(trail.entries.len(), 1, "{trail:?}");
+    let e = &trail.entries[0].entry;
+    assert_eq!(e.action, AccessAction::IssueDocument);
+    assert_eq!(e.cases, vec![secret.clone()]);
+    assert_eq!(e.document, number);
+    assert_eq!(trail.entries[0].who, "王五");
+}
