@@ -119,5 +119,6 @@ pub fn directory() -> Directory {
         panel_members: Vec::new(),
         units: Vec::new(),
         extension_from: Default::default(),
+        access_trail: None,
     }
 }

@@ -57,6 +57,8 @@ pub enum Changed {
     Intake,
     /// A device's own report (attestations): no view shows it.
     DeviceReport,
+    /// A device's access trail: 设置 shows it to the office (in the directory's model).
+    AccessTrail,
 }
 
 impl Changed {
@@ -74,6 +76,7 @@ impl Changed {
             Changed::Visits => &[Visits],
             Changed::Intake => &[Intake],
             Changed::DeviceReport => &[],
+            Changed::AccessTrail => &[Directory],
         }
     }
 
@@ -87,6 +90,7 @@ impl Changed {
             DocName::Decisions { .. } => Changed::Decisions,
             DocName::Intake { .. } => Changed::Intake,
             DocName::Device { .. } => Changed::DeviceReport,
+            DocName::AccessTrail { .. } => Changed::AccessTrail,
         }
     }
 }

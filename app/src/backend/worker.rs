@@ -300,10 +300,18 @@ impl Worker {
                 }
             }
             Command::Refresh => self.refresh(),
-            Command::OpenCase(key) => {
-                self.open_case = Some(key);
-                self.dirty.mark(View::OpenCase);
-            }
+            // Opening a confidential case is recorded in this device's access trail; a
+            // case whose opening cannot be recorded is not shown.
+            Command::OpenCase(key) => match self.store.open_case(&key) {
+                Ok(record) => {
+                    if record.case.registration.flags.confidential {
+                        self.dirty.changed(Changed::AccessTrail);
+                    }
+                    self.open_case = Some(key);
+                    self.dirty.mark(View::OpenCase);
+                }
+                Err(e) => self.fail(Key::ActionOpenCase, e),
+            },
             Command::Register(registration) => match self.store.add_case(*registration) {
                 Ok(case) => {
                     let number = case.number.to_string();

@@ -612,5 +612,18 @@ pub(super) fn text(key: Key) -> &'static str {
         Key::DaysOverdue => "{} days overdue",
         Key::DaysLeft => "{} days left",
         Key::DueToday => "due today",
+        Key::TrailHeading => "Access trail",
+        Key::TrailBody => {
+            "Opening a confidential case, exporting cases and issuing a document on a confidential case are recorded by the device that did it: only that device appends, nothing is edited, and only the county office and server receive it."
+        }
+        Key::TrailAt => "When",
+        Key::TrailWho => "Who",
+        Key::TrailDevice => "Device",
+        Key::TrailWhat => "What",
+        Key::TrailNone => "No entries yet.",
+        Key::TrailIncomplete => "Incomplete:",
+        Key::TrailUnheard => {
+            "No trail here from these devices (most have done none of this; some may not have synced): {}"
+        }
     }
 }

@@ -182,6 +182,9 @@ keys! {
     OnCallThisWeek, OnCallBand, RosterOnCall, DemoStepDirectory, DemoStepCases, DemoStepRoster,
     DemoStepDesk, DemoStepOpening, DemoNothingToDo, RegRequiredHint, Required, ShortcutNav,
     ShortcutsHint, DaysOverdue, DaysLeft, DueToday,
+    // 设置 → 访问记录 (the access trail, office only).
+    TrailHeading, TrailBody, TrailAt, TrailWho, TrailDevice, TrailWhat, TrailNone,
+    TrailIncomplete, TrailUnheard,
 }
 
 #[cfg(test)]

@@ -588,5 +588,18 @@ pub(super) fn text(key: Key) -> &'static str {
         Key::DaysOverdue => "已超期 {} 天",
         Key::DaysLeft => "还剩 {} 天",
         Key::DueToday => "今日到期",
+        Key::TrailHeading => "访问记录",
+        Key::TrailBody => {
+            "打开保密案件、导出案件、就保密案件出具文书，均由操作的设备记入其访问记录：只有该设备能追加，不能改动，只同步给县信访局和县服务器。"
+        }
+        Key::TrailAt => "时间",
+        Key::TrailWho => "人员",
+        Key::TrailDevice => "设备",
+        Key::TrailWhat => "操作",
+        Key::TrailNone => "尚无访问记录。",
+        Key::TrailIncomplete => "记录不完整：",
+        Key::TrailUnheard => {
+            "本机没有以下设备的访问记录（多半尚未有过此类操作，也可能尚未同步）：{}"
+        }
     }
 }

@@ -1,6 +1,7 @@
 //! 设置: this device's identity, the language, the appearance, the data directory; for the
 //! office (and admin and server) devices, the county's devices with revocation, and the
-//! enrolment of a new laptop (a one-time ticket as text and QR code); how the law applies;
+//! enrolment of a new laptop (a one-time ticket as text and QR code); for the office, the
+//! access trail (访问记录); how the law applies;
 //! importing a county's existing cases (`views/import.rs`).
 
 use egui::RichText;
@@ -26,6 +27,7 @@ pub fn ui(ui: &mut egui::Ui, state: &mut AppState) {
             ui.add_space(14.0);
             devices(ui, state);
             ui.add_space(14.0);
+            access_trail(ui, state);
             enrolment(ui, state);
             ui.add_space(14.0);
             law(ui, state);
@@ -209,6 +211,53 @@ fn devices(ui: &mut egui::Ui, state: &mut AppState) {
                 ui.end_row();
             }
         });
+}
+
+/// 访问记录: who opened confidential cases, exported cases or issued documents on
+/// confidential cases, newest first; only where the directory lets this device read it.
+fn access_trail(ui: &mut egui::Ui, state: &mut AppState) {
+    let lang = state.lang();
+    let directory = state.directory.clone();
+    let Some(trail) = &directory.access_trail else {
+        return;
+    };
+    ui.label(RichText::new(tr(lang, Key::TrailHeading)).strong());
+    ui.label(tr(lang, Key::TrailBody));
+    for gap in &trail.gaps {
+        ui.colored_label(
+            widgets::RED,
+            format!("{} {gap}", tr(lang, Key::TrailIncomplete)),
+        );
+    }
+    if trail.rows.is_empty() {
+        ui.label(tr(lang, Key::TrailNone));
+    } else {
+        egui::Grid::new("access-trail")
+            .num_columns(4)
+            .striped(true)
+            .show(ui, |ui| {
+                for key in [
+                    Key::TrailAt,
+                    Key::TrailWho,
+                    Key::TrailDevice,
+                    Key::TrailWhat,
+                ] {
+                    ui.strong(tr(lang, key));
+                }
+                ui.end_row();
+                for row in &trail.rows {
+                    ui.label(&row.at);
+                    ui.label(&row.who);
+                    ui.label(&row.device);
+                    ui.label(&row.what);
+                    ui.end_row();
+                }
+            });
+    }
+    if !trail.unheard.is_empty() {
+        ui.label(trf(lang, Key::TrailUnheard, &[&trail.unheard.join("、")]));
+    }
+    ui.add_space(14.0);
 }
 
 /// The roles a new laptop can be enrolled with from the app (servers are set up with

@@ -6,6 +6,7 @@
 pub mod clocks;
 pub mod conflicts;
 pub mod feeds;
+pub mod trail;
 
 use std::path::PathBuf;
 
@@ -52,6 +53,8 @@ pub struct Directory {
     pub units: Vec<UnitRow>,
     /// The county's reading of where an extension (T6) is counted from.
     pub extension_from: fengqiao_rules::ExtensionBase,
+    /// The access trail, on devices the directory lets read it (the office).
+    pub access_trail: Option<trail::AccessTrailView>,
 }
 
 /// A unit of the county and its kind under the law, for 设置.

@@ -494,7 +494,8 @@ pub fn run_case(store: &Store, cmd: &CaseCommand, json_out: bool) -> Result<()> 
             complete::after(store, Reads::Cases, printed)?;
         }
         CaseCommand::Show { case } => {
-            let record = match store.case(case) {
+            // Opening a confidential case is recorded in this device's access trail.
+            let record = match store.open_case(case) {
                 Ok(record) => record,
                 Err(fengqiao_store::StoreError::NoSuchCase(_)) => {
                     // Not found is not an answer while case documents are damaged: the

@@ -10,7 +10,7 @@ use clap::{Args, ValueEnum};
 use std::collections::HashMap;
 
 use fengqiao_import::write;
-use fengqiao_store::{CaseFilter, Store};
+use fengqiao_store::{CaseFilter, CaseRecord, Store};
 
 use crate::complete::{self, Reads};
 
@@ -29,16 +29,32 @@ pub struct ExportArgs {
     out: Option<PathBuf>,
 }
 
+/// Exports every case. The export is recorded in this device's access trail (how many
+/// cases, the format, the confidential cases among them) before anything is written, and
+/// nothing is written when it cannot be recorded.
 pub fn export(store: &Store, args: &ExportArgs) -> Result<()> {
     let mut buf: Vec<u8> = Vec::new();
     match args.format {
         ExportFormat::Json => {
-            serde_json::to_writer_pretty(&mut buf, &store.list_cases(&CaseFilter::default())?)?
+            // The list's rows name petitioners and requests, confidential cases' too.
+            let rows = store.list_cases(&CaseFilter::default())?;
+            let confidential = confidential_numbers(&store.case_records()?);
+            store
+                .record_export(rows.len(), confidential, "json，全部案件的列表")
+                .context("记录导出（访问记录）")?;
+            serde_json::to_writer_pretty(&mut buf, &rows)?
         }
         ExportFormat::Csv => {
             // Every field, event and note, in the columns the default import mapping reads
             // (crate `fengqiao-import`), so an export imports into another county whole.
             let records = store.case_records()?;
+            store
+                .record_export(
+                    records.len(),
+                    confidential_numbers(&records),
+                    "csv，全部案件",
+                )
+                .context("记录导出（访问记录）")?;
             let leaders: HashMap<_, _> = store
                 .leaders()?
                 .into_iter()
@@ -67,4 +83,13 @@ pub fn export(store: &Store, args: &ExportArgs) -> Result<()> {
             .map_err(anyhow::Error::from),
     };
     complete::after(store, Reads::Cases, written)
+}
+
+/// The numbers of the confidential cases among `records`.
+fn confidential_numbers(records: &[CaseRecord]) -> Vec<String> {
+    records
+        .iter()
+        .filter(|r| r.case.registration.flags.confidential)
+        .map(|r| r.case.number.to_string())
+        .collect()
 }

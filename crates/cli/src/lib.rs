@@ -8,6 +8,7 @@
 #[macro_use]
 mod out;
 
+pub mod audit;
 pub mod bundle;
 pub mod case;
 pub mod complete;
@@ -127,6 +128,10 @@ pub enum Command {
     Attest,
     /// Check the data directory offline: files, hash chains, device signatures.
     Verify,
+    /// The access trail: who opened confidential cases, exported cases, issued documents
+    /// on confidential cases (county office only).
+    #[command(subcommand)]
+    Audit(audit::AuditCommand),
     /// Encryption at rest: who can open this data directory (passphrases, the county
     /// office's recovery key).
     #[command(subcommand)]
@@ -260,6 +265,7 @@ pub fn run_on(store: &Store, cli: &Cli) -> Result<()> {
         Command::Doc(cmd) => doc::run_doc(store, cmd, json),
         Command::History { case } => duplicates::history(store, case, json),
         Command::Attest => duplicates::attest(store, json),
+        Command::Audit(cmd) => audit::run_audit(store, cmd, json),
         Command::Roster(cmd) => {
             let result =
                 roster::run_roster(cmd, store, json, fengqiao_store::now_cst().date_naive());

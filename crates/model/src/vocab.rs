@@ -251,6 +251,13 @@ impl Role {
     pub fn reads_device_reports(self) -> bool {
         self.keeps_directory()
     }
+
+    /// Reads every device's access trail (who opened, exported or issued papers on
+    /// confidential cases): the office, whose heads audit it, and the server that keeps
+    /// and forwards it. Not an administrator (the directory only) nor a township.
+    pub fn reads_access_trail(self) -> bool {
+        self.holds_every_document()
+    }
 }
 
 vocabulary!(
@@ -304,15 +311,17 @@ mod tests {
     #[test]
     fn role_policy_table() {
         let table = [
-            // role, keeps directory, county records, every document, works cases
-            (Role::Office, true, true, true, true),
-            (Role::Admin, true, true, false, false),
-            (Role::Server, true, false, true, false),
-            (Role::Township, false, false, false, true),
-            (Role::Leader, false, false, false, false),
-            (Role::ReadOnly, false, false, false, false),
+            // role, keeps directory, county records, every document, works cases,
+            // reads the access trail
+            (Role::Office, true, true, true, true, true),
+            (Role::Admin, true, true, false, false, false),
+            (Role::Server, true, false, true, false, true),
+            (Role::Township, false, false, false, true, false),
+            (Role::Leader, false, false, false, false, false),
+            (Role::ReadOnly, false, false, false, false, false),
         ];
-        for (role, keeps, records, every, cases) in table {
+        for (role, keeps, records, every, cases, trail) in table {
+            assert_eq!(role.reads_access_trail(), trail, "{role:?}");
             assert_eq!(role.keeps_directory(), keeps, "{role:?}");
             assert_eq!(role.maintains_county_records(), records, "{role:?}");
             assert_eq!(role.holds_every_document(), every, "{role:?}");

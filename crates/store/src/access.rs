@@ -103,6 +103,9 @@ impl AccessTable {
             add(DocName::Device {
                 id: device.id.clone(),
             });
+            add(DocName::AccessTrail {
+                id: device.id.clone(),
+            });
         }
         AccessTable {
             devices: devices.into_iter().map(|d| (d.id.clone(), d)).collect(),
@@ -168,7 +171,7 @@ impl AccessTable {
     pub fn township_access(&self, township: &str, name: &DocName) -> Access {
         // A shard carries its laptops' own documents to the county repo; whose they are
         // is decided per laptop, before this bound.
-        if let DocName::Device { id } = name {
+        if let DocName::Device { id } | DocName::AccessTrail { id } = name {
             return match self.enrolled(id) {
                 Some(d)
                     if d.scope
@@ -222,6 +225,17 @@ impl AccessTable {
                 Access::None
             };
         }
+        // A device's access trail likewise, and only the office and the server read it:
+        // the office's heads audit it, nobody rewrites another's entries.
+        if let DocName::AccessTrail { id } = name {
+            return if *id == device.id {
+                Access::ReadWrite
+            } else if role.reads_access_trail() {
+                Access::ReadOnly
+            } else {
+                Access::None
+            };
+        }
         if role.holds_every_document() {
             return Access::ReadWrite;
         }
@@ -236,9 +250,8 @@ impl AccessTable {
         }
         match (role, name) {
             // Decided above and never reached here; listed so the match stays exhaustive.
-            (_, DocName::Device { .. } | DocName::Directory) | (Role::Office | Role::Server, _) => {
-                Access::ReadWrite
-            }
+            (_, DocName::Device { .. } | DocName::AccessTrail { .. } | DocName::Directory)
+            | (Role::Office | Role::Server, _) => Access::ReadWrite,
             (
                 Role::Township,
                 DocName::Cases { township, .. } | DocName::Visits { township, .. },
@@ -569,6 +582,29 @@ mod tests {
             !t.township_access("gangkou", &DocName::Intake { year: 2026 })
                 .can_read()
         );
+    }
+
+    #[test]
+    fn an_access_trail_is_written_by_its_device_alone_and_read_by_the_office() {
+        let t = table();
+        let trail = |id: &str| DocName::AccessTrail { id: id.into() };
+        // Its own device appends to it, whatever its role.
+        for own in ["gangkou", "leader", "office", "admin"] {
+            assert_eq!(t.access(own, &trail(own)), Access::ReadWrite, "{own}");
+        }
+        // The office reads a township's trail and cannot write it.
+        assert_eq!(t.access("office", &trail("gangkou")), Access::ReadOnly);
+        // Nobody else holds it: not another township, a leader or an administrator.
+        for other in ["leader", "admin"] {
+            assert_eq!(t.access(other, &trail("gangkou")), Access::None, "{other}");
+        }
+        assert_eq!(t.access("gangkou", &trail("office")), Access::None);
+        // The county server's shard of a township carries its laptops' trails only.
+        assert!(t.township_access("gangkou", &trail("gangkou")).can_read());
+        assert!(!t.township_access("gangkou", &trail("office")).can_read());
+        // Its id is recognised for every device of the directory.
+        let id = trail("gangkou").document_id("宁国市");
+        assert_eq!(t.access_by_id("office", &id), Access::ReadOnly);
     }
 
     #[test]

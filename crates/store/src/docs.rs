@@ -48,6 +48,11 @@ pub enum DocName {
     /// written by that device alone, read by the office and the server. Named by the
     /// device id (its public key, hex).
     Device { id: String },
+    /// One device's access trail: who on it opened a confidential case, exported cases or
+    /// issued a document on a confidential case, and when. Appended by that device alone,
+    /// read by the office and the server, never by a township (see `store/trail.rs`).
+    /// Named by the device id.
+    AccessTrail { id: String },
 }
 
 /// A document name that does not parse.
@@ -75,6 +80,7 @@ impl DocName {
             DocName::Decisions { .. } => DECISION_COLLECTIONS,
             DocName::Intake { .. } => INTAKE_COLLECTIONS,
             DocName::Device { .. } => DEVICE_COLLECTIONS,
+            DocName::AccessTrail { .. } => ACCESS_TRAIL_COLLECTIONS,
         }
     }
 
@@ -145,6 +151,9 @@ pub const DECISION_COLLECTIONS: &[&str] = &["merges", "unmerges", "dismissals"];
 /// The collections of a device's own document: `attestations` keyed by document name.
 pub const DEVICE_COLLECTIONS: &[&str] = &["attestations"];
 
+/// The collection of an access trail: `entries` keyed by entry id (a UUIDv7).
+pub const ACCESS_TRAIL_COLLECTIONS: &[&str] = &["entries"];
+
 /// The record collections of an intake document: `items` keyed by item id, `pickups`
 /// keyed by the id of the item picked up.
 pub const INTAKE_COLLECTIONS: &[&str] = &["items", "pickups"];
@@ -178,6 +187,7 @@ impl fmt::Display for DocName {
             DocName::Decisions { year } => write!(f, "decisions/{year}"),
             DocName::Intake { year } => write!(f, "intake/{year}"),
             DocName::Device { id } => write!(f, "devices/{id}"),
+            DocName::AccessTrail { id } => write!(f, "access/{id}"),
         }
     }
 }
@@ -216,6 +226,11 @@ impl FromStr for DocName {
             }),
             ["devices", id] if id.len() == 64 && id.bytes().all(|b| b.is_ascii_hexdigit()) => {
                 Ok(DocName::Device {
+                    id: id.to_ascii_lowercase(),
+                })
+            }
+            ["access", id] if id.len() == 64 && id.bytes().all(|b| b.is_ascii_hexdigit()) => {
+                Ok(DocName::AccessTrail {
                     id: id.to_ascii_lowercase(),
                 })
             }
@@ -274,6 +289,7 @@ mod tests {
             "decisions/2026",
             "intake/2026",
             "devices/8f3c5a0e9b1d2c4f6a7e8d9c0b1a2f3e4d5c6b7a8f9e0d1c2b3a4f5e6d7c8b9a",
+            "access/8f3c5a0e9b1d2c4f6a7e8d9c0b1a2f3e4d5c6b7a8f9e0d1c2b3a4f5e6d7c8b9a",
         ] {
             let parsed: DocName = name.parse().unwrap();
             assert_eq!(parsed.to_string(), name);

@@ -45,6 +45,7 @@ mod roster;
 mod roster_work;
 #[doc(hidden)]
 pub mod testing;
+mod trail;
 mod visits;
 pub use audit::*;
 pub use case_list::*;
@@ -65,6 +66,7 @@ pub use restore::*;
 pub use rights::*;
 pub use roster::*;
 pub use roster_work::*;
+pub use trail::*;
 
 /// How long a write may wait for the disk before it is reported as not saved.
 const DURABILITY_TIMEOUT: Duration = Duration::from_secs(30);

@@ -36,8 +36,8 @@ use fengqiao_roster::state::{
 use fengqiao_roster::{Booking, Cancellation};
 use fengqiao_store::testing::through_automerge;
 use fengqiao_store::{
-    Attestation, CALENDAR_FEED, Decided, Dismissal, DocName, FeedSubscription, MergeRecord,
-    Resolution, UnmergeRecord,
+    AccessAction, AccessEntry, Attestation, CALENDAR_FEED, Decided, Dismissal, DocName,
+    FeedSubscription, MergeRecord, Resolution, UnmergeRecord,
 };
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -684,6 +684,37 @@ fn attestation() {
 }
 
 #[test]
+fn access_entry() {
+    let entry = |n: u32, action: AccessAction| AccessEntry {
+        id: format!("0193a5b0-7c00-7000-8000-{n:012}"),
+        action,
+        at: at("2026-03-02T01:30:00Z").with_timezone(&chrono::Utc),
+        person: id(7),
+        person_name: "李四".into(),
+        cases: vec!["GK-2026-0012".into()],
+        document: String::new(),
+        count: None,
+        detail: String::new(),
+    };
+    check(
+        "access_entry",
+        &[
+            entry(1, AccessAction::OpenConfidential),
+            AccessEntry {
+                count: Some(1250),
+                detail: "csv".into(),
+                ..entry(2, AccessAction::ExportCases)
+            },
+            AccessEntry {
+                document: "宁信转〔2026〕3号".into(),
+                detail: "转送告知书".into(),
+                ..entry(3, AccessAction::IssueDocument)
+            },
+        ],
+    );
+}
+
+#[test]
 fn calendar_feed_subscription() {
     let subscription = |n: u32, scope: FeedScope, revoked: bool| FeedSubscription {
         id: id(n),
@@ -797,6 +828,11 @@ fn genesis_is_pinned() {
             "e53e155228dc591aa22bc9b59723f56c",
             "c734641d6b2ccc241ec4200872a0f96989187b4bf977162d61a24010753dd73b",
         ),
+        (
+            "access/8f3c5a0e9b1d2c4f6a7e8d9c0b1a2f3e4d5c6b7a8f9e0d1c2b3a4f5e6d7c8b9a",
+            "d6935b41b08e5a0c87b868660bd9e97e",
+            "5f29b0b4e2c5f611ddb3bcf18b7b4767ef54292ff8c737aa0be006c4f46aa9fc",
+        ),
     ];
     let mut now = Vec::new();
     for (name, _, _) in pinned {
@@ -832,6 +868,7 @@ fn genesis_is_pinned() {
             DocName::Decisions { .. } => "decisions",
             DocName::Intake { .. } => "intake",
             DocName::Device { .. } => "device",
+            DocName::AccessTrail { .. } => "access",
         }
     }
     let pinned_kinds: BTreeSet<&str> = now.iter().map(|(doc, _, _)| kind(doc)).collect();
@@ -843,6 +880,7 @@ fn genesis_is_pinned() {
         "decisions",
         "intake",
         "device",
+        "access",
     ]
     .into();
     assert_eq!(pinned_kinds, every_kind);

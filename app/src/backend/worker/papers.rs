@@ -40,6 +40,8 @@ impl Worker {
                         // The case's events and documents changed: the open case page
                         // (it was issued from there), the list and the clocks.
                         self.dirty.changed(Changed::Cases);
+                        // On a confidential case the issue is in the access trail too.
+                        self.dirty.changed(Changed::AccessTrail);
                     }
                     Err(e) => self.fail(Key::ActionPaper, e),
                 }

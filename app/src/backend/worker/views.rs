@@ -97,6 +97,18 @@ impl Worker {
                 panel_members,
                 units,
                 extension_from: self.store.law_settings()?.extension_from,
+                // Read only where the directory allows it; the store refuses the rest.
+                access_trail: if self
+                    .store
+                    .directory_role()
+                    .is_ok_and(fengqiao_model::Role::reads_access_trail)
+                {
+                    Some(crate::vm::trail::AccessTrailView::of(
+                        &self.store.access_trail(None)?,
+                    ))
+                } else {
+                    None
+                },
             })
         })();
         match result {

@@ -216,5 +216,6 @@ fn typed_collections(name: &DocName) -> &'static [(&'static str, CollectionCheck
             ("pickups", unreadable_in::<IntakePickup>),
         ],
         DocName::Device { .. } => &[("attestations", unreadable_in::<crate::Attestation>)],
+        DocName::AccessTrail { .. } => &[("entries", unreadable_in::<crate::AccessEntry>)],
     }
 }

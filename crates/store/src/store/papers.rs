@@ -588,6 +588,15 @@ impl Store {
             &PaperEntry::Issued(Box::new(document.clone())),
             &events,
         )?;
+        if case.case.registration.flags.confidential {
+            self.record_access(
+                super::AccessAction::IssueDocument,
+                vec![case.case.number.to_string()],
+                document.number.clone(),
+                None,
+                kind.zh().to_owned(),
+            )?;
+        }
         Ok(Issued {
             document,
             events,
