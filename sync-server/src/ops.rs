@@ -773,23 +773,7 @@ mod tests {
     #[test]
     fn the_storage_size_counts_the_journal_as_well_as_the_document_files() {
         let dir = tempfile::tempdir().expect("tempdir");
-        let store = Store::init(
-            dir.path(),
-            InitOptions {
-                device_name: "信访局".into(),
-                county: "宁国市".into(),
-                role: Role::Office,
-                scope: Vec::new(),
-                person_name: "王主任".into(),
-                townships: vec![TownshipSpec {
-                    name: "港口镇".into(),
-                    code: "gangkou".into(),
-                    villages: vec!["西村".into()],
-                }],
-                directory: None,
-            },
-        )
-        .expect("init");
+        let store = Store::init(dir.path(), office_options()).expect("init");
         let received = NaiveDate::from_ymd_opt(2026, 11, 2).expect("date");
         for i in 0..20 {
             let reg = Registration::new(Channel::Visit, received, "港口镇", &format!("事项{i}"))

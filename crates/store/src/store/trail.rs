@@ -226,7 +226,7 @@ impl Store {
         let entry = AccessEntry {
             id: uuid::Uuid::now_v7().to_string(),
             action,
-            at: Utc::now(),
+            at: crate::now_cst().with_timezone(&Utc),
             person: self.identity.person.id,
             person_name: self.identity.person.name.clone(),
             cases,
