@@ -411,12 +411,16 @@ pub fn enrol(data_dir: &Path, args: &EnrolArgs, json: bool) -> Result<()> {
         ))?,
     };
     drop(rt);
-    if let Some(key) = &key
-        && store.follow_county_recovery_key(key)? == fengqiao_store::RecoveryWrapState::NotPublished
-    {
-        errln!(
-            "注意：县目录中尚未登记恢复公钥，忘记口令时县信访局暂时无法打开本机；登记后，本机同步并再次打开时自动补上。"
-        );
+    // The laptop is enrolled by now: a wrap that cannot be made is said, not an error
+    // (every later open tries again).
+    if let Some(key) = &key {
+        match store.follow_county_recovery_key(key) {
+            Ok(fengqiao_store::RecoveryWrapState::NotPublished) => errln!(
+                "注意：县目录中尚未登记恢复公钥，忘记口令时县信访局暂时无法打开本机；登记后，本机同步并再次打开时自动补上。"
+            ),
+            Ok(_) => {}
+            Err(e) => errln!("注意：未能为县信访局的恢复公钥封装数据密钥（下次打开时重试）：{e}"),
+        }
     }
     let id = store.identity().clone();
     if json {
