@@ -555,38 +555,34 @@ pub fn restore(
     }
     let keyring = backup_dir.join(KEYRING_FILE);
     let placed = fengqiao_store::Keyring::path(data_dir);
-    let key = if keyring.is_file() {
+    let sealed = keyring.is_file();
+    if sealed {
         std::fs::create_dir_all(data_dir).map_err(io(data_dir))?;
         std::fs::copy(&keyring, &placed).map_err(io(&keyring))?;
-        match unlock() {
-            Ok(Some(key)) => Some(key),
-            Ok(None) => None,
-            Err(e) => {
-                // Leave the data directory as empty as it was found.
-                let _ = std::fs::remove_file(&placed);
-                return Err(e);
-            }
+    }
+    let opened = (|| {
+        let key = if sealed { unlock()? } else { None };
+        let seal = key.as_ref().map_or_else(Seal::plain, Seal::new);
+        let (manifest, docs) = read_backup(backup_dir, &seal)?;
+        let identity_src = backup_dir.join("device.json");
+        if !identity_src.exists() || !backup_dir.join("device.key").exists() {
+            return Err(OpsError::BadBackup {
+                path: backup_dir.to_owned(),
+                reason: "缺少 device.json 或 device.key".into(),
+            });
         }
-    } else {
-        None
-    };
-    let seal = key.as_ref().map_or_else(Seal::plain, Seal::new);
-    let (manifest, docs) = match read_backup(backup_dir, &seal) {
-        Ok(read) => read,
+        Ok((key, seal, manifest, docs, identity_src))
+    })();
+    let (key, seal, manifest, docs, identity_src) = match opened {
+        Ok(opened) => opened,
         Err(e) => {
-            if key.is_some() {
+            // Leave the data directory as empty as it was found.
+            if sealed {
                 let _ = std::fs::remove_file(&placed);
             }
             return Err(e);
         }
     };
-    let identity_src = backup_dir.join("device.json");
-    if !identity_src.exists() || !backup_dir.join("device.key").exists() {
-        return Err(OpsError::BadBackup {
-            path: backup_dir.to_owned(),
-            reason: "缺少 device.json 或 device.key".into(),
-        });
-    }
     std::fs::create_dir_all(data_dir).map_err(io(data_dir))?;
     for rel in LOCAL_FILES {
         let from = backup_dir.join(rel);
