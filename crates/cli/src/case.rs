@@ -715,6 +715,20 @@ fn print_case(r: &CaseRecord, clock_lines: &[String]) -> Result<()> {
             )?;
         }
     }
+    let live: Vec<_> = r.attachments.iter().filter(|a| a.is_live()).collect();
+    if !live.is_empty() {
+        writeln!(out, "附件（`fengqiao attachments` 列出全部）：")?;
+        for a in live {
+            writeln!(
+                out,
+                "  {} {}（{}）{}",
+                a.on.label(),
+                a.file_name,
+                fengqiao_store::human_bytes(a.size),
+                a.caption
+            )?;
+        }
+    }
     for conflict in &r.conflicts {
         writeln!(out, "冲突 {}：", conflict.field)?;
         for (i, v) in conflict.values.iter().enumerate() {

@@ -8,6 +8,7 @@
 #[macro_use]
 mod out;
 
+pub mod attach;
 pub mod audit;
 pub mod bundle;
 pub mod case;
@@ -122,6 +123,14 @@ pub enum Command {
     /// The statutory paperwork: kinds, issue from a case, list, render, serve, templates.
     #[command(subcommand)]
     Doc(doc::DocCommand),
+    /// Attach a file (photo, scan, PDF, recording…) to a case, or to one of its events
+    /// or notes.
+    Attach(attach::AttachArgs),
+    /// A case's attachments, and whether each one's bytes are on this laptop yet.
+    Attachments(attach::AttachmentsArgs),
+    /// One attachment: get its bytes, withdraw it; sweep unreferenced bytes; the limits.
+    #[command(subcommand)]
+    Attachment(attach::AttachmentCommand),
     /// Who changed what on a case, and when.
     History { case: String },
     /// Sign this laptop's document heads with its device key (done after each sync).
@@ -264,6 +273,9 @@ pub fn run_on(store: &Store, cli: &Cli) -> Result<()> {
         Command::Intake(cmd) => intake::run_intake(store, cmd, json),
         Command::Doc(cmd) => doc::run_doc(store, cmd, json),
         Command::History { case } => duplicates::history(store, case, json),
+        Command::Attach(args) => attach::attach(store, args, json),
+        Command::Attachments(args) => attach::list(store, args, json),
+        Command::Attachment(cmd) => attach::run_attachment(store, cmd, json),
         Command::Attest => duplicates::attest(store, json),
         Command::Audit(cmd) => audit::run_audit(store, cmd, json),
         Command::Roster(cmd) => {

@@ -14,6 +14,7 @@
 //! Architecture invariant: this crate knows nothing of Automerge, iroh, files or the system
 //! clock (only UUIDv7 generation reads it); `today` is always a parameter.
 
+pub mod attachment;
 pub mod case;
 pub mod event;
 pub mod ids;
@@ -24,6 +25,7 @@ pub mod spreadsheet;
 pub mod validate;
 pub mod vocab;
 
+pub use attachment::{AttachedTo, Attachment, AttachmentId, Withdrawal};
 pub use case::{Case, CaseFlags, CaseNumber, Content, Note, Petitioner, Registration, Source};
 pub use event::{CaseEvent, CaseStatus, EventKind};
 pub use ids::*;

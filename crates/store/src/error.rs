@@ -38,6 +38,12 @@ pub enum StoreError {
     /// The keyring, a passphrase or a recovery key.
     #[error(transparent)]
     Keyring(#[from] crate::keyring::KeyringError),
+    /// A blob whose bytes do not hash to the name it came under: damaged on disk, or sent
+    /// wrong by a peer or a bundle.
+    #[error(
+        "附件 {hash} 的内容与其哈希不符（实为 {actual}），已拒收 (blob does not match its hash)"
+    )]
+    BlobMismatch { hash: String, actual: String },
     /// A file of the store could not be read or written.
     #[error("读写 {path} 失败：{source} (I/O error)")]
     Io {

@@ -40,6 +40,7 @@
 
 pub mod access;
 pub mod authority;
+pub mod blobs;
 pub mod demo;
 pub mod docs;
 pub mod encrypt;

@@ -18,7 +18,8 @@ use serde_json::{Map, Number, Value};
 use crate::error::StoreError;
 
 /// A case's sub-records: maps of their own inside the case's map.
-pub(crate) const CASE_SUBRECORDS: &[&str] = &["events", "notes", "resolutions", "documents"];
+pub(crate) const CASE_SUBRECORDS: &[&str] =
+    &["events", "notes", "resolutions", "documents", "attachments"];
 
 /// Writes `value` as a new map at `parent[key]`. The whole record goes in as one batch
 /// (`batch_create_object`): its operations are appended together instead of each being
@@ -540,6 +541,7 @@ impl UnreadableRecord {
             "notes" => "备注",
             "resolutions" => "处理决定",
             "documents" => "文书",
+            "attachments" => "附件",
             "cases" => "案件",
             "units" => "单位",
             "people" => "人员",

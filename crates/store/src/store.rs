@@ -19,6 +19,7 @@ use crate::record::map_in;
 use crate::storage::DurableStorage;
 use crate::{local, now_cst, record};
 
+mod attachments;
 mod audit;
 mod case_list;
 mod cases;
@@ -47,6 +48,7 @@ mod roster_work;
 pub mod testing;
 mod trail;
 mod visits;
+pub use attachments::*;
 pub use audit::*;
 pub use case_list::*;
 pub use cases::*;
@@ -97,6 +99,8 @@ pub struct Store {
     /// change is lost): reads found nothing there, and [`Store::gaps`] must say so.
     unloadable: Mutex<std::collections::BTreeSet<DocName>>,
     index: CaseIndex,
+    /// The bytes of attachments (`blobs/`), sealed like the documents.
+    blobs: crate::blobs::BlobStore,
     /// Set while `init` founds a new county directory: the one time a device writes the
     /// directory without the directory saying it may (it records itself as its first
     /// device).
@@ -373,6 +377,7 @@ impl Store {
             publish_access,
             actor: crate::local::writer_actor(&peer_key, rand::random()),
             index: CaseIndex::new(data.index(), data.seal().clone()),
+            blobs: crate::blobs::BlobStore::new(data.root.join("blobs"), data.seal().clone()),
             dir: data,
             identity,
             storage,

@@ -367,6 +367,53 @@ fn resolution() {
     );
 }
 
+/// An attachment on each kind of owner, one withdrawn (a case's or a visit's
+/// `attachments` map).
+#[test]
+fn attachment() {
+    use fengqiao_model::{AttachedTo, Attachment, Withdrawal};
+    let base = Attachment {
+        id: id(240),
+        on: AttachedTo::Case,
+        hash: "af1349b9f5f9a1a6a0404dea36dcc9499bcb25c9adc112b7cc9a93cae41f3262".into(),
+        file_name: "来信.jpg".into(),
+        media_type: "image/jpeg".into(),
+        size: 482_113,
+        caption: "信访人递交的书面材料".into(),
+        attached_by: id(80),
+        attached_by_name: "李四".into(),
+        attached_at: at("2026-03-03T15:20:00+08:00"),
+        withdrawn: None,
+    };
+    check(
+        "attachment",
+        &[
+            base.clone(),
+            Attachment {
+                id: id(241),
+                on: AttachedTo::Event(id(100)),
+                ..base.clone()
+            },
+            Attachment {
+                id: id(242),
+                on: AttachedTo::Note(id(200)),
+                ..base.clone()
+            },
+            Attachment {
+                id: id(243),
+                on: AttachedTo::Visit(id(220)),
+                withdrawn: Some(Withdrawal {
+                    by: id(81),
+                    by_name: "王五".into(),
+                    at: at("2026-03-04T09:00:00+08:00"),
+                    reason: "拍错了".into(),
+                }),
+                ..base
+            },
+        ],
+    );
+}
+
 #[test]
 fn field_visit() {
     check(

@@ -483,6 +483,9 @@ pub(super) fn read_case(
     unreadable.extend(bad_notes);
     unreadable.extend(bad_resolutions);
     unreadable.extend(super::papers::paper_entries(d, &obj).1);
+    let (mut attachments, bad_attachments) = super::attachments::attachments_of(d, &obj);
+    attachments.sort_by_key(|a| (a.attached_at, a.id));
+    unreadable.extend(bad_attachments);
     strip_subrecords(&mut value);
     let case: Case = serde_json::from_value(value).map_err(|e| StoreError::DamagedRecord {
         doc: name.to_string(),
@@ -504,6 +507,7 @@ pub(super) fn read_case(
         case,
         events,
         notes,
+        attachments,
         conflicts,
         resolutions,
         unreadable,

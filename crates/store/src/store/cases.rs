@@ -28,6 +28,8 @@ pub struct CaseRecord {
     pub status: CaseStatus,
     pub events: Vec<CaseEvent>,
     pub notes: Vec<Note>,
+    /// Files attached to the case, its events and notes, withdrawn ones included.
+    pub attachments: Vec<fengqiao_model::Attachment>,
     pub conflicts: Vec<Conflict>,
     pub resolutions: Vec<Resolution>,
     /// Events, notes and resolutions on the case this version could not read (a newer
@@ -135,6 +137,7 @@ impl Store {
             fields.insert("notes".into(), Value::Object(Default::default()));
             fields.insert("resolutions".into(), Value::Object(Default::default()));
             fields.insert("documents".into(), Value::Object(Default::default()));
+            fields.insert("attachments".into(), Value::Object(Default::default()));
         }
         let key = case.id.to_string();
         self.write(&name, |tx| {
