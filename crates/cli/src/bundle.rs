@@ -134,6 +134,19 @@ fn import_summary(report: &bundle::ImportReport) -> String {
             names.join("、")
         ));
     }
+    if report.blobs > 0 {
+        line.push_str(&format!(
+            "，附件 {} 件（{}）",
+            report.blobs,
+            fengqiao_store::human_bytes(report.blob_bytes as u64)
+        ));
+    }
+    if !report.blobs_unreferenced.is_empty() {
+        line.push_str(&format!(
+            "；{} 件附件本机没有记录引用，未保存",
+            report.blobs_unreferenced.len()
+        ));
+    }
     let refused: usize = report.refused.iter().map(|r| r.reasons.len()).sum();
     if refused > 0 {
         line.push_str(&format!("；拒收 {refused} 项改动"));

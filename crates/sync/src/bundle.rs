@@ -45,14 +45,23 @@
 //!   content key is wrapped for each recipient (X25519 from the ed25519 device keys,
 //!   HKDF-SHA256, ChaCha20-Poly1305) is described in the `seal` submodule.
 //!
+//! Version 3 is version 2 whose index also lists attachments' bytes (each blob's BLAKE3
+//! hash and length), after the documents: a bundle carries the blobs its documents refer
+//! to that the receiver lacks, so evidence travels with the records. A bundle without
+//! blobs is still written as version 2, which older builds read. Every blob is checked
+//! against its hash before anything is applied (one wrong blob refuses the whole bundle);
+//! a blob is kept only if a record the receiver holds refers to it.
+//!
 //! Version 1 bundles (unsigned, in the clear) are refused: there is no unsigned import.
 
+mod blobs;
 mod seal;
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use fengqiao_model::Device;
+use fengqiao_store::blobs::BlobHash;
 use fengqiao_store::{Access, AccessTable, DocName, Store, StoreError};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -61,7 +70,9 @@ use self::seal::{SIGNATURE_LEN, SealError, WRAPPED_LEN};
 
 const MAGIC: &[u8; 8] = b"FQBUNDLE";
 /// The bundle format version this build writes and reads.
-pub const BUNDLE_VERSION: u16 = 2;
+pub const BUNDLE_VERSION: u16 = 3;
+/// The version written when a bundle carries no blobs (readable by builds before 3).
+const VERSION_WITHOUT_BLOBS: u16 = 2;
 /// Magic, version and header length.
 const PREFIX_LEN: usize = MAGIC.len() + 2 + 4;
 /// The checksum and the signature after the sealed contents.
@@ -172,9 +183,20 @@ pub struct BundleEntry {
     pub sha256: String,
 }
 
+/// One attachment's bytes in a bundle's (sealed) index.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BlobEntry {
+    /// BLAKE3 of the bytes, hex.
+    pub hash: String,
+    pub len: usize,
+}
+
 #[derive(Debug, Serialize, Deserialize)]
 struct Index {
     documents: Vec<BundleEntry>,
+    /// Version 3: the blobs after the documents, in this order.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    blobs: Vec<BlobEntry>,
 }
 
 /// What a laptop already has: the heads of each of its documents.
@@ -183,6 +205,9 @@ pub struct PeerState {
     pub county: String,
     pub device: String,
     pub documents: BTreeMap<String, Vec<String>>,
+    /// The attachments' bytes it has (hashes): a bundle for it leaves them out.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub blobs: Vec<String>,
 }
 
 /// Whom a bundle is sealed for.
@@ -199,6 +224,7 @@ pub enum Recipients {
 pub struct Exported {
     pub bytes: Vec<u8>,
     pub documents: Vec<BundleEntry>,
+    pub blobs: Vec<BlobEntry>,
     /// The recipients' device ids.
     pub recipients: Vec<String>,
 }
@@ -230,6 +256,12 @@ pub struct ImportReport {
     pub bytes: usize,
     pub skipped: Vec<Skipped>,
     pub refused: Vec<RefusedChanges>,
+    /// Attachments' bytes stored (each checked against its hash).
+    pub blobs: usize,
+    pub blob_bytes: usize,
+    /// Blobs no record held here refers to: not stored.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub blobs_unreferenced: Vec<String>,
 }
 
 /// An opened bundle: checked, signer known and current, contents decrypted.
@@ -239,6 +271,8 @@ pub struct OpenedBundle {
     /// The signer as the receiver's directory has it.
     pub signer: Device,
     pub documents: Vec<(DocName, Vec<u8>)>,
+    /// Attachments' bytes, each already checked against its hash.
+    pub blobs: Vec<(BlobHash, Vec<u8>)>,
 }
 
 fn hex(bytes: &[u8]) -> String {
@@ -268,6 +302,12 @@ pub fn peer_state(store: &Store) -> Result<PeerState, BundleError> {
         county: store.identity().county.clone(),
         device: store.identity().device_id.clone(),
         documents,
+        blobs: store
+            .blobs()
+            .list()?
+            .into_iter()
+            .map(|(h, _)| h.to_string())
+            .collect(),
     })
 }
 
@@ -286,6 +326,7 @@ pub fn remembered_state(store: &Store, peer: &str) -> Result<PeerState, BundleEr
         county: store.identity().county.clone(),
         device: record.0,
         documents: record.1,
+        blobs: Vec::new(),
     })
 }
 
@@ -300,6 +341,19 @@ pub fn export_to(
     store: &Store,
     since: Option<&PeerState>,
     to: &Recipients,
+) -> Result<Exported, BundleError> {
+    export_to_with(store, since, to, &|hash| {
+        store.blobs().get(hash).ok().flatten()
+    })
+}
+
+/// [`export_to`], taking each blob's bytes from `blob_bytes` (`None`: not here, left
+/// out). Tests stand in a patched exporter with it; receivers check every blob anyway.
+pub fn export_to_with(
+    store: &Store,
+    since: Option<&PeerState>,
+    to: &Recipients,
+    blob_bytes: &dyn Fn(&BlobHash) -> Option<Vec<u8>>,
 ) -> Result<Exported, BundleError> {
     let ours = &store.identity().county;
     if let Some(peer) = since
@@ -342,7 +396,11 @@ pub fn export_to(
     };
     let mut entries = Vec::new();
     let mut data = Vec::new();
+    let mut readable = Vec::new();
     for name in store.catalogue()? {
+        if allowed(&name) {
+            readable.push(name.clone());
+        }
         // A receiver takes from the signer only documents the signer may write (as its own
         // directory says; this laptop's copy is the best guess here): the rest would be
         // skipped there, and need not travel.
@@ -369,8 +427,15 @@ pub fn export_to(
         });
         data.extend_from_slice(&bytes);
     }
+    let blob_entries = blobs::carried(store, &readable, since, blob_bytes, &mut data)?;
+    let version = if blob_entries.is_empty() {
+        VERSION_WITHOUT_BLOBS
+    } else {
+        BUNDLE_VERSION
+    };
     let index = serde_json::to_vec(&Index {
         documents: entries.clone(),
+        blobs: blob_entries.clone(),
     })
     .map_err(|e| BundleError::BadHeader(e.to_string()))?;
     let index_len = u32::try_from(index.len())
@@ -413,7 +478,7 @@ pub fn export_to(
         .map_err(|_| BundleError::BadHeader("header too large".into()))?;
     let mut out = Vec::with_capacity(PREFIX_LEN + header_bytes.len() + contents.len() + 128);
     out.extend_from_slice(MAGIC);
-    out.extend_from_slice(&BUNDLE_VERSION.to_le_bytes());
+    out.extend_from_slice(&version.to_le_bytes());
     out.extend_from_slice(&header_len.to_le_bytes());
     out.extend_from_slice(&header_bytes);
     let sealed = seal::seal_contents(&content_key, &contents, &out)
@@ -431,6 +496,7 @@ pub fn export_to(
     Ok(Exported {
         bytes: out,
         documents: entries,
+        blobs: blob_entries,
         recipients,
     })
 }
@@ -459,7 +525,7 @@ pub fn inspect(bytes: &[u8]) -> Result<Inspected<'_>, BundleError> {
     }
     let version = u16::from_le_bytes([bytes[8], bytes[9]]);
     match version {
-        BUNDLE_VERSION => {}
+        VERSION_WITHOUT_BLOBS | BUNDLE_VERSION => {}
         1 => return Err(BundleError::Version1),
         other => return Err(BundleError::UnsupportedVersion(other)),
     }
@@ -568,16 +634,21 @@ pub fn open(store: &Store, bytes: &[u8]) -> Result<OpenedBundle, BundleError> {
     })?;
     let contents = seal::open_contents(&content_key, sealed, prefix)
         .map_err(|_| undecryptable("内容认证失败"))?;
-    let documents = read_contents(&contents)?;
+    let (documents, blobs) = read_contents(&contents)?;
     Ok(OpenedBundle {
         header,
         signer,
         documents,
+        blobs,
     })
 }
 
-/// Splits decrypted contents into documents, checking every length and checksum.
-fn read_contents(contents: &[u8]) -> Result<Vec<(DocName, Vec<u8>)>, BundleError> {
+/// Documents and blobs of a bundle's contents.
+type Contents = (Vec<(DocName, Vec<u8>)>, Vec<(BlobHash, Vec<u8>)>);
+
+/// Splits decrypted contents into documents and blobs, checking every length, checksum
+/// and blob hash.
+fn read_contents(contents: &[u8]) -> Result<Contents, BundleError> {
     let truncated = |expected: usize| BundleError::Truncated {
         expected,
         actual: contents.len(),
@@ -596,7 +667,9 @@ fn read_contents(contents: &[u8]) -> Result<Vec<(DocName, Vec<u8>)>, BundleError
     let expected = index
         .documents
         .iter()
-        .try_fold(index_end, |sum, d| sum.checked_add(d.len))
+        .map(|d| d.len)
+        .chain(index.blobs.iter().map(|b| b.len))
+        .try_fold(index_end, |sum, len| sum.checked_add(len))
         .unwrap_or(usize::MAX);
     if contents.len() != expected {
         return Err(if contents.len() < expected {
@@ -629,7 +702,8 @@ fn read_contents(contents: &[u8]) -> Result<Vec<(DocName, Vec<u8>)>, BundleError
         Store::check_document_bytes(&name, data)?;
         documents.push((name, data.to_vec()));
     }
-    Ok(documents)
+    let blobs = blobs::read(&index.blobs, &contents[at..])?;
+    Ok((documents, blobs))
 }
 
 /// What the per-change author check let through, and what it refused.
@@ -675,6 +749,7 @@ pub fn import(store: &Store, bytes: &[u8]) -> Result<ImportReport, BundleError> 
         header,
         signer,
         documents,
+        blobs,
     } = open(store, bytes)?;
     let table = directory_rules(store)?;
     let mut skipped = Vec::new();
@@ -725,6 +800,8 @@ pub fn import(store: &Store, bytes: &[u8]) -> Result<ImportReport, BundleError> 
         store.import_document(name, data)?;
         total += data.len();
     }
+    // The records first, so the blobs they name are wanted.
+    let kept = blobs::store_wanted(store, blobs)?;
     Ok(ImportReport {
         from_device: header.from_device,
         from_device_name: signer.name,
@@ -732,5 +809,8 @@ pub fn import(store: &Store, bytes: &[u8]) -> Result<ImportReport, BundleError> 
         bytes: total,
         skipped,
         refused,
+        blobs: kept.stored,
+        blob_bytes: kept.bytes,
+        blobs_unreferenced: kept.unreferenced,
     })
 }

@@ -430,14 +430,14 @@ impl Store {
         }))
     }
 
-    /// The blobs referred to by the given documents (withdrawn attachments included): what
-    /// a bundle of them carries.
+    /// The blobs live attachments in the given documents refer to: what a bundle for a
+    /// reader of those documents carries.
     pub fn blobs_referenced_by(&self, docs: &[DocName]) -> Result<Vec<BlobHash>, StoreError> {
         let wanted: BTreeSet<&DocName> = docs.iter().collect();
         Ok(self
             .blob_references()?
             .into_iter()
-            .filter(|(_, refs)| refs.iter().any(|r| wanted.contains(&r.doc)))
+            .filter(|(_, refs)| refs.iter().any(|r| r.live && wanted.contains(&r.doc)))
             .map(|(hash, _)| hash)
             .collect())
     }
