@@ -700,3 +700,86 @@ fn encrypting_in_place_killed_at_any_point_leaves_a_directory_that_opens_whole()
         "only {mid_conversion} kills landed in the middle of the conversion"
     );
 }
+
+/// Attachments are the most sensitive bytes a laptop holds (an accusation letter, an ID
+/// copy): sealed when attached to an encrypted directory, and sealed by an encryption in
+/// place, including one that happens to begin like a sealed file.
+#[test]
+fn attachments_are_sealed_when_attached_and_by_an_encryption_in_place() {
+    let work = tempfile::tempdir().expect("tmp");
+    let (_, public) = recovery(work.path());
+    let letter_text = "检举信：欧阳秀英反映村主任侵占集体土地补偿款".repeat(50);
+    let letter = work.path().join("来信.txt");
+    std::fs::write(&letter, &letter_text).expect("write");
+    // Bytes a petitioner's file may hold: the start of a sealed file, then the text.
+    let lookalike = work.path().join("扫描.bin");
+    std::fs::write(&lookalike, format!("FQS1{letter_text}")).expect("write");
+    let attach_both = |dir: &Path, env: &[(&str, &str)]| {
+        let case = json(&ok(
+            dir,
+            &[
+                "case",
+                "add",
+                "--json",
+                "--township",
+                "港口镇",
+                "--name=欧阳秀英",
+                "--request=反映土地补偿款被侵占",
+            ],
+            env,
+        ))["number"]
+            .as_str()
+            .expect("number")
+            .to_owned();
+        for file in [&letter, &lookalike] {
+            ok(dir, &["attach", &case, file.to_str().expect("path")], env);
+        }
+        case
+    };
+    let leaks = |dir: &Path| holders(&files(dir), "侵占集体土地").len();
+
+    let encrypted = work.path().join("encrypted");
+    encrypted_office(&encrypted, &public, 0);
+    attach_both(&encrypted, &with_pass(PASS));
+    assert_eq!(leaks(&encrypted), 0, "attached to an encrypted directory");
+
+    let plain = work.path().join("plain");
+    ok(
+        &plain,
+        &["init", "--device-name", "信访局笔记本", "--person", "李明"],
+        &[],
+    );
+    let case = attach_both(&plain, &[]);
+    assert_eq!(leaks(&plain), 2, "the check looks where the bytes are");
+    ok(
+        &plain,
+        &["keys", "encrypt", "--recovery-key", &public],
+        &with_pass(PASS),
+    );
+    assert_eq!(leaks(&plain), 0, "encrypted in place");
+    let listed = json(&ok(
+        &plain,
+        &["attachments", &case, "--json"],
+        &with_pass(PASS),
+    ));
+    for a in listed.as_array().expect("list") {
+        let out = work.path().join("back");
+        ok(
+            &plain,
+            &[
+                "attachment",
+                "get",
+                a["hash"].as_str().expect("hash"),
+                "--out",
+                out.to_str().expect("path"),
+            ],
+            &with_pass(PASS),
+        );
+        let back = std::fs::read_to_string(&out).expect("read");
+        assert!(
+            back.ends_with(&letter_text),
+            "{} reads back",
+            a["file_name"]
+        );
+    }
+}

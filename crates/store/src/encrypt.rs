@@ -97,9 +97,22 @@ fn convert(
 ) -> Result<EncryptReport, StoreError> {
     let seal = Seal::new(key);
     let mut report = EncryptReport::default();
+    // Transfers under way are plain chunks: they start again, sealed, at the next sync.
+    let partial = dir.join("blobs").join("partial");
+    match fs::remove_dir_all(&partial) {
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+            return Err(StoreError::Io {
+                path: partial,
+                source: e,
+            });
+        }
+        _ => {}
+    }
     for (path, role) in sensitive_files(dir)? {
         let bytes = fs::read(&path).map_err(StoreError::io(&path))?;
-        if is_sealed(&bytes) {
+        // Opened, not only recognised: an attachment is anyone's bytes and may begin
+        // like a sealed file.
+        if is_sealed(&bytes) && seal.open(&role, &bytes).is_ok() {
             report.already += 1;
             continue;
         }
@@ -170,6 +183,20 @@ pub fn sensitive_files(dir: &Path) -> Result<Vec<(PathBuf, String)>, StoreError>
                 let name = file_name(&path);
                 if path.is_file() && !name.starts_with('.') {
                     out.push((path, format!("{prefix}/{name}")));
+                }
+            }
+        }
+    }
+    // Attachments' bytes, `blobs/<2 hex>/<hash>`.
+    if let Ok(shards) = fs::read_dir(dir.join("blobs")) {
+        for shard in shards.flatten().map(|e| e.path()) {
+            if file_name(&shard).len() != 2 {
+                continue;
+            }
+            for path in files_under(&shard)? {
+                let name = file_name(&path);
+                if name.len() == 64 && !name.starts_with('.') {
+                    out.push((path, format!("blob/{name}")));
                 }
             }
         }
