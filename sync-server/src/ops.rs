@@ -44,6 +44,8 @@ impl From<fengqiao_sync::SyncError> for OpsError {
     }
 }
 
+mod blobs;
+
 fn io(path: &Path) -> impl FnOnce(std::io::Error) -> OpsError + '_ {
     move |source| OpsError::Io {
         path: path.to_owned(),
@@ -312,8 +314,8 @@ pub fn status(store: &Store) -> Result<Status, OpsError> {
 }
 
 /// Bytes the server's document storage holds on disk: the documents, the journal of what
-/// is not in their files yet, the superseded snapshots kept for recovery and the township
-/// shards' own storage.
+/// is not in their files yet, the superseded snapshots kept for recovery, the township
+/// shards' own storage and the attachments' bytes.
 pub fn storage_bytes(data_dir: &Path) -> u64 {
     let dir = DataDir::new(data_dir);
     [
@@ -321,6 +323,7 @@ pub fn storage_bytes(data_dir: &Path) -> u64 {
         dir.journal(),
         dir.superseded(),
         data_dir.join(crate::shards::SHARDS_DIR),
+        data_dir.join("blobs"),
     ]
     .iter()
     .map(|d| dir_bytes(d))
@@ -360,6 +363,10 @@ pub struct Manifest {
     /// office's recovery secret) open it. Absent in backups made before encryption.
     #[serde(default)]
     pub sealed: bool,
+    /// Attachments' bytes: BLAKE3 hash → file under `blobs/` as stored. Absent in backups
+    /// made before attachments.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub blobs: BTreeMap<String, BackupFile>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -448,6 +455,7 @@ pub fn backup(store: &Store, out: &Path) -> Result<Manifest, OpsError> {
             },
         );
     }
+    let blobs = blobs::back_up(store, &partial)?;
     let manifest = Manifest {
         format: BACKUP_FORMAT,
         county: store.identity().county.clone(),
@@ -455,6 +463,7 @@ pub fn backup(store: &Store, out: &Path) -> Result<Manifest, OpsError> {
         written_at: fengqiao_store::now_cst().to_rfc3339(),
         documents,
         sealed: seal.is_sealed(),
+        blobs,
     };
     let text =
         serde_json::to_vec_pretty(&manifest).map_err(|e| OpsError::Refused(e.to_string()))?;
@@ -530,6 +539,7 @@ pub fn read_backup(dir: &Path, seal: &Seal) -> Result<(Manifest, BackupDocuments
             .into_owned();
         docs.push((doc, bytes));
     }
+    blobs::check(dir, &manifest.blobs)?;
     // The directory first: it lists every other document and decides access.
     docs.sort_by_key(|(n, _)| *n != DocName::Directory);
     Ok((manifest, docs))
@@ -611,7 +621,9 @@ pub fn restore(
     for (name, bytes) in &docs {
         store.import_document(name, bytes)?;
     }
+    let restored = blobs::restore(backup_dir, &store, &manifest.blobs);
     store.close();
+    restored?;
     Ok(manifest)
 }
 
@@ -673,7 +685,20 @@ mod tests {
             let mut reg = Registration::new(Channel::Visit, received, "港口镇", "水渠被冲毁")
                 .with_petitioner(name, phone);
             reg.petitioners[0].id_number = id.into();
-            store.add_case(reg).expect("add case")
+            let case = store.add_case(reg).expect("add case");
+            // The petition letter names the petitioner too.
+            let letter = format!("{name}的来信：{phone}").repeat(40);
+            let number = case.number.to_string();
+            store
+                .attach(
+                    &number,
+                    fengqiao_model::AttachedTo::Case,
+                    "来信.txt",
+                    letter.as_bytes(),
+                    "",
+                )
+                .expect("attach");
+            case
         };
 
         // Every backed-up document as stored, by file.
@@ -695,6 +720,9 @@ mod tests {
         for (path, bytes) in &plain_docs {
             assert!(automerge::Automerge::load(bytes).is_ok(), "{path:?}");
         }
+        // The letter's bytes go with the records, as they are.
+        let plain_blobs = files_holding(&tmp.path().join("plain-backup/blobs"), name.as_bytes());
+        assert_eq!(plain_blobs.len(), 1, "{plain_blobs:?}");
 
         let dir = tmp.path().join("sealed");
         std::fs::create_dir_all(&dir).expect("mkdir");
@@ -715,6 +743,7 @@ mod tests {
         let manifest = backup(&store, &out).expect("backup");
         store.close();
         assert!(manifest.sealed);
+        assert_eq!(manifest.blobs.len(), 1);
         let sealed_docs = stored(&out);
         assert_eq!(sealed_docs.len(), manifest.documents.len());
         for (path, bytes) in &sealed_docs {
@@ -757,6 +786,12 @@ mod tests {
         let restored = Store::open_sealed(&target, &key).expect("open restored");
         let shown = restored.case(&case.id.to_string()).expect("the case");
         assert_eq!(shown.case.registration.petitioners[0].name, name);
+        let hash = shown.attachments[0].hash.parse().expect("hash");
+        let letter = restored
+            .attachment_bytes(&hash)
+            .expect("read")
+            .expect("restored");
+        assert!(letter.starts_with(name.as_bytes()));
         restored.close();
         for secret in [name, phone, id] {
             let holders = files_holding(&target, secret.as_bytes());
