@@ -71,6 +71,22 @@ pub fn doctor(store: &Store, json_out: bool) -> Result<()> {
                 p.reason
             );
         }
+        let a = &report.attachments;
+        if a.whole + a.awaiting + a.damaged.len() > 0 {
+            outln!(
+                "附件 {} 件完好（{}）{}",
+                a.whole,
+                fengqiao_store::human_bytes(a.bytes),
+                if a.awaiting > 0 {
+                    format!("，{} 件待下次同步送达", a.awaiting)
+                } else {
+                    String::new()
+                }
+            );
+        }
+        for (hash, why) in &a.damaged {
+            outln!("附件 {hash} 已损坏，已隔离，下次同步重新取回：{why}");
+        }
         if let Some(f) = &report.storage_failure {
             outln!("存储写入失败：{f}");
         }
@@ -82,6 +98,7 @@ pub fn doctor(store: &Store, json_out: bool) -> Result<()> {
         }
     }
     let healthy = report.problems.is_empty()
+        && report.attachments.damaged.is_empty()
         && report.storage_failure.is_none()
         && directory.is_none()
         && gaps.is_empty()

@@ -186,3 +186,53 @@ fn bad_files_are_refused_naming_why_and_nothing_is_stored() {
     assert_eq!(blob_files(dir), 0);
     assert!(attachments(dir, &case).is_empty());
 }
+
+#[test]
+fn doctor_names_a_damaged_attachment_and_moves_it_aside_for_the_next_sync() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let dir = &tmp.path().join("data");
+    ok(
+        dir,
+        &["init", "--device-name", "港口镇笔记本", "--person", "李四"],
+    );
+    let case = add_case(dir);
+    let file = tmp.path().join("照片.jpg");
+    std::fs::write(&file, vec![9u8; 5000]).expect("write");
+    ok(dir, &["attach", &case, file.to_str().expect("path")]);
+    let text = ok(dir, &["doctor"]);
+    assert!(text.contains("附件 1 件完好"), "{text}");
+
+    let hash = attachments(dir, &case)[0]["hash"]
+        .as_str()
+        .expect("hash")
+        .to_owned();
+    let stored = dir.join("blobs").join(&hash[..2]).join(&hash);
+    let mut bytes = std::fs::read(&stored).expect("read");
+    bytes[100] ^= 0xff;
+    std::fs::write(&stored, bytes).expect("damage");
+
+    let out = tmp.path().join("x.jpg");
+    let err = fails(
+        dir,
+        &[
+            "attachment",
+            "get",
+            &hash,
+            "--out",
+            out.to_str().expect("path"),
+        ],
+    );
+    assert!(err.contains("与其哈希不符"), "{err}");
+    let (out, err) = common::fails_2(dir, &["doctor"]);
+    assert!(
+        out.contains(&format!("附件 {hash} 已损坏，已隔离")),
+        "{out}\n{err}"
+    );
+    assert!(!stored.exists());
+    assert!(dir.join("quarantine").join(format!("blob-{hash}")).exists());
+    // Now it is what the next sync fetches, shown as not here yet.
+    let list = attachments(dir, &case);
+    assert_eq!(list[0]["present"], false);
+    let text = ok(dir, &["doctor"]);
+    assert!(text.contains("1 件待下次同步送达"), "{text}");
+}

@@ -199,6 +199,12 @@ impl BlobStore {
         }
     }
 
+    /// Moves a blob's file to `to` (a damaged one, out of the way of a fresh copy).
+    pub fn move_to(&self, hash: &BlobHash, to: &Path) -> Result<(), StoreError> {
+        let path = self.path(hash);
+        fs::rename(&path, to).map_err(StoreError::io(&path))
+    }
+
     /// Every blob here with its size on disk.
     pub fn list(&self) -> Result<Vec<(BlobHash, u64)>, StoreError> {
         let mut out = Vec::new();

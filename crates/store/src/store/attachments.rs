@@ -103,6 +103,19 @@ pub struct Sweep {
     pub freed_bytes: u64,
 }
 
+/// The attachments' bytes on this device, as `doctor` reports them.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct AttachmentHealth {
+    /// Blobs here whose bytes hash to their name.
+    pub whole: usize,
+    pub bytes: u64,
+    /// Blobs live records here name and the next sync brings.
+    pub awaiting: usize,
+    /// Blobs whose bytes did not read or hash right, moved to `quarantine/` so the next
+    /// sync fetches them again: hash and why.
+    pub damaged: Vec<(String, String)>,
+}
+
 /// One reference to a blob from a document this device holds.
 #[derive(Debug, Clone)]
 struct BlobRef {
@@ -455,6 +468,29 @@ impl Store {
             }
         }
         Ok(sweep)
+    }
+
+    /// Reads every blob back and checks it against its hash; a damaged one is moved to
+    /// `quarantine/blob-<hash>` (kept for inspection), so a sync fetches it again.
+    pub fn attachment_health(&self) -> Result<AttachmentHealth, StoreError> {
+        let mut health = AttachmentHealth::default();
+        for (hash, size) in self.blobs.list()? {
+            match self.blobs.get(&hash) {
+                Ok(_) => {
+                    health.whole += 1;
+                    health.bytes += size;
+                }
+                Err(e) => {
+                    let quarantine = self.dir.quarantine();
+                    std::fs::create_dir_all(&quarantine).map_err(StoreError::io(&quarantine))?;
+                    self.blobs
+                        .move_to(&hash, &quarantine.join(format!("blob-{hash}")))?;
+                    health.damaged.push((hash.to_string(), e.to_string()));
+                }
+            }
+        }
+        health.awaiting = self.missing_blobs()?.len();
+        Ok(health)
     }
 
     /// Every blob the case and visit documents here refer to, with where from.

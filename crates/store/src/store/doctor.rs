@@ -37,6 +37,7 @@ pub struct DocumentReport {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct DoctorReport {
     pub documents: Vec<DocumentReport>,
+    pub attachments: crate::AttachmentHealth,
     pub problems: Vec<StorageProblemReport>,
     pub storage_failure: Option<String>,
 }
@@ -103,6 +104,7 @@ impl Store {
             })
             .collect();
         Ok(DoctorReport {
+            attachments: self.attachment_health()?,
             documents,
             problems,
             storage_failure: self.storage.failure(),
