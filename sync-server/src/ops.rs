@@ -228,6 +228,7 @@ pub fn enrol(
         scope,
         enrolled_at: fengqiao_store::now_cst(),
         revoked: false,
+        confidential: false,
     };
     let data_dir = store.data_dir();
     let mut clients = websocket_clients(data_dir)?;

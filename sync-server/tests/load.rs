@@ -340,6 +340,7 @@ async fn devices_syncing_ten_documents_each_converge() {
                     scope: vec![by_township[i / PER_TOWNSHIP].0.clone()],
                     enrolled_at: fengqiao_store::now_cst(),
                     revoked: false,
+                    confidential: false,
                 })
                 .unwrap();
         }

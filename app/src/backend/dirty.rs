@@ -84,7 +84,8 @@ impl Changed {
     pub fn of(doc: &DocName) -> Changed {
         match doc {
             DocName::Directory => Changed::Directory,
-            DocName::Cases { .. } => Changed::Cases,
+            // An accusation's part kept apart shows on its case page.
+            DocName::Cases { .. } | DocName::Confidential { .. } => Changed::Cases,
             DocName::Visits { .. } => Changed::Visits,
             DocName::Roster { .. } => Changed::Roster,
             DocName::Decisions { .. } => Changed::Decisions,

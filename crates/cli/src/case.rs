@@ -195,6 +195,13 @@ pub struct AddArgs {
     representatives: Vec<String>,
     #[arg(long)]
     head_count: Option<u32>,
+    /// The content type (内容类别), e.g. 检举控告类. An accusation's accuser and text are
+    /// kept apart from the case (第三十条第三款).
+    #[arg(long)]
+    content_type: Option<String>,
+    /// Keep the petitioner and the content apart as for an accusation (涉密).
+    #[arg(long)]
+    confidential: bool,
 }
 
 impl AddArgs {
@@ -422,6 +429,12 @@ fn registration_from(args: &AddArgs) -> Result<Registration> {
     reg.village = args.village.clone();
     reg.content.facts = args.facts.clone();
     reg.route = args.route.as_deref().map(Route::parse).transpose()?;
+    reg.content_type = args
+        .content_type
+        .as_deref()
+        .map(fengqiao_model::ContentType::parse)
+        .transpose()?;
+    reg.flags.confidential = args.confidential;
     reg.received_by = args.received_by.clone().unwrap_or_default();
     reg.flags.group = args.representatives.len() > 1;
     Ok(reg)
@@ -673,6 +686,17 @@ fn print_case(r: &CaseRecord, clock_lines: &[String]) -> Result<()> {
             p.masked_id_number(),
             p.address
         )?;
+    }
+    match r.kept_apart {
+        Some(fengqiao_store::KeptApart::Withheld) => writeln!(
+            out,
+            "检举控告：检举人和内容依法另行保存，本机无权查看（第三十条第三款）"
+        )?,
+        Some(fengqiao_store::KeptApart::AwaitingHandover) => writeln!(
+            out,
+            "检举控告：以上检举人和内容仅存本机，下次与县信访局或县服务器同步时移交，移交后本机不再保留"
+        )?,
+        Some(fengqiao_store::KeptApart::Shown) | None => {}
     }
     writeln!(out, "诉求：{}", g.content.request)?;
     if !g.content.facts.is_empty() {

@@ -88,6 +88,14 @@ pub enum DevicesCommand {
     List,
     /// Cut a device off: peers refuse it from the moment they learn of this.
     Revoke { device: String },
+    /// Give an office device the confidential grant (第三十条第三款): it receives the
+    /// accusers and accusations kept apart. Only a device that holds it may give it.
+    GrantConfidential {
+        device: String,
+        /// Take the grant away instead.
+        #[arg(long)]
+        revoke: bool,
+    },
 }
 
 fn runtime() -> Result<tokio::runtime::Runtime> {
@@ -181,6 +189,20 @@ pub fn sync(data_dir: &Path, args: &SyncArgs, json: bool) -> Result<()> {
         );
     }
     Ok(())
+}
+
+/// The one device whose id starts with, or whose name is, `device`.
+fn one_device(store: &Store, device: &str) -> Result<fengqiao_model::Device> {
+    let matches: Vec<_> = store
+        .devices()?
+        .into_iter()
+        .filter(|d| d.id.starts_with(device) || d.name == device)
+        .collect();
+    match matches.as_slice() {
+        [one] => Ok(one.clone()),
+        [] => bail!("目录中没有设备“{device}”"),
+        _ => bail!("“{device}”对应多台设备，请给出更长的标识"),
+    }
 }
 
 pub fn serve(data_dir: &Path, args: &ServeArgs) -> Result<()> {
@@ -454,7 +476,7 @@ pub fn devices(store: &Store, cmd: &DevicesCommand, json: bool) -> Result<()> {
             } else {
                 for d in devices {
                     outln!(
-                        "{}  {}  {}  {}  {}{}",
+                        "{}  {}  {}  {}  {}{}{}",
                         &d.id[..10.min(d.id.len())],
                         d.name,
                         d.role,
@@ -464,22 +486,26 @@ pub fn devices(store: &Store, cmd: &DevicesCommand, json: bool) -> Result<()> {
                             d.scope.join("、")
                         },
                         d.enrolled_at.format("%Y-%m-%d"),
-                        if d.revoked { "  已吊销" } else { "" }
+                        if d.revoked { "  已吊销" } else { "" },
+                        if d.confidential { "  保密授权" } else { "" }
                     );
                 }
             }
         }
+        DevicesCommand::GrantConfidential { device, revoke } => {
+            let target = one_device(store, device)?;
+            store.set_confidential_grant(&target.id, !revoke)?;
+            if *revoke {
+                outln!("已收回设备 {} 的保密授权", target.name);
+            } else {
+                outln!(
+                    "已授予设备 {} 保密授权：同步后它将收到检举人信息",
+                    target.name
+                );
+            }
+        }
         DevicesCommand::Revoke { device } => {
-            let matches: Vec<_> = store
-                .devices()?
-                .into_iter()
-                .filter(|d| d.id.starts_with(device.as_str()) || d.name == *device)
-                .collect();
-            let target = match matches.as_slice() {
-                [one] => one.clone(),
-                [] => bail!("目录中没有设备“{device}”"),
-                _ => bail!("“{device}”对应多台设备，请给出更长的标识"),
-            };
+            let target = one_device(store, device)?;
             store.revoke_device(&target.id)?;
             outln!(
                 "已吊销设备 {}（{}）。其他设备同步到此变更后即拒绝它。",

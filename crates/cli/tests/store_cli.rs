@@ -500,6 +500,7 @@ fn county(office_dir: &Path, laptops: &[(&Path, &str, Role, &[&str])]) -> Vec<St
                 scope: scope.clone(),
                 enrolled_at: fengqiao_store::now_cst(),
                 revoked: false,
+                confidential: false,
             })
             .expect("enrol");
         let directory = office

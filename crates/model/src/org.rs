@@ -78,6 +78,20 @@ pub struct Device {
     pub enrolled_at: DateTime<FixedOffset>,
     #[serde(default)]
     pub revoked: bool,
+    /// The confidential grant (第三十条第三款): an office device that may receive the
+    /// identities of accusers and the text of accusations. Given by the office in the
+    /// directory; the county server holds them by its role.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub confidential: bool,
+}
+
+impl Device {
+    /// Whether the device may receive accusers' identities and accusations' text.
+    pub fn reads_confidential(&self) -> bool {
+        !self.revoked
+            && (self.role == crate::Role::Server
+                || (self.role == crate::Role::Office && self.confidential))
+    }
 }
 
 /// A household visited on a field visit.

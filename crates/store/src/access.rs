@@ -82,6 +82,7 @@ impl AccessTable {
             add(DocName::Roster { year });
             add(DocName::Decisions { year });
             add(DocName::Intake { year });
+            add(DocName::Confidential { year });
             for t in &townships {
                 add(DocName::Visits {
                     township: t.code.clone(),
@@ -191,6 +192,7 @@ impl AccessTable {
             scope: vec![township.to_owned()],
             enrolled_at: crate::now_cst(),
             revoked: false,
+            confidential: false,
         };
         self.decide(&device, name)
     }
@@ -236,6 +238,15 @@ impl AccessTable {
                 Access::None
             };
         }
+        // An accuser's identity goes to no device the directory has not granted it
+        // (第三十条第三款), whatever else its role holds.
+        if let DocName::Confidential { .. } = name {
+            return if device.reads_confidential() {
+                Access::ReadWrite
+            } else {
+                Access::None
+            };
+        }
         if role.holds_every_document() {
             return Access::ReadWrite;
         }
@@ -250,7 +261,13 @@ impl AccessTable {
         }
         match (role, name) {
             // Decided above and never reached here; listed so the match stays exhaustive.
-            (_, DocName::Device { .. } | DocName::AccessTrail { .. } | DocName::Directory)
+            (
+                _,
+                DocName::Device { .. }
+                | DocName::AccessTrail { .. }
+                | DocName::Directory
+                | DocName::Confidential { .. },
+            )
             | (Role::Office | Role::Server, _) => Access::ReadWrite,
             (
                 Role::Township,
@@ -501,6 +518,7 @@ mod tests {
             scope: scope.iter().map(|s| s.to_string()).collect(),
             enrolled_at: crate::now_cst(),
             revoked,
+            confidential: false,
         }
     }
 

@@ -312,6 +312,7 @@ mod tests {
             scope: scope.iter().map(|s| s.to_string()).collect(),
             enrolled_at: crate::now_cst(),
             revoked,
+            confidential: false,
         }
     }
 

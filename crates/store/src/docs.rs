@@ -53,6 +53,11 @@ pub enum DocName {
     /// read by the office and the server, never by a township (see `store/trail.rs`).
     /// Named by the device id.
     AccessTrail { id: String },
+    /// What 第三十条第三款 keeps apart, for the cases registered in one year: each
+    /// accusation's accuser and text, keyed by case id. Held only by office devices with
+    /// the confidential grant and the county server; the case documents carry the rest
+    /// (see `store/confidential.rs`).
+    Confidential { year: i32 },
 }
 
 /// A document name that does not parse.
@@ -81,6 +86,7 @@ impl DocName {
             DocName::Intake { .. } => INTAKE_COLLECTIONS,
             DocName::Device { .. } => DEVICE_COLLECTIONS,
             DocName::AccessTrail { .. } => ACCESS_TRAIL_COLLECTIONS,
+            DocName::Confidential { .. } => &["cases"],
         }
     }
 
@@ -188,6 +194,7 @@ impl fmt::Display for DocName {
             DocName::Intake { year } => write!(f, "intake/{year}"),
             DocName::Device { id } => write!(f, "devices/{id}"),
             DocName::AccessTrail { id } => write!(f, "access/{id}"),
+            DocName::Confidential { year } => write!(f, "confidential/{year}"),
         }
     }
 }
@@ -216,6 +223,9 @@ impl FromStr for DocName {
                 year: year.parse().map_err(|_| bad())?,
             }),
             ["roster", year] => Ok(DocName::Roster {
+                year: year.parse().map_err(|_| bad())?,
+            }),
+            ["confidential", year] => Ok(DocName::Confidential {
                 year: year.parse().map_err(|_| bad())?,
             }),
             ["decisions", year] => Ok(DocName::Decisions {

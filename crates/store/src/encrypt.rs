@@ -187,6 +187,15 @@ pub fn sensitive_files(dir: &Path) -> Result<Vec<(PathBuf, String)>, StoreError>
             }
         }
     }
+    // Accusations waiting to be handed over (`store/confidential.rs`).
+    if let Ok(entries) = fs::read_dir(dir.join("confidential/outbox")) {
+        for path in entries.flatten().map(|e| e.path()) {
+            let name = file_name(&path);
+            if path.is_file() && !name.starts_with('.') {
+                out.push((path, format!("confidential/outbox/{name}")));
+            }
+        }
+    }
     // Attachments' bytes, `blobs/<2 hex>/<hash>`.
     if let Ok(shards) = fs::read_dir(dir.join("blobs")) {
         for shard in shards.flatten().map(|e| e.path()) {

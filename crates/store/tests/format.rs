@@ -414,6 +414,34 @@ fn attachment() {
     );
 }
 
+/// An accusation's part kept apart (`confidential/<year>`, 第三十条第三款).
+#[test]
+fn confidential_part() {
+    check(
+        "confidential_part",
+        &[fengqiao_store::ConfidentialPart {
+            case_id: id(1),
+            number: "GK7Q-2026-00042".into(),
+            township: "港口镇".into(),
+            received_on: day("2026-03-02"),
+            petitioners: vec![Petitioner {
+                name: "张三".into(),
+                phone: "13800000000".into(),
+                ..Petitioner::default()
+            }],
+            representatives: Vec::new(),
+            content: Content {
+                request: "检举村主任侵占集体土地补偿款".into(),
+                facts: "2025年征地补偿款未发放到户".into(),
+                reasons: String::new(),
+            },
+            registered_by_device:
+                "8f3c5a0e9b1d2c4f6a7e8d9c0b1a2f3e4d5c6b7a8f9e0d1c2b3a4f5e6d7c8b9a".into(),
+            registered_at: at("2026-03-02T10:00:00+08:00"),
+        }],
+    );
+}
+
 #[test]
 fn field_visit() {
     check(
@@ -490,6 +518,7 @@ fn directory_records() {
             scope: vec!["港口镇".into()],
             enrolled_at: at("2026-01-05T08:00:00+08:00"),
             revoked: false,
+            confidential: false,
         }],
     );
     check(
@@ -880,6 +909,11 @@ fn genesis_is_pinned() {
             "d6935b41b08e5a0c87b868660bd9e97e",
             "5f29b0b4e2c5f611ddb3bcf18b7b4767ef54292ff8c737aa0be006c4f46aa9fc",
         ),
+        (
+            "confidential/2026",
+            "c2f2a1b8c7865d4f942177bbb9082f4b",
+            "085653152f539efe6cbec7895893d66e2fc9d84d19b1263910688ed5378ba970",
+        ),
     ];
     let mut now = Vec::new();
     for (name, _, _) in pinned {
@@ -916,6 +950,7 @@ fn genesis_is_pinned() {
             DocName::Intake { .. } => "intake",
             DocName::Device { .. } => "device",
             DocName::AccessTrail { .. } => "access",
+            DocName::Confidential { .. } => "confidential",
         }
     }
     let pinned_kinds: BTreeSet<&str> = now.iter().map(|(doc, _, _)| kind(doc)).collect();
@@ -928,6 +963,7 @@ fn genesis_is_pinned() {
         "intake",
         "device",
         "access",
+        "confidential",
     ]
     .into();
     assert_eq!(pinned_kinds, every_kind);

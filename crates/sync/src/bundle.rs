@@ -390,7 +390,12 @@ pub fn export_to_with(
         (Recipients::County, Some(peer)) => Some(peer.device.as_str()),
         (Recipients::County, None) => None,
     };
+    // An accuser's identity (第三十条第三款) travels only in a bundle sealed for one
+    // device the directory grants it to: every recipient can open a bundle.
+    let confidential_ok = matches!(to, Recipients::Device(id)
+        if table.device(id).is_some_and(Device::reads_confidential));
     let allowed = |name: &DocName| match reader {
+        _ if matches!(name, DocName::Confidential { .. }) && !confidential_ok => false,
         Some(id) if table.device(id).is_some() => table.access(id, name).can_read(),
         _ => true,
     };
@@ -752,10 +757,16 @@ pub fn import(store: &Store, bytes: &[u8]) -> Result<ImportReport, BundleError> 
         blobs,
     } = open(store, bytes)?;
     let table = directory_rules(store)?;
+    let own = store.identity().device_id.clone();
     let mut skipped = Vec::new();
     let mut refused = Vec::new();
     let mut accepted = Vec::new();
     for (name, data) in documents {
+        // What the network would never send this device, a bundle does not place on it
+        // either (a county bundle carries every township's documents).
+        if !table.access(&own, &name).can_read() {
+            continue;
+        }
         if let Some(reason) = not_writable(table.access(&signer.id, &name)) {
             // Reported only when it holds something this laptop lacks: a township
             // laptop's bundle always carries the directory, which it only reads.

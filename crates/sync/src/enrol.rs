@@ -301,6 +301,7 @@ impl EnrolmentDesk {
             scope: offer.scope.clone(),
             enrolled_at: now,
             revoked: false,
+            confidential: false,
         };
         let person: String = request.person_name.trim().chars().take(64).collect();
         if let Err(e) = store.enrol_device_with_person(&device, &person) {

@@ -13,6 +13,7 @@
 //!   device.
 
 pub mod bundle;
+pub mod confidential;
 pub mod enrol;
 pub mod error;
 pub mod node;

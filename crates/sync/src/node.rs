@@ -302,6 +302,10 @@ impl SyncNode {
                 crate::repair::REPAIR_ALPN,
                 crate::repair::RepairDesk::new(store.clone()),
             )
+            .accept(
+                crate::confidential::HANDOVER_ALPN,
+                crate::confidential::HandoverDesk::new(store.clone()),
+            )
             .spawn();
         let watcher = {
             let live = live.clone();

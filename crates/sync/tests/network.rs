@@ -212,6 +212,7 @@ fn an_unenrolled_device_receives_no_document_bytes() {
             scope: vec![],
             enrolled_at: fengqiao_store::now_cst(),
             revoked: false,
+            confidential: false,
         })
         .unwrap();
     let (na, ns) = (node(&rt, &a), node(&rt, &stranger));

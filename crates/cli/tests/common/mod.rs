@@ -1,6 +1,8 @@
 //! Running the `fengqiao` binary from the CLI's tests: each test file uses what it needs.
 #![allow(dead_code)]
 
+pub mod serve;
+
 use std::path::Path;
 use std::process::{Command, Output};
 

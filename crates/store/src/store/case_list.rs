@@ -215,6 +215,7 @@ impl Store {
         // The route in force: the latest 分流, else the registration's (see `law.rs`).
         let reg = &mut record.case.registration;
         reg.route = fengqiao_rules::route_in_force(&record.events, reg.route);
+        self.restore_kept_apart(&mut record)?;
         Ok(record)
     }
 
@@ -514,5 +515,6 @@ pub(super) fn read_case(
         document: name.to_string(),
         merged_from: Vec::new(),
         merged_into: None,
+        kept_apart: None,
     })
 }

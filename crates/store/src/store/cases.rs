@@ -43,6 +43,22 @@ pub struct CaseRecord {
     /// The active merge that absorbed this case into another, if any.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub merged_into: Option<MergeRecord>,
+    /// For an accusation kept apart (第三十条第三款): whether its accuser and text are
+    /// shown here (and restored into `case`), or withheld from this device.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub kept_apart: Option<KeptApart>,
+}
+
+/// Where an accusation's part kept apart stands on this device.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum KeptApart {
+    /// Shown: this device holds the confidential grant.
+    Shown,
+    /// Shown to the device that registered it, until it hands it over.
+    AwaitingHandover,
+    /// Not on this device, as the law requires.
+    Withheld,
 }
 
 impl CaseRecord {
@@ -109,7 +125,7 @@ impl Store {
         let name = DocName::cases_for(&code, registration.received_on);
         let year = at.year();
         let sequence = self.next_sequence(year)?;
-        let case = Case {
+        let mut case = Case {
             id: CaseId::generate(),
             number: CaseNumber {
                 device_code: self.identity.device_code.clone(),
@@ -121,6 +137,10 @@ impl Store {
             source_number: String::new(),
             registration,
         };
+        // An accuser and an accusation never enter the case document (第三十条第三款).
+        if super::confidential::is_kept_apart(&case.registration) {
+            self.keep_apart(&mut case)?;
+        }
         let registered = CaseEvent {
             id: EventId::generate(),
             kind: EventKind::Registered,
@@ -262,6 +282,21 @@ impl Store {
             });
         }
         self.check_route_settable(key, top)?;
+        if matches!(top, "petitioners" | "representatives" | "content")
+            && self
+                .case_alone(key)?
+                .case
+                .registration
+                .petitioners
+                .first()
+                .is_some_and(|p| p.name == super::confidential::WITHHELD_PERSON)
+        {
+            return Err(StoreError::FieldNotSettable {
+                field: field.into(),
+                why: "检举控告案件的检举人和内容依法另行保存，不写入案件文档（第三十条第三款）"
+                    .into(),
+            });
+        }
         let (name, id) = self.locate(key)?;
         let townships: Vec<String> = self.townships()?.into_iter().map(|t| t.name).collect();
         let field = field.to_owned();

@@ -217,6 +217,9 @@ impl Store {
             scope: self.identity.scope.clone(),
             enrolled_at: now_cst(),
             revoked: false,
+            // The office device that founds the county holds the confidential grant, so
+            // someone reads accusations from the start; it grants others (`devices`).
+            confidential: self.is_founding() && self.identity.role == fengqiao_model::Role::Office,
         };
         let person = self.identity.person.clone();
         self.write(&DocName::Directory, |tx| {

@@ -194,6 +194,7 @@ fn typed_collections(name: &DocName) -> &'static [(&'static str, CollectionCheck
     use fengqiao_roster::state::{Change, Leave, Slot, Swap};
     match name {
         DocName::Cases { .. } => &[],
+        DocName::Confidential { .. } => &[("cases", unreadable_in::<crate::ConfidentialPart>)],
         DocName::Directory => &[
             ("units", unreadable_in::<OrgUnit>),
             ("people", unreadable_in::<Person>),

@@ -84,6 +84,7 @@ mod tests {
                 scope: vec!["港口镇".into()],
                 enrolled_at: crate::now_cst(),
                 revoked: false,
+                confidential: false,
             })
             .expect("a change of this device's own");
         let heads_now = store.document_heads(&DocName::Directory).expect("heads");

@@ -58,6 +58,7 @@ impl Store {
                 scope: self.identity.scope.clone(),
                 enrolled_at: crate::now_cst(),
                 revoked: false,
+                confidential: self.is_founding() && self.identity.role == Role::Office,
             },
         })
     }
@@ -113,6 +114,7 @@ impl Store {
             scope,
             enrolled_at: crate::now_cst(),
             revoked: false,
+            confidential: false,
         };
         self.enrol_device_with_person(&device, person_name)?;
         self.export_document(&DocName::Directory)?

@@ -26,6 +26,9 @@ pub struct RoundReport {
     /// Changes the peer sent whose authors this device's directory does not let write
     /// their documents (each is logged by name); they were not applied.
     pub refused_changes: u64,
+    /// Accusations handed over to the peer (第三十条第三款), refused, or still waiting.
+    #[serde(default)]
+    pub accusations: crate::confidential::HandoverReport,
 }
 
 impl RoundReport {
@@ -53,6 +56,18 @@ impl RoundReport {
         }
         if !self.unfinished.is_empty() {
             line.push_str(&format!("；未完成：{}", self.unfinished.join("、")));
+        }
+        if self.accusations.handed_over > 0 {
+            line.push_str(&format!(
+                "；移交检举材料 {} 件（本机已不再保留）",
+                self.accusations.handed_over
+            ));
+        }
+        if !self.accusations.refused.is_empty() {
+            line.push_str(&format!(
+                "；{} 件检举材料对方未接收，仍待移交",
+                self.accusations.refused.len()
+            ));
         }
         if self.refused_changes > 0 {
             line.push_str(&format!(

@@ -96,6 +96,22 @@ impl SyncNode {
         }
 
         tracing::debug!(elapsed = ?started.elapsed(), "round: documents exchanged");
+        // Accusations registered here go to a peer the directory grants them to, then
+        // leave this device. A failure leaves them for the next round.
+        let accusations = crate::confidential::hand_over_accusations(
+            &self.endpoint,
+            &self.store,
+            &peer,
+            self.options.dial_timeout,
+        )
+        .await
+        .unwrap_or_else(|e| {
+            tracing::warn!(peer = %peer_key, error = %e, "accusations not handed over");
+            crate::confidential::HandoverReport {
+                waiting: self.store.pending_handover().map_or(0, |p| p.len()),
+                ..Default::default()
+            }
+        });
         // What the peer has now, for bundles and the next report: the heads it
         // acknowledged (as each document saw it; the hub's summary can lag), or failing
         // that the heads it last advertised.
@@ -164,6 +180,7 @@ impl SyncNode {
             elapsed_ms: started.elapsed().as_millis() as u64,
             unfinished,
             refused_changes: self.check.refused() - refused0,
+            accusations,
         };
         self.record_round(&peer, &peer_device.name, their_heads, &report)?;
         self.attest().await;

@@ -43,6 +43,7 @@ impl SyncNode {
                 _ = tokio::time::sleep(Duration::from_secs(5)) => {
                     // Documents received from peers that were not listed yet.
                     _held = self.open_documents().await?;
+                    self.hand_over_to_connected(&dialers).await;
                 }
             }
         }
@@ -85,6 +86,34 @@ impl SyncNode {
                 }
             });
         futures::future::join_all(waits).await;
+    }
+
+    /// Hands accusations waiting here to each connected peer the directory grants them to
+    /// (the county server, a granted office device).
+    async fn hand_over_to_connected(&self, dialers: &[(String, samod::DialerHandle)]) {
+        if self.store.pending_handover().map_or(true, |p| p.is_empty()) {
+            return;
+        }
+        for (peer, _) in dialers.iter().filter(|(_, d)| d.is_connected()) {
+            let Ok(id) = peer.parse::<iroh::EndpointId>() else {
+                continue;
+            };
+            let addr = EndpointAddr::new(id);
+            match crate::confidential::hand_over_accusations(
+                &self.endpoint,
+                &self.store,
+                &addr,
+                self.options.dial_timeout,
+            )
+            .await
+            {
+                Ok(r) if r.handed_over > 0 => {
+                    tracing::info!(%peer, handed_over = r.handed_over, "accusations handed over")
+                }
+                Ok(_) => {}
+                Err(e) => tracing::warn!(%peer, error = %e, "accusations not handed over"),
+            }
+        }
     }
 
     /// Stops accepting, closes connections, and lets the endpoint say goodbye.

@@ -70,6 +70,7 @@ pub fn enrolled(
             scope: scope.clone(),
             enrolled_at: fengqiao_store::now_cst(),
             revoked: false,
+            confidential: false,
         })
         .unwrap();
     let directory = office

@@ -1,0 +1,159 @@
+//! Accusations kept apart (issue 23, 第三十条第三款) between real processes on loopback:
+//! a township laptop registers an accusation offline, syncs with the county office's
+//! `fengqiao serve` and hands the accuser over; afterwards neither it, nor another laptop
+//! of the township, nor its bundle holds the accuser's name or the accusation's text. The
+//! office device with the confidential grant shows them; an office device without it
+//! does not, until the office grants it.
+
+use std::path::Path;
+
+mod common;
+use common::serve::{Serve, free_udp_port};
+use common::{json, ok};
+
+const ACCUSER: &str = "欧阳检举";
+const ACCUSATION: &str = "检举村主任侵占集体土地补偿款";
+
+fn files_holding(dir: &Path, needle: &str) -> Vec<std::path::PathBuf> {
+    let mut found = Vec::new();
+    let mut stack = vec![dir.to_owned()];
+    while let Some(d) = stack.pop() {
+        let Ok(entries) = std::fs::read_dir(&d) else {
+            continue;
+        };
+        for entry in entries.flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                stack.push(path);
+            } else if std::fs::read(&path)
+                .unwrap_or_default()
+                .windows(needle.len())
+                .any(|w| w == needle.as_bytes())
+            {
+                found.push(path);
+            }
+        }
+    }
+    found
+}
+
+fn enrol_ticket(office: &Path, addr: &str, role: &str, name: &str) -> String {
+    let mut args = vec![
+        "ticket", "--enrol", "--role", role, "--name", name, "--addr", addr,
+    ];
+    if role == "township" {
+        args.extend(["--scope", "港口镇"]);
+    }
+    ok(office, &args).trim().to_owned()
+}
+
+fn sync(dir: &Path, ticket: &str) -> String {
+    ok(dir, &["sync", "--peer", ticket, "--discover-ms", "0"])
+}
+
+#[test]
+fn an_accusation_is_handed_over_and_leaves_no_trace_on_township_laptops() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let at = |n: &str| tmp.path().join(n);
+    let (office, lisi, zhaoliu, clerk) = (at("office"), at("lisi"), at("zhaoliu"), at("clerk"));
+    ok(
+        &office,
+        &[
+            "init",
+            "--device-name",
+            "信访局台式机",
+            "--person",
+            "王主任",
+        ],
+    );
+    let addr = format!("127.0.0.1:{}", free_udp_port());
+    let tickets = [
+        (
+            &lisi,
+            enrol_ticket(&office, &addr, "township", "港口镇笔记本一"),
+            "李四",
+        ),
+        (
+            &zhaoliu,
+            enrol_ticket(&office, &addr, "township", "港口镇笔记本二"),
+            "赵六",
+        ),
+        (
+            &clerk,
+            enrol_ticket(&office, &addr, "office", "信访局二号机"),
+            "孙八",
+        ),
+    ];
+    let (server, ticket) = Serve::start(&office, &addr, &at("office.ticket"));
+    for (dir, enrol, person) in &tickets {
+        ok(dir, &["enrol", enrol, "--person", person]);
+    }
+
+    // Registered in a village with no network.
+    let added = json(&ok(
+        &lisi,
+        &[
+            "case",
+            "add",
+            "--json",
+            "--township",
+            "港口镇",
+            "--name",
+            ACCUSER,
+            "--phone",
+            "13905561234",
+            "--request",
+            ACCUSATION,
+            "--content-type",
+            "检举控告类",
+        ],
+    ));
+    let number = added["number"].as_str().expect("number").to_owned();
+    let shown = ok(&lisi, &["case", "show", &number]);
+    assert!(
+        shown.contains(ACCUSER) && shown.contains("下次与县信访局或县服务器同步时移交"),
+        "{shown}"
+    );
+
+    let round = sync(&lisi, &ticket);
+    assert!(round.contains("移交检举材料 1 件"), "{round}");
+    let bundle = at("lisi.fqb");
+    ok(&lisi, &["bundle", "export", bundle.to_str().expect("path")]);
+    sync(&zhaoliu, &ticket);
+    sync(&clerk, &ticket);
+
+    // The township's laptops: the case, never the accuser or the accusation.
+    let there = ok(&zhaoliu, &["case", "show", &number]);
+    assert!(
+        there.contains("本机无权查看") && !there.contains(ACCUSER),
+        "{there}"
+    );
+    for dir in [&lisi, &zhaoliu, &bundle, &clerk] {
+        for secret in [ACCUSER, ACCUSATION] {
+            let found = files_holding(dir, secret);
+            assert!(found.is_empty(), "{secret} in {found:?}");
+        }
+    }
+    let after = ok(&lisi, &["case", "show", &number]);
+    assert!(
+        after.contains("本机无权查看") && !after.contains(ACCUSER),
+        "{after}"
+    );
+
+    // The granted office device shows them (the command runs in its `serve`).
+    let office_view = ok(&office, &["case", "show", &number]);
+    assert!(
+        office_view.contains(ACCUSER) && office_view.contains(ACCUSATION),
+        "{office_view}"
+    );
+    let clerk_view = ok(&clerk, &["case", "show", &number]);
+    assert!(!clerk_view.contains(ACCUSER), "{clerk_view}");
+
+    // The office grants the second office device; from its next sync it shows them.
+    ok(&office, &["devices", "grant-confidential", "信访局二号机"]);
+    sync(&clerk, &ticket);
+    sync(&clerk, &ticket);
+    let granted = ok(&clerk, &["case", "show", &number]);
+    assert!(granted.contains(ACCUSER), "{granted}");
+    drop(server);
+}
