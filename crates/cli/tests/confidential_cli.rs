@@ -115,6 +115,16 @@ fn an_accusation_is_handed_over_and_leaves_no_trace_on_township_laptops() {
         "{shown}"
     );
 
+    // The accuser's letter: a material of the accusation, kept apart with it.
+    let letter_text = format!("{ACCUSER}的检举信：{ACCUSATION}。").repeat(30);
+    let letter = at("检举信.txt");
+    std::fs::write(&letter, &letter_text).expect("write");
+    ok(&lisi, &["attach", &number, letter.to_str().expect("path")]);
+    let listed = json(&ok(&lisi, &["attachments", &number, "--json"]));
+    let hash = listed[0]["hash"].as_str().expect("hash").to_owned();
+    let letter_copy = at("letter-outside-the-data-dirs");
+    std::fs::rename(&letter, &letter_copy).expect("move the source file out of the way");
+
     let round = sync(&lisi, &ticket);
     assert!(round.contains("移交检举材料 1 件"), "{round}");
     let bundle = at("lisi.fqb");
@@ -139,6 +149,13 @@ fn an_accusation_is_handed_over_and_leaves_no_trace_on_township_laptops() {
         after.contains("本机无权查看") && !after.contains(ACCUSER),
         "{after}"
     );
+    let more = common::fails(
+        &lisi,
+        &["attach", &number, letter_copy.to_str().expect("path")],
+    );
+    assert!(more.contains("已移交县信访局"), "{more}");
+    let listed = json(&ok(&zhaoliu, &["attachments", &number, "--json"]));
+    assert_eq!(listed.as_array().map(Vec::len), Some(0), "{listed}");
 
     // The granted office device shows them (the command runs in its `serve`).
     let office_view = ok(&office, &["case", "show", &number]);
@@ -146,6 +163,19 @@ fn an_accusation_is_handed_over_and_leaves_no_trace_on_township_laptops() {
         office_view.contains(ACCUSER) && office_view.contains(ACCUSATION),
         "{office_view}"
     );
+    let back = at("back/取回.txt");
+    std::fs::create_dir_all(at("back")).expect("mkdir");
+    ok(
+        &office,
+        &[
+            "attachment",
+            "get",
+            &hash,
+            "--out",
+            back.to_str().expect("path"),
+        ],
+    );
+    assert_eq!(std::fs::read_to_string(&back).expect("read"), letter_text);
     let clerk_view = ok(&clerk, &["case", "show", &number]);
     assert!(!clerk_view.contains(ACCUSER), "{clerk_view}");
 

@@ -438,6 +438,7 @@ fn confidential_part() {
             registered_by_device:
                 "8f3c5a0e9b1d2c4f6a7e8d9c0b1a2f3e4d5c6b7a8f9e0d1c2b3a4f5e6d7c8b9a".into(),
             registered_at: at("2026-03-02T10:00:00+08:00"),
+            attachments: Default::default(),
         }],
     );
 }

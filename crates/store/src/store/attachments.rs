@@ -118,7 +118,7 @@ pub struct AttachmentHealth {
 
 /// One reference to a blob from a document this device holds.
 #[derive(Debug, Clone)]
-struct BlobRef {
+pub(super) struct BlobRef {
     doc: DocName,
     size: u64,
     live: bool,
@@ -192,6 +192,11 @@ impl Store {
             });
         }
         let attachment = self.stage_attachment(on, file_name, bytes, caption)?;
+        // An accusation's materials are kept apart with its accuser (第三十条第三款).
+        if super::confidential::is_split(&record.case) {
+            self.attach_kept_apart(&record.case, &attachment)?;
+            return self.attached(attachment);
+        }
         let value = to_json(&attachment)?;
         let key = attachment.id.to_string();
         self.write(&name, |tx| {
@@ -311,13 +316,19 @@ impl Store {
     /// (a list shows them struck through), oldest first.
     pub fn attachments(&self, case_key: &str) -> Result<Vec<AttachmentView>, StoreError> {
         let (name, id) = self.locate(case_key)?;
-        let (found, _) = self
+        let (mut found, _) = self
             .read(&name, |d| {
                 case_obj(d, id)
                     .map(|case| attachments_of(d, &case))
                     .unwrap_or_default()
             })?
             .unwrap_or_default();
+        let case = self.case_alone(case_key)?.case;
+        if super::confidential::is_split(&case)
+            && let Some(part) = self.confidential_part(&case)?
+        {
+            found.extend(part.attachments.into_values());
+        }
         Ok(self.views(found))
     }
 
@@ -374,6 +385,14 @@ impl Store {
         let (name, id) = self.locate(case_key)?;
         let key = attachment.to_string();
         let by = self.identity.person.clone();
+        let case = self.case_alone(case_key)?.case;
+        if super::confidential::is_split(&case)
+            && self
+                .confidential_part(&case)?
+                .is_some_and(|p| p.attachments.contains_key(&key))
+        {
+            return self.withdraw_kept_apart(&case, &key, reason);
+        }
         self.write(&name, |tx| {
             let case = case_obj(tx, id)?;
             withdraw_in(tx, &case, &key, by.id, &by.name, reason)
@@ -494,18 +513,20 @@ impl Store {
     }
 
     /// Every blob the case and visit documents here refer to, with where from.
-    fn blob_references(&self) -> Result<BTreeMap<BlobHash, Vec<BlobRef>>, StoreError> {
+    pub(super) fn blob_references(&self) -> Result<BTreeMap<BlobHash, Vec<BlobRef>>, StoreError> {
         let mut out: BTreeMap<BlobHash, Vec<BlobRef>> = BTreeMap::new();
-        let docs = self
-            .catalogue()?
-            .into_iter()
-            .filter(|n| matches!(n, DocName::Cases { .. } | DocName::Visits { .. }));
+        let docs = self.catalogue()?.into_iter().filter(|n| {
+            matches!(
+                n,
+                DocName::Cases { .. } | DocName::Visits { .. } | DocName::Confidential { .. }
+            )
+        });
         for doc in docs {
             let found = self
                 .read(&doc, |d| {
                     let top = match doc {
-                        DocName::Cases { .. } => "cases",
-                        _ => "visits",
+                        DocName::Visits { .. } => "visits",
+                        _ => "cases",
                     };
                     let Some(map) = map_in(d, top) else {
                         return Vec::new();
@@ -525,13 +546,28 @@ impl Store {
                 }
             }
         }
+        // Materials of accusations waiting in the outbox: readable only as the part is.
+        for part in self.pending_handover()? {
+            for a in part.attachments.values() {
+                if let Ok(hash) = a.hash.parse::<BlobHash>() {
+                    out.entry(hash).or_default().push(BlobRef {
+                        doc: part.document(),
+                        size: a.size,
+                        live: a.is_live(),
+                    });
+                }
+            }
+        }
         Ok(out)
     }
 }
 
 /// The owner's map of attachments to write into, created by the first attachment. Two
 /// laptops creating it at once make two maps; [`attachments_of`] reads them all.
-fn attachments_map<T: Transactable>(tx: &mut T, owner: &ObjId) -> Result<ObjId, StoreError> {
+pub(super) fn attachments_map<T: Transactable>(
+    tx: &mut T,
+    owner: &ObjId,
+) -> Result<ObjId, StoreError> {
     match tx.get(owner, ATTACHMENTS)? {
         Some((automerge::Value::Object(ObjType::Map), obj)) => Ok(obj),
         _ => Ok(tx.put_object(owner, ATTACHMENTS, ObjType::Map)?),
@@ -563,7 +599,7 @@ pub(super) fn attachments_of<R: ReadDoc>(
 }
 
 /// Marks the attachment `key` under `owner` withdrawn, in whichever of its maps it is.
-fn withdraw_in<T: Transactable + ReadDoc>(
+pub(super) fn withdraw_in<T: Transactable + ReadDoc>(
     tx: &mut T,
     owner: &ObjId,
     key: &str,

@@ -16,7 +16,7 @@ use std::collections::BTreeMap;
 
 use chrono::{DateTime, Datelike, FixedOffset, NaiveDate};
 use fengqiao_model::case::{Content, Petitioner};
-use fengqiao_model::{Case, CaseId, ContentType, Registration};
+use fengqiao_model::{Attachment, Case, CaseId, ContentType, Registration, Withdrawal};
 use serde::{Deserialize, Serialize};
 
 use super::Store;
@@ -46,6 +46,10 @@ pub struct ConfidentialPart {
     /// The device that registered the case.
     pub registered_by_device: String,
     pub registered_at: DateTime<FixedOffset>,
+    /// The accusation's materials (letters, scans), by attachment id: their bytes travel
+    /// with the part at the hand-over.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub attachments: BTreeMap<String, Attachment>,
 }
 
 impl ConfidentialPart {
@@ -61,6 +65,16 @@ impl ConfidentialPart {
 /// confidential.
 pub fn is_kept_apart(registration: &Registration) -> bool {
     registration.flags.confidential || registration.content_type == Some(ContentType::Accusation)
+}
+
+/// Whether a case was split at registration (its case document shows the placeholder).
+pub(super) fn is_split(case: &Case) -> bool {
+    case.registration.flags.confidential
+        && case
+            .registration
+            .petitioners
+            .first()
+            .is_some_and(|p| p.name == WITHHELD_PERSON)
 }
 
 /// What a receiver decided about one part handed over to it.
@@ -93,6 +107,7 @@ impl Store {
             content: std::mem::take(&mut reg.content),
             registered_by_device: self.identity.device_id.clone(),
             registered_at: case.registered_at,
+            attachments: BTreeMap::new(),
         };
         reg.petitioners = vec![Petitioner {
             name: WITHHELD_PERSON.to_owned(),
@@ -106,13 +121,110 @@ impl Store {
         if self.reads_confidential() {
             self.put_confidential(std::slice::from_ref(&part))
         } else {
-            let bytes = serde_json::to_vec(&part).map_err(|e| StoreError::BadDocumentData {
-                doc: OUTBOX.into(),
-                reason: e.to_string(),
-            })?;
-            self.dir
-                .write_private(&format!("{OUTBOX}/{}.json", part.case_id), &bytes)
+            self.put_outbox(&part)
         }
+    }
+
+    fn put_outbox(&self, part: &ConfidentialPart) -> Result<(), StoreError> {
+        let bytes = serde_json::to_vec(part).map_err(|e| StoreError::BadDocumentData {
+            doc: OUTBOX.into(),
+            reason: e.to_string(),
+        })?;
+        self.dir
+            .write_private(&format!("{OUTBOX}/{}.json", part.case_id), &bytes)
+    }
+
+    fn outbox_part(&self, case: CaseId) -> Result<Option<ConfidentialPart>, StoreError> {
+        let Some(bytes) = self.dir.read_private(&format!("{OUTBOX}/{case}.json"))? else {
+            return Ok(None);
+        };
+        serde_json::from_slice(&bytes)
+            .map(Some)
+            .map_err(|e| StoreError::BadDocumentData {
+                doc: format!("{OUTBOX}/{case}"),
+                reason: e.to_string(),
+            })
+    }
+
+    /// Files an accusation's material with its part: in `confidential/<year>` on a granted
+    /// device, in the outbox before the hand-over; refused on a laptop that handed the
+    /// part over already (new materials go to the office).
+    pub(super) fn attach_kept_apart(
+        &self,
+        case: &Case,
+        attachment: &Attachment,
+    ) -> Result<(), StoreError> {
+        if let Some(mut part) = self.outbox_part(case.id)? {
+            part.attachments
+                .insert(attachment.id.to_string(), attachment.clone());
+            return self.put_outbox(&part);
+        }
+        if !self.reads_confidential() {
+            return Err(StoreError::NotPermitted(format!(
+                "为检举控告案件 {} 添加材料（检举材料已移交县信访局，新材料请交县信访局附入）",
+                case.number
+            )));
+        }
+        let (key, value) = (attachment.id.to_string(), to_json(attachment)?);
+        self.write_in_part(case, |tx, part| {
+            let map = super::attachments::attachments_map(tx, part)?;
+            record::put_record(tx, &map, &key, &value)?;
+            Ok(())
+        })
+    }
+
+    /// Withdraws an accusation's material, wherever its part is kept here.
+    pub(super) fn withdraw_kept_apart(
+        &self,
+        case: &Case,
+        key: &str,
+        reason: &str,
+    ) -> Result<Attachment, StoreError> {
+        let by = self.identity.person.clone();
+        if let Some(mut part) = self.outbox_part(case.id)? {
+            let Some(a) = part.attachments.get_mut(key) else {
+                return Err(StoreError::NoSuchCase(key.to_owned()));
+            };
+            if a.withdrawn.is_none() {
+                a.withdrawn = Some(Withdrawal {
+                    by: by.id,
+                    by_name: by.name.clone(),
+                    at: crate::now_cst(),
+                    reason: reason.trim().to_owned(),
+                });
+            }
+            let done = a.clone();
+            self.put_outbox(&part)?;
+            return Ok(done);
+        }
+        self.write_in_part(case, |tx, part| {
+            super::attachments::withdraw_in(tx, part, key, by.id, &by.name, reason)
+        })
+    }
+
+    /// Runs `f` on the case's part in its `confidential/<year>` document.
+    fn write_in_part<T>(
+        &self,
+        case: &Case,
+        f: impl FnOnce(
+            &mut automerge::transaction::Transaction<'_>,
+            &automerge::ObjId,
+        ) -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
+        let name = DocName::Confidential {
+            year: case.registered_at.year(),
+        };
+        let key = case.id.to_string();
+        self.write(&name, |tx| {
+            let cases = map_at(tx, "cases")?;
+            match automerge::ReadDoc::get(tx, &cases, &key)? {
+                Some((automerge::Value::Object(automerge::ObjType::Map), part)) => f(tx, &part),
+                _ => Err(StoreError::NotPermitted(format!(
+                    "修改案件 {} 的保密部分（本机尚未收到它）",
+                    case.number
+                ))),
+            }
+        })
     }
 
     /// Writes parts into their `confidential/<year>` documents, durably.
@@ -142,16 +254,8 @@ impl Store {
     /// `confidential/<year>` on a granted device, or from its own outbox before the
     /// hand-over. `None` elsewhere.
     pub fn confidential_part(&self, case: &Case) -> Result<Option<ConfidentialPart>, StoreError> {
-        if let Some(bytes) = self
-            .dir
-            .read_private(&format!("{OUTBOX}/{}.json", case.id))?
-        {
-            return serde_json::from_slice(&bytes).map(Some).map_err(|e| {
-                StoreError::BadDocumentData {
-                    doc: format!("{OUTBOX}/{}", case.id),
-                    reason: e.to_string(),
-                }
-            });
+        if let Some(part) = self.outbox_part(case.id)? {
+            return Ok(Some(part));
         }
         if !self.reads_confidential() {
             return Ok(None);
@@ -165,8 +269,18 @@ impl Store {
                 let cases = map_in(d, "cases")?;
                 match automerge::ReadDoc::get(d, &cases, &key) {
                     Ok(Some((automerge::Value::Object(automerge::ObjType::Map), obj))) => {
-                        let value = record::read_value(d, &obj, automerge::ObjType::Map);
-                        serde_json::from_value::<ConfidentialPart>(value).ok()
+                        let mut value = record::read_value(d, &obj, automerge::ObjType::Map);
+                        // Materials are read from every map a concurrent first attach made.
+                        if let serde_json::Value::Object(o) = &mut value {
+                            o.remove("attachments");
+                        }
+                        let mut part = serde_json::from_value::<ConfidentialPart>(value).ok()?;
+                        part.attachments = super::attachments::attachments_of(d, &obj)
+                            .0
+                            .into_iter()
+                            .map(|a| (a.id.to_string(), a))
+                            .collect();
+                        Some(part)
                     }
                     _ => None,
                 }
@@ -200,6 +314,8 @@ impl Store {
                 reg.petitioners = part.petitioners;
                 reg.representatives = part.representatives;
                 reg.content = part.content;
+                record.attachments.extend(part.attachments.into_values());
+                record.attachments.sort_by_key(|a| (a.attached_at, a.id));
                 if awaiting {
                     super::KeptApart::AwaitingHandover
                 } else {
@@ -303,8 +419,15 @@ impl Store {
         let mut kept = Vec::new();
         for part in parts {
             let code = table.township_code(&part.township).map(str::to_owned);
+            let missing = part
+                .attachments
+                .values()
+                .filter(|a| a.is_live())
+                .find(|a| a.hash.parse().is_ok_and(|h| !self.blobs().has(&h)));
             let why = if part.registered_by_device != from {
                 Some("不是移交设备登记的案件".to_owned())
+            } else if let Some(a) = missing {
+                Some(format!("材料 {} 的内容未随附", a.file_name))
             } else {
                 match code {
                     None => Some(format!("县目录中没有乡镇 {}", part.township)),
@@ -327,8 +450,30 @@ impl Store {
         Ok(verdicts)
     }
 
-    /// Deletes the outbox files of parts a receiver kept.
+    /// Deletes the outbox files of parts a receiver kept, and their materials' bytes
+    /// that nothing else here refers to.
     pub fn handed_over(&self, cases: &[CaseId]) -> Result<(), StoreError> {
+        let mut materials = Vec::new();
+        for id in cases {
+            if let Some(part) = self.outbox_part(*id)? {
+                materials.extend(
+                    part.attachments
+                        .values()
+                        .filter_map(|a| a.hash.parse::<crate::blobs::BlobHash>().ok()),
+                );
+            }
+        }
+        self.remove_outbox(cases)?;
+        let still = self.blob_references()?;
+        for hash in materials {
+            if !still.contains_key(&hash) {
+                self.blobs().remove(&hash)?;
+            }
+        }
+        Ok(())
+    }
+
+    fn remove_outbox(&self, cases: &[CaseId]) -> Result<(), StoreError> {
         let dir = self.dir.root.join(OUTBOX);
         for id in cases {
             let path = dir.join(format!("{id}.json"));
