@@ -129,7 +129,7 @@ async fn receive(
             .max_file_bytes
     };
     let mut materials = Vec::new();
-    for a in parts.iter().flat_map(|p| live_materials(p)) {
+    for a in parts.iter().flat_map(live_materials) {
         if a.size > cap {
             return Err(format!("材料 {} 超过单个附件上限", a.file_name));
         }
