@@ -138,7 +138,25 @@ fn an_accusation_is_handed_over_and_leaves_no_trace_on_township_laptops() {
         there.contains("本机无权查看") && !there.contains(ACCUSER),
         "{there}"
     );
-    for dir in [&lisi, &zhaoliu, &bundle, &clerk] {
+    // Every export a township makes shows the case without the accuser.
+    let exported = at("exports");
+    std::fs::create_dir_all(&exported).expect("mkdir");
+    for format in ["csv", "json"] {
+        let out = exported.join(format!("港口镇.{format}"));
+        ok(
+            &zhaoliu,
+            &[
+                "export",
+                "--format",
+                format,
+                "--out",
+                out.to_str().expect("path"),
+            ],
+        );
+        let text = std::fs::read_to_string(&out).expect("export");
+        assert!(text.contains(&number), "the case is exported: {text}");
+    }
+    for dir in [&lisi, &zhaoliu, &bundle, &clerk, &exported] {
         for secret in [ACCUSER, ACCUSATION] {
             let found = files_holding(dir, secret);
             assert!(found.is_empty(), "{secret} in {found:?}");
