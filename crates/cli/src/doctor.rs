@@ -84,6 +84,12 @@ pub fn doctor(store: &Store, json_out: bool) -> Result<()> {
                 }
             );
         }
+        let waiting = store.pending_handover()?.len();
+        if waiting > 0 {
+            outln!(
+                "{waiting} 件检举材料待移交县信访局（下次与县服务器或有保密授权的设备同步时移交，移交后本机不再保留）"
+            );
+        }
         for (hash, why) in &a.damaged {
             outln!("附件 {hash} 已损坏，已隔离，下次同步重新取回：{why}");
         }
