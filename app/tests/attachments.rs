@@ -252,6 +252,25 @@ fn a_clerk_attaches_a_photo_and_a_scan_opens_one_and_withdraws_the_photo() {
     let _ = std::fs::remove_file(mark);
     let _ = std::fs::remove_dir_all(opened.parent().expect("dir"));
 
+    // Bytes not on this laptop (as when another laptop attached them and only the record
+    // has come): "on the county server", nothing to open.
+    let hash = rows(h.state())[1].attachment.hash.clone();
+    std::fs::remove_file(dir.path().join("blobs").join(&hash[..2]).join(&hash)).expect("blob");
+    click_button(&mut h, "← 返回列表");
+    h.get_by_label(&number).click();
+    wait_for(&mut h, "the page again", |a| {
+        rows(a).len() == 2 && !rows(a)[1].present
+    });
+    assert!(h.query_by_label("在县服务器，下次同步送达").is_some());
+    assert!(
+        h.query_by_role_and_label(Role::Button, "打开：送达回证.pdf")
+            .is_none()
+    );
+    assert!(
+        h.query_by_role_and_label(Role::Button, "打开：来信.jpg")
+            .is_some()
+    );
+
     // An empty file: refused with the store's reason, nothing attached.
     pick(&mut h, &empty);
     click_button(&mut h, "添加附件…");
