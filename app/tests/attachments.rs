@@ -355,3 +355,84 @@ fn a_clerk_attaches_a_photo_and_a_scan_opens_one_and_withdraws_the_photo() {
     assert_eq!(withdrawn.reason, "重复上传");
     assert_eq!(rows(h.state()).len(), 4);
 }
+
+#[test]
+fn a_photo_of_the_site_is_attached_to_a_saved_field_visit_and_withdrawn() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let files = tempfile::tempdir().expect("tmp");
+    fengqiao_app::backend::create_demo_county(dir.path(), 10)
+        .expect("demo")
+        .close();
+    let today = fengqiao_store::now_cst().date_naive();
+    let (township, village) = {
+        let store = Store::open(dir.path()).expect("open");
+        let township = store.townships().expect("townships")[0].name.clone();
+        let village = store.villages(&township).expect("villages")[0].clone();
+        store
+            .put_visit(&fengqiao_model::FieldVisit {
+                id: fengqiao_model::VisitId::generate(),
+                leader: None,
+                staff: vec!["王明".into()],
+                township: township.clone(),
+                village: village.clone(),
+                date: today,
+                households: Vec::new(),
+                linked_cases: Vec::new(),
+                outcome: String::new(),
+            })
+            .expect("visit");
+        store.close();
+        (township, village)
+    };
+    let photo = files.path().join("现场.jpg");
+    std::fs::write(&photo, jpeg(200, 300)).expect("write");
+
+    let mut h = harness(dir.path());
+    wait_for(&mut h, "the store to open", |a| {
+        a.state.phase == Phase::Open && !a.state.visits.visits.is_empty()
+    });
+    click_button(&mut h, "下访");
+    h.get_by_label(&format!("{today} {township}{village} · 计划中"))
+        .click();
+    h.run_steps(2);
+    let visit_rows = |a: &FengqiaoApp| {
+        a.state
+            .attach
+            .visit
+            .as_ref()
+            .map(|(_, rows)| rows.to_vec())
+            .unwrap_or_default()
+    };
+    wait_for(&mut h, "the visit's attachments", |a| {
+        a.state.attach.visit.is_some()
+    });
+    assert!(h.query_by_label("尚无附件。").is_some());
+
+    pick(&mut h, &photo);
+    type_into(&mut h, "下访附件说明", "村口水渠现状");
+    click_button(&mut h, "为下访添加附件…");
+    wait_for(&mut h, "the photo", |a| visit_rows(a).len() == 1);
+    let row = &visit_rows(h.state())[0];
+    assert!(matches!(row.attachment.on, AttachedTo::Visit(_)));
+    assert_eq!(row.attachment.caption, "村口水渠现状");
+    let t = row.thumbnail.as_ref().expect("thumbnail");
+    assert_eq!((t.width, t.height), (107, 160));
+    assert!(
+        h.query_by_role_and_label(Role::Image, "缩略图：现场.jpg")
+            .is_some()
+    );
+
+    click_button(&mut h, "撤回：现场.jpg");
+    type_into(&mut h, "撤回原因", "拍错了村");
+    click_button(&mut h, "确认撤回");
+    wait_for(&mut h, "the withdrawal", |a| {
+        visit_rows(a)
+            .first()
+            .is_some_and(|r| !r.attachment.is_live())
+    });
+    assert!(h.query_by_label("现场.jpg").is_none());
+    assert!(
+        h.query_by_role_and_label(Role::Image, "缩略图：现场.jpg")
+            .is_none()
+    );
+}
