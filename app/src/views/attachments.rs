@@ -297,16 +297,26 @@ fn icon(ui: &mut egui::Ui, lang: Lang, kind: FileKind) {
         FileKind::Document => (Key::AttachKindDocument, widgets::ACCENT),
         FileKind::Other => (Key::AttachKindOther, Color32::GRAY),
     };
-    egui::Frame::new()
-        .stroke(egui::Stroke::new(1.5, color))
-        .corner_radius(4.0)
-        .inner_margin(4.0)
-        .show(ui, |ui| {
-            ui.set_min_size(vec2(THUMB_POINTS * 0.5, THUMB_POINTS * 0.5));
-            ui.centered_and_justified(|ui| {
-                ui.label(RichText::new(tr(lang, key)).color(color).strong());
-            });
-        });
+    let text = tr(lang, key);
+    let size = vec2(THUMB_POINTS * 0.66, THUMB_POINTS * 0.66);
+    let (rect, response) = ui.allocate_exact_size(size, egui::Sense::hover());
+    response.widget_info(|| egui::WidgetInfo::labeled(egui::accesskit::Role::Label, true, text));
+    if ui.is_rect_visible(rect) {
+        let painter = ui.painter();
+        painter.rect_stroke(
+            rect.shrink(1.0),
+            4.0,
+            egui::Stroke::new(1.5, color),
+            egui::StrokeKind::Inside,
+        );
+        painter.text(
+            rect.center(),
+            egui::Align2::CENTER_CENTER,
+            text,
+            egui::FontId::proportional(15.0),
+            color,
+        );
+    }
 }
 
 /// Name, size, caption, what it is on, who and when, and where the bytes are.
