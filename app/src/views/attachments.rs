@@ -256,7 +256,12 @@ fn list(
         }
         ui.push_id(("attachment", a.id.to_string()), |ui| {
             ui.horizontal(|ui| {
-                preview(ui, state, row);
+                // One column wide enough for any thumbnail, so the names line up.
+                let column = egui::Layout::top_down(egui::Align::Center);
+                ui.allocate_ui_with_layout(vec2(THUMB_POINTS, 0.0), column, |ui| {
+                    ui.set_width(THUMB_POINTS);
+                    preview(ui, state, row);
+                });
                 ui.vertical(|ui| {
                     details(ui, lang, row, on_label);
                     commands.extend(actions(ui, state, row, owner));
