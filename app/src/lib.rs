@@ -18,6 +18,7 @@ pub mod fonts;
 pub mod i18n;
 pub mod kiosk;
 pub mod live;
+pub mod picker;
 pub mod screenshots;
 pub mod state;
 pub mod sync_seam;

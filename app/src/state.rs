@@ -5,11 +5,15 @@
 //! [`AppState::apply`] takes an [`Update`], the views push commands with [`AppState::send`],
 //! and the app (or a test, or the benchmark) decides where the commands go.
 
+mod attach;
 mod fields;
 mod import;
 mod papers;
 mod unlock;
+mod visits;
+pub use attach::{AttachUi, Dest, Slot};
 pub use unlock::UnlockUi;
+pub use visits::VisitsState;
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -475,17 +479,6 @@ impl RegisterForm {
 
 pub use fields::error_field;
 
-/// The field-visit view's forms.
-#[derive(Debug, Clone)]
-pub struct VisitsState {
-    pub visits: Arc<Vec<fengqiao_model::FieldVisit>>,
-    /// The visit being edited (a copy; saved with 保存).
-    pub editing: Option<fengqiao_model::FieldVisit>,
-    pub link_number: String,
-    pub link_error: Option<String>,
-    pub staff_text: String,
-}
-
 /// Week or month.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum RosterSpan {
@@ -651,6 +644,8 @@ pub struct AppState {
     pub status: Option<StatusLine>,
     pub guide: Guide,
     pub unlock: UnlockUi,
+    /// The 附件 sections of the case page and the visit page.
+    pub attach: AttachUi,
     outbox: Vec<Command>,
 }
 
@@ -736,6 +731,7 @@ impl AppState {
             status: None,
             guide: Guide::embedded(),
             unlock: UnlockUi::default(),
+            attach: AttachUi::default(),
             outbox: Vec::new(),
         }
     }
@@ -873,11 +869,14 @@ impl AppState {
             Update::Busy(b) => self.busy = b,
             Update::ImportProgress { done, total } => self.import.progress = Some((done, total)),
             Update::Import(report) => self.import.finished(report),
+            Update::Attach(update) => self.attach.apply(update),
         }
     }
 
     /// Work done once per frame before drawing: filters and reports follow their data.
     pub fn prepare(&mut self) {
+        let picked = self.attach.poll();
+        self.outbox.extend(picked);
         self.cases.refilter(&self.clocks);
         if self.reports_stale && self.prefs.view == View::Reports {
             self.reports = Reports::build(&self.cases.rows, &self.clocks);

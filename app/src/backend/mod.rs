@@ -5,6 +5,7 @@
 //! runtime for samod), reads and writes it, computes clocks and rosters with the pure crates,
 //! and sends plain view models back ([`crate::vm`]); no Automerge type crosses.
 
+pub mod attachments;
 mod dirty;
 mod feeds;
 mod import;
@@ -27,6 +28,9 @@ use crate::vm::{
     CasePage, CaseRow, ClockIndex, Directory, RosterView, SyncStatus, Welcome, conflicts::Conflicts,
 };
 
+pub use attachments::{
+    AttachCommand, AttachUpdate, AttachmentRow, FileViewer, Owner, PendingFile, system_viewer,
+};
 pub use feeds::FeedCommand;
 pub use import::{ImportCommand, ImportReport, Written};
 pub use papers::{
@@ -96,9 +100,15 @@ pub enum Command {
         kind: EventKind,
         date: NaiveDate,
         remark: String,
+        /// Files to attach to the event once it is recorded.
+        files: Vec<PendingFile>,
     },
-    /// Add a note to a case.
-    AddNote { case: String, text: String },
+    /// Add a note to a case, and attach `files` to it.
+    AddNote {
+        case: String,
+        text: String,
+        files: Vec<PendingFile>,
+    },
     /// Resolve a conflict by choosing value `choice` (1-based).
     ResolveConflict {
         case: String,
@@ -156,6 +166,8 @@ pub enum Command {
     Paper(PaperCommand),
     /// 设置 → 导入: check a county's spreadsheet, or import it.
     Import(ImportCommand),
+    /// 附件: attach, withdraw, open; a visit's list.
+    Attach(AttachCommand),
 }
 
 /// What the store thread sends back.
@@ -215,6 +227,8 @@ pub enum Update {
     ImportProgress { done: usize, total: usize },
     /// What an import check found, or an import wrote.
     Import(std::sync::Arc<ImportReport>),
+    /// A visit's attachments, or the quota warning.
+    Attach(AttachUpdate),
 }
 
 /// A completed action for the status line: a translated sentence plus a detail.

@@ -1,5 +1,6 @@
 //! The store thread's loop: open (or offer the demo county), then serve commands.
 
+mod attachments;
 mod import;
 mod papers;
 mod views;
@@ -17,7 +18,7 @@ use fengqiao_store::{Store, demo, now_cst};
 use fengqiao_sync::bundle;
 
 use super::dirty::{Changed, Dirty, Heads, View};
-use super::{Command, Notice, Update, roster};
+use super::{Command, Notice, Owner, Update, roster};
 use crate::i18n::Key;
 use crate::sync_seam::{LIVE_SYNC_POLL, LiveSync, RoundKind, SyncRound};
 
@@ -45,6 +46,8 @@ struct Worker {
     heads: Heads,
     /// What the last roster command found, shown once with the roster.
     roster_diagnostics: Vec<fengqiao_roster::Diagnostic>,
+    /// Thumbnails, the visit whose attachments are shown, the viewer's directory.
+    attach: attachments::AttachState,
 }
 
 fn today() -> NaiveDate {
@@ -103,6 +106,7 @@ pub fn run(
         dirty: Dirty::default(),
         heads: Heads::default(),
         roster_diagnostics: Vec::new(),
+        attach: Default::default(),
     };
     // Creating the demo county showed the busy indicator; the store is open now.
     worker.send(Update::Busy(false));
@@ -346,17 +350,34 @@ impl Worker {
                 kind,
                 date,
                 remark,
+                files,
             } => match self.store.add_event(&case, kind, date, &remark) {
                 Ok(event) => {
                     self.done(Key::NoticeEventAdded, event.kind.zh());
+                    let on = fengqiao_model::AttachedTo::Event(event.id);
+                    self.attach_files(
+                        &Owner::Case {
+                            case: case.clone(),
+                            on,
+                        },
+                        files,
+                    );
                     self.open_case = Some(case);
                     self.dirty.changed(Changed::Cases);
                 }
                 Err(e) => self.fail(Key::ActionAddEvent, e),
             },
-            Command::AddNote { case, text } => match self.store.add_note(&case, &text) {
-                Ok(_) => {
+            Command::AddNote { case, text, files } => match self.store.add_note(&case, &text) {
+                Ok(note) => {
                     self.done(Key::NoticeNoteAdded, "");
+                    let on = fengqiao_model::AttachedTo::Note(note.id);
+                    self.attach_files(
+                        &Owner::Case {
+                            case: case.clone(),
+                            on,
+                        },
+                        files,
+                    );
                     // Only the case page shows notes: no list, clock or duplicate reads them.
                     self.open_case = Some(case);
                     self.dirty.mark(View::OpenCase);
@@ -551,6 +572,7 @@ impl Worker {
             },
             Command::Paper(command) => self.paper(command),
             Command::Import(command) => self.import(command),
+            Command::Attach(command) => self.attachment(command),
             Command::ExportBundle { path, peer_state } => self.export_bundle(&path, peer_state),
             Command::ImportBundle { path } => self.import_bundle(&path),
             Command::SyncNow => self.live_sync.sync_now(&self.store),
@@ -694,7 +716,10 @@ impl Worker {
                     let diagnostics = std::mem::take(&mut self.roster_diagnostics);
                     self.send_roster(&diagnostics);
                 }
-                View::Visits => self.send_visits(),
+                View::Visits => {
+                    self.send_visits();
+                    self.send_visit_attachments();
+                }
                 View::Intake => self.send_intake(),
                 View::Sync => self.send_sync(),
                 View::Clocks => self.send_clocks(),

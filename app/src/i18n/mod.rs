@@ -185,6 +185,8 @@ keys! {
     // 设置 → 访问记录 (the access trail, office only).
     TrailHeading, TrailBody, TrailAt, TrailWho, TrailDevice, TrailWhat, TrailNone,
     TrailIncomplete, TrailUnheard,
+    // 附件 (attachments on cases, events, notes and visits).
+    AttachHeading, AttachNone, AttachCaption, AttachEventCaption, AttachNoteCaption, AttachVisitCaption, AttachPickCase, AttachPickEvent, AttachPickNote, AttachPickVisit, AttachPickTitle, AttachPicking, AttachDropHint, AttachDropping, AttachStaged, AttachUnstage, AttachOnServer, AttachBy, AttachOpen, AttachOpenNamed, AttachWithdraw, AttachWithdrawNamed, AttachWithdrawReason, AttachWithdrawConfirm, AttachCancel, AttachShowWithdrawn, AttachWithdrawnBy, AttachThumb, AttachKindImage, AttachKindPdf, AttachKindAudio, AttachKindVideo, AttachKindDocument, AttachKindOther, AttachOnCase, AttachOnEvent, AttachOnNote, AttachSaveVisitFirst, AttachReadOnly, ActionAttach, ActionWithdrawAttachment, ActionOpenAttachment, NoticeAttached, NoticeAttachmentWithdrawn, NoticeAttachmentOpened,
 }
 
 #[cfg(test)]

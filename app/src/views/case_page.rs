@@ -6,7 +6,7 @@ use fengqiao_model::{EventKind, PanelKind, ReplyType, Route, Satisfaction};
 
 use crate::backend::Command;
 use crate::i18n::Key;
-use crate::state::{AppState, CasePageState, EventChoice, View};
+use crate::state::{AppState, CasePageState, Dest, EventChoice, Slot, View};
 use crate::widgets::{self, AMBER, GREEN, RED};
 
 /// Draws the open case.
@@ -20,6 +20,9 @@ pub fn ui(ui: &mut egui::Ui, state: &mut AppState) {
         ui.label(state.t(Key::CaseLoading));
         return;
     };
+    let dropped = super::attachments::Dropped::take(ui.ctx());
+    // Where the note form and the event form are, for files dropped onto them.
+    let (mut note_rect, mut event_rect) = (egui::Rect::NOTHING, egui::Rect::NOTHING);
     let record = &page.record;
     let case = &record.case;
     let reg = &case.registration;
@@ -152,15 +155,26 @@ pub fn ui(ui: &mut egui::Ui, state: &mut AppState) {
                     note.text
                 ));
             }
-            widgets::text_area(ui, state.t(Key::NoteText), &mut state.case_page.note);
-            if ui.button(state.t(Key::AddNote)).clicked() && !state.case_page.note.trim().is_empty()
-            {
-                let text = std::mem::take(&mut state.case_page.note);
-                state.send(Command::AddNote {
-                    case: case.id.to_string(),
-                    text,
-                });
-            }
+            note_rect = ui
+                .scope(|ui| {
+                    widgets::text_area(ui, state.t(Key::NoteText), &mut state.case_page.note);
+                    super::attachments::staged(ui, state, Slot::Note);
+                    if ui.button(state.t(Key::AddNote)).clicked()
+                        && !state.case_page.note.trim().is_empty()
+                    {
+                        let text = std::mem::take(&mut state.case_page.note);
+                        let files = std::mem::take(&mut state.attach.note_files);
+                        state.send(Command::AddNote {
+                            case: case.id.to_string(),
+                            text,
+                            files,
+                        });
+                    }
+                })
+                .response
+                .rect;
+            ui.add_space(8.0);
+            super::attachments::case_section(ui, state, &page);
             ui.add_space(8.0);
             super::papers::section(ui, state, &page);
 
@@ -237,9 +251,26 @@ pub fn ui(ui: &mut egui::Ui, state: &mut AppState) {
                 ));
             }
             ui.add_space(8.0);
-            event_form(ui, state, &case.id.to_string());
+            event_rect = event_form(ui, state, &case.id.to_string());
         });
     });
+    if !dropped.paths.is_empty() && super::attachments::may_write(state) {
+        let (dest, slot) = if dropped.within(event_rect) {
+            (Dest::Event, Slot::Event)
+        } else if dropped.within(note_rect) {
+            (Dest::Note, Slot::Note)
+        } else {
+            let on = fengqiao_model::AttachedTo::Case;
+            let case = case.id.to_string();
+            (
+                Dest::Now(crate::backend::Owner::Case { case, on }),
+                Slot::Case,
+            )
+        };
+        if let Some(command) = state.attach.dropped(dest, slot, dropped.paths) {
+            state.send(command);
+        }
+    }
 }
 
 /// The case's records this version could not read: what each says it is, and why it is
@@ -372,7 +403,8 @@ fn kind_of(form: &CasePageState) -> EventKind {
     }
 }
 
-fn event_form(ui: &mut egui::Ui, state: &mut AppState, case: &str) {
+/// The form to record an event, with the files to attach to it; returns where it is.
+fn event_form(ui: &mut egui::Ui, state: &mut AppState, case: &str) -> egui::Rect {
     let lang = state.lang();
     let today = state.today;
     let directory = state.directory.clone();
@@ -525,6 +557,8 @@ fn event_form(ui: &mut egui::Ui, state: &mut AppState, case: &str) {
             crate::i18n::tr(lang, Key::EventRemark),
             &mut form.event_remark,
         );
+        super::attachments::staged(ui, state, Slot::Event);
+        let form = &mut state.case_page;
         if ui.button(crate::i18n::tr(lang, Key::AddEvent)).clicked() {
             let kind = kind_of(form);
             let command = Command::AddEvent {
@@ -532,11 +566,14 @@ fn event_form(ui: &mut egui::Ui, state: &mut AppState, case: &str) {
                 kind,
                 date: form.event_date,
                 remark: std::mem::take(&mut form.event_remark),
+                files: std::mem::take(&mut state.attach.event_files),
             };
             form.event_text.clear();
             form.event_minutes.clear();
             form.event_members.clear();
             state.send(command);
         }
-    });
+    })
+    .response
+    .rect
 }

@@ -1,6 +1,7 @@
 //! The views: functions that draw [`AppState`] and queue commands; they never call the
 //! store. `frame` lays out the top bar, the navigation and the current view.
 
+pub mod attachments;
 pub mod case_page;
 pub mod cases;
 pub mod conflicts;

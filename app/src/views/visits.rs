@@ -185,6 +185,7 @@ fn editor(ui: &mut egui::Ui, state: &mut AppState) {
         });
     }
     widgets::text_area(ui, tr(lang, Key::VisitOutcome), &mut visit.outcome);
+    let mut save = None;
     if ui
         .button(RichText::new(tr(lang, Key::VisitSave)).strong())
         .clicked()
@@ -197,7 +198,36 @@ fn editor(ui: &mut egui::Ui, state: &mut AppState) {
             .filter(|s| !s.is_empty())
             .map(str::to_owned)
             .collect();
-        let command = Command::PutVisit(Box::new(visit.clone()));
+        save = Some(Command::PutVisit(Box::new(visit.clone())));
+    }
+    let visit = visit.clone();
+    if let Some(command) = save {
         state.send(command);
+    }
+    let saved = state.visits.visits.iter().any(|v| v.id == visit.id);
+    ui.add_space(6.0);
+    super::attachments::visit_section(ui, state, &visit, saved);
+    let dropped = super::attachments::Dropped::take(ui.ctx());
+    if dropped.paths.is_empty() || !super::attachments::may_write(state) {
+        return;
+    }
+    if saved {
+        let owner = crate::backend::Owner::Visit {
+            township: visit.township.clone(),
+            year: chrono::Datelike::year(&visit.date),
+            visit: visit.id,
+        };
+        let dest = crate::state::Dest::Now(owner);
+        if let Some(c) = state
+            .attach
+            .dropped(dest, crate::state::Slot::Visit, dropped.paths)
+        {
+            state.send(c);
+        }
+    } else {
+        state.status = Some(crate::state::StatusLine {
+            text: tr(lang, Key::AttachSaveVisitFirst).to_owned(),
+            is_error: true,
+        });
     }
 }

@@ -35,5 +35,6 @@ pub fn case_page(
         record,
         papers: Vec::new(),
         offers: Vec::new(),
+        attachments: Vec::new(),
     }
 }

@@ -124,6 +124,9 @@ pub struct CasePage {
     /// The documents issued on the case (文书), and what its state allows.
     pub papers: Vec<fengqiao_store::paperwork::CaseDocument>,
     pub offers: Vec<fengqiao_store::DocumentOffer>,
+    /// The attachments of the case and its events and notes (withdrawn ones too), oldest
+    /// first, with the thumbnails of its pictures.
+    pub attachments: Vec<crate::backend::AttachmentRow>,
 }
 
 /// A follow-up task on the case page.

@@ -141,6 +141,10 @@ impl Worker {
                         Ok((papers, offers)) => (page.papers, page.offers) = (papers, offers),
                         Err(e) => self.fail(Key::ActionPaper, e),
                     }
+                    match self.store.attachments(key) {
+                        Ok(views) => page.attachments = self.attachment_rows(views),
+                        Err(e) => self.fail(Key::ActionAttach, e),
+                    }
                     self.send(Update::Case(Box::new(page)));
                 }
                 Err(e) => self.fail(Key::ActionOpenCase, e),
