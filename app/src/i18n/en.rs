@@ -104,6 +104,12 @@ pub(super) fn text(key: Key) -> &'static str {
         Key::FieldChannel => "Channel",
         Key::FieldPlace => "Township / village",
         Key::FieldPetitioners => "Petitioners",
+        Key::KeptApartWithheld => {
+            "Accusation: the accuser and the text are kept apart by law and not on this device (Art. 30)"
+        }
+        Key::KeptApartAwaiting => {
+            "Accusation: the accuser and the text are on this device only until the next sync with the county office or server hands them over"
+        }
         Key::FieldRequest => "Request",
         Key::FieldFacts => "Facts",
         Key::FieldRoute => "Route",

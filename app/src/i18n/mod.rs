@@ -104,7 +104,7 @@ keys! {
     CasesLoading,
     // Case page.
     BackToList, CaseFields, FieldNumber, FieldSourceNumber, FieldReceived, FieldChannel, FieldPlace,
-    FieldPetitioners, FieldRequest, FieldFacts, FieldRoute, FieldComplaintType, FieldLeadUnit,
+    FieldPetitioners, KeptApartWithheld, KeptApartAwaiting, FieldRequest, FieldFacts, FieldRoute, FieldComplaintType, FieldLeadUnit,
     FieldStatus, FieldRegisteredBy, FieldHeadCount, Clocks, ClockName, ClockArticle,
     ClockStart, ClockDue, ClockState, NoClocks, Timeline, Notes, NoNotes, AddNote, NoteText,
     AddEvent, EventKindLabel, EventDate, EventRemark, EventRoute, EventReply, EventUnit,

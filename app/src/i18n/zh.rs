@@ -104,6 +104,12 @@ pub(super) fn text(key: Key) -> &'static str {
         Key::FieldChannel => "渠道",
         Key::FieldPlace => "乡镇 / 村",
         Key::FieldPetitioners => "信访人",
+        Key::KeptApartWithheld => {
+            "检举控告：检举人和内容依法另行保存，本机无权查看（第三十条第三款）"
+        }
+        Key::KeptApartAwaiting => {
+            "检举控告：检举人和内容仅存本机，下次与县信访局或县服务器同步时移交，移交后本机不再保留"
+        }
         Key::FieldRequest => "诉求",
         Key::FieldFacts => "事实",
         Key::FieldRoute => "途径",

@@ -101,6 +101,18 @@ pub fn ui(ui: &mut egui::Ui, state: &mut AppState) {
                         })
                         .collect();
                     field(ui, Key::FieldPetitioners, people.join("、"), "petitioners");
+                    let kept_apart = match record.kept_apart {
+                        Some(fengqiao_store::KeptApart::Withheld) => Some(Key::KeptApartWithheld),
+                        Some(fengqiao_store::KeptApart::AwaitingHandover) => {
+                            Some(Key::KeptApartAwaiting)
+                        }
+                        _ => None,
+                    };
+                    if let Some(key) = kept_apart {
+                        ui.label("");
+                        ui.label(RichText::new(state.t(key)).color(ui.visuals().warn_fg_color));
+                        ui.end_row();
+                    }
                     field(
                         ui,
                         Key::FieldHeadCount,
