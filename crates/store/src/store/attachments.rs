@@ -315,21 +315,10 @@ impl Store {
     /// The attachments of a case and of its events and notes, withdrawn ones included
     /// (a list shows them struck through), oldest first.
     pub fn attachments(&self, case_key: &str) -> Result<Vec<AttachmentView>, StoreError> {
-        let (name, id) = self.locate(case_key)?;
-        let (mut found, _) = self
-            .read(&name, |d| {
-                case_obj(d, id)
-                    .map(|case| attachments_of(d, &case))
-                    .unwrap_or_default()
-            })?
-            .unwrap_or_default();
-        let case = self.case_alone(case_key)?.case;
-        if super::confidential::is_split(&case)
-            && let Some(part) = self.confidential_part(&case)?
-        {
-            found.extend(part.attachments.into_values());
-        }
-        Ok(self.views(found))
+        // The case as read, with an accusation's materials where this device may see them.
+        let mut record = self.case_alone(case_key)?;
+        self.restore_kept_apart(&mut record)?;
+        Ok(self.views(record.attachments))
     }
 
     /// The attachments of a field visit.
