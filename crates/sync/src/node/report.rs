@@ -26,6 +26,8 @@ pub struct RoundReport {
     /// Changes the peer sent whose authors this device's directory does not let write
     /// their documents (each is logged by name); they were not applied.
     pub refused_changes: u64,
+    /// Attachments' bytes moved after the documents.
+    pub blobs: crate::blobs::BlobReport,
 }
 
 impl RoundReport {
@@ -60,7 +62,22 @@ impl RoundReport {
                 self.refused_changes
             ));
         }
+        if !self.blobs.is_empty() {
+            line.push_str("；");
+            line.push_str(&self.blobs.summary());
+        }
         line
+    }
+
+    /// What the round left undone, for people: documents that had not finished and
+    /// attachments not fully transferred (empty: the round is complete).
+    pub fn incomplete(&self) -> Vec<String> {
+        let mut out = self.unfinished.clone();
+        out.extend(self.blobs.unfinished.iter().map(|h| format!("附件 {h}")));
+        if self.blobs.peer_unfinished {
+            out.push("对方尚未取完本机的附件".into());
+        }
+        out
     }
 }
 

@@ -151,6 +151,33 @@ impl SyncNode {
                 });
             }
         }
+        // Then the attachments' bytes, so large files never hold up the records. A
+        // connection that fails leaves them for the next round.
+        let blobs = match crate::blobs::exchange(
+            &self.endpoint,
+            &self.blob_sources,
+            &self.store,
+            &peer,
+            None,
+            deadline,
+            self.options.dial_timeout,
+        )
+        .await
+        {
+            Ok(b) => b,
+            Err(e) => {
+                tracing::warn!(peer = %peer_key, error = %e, "attachments not exchanged");
+                let mut b = crate::blobs::BlobReport::default();
+                if let Ok(Ok(missing)) = {
+                    let store = self.store.clone();
+                    tokio::task::spawn_blocking(move || store.missing_blobs()).await
+                } {
+                    b.unfinished = missing.iter().map(|(h, _)| h.to_string()).collect();
+                }
+                b
+            }
+        };
+        tracing::debug!(elapsed = ?started.elapsed(), "round: attachments exchanged");
         let (sent1, received1) = self.counters.snapshot();
         let report = RoundReport {
             peer: peer_key.clone(),
@@ -164,6 +191,7 @@ impl SyncNode {
             elapsed_ms: started.elapsed().as_millis() as u64,
             unfinished,
             refused_changes: self.check.refused() - refused0,
+            blobs,
         };
         self.record_round(&peer, &peer_device.name, their_heads, &report)?;
         self.attest().await;
@@ -198,7 +226,7 @@ impl SyncNode {
         record.name = name.to_owned();
         let now = fengqiao_store::now_cst();
         record.last_seen = Some(now);
-        if report.unfinished.is_empty() {
+        if report.incomplete().is_empty() {
             record.last_sync = Some(now);
         }
         record.last_summary = report.summary();
