@@ -441,15 +441,24 @@ pub(crate) async fn exchange(
     Ok(report)
 }
 
-/// The blobs held here that `peer` may have.
+/// The blobs held here that `peer` may have: those named by a document it may read (one
+/// pass over the records, the same rule as [`Store::may_serve_blob`]).
 fn offerable(store: &Store, peer: &str) -> Result<Vec<BlobHash>, StoreError> {
-    let mut out = Vec::new();
-    for (hash, _) in store.blobs().list()? {
-        if store.may_serve_blob(peer, &hash)? {
-            out.push(hash);
-        }
+    let held: BTreeSet<BlobHash> = store.blobs().list()?.into_iter().map(|(h, _)| h).collect();
+    if held.is_empty() {
+        return Ok(Vec::new());
     }
-    Ok(out)
+    let table = store.access();
+    let readable: Vec<_> = store
+        .catalogue()?
+        .into_iter()
+        .filter(|name| table.access(peer, name).can_read())
+        .collect();
+    Ok(store
+        .blobs_referenced_by(&readable)?
+        .into_iter()
+        .filter(|h| held.contains(h))
+        .collect())
 }
 
 async fn blocking<T: Send + 'static>(

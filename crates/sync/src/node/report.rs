@@ -21,6 +21,9 @@ pub struct RoundReport {
     pub bytes_sent: u64,
     pub bytes_received: u64,
     pub elapsed_ms: u64,
+    /// When the documents were exchanged, from the round's start: the attachments' bytes
+    /// come after that and never hold the records up.
+    pub documents_ms: u64,
     /// Documents that had not finished when the round's time ran out.
     pub unfinished: Vec<String>,
     /// Changes the peer sent whose authors this device's directory does not let write

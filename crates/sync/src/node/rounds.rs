@@ -113,6 +113,7 @@ impl SyncNode {
             }
         }
         dialer.close();
+        let documents_ms = started.elapsed().as_millis() as u64;
 
         let mut changes_received = 0;
         let mut changes_sent = 0;
@@ -167,14 +168,15 @@ impl SyncNode {
             Ok(b) => b,
             Err(e) => {
                 tracing::warn!(peer = %peer_key, error = %e, "attachments not exchanged");
-                let mut b = crate::blobs::BlobReport::default();
-                if let Ok(Ok(missing)) = {
-                    let store = self.store.clone();
-                    tokio::task::spawn_blocking(move || store.missing_blobs()).await
-                } {
-                    b.unfinished = missing.iter().map(|(h, _)| h.to_string()).collect();
+                let store = self.store.clone();
+                let missing = tokio::task::spawn_blocking(move || store.missing_blobs()).await;
+                crate::blobs::BlobReport {
+                    unfinished: match missing {
+                        Ok(Ok(m)) => m.iter().map(|(h, _)| h.to_string()).collect(),
+                        _ => Vec::new(),
+                    },
+                    ..Default::default()
                 }
-                b
             }
         };
         tracing::debug!(elapsed = ?started.elapsed(), "round: attachments exchanged");
@@ -189,6 +191,7 @@ impl SyncNode {
             bytes_sent: sent1 - sent0,
             bytes_received: received1 - received0,
             elapsed_ms: started.elapsed().as_millis() as u64,
+            documents_ms,
             unfinished,
             refused_changes: self.check.refused() - refused0,
             blobs,
