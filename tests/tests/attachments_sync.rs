@@ -123,10 +123,7 @@ fn attach(bins: &Bins, dir: &Path, case: &str, file: &Path) -> String {
         ],
     );
     let v: serde_json::Value = serde_json::from_str(&out).expect("attach JSON");
-    v["attachment"]["hash"]
-        .as_str()
-        .expect("hash")
-        .to_owned()
+    v["attachment"]["hash"].as_str().expect("hash").to_owned()
 }
 
 /// `fengqiao attachment get HASH --out FILE`, and the bytes written.
@@ -179,7 +176,13 @@ fn a_photo_goes_through_the_server_to_its_township_and_nowhere_else() {
     let out = common::fengqiao(
         &bins.laptop,
         &c,
-        &["attachment", "get", &hash, "--out", c_file.to_str().expect("utf-8")],
+        &[
+            "attachment",
+            "get",
+            &hash,
+            "--out",
+            c_file.to_str().expect("utf-8"),
+        ],
     );
     assert!(!c_file.exists());
     assert!(!out.status.success(), "C holds no record of the photo");
@@ -188,10 +191,7 @@ fn a_photo_goes_through_the_server_to_its_township_and_nowhere_else() {
     let refused = ask_directly(&c, &hash);
     assert_eq!(refused.fetched, 0, "{refused:?}");
     assert_eq!(refused.refused.len(), 1, "{refused:?}");
-    assert!(
-        refused.refused[0].reason.contains("不允许"),
-        "{refused:?}"
-    );
+    assert!(refused.refused[0].reason.contains("不允许"), "{refused:?}");
     let store = fengqiao_store::Store::open(&c).expect("C's store");
     let h: fengqiao_store::blobs::BlobHash = hash.parse().expect("hash");
     assert!(!store.blobs().has(&h));
@@ -221,9 +221,10 @@ fn ask_directly(dir: &Path, hash: &str) -> fengqiao_sync::BlobReport {
         .build()
         .expect("runtime");
     let report = rt.block_on(async {
-        let node = fengqiao_sync::SyncNode::start(store.clone(), fengqiao_sync::NodeOptions::loopback())
-            .await
-            .expect("C's node");
+        let node =
+            fengqiao_sync::SyncNode::start(store.clone(), fengqiao_sync::NodeOptions::loopback())
+                .await
+                .expect("C's node");
         let report = node
             .fetch_blobs(
                 server,
@@ -372,8 +373,12 @@ fn two_laptops_find_each_other_by_mdns_across_a_veth_and_move_a_photo() {
         "B's round: {report}{}\nA's log: {a_log}",
         String::from_utf8_lossy(&out.stderr)
     );
+    println!("B's round in its namespace: {report}");
     // B's peer book is empty and it has no server: only mDNS could have found A.
-    assert!(report.contains("收到 1 个附件"), "B did not get the photo from A: {report}");
+    assert!(
+        report.contains("收到 1 个附件"),
+        "B did not get the photo from A: {report}"
+    );
     let got = get(&bins, &b, &hash, &tmp.path().join("b.jpg"));
     assert!(got == bytes, "B's copy differs from A's file");
     common::stop(&mut serving.0, "fengqiao serve in namespace A");

@@ -217,10 +217,7 @@ fn bench(c: &mut Criterion) {
     // (records only) or has just lost it (the scan is pending after the records).
     let mut g = c.benchmark_group("round");
     g.sample_size(10).measurement_time(Duration::from_secs(20));
-    for (name, pending) in [
-        ("records_only", false),
-        ("records_with_20MB_pending", true),
-    ] {
+    for (name, pending) in [("records_only", false), ("records_with_20MB_pending", true)] {
         g.bench_function(name, |b| {
             b.iter_custom(|iters| {
                 let mut total = Duration::ZERO;

@@ -78,11 +78,8 @@ pub trait BlobSource: Send + Sync {
     /// Whether `device` may have the blob's bytes from here.
     fn may_serve(&self, device: &str, hash: &BlobHash) -> Result<bool, StoreError>;
     /// The blob's whole length and its bytes from `offset` on; `None` when not here.
-    fn read_from(
-        &self,
-        hash: &BlobHash,
-        offset: u64,
-    ) -> Result<Option<(u64, Vec<u8>)>, StoreError>;
+    fn read_from(&self, hash: &BlobHash, offset: u64)
+    -> Result<Option<(u64, Vec<u8>)>, StoreError>;
 }
 
 impl BlobSource for Store {
@@ -97,7 +94,9 @@ impl BlobSource for Store {
     ) -> Result<Option<(u64, Vec<u8>)>, StoreError> {
         Ok(self.blobs().get(hash)?.map(|mut bytes| {
             let total = bytes.len() as u64;
-            let from = usize::try_from(offset).unwrap_or(usize::MAX).min(bytes.len());
+            let from = usize::try_from(offset)
+                .unwrap_or(usize::MAX)
+                .min(bytes.len());
             (total, bytes.split_off(from))
         }))
     }
@@ -124,7 +123,11 @@ impl Sources {
     }
 
     fn current(&self) -> Arc<dyn BlobSource> {
-        let instead = self.instead.lock().unwrap_or_else(|p| p.into_inner()).clone();
+        let instead = self
+            .instead
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone();
         instead.unwrap_or_else(|| self.store.clone() as Arc<dyn BlobSource>)
     }
 }
@@ -218,7 +221,11 @@ impl BlobReport {
                 .iter()
                 .map(|r| format!("{}（{}）", r.hash, r.reason))
                 .collect();
-            parts.push(format!("对方拒绝提供 {} 个附件：{}", named.len(), named.join("、")));
+            parts.push(format!(
+                "对方拒绝提供 {} 个附件：{}",
+                named.len(),
+                named.join("、")
+            ));
         }
         if !self.unfinished.is_empty() {
             parts.push(format!(
@@ -344,8 +351,10 @@ async fn pull_offered(conn: &Connection, store: &Arc<Store>, offered: Vec<BlobHa
             .copied()
             .collect();
         let pending = blocking(store, move |s| {
-            let named: BTreeSet<BlobHash> =
-                s.blobs_referenced_by(&s.catalogue()?)?.into_iter().collect();
+            let named: BTreeSet<BlobHash> = s
+                .blobs_referenced_by(&s.catalogue()?)?
+                .into_iter()
+                .collect();
             Ok(unknown
                 .iter()
                 .any(|h| !named.contains(h) && !s.blobs().has(h)))
@@ -394,23 +403,22 @@ pub(crate) async fn exchange(
     if offer.is_empty() && missing.is_empty() {
         return Ok(report);
     }
-    let conn = match tokio::time::timeout(dial_timeout, endpoint.connect(peer.clone(), BLOB_ALPN))
-        .await
-    {
-        Ok(Ok(conn)) => conn,
-        Ok(Err(e)) => {
-            return Err(SyncError::Dial {
-                peer: peer_id,
-                reason: format!("附件连接失败：{e}"),
-            });
-        }
-        Err(_) => {
-            return Err(SyncError::DialTimeout {
-                peer: peer_id,
-                seconds: dial_timeout.as_secs(),
-            });
-        }
-    };
+    let conn =
+        match tokio::time::timeout(dial_timeout, endpoint.connect(peer.clone(), BLOB_ALPN)).await {
+            Ok(Ok(conn)) => conn,
+            Ok(Err(e)) => {
+                return Err(SyncError::Dial {
+                    peer: peer_id,
+                    reason: format!("附件连接失败：{e}"),
+                });
+            }
+            Err(_) => {
+                return Err(SyncError::DialTimeout {
+                    peer: peer_id,
+                    seconds: dial_timeout.as_secs(),
+                });
+            }
+        };
     let (done_tx, mut peer_done) = watch::channel(false);
     let sent = Arc::new(AtomicUsize::new(0));
     let answering = tokio::spawn(answer_requests(
@@ -678,10 +686,7 @@ async fn receive(
     if total > MAX_BLOB_BYTES || (size > 0 && total != size) || offset > total {
         let _ = recv.stop(0u32.into());
         let _ = blocking(store, move |s| s.blobs().discard_partial(&h)).await;
-        return Fetched::Damaged(
-            0,
-            format!("对方给出的长度 {total} 与记录的 {size} 不符"),
-        );
+        return Fetched::Damaged(0, format!("对方给出的长度 {total} 与记录的 {size} 不符"));
     }
     let mut received: u64 = 0;
     let mut buf: Vec<u8> = Vec::with_capacity(FLUSH_BYTES.min((total - offset) as usize));

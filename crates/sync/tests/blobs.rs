@@ -105,9 +105,17 @@ fn a_round_brings_the_bytes_and_an_interrupted_transfer_resumes() {
     })));
     let report = rt.block_on(nb.sync_with(na.addr(), ROUND)).unwrap();
     assert!(report.unfinished.is_empty(), "{}", report.summary());
-    assert_eq!(report.blobs.unfinished, vec![hash.to_string()], "{report:?}");
+    assert_eq!(
+        report.blobs.unfinished,
+        vec![hash.to_string()],
+        "{report:?}"
+    );
     assert!(!report.incomplete().is_empty());
-    assert!(report.summary().contains("附件未传完"), "{}", report.summary());
+    assert!(
+        report.summary().contains("附件未传完"),
+        "{}",
+        report.summary()
+    );
     assert_eq!(numbers(&b).len(), 1, "the case arrived before the bytes");
     assert!(!b.blobs().has(&hash));
     assert_eq!(b.blobs().partial_len(&hash).unwrap(), 3 << 20);
