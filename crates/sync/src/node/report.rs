@@ -66,7 +66,7 @@ impl RoundReport {
             ));
         }
         if !self.blobs.is_empty() {
-            line.push_str("；");
+            line.push('；');
             line.push_str(&self.blobs.summary());
         }
         line
