@@ -10,10 +10,11 @@
 //!
 //! Every answer is decided by the serving device's own directory: a device gets a blob
 //! only if it may read a document held here that refers to it ([`Store::may_serve_blob`]);
-//! knowing a hash is not enough. What arrives is appended to a partial transfer (sealed in
-//! an encrypted directory) so an interrupted transfer resumes from where it stopped, and
-//! becomes a blob only once the whole hashes right; a mismatch is refused, named in the
-//! round's report, and the rest of the round stands.
+//! knowing a hash is not enough. A blob that arrives whole without a pause is verified and
+//! stored from memory; a slow one is written to a partial transfer every two seconds (sealed
+//! in an encrypted directory), as is whatever came before a cut, so an interrupted transfer
+//! resumes from where it stopped and becomes a blob only once the whole hashes right. A
+//! mismatch is refused, named in the round's report, and the rest of the round stands.
 //!
 //! Why not `iroh-blobs`: it keeps its own store of plain files and serves any hash it
 //! holds to whoever asks. Ours must stay sealed at rest in an encrypted data directory and
@@ -59,9 +60,11 @@ const MAX_REQUEST_BYTES: usize = 8 << 20;
 const MAX_REASON_BYTES: usize = 4096;
 /// No blob is accepted that claims to be larger (the county's cap is far below).
 const MAX_BLOB_BYTES: u64 = 4 << 30;
-/// Bytes received are written to the partial transfer in batches this large: an
-/// interruption loses at most this much, and the partial is not rewritten per packet.
-const FLUSH_BYTES: usize = 4 << 20;
+/// Bytes received are held in memory up to this much, then written to the partial transfer.
+const HOLD_BYTES: usize = 64 << 20;
+/// ...or once this long has passed since the last write, so a slow transfer cut off (the
+/// process killed) loses at most this much time of it.
+const FLUSH_EVERY: Duration = Duration::from_secs(2);
 /// How the serving side cuts a blob for writing.
 const WRITE_CHUNK: usize = 1 << 20;
 /// How long the answering side of a connection waits for the asker's offer.
@@ -638,7 +641,9 @@ async fn fetch_one(
         let _ = blocking(store, move |s| s.blobs().discard_partial(&h)).await;
         offset = 0;
     }
-    match tokio::time::timeout_at(deadline, receive(conn, store, hash, size, offset)).await {
+    // The reading itself stops at the deadline (keeping what came); this bounds the rest.
+    let grace = deadline + Duration::from_secs(5);
+    match tokio::time::timeout_at(grace, receive(conn, store, hash, size, offset, deadline)).await {
         Ok(outcome) => outcome,
         Err(_) => Fetched::Unfinished(0, "本轮同步时间已到".into()),
     }
@@ -650,6 +655,7 @@ async fn receive(
     hash: &BlobHash,
     size: u64,
     offset: u64,
+    deadline: tokio::time::Instant,
 ) -> Fetched {
     let h = *hash;
     let (mut send, mut recv) = match conn.open_bi().await {
@@ -689,11 +695,15 @@ async fn receive(
         return Fetched::Damaged(0, format!("对方给出的长度 {total} 与记录的 {size} 不符"));
     }
     let mut received: u64 = 0;
-    let mut buf: Vec<u8> = Vec::with_capacity(FLUSH_BYTES.min((total - offset) as usize));
+    let mut buf: Vec<u8> = Vec::with_capacity(HOLD_BYTES.min((total - offset) as usize));
+    // A blob that arrives whole without a pause is stored straight from memory; the
+    // partial is written only for a slow or cut transfer, so that it can resume.
+    let mut partial = offset > 0;
+    let mut last_flush = tokio::time::Instant::now();
     let flush = |buf: Vec<u8>| blocking(store, move |s| s.blobs().append_partial(&h, &buf));
     let ended = loop {
-        match recv.read_chunk(FLUSH_BYTES).await {
-            Ok(Some(chunk)) => {
+        match tokio::time::timeout_at(deadline, recv.read_chunk(HOLD_BYTES)).await {
+            Ok(Ok(Some(chunk))) => {
                 received += chunk.len() as u64;
                 if offset + received > total {
                     let _ = recv.stop(0u32.into());
@@ -701,16 +711,27 @@ async fn receive(
                     return Fetched::Damaged(received, "对方发来的字节多于其声称的长度".into());
                 }
                 buf.extend_from_slice(&chunk);
-                if buf.len() >= FLUSH_BYTES
-                    && let Err(e) = flush(std::mem::take(&mut buf)).await
-                {
-                    return Fetched::Unfinished(received, e.to_string());
+                if buf.len() >= HOLD_BYTES || last_flush.elapsed() >= FLUSH_EVERY {
+                    if let Err(e) = flush(std::mem::take(&mut buf)).await {
+                        return Fetched::Unfinished(received, e.to_string());
+                    }
+                    partial = true;
+                    last_flush = tokio::time::Instant::now();
                 }
             }
-            Ok(None) => break None,
-            Err(e) => break Some(e.to_string()),
+            Ok(Ok(None)) => break None,
+            Ok(Err(e)) => break Some(e.to_string()),
+            Err(_) => break Some("本轮同步时间已到".into()),
         }
     };
+    let whole = ended.is_none() && offset + received == total;
+    if whole && !partial {
+        return match blocking(store, move |s| s.blobs().put_verified(&h, &buf)).await {
+            Ok(()) => Fetched::Stored(received),
+            Err(e @ StoreError::BlobMismatch { .. }) => Fetched::Damaged(received, e.to_string()),
+            Err(e) => Fetched::Unfinished(received, e.to_string()),
+        };
+    }
     if !buf.is_empty()
         && let Err(e) = flush(buf).await
     {
@@ -719,7 +740,7 @@ async fn receive(
     if let Some(reason) = ended {
         return Fetched::Unfinished(received, reason);
     }
-    if offset + received < total {
+    if !whole {
         return Fetched::Unfinished(
             received,
             format!("对方在 {} / {total} 字节处停止发送", offset + received),
