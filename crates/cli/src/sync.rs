@@ -172,19 +172,19 @@ pub fn sync(data_dir: &Path, args: &SyncArgs, json: bool) -> Result<()> {
     let unfinished: Vec<String> = outcomes
         .iter()
         .filter_map(|o| o.result.as_ref().ok())
-        .filter(|r| !r.unfinished.is_empty())
+        .filter(|r| !r.incomplete().is_empty())
         .map(|r| {
             let peer = if r.peer_name.is_empty() {
                 r.peer.chars().take(10).collect()
             } else {
                 r.peer_name.clone()
             };
-            format!("与 {peer}：{}", r.unfinished.join("、"))
+            format!("与 {peer}：{}", r.incomplete().join("、"))
         })
         .collect();
     if !unfinished.is_empty() {
         bail!(
-            "同步未完成（{}）；这些文档的更改可能尚未送达或收全，请再运行 fengqiao sync",
+            "同步未完成（{}）；这些文档的更改或附件可能尚未送达或收全，请再运行 fengqiao sync",
             unfinished.join("；")
         );
     }

@@ -9,9 +9,11 @@
 //! - [`bundle`]: offline bundles, the USB-stick path for villages with no network.
 //! - [`transport`]: samod transports over iroh streams, with byte counters, vetting each
 //!   received change by its author.
+//! - [`blobs`]: attachments' bytes, fetched after a round's documents on their own ALPN.
 //! - [`repair`]: a damaged directory fetched whole from the county server or an office
 //!   device.
 
+pub mod blobs;
 pub mod bundle;
 pub mod confidential;
 pub mod enrol;
@@ -21,6 +23,7 @@ pub mod repair;
 pub mod settings;
 pub mod transport;
 
+pub use blobs::{BLOB_ALPN, BlobRefusal, BlobReport, BlobSource};
 pub use enrol::{
     EnrolmentTicket, enrol, enrol_sealed, enrolment_open, offer_enrolment, pairing_ticket,
     parse_pairing_ticket,

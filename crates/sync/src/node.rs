@@ -204,6 +204,7 @@ pub struct SyncNode {
     book: Mutex<()>,
     watcher: tokio::task::JoinHandle<()>,
     route: Arc<Mutex<Option<AcceptRoute>>>,
+    blob_sources: crate::blobs::Sources,
 }
 
 impl std::fmt::Debug for SyncNode {
@@ -284,6 +285,7 @@ impl SyncNode {
             .map_err(|_| SyncError::Task("repo stopped".into()))?;
         let desk = EnrolmentDesk::new(store.clone());
         let route: Arc<Mutex<Option<AcceptRoute>>> = Arc::new(Mutex::new(None));
+        let blob_sources = crate::blobs::Sources::new(store.clone());
         let router = Router::builder(endpoint.clone())
             .accept(
                 SYNC_ALPN,
@@ -305,6 +307,10 @@ impl SyncNode {
             .accept(
                 crate::confidential::HANDOVER_ALPN,
                 crate::confidential::HandoverDesk::new(store.clone()),
+            )
+            .accept(
+                crate::blobs::BLOB_ALPN,
+                crate::blobs::BlobDesk::new(store.clone(), blob_sources.clone()),
             )
             .spawn();
         let watcher = {
@@ -332,6 +338,7 @@ impl SyncNode {
             book: Mutex::new(()),
             watcher,
             route,
+            blob_sources,
         })
     }
 
@@ -363,6 +370,37 @@ impl SyncNode {
     /// keeps every connection on the node's own repo, as a laptop's node does.
     pub fn set_accept_route(&self, route: Option<AcceptRoute>) {
         *self.route.lock().unwrap_or_else(|p| p.into_inner()) = route;
+    }
+
+    /// Serves attachments' bytes from `source` instead of the store (`None`: the store
+    /// again). For tests of the asking side against a peer that serves wrong or cut bytes;
+    /// the rules of who may have what are the source's to apply.
+    pub fn set_blob_source(&self, source: Option<Arc<dyn crate::blobs::BlobSource>>) {
+        self.blob_sources.set(source);
+    }
+
+    /// Asks `peer` directly for the given blobs (hash and the size the record says, 0 if
+    /// not known), outside a round: what a device would get by knowing a hash. Offers
+    /// nothing in return.
+    pub async fn fetch_blobs(
+        &self,
+        peer: EndpointAddr,
+        wanted: Vec<(fengqiao_store::blobs::BlobHash, u64)>,
+        budget: Duration,
+    ) -> Result<crate::blobs::BlobReport, SyncError> {
+        if !peer.addrs.is_empty() {
+            self.lookup.add_endpoint_info(peer.clone());
+        }
+        crate::blobs::exchange(
+            &self.endpoint,
+            &self.blob_sources,
+            &self.store,
+            &peer,
+            Some(wanted),
+            tokio::time::Instant::now() + budget,
+            self.options.dial_timeout,
+        )
+        .await
     }
 
     /// Devices connected to this node now.

@@ -21,11 +21,16 @@ pub struct RoundReport {
     pub bytes_sent: u64,
     pub bytes_received: u64,
     pub elapsed_ms: u64,
+    /// When the documents were exchanged, from the round's start: the attachments' bytes
+    /// come after that and never hold the records up.
+    pub documents_ms: u64,
     /// Documents that had not finished when the round's time ran out.
     pub unfinished: Vec<String>,
     /// Changes the peer sent whose authors this device's directory does not let write
     /// their documents (each is logged by name); they were not applied.
     pub refused_changes: u64,
+    /// Attachments' bytes moved after the documents.
+    pub blobs: crate::blobs::BlobReport,
     /// Accusations handed over to the peer (第三十条第三款), refused, or still waiting.
     #[serde(default)]
     pub accusations: crate::confidential::HandoverReport,
@@ -75,7 +80,22 @@ impl RoundReport {
                 self.refused_changes
             ));
         }
+        if !self.blobs.is_empty() {
+            line.push('；');
+            line.push_str(&self.blobs.summary());
+        }
         line
+    }
+
+    /// What the round left undone, for people: documents that had not finished and
+    /// attachments not fully transferred (empty: the round is complete).
+    pub fn incomplete(&self) -> Vec<String> {
+        let mut out = self.unfinished.clone();
+        out.extend(self.blobs.unfinished.iter().map(|h| format!("附件 {h}")));
+        if self.blobs.peer_unfinished {
+            out.push("对方尚未取完本机的附件".into());
+        }
+        out
     }
 }
 

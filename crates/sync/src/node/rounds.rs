@@ -129,6 +129,7 @@ impl SyncNode {
             }
         }
         dialer.close();
+        let documents_ms = started.elapsed().as_millis() as u64;
 
         let mut changes_received = 0;
         let mut changes_sent = 0;
@@ -167,6 +168,34 @@ impl SyncNode {
                 });
             }
         }
+        // Then the attachments' bytes, so large files never hold up the records. A
+        // connection that fails leaves them for the next round.
+        let blobs = match crate::blobs::exchange(
+            &self.endpoint,
+            &self.blob_sources,
+            &self.store,
+            &peer,
+            None,
+            deadline,
+            self.options.dial_timeout,
+        )
+        .await
+        {
+            Ok(b) => b,
+            Err(e) => {
+                tracing::warn!(peer = %peer_key, error = %e, "attachments not exchanged");
+                let store = self.store.clone();
+                let missing = tokio::task::spawn_blocking(move || store.missing_blobs()).await;
+                crate::blobs::BlobReport {
+                    unfinished: match missing {
+                        Ok(Ok(m)) => m.iter().map(|(h, _)| h.to_string()).collect(),
+                        _ => Vec::new(),
+                    },
+                    ..Default::default()
+                }
+            }
+        };
+        tracing::debug!(elapsed = ?started.elapsed(), "round: attachments exchanged");
         let (sent1, received1) = self.counters.snapshot();
         let report = RoundReport {
             peer: peer_key.clone(),
@@ -178,8 +207,10 @@ impl SyncNode {
             bytes_sent: sent1 - sent0,
             bytes_received: received1 - received0,
             elapsed_ms: started.elapsed().as_millis() as u64,
+            documents_ms,
             unfinished,
             refused_changes: self.check.refused() - refused0,
+            blobs,
             accusations,
         };
         self.record_round(&peer, &peer_device.name, their_heads, &report)?;
@@ -215,7 +246,7 @@ impl SyncNode {
         record.name = name.to_owned();
         let now = fengqiao_store::now_cst();
         record.last_seen = Some(now);
-        if report.unfinished.is_empty() {
+        if report.incomplete().is_empty() {
             record.last_sync = Some(now);
         }
         record.last_summary = report.summary();

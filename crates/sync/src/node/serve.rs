@@ -16,6 +16,11 @@ use crate::error::SyncError;
 /// next connection.
 pub(super) const HAND_OVER: Duration = Duration::from_secs(5);
 
+/// How often a serving node moves attachments' bytes with the peers it keeps connected.
+const BLOB_PASS: Duration = Duration::from_secs(30);
+/// How long one such pass may take with one peer (an unfinished blob resumes next time).
+const BLOB_PASS_BUDGET: Duration = Duration::from_secs(300);
+
 impl SyncNode {
     /// Serves until `stop` resolves: every document stays open (so changes flow to
     /// connected peers as they are made), documents named later are opened as the
@@ -27,10 +32,12 @@ impl SyncNode {
     ) -> Result<(), SyncError> {
         let mut _held = self.open_documents().await?;
         let mut dialers = Vec::new();
-        for peer in peers {
+        for peer in &peers {
             let id = peer.id.to_string();
-            dialers.push((id, self.keep_connected(peer)?));
+            dialers.push((id, self.keep_connected(peer.clone())?));
         }
+        let mut blobs_seen: std::collections::HashMap<String, (usize, usize)> = Default::default();
+        let mut last_blob_pass = tokio::time::Instant::now();
         let mut table = self.store.access_changes();
         tokio::pin!(stop);
         loop {
@@ -43,6 +50,13 @@ impl SyncNode {
                 _ = tokio::time::sleep(Duration::from_secs(5)) => {
                     // Documents received from peers that were not listed yet.
                     _held = self.open_documents().await?;
+                    if last_blob_pass.elapsed() >= BLOB_PASS {
+                        last_blob_pass = tokio::time::Instant::now();
+                        tokio::select! {
+                            _ = &mut stop => break,
+                            _ = self.blob_pass(&peers, &dialers, &mut blobs_seen) => {}
+                        }
+                    }
                     self.hand_over_to_connected(&dialers).await;
                 }
             }
@@ -57,6 +71,54 @@ impl SyncNode {
         }
         self.attest().await;
         Ok(())
+    }
+
+    /// Moves attachments' bytes with the connected peers of a standing link, as a round
+    /// does after its documents: only when this device lacks some, or holds a different
+    /// number than at the last pass with that peer (`seen`: held, missing).
+    async fn blob_pass(
+        &self,
+        peers: &[EndpointAddr],
+        dialers: &[(String, samod::DialerHandle)],
+        seen: &mut std::collections::HashMap<String, (usize, usize)>,
+    ) {
+        let store = self.store.clone();
+        let counts = tokio::task::spawn_blocking(move || {
+            Ok::<_, fengqiao_store::StoreError>((
+                store.blobs().list()?.len(),
+                store.missing_blobs()?.len(),
+            ))
+        })
+        .await;
+        let Ok(Ok(now)) = counts else {
+            return;
+        };
+        for (peer, (id, dialer)) in peers.iter().zip(dialers) {
+            if !dialer.is_connected() || (now.1 == 0 && seen.get(id) == Some(&now)) {
+                continue;
+            }
+            match crate::blobs::exchange(
+                &self.endpoint,
+                &self.blob_sources,
+                &self.store,
+                peer,
+                None,
+                tokio::time::Instant::now() + BLOB_PASS_BUDGET,
+                self.options.dial_timeout,
+            )
+            .await
+            {
+                Ok(report) => {
+                    if !report.is_empty() {
+                        tracing::info!(peer = %id, "附件：{}", report.summary());
+                    }
+                    if report.complete() {
+                        seen.insert(id.clone(), now);
+                    }
+                }
+                Err(e) => tracing::warn!(peer = %id, error = %e, "attachments not exchanged"),
+            }
+        }
     }
 
     /// Gives each connected peer of `dialers` (peer id, dialer) up to [`HAND_OVER`] to
