@@ -378,6 +378,7 @@ fn failed(with: String, why: &RoundFailure) -> SyncRound {
         with,
         kind: RoundKind::LiveFailed,
         documents: 0,
+        attachments: 0,
         bytes: 0,
         note: why.message.clone(),
         failure: Some(failure_key(why.kind)),
@@ -436,6 +437,7 @@ fn run_round(store: Arc<Store>, tx: &Sender<SyncRound>) {
                             },
                             kind: RoundKind::Live,
                             documents: r.documents,
+                            attachments: r.blobs.fetched,
                             bytes: usize::try_from(r.bytes_sent + r.bytes_received)
                                 .unwrap_or(usize::MAX),
                             note: r.summary(),

@@ -210,6 +210,8 @@ pub struct SyncRound {
     pub with: String,
     pub kind: RoundKind,
     pub documents: usize,
+    /// Attachments' bytes that arrived whole: the pages listing them are sent again.
+    pub attachments: usize,
     pub bytes: usize,
     /// The round's summary, or the detail of why it failed.
     pub note: String,

@@ -604,6 +604,7 @@ impl Worker {
                 with: path.display().to_string(),
                 kind,
                 documents,
+                attachments: 0,
                 bytes,
                 note: String::new(),
                 failure: None,
@@ -654,6 +655,10 @@ impl Worker {
                 );
                 self.done(Key::NoticeBundleImported, report.from_device_name);
                 self.documents_arrived();
+                if report.blobs > 0 {
+                    self.dirty.mark(View::OpenCase);
+                    self.dirty.mark(View::Visits);
+                }
             }
             Err(e) => self.fail(Key::ActionBundleImport, format!("{e:#}")),
         }
@@ -744,6 +749,12 @@ impl Worker {
             && self.live.enrolment.as_ref().map(|o| &o.state)
                 != Some(&crate::sync_seam::EnrolmentState::Joined);
         let moved = joined || new_rounds.iter().any(|r| r.documents > 0);
+        // Bytes change no document's heads: the pages that list attachments say
+        // "在县服务器" until told again.
+        if new_rounds.iter().any(|r| r.attachments > 0) {
+            self.dirty.mark(View::OpenCase);
+            self.dirty.mark(View::Visits);
+        }
         let changed = report != self.live || !new_rounds.is_empty();
         self.rounds.extend(new_rounds);
         self.live = report;

@@ -64,6 +64,7 @@ fn township(office: &Store, dir: &Path) -> Arc<Store> {
             scope: vec!["港口镇".into()],
             enrolled_at: fengqiao_store::now_cst(),
             revoked: false,
+            confidential: false,
         })
         .expect("enrol");
     let directory = office
