@@ -77,7 +77,7 @@ pub(crate) fn write_secret_atomically(path: &Path, data: &[u8]) -> io::Result<()
 
 /// Puts `data` at `path` whole (a reader sees the old file or the new one) without
 /// waiting for the disk: the journal holds it durably until the file is fsynced.
-pub(super) fn write_unsynced(path: &Path, data: &[u8]) -> io::Result<()> {
+pub(crate) fn write_unsynced(path: &Path, data: &[u8]) -> io::Result<()> {
     write_via_temp(path, data, false, Sync::Nothing)
 }
 

@@ -57,7 +57,7 @@ mod pending;
 use chunk::{check_chunk, incremental_hash, is_snapshot, snapshot_heads};
 pub use files::{DiskCounts, disk_counts};
 use files::{remove, sync_dir, written_by_this_process};
-pub(crate) use files::{write_atomically, write_secret_atomically};
+pub(crate) use files::{write_atomically, write_secret_atomically, write_unsynced};
 use journal::Journal;
 use pending::PendingMap;
 pub(crate) use pending::journaled_chunks;
