@@ -96,6 +96,8 @@ impl SyncNode {
         }
 
         tracing::debug!(elapsed = ?started.elapsed(), "round: documents exchanged");
+        // Before the accusations' hand-over and the attachments: the records' own time.
+        let documents_ms = started.elapsed().as_millis() as u64;
         // Accusations registered here go to a peer the directory grants them to, then
         // leave this device. A failure leaves them for the next round.
         let accusations = crate::confidential::hand_over_accusations(
@@ -129,7 +131,6 @@ impl SyncNode {
             }
         }
         dialer.close();
-        let documents_ms = started.elapsed().as_millis() as u64;
 
         let mut changes_received = 0;
         let mut changes_sent = 0;
