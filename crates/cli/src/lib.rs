@@ -12,6 +12,7 @@ pub mod attach;
 pub mod audit;
 pub mod bundle;
 pub mod case;
+mod case_text;
 pub mod complete;
 pub mod conflicts;
 pub mod control;
