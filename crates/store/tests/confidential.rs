@@ -134,6 +134,28 @@ fn a_township_laptop_hands_the_accusation_over_and_keeps_no_copy() {
         .receive_handover(&lisi_id, &parts)
         .expect("verdicts");
     assert_eq!(verdicts[0].refused, None);
+    // Another laptop of the township knows the case's id (it holds the case document) and
+    // tries to replace the accuser with a part of its own: refused, the accuser stays.
+    let mut replaced = parts[0].clone();
+    replaced.registered_by_device = zhaoliu_id.clone();
+    replaced.petitioners[0].name = "张冒充".into();
+    let by_number = c.office.receive_handover(&zhaoliu_id, &[replaced.clone()]);
+    assert!(
+        by_number.expect("verdicts")[0].refused.is_some(),
+        "not its number"
+    );
+    replaced.number = format!("{}-2026-00001", c.zhaoliu.identity().device_code);
+    let taken = c
+        .office
+        .receive_handover(&zhaoliu_id, &[replaced])
+        .expect("verdicts");
+    assert!(
+        taken[0]
+            .refused
+            .as_deref()
+            .is_some_and(|w| w.contains("不能替换")),
+        "{taken:?}"
+    );
     c.lisi
         .handed_over(&[verdicts[0].case_id])
         .expect("handed over");

@@ -260,10 +260,13 @@ impl Store {
         if !self.reads_confidential() {
             return Ok(None);
         }
-        let name = DocName::Confidential {
-            year: case.registered_at.year(),
-        };
-        let key = case.id.to_string();
+        self.stored_part(case.registered_at.year(), case.id)
+    }
+
+    /// The part held in `confidential/<year>` for a case, if any.
+    fn stored_part(&self, year: i32, case: CaseId) -> Result<Option<ConfidentialPart>, StoreError> {
+        let name = DocName::Confidential { year };
+        let key = case.to_string();
         Ok(self
             .read(&name, |d| {
                 let cases = map_in(d, "cases")?;
@@ -424,8 +427,24 @@ impl Store {
                 .values()
                 .filter(|a| a.is_live())
                 .find(|a| a.hash.parse().is_ok_and(|h| !self.blobs().has(&h)));
-            let why = if part.registered_by_device != from {
+            // What a sender claims of a part is checked against what it cannot choose: its
+            // own case-number prefix, and who handed over a part this case has already (a
+            // laptop of the township sees the case's id and must not replace its accuser).
+            let prefix = table
+                .device(from)
+                .map(|d| d.code.clone())
+                .unwrap_or_default();
+            let numbered_by_sender = part
+                .number
+                .parse::<fengqiao_model::CaseNumber>()
+                .is_ok_and(|n| n.device_code == prefix);
+            let taken_by_another = self
+                .stored_part(part.registered_at.year(), part.case_id)?
+                .is_some_and(|p| p.registered_by_device != from);
+            let why = if part.registered_by_device != from || !numbered_by_sender {
                 Some("不是移交设备登记的案件".to_owned())
+            } else if taken_by_another {
+                Some("该案件的检举材料已由登记它的设备移交，不能替换".to_owned())
             } else if let Some(a) = missing {
                 Some(format!("材料 {} 的内容未随附", a.file_name))
             } else {
