@@ -12,40 +12,9 @@ use std::time::{Duration, Instant};
 
 mod common;
 
-use common::{KilledOnDrop, free_udp_port, workspace_bin};
-
-struct Bins {
-    laptop: PathBuf,
-    server: PathBuf,
-}
+use common::{Bins, KilledOnDrop, free_udp_port};
 
 impl Bins {
-    fn new() -> Bins {
-        Bins {
-            laptop: workspace_bin("fengqiao-cli", "fengqiao"),
-            server: workspace_bin("fengqiao-sync-server", "fengqiao-sync-server"),
-        }
-    }
-
-    fn laptop_ok(&self, dir: &Path, args: &[&str]) -> String {
-        common::fengqiao_ok(&self.laptop, dir, args)
-    }
-
-    fn server_ok(&self, config: &Path, args: &[&str]) -> String {
-        let out = Command::new(&self.server)
-            .arg("--config")
-            .arg(config)
-            .args(args)
-            .output()
-            .expect("run fengqiao-sync-server");
-        assert!(
-            out.status.success(),
-            "fengqiao-sync-server {args:?} failed: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8_lossy(&out.stdout).into_owned()
-    }
-
     /// A county server (测试县: 港口镇, 山城镇) on loopback, running.
     fn server(&self, dir: &Path) -> (PathBuf, KilledOnDrop) {
         let data = dir.join("server-data");

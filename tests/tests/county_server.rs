@@ -10,40 +10,9 @@ use std::time::{Duration, Instant};
 
 mod common;
 
-use common::{KilledOnDrop, free_udp_port, workspace_bin};
-
-struct Bins {
-    laptop: PathBuf,
-    server: PathBuf,
-}
+use common::{Bins, KilledOnDrop, free_udp_port, workspace_bin};
 
 impl Bins {
-    fn new() -> Bins {
-        Bins {
-            laptop: workspace_bin("fengqiao-cli", "fengqiao"),
-            server: workspace_bin("fengqiao-sync-server", "fengqiao-sync-server"),
-        }
-    }
-
-    fn laptop_ok(&self, dir: &Path, args: &[&str]) -> String {
-        common::fengqiao_ok(&self.laptop, dir, args)
-    }
-
-    fn server_ok(&self, config: &Path, args: &[&str]) -> String {
-        let out = Command::new(&self.server)
-            .arg("--config")
-            .arg(config)
-            .args(args)
-            .output()
-            .expect("run fengqiao-sync-server");
-        assert!(
-            out.status.success(),
-            "fengqiao-sync-server {args:?} failed: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8_lossy(&out.stdout).into_owned()
-    }
-
     fn start_server(&self, config: &Path, data: &Path, log: &Path) -> KilledOnDrop {
         let _ = std::fs::remove_file(data.join("server").join("admin.addr"));
         let log = std::fs::File::create(log).expect("server log");

@@ -157,3 +157,40 @@ pub fn sync_round(laptop: &Path, dir: &Path) {
     );
     assert!(!report.contains("失败"), "sync round failed: {report}");
 }
+
+/// The laptop's and the county server's binaries; a test adds what it runs with them in
+/// an `impl Bins` of its own.
+pub struct Bins {
+    pub laptop: PathBuf,
+    pub server: PathBuf,
+}
+
+impl Bins {
+    pub fn new() -> Bins {
+        Bins {
+            laptop: workspace_bin("fengqiao-cli", "fengqiao"),
+            server: workspace_bin("fengqiao-sync-server", "fengqiao-sync-server"),
+        }
+    }
+
+    /// `fengqiao --data-dir DIR ARGS…`, which must succeed; its standard output.
+    pub fn laptop_ok(&self, dir: &Path, args: &[&str]) -> String {
+        fengqiao_ok(&self.laptop, dir, args)
+    }
+
+    /// `fengqiao-sync-server --config CONFIG ARGS…`, which must succeed; its output.
+    pub fn server_ok(&self, config: &Path, args: &[&str]) -> String {
+        let out = Command::new(&self.server)
+            .arg("--config")
+            .arg(config)
+            .args(args)
+            .output()
+            .expect("run fengqiao-sync-server");
+        assert!(
+            out.status.success(),
+            "fengqiao-sync-server {args:?} failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+}
