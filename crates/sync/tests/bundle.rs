@@ -6,10 +6,9 @@ mod common;
 
 use std::collections::BTreeMap;
 use std::path::Path;
-use std::sync::Arc;
 
 use automerge::transaction::Transactable;
-use common::{COUNTY, enrolled, numbers, office, register, townships};
+use common::{COUNTY, enrolled, numbers, office, office_and_township, register, townships};
 use fengqiao_model::Role;
 use fengqiao_store::{DocName, InitOptions, Store};
 use fengqiao_sync::bundle::{self, BundleError, Recipients};
@@ -17,20 +16,6 @@ use sha2::{Digest, Sha256};
 
 fn tmp() -> tempfile::TempDir {
     tempfile::tempdir().expect("tmp")
-}
-
-/// The county office and one 港口镇 laptop enrolled by it.
-fn office_and_township(dir_o: &Path, dir_t: &Path) -> (Arc<Store>, Arc<Store>) {
-    let o = office(dir_o);
-    let t = enrolled(
-        &o,
-        dir_t,
-        "港口镇笔记本",
-        Role::Township,
-        Role::Township,
-        &["港口镇"],
-    );
-    (o, t)
 }
 
 /// A laptop made with `fengqiao init` and never enrolled.

@@ -4,30 +4,14 @@
 
 mod common;
 
-use std::path::Path;
-use std::sync::Arc;
-
-use common::{enrolled, office, register};
-use fengqiao_model::{AttachedTo, Role};
+use common::{office_and_township, register};
+use fengqiao_model::AttachedTo;
 use fengqiao_store::blobs::BlobHash;
 use fengqiao_store::{Store, StoreError};
 use fengqiao_sync::bundle::{self, BundleError, Recipients};
 
 fn tmp() -> tempfile::TempDir {
     tempfile::tempdir().expect("tmp")
-}
-
-fn office_and_township(dir_o: &Path, dir_t: &Path) -> (Arc<Store>, Arc<Store>) {
-    let o = office(dir_o);
-    let t = enrolled(
-        &o,
-        dir_t,
-        "港口镇笔记本",
-        Role::Township,
-        Role::Township,
-        &["港口镇"],
-    );
-    (o, t)
 }
 
 /// A scan's bytes: every byte value, so nothing survives a text conversion by accident.

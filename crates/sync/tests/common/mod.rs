@@ -169,3 +169,17 @@ pub fn holds(store: &Store, name: &DocName, hash: &automerge::ChangeHash) -> boo
         .and_then(|bytes| automerge::Automerge::load(&bytes).ok())
         .is_some_and(|d| d.get_change_meta_by_hash(hash).is_some())
 }
+
+/// The county office and one 港口镇 laptop enrolled by it.
+pub fn office_and_township(dir_o: &Path, dir_t: &Path) -> (Arc<Store>, Arc<Store>) {
+    let o = office(dir_o);
+    let t = enrolled(
+        &o,
+        dir_t,
+        "港口镇笔记本",
+        Role::Township,
+        Role::Township,
+        &["港口镇"],
+    );
+    (o, t)
+}
