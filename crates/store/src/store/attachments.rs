@@ -177,8 +177,8 @@ impl Store {
                 why: "下访的附件请在下访页添加".into(),
             });
         }
-        let (name, id) = self.locate(case_key)?;
-        let record = self.case_alone(case_key)?;
+        let (name, record) = self.case_in_document(case_key)?;
+        let id = record.case.id;
         let found = match on {
             AttachedTo::Case | AttachedTo::Visit(_) => true,
             AttachedTo::Event(e) => record.events.iter().any(|x| x.id == e),
@@ -253,6 +253,20 @@ impl Store {
             Ok(())
         })?;
         self.attached(attachment)
+    }
+
+    /// A case as its document holds it, and that document: one lookup for a read and the
+    /// write that follows it.
+    fn case_in_document(&self, case_key: &str) -> Result<(DocName, super::CaseRecord), StoreError> {
+        let record = self.case_alone(case_key)?;
+        let name = record
+            .document
+            .parse::<DocName>()
+            .map_err(|e| StoreError::BadDocumentData {
+                doc: record.document.clone(),
+                reason: e.to_string(),
+            })?;
+        Ok((name, record))
     }
 
     /// Checks a file against the county's limits, stores its bytes durably, and makes the
@@ -371,10 +385,10 @@ impl Store {
         reason: &str,
     ) -> Result<Attachment, StoreError> {
         self.require_case_writer()?;
-        let (name, id) = self.locate(case_key)?;
+        let (name, record) = self.case_in_document(case_key)?;
+        let (id, case) = (record.case.id, record.case);
         let key = attachment.to_string();
         let by = self.identity.person.clone();
-        let case = self.case_alone(case_key)?.case;
         if super::confidential::is_split(&case)
             && self
                 .confidential_part(&case)?
