@@ -3,19 +3,22 @@
 //!
 //! A blob is written whole or not at all (temp file, fsync, rename) before the record that
 //! names it, so a record never points at bytes a crash lost on the device that attached
-//! them. Only a blob fetched in a sync round ([`BlobStore::put_fetched`]) is renamed into
+//! them. Only a blob fetched in a sync round ([`Arriving`]) is put in
 //! place without waiting for the disk: the peer still holds it, so one a crash lost or tore
 //! reads as absent or damaged (`doctor`) and the next round fetches it again. That fsync
-//! was a third of a 20 MB transfer. In an encrypted directory each blob is sealed under the data key like every other
-//! file. Every read checks the bytes against the hash: a damaged blob is an error naming
-//! it, never wrong evidence shown as right.
+//! was a third of a 20 MB transfer. In an encrypted directory each blob is sealed under
+//! the data key like every other file. Every read for use checks the bytes against the
+//! hash: a damaged blob is an error naming it, never wrong evidence shown as right. Bytes
+//! read to send to a peer are checked by the peer ([`BlobStore::open_to_send`]).
 //!
-//! A transfer from a peer lands in `blobs/partial/<hash>` chunk by chunk, so an interrupted
-//! one resumes where it stopped; it becomes a blob only once the whole hashes right.
+//! A transfer from a peer lands in `blobs/partial/<hash>` as it arrives, so an interrupted
+//! one resumes where it stopped; it becomes a blob only once the whole hashes right
+//! (`partial.rs`).
 
+use std::borrow::Cow;
 use std::fmt;
 use std::fs;
-use std::io::{self, Write};
+use std::io;
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
 
@@ -23,7 +26,11 @@ use serde::{Deserialize, Serialize};
 
 use crate::StoreError;
 use crate::seal::{OVERHEAD, Seal};
-use crate::storage::{write_atomically, write_unsynced};
+use crate::storage::write_atomically;
+
+mod partial;
+
+pub use partial::Arriving;
 
 /// The BLAKE3 hash naming a blob.
 #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -94,15 +101,26 @@ impl From<BlobHash> for String {
     }
 }
 
+/// A blob on its way to a peer: its whole length, and its bytes from where the peer asked.
+pub struct Outgoing {
+    pub total: u64,
+    pub reader: Box<dyn io::Read + Send>,
+}
+
+impl fmt::Debug for Outgoing {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Outgoing")
+            .field("total", &self.total)
+            .finish()
+    }
+}
+
 /// The bytes of attachments in a data directory.
 #[derive(Debug, Clone)]
 pub struct BlobStore {
     root: PathBuf,
     seal: Seal,
 }
-
-/// The largest chunk of a partial transfer sealed on its own.
-const MAX_PARTIAL_CHUNK: usize = 4 * 1024 * 1024;
 
 impl BlobStore {
     /// The blob store under `root` (a data directory's `blobs/`).
@@ -116,10 +134,6 @@ impl BlobStore {
     fn path(&self, hash: &BlobHash) -> PathBuf {
         let hex = hash.to_string();
         self.root.join(&hex[..2]).join(hex)
-    }
-
-    fn partial_path(&self, hash: &BlobHash) -> PathBuf {
-        self.root.join("partial").join(hash.to_string())
     }
 
     fn role(hash: &BlobHash) -> String {
@@ -141,38 +155,29 @@ impl BlobStore {
     /// Stores `bytes` and returns their hash; durable when it returns.
     pub fn put(&self, bytes: &[u8]) -> Result<BlobHash, StoreError> {
         let hash = BlobHash::of(bytes);
-        self.write(&hash, bytes, true)?;
+        self.write(&hash, bytes)?;
         Ok(hash)
     }
 
-    /// Stores bytes received for `expected`, refusing them unless they hash to it.
+    /// Stores bytes received for `expected`, refusing them unless they hash to it;
+    /// durable when it returns.
     pub fn put_verified(&self, expected: &BlobHash, bytes: &[u8]) -> Result<(), StoreError> {
-        self.put_checked(expected, bytes, true)
+        Self::check(expected, BlobHash::of(bytes))?;
+        self.write(expected, bytes)
     }
 
-    /// [`BlobStore::put_verified`] for bytes a peer that keeps them sent in a round: not
-    /// waited onto the disk (see the module's comment).
-    pub fn put_fetched(&self, expected: &BlobHash, bytes: &[u8]) -> Result<(), StoreError> {
-        self.put_checked(expected, bytes, false)
-    }
-
-    fn put_checked(
-        &self,
-        expected: &BlobHash,
-        bytes: &[u8],
-        durable: bool,
-    ) -> Result<(), StoreError> {
-        let actual = BlobHash::of(bytes);
-        if actual != *expected {
-            return Err(StoreError::BlobMismatch {
+    fn check(expected: &BlobHash, actual: BlobHash) -> Result<(), StoreError> {
+        if actual == *expected {
+            Ok(())
+        } else {
+            Err(StoreError::BlobMismatch {
                 hash: expected.to_string(),
                 actual: actual.to_string(),
-            });
+            })
         }
-        self.write(expected, bytes, durable)
     }
 
-    fn write(&self, hash: &BlobHash, bytes: &[u8], durable: bool) -> Result<(), StoreError> {
+    fn write(&self, hash: &BlobHash, bytes: &[u8]) -> Result<(), StoreError> {
         let path = self.path(hash);
         if path.is_file() {
             return Ok(());
@@ -181,35 +186,69 @@ impl BlobStore {
             .seal
             .seal(&Self::role(hash), bytes)
             .map_err(|e| Self::sealed_error(&path, e))?;
-        if durable {
-            write_atomically(&path, &sealed)
-        } else {
-            write_unsynced(&path, &sealed)
-        }
-        .map_err(StoreError::io(&path))
+        write_atomically(&path, &sealed).map_err(StoreError::io(&path))
     }
 
     /// The blob's bytes, checked against its hash; `None` when it is not here.
     pub fn get(&self, hash: &BlobHash) -> Result<Option<Vec<u8>>, StoreError> {
+        let Some(plain) = self.read_unchecked(hash)? else {
+            return Ok(None);
+        };
+        Self::check(hash, BlobHash::of(&plain))?;
+        Ok(Some(plain))
+    }
+
+    /// The blob's length and its bytes from `offset` on, for a peer. Not hashed here: the
+    /// receiver checks every byte against the hash before it keeps any ([`Arriving`]) and
+    /// `doctor` checks them at rest. A plain directory's file is read as it is sent, so a
+    /// server answering many laptops holds a block of each, not the whole; a sealed one is
+    /// opened whole first.
+    pub fn open_to_send(
+        &self,
+        hash: &BlobHash,
+        offset: u64,
+    ) -> Result<Option<Outgoing>, StoreError> {
+        let path = self.path(hash);
+        if self.seal.is_sealed() {
+            return Ok(self.read_unchecked(hash)?.map(|plain| {
+                let total = plain.len() as u64;
+                let mut reader = io::Cursor::new(plain);
+                reader.set_position(offset);
+                Outgoing {
+                    total,
+                    reader: Box::new(reader),
+                }
+            }));
+        }
+        let mut file = match fs::File::open(&path) {
+            Ok(f) => f,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
+            Err(source) => return Err(StoreError::Io { path, source }),
+        };
+        let total = file.metadata().map_err(StoreError::io(&path))?.len();
+        io::Seek::seek(&mut file, io::SeekFrom::Start(offset)).map_err(StoreError::io(&path))?;
+        Ok(Some(Outgoing {
+            total,
+            reader: Box::new(file),
+        }))
+    }
+
+    fn read_unchecked(&self, hash: &BlobHash) -> Result<Option<Vec<u8>>, StoreError> {
         let path = self.path(hash);
         let bytes = match fs::read(&path) {
             Ok(b) => b,
             Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
             Err(source) => return Err(StoreError::Io { path, source }),
         };
-        let plain = self
+        let opened = self
             .seal
             .open(&Self::role(hash), &bytes)
-            .map_err(|e| Self::sealed_error(&path, e))?
-            .into_owned();
-        let actual = BlobHash::of(&plain);
-        if actual != *hash {
-            return Err(StoreError::BlobMismatch {
-                hash: hash.to_string(),
-                actual: actual.to_string(),
-            });
-        }
-        Ok(Some(plain))
+            .map_err(|e| Self::sealed_error(&path, e))?;
+        // A plain directory's file is the blob itself: no copy.
+        Ok(Some(match opened {
+            Cow::Owned(plain) => plain,
+            Cow::Borrowed(_) => bytes,
+        }))
     }
 
     /// Removes a blob (a sweep, once nothing refers to it).
@@ -265,114 +304,6 @@ impl BlobStore {
     pub fn total_bytes(&self) -> Result<u64, StoreError> {
         Ok(self.list()?.iter().map(|(_, n)| n).sum())
     }
-
-    /// How many bytes of `hash` a partial transfer already holds (0 if none). A chunk a
-    /// crash cut short is dropped here, so the transfer resumes from the last whole one.
-    pub fn partial_len(&self, hash: &BlobHash) -> Result<u64, StoreError> {
-        let path = self.partial_path(hash);
-        let bytes = match fs::read(&path) {
-            Ok(b) => b,
-            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(0),
-            Err(source) => return Err(StoreError::Io { path, source }),
-        };
-        let (chunks, whole) = self.partial_chunks(hash, &bytes, false)?;
-        if whole < bytes.len() {
-            let f = fs::OpenOptions::new()
-                .write(true)
-                .open(&path)
-                .map_err(StoreError::io(&path))?;
-            f.set_len(whole as u64).map_err(StoreError::io(&path))?;
-        }
-        Ok(chunks.iter().map(|c| c.len() as u64).sum())
-    }
-
-    /// Appends bytes received for `hash` after those [`BlobStore::partial_len`] counts.
-    pub fn append_partial(&self, hash: &BlobHash, bytes: &[u8]) -> Result<(), StoreError> {
-        let path = self.partial_path(hash);
-        if let Some(dir) = path.parent() {
-            fs::create_dir_all(dir).map_err(StoreError::io(dir))?;
-        }
-        let mut offset = self.partial_len(hash)? as usize;
-        let mut file = fs::OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(&path)
-            .map_err(StoreError::io(&path))?;
-        for chunk in bytes.chunks(MAX_PARTIAL_CHUNK) {
-            let sealed = self
-                .seal
-                .seal(&Self::partial_role(hash, offset), chunk)
-                .map_err(|e| Self::sealed_error(&path, e))?;
-            let mut frame = Vec::with_capacity(sealed.len() + 4);
-            frame.extend_from_slice(&(sealed.len() as u32).to_le_bytes());
-            frame.extend_from_slice(&sealed);
-            file.write_all(&frame).map_err(StoreError::io(&path))?;
-            offset += chunk.len();
-        }
-        file.sync_data().map_err(StoreError::io(&path))
-    }
-
-    /// Each sealed chunk is bound to its hash and its offset, so chunks cannot be
-    /// reordered or moved between transfers without failing to open.
-    fn partial_role(hash: &BlobHash, offset: usize) -> String {
-        format!("partial/{hash}/{offset}")
-    }
-
-    /// The opened chunks of a partial file and how many of its bytes are whole frames.
-    fn partial_chunks(
-        &self,
-        hash: &BlobHash,
-        bytes: &[u8],
-        strict: bool,
-    ) -> Result<(Vec<Vec<u8>>, usize), StoreError> {
-        let path = self.partial_path(hash);
-        let mut chunks = Vec::new();
-        let mut at = 0usize;
-        let mut offset = 0usize;
-        while at + 4 <= bytes.len() {
-            let mut len = [0u8; 4];
-            len.copy_from_slice(&bytes[at..at + 4]);
-            let len = u32::from_le_bytes(len) as usize;
-            let Some(frame) = bytes.get(at + 4..at + 4 + len) else {
-                break;
-            };
-            let plain = self
-                .seal
-                .open(&Self::partial_role(hash, offset), frame)
-                .map_err(|e| Self::sealed_error(&path, e))?;
-            offset += plain.len();
-            chunks.push(plain.into_owned());
-            at += 4 + len;
-        }
-        if strict && at != bytes.len() {
-            return Err(Self::sealed_error(&path, "传输中断留下了不完整的片段"));
-        }
-        Ok((chunks, at))
-    }
-
-    /// Turns a complete partial transfer into the blob, once its bytes hash to `hash`;
-    /// otherwise the partial is removed and the mismatch returned.
-    pub fn finish_partial(&self, hash: &BlobHash) -> Result<(), StoreError> {
-        let path = self.partial_path(hash);
-        let bytes = fs::read(&path).map_err(StoreError::io(&path))?;
-        let (chunks, _) = self.partial_chunks(hash, &bytes, true)?;
-        let whole = chunks.concat();
-        let result = self.put_verified(hash, &whole);
-        if matches!(result, Err(StoreError::BlobMismatch { .. })) || result.is_ok() {
-            self.discard_partial(hash)?;
-        }
-        result
-    }
-
-    /// Drops a partial transfer.
-    pub fn discard_partial(&self, hash: &BlobHash) -> Result<(), StoreError> {
-        let path = self.partial_path(hash);
-        match fs::remove_file(&path) {
-            Ok(()) => Ok(()),
-            Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(()),
-            Err(source) => Err(StoreError::Io { path, source }),
-        }
-    }
 }
 
 /// The bytes a sealed blob of `plain` bytes takes on disk (for quota checks before writing).
@@ -418,6 +349,28 @@ mod tests {
     }
 
     #[test]
+    fn a_blob_is_sent_from_where_the_peer_asked() {
+        for (_dir, blobs) in stores() {
+            let scan: Vec<u8> = (0..300_000u32).map(|i| (i % 251) as u8).collect();
+            let hash = blobs.put(&scan).expect("put");
+            let mut out = blobs
+                .open_to_send(&hash, 100_000)
+                .expect("open")
+                .expect("here");
+            assert_eq!(out.total, 300_000);
+            let mut rest = Vec::new();
+            std::io::Read::read_to_end(&mut out.reader, &mut rest).expect("read");
+            assert_eq!(rest, scan[100_000..]);
+            assert!(
+                blobs
+                    .open_to_send(&BlobHash::of(b"absent"), 0)
+                    .expect("open")
+                    .is_none()
+            );
+        }
+    }
+
+    #[test]
     fn received_bytes_that_do_not_match_their_hash_are_refused() {
         for (_dir, blobs) in stores() {
             let claimed = BlobHash::of(b"the real letter");
@@ -434,20 +387,25 @@ mod tests {
         for (_dir, blobs) in stores() {
             let scan: Vec<u8> = (0..50_000u32).flat_map(|i| i.to_le_bytes()).collect();
             let hash = BlobHash::of(&scan);
-            blobs.append_partial(&hash, &scan[..70_000]).expect("first");
-            // A crash while the second chunk was being written leaves half a frame.
-            let path = blobs.partial_path(&hash);
-            let mut f = fs::OpenOptions::new()
-                .append(true)
-                .open(&path)
-                .expect("open");
-            f.write_all(&[200, 0, 0, 0, 1, 2, 3]).expect("torn");
-            drop(f);
+            let mut arriving = blobs.arriving(&hash).expect("arriving");
+            arriving.append(&scan[..70_000]).expect("first");
+            drop(arriving);
+            if blobs.seal.is_sealed() {
+                // A crash while the second frame was being written leaves half of it.
+                let path = blobs.partial_path(&hash);
+                let mut f = fs::OpenOptions::new()
+                    .append(true)
+                    .open(&path)
+                    .expect("open");
+                std::io::Write::write_all(&mut f, &[200, 0, 0, 0, 1, 2, 3]).expect("torn");
+            }
             assert_eq!(blobs.partial_len(&hash).expect("len"), 70_000);
-            blobs.append_partial(&hash, &scan[70_000..]).expect("rest");
-            blobs.finish_partial(&hash).expect("finish");
+            let mut arriving = blobs.arriving(&hash).expect("resume");
+            assert_eq!(arriving.len(), 70_000);
+            arriving.append(&scan[70_000..]).expect("rest");
+            arriving.finish().expect("finish");
             assert_eq!(blobs.get(&hash).expect("get"), Some(scan));
-            assert!(!path.exists());
+            assert!(!blobs.partial_path(&hash).exists());
         }
     }
 
@@ -455,11 +413,10 @@ mod tests {
     fn a_partial_transfer_of_wrong_bytes_is_refused_and_removed() {
         for (_dir, blobs) in stores() {
             let hash = BlobHash::of(b"expected");
-            blobs
-                .append_partial(&hash, b"not what was asked")
-                .expect("append");
+            let mut arriving = blobs.arriving(&hash).expect("arriving");
+            arriving.append(b"not what was asked").expect("append");
             assert!(matches!(
-                blobs.finish_partial(&hash),
+                arriving.finish(),
                 Err(StoreError::BlobMismatch { .. })
             ));
             assert!(!blobs.has(&hash));
@@ -474,9 +431,8 @@ mod tests {
         let hash = blobs.put(text.as_bytes()).expect("put");
         let raw = fs::read(blobs.path(&hash)).expect("read");
         assert!(!raw.windows(9).any(|w| w == "检举人".as_bytes()));
-        blobs
-            .append_partial(&hash, text.as_bytes())
-            .expect("partial");
+        let mut arriving = blobs.arriving(&hash).expect("arriving");
+        arriving.append(text.as_bytes()).expect("partial");
         let raw = fs::read(blobs.partial_path(&hash)).expect("read");
         assert!(!raw.windows(9).any(|w| w == "检举人".as_bytes()));
     }

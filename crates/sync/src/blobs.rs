@@ -10,11 +10,12 @@
 //!
 //! Every answer is decided by the serving device's own directory: a device gets a blob
 //! only if it may read a document held here that refers to it ([`Store::may_serve_blob`]);
-//! knowing a hash is not enough. A blob that arrives whole without a pause is verified and
-//! stored from memory; a slow one is written to a partial transfer every two seconds (sealed
-//! in an encrypted directory), as is whatever came before a cut, so an interrupted transfer
-//! resumes from where it stopped and becomes a blob only once the whole hashes right. A
-//! mismatch is refused, named in the round's report, and the rest of the round stands.
+//! knowing a hash is not enough. The serving side reads the file a block ahead of the
+//! network; the receiving side hands blocks to a thread that writes and hashes them into
+//! the partial transfer as they come ([`Arriving`]), so an interrupted transfer resumes
+//! from where it stopped, a whole one is kept the moment its last byte is in, and nothing
+//! becomes a blob unless the whole hashes right. A mismatch is refused, named in the
+//! round's report, and the rest of the round stands.
 //!
 //! Why not `iroh-blobs`: it keeps its own store of plain files and serves any hash it
 //! holds to whoever asks. Ours must stay sealed at rest in an encrypted data directory and
@@ -29,11 +30,13 @@
 //! with a single 0.
 
 use std::collections::BTreeSet;
+use std::io::Read;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use fengqiao_store::blobs::BlobHash;
+use bytes::Bytes;
+use fengqiao_store::blobs::{Arriving, BlobHash, Outgoing};
 use fengqiao_store::{Store, StoreError};
 use iroh::endpoint::{Connection, RecvStream, SendStream};
 use iroh::protocol::{AcceptError, ProtocolHandler};
@@ -60,11 +63,11 @@ const MAX_REQUEST_BYTES: usize = 8 << 20;
 const MAX_REASON_BYTES: usize = 4096;
 /// No blob is accepted that claims to be larger (the county's cap is far below).
 const MAX_BLOB_BYTES: u64 = 4 << 30;
-/// Bytes received are held in memory up to this much, then written to the partial transfer.
-const HOLD_BYTES: usize = 64 << 20;
-/// ...or once this long has passed since the last write, so a slow transfer cut off (the
-/// process killed) loses at most this much time of it.
-const FLUSH_EVERY: Duration = Duration::from_secs(2);
+/// Bytes received are handed to the writing thread in blocks this large: big enough for
+/// BLAKE3's wide instructions and few writes, small enough to keep the disk busy early.
+const BLOCK_BYTES: usize = 1 << 20;
+/// Blocks in flight to the writing thread before the network side waits for it.
+const BLOCKS_QUEUED: usize = 8;
 /// How the serving side cuts a blob for writing.
 const WRITE_CHUNK: usize = 1 << 20;
 /// How long the answering side of a connection waits for the asker's offer.
@@ -81,8 +84,7 @@ pub trait BlobSource: Send + Sync {
     /// Whether `device` may have the blob's bytes from here.
     fn may_serve(&self, device: &str, hash: &BlobHash) -> Result<bool, StoreError>;
     /// The blob's whole length and its bytes from `offset` on; `None` when not here.
-    fn read_from(&self, hash: &BlobHash, offset: u64)
-    -> Result<Option<(u64, Vec<u8>)>, StoreError>;
+    fn read_from(&self, hash: &BlobHash, offset: u64) -> Result<Option<Outgoing>, StoreError>;
 }
 
 impl BlobSource for Store {
@@ -90,18 +92,8 @@ impl BlobSource for Store {
         self.may_serve_blob(device, hash)
     }
 
-    fn read_from(
-        &self,
-        hash: &BlobHash,
-        offset: u64,
-    ) -> Result<Option<(u64, Vec<u8>)>, StoreError> {
-        Ok(self.blobs().get(hash)?.map(|mut bytes| {
-            let total = bytes.len() as u64;
-            let from = usize::try_from(offset)
-                .unwrap_or(usize::MAX)
-                .min(bytes.len());
-            (total, bytes.split_off(from))
-        }))
+    fn read_from(&self, hash: &BlobHash, offset: u64) -> Result<Option<Outgoing>, StoreError> {
+        self.blobs().open_to_send(hash, offset)
     }
 }
 
@@ -150,7 +142,7 @@ pub struct BlobReport {
     pub unfinished: Vec<String>,
     /// Blobs this device lacks that the peer does not hold either.
     pub absent: usize,
-    /// Blobs the peer fetched whole from this device.
+    /// Blobs this device sent whole to the peer.
     pub sent: usize,
     /// The peer had not finished fetching what it wanted from this device when the
     /// round's time ran out.
@@ -555,9 +547,9 @@ async fn answer_one(
                 }
                 Ok::<_, StoreError>(match source.read_from(&hash, offset)? {
                     None => Err((ABSENT, format!("本机没有附件 {hash}"))),
-                    Some((total, _)) if offset > total => Err((
+                    Some(out) if offset > out.total => Err((
                         REFUSED,
-                        format!("续传位置 {offset} 超出附件 {hash} 的长度 {total}"),
+                        format!("续传位置 {offset} 超出附件 {hash} 的长度 {}", out.total),
                     )),
                     Some(found) => Ok(found),
                 })
@@ -565,17 +557,10 @@ async fn answer_one(
             .await
             .map_err(|e| e.to_string())?;
             match answer {
-                Ok(Ok((total, bytes))) => {
-                    let mut head = vec![SENDING];
-                    head.extend_from_slice(&total.to_be_bytes());
-                    send.write_all(&head).await.map_err(|e| e.to_string())?;
-                    for chunk in bytes.chunks(WRITE_CHUNK) {
-                        send.write_all(chunk).await.map_err(|e| e.to_string())?;
-                    }
-                    send.finish().map_err(|e| e.to_string())?;
+                Ok(Ok(out)) => {
+                    send_blob(&mut send, out, offset, sent).await?;
                     // Wait until the peer has read it all (or gone).
                     let _ = send.stopped().await;
-                    sent.fetch_add(1, Ordering::Relaxed);
                     tracing::debug!(%peer, %hash, offset, "blob handed over");
                 }
                 Ok(Err((tag, reason))) => {
@@ -616,13 +601,81 @@ async fn answer_one(
     Ok(())
 }
 
+/// Sends a blob from `offset` on: the disk is read on a thread of its own a block ahead of
+/// the network, and the blocks go to the transport without a copy. A blob that cannot be
+/// read to its end is finished short: the peer keeps what came, says the transfer is
+/// unfinished and resumes it next round. `sent` counts it before the stream is finished,
+/// so the count is in before the peer can have read the end and said it is done.
+async fn send_blob(
+    send: &mut SendStream,
+    out: Outgoing,
+    offset: u64,
+    sent_blobs: &AtomicUsize,
+) -> Result<(), String> {
+    let mut head = vec![SENDING];
+    head.extend_from_slice(&out.total.to_be_bytes());
+    send.write_all(&head).await.map_err(|e| e.to_string())?;
+    let expected = out.total.saturating_sub(offset);
+    let (blocks, mut queue) = mpsc::channel::<std::io::Result<Bytes>>(2);
+    let mut reader = out.reader.take(expected);
+    let reading = tokio::task::spawn_blocking(move || {
+        loop {
+            let block = read_block(&mut reader);
+            let last = !matches!(&block, Ok(b) if !b.is_empty());
+            if blocks.blocking_send(block).is_err() || last {
+                break;
+            }
+        }
+    });
+    let mut sent = 0u64;
+    let mut failed = None;
+    while let Some(block) = queue.recv().await {
+        match block {
+            Ok(b) if b.is_empty() => break,
+            Ok(b) => {
+                sent += b.len() as u64;
+                send.write_chunk(b).await.map_err(|e| e.to_string())?;
+            }
+            Err(e) => {
+                failed = Some(e.to_string());
+                break;
+            }
+        }
+    }
+    drop(queue);
+    let _ = reading.await;
+    if failed.is_some() || sent != expected {
+        let reason = failed.unwrap_or_else(|| "文件比记录短".into());
+        tracing::warn!(sent, expected, %reason, "a blob was sent short");
+    } else {
+        sent_blobs.fetch_add(1, Ordering::Relaxed);
+    }
+    send.finish().map_err(|e| e.to_string())
+}
+
+/// The next block of a blob being sent (empty at its end).
+fn read_block(reader: &mut impl Read) -> std::io::Result<Bytes> {
+    let mut buf = vec![0u8; WRITE_CHUNK];
+    let mut filled = 0;
+    while filled < buf.len() {
+        match reader.read(&mut buf[filled..]) {
+            Ok(0) => break,
+            Ok(n) => filled += n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    buf.truncate(filled);
+    Ok(Bytes::from(buf))
+}
+
 async fn reply(send: &mut SendStream, tag: u8, body: &[u8]) -> Result<(), String> {
     send.write_all(&[tag]).await.map_err(|e| e.to_string())?;
     send.write_all(body).await.map_err(|e| e.to_string())?;
     send.finish().map_err(|e| e.to_string())
 }
 
-/// Fetches one blob from the peer on `conn`, resuming a partial transfer, and stores it
+/// Fetches one blob from the peer on `conn`, resuming a partial transfer, and keeps it
 /// once its bytes hash right. `size` is what the record says (0: not known).
 async fn fetch_one(
     conn: &Connection,
@@ -632,38 +685,54 @@ async fn fetch_one(
     deadline: tokio::time::Instant,
 ) -> Fetched {
     let h = *hash;
-    let mut offset = match blocking(store, move |s| s.blobs().partial_len(&h)).await {
-        Ok(n) => n,
+    let mut arriving = match blocking(store, move |s| s.blobs().arriving(&h)).await {
+        Ok(a) => a,
         Err(e) => return Fetched::Unfinished(0, e.to_string()),
     };
-    if size > 0 && offset > size {
+    if size > 0 && arriving.len() > size {
         // Longer than the record says: not this blob's beginning.
-        let _ = blocking(store, move |s| s.blobs().discard_partial(&h)).await;
-        offset = 0;
+        let fresh = blocking(store, move |s| {
+            s.blobs().discard_partial(&h)?;
+            s.blobs().arriving(&h)
+        });
+        arriving = match fresh.await {
+            Ok(a) => a,
+            Err(e) => return Fetched::Unfinished(0, e.to_string()),
+        };
     }
     // The reading itself stops at the deadline (keeping what came); this bounds the rest.
     let grace = deadline + Duration::from_secs(5);
-    match tokio::time::timeout_at(grace, receive(conn, store, hash, size, offset, deadline)).await {
+    match tokio::time::timeout_at(grace, receive(conn, arriving, size, deadline)).await {
         Ok(outcome) => outcome,
         Err(_) => Fetched::Unfinished(0, "本轮同步时间已到".into()),
     }
 }
 
+/// Why the network side stopped reading a blob.
+enum Ended {
+    /// The peer finished the stream.
+    Finished,
+    /// The stream failed or the round's time ran out; what came is kept.
+    Cut(String),
+    /// The peer sent more than it said; what came is dropped.
+    Overrun,
+    /// The writing thread stopped (its error comes from it).
+    WriterGone,
+}
+
 async fn receive(
     conn: &Connection,
-    store: &Arc<Store>,
-    hash: &BlobHash,
+    arriving: Arriving,
     size: u64,
-    offset: u64,
     deadline: tokio::time::Instant,
 ) -> Fetched {
-    let h = *hash;
+    let offset = arriving.len();
     let (mut send, mut recv) = match conn.open_bi().await {
         Ok(s) => s,
         Err(e) => return Fetched::Unfinished(0, e.to_string()),
     };
     let mut body = vec![GET];
-    body.extend_from_slice(hash.as_bytes());
+    body.extend_from_slice(arriving.hash().as_bytes());
     body.extend_from_slice(&offset.to_be_bytes());
     if let Err(e) = send.write_all(&body).await {
         return Fetched::Unfinished(0, e.to_string());
@@ -691,64 +760,79 @@ async fn receive(
     let total = u64::from_be_bytes(total);
     if total > MAX_BLOB_BYTES || (size > 0 && total != size) || offset > total {
         let _ = recv.stop(0u32.into());
-        let _ = blocking(store, move |s| s.blobs().discard_partial(&h)).await;
+        let _ = tokio::task::spawn_blocking(move || arriving.discard()).await;
         return Fetched::Damaged(0, format!("对方给出的长度 {total} 与记录的 {size} 不符"));
     }
+    // The disk and the hash keep pace on a thread of their own while the network side
+    // reads, so a whole blob is kept the moment its last byte is in.
+    let (blocks, mut queue) = mpsc::channel::<Vec<u8>>(BLOCKS_QUEUED);
+    let writer = tokio::task::spawn_blocking(move || {
+        let mut arriving = arriving;
+        while let Some(block) = queue.blocking_recv() {
+            if let Err(e) = arriving.append(&block) {
+                return (arriving, Some(e));
+            }
+        }
+        (arriving, None)
+    });
     let mut received: u64 = 0;
-    let mut buf: Vec<u8> = Vec::with_capacity(HOLD_BYTES.min((total - offset) as usize));
-    // A blob that arrives whole without a pause is stored straight from memory; the
-    // partial is written only for a slow or cut transfer, so that it can resume.
-    let mut partial = offset > 0;
-    let mut last_flush = tokio::time::Instant::now();
-    let flush = |buf: Vec<u8>| blocking(store, move |s| s.blobs().append_partial(&h, &buf));
+    // Read straight into the block: each read takes all the transport holds at once.
+    let mut block = vec![0u8; BLOCK_BYTES];
+    let mut filled = 0;
     let ended = loop {
-        match tokio::time::timeout_at(deadline, recv.read_chunk(HOLD_BYTES)).await {
-            Ok(Ok(Some(chunk))) => {
-                received += chunk.len() as u64;
+        match tokio::time::timeout_at(deadline, recv.read(&mut block[filled..])).await {
+            Ok(Ok(Some(n))) => {
+                received += n as u64;
                 if offset + received > total {
                     let _ = recv.stop(0u32.into());
-                    let _ = blocking(store, move |s| s.blobs().discard_partial(&h)).await;
-                    return Fetched::Damaged(received, "对方发来的字节多于其声称的长度".into());
+                    break Ended::Overrun;
                 }
-                buf.extend_from_slice(&chunk);
-                if buf.len() >= HOLD_BYTES || last_flush.elapsed() >= FLUSH_EVERY {
-                    if let Err(e) = flush(std::mem::take(&mut buf)).await {
-                        return Fetched::Unfinished(received, e.to_string());
+                filled += n;
+                if filled == BLOCK_BYTES {
+                    let full = std::mem::replace(&mut block, vec![0u8; BLOCK_BYTES]);
+                    filled = 0;
+                    if blocks.send(full).await.is_err() {
+                        let _ = recv.stop(0u32.into());
+                        break Ended::WriterGone;
                     }
-                    partial = true;
-                    last_flush = tokio::time::Instant::now();
                 }
             }
-            Ok(Ok(None)) => break None,
-            Ok(Err(e)) => break Some(e.to_string()),
-            Err(_) => break Some("本轮同步时间已到".into()),
+            Ok(Ok(None)) => break Ended::Finished,
+            Ok(Err(e)) => break Ended::Cut(e.to_string()),
+            Err(_) => break Ended::Cut("本轮同步时间已到".into()),
         }
     };
-    let whole = ended.is_none() && offset + received == total;
-    if whole && !partial {
-        return match blocking(store, move |s| s.blobs().put_fetched(&h, &buf)).await {
-            Ok(()) => Fetched::Stored(received),
-            Err(e @ StoreError::BlobMismatch { .. }) => Fetched::Damaged(received, e.to_string()),
-            Err(e) => Fetched::Unfinished(received, e.to_string()),
-        };
+    if filled > 0 && !matches!(ended, Ended::Overrun) {
+        block.truncate(filled);
+        let _ = blocks.send(block).await;
     }
-    if !buf.is_empty()
-        && let Err(e) = flush(buf).await
-    {
+    drop(blocks);
+    let (arriving, failed) = match writer.await {
+        Ok(done) => done,
+        Err(e) => return Fetched::Unfinished(received, e.to_string()),
+    };
+    if let Some(e) = failed {
         return Fetched::Unfinished(received, e.to_string());
     }
-    if let Some(reason) = ended {
-        return Fetched::Unfinished(received, reason);
-    }
-    if !whole {
-        return Fetched::Unfinished(
-            received,
-            format!("对方在 {} / {total} 字节处停止发送", offset + received),
-        );
-    }
-    match blocking(store, move |s| s.blobs().finish_partial(&h)).await {
-        Ok(()) => Fetched::Stored(received),
-        Err(e @ StoreError::BlobMismatch { .. }) => Fetched::Damaged(received, e.to_string()),
-        Err(e) => Fetched::Unfinished(received, e.to_string()),
+    let held = arriving.len();
+    let keep = move |arriving: Arriving| tokio::task::spawn_blocking(move || arriving.finish());
+    match ended {
+        Ended::Overrun => {
+            let _ = tokio::task::spawn_blocking(move || arriving.discard()).await;
+            Fetched::Damaged(received, "对方发来的字节多于其声称的长度".into())
+        }
+        Ended::WriterGone => Fetched::Unfinished(received, "写入附件时出错".into()),
+        Ended::Cut(reason) => Fetched::Unfinished(received, reason),
+        Ended::Finished if held != total => {
+            Fetched::Unfinished(received, format!("对方在 {held} / {total} 字节处停止发送"))
+        }
+        Ended::Finished => match keep(arriving).await {
+            Ok(Ok(())) => Fetched::Stored(received),
+            Ok(Err(e @ StoreError::BlobMismatch { .. })) => {
+                Fetched::Damaged(received, e.to_string())
+            }
+            Ok(Err(e)) => Fetched::Unfinished(received, e.to_string()),
+            Err(e) => Fetched::Unfinished(received, e.to_string()),
+        },
     }
 }

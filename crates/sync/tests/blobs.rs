@@ -10,7 +10,7 @@ use std::sync::Arc;
 
 use common::*;
 use fengqiao_model::{AttachedTo, Role};
-use fengqiao_store::blobs::BlobHash;
+use fengqiao_store::blobs::{BlobHash, Outgoing};
 use fengqiao_store::{Store, StoreError};
 use fengqiao_sync::BlobSource;
 
@@ -31,6 +31,14 @@ fn attach(store: &Store, bytes: &[u8]) -> BlobHash {
         .unwrap()
 }
 
+/// A blob of `total` bytes served as `bytes`.
+fn serving(total: usize, bytes: Vec<u8>) -> Outgoing {
+    Outgoing {
+        total: total as u64,
+        reader: Box::new(std::io::Cursor::new(bytes)),
+    }
+}
+
 /// Serves the store's blobs, but only the first `cut` bytes of each.
 struct CutShort {
     store: Arc<Store>,
@@ -41,14 +49,11 @@ impl BlobSource for CutShort {
     fn may_serve(&self, device: &str, hash: &BlobHash) -> Result<bool, StoreError> {
         self.store.may_serve_blob(device, hash)
     }
-    fn read_from(
-        &self,
-        hash: &BlobHash,
-        offset: u64,
-    ) -> Result<Option<(u64, Vec<u8>)>, StoreError> {
+    fn read_from(&self, hash: &BlobHash, offset: u64) -> Result<Option<Outgoing>, StoreError> {
         Ok(self.store.blobs().get(hash)?.map(|b| {
             let end = (self.cut as usize).min(b.len());
-            (b.len() as u64, b[(offset as usize).min(end)..end].to_vec())
+            let from = (offset as usize).min(end);
+            serving(b.len(), b[from..end].to_vec())
         }))
     }
 }
@@ -62,14 +67,10 @@ impl BlobSource for Liar {
     fn may_serve(&self, device: &str, hash: &BlobHash) -> Result<bool, StoreError> {
         self.store.may_serve_blob(device, hash)
     }
-    fn read_from(
-        &self,
-        hash: &BlobHash,
-        offset: u64,
-    ) -> Result<Option<(u64, Vec<u8>)>, StoreError> {
+    fn read_from(&self, hash: &BlobHash, offset: u64) -> Result<Option<Outgoing>, StoreError> {
         Ok(self.store.blobs().get(hash)?.map(|mut b| {
             b[0] ^= 0xff;
-            (b.len() as u64, b.split_off(offset as usize))
+            serving(b.len(), b.split_off(offset as usize))
         }))
     }
 }
