@@ -653,19 +653,11 @@ async fn send_blob(
     send.finish().map_err(|e| e.to_string())
 }
 
-/// The next block of a blob being sent (empty at its end).
+/// The next block of a blob being sent (empty at its end). `read_to_end` fills the
+/// block's spare room without zeroing it first.
 fn read_block(reader: &mut impl Read) -> std::io::Result<Bytes> {
-    let mut buf = vec![0u8; WRITE_CHUNK];
-    let mut filled = 0;
-    while filled < buf.len() {
-        match reader.read(&mut buf[filled..]) {
-            Ok(0) => break,
-            Ok(n) => filled += n,
-            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-            Err(e) => return Err(e),
-        }
-    }
-    buf.truncate(filled);
+    let mut buf = Vec::with_capacity(WRITE_CHUNK);
+    reader.take(WRITE_CHUNK as u64).read_to_end(&mut buf)?;
     Ok(Bytes::from(buf))
 }
 
