@@ -84,7 +84,14 @@ pub fn doctor(store: &Store, json_out: bool) -> Result<()> {
                 }
             );
         }
-        let waiting = store.pending_handover()?.len();
+        let outbox = store.pending_handover()?;
+        let waiting = outbox.parts.len();
+        for (file, why) in &outbox.unreadable {
+            outln!(
+                "待移交的检举材料文件 {} 无法读取，原文件保留未动，请联系县信访局：{why}",
+                file.display()
+            );
+        }
         if waiting > 0 {
             outln!(
                 "{waiting} 件检举材料待移交县信访局（下次与县服务器或有保密授权的设备同步时移交，移交后本机不再保留）"

@@ -9,7 +9,7 @@ use std::path::Path;
 
 mod common;
 use common::serve::{Serve, free_udp_port};
-use common::{json, ok};
+use common::{fengqiao, json, ok};
 
 const ACCUSER: &str = "欧阳检举";
 const ACCUSATION: &str = "检举村主任侵占集体土地补偿款";
@@ -125,8 +125,56 @@ fn an_accusation_is_handed_over_and_leaves_no_trace_on_township_laptops() {
     let letter_copy = at("letter-outside-the-data-dirs");
     std::fs::rename(&letter, &letter_copy).expect("move the source file out of the way");
 
+    // A second accusation whose outbox file the disk then damages: `doctor` names it, it
+    // stays where it is, and it holds nothing else up.
+    let outbox = lisi.join("confidential/outbox");
+    let before: Vec<_> = std::fs::read_dir(&outbox)
+        .expect("outbox")
+        .flatten()
+        .map(|e| e.path())
+        .collect();
+    ok(
+        &lisi,
+        &[
+            "case",
+            "add",
+            "--township",
+            "港口镇",
+            "--name",
+            "王某某",
+            "--phone",
+            "13905561235",
+            "--request",
+            "另一件检举",
+            "--content-type",
+            "检举控告类",
+        ],
+    );
+    let damaged = std::fs::read_dir(&outbox)
+        .expect("outbox")
+        .flatten()
+        .map(|e| e.path())
+        .find(|p| !before.contains(p))
+        .expect("the second accusation's outbox file");
+    std::fs::write(&damaged, b"\x00\x00 damaged").expect("damage");
+    let checked = fengqiao(&lisi, &["doctor"]);
+    let said = String::from_utf8_lossy(&checked.stdout);
+    let name = damaged
+        .file_name()
+        .expect("name")
+        .to_string_lossy()
+        .into_owned();
+    assert!(
+        said.contains("无法读取") && said.contains(&name) && said.contains("1 件检举材料待移交"),
+        "{said}"
+    );
+
     let round = sync(&lisi, &ticket);
     assert!(round.contains("移交检举材料 1 件"), "{round}");
+    assert!(
+        damaged.exists(),
+        "the damaged file is left for a person to look at"
+    );
     let bundle = at("lisi.fqb");
     ok(&lisi, &["bundle", "export", bundle.to_str().expect("path")]);
     sync(&zhaoliu, &ticket);

@@ -84,7 +84,7 @@ fn a_township_laptop_hands_the_accusation_over_and_keeps_no_copy() {
     let shown = c.lisi.case(&number).expect("case");
     assert_eq!(shown.kept_apart, Some(KeptApart::AwaitingHandover));
     assert_eq!(shown.case.registration.petitioners[0].name, ACCUSER);
-    assert_eq!(c.lisi.pending_handover().expect("outbox").len(), 1);
+    assert_eq!(c.lisi.pending_handover().expect("outbox").parts.len(), 1);
     let cases_doc = DocName::cases_for("gangkou", case.registration.received_on);
     let doc_bytes = c
         .lisi
@@ -109,7 +109,7 @@ fn a_township_laptop_hands_the_accusation_over_and_keeps_no_copy() {
     }
 
     // The hand-over: a device without the grant refuses it; the granted office keeps it.
-    let parts = c.lisi.pending_handover().expect("outbox");
+    let parts = c.lisi.pending_handover().expect("outbox").parts;
     let lisi_id = c.lisi.identity().device_id.clone();
     for refuser in [&c.zhaoliu, &c.clerk] {
         let verdicts = refuser
@@ -160,7 +160,7 @@ fn a_township_laptop_hands_the_accusation_over_and_keeps_no_copy() {
         .handed_over(&[verdicts[0].case_id])
         .expect("handed over");
 
-    assert!(c.lisi.pending_handover().expect("outbox").is_empty());
+    assert!(c.lisi.pending_handover().expect("outbox").parts.is_empty());
     let after = c.lisi.case(&number).expect("case");
     assert_eq!(after.kept_apart, Some(KeptApart::Withheld));
     for secret in [ACCUSER, ACCUSATION] {
@@ -200,7 +200,13 @@ fn an_accusation_registered_on_a_granted_device_goes_straight_to_the_confidentia
     let c = county();
     let case = c.office.add_case(accusation()).expect("register");
     let number = case.number.to_string();
-    assert!(c.office.pending_handover().expect("outbox").is_empty());
+    assert!(
+        c.office
+            .pending_handover()
+            .expect("outbox")
+            .parts
+            .is_empty()
+    );
     let shown = c.office.case(&number).expect("case");
     assert_eq!(shown.kept_apart, Some(KeptApart::Shown));
     assert_eq!(shown.case.registration.content.request, ACCUSATION);
@@ -222,5 +228,63 @@ fn an_accusation_registered_on_a_granted_device_goes_straight_to_the_confidentia
             .expect("case")
             .kept_apart,
         None
+    );
+}
+
+#[test]
+fn an_outbox_file_that_does_not_read_is_named_and_kept_and_holds_nothing_else_up() {
+    let c = county();
+    let first = c.lisi.add_case(accusation()).expect("register");
+    let letter = "检举信原件".repeat(50);
+    c.lisi
+        .attach(
+            &first.number.to_string(),
+            fengqiao_model::AttachedTo::Case,
+            "检举信.jpg",
+            letter.as_bytes(),
+            "",
+        )
+        .expect("attach");
+    let second = c.lisi.add_case(accusation()).expect("register");
+    // The disk damages the second accusation's outbox file.
+    let damaged = c
+        .lisi
+        .data_dir()
+        .join(format!("confidential/outbox/{}.json", second.id));
+    std::fs::write(&damaged, b"\x00\x00 not a part").expect("damage");
+
+    let outbox = c.lisi.pending_handover().expect("the outbox still reads");
+    assert_eq!(outbox.parts.len(), 1, "the first accusation still waits");
+    assert_eq!(outbox.parts[0].case_id, first.id);
+    assert_eq!(outbox.unreadable.len(), 1);
+    assert_eq!(outbox.unreadable[0].0, damaged);
+    // A sweep could remove bytes the damaged part names: it refuses, naming the file.
+    let refused = c.lisi.sweep_blobs().expect_err("no sweep");
+    assert!(
+        refused.to_string().contains(&second.id.to_string()),
+        "{refused}"
+    );
+    assert_eq!(c.lisi.blobs().list().expect("blobs").len(), 1);
+    // The readable accusation is handed over all the same (its letter's bytes travel
+    // with it); the damaged file stays.
+    c.office
+        .blobs()
+        .put(letter.as_bytes())
+        .expect("the letter arrives");
+    let lisi_id = c.lisi.identity().device_id.clone();
+    let verdicts = c
+        .office
+        .receive_handover(&lisi_id, &outbox.parts)
+        .expect("verdicts");
+    assert!(verdicts[0].refused.is_none(), "{verdicts:?}");
+    c.lisi.handed_over(&[first.id]).expect("handed over");
+    assert!(c.lisi.pending_handover().expect("outbox").parts.is_empty());
+    assert!(
+        damaged.exists(),
+        "a damaged accuser's file is never deleted by the program"
+    );
+    assert!(
+        c.lisi.blobs().list().expect("blobs").is_empty(),
+        "the letter went to the office and left no copy here"
     );
 }

@@ -173,12 +173,16 @@ pub async fn hand_over_accusations(
     dial_timeout: Duration,
 ) -> Result<HandoverReport, SyncError> {
     // Each part with its materials' bytes; a part whose material is not here stays.
-    let (parts, materials) = {
+    // `stuck`: parts that wait for something else first (a material's bytes, a file
+    // that does not read); they are counted as waiting, never dropped.
+    let (parts, materials, stuck) = {
         let store = store.clone();
         tokio::task::spawn_blocking(move || -> Result<_, SyncError> {
             let mut parts = Vec::new();
             let mut bytes = Vec::new();
-            'parts: for part in store.pending_handover()? {
+            let outbox = store.pending_handover()?;
+            let mut stuck = outbox.unreadable.len();
+            'parts: for part in outbox.parts {
                 let mut own = Vec::new();
                 for a in live_materials(&part) {
                     let found = a
@@ -190,6 +194,7 @@ pub async fn hand_over_accusations(
                         Some(b) if b.len() as u64 == a.size => own.push(b),
                         _ => {
                             tracing::warn!(case = %part.number, file = %a.file_name, "an accusation's material is not here; the part waits");
+                            stuck += 1;
                             continue 'parts;
                         }
                     }
@@ -197,12 +202,12 @@ pub async fn hand_over_accusations(
                 bytes.extend(own);
                 parts.push(part);
             }
-            Ok((parts, bytes))
+            Ok((parts, bytes, stuck))
         })
         .await??
     };
     let mut report = HandoverReport {
-        waiting: parts.len(),
+        waiting: parts.len() + stuck,
         ..HandoverReport::default()
     };
     let grants = store
@@ -268,6 +273,6 @@ pub async fn hand_over_accusations(
         tokio::task::spawn_blocking(move || store.handed_over(&kept)).await??;
     }
     report.handed_over = kept.len();
-    report.waiting = parts.len() - kept.len();
+    report.waiting = parts.len() - kept.len() + stuck;
     Ok(report)
 }

@@ -479,6 +479,13 @@ impl Store {
 
     /// Removes blobs no live attachment here refers to, and partial transfers of them.
     pub fn sweep_blobs(&self) -> Result<Sweep, StoreError> {
+        // An outbox file that does not read may name any blob: sweep nothing until it does.
+        if let Some((file, reason)) = self.pending_handover()?.unreadable.into_iter().next() {
+            return Err(StoreError::BadDocumentData {
+                doc: file.display().to_string(),
+                reason: format!("{reason}（待移交的检举材料无法读取，修复前不清理附件）"),
+            });
+        }
         let refs = self.blob_references()?;
         let mut sweep = Sweep::default();
         for (hash, size) in self.blobs.list()? {
@@ -550,7 +557,7 @@ impl Store {
             }
         }
         // Materials of accusations waiting in the outbox: readable only as the part is.
-        for part in self.pending_handover()? {
+        for part in self.pending_handover()?.parts {
             for a in part.attachments.values() {
                 if let Ok(hash) = a.hash.parse::<BlobHash>() {
                     out.entry(hash).or_default().push(BlobRef {

@@ -85,6 +85,15 @@ pub struct HandoverVerdict {
     pub refused: Option<String>,
 }
 
+/// What waits in this device's outbox to be handed over.
+#[derive(Debug, Default)]
+pub struct Outbox {
+    /// The parts, oldest first.
+    pub parts: Vec<ConfidentialPart>,
+    /// Files that do not read, with why.
+    pub unreadable: Vec<(std::path::PathBuf, String)>,
+}
+
 impl Store {
     /// Whether this device may hold accusers' identities (by the directory).
     pub fn reads_confidential(&self) -> bool {
@@ -366,31 +375,43 @@ impl Store {
         })
     }
 
-    /// The parts this device registered and has not handed over yet.
-    pub fn pending_handover(&self) -> Result<Vec<ConfidentialPart>, StoreError> {
+    /// The parts this device registered and has not handed over yet, and the outbox files
+    /// that do not read (named, left in place: they hold an accuser's words and only a
+    /// person may decide what becomes of them).
+    pub fn pending_handover(&self) -> Result<Outbox, StoreError> {
         let dir = self.dir.root.join(OUTBOX);
         let entries = match std::fs::read_dir(&dir) {
             Ok(e) => e,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Outbox::default()),
             Err(source) => return Err(StoreError::Io { path: dir, source }),
         };
-        let mut out = Vec::new();
+        let mut outbox = Outbox::default();
         for entry in entries.flatten() {
             let name = entry.file_name().to_string_lossy().into_owned();
-            let Some(id) = name.strip_suffix(".json") else {
+            if !name.ends_with(".json") {
                 continue;
-            };
-            if let Some(bytes) = self.dir.read_private(&format!("{OUTBOX}/{id}.json"))? {
-                let part =
-                    serde_json::from_slice(&bytes).map_err(|e| StoreError::BadDocumentData {
-                        doc: format!("{OUTBOX}/{name}"),
-                        reason: e.to_string(),
-                    })?;
-                out.push(part);
+            }
+            let read =
+                self.dir
+                    .read_private(&format!("{OUTBOX}/{name}"))
+                    .and_then(|bytes| {
+                        serde_json::from_slice::<ConfidentialPart>(&bytes.unwrap_or_default())
+                            .map_err(|e| StoreError::BadDocumentData {
+                                doc: format!("{OUTBOX}/{name}"),
+                                reason: e.to_string(),
+                            })
+                    });
+            match read {
+                Ok(part) => outbox.parts.push(part),
+                Err(e) => {
+                    tracing::warn!(file = %entry.path().display(), error = %e, "an outbox file does not read");
+                    outbox.unreadable.push((entry.path(), e.to_string()));
+                }
             }
         }
-        out.sort_by_key(|p: &ConfidentialPart| p.registered_at);
-        Ok(out)
+        outbox.parts.sort_by_key(|p| p.registered_at);
+        outbox.unreadable.sort();
+        Ok(outbox)
     }
 
     /// Receives parts handed over by `from` (a device id authenticated by the transport):
@@ -482,6 +503,8 @@ impl Store {
                 );
             }
         }
+        // The bytes are with the office now, so they go even if an outbox file that does
+        // not read names them too: the laptop keeps no copy (第三十条第三款).
         self.remove_outbox(cases)?;
         let still = self.blob_references()?;
         for hash in materials {

@@ -110,7 +110,10 @@ impl SyncNode {
         .unwrap_or_else(|e| {
             tracing::warn!(peer = %peer_key, error = %e, "accusations not handed over");
             crate::confidential::HandoverReport {
-                waiting: self.store.pending_handover().map_or(0, |p| p.len()),
+                waiting: self
+                    .store
+                    .pending_handover()
+                    .map_or(0, |p| p.parts.len() + p.unreadable.len()),
                 ..Default::default()
             }
         });

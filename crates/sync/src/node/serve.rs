@@ -153,7 +153,11 @@ impl SyncNode {
     /// Hands accusations waiting here to each connected peer the directory grants them to
     /// (the county server, a granted office device).
     async fn hand_over_to_connected(&self, dialers: &[(String, samod::DialerHandle)]) {
-        if self.store.pending_handover().map_or(true, |p| p.is_empty()) {
+        if self
+            .store
+            .pending_handover()
+            .map_or(true, |p| p.parts.is_empty())
+        {
             return;
         }
         for (peer, _) in dialers.iter().filter(|(_, d)| d.is_connected()) {
