@@ -208,6 +208,10 @@ fn a_device_of_another_township_is_refused_even_knowing_the_hash() {
     assert!(asked.refused[0].reason.contains("不允许"), "{asked:?}");
     assert!(!c.blobs().has(&hash));
     assert_eq!(c.blobs().partial_len(&hash).unwrap(), 0);
+    assert!(
+        !c.data_dir().join(format!("blobs/partial/{hash}")).exists(),
+        "a refused ask leaves no file behind"
+    );
 
     for n in [na, nb, nc] {
         rt.block_on(n.shutdown());

@@ -21,13 +21,13 @@ use crate::storage::write_unsynced;
 /// The largest chunk of a partial transfer sealed on its own.
 const MAX_SEALED_CHUNK: usize = 4 * 1024 * 1024;
 
-/// A blob being received: its partial file open for appending, and the hash of what it
-/// holds so far.
+/// A blob being received: its partial file (opened for appending when the first bytes
+/// come, so a refused ask leaves no file), and the hash of what it holds so far.
 pub struct Arriving {
     blobs: BlobStore,
     hash: BlobHash,
     path: PathBuf,
-    file: File,
+    file: Option<File>,
     len: u64,
     hasher: blake3::Hasher,
 }
@@ -54,24 +54,15 @@ impl BlobStore {
     /// The transfer of `hash` this device holds a part of, or a new one. A frame a crash
     /// tore is dropped here, so the transfer resumes from the last whole one.
     pub fn arriving(&self, hash: &BlobHash) -> Result<Arriving, StoreError> {
-        let path = self.partial_path(hash);
-        if let Some(dir) = path.parent() {
-            fs::create_dir_all(dir).map_err(StoreError::io(dir))?;
-        }
         let mut hasher = blake3::Hasher::new();
         let held = self.held(hash, &mut |plain| {
             hasher.update(plain);
         })?;
-        let file = fs::OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(&path)
-            .map_err(StoreError::io(&path))?;
         Ok(Arriving {
             blobs: self.clone(),
             hash: *hash,
-            path,
-            file,
+            path: self.partial_path(hash),
+            file: None,
             len: held,
             hasher,
         })
@@ -146,10 +137,27 @@ impl Arriving {
         self.len == 0
     }
 
+    fn file(&mut self) -> Result<&mut File, StoreError> {
+        let file = match self.file.take() {
+            Some(f) => f,
+            None => {
+                if let Some(dir) = self.path.parent() {
+                    fs::create_dir_all(dir).map_err(StoreError::io(dir))?;
+                }
+                fs::OpenOptions::new()
+                    .create(true)
+                    .append(true)
+                    .open(&self.path)
+                    .map_err(StoreError::io(&self.path))?
+            }
+        };
+        Ok(self.file.insert(file))
+    }
+
     /// Appends the next bytes.
     pub fn append(&mut self, bytes: &[u8]) -> Result<(), StoreError> {
         if !self.blobs.seal.is_sealed() {
-            self.file
+            self.file()?
                 .write_all(bytes)
                 .map_err(StoreError::io(&self.path))?;
         } else {
@@ -163,7 +171,7 @@ impl Arriving {
                 let mut frame = Vec::with_capacity(sealed.len() + 4);
                 frame.extend_from_slice(&(sealed.len() as u32).to_le_bytes());
                 frame.extend_from_slice(&sealed);
-                self.file
+                self.file()?
                     .write_all(&frame)
                     .map_err(StoreError::io(&self.path))?;
                 self.hasher.update(chunk);
@@ -179,6 +187,9 @@ impl Arriving {
     /// Keeps the whole blob if its bytes hash right; otherwise removes them and returns
     /// the mismatch.
     pub fn finish(self) -> Result<(), StoreError> {
+        let mut arriving = self;
+        // An empty blob is never asked for, but if one were, its file must exist.
+        arriving.file()?;
         let Arriving {
             blobs,
             hash,
@@ -186,7 +197,7 @@ impl Arriving {
             file,
             hasher,
             len,
-        } = self;
+        } = arriving;
         drop(file);
         let actual = BlobHash(*hasher.finalize().as_bytes());
         if let Err(e) = BlobStore::check(&hash, actual) {
