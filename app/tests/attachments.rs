@@ -250,7 +250,7 @@ fn a_clerk_attaches_a_photo_and_a_scan_opens_one_and_withdraws_the_photo() {
         opened.display().to_string()
     );
     let _ = std::fs::remove_file(mark);
-    let _ = std::fs::remove_dir_all(opened.parent().expect("dir"));
+    let copies = opened.parent().expect("dir").to_owned();
 
     // Bytes not on this laptop (as when another laptop attached them and only the record
     // has come): "on the county server", nothing to open.
@@ -354,6 +354,19 @@ fn a_clerk_attaches_a_photo_and_a_scan_opens_one_and_withdraws_the_photo() {
         .expect("withdrawn");
     assert_eq!(withdrawn.reason, "重复上传");
     assert_eq!(rows(h.state()).len(), 4);
+
+    // The copies handed to the viewer go with the session.
+    assert!(copies.exists());
+    drop(h);
+    let gone = std::time::Instant::now();
+    while copies.exists() && gone.elapsed() < std::time::Duration::from_secs(10) {
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    assert!(
+        !copies.exists(),
+        "{} outlived the session",
+        copies.display()
+    );
 }
 
 #[test]

@@ -34,6 +34,17 @@ pub(super) struct AttachState {
     open_dir: Option<PathBuf>,
 }
 
+/// The copies handed to the viewer are plain bytes of what may be sealed evidence: they go
+/// with the session (the viewer has read them by then; on Unix an open file outlives its
+/// name).
+impl Drop for AttachState {
+    fn drop(&mut self) {
+        if let Some(dir) = &self.open_dir {
+            let _ = std::fs::remove_dir_all(dir);
+        }
+    }
+}
+
 impl Worker {
     pub(super) fn attachment(&mut self, command: AttachCommand) {
         match command {
@@ -254,10 +265,35 @@ fn read_capped(path: &Path, name: &str, max: u64) -> Result<Vec<u8>> {
     Ok(bytes)
 }
 
+const OPEN_DIR_PREFIX: &str = "fengqiao-open-";
+
+/// How old another session's copies must be before a new session removes them: that
+/// session ended without its cleanup (a crash, a power cut), or has long been read.
+const STALE_COPIES: std::time::Duration = std::time::Duration::from_secs(12 * 3600);
+
 /// A new directory only this user may enter, under the system's temporary directory. It
-/// is made fresh (never an existing one, which someone else could have placed).
+/// is made fresh (never an existing one, which someone else could have placed). Earlier
+/// sessions' directories left behind are removed first.
 fn private_dir() -> Result<PathBuf> {
-    let dir = std::env::temp_dir().join(format!("fengqiao-open-{}", uuid::Uuid::now_v7()));
+    let temp = std::env::temp_dir();
+    for entry in std::fs::read_dir(&temp).into_iter().flatten().flatten() {
+        let stale = entry
+            .metadata()
+            .and_then(|m| m.modified())
+            .ok()
+            .and_then(|t| t.elapsed().ok())
+            .is_some_and(|age| age > STALE_COPIES);
+        if stale
+            && entry
+                .file_name()
+                .to_string_lossy()
+                .starts_with(OPEN_DIR_PREFIX)
+        {
+            // Another user's cannot be entered, let alone removed: that error is theirs.
+            let _ = std::fs::remove_dir_all(entry.path());
+        }
+    }
+    let dir = temp.join(format!("{OPEN_DIR_PREFIX}{}", uuid::Uuid::now_v7()));
     let mut builder = std::fs::DirBuilder::new();
     #[cfg(unix)]
     std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
