@@ -708,8 +708,6 @@ enum Ended {
     Cut(String),
     /// The peer sent more than it said; what came is dropped.
     Overrun,
-    /// The writing thread stopped (its error comes from it).
-    WriterGone,
 }
 
 async fn receive(
@@ -785,7 +783,8 @@ async fn receive(
                     filled = 0;
                     if blocks.send(full).await.is_err() {
                         let _ = recv.stop(0u32.into());
-                        break Ended::WriterGone;
+                        // The writing thread stopped on an error, given below.
+                        break Ended::Cut("写入附件时出错".into());
                     }
                 }
             }
@@ -813,7 +812,6 @@ async fn receive(
             let _ = tokio::task::spawn_blocking(move || arriving.discard()).await;
             Fetched::Damaged(received, "对方发来的字节多于其声称的长度".into())
         }
-        Ended::WriterGone => Fetched::Unfinished(received, "写入附件时出错".into()),
         Ended::Cut(reason) => Fetched::Unfinished(received, reason),
         Ended::Finished if held != total => {
             Fetched::Unfinished(received, format!("对方在 {held} / {total} 字节处停止发送"))

@@ -18,7 +18,7 @@ use super::{BlobHash, BlobStore};
 use crate::StoreError;
 use crate::storage::write_unsynced;
 
-/// The largest chunk of a partial transfer sealed on its own.
+/// The largest chunk of a partial transfer sealed (or, plain, written) on its own.
 const MAX_SEALED_CHUNK: usize = 4 * 1024 * 1024;
 
 /// A blob being received: its partial file (opened for appending when the first bytes
@@ -70,7 +70,15 @@ impl BlobStore {
 
     /// How many bytes of `hash` a partial transfer holds (0 if none).
     pub fn partial_len(&self, hash: &BlobHash) -> Result<u64, StoreError> {
-        self.held(hash, &mut |_| {})
+        if self.seal.is_sealed() {
+            return self.held(hash, &mut |_| {});
+        }
+        let path = self.partial_path(hash);
+        match fs::metadata(&path) {
+            Ok(m) => Ok(m.len()),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(0),
+            Err(source) => Err(StoreError::Io { path, source }),
+        }
     }
 
     /// Walks the partial file's bytes in order, cutting off a torn tail; how many there are.
@@ -156,12 +164,8 @@ impl Arriving {
 
     /// Appends the next bytes.
     pub fn append(&mut self, bytes: &[u8]) -> Result<(), StoreError> {
-        if !self.blobs.seal.is_sealed() {
-            self.file()?
-                .write_all(bytes)
-                .map_err(StoreError::io(&self.path))?;
-        } else {
-            for chunk in bytes.chunks(MAX_SEALED_CHUNK) {
+        for chunk in bytes.chunks(MAX_SEALED_CHUNK) {
+            if self.blobs.seal.is_sealed() {
                 let role = BlobStore::partial_role(&self.hash, self.len);
                 let sealed = self
                     .blobs
@@ -174,13 +178,14 @@ impl Arriving {
                 self.file()?
                     .write_all(&frame)
                     .map_err(StoreError::io(&self.path))?;
-                self.hasher.update(chunk);
-                self.len += chunk.len() as u64;
+            } else {
+                self.file()?
+                    .write_all(chunk)
+                    .map_err(StoreError::io(&self.path))?;
             }
-            return Ok(());
+            self.hasher.update(chunk);
+            self.len += chunk.len() as u64;
         }
-        self.hasher.update(bytes);
-        self.len += bytes.len() as u64;
         Ok(())
     }
 

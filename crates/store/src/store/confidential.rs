@@ -391,18 +391,22 @@ impl Store {
             if !name.ends_with(".json") {
                 continue;
             }
-            let read =
-                self.dir
-                    .read_private(&format!("{OUTBOX}/{name}"))
-                    .and_then(|bytes| {
-                        serde_json::from_slice::<ConfidentialPart>(&bytes.unwrap_or_default())
-                            .map_err(|e| StoreError::BadDocumentData {
-                                doc: format!("{OUTBOX}/{name}"),
-                                reason: e.to_string(),
-                            })
-                    });
+            // `None`: handed over (and removed) since the listing.
+            let read = self
+                .dir
+                .read_private(&format!("{OUTBOX}/{name}"))
+                .and_then(|bytes| {
+                    bytes
+                        .map(|b| serde_json::from_slice::<ConfidentialPart>(&b))
+                        .transpose()
+                        .map_err(|e| StoreError::BadDocumentData {
+                            doc: format!("{OUTBOX}/{name}"),
+                            reason: e.to_string(),
+                        })
+                });
             match read {
-                Ok(part) => outbox.parts.push(part),
+                Ok(Some(part)) => outbox.parts.push(part),
+                Ok(None) => {}
                 Err(e) => {
                     tracing::warn!(file = %entry.path().display(), error = %e, "an outbox file does not read");
                     outbox.unreadable.push((entry.path(), e.to_string()));
